@@ -1,0 +1,9 @@
+//! Digests, domain separation, keys, key identifiers and signatures.
+
+mod batch;
+mod hash;
+mod keys;
+
+pub use batch::verify_many;
+pub use hash::{domain_hash, leaf_hash, node_hash, sha256, Digest32, Domain};
+pub use keys::{Algorithm, KeyId, PublicKey, SecretKey, Signature, SignatureError};

@@ -1,0 +1,225 @@
+//! License identifiers (证照标识) in the GB/T 36903 style:
+//! `1.2.156.3005.2.{type code}.{issuer code}.{serial}.{version:3}.{check}`.
+//!
+//! Type code, issuer code and serial are 1 to 32 characters of `0-9A-Z`; the version is three
+//! decimal digits `001`–`999`; the check character is ISO/IEC 7064 MOD 37,36 computed over the
+//! type code, issuer code, serial and version concatenated without dots.
+
+use crate::encoding::{Canonical, DecodeError, Decoder, Encoder};
+use std::fmt;
+use std::str::FromStr;
+
+/// The fixed root arc of every identifier.
+pub const LICENSE_ID_ROOT: &str = "1.2.156.3005.2";
+
+const ALPHABET: &[u8; 36] = b"0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ";
+
+/// Longest type code, issuer code or serial.
+pub const MAX_CODE_LEN: usize = 32;
+
+/// Why a string is not a valid license identifier.
+#[non_exhaustive]
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum LicenseIdError {
+    /// It does not start with `1.2.156.3005.2.`.
+    #[error("identifier does not start with the root {LICENSE_ID_ROOT}")]
+    WrongRoot,
+    /// It does not have exactly five parts after the root.
+    #[error("identifier has {found} parts after the root, expected 5")]
+    WrongPartCount {
+        /// Parts found.
+        found: usize,
+    },
+    /// A code part is empty, too long or has a character outside `0-9A-Z`.
+    #[error("{part} is not 1 to 32 characters of 0-9A-Z")]
+    BadCode {
+        /// Which part.
+        part: &'static str,
+    },
+    /// The version is not three digits from 001 to 999.
+    #[error("version must be three digits from 001 to 999")]
+    BadVersion,
+    /// The check character is not the MOD 37,36 check of the rest.
+    #[error("check character {found:?} is wrong, expected {expected:?}")]
+    BadCheckCharacter {
+        /// The character present.
+        found: String,
+        /// The correct character.
+        expected: char,
+    },
+}
+
+/// ISO/IEC 7064 MOD 37,36 (hybrid system, alphabet `0-9A-Z`) check character of `data`, or `None`
+/// if `data` has a character outside the alphabet.
+pub fn mod37_36_check(data: &str) -> Option<char> {
+    const M: u32 = 36;
+    let mut p = M;
+    for c in data.bytes() {
+        let v = ALPHABET.iter().position(|a| *a == c)? as u32;
+        let mut s = (p + v) % M;
+        if s == 0 {
+            s = M;
+        }
+        p = (s * 2) % (M + 1);
+    }
+    Some(char::from(ALPHABET[((M + 1 - p) % M) as usize]))
+}
+
+fn valid_code(s: &str) -> bool {
+    !s.is_empty()
+        && s.len() <= MAX_CODE_LEN
+        && s.bytes()
+            .all(|b| b.is_ascii_digit() || b.is_ascii_uppercase())
+}
+
+/// Checks an authority or license-type code: 1 to 32 characters of `0-9A-Z`.
+pub fn is_valid_code(s: &str) -> bool {
+    valid_code(s)
+}
+
+/// A validated license identifier. Every version of a license has its own identifier; the
+/// versions of one license share type code, issuer code and serial (the *lineage*).
+#[derive(Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct LicenseId {
+    type_code: String,
+    issuer: String,
+    serial: String,
+    version: u16,
+}
+
+impl LicenseId {
+    /// Builds an identifier; the check character is computed.
+    pub fn new(
+        type_code: &str,
+        issuer: &str,
+        serial: &str,
+        version: u16,
+    ) -> Result<Self, LicenseIdError> {
+        for (part, v) in [
+            ("type code", type_code),
+            ("issuer code", issuer),
+            ("serial", serial),
+        ] {
+            if !valid_code(v) {
+                return Err(LicenseIdError::BadCode { part });
+            }
+        }
+        if !(1..=999).contains(&version) {
+            return Err(LicenseIdError::BadVersion);
+        }
+        Ok(Self {
+            type_code: type_code.to_owned(),
+            issuer: issuer.to_owned(),
+            serial: serial.to_owned(),
+            version,
+        })
+    }
+
+    /// The license-type code.
+    pub fn type_code(&self) -> &str {
+        &self.type_code
+    }
+
+    /// The issuing authority's code.
+    pub fn issuer(&self) -> &str {
+        &self.issuer
+    }
+
+    /// The serial number within type and issuer.
+    pub fn serial(&self) -> &str {
+        &self.serial
+    }
+
+    /// The version, 1 for the first issuance.
+    pub fn version(&self) -> u16 {
+        self.version
+    }
+
+    /// The identifier of the next version of the same license, if there can be one.
+    pub fn next_version(&self) -> Option<Self> {
+        Self::new(
+            &self.type_code,
+            &self.issuer,
+            &self.serial,
+            self.version.checked_add(1)?,
+        )
+        .ok()
+    }
+
+    /// The lineage key shared by all versions: `{type}.{issuer}.{serial}`.
+    pub fn lineage(&self) -> String {
+        format!("{}.{}.{}", self.type_code, self.issuer, self.serial)
+    }
+
+    /// The check character.
+    pub fn check_character(&self) -> char {
+        let data = format!(
+            "{}{}{}{:03}",
+            self.type_code, self.issuer, self.serial, self.version
+        );
+        mod37_36_check(&data).unwrap_or('0')
+    }
+}
+
+impl fmt::Display for LicenseId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "{LICENSE_ID_ROOT}.{}.{}.{}.{:03}.{}",
+            self.type_code,
+            self.issuer,
+            self.serial,
+            self.version,
+            self.check_character()
+        )
+    }
+}
+
+impl fmt::Debug for LicenseId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "LicenseId({self})")
+    }
+}
+
+impl FromStr for LicenseId {
+    type Err = LicenseIdError;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        let rest = s
+            .strip_prefix(LICENSE_ID_ROOT)
+            .and_then(|r| r.strip_prefix('.'))
+            .ok_or(LicenseIdError::WrongRoot)?;
+        let parts: Vec<&str> = rest.split('.').collect();
+        let [type_code, issuer, serial, version, check] = parts[..] else {
+            return Err(LicenseIdError::WrongPartCount { found: parts.len() });
+        };
+        if version.len() != 3 || !version.bytes().all(|b| b.is_ascii_digit()) {
+            return Err(LicenseIdError::BadVersion);
+        }
+        let version: u16 = version.parse().map_err(|_| LicenseIdError::BadVersion)?;
+        let id = Self::new(type_code, issuer, serial, version)?;
+        let expected = id.check_character();
+        if check.len() != 1 || !check.starts_with(expected) {
+            return Err(LicenseIdError::BadCheckCharacter {
+                found: check.to_owned(),
+                expected,
+            });
+        }
+        Ok(id)
+    }
+}
+
+impl Canonical for LicenseId {
+    /// Encoded as its text form.
+    fn encode(&self, e: &mut Encoder) {
+        e.text(&self.to_string());
+    }
+
+    fn decode(d: &mut Decoder<'_>) -> Result<Self, DecodeError> {
+        let at = d.position();
+        d.text()?.parse().map_err(|_| DecodeError::InvalidValue {
+            offset: at,
+            what: "license identifier",
+        })
+    }
+}

@@ -1,0 +1,355 @@
+//! The ledger: append pipeline, reopening, queries, proofs and audit over a [`Store`].
+
+mod clock;
+
+pub use clock::{Clock, ManualClock, SystemClock};
+
+use crate::audit::{ReplayError, Replayer, Signatures};
+use crate::crypto::{leaf_hash, Digest32};
+use crate::encoding::{Canonical, DecodeError, MAX_INPUT_LEN};
+use crate::event::{Entry, SignedStatement};
+use crate::id::LicenseId;
+use crate::merkle::{ConsistencyProof, InclusionProof, MerkleTree, ProofError};
+use crate::privacy::Disclosure;
+use crate::state::{Receipt, Rejection, RuleError, State, Status};
+use crate::storage::{MemoryStore, StorageError, Store};
+use crate::time::Timestamp;
+use crate::verify::{verify_disclosure, Verdict};
+use std::path::PathBuf;
+
+/// Entries read from the store per chunk when opening or auditing.
+const CHUNK: u64 = 4096;
+
+/// A single append failed; the ledger is unchanged.
+#[non_exhaustive]
+#[derive(Debug, thiserror::Error)]
+pub enum AppendError {
+    /// The submitted bytes are not a canonical signed statement.
+    #[error("malformed statement: {0}")]
+    Decode(#[from] DecodeError),
+    /// The statement was refused.
+    #[error("statement refused: {0}")]
+    Rejected(#[from] Rejection),
+    /// The store failed; nothing of the batch was acknowledged.
+    #[error("storage failure: {0}")]
+    Storage(#[from] StorageError),
+}
+
+/// Opening or creating a ledger failed.
+#[non_exhaustive]
+#[derive(Debug, thiserror::Error)]
+pub enum OpenError {
+    /// The store failed or is damaged.
+    #[error(transparent)]
+    Storage(#[from] StorageError),
+    /// `open` on an empty store.
+    #[error("the store holds no ledger")]
+    Empty,
+    /// `create` on a store that already holds entries.
+    #[error("the store already holds a ledger")]
+    AlreadyExists,
+    /// The genesis statement was refused.
+    #[error("genesis refused: {0}")]
+    Genesis(Rejection),
+    /// A stored entry is bad.
+    #[error("{error}{}", location.as_ref().map(|(f, o)| format!(" ({} byte {o})", f.display())).unwrap_or_default())]
+    BadEntry {
+        /// Sequence number and reason.
+        error: ReplayError,
+        /// File and byte offset of the entry, when the store knows them.
+        location: Option<(PathBuf, u64)>,
+    },
+}
+
+/// What an audit found.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AuditReport {
+    /// Entries replayed.
+    pub entries: u64,
+    /// Merkle root over all entries.
+    pub root: Digest32,
+    /// Hash of the last entry.
+    pub head: Digest32,
+}
+
+/// An audit failed.
+#[non_exhaustive]
+#[derive(Debug, thiserror::Error)]
+pub enum AuditError {
+    /// Reading the store failed.
+    #[error(transparent)]
+    Storage(#[from] StorageError),
+    /// The first bad entry.
+    #[error("{error}{}", location.as_ref().map(|(f, o)| format!(" ({} byte {o})", f.display())).unwrap_or_default())]
+    BadEntry {
+        /// Sequence number and reason.
+        error: ReplayError,
+        /// File and byte offset, when known.
+        location: Option<(PathBuf, u64)>,
+    },
+    /// Replay produced a state different from the one the ledger built incrementally.
+    #[error("replayed state differs from the live state")]
+    Divergence,
+}
+
+/// An append-only ledger of licenses over a store.
+pub struct Ledger<S: Store> {
+    store: S,
+    state: State,
+    tree: MerkleTree,
+    clock: Box<dyn Clock>,
+    poisoned: bool,
+}
+
+impl<S: Store> std::fmt::Debug for Ledger<S> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Ledger")
+            .field("origin", &self.state.origin())
+            .field("size", &self.state.size())
+            .field("head", &self.state.head())
+            .finish()
+    }
+}
+
+impl Ledger<MemoryStore> {
+    /// A new ledger in memory.
+    pub fn in_memory(
+        genesis: SignedStatement,
+        clock: impl Clock + 'static,
+    ) -> Result<Self, OpenError> {
+        Self::create(MemoryStore::new(), genesis, clock)
+    }
+}
+
+impl<S: Store> Ledger<S> {
+    /// Creates a ledger in an empty store by recording `genesis` (a `LedgerCreated` statement
+    /// signed by one of its root keys).
+    pub fn create(
+        store: S,
+        genesis: SignedStatement,
+        clock: impl Clock + 'static,
+    ) -> Result<Self, OpenError> {
+        if !store.is_empty() {
+            return Err(OpenError::AlreadyExists);
+        }
+        let mut ledger = Self {
+            store,
+            state: State::new(),
+            tree: MerkleTree::new(),
+            clock: Box::new(clock),
+            poisoned: false,
+        };
+        match ledger.append_batch(vec![genesis])?.pop() {
+            Some(Ok(_)) => Ok(ledger),
+            Some(Err(r)) => Err(OpenError::Genesis(r)),
+            None => Err(OpenError::Empty),
+        }
+    }
+
+    /// Opens the ledger in `store`: re-reads every entry, checks hashes, chain links and rules
+    /// (signatures were checked at append; [`Ledger::audit`] re-checks them), and rebuilds the
+    /// projections and the Merkle tree.
+    pub fn open(store: S, clock: impl Clock + 'static) -> Result<Self, OpenError> {
+        if store.is_empty() {
+            return Err(OpenError::Empty);
+        }
+        let (state, tree) = replay(&store, Signatures::Trust).map_err(|e| match e {
+            AuditError::Storage(s) => OpenError::Storage(s),
+            AuditError::BadEntry { error, location } => OpenError::BadEntry { error, location },
+            AuditError::Divergence => OpenError::Empty,
+        })?;
+        Ok(Self {
+            store,
+            state,
+            tree,
+            clock: Box::new(clock),
+            poisoned: false,
+        })
+    }
+
+    /// The ledger's present: the clock, but never before the last entry.
+    pub fn now(&self) -> Timestamp {
+        self.clock.now().max(self.state.last_time())
+    }
+
+    /// Records one statement. Re-submitting a recorded statement returns its original receipt.
+    pub fn append(&mut self, statement: SignedStatement) -> Result<Receipt, AppendError> {
+        match self.append_batch(vec![statement])?.pop() {
+            Some(r) => Ok(r?),
+            None => Err(AppendError::Storage(StorageError::Poisoned)),
+        }
+    }
+
+    /// Strictly decodes a signed statement and records it.
+    pub fn append_bytes(&mut self, bytes: &[u8]) -> Result<Receipt, AppendError> {
+        self.append(SignedStatement::from_canonical(bytes)?)
+    }
+
+    /// Records a batch with one durable commit. Statements are checked in order, each against
+    /// the state left by the ones before it; a refused statement is left out and the others are
+    /// recorded (one result per statement, in order). Receipts are returned only after the
+    /// batch is durable. If the store fails, nothing of the batch is acknowledged, the ledger
+    /// reloads its state from the store and refuses further appends until reopened.
+    pub fn append_batch(
+        &mut self,
+        statements: Vec<SignedStatement>,
+    ) -> Result<Vec<Result<Receipt, Rejection>>, StorageError> {
+        if self.poisoned {
+            return Err(StorageError::Poisoned);
+        }
+        let now = self.now();
+        let refs: Vec<&SignedStatement> = statements.iter().collect();
+        let sig_ok = self.state.verify_signatures(&refs);
+        let base = self.state.size();
+        let mut results = Vec::with_capacity(statements.len());
+        let mut records = Vec::new();
+        for (statement, ok) in statements.into_iter().zip(sig_ok) {
+            if !ok {
+                results.push(Err(Rejection::Signature(crate::crypto::SignatureError)));
+                continue;
+            }
+            if let Some(r) = self.state.receipt_of(&statement.id()) {
+                results.push(Ok(r));
+                continue;
+            }
+            if let Err(e) = self.state.check(&statement, now) {
+                results.push(Err(e.into()));
+                continue;
+            }
+            let entry = Entry {
+                seq: self.state.size(),
+                prev: self.state.head(),
+                ledger_time: now,
+                statement,
+            };
+            let bytes = entry.to_canonical();
+            if bytes.len() > MAX_INPUT_LEN {
+                results.push(Err(RuleError::Invalid {
+                    what: "statement size",
+                }
+                .into()));
+                continue;
+            }
+            let hash = leaf_hash(&bytes);
+            self.state.apply(&entry, hash);
+            self.tree.push(hash);
+            results.push(Ok(Receipt {
+                seq: entry.seq,
+                entry_hash: hash,
+                ledger_time: now,
+            }));
+            records.push(crate::storage::Record { hash, bytes });
+        }
+        if !records.is_empty() {
+            if let Err(e) = self.store.append(base, &records) {
+                self.poisoned = true;
+                if let Ok((state, tree)) = replay(&self.store, Signatures::Trust) {
+                    self.state = state;
+                    self.tree = tree;
+                }
+                return Err(e);
+            }
+        }
+        Ok(results)
+    }
+
+    /// The derived state (authority and license registries).
+    pub fn state(&self) -> &State {
+        &self.state
+    }
+
+    /// The store.
+    pub fn store(&self) -> &S {
+        &self.store
+    }
+
+    /// Number of entries.
+    pub fn len(&self) -> u64 {
+        self.state.size()
+    }
+
+    /// Whether the ledger has no entries (never true once created).
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// Status of a license version at reference time `at`.
+    pub fn status(&self, id: &LicenseId, at: Timestamp) -> Status {
+        self.state.status(id, at)
+    }
+
+    /// Verifies a holder's disclosure at reference time `at`.
+    pub fn verify_disclosure(&self, disclosure: &Disclosure, at: Timestamp) -> Verdict {
+        verify_disclosure(&self.state, disclosure, at, self.now())
+    }
+
+    /// Reads and decodes entry `seq`.
+    pub fn entry(&self, seq: u64) -> Result<Entry, AuditError> {
+        let recs = self.store.read(seq, seq.saturating_add(1))?;
+        let rec = recs.first().ok_or(StorageError::OutOfRange {
+            start: seq,
+            end: seq + 1,
+            len: self.len(),
+        })?;
+        Entry::from_canonical(&rec.bytes).map_err(|e| AuditError::BadEntry {
+            error: ReplayError {
+                seq,
+                fault: e.into(),
+            },
+            location: self.store.locate(seq),
+        })
+    }
+
+    /// Merkle root of the first `size` entries.
+    pub fn root(&self, size: u64) -> Result<Digest32, ProofError> {
+        self.tree.root(size)
+    }
+
+    /// Inclusion proof of entry `seq` in the tree of the first `size` entries.
+    pub fn prove_inclusion(&self, seq: u64, size: u64) -> Result<InclusionProof, ProofError> {
+        self.tree.prove_inclusion(seq, size)
+    }
+
+    /// Consistency proof between the trees of the first `old` and `new` entries.
+    pub fn prove_consistency(&self, old: u64, new: u64) -> Result<ConsistencyProof, ProofError> {
+        self.tree.prove_consistency(old, new)
+    }
+
+    /// Full audit: re-reads every entry from the store and re-checks hashes, chain links,
+    /// every signature (batched over all cores), every rule at each entry's time, then compares
+    /// the replayed state and Merkle root with the live ones. Reports the first bad entry.
+    pub fn audit(&self) -> Result<AuditReport, AuditError> {
+        let (state, tree) = replay(&self.store, Signatures::Verify)?;
+        if state != self.state || tree != self.tree {
+            return Err(AuditError::Divergence);
+        }
+        Ok(AuditReport {
+            entries: state.size(),
+            root: tree.root(state.size()).unwrap_or_default(),
+            head: state.head(),
+        })
+    }
+}
+
+/// Replays a whole store in chunks.
+fn replay<S: Store>(store: &S, signatures: Signatures) -> Result<(State, MerkleTree), AuditError> {
+    let mut replayer = Replayer::new();
+    let len = store.len();
+    let mut start = 0;
+    while start < len {
+        let end = (start + CHUNK).min(len);
+        let records = store.read(start, end)?;
+        let refs: Vec<(Digest32, &[u8])> = records
+            .iter()
+            .map(|r| (r.hash, r.bytes.as_slice()))
+            .collect();
+        replayer
+            .push(&refs, signatures)
+            .map_err(|error| AuditError::BadEntry {
+                location: store.locate(error.seq),
+                error,
+            })?;
+        start = end;
+    }
+    Ok(replayer.finish())
+}

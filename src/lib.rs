@@ -1,0 +1,27 @@
+#![doc = include_str!("../README.md")]
+#![forbid(unsafe_code)]
+#![cfg_attr(test, allow(clippy::unwrap_used, clippy::expect_used))]
+
+pub mod audit;
+pub mod crypto;
+pub mod encoding;
+pub mod event;
+pub mod id;
+pub mod ledger;
+pub mod merkle;
+pub mod privacy;
+pub mod state;
+pub mod storage;
+pub mod time;
+pub mod verify;
+
+pub use crypto::{Digest32, KeyId, PublicKey, SecretKey, Signature};
+pub use encoding::{Canonical, DecodeError};
+pub use event::{Actor, Entry, Event, SignedStatement, Statement};
+pub use id::LicenseId;
+pub use ledger::{AppendError, AuditError, Clock, Ledger, ManualClock, OpenError, SystemClock};
+pub use privacy::{Credential, Disclosure};
+pub use state::{Receipt, Rejection, RuleError, State, Status};
+pub use storage::{FileStore, MemoryStore, StorageError, Store};
+pub use time::Timestamp;
+pub use verify::{IndeterminateReason, InvalidReason, Verdict};

@@ -1,0 +1,174 @@
+//! [`State::apply`]: records an entry that passed [`State::check`].
+
+use super::{
+    Authority, AuthorityState, KeyRecord, LicenseType, Lineage, Principal, Provenance, Receipt,
+    State, Suspension, TerminationKind, TerminationRecord, VersionRecord,
+};
+use crate::crypto::{Digest32, PublicKey};
+use crate::event::{Entry, Event, LicenseVersion};
+
+impl State {
+    /// Applies an entry whose statement passed [`State::check`] at the entry's ledger time and
+    /// whose signature verified. `hash` is the entry hash.
+    pub fn apply(&mut self, entry: &Entry, hash: Digest32) {
+        let s = entry.statement.statement();
+        let at = Provenance {
+            seq: entry.seq,
+            ledger_time: entry.ledger_time,
+            key: s.actor,
+        };
+        match &s.event {
+            Event::LedgerCreated { root_keys, policy } => {
+                self.origin = Some(s.origin.clone());
+                self.policy = policy.clone();
+                for k in root_keys {
+                    self.add_key(k, Principal::Root);
+                }
+            }
+            Event::AuthorityRegistered(r) => {
+                for k in &r.keys {
+                    self.add_key(k, Principal::Authority(r.code.clone()));
+                }
+                self.authorities.insert(
+                    r.code.clone(),
+                    Authority {
+                        code: r.code.clone(),
+                        name: r.name.clone(),
+                        parent: r.parent.clone(),
+                        license_types: r.license_types.clone(),
+                        may_register_seals: r.may_register_seals,
+                        may_delegate: r.may_delegate,
+                        keys: r.keys.iter().map(PublicKey::key_id).collect(),
+                        state: AuthorityState::Active,
+                    },
+                );
+            }
+            Event::AuthorityKeyAdded { authority, key } => {
+                self.add_key(key, Principal::Authority(authority.clone()));
+                if let Some(a) = self.authorities.get_mut(authority) {
+                    a.keys.push(key.key_id());
+                }
+            }
+            Event::AuthorityKeyRetired { key, from, .. } => {
+                if let Some(k) = self.keys.get_mut(key) {
+                    k.retired_from = Some(*from);
+                }
+            }
+            Event::AuthorityKeyCompromised { key, since, .. } => {
+                if let Some(k) = self.keys.get_mut(key) {
+                    k.compromised_since = Some(*since);
+                }
+            }
+            Event::AuthoritySuspended { authority, .. } => {
+                self.set_authority(authority, AuthorityState::Suspended)
+            }
+            Event::AuthorityReinstated { authority } => {
+                self.set_authority(authority, AuthorityState::Active)
+            }
+            Event::AuthorityRevoked { authority, .. } => {
+                self.set_authority(authority, AuthorityState::Revoked)
+            }
+            Event::LicenseTypeDefined {
+                code,
+                name,
+                claim_names,
+            } => {
+                self.types.insert(
+                    code.clone(),
+                    LicenseType {
+                        code: code.clone(),
+                        name: name.clone(),
+                        claim_names: claim_names.clone(),
+                    },
+                );
+            }
+            Event::LicenseIssued(v) => self.add_version(v, at),
+            Event::LicenseAmended(s) | Event::LicenseRenewed(s) | Event::LicenseReissued(s) => {
+                self.add_version(&s.version, at)
+            }
+            Event::LicenseSuspended { license, .. } => {
+                if let Some(l) = self.lineages.get_mut(&license.lineage()) {
+                    l.suspensions.push(Suspension {
+                        start: at,
+                        lifted: None,
+                    });
+                }
+            }
+            Event::LicenseSuspensionLifted { license } => {
+                if let Some(s) = self
+                    .lineages
+                    .get_mut(&license.lineage())
+                    .and_then(|l| l.suspensions.last_mut())
+                {
+                    s.lifted = Some(at);
+                }
+            }
+            Event::LicenseCancelled(t) => {
+                self.terminate(&t.license, TerminationKind::Cancelled, t.effective, at)
+            }
+            Event::LicenseRevoked(t) => {
+                self.terminate(&t.license, TerminationKind::Revoked, t.effective, at)
+            }
+            Event::LicenseWithdrawn(t) => {
+                self.terminate(&t.license, TerminationKind::Withdrawn, t.effective, at)
+            }
+            Event::LicenseRescinded { license, .. } => {
+                self.terminate(license, TerminationKind::Rescinded, at.ledger_time, at)
+            }
+        }
+        self.statements.insert(
+            entry.statement.id(),
+            Receipt {
+                seq: entry.seq,
+                entry_hash: hash,
+                ledger_time: entry.ledger_time,
+            },
+        );
+        self.size = entry.seq + 1;
+        self.head = hash;
+        self.last_time = entry.ledger_time;
+    }
+
+    fn add_key(&mut self, key: &PublicKey, owner: Principal) {
+        self.keys.insert(
+            key.key_id(),
+            KeyRecord {
+                public: *key,
+                owner,
+                retired_from: None,
+                compromised_since: None,
+            },
+        );
+    }
+
+    fn set_authority(&mut self, code: &str, state: AuthorityState) {
+        if let Some(a) = self.authorities.get_mut(code) {
+            a.state = state;
+        }
+    }
+
+    fn add_version(&mut self, v: &LicenseVersion, at: Provenance) {
+        self.holders.entry(v.holder).or_default().push(v.id.clone());
+        let lineage: &mut Lineage = self.lineages.entry(v.id.lineage()).or_default();
+        lineage.versions.push(VersionRecord {
+            version: v.clone(),
+            recorded: at,
+        });
+    }
+
+    fn terminate(
+        &mut self,
+        license: &crate::id::LicenseId,
+        kind: TerminationKind,
+        effective: crate::time::Timestamp,
+        at: Provenance,
+    ) {
+        if let Some(l) = self.lineages.get_mut(&license.lineage()) {
+            l.termination = Some(TerminationRecord {
+                kind,
+                effective,
+                recorded: at,
+            });
+        }
+    }
+}

@@ -1,0 +1,167 @@
+//! Why the ledger refuses a statement.
+
+use crate::crypto::{KeyId, SignatureError};
+use crate::id::LicenseId;
+use crate::time::Timestamp;
+
+/// A statement broke a ledger rule. Nothing was recorded.
+#[non_exhaustive]
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum RuleError {
+    /// The first entry must be `LedgerCreated`, signed by one of its root keys.
+    #[error("the first statement must be LedgerCreated signed by one of its root keys")]
+    NotGenesis,
+    /// `LedgerCreated` after the first entry.
+    #[error("the ledger already exists")]
+    GenesisRepeated,
+    /// The statement names another ledger.
+    #[error("statement is for origin {found:?}, this ledger is {expected:?}")]
+    WrongOrigin {
+        /// This ledger's origin.
+        expected: String,
+        /// The statement's origin.
+        found: String,
+    },
+    /// Claimed time too far from ledger time.
+    #[error("claimed time {claimed} is more than {max_skew_ms} ms from ledger time {ledger_time}")]
+    ClockSkew {
+        /// The statement's claimed time.
+        claimed: Timestamp,
+        /// The ledger time.
+        ledger_time: Timestamp,
+        /// The policy's limit.
+        max_skew_ms: u64,
+    },
+    /// Ledger time went backwards (only a damaged or forged ledger shows this).
+    #[error("ledger time {found} is before the previous entry's {previous}")]
+    TimeWentBackwards {
+        /// Previous entry's ledger time.
+        previous: Timestamp,
+        /// This entry's ledger time.
+        found: Timestamp,
+    },
+    /// No key with this id is registered.
+    #[error("unknown signing key {0}")]
+    UnknownKey(KeyId),
+    /// The key was retired before this ledger time.
+    #[error("key {key} is retired from {from}")]
+    KeyRetired {
+        /// The key.
+        key: KeyId,
+        /// Retirement time.
+        from: Timestamp,
+    },
+    /// The key was declared compromised since before this ledger time.
+    #[error("key {key} is compromised since {since}")]
+    KeyCompromised {
+        /// The key.
+        key: KeyId,
+        /// Compromise point.
+        since: Timestamp,
+    },
+    /// The signer's authority is suspended or revoked.
+    #[error("authority {code} is not active")]
+    AuthorityNotActive {
+        /// Authority code.
+        code: String,
+    },
+    /// The signer may not emit this event.
+    #[error("the signer may not emit {event} here")]
+    Unauthorized {
+        /// The event kind.
+        event: &'static str,
+    },
+    /// A code or name is malformed.
+    #[error("invalid {what}")]
+    Invalid {
+        /// What is malformed.
+        what: &'static str,
+    },
+    /// The key is already registered (keys are never reused).
+    #[error("key {0} is already registered")]
+    DuplicateKey(KeyId),
+    /// The authority code is taken.
+    #[error("authority {0} already exists")]
+    DuplicateAuthority(String),
+    /// No such authority.
+    #[error("unknown authority {0}")]
+    UnknownAuthority(String),
+    /// A delegate asked for rights its parent lacks.
+    #[error("delegation exceeds the parent's rights")]
+    ScopeExceeded,
+    /// The key does not belong to that authority.
+    #[error("key {key} does not belong to authority {authority}")]
+    KeyNotOwned {
+        /// The key.
+        key: KeyId,
+        /// The authority.
+        authority: String,
+    },
+    /// The key was already retired or declared compromised.
+    #[error("key {0} was already retired or compromised")]
+    KeyAlreadyEnded(KeyId),
+    /// The authority is not in the state the event requires.
+    #[error("authority {code} is {state}")]
+    AuthorityState {
+        /// Authority code.
+        code: String,
+        /// Its state.
+        state: &'static str,
+    },
+    /// The license type code is taken.
+    #[error("license type {0} already exists")]
+    DuplicateLicenseType(String),
+    /// No such license type.
+    #[error("unknown license type {0}")]
+    UnknownLicenseType(String),
+    /// Claim names differ from the type's catalogue entry.
+    #[error("claims do not match the license type's claim names")]
+    ClaimsMismatch,
+    /// The validity window ends before it starts.
+    #[error("validity window ends before it starts")]
+    InvalidValidity,
+    /// A license with this lineage exists already.
+    #[error("license {0} already exists")]
+    LicenseExists(LicenseId),
+    /// No such license.
+    #[error("unknown license {0}")]
+    UnknownLicense(LicenseId),
+    /// The event names a version that has been superseded.
+    #[error("license {found} is superseded; the current version is {current}")]
+    NotCurrentVersion {
+        /// The version named.
+        found: LicenseId,
+        /// The current version.
+        current: LicenseId,
+    },
+    /// A new version's id is not the next version of the lineage.
+    #[error("new version must be {0}")]
+    WrongSuccessor(LicenseId),
+    /// The first issuance must be version 001.
+    #[error("a first issuance must be version 001")]
+    NotFirstVersion,
+    /// The license has been terminated; nothing may follow.
+    #[error("license {0} has been terminated")]
+    LicenseTerminated(LicenseId),
+    /// The license is suspended.
+    #[error("license {0} is suspended")]
+    LicenseSuspended(LicenseId),
+    /// There is no suspension to lift.
+    #[error("license {0} is not suspended")]
+    LicenseNotSuspended(LicenseId),
+    /// A renewal must extend validity.
+    #[error("a renewal must end later than the current version")]
+    RenewalMustExtend,
+}
+
+/// Why one statement of an append was refused.
+#[non_exhaustive]
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum Rejection {
+    /// The signature does not verify with the actor's key.
+    #[error(transparent)]
+    Signature(#[from] SignatureError),
+    /// A ledger rule.
+    #[error(transparent)]
+    Rule(#[from] RuleError),
+}

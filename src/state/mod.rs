@@ -1,0 +1,290 @@
+//! Projections: the authority registry and the license registry, built by applying entries.
+//!
+//! The same two functions serve append and replay: [`State::check`] decides whether a statement
+//! may be recorded at a ledger time, and [`State::apply`] records an entry. Nothing here touches
+//! storage.
+
+mod apply;
+mod error;
+mod rules;
+mod signatures;
+mod status;
+
+pub use error::{Rejection, RuleError};
+pub use status::Status;
+
+use crate::crypto::{Digest32, KeyId, PublicKey};
+use crate::event::{LicenseVersion, Policy, SignedStatement, StatementId};
+use crate::id::LicenseId;
+use crate::time::Timestamp;
+use std::collections::HashMap;
+
+/// Who a key belongs to.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub enum Principal {
+    /// The ledger's root.
+    Root,
+    /// An authority, by code.
+    Authority(String),
+}
+
+/// A registered key and its life.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct KeyRecord {
+    /// The public key.
+    pub public: PublicKey,
+    /// Its owner.
+    pub owner: Principal,
+    /// Unusable from this time on.
+    pub retired_from: Option<Timestamp>,
+    /// Statements it signed recorded at or after this time are invalid.
+    pub compromised_since: Option<Timestamp>,
+}
+
+impl KeyRecord {
+    /// Whether a statement signed by this key and recorded at `t` counts.
+    pub fn valid_at(&self, t: Timestamp) -> bool {
+        self.compromised_since.is_none_or(|s| t < s)
+    }
+}
+
+/// Life state of an authority.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AuthorityState {
+    /// May act.
+    Active,
+    /// Suspended; may be reinstated.
+    Suspended,
+    /// Revoked; final.
+    Revoked,
+}
+
+/// A registered authority.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Authority {
+    /// Code.
+    pub code: String,
+    /// Filed name.
+    pub name: String,
+    /// Registering parent, if any.
+    pub parent: Option<String>,
+    /// License types in scope.
+    pub license_types: Vec<String>,
+    /// May register seals.
+    pub may_register_seals: bool,
+    /// May register child authorities.
+    pub may_delegate: bool,
+    /// Every key ever registered to it.
+    pub keys: Vec<KeyId>,
+    /// Current state.
+    pub state: AuthorityState,
+}
+
+/// A license type's catalogue entry.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LicenseType {
+    /// Type code.
+    pub code: String,
+    /// Name.
+    pub name: String,
+    /// Claim names, in order.
+    pub claim_names: Vec<String>,
+}
+
+/// Where and by which key an event was recorded.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Provenance {
+    /// Entry sequence number.
+    pub seq: u64,
+    /// Ledger time of the entry.
+    pub ledger_time: Timestamp,
+    /// Signing key.
+    pub key: KeyId,
+}
+
+/// One recorded version of a license.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct VersionRecord {
+    /// The version.
+    pub version: LicenseVersion,
+    /// Where it was recorded.
+    pub recorded: Provenance,
+}
+
+/// A suspension and, once lifted, its lifting.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Suspension {
+    /// When it was recorded.
+    pub start: Provenance,
+    /// When it was lifted.
+    pub lifted: Option<Provenance>,
+}
+
+/// How a license ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TerminationKind {
+    /// 注销.
+    Cancelled,
+    /// 吊销.
+    Revoked,
+    /// 废止.
+    Withdrawn,
+    /// 撤销 (retroactive).
+    Rescinded,
+}
+
+/// A recorded termination.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TerminationRecord {
+    /// Which kind.
+    pub kind: TerminationKind,
+    /// From when it applies (ignored for rescission, which applies to all time).
+    pub effective: Timestamp,
+    /// Where it was recorded.
+    pub recorded: Provenance,
+}
+
+/// All versions and life events of one license.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Lineage {
+    /// Versions, index = version number − 1.
+    pub versions: Vec<VersionRecord>,
+    /// Suspensions in order.
+    pub suspensions: Vec<Suspension>,
+    /// The termination, if any.
+    pub termination: Option<TerminationRecord>,
+}
+
+/// What an append returns for a recorded statement.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Receipt {
+    /// Sequence number of the entry.
+    pub seq: u64,
+    /// Entry hash (RFC 6962 leaf hash).
+    pub entry_hash: Digest32,
+    /// Ledger time of the entry.
+    pub ledger_time: Timestamp,
+}
+
+/// The state derived from a ledger's entries.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct State {
+    origin: Option<String>,
+    policy: Policy,
+    keys: HashMap<KeyId, KeyRecord>,
+    authorities: HashMap<String, Authority>,
+    types: HashMap<String, LicenseType>,
+    lineages: HashMap<String, Lineage>,
+    holders: HashMap<Digest32, Vec<LicenseId>>,
+    statements: HashMap<StatementId, Receipt>,
+    size: u64,
+    head: Digest32,
+    last_time: Timestamp,
+}
+
+impl State {
+    /// The empty state before genesis.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// The ledger origin (after genesis).
+    pub fn origin(&self) -> Option<&str> {
+        self.origin.as_deref()
+    }
+
+    /// The ledger policy.
+    pub fn policy(&self) -> &Policy {
+        &self.policy
+    }
+
+    /// Number of entries applied.
+    pub fn size(&self) -> u64 {
+        self.size
+    }
+
+    /// Hash of the last entry (zero before genesis).
+    pub fn head(&self) -> Digest32 {
+        self.head
+    }
+
+    /// Ledger time of the last entry.
+    pub fn last_time(&self) -> Timestamp {
+        self.last_time
+    }
+
+    /// The receipt of an already-recorded statement.
+    pub fn receipt_of(&self, id: &StatementId) -> Option<Receipt> {
+        self.statements.get(id).copied()
+    }
+
+    /// A registered key.
+    pub fn key(&self, id: &KeyId) -> Option<&KeyRecord> {
+        self.keys.get(id)
+    }
+
+    /// A registered authority.
+    pub fn authority(&self, code: &str) -> Option<&Authority> {
+        self.authorities.get(code)
+    }
+
+    /// Iterates over all authorities.
+    pub fn authorities(&self) -> impl Iterator<Item = &Authority> {
+        self.authorities.values()
+    }
+
+    /// A license type.
+    pub fn license_type(&self, code: &str) -> Option<&LicenseType> {
+        self.types.get(code)
+    }
+
+    /// The lineage a license version belongs to.
+    pub fn lineage(&self, id: &LicenseId) -> Option<&Lineage> {
+        self.lineages.get(&id.lineage())
+    }
+
+    /// Iterates over all license lineages.
+    pub fn lineages(&self) -> impl Iterator<Item = &Lineage> {
+        self.lineages.values()
+    }
+
+    /// The recorded version with this id.
+    pub fn license(&self, id: &LicenseId) -> Option<&VersionRecord> {
+        let idx = usize::from(id.version()).checked_sub(1)?;
+        self.lineage(id)?.versions.get(idx)
+    }
+
+    /// Version ids of the license, oldest first.
+    pub fn versions(&self, id: &LicenseId) -> Vec<LicenseId> {
+        self.lineage(id)
+            .map(|l| l.versions.iter().map(|v| v.version.id.clone()).collect())
+            .unwrap_or_default()
+    }
+
+    /// License versions recorded for a holder commitment.
+    pub fn by_holder(&self, commitment: &Digest32) -> &[LicenseId] {
+        self.holders.get(commitment).map_or(&[], Vec::as_slice)
+    }
+
+    /// Whether an event recorded with `p` counts (its key was not compromised by then).
+    pub fn counts(&self, p: &Provenance) -> bool {
+        self.keys
+            .get(&p.key)
+            .is_some_and(|k| k.valid_at(p.ledger_time))
+    }
+
+    /// The public key to check a statement's signature with: a registered key, or one that
+    /// `pending` statements (earlier in the same batch) introduce. Authorisation is decided
+    /// later by [`State::check`]; this only finds the key.
+    pub fn signer_key(
+        &self,
+        statement: &SignedStatement,
+        pending: &HashMap<KeyId, PublicKey>,
+    ) -> Option<PublicKey> {
+        let actor = &statement.statement().actor;
+        self.keys
+            .get(actor)
+            .map(|k| k.public)
+            .or_else(|| pending.get(actor).copied())
+    }
+}

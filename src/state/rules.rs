@@ -1,0 +1,470 @@
+//! [`State::check`]: whether a statement may be recorded at a ledger time.
+
+use super::{AuthorityState, Principal, RuleError, State};
+use crate::crypto::{KeyId, PublicKey};
+use crate::event::{Event, LicenseVersion, SignedStatement, Succession};
+use crate::id::{is_valid_code, LicenseId};
+use crate::time::Timestamp;
+use std::collections::HashSet;
+
+/// Keys an event brings into the ledger.
+pub fn introduced_keys(event: &Event) -> &[PublicKey] {
+    match event {
+        Event::LedgerCreated { root_keys, .. } => root_keys,
+        Event::AuthorityRegistered(r) => &r.keys,
+        Event::AuthorityKeyAdded { key, .. } => std::slice::from_ref(key),
+        _ => &[],
+    }
+}
+
+fn unique<'a, T: Eq + std::hash::Hash + 'a>(items: impl IntoIterator<Item = &'a T>) -> bool {
+    let mut seen = HashSet::new();
+    items.into_iter().all(|i| seen.insert(i))
+}
+
+impl State {
+    /// Decides whether `statement` may be recorded at `ledger_time` (its signature is checked
+    /// separately). Used identically by append and by replay.
+    pub fn check(
+        &self,
+        statement: &SignedStatement,
+        ledger_time: Timestamp,
+    ) -> Result<(), RuleError> {
+        let s = statement.statement();
+        if self.size == 0 {
+            return self.check_genesis(statement, ledger_time);
+        }
+        if matches!(s.event, Event::LedgerCreated { .. }) {
+            return Err(RuleError::GenesisRepeated);
+        }
+        let origin = self.origin.as_deref().unwrap_or_default();
+        if s.origin != origin {
+            return Err(RuleError::WrongOrigin {
+                expected: origin.to_owned(),
+                found: s.origin.clone(),
+            });
+        }
+        if ledger_time < self.last_time {
+            return Err(RuleError::TimeWentBackwards {
+                previous: self.last_time,
+                found: ledger_time,
+            });
+        }
+        self.check_skew(s.claimed_time, ledger_time)?;
+        let actor = self.usable_key(&s.actor, ledger_time)?;
+        self.check_event(&actor, &s.event)
+    }
+
+    fn check_genesis(
+        &self,
+        statement: &SignedStatement,
+        ledger_time: Timestamp,
+    ) -> Result<(), RuleError> {
+        let s = statement.statement();
+        let Event::LedgerCreated { root_keys, policy } = &s.event else {
+            return Err(RuleError::NotGenesis);
+        };
+        if !root_keys.iter().any(|k| k.key_id() == s.actor) {
+            return Err(RuleError::NotGenesis);
+        }
+        if !unique(
+            root_keys
+                .iter()
+                .map(|k| k.key_id())
+                .collect::<Vec<_>>()
+                .iter(),
+        ) {
+            return Err(RuleError::DuplicateKey(s.actor));
+        }
+        if s.origin.is_empty() || s.origin.len() > 255 || s.origin.contains(char::is_whitespace) {
+            return Err(RuleError::Invalid { what: "origin" });
+        }
+        if s.claimed_time.0.abs_diff(ledger_time.0) > policy.max_skew_ms {
+            return Err(RuleError::ClockSkew {
+                claimed: s.claimed_time,
+                ledger_time,
+                max_skew_ms: policy.max_skew_ms,
+            });
+        }
+        Ok(())
+    }
+
+    fn check_skew(&self, claimed: Timestamp, ledger_time: Timestamp) -> Result<(), RuleError> {
+        if claimed.0.abs_diff(ledger_time.0) > self.policy.max_skew_ms {
+            return Err(RuleError::ClockSkew {
+                claimed,
+                ledger_time,
+                max_skew_ms: self.policy.max_skew_ms,
+            });
+        }
+        Ok(())
+    }
+
+    /// The owner of `key` if the key may sign at `t` and its owner may act.
+    fn usable_key(&self, key: &KeyId, t: Timestamp) -> Result<Principal, RuleError> {
+        let rec = self.keys.get(key).ok_or(RuleError::UnknownKey(*key))?;
+        if let Some(since) = rec.compromised_since.filter(|s| *s <= t) {
+            return Err(RuleError::KeyCompromised { key: *key, since });
+        }
+        if let Some(from) = rec.retired_from.filter(|f| *f <= t) {
+            return Err(RuleError::KeyRetired { key: *key, from });
+        }
+        if let Principal::Authority(code) = &rec.owner {
+            let active = self
+                .authorities
+                .get(code)
+                .is_some_and(|a| a.state == AuthorityState::Active);
+            if !active {
+                return Err(RuleError::AuthorityNotActive { code: code.clone() });
+            }
+        }
+        Ok(rec.owner.clone())
+    }
+
+    /// Whether `actor` is the root or an ancestor (registrar chain) of authority `target`.
+    fn manages(&self, actor: &Principal, target: &str) -> bool {
+        let Principal::Authority(me) = actor else {
+            return true;
+        };
+        let mut cur = self.authorities.get(target).and_then(|a| a.parent.clone());
+        let mut hops = 0;
+        while let Some(p) = cur {
+            if &p == me {
+                return true;
+            }
+            hops += 1;
+            if hops > self.authorities.len() {
+                return false;
+            }
+            cur = self.authorities.get(&p).and_then(|a| a.parent.clone());
+        }
+        false
+    }
+
+    fn target_authority(&self, code: &str) -> Result<&super::Authority, RuleError> {
+        self.authorities
+            .get(code)
+            .ok_or_else(|| RuleError::UnknownAuthority(code.to_owned()))
+    }
+
+    fn new_key(&self, key: &PublicKey) -> Result<(), RuleError> {
+        let id = key.key_id();
+        if self.keys.contains_key(&id) {
+            return Err(RuleError::DuplicateKey(id));
+        }
+        Ok(())
+    }
+
+    fn check_event(&self, actor: &Principal, event: &Event) -> Result<(), RuleError> {
+        let unauthorized = || RuleError::Unauthorized {
+            event: event.kind(),
+        };
+        match event {
+            Event::LedgerCreated { .. } => Err(RuleError::GenesisRepeated),
+            Event::AuthorityRegistered(r) => {
+                if !is_valid_code(&r.code) {
+                    return Err(RuleError::Invalid {
+                        what: "authority code",
+                    });
+                }
+                if r.name.is_empty() {
+                    return Err(RuleError::Invalid {
+                        what: "authority name",
+                    });
+                }
+                if self.authorities.contains_key(&r.code) {
+                    return Err(RuleError::DuplicateAuthority(r.code.clone()));
+                }
+                if r.keys.is_empty() {
+                    return Err(RuleError::Invalid {
+                        what: "key list (empty)",
+                    });
+                }
+                if !unique(r.keys.iter().map(|k| k.key_id()).collect::<Vec<_>>().iter()) {
+                    return Err(RuleError::Invalid {
+                        what: "key list (duplicate key)",
+                    });
+                }
+                for k in &r.keys {
+                    self.new_key(k)?;
+                }
+                if !r.license_types.iter().all(|t| is_valid_code(t)) || !unique(&r.license_types) {
+                    return Err(RuleError::Invalid {
+                        what: "license type scope",
+                    });
+                }
+                match (actor, &r.parent) {
+                    (Principal::Root, None) => Ok(()),
+                    (Principal::Authority(me), Some(p)) if me != p => Err(unauthorized()),
+                    (Principal::Authority(_), None) => Err(unauthorized()),
+                    (_, Some(p)) => {
+                        let parent = self.target_authority(p)?;
+                        if matches!(actor, Principal::Authority(_)) && !parent.may_delegate {
+                            return Err(unauthorized());
+                        }
+                        let within = r
+                            .license_types
+                            .iter()
+                            .all(|t| parent.license_types.contains(t))
+                            && (!r.may_register_seals || parent.may_register_seals)
+                            && (!r.may_delegate || parent.may_delegate);
+                        if within {
+                            Ok(())
+                        } else {
+                            Err(RuleError::ScopeExceeded)
+                        }
+                    }
+                }
+            }
+            Event::AuthorityKeyAdded { authority, key } => {
+                self.target_authority(authority)?;
+                self.self_or_manager(actor, authority, event)?;
+                self.new_key(key)
+            }
+            Event::AuthorityKeyRetired { authority, key, .. }
+            | Event::AuthorityKeyCompromised { authority, key, .. } => {
+                let a = self.target_authority(authority)?;
+                self.self_or_manager(actor, authority, event)?;
+                if !a.keys.contains(key) {
+                    return Err(RuleError::KeyNotOwned {
+                        key: *key,
+                        authority: authority.clone(),
+                    });
+                }
+                let rec = self.keys.get(key).ok_or(RuleError::UnknownKey(*key))?;
+                let ended = match event {
+                    Event::AuthorityKeyRetired { .. } => rec.retired_from.is_some(),
+                    _ => rec.compromised_since.is_some(),
+                };
+                if ended {
+                    return Err(RuleError::KeyAlreadyEnded(*key));
+                }
+                Ok(())
+            }
+            Event::AuthoritySuspended { authority, .. }
+            | Event::AuthorityReinstated { authority }
+            | Event::AuthorityRevoked { authority, .. } => {
+                let a = self.target_authority(authority)?;
+                if matches!(actor, Principal::Authority(me) if me == authority)
+                    || !self.manages(actor, authority)
+                {
+                    return Err(unauthorized());
+                }
+                let ok = match event {
+                    Event::AuthoritySuspended { .. } => a.state == AuthorityState::Active,
+                    Event::AuthorityReinstated { .. } => a.state == AuthorityState::Suspended,
+                    _ => a.state != AuthorityState::Revoked,
+                };
+                if ok {
+                    Ok(())
+                } else {
+                    Err(RuleError::AuthorityState {
+                        code: authority.clone(),
+                        state: match a.state {
+                            AuthorityState::Active => "active",
+                            AuthorityState::Suspended => "suspended",
+                            AuthorityState::Revoked => "revoked",
+                        },
+                    })
+                }
+            }
+            Event::LicenseTypeDefined {
+                code,
+                name,
+                claim_names,
+            } => {
+                if !is_valid_code(code) {
+                    return Err(RuleError::Invalid {
+                        what: "license type code",
+                    });
+                }
+                if name.is_empty()
+                    || claim_names.iter().any(String::is_empty)
+                    || !unique(claim_names)
+                {
+                    return Err(RuleError::Invalid {
+                        what: "license type name or claim names",
+                    });
+                }
+                if self.types.contains_key(code) {
+                    return Err(RuleError::DuplicateLicenseType(code.clone()));
+                }
+                match actor {
+                    Principal::Root => Ok(()),
+                    Principal::Authority(me) => {
+                        let scoped = self
+                            .authorities
+                            .get(me)
+                            .is_some_and(|a| a.license_types.contains(code));
+                        if scoped {
+                            Ok(())
+                        } else {
+                            Err(unauthorized())
+                        }
+                    }
+                }
+            }
+            Event::LicenseIssued(v) => {
+                self.check_issuer(actor, &v.id, event)?;
+                if v.id.version() != 1 {
+                    return Err(RuleError::NotFirstVersion);
+                }
+                if self.lineages.contains_key(&v.id.lineage()) {
+                    return Err(RuleError::LicenseExists(v.id.clone()));
+                }
+                self.check_version(v)
+            }
+            Event::LicenseAmended(s) | Event::LicenseRenewed(s) | Event::LicenseReissued(s) => {
+                self.check_succession(actor, s, event)
+            }
+            Event::LicenseSuspended { license, .. } => {
+                self.check_current(actor, license, event)?;
+                if self.is_suspended(license) {
+                    return Err(RuleError::LicenseSuspended(license.clone()));
+                }
+                Ok(())
+            }
+            Event::LicenseSuspensionLifted { license } => {
+                self.check_current(actor, license, event)?;
+                if !self.is_suspended(license) {
+                    return Err(RuleError::LicenseNotSuspended(license.clone()));
+                }
+                Ok(())
+            }
+            Event::LicenseCancelled(t) | Event::LicenseRevoked(t) | Event::LicenseWithdrawn(t) => {
+                self.check_current(actor, &t.license, event)
+            }
+            Event::LicenseRescinded { license, .. } => self.check_current(actor, license, event),
+        }
+    }
+
+    fn self_or_manager(
+        &self,
+        actor: &Principal,
+        authority: &str,
+        event: &Event,
+    ) -> Result<(), RuleError> {
+        let is_self = matches!(actor, Principal::Authority(me) if me == authority);
+        if is_self || self.manages(actor, authority) {
+            Ok(())
+        } else {
+            Err(RuleError::Unauthorized {
+                event: event.kind(),
+            })
+        }
+    }
+
+    /// The actor must be the issuing authority named in `id`, scoped for its type.
+    fn check_issuer(
+        &self,
+        actor: &Principal,
+        id: &LicenseId,
+        event: &Event,
+    ) -> Result<(), RuleError> {
+        let Principal::Authority(me) = actor else {
+            return Err(RuleError::Unauthorized {
+                event: event.kind(),
+            });
+        };
+        let scoped = self
+            .authorities
+            .get(me)
+            .is_some_and(|a| a.license_types.iter().any(|t| t == id.type_code()));
+        if me != id.issuer() || !scoped {
+            return Err(RuleError::Unauthorized {
+                event: event.kind(),
+            });
+        }
+        Ok(())
+    }
+
+    fn check_version(&self, v: &LicenseVersion) -> Result<(), RuleError> {
+        let ty = self
+            .types
+            .get(v.id.type_code())
+            .ok_or_else(|| RuleError::UnknownLicenseType(v.id.type_code().to_owned()))?;
+        if v.claims.len() != ty.claim_names.len()
+            || v.claims
+                .iter()
+                .zip(&ty.claim_names)
+                .any(|(c, n)| &c.name != n)
+        {
+            return Err(RuleError::ClaimsMismatch);
+        }
+        if v.valid_until.is_some_and(|u| u <= v.valid_from) {
+            return Err(RuleError::InvalidValidity);
+        }
+        if v.printed_number.is_empty() {
+            return Err(RuleError::Invalid {
+                what: "printed number",
+            });
+        }
+        Ok(())
+    }
+
+    /// `license` must be the current version of a live lineage, and the actor its issuer.
+    fn check_current(
+        &self,
+        actor: &Principal,
+        license: &LicenseId,
+        event: &Event,
+    ) -> Result<(), RuleError> {
+        self.check_issuer(actor, license, event)?;
+        let lin = self
+            .lineages
+            .get(&license.lineage())
+            .filter(|l| l.versions.len() >= usize::from(license.version()))
+            .ok_or_else(|| RuleError::UnknownLicense(license.clone()))?;
+        let current = lin.versions.last().map(|v| &v.version.id);
+        if let Some(current) = current.filter(|c| *c != license) {
+            return Err(RuleError::NotCurrentVersion {
+                found: license.clone(),
+                current: current.clone(),
+            });
+        }
+        if lin.termination.is_some() {
+            return Err(RuleError::LicenseTerminated(license.clone()));
+        }
+        Ok(())
+    }
+
+    fn is_suspended(&self, license: &LicenseId) -> bool {
+        self.lineages
+            .get(&license.lineage())
+            .and_then(|l| l.suspensions.last())
+            .is_some_and(|s| s.lifted.is_none())
+    }
+
+    fn check_succession(
+        &self,
+        actor: &Principal,
+        s: &Succession,
+        event: &Event,
+    ) -> Result<(), RuleError> {
+        self.check_current(actor, &s.previous, event)?;
+        if self.is_suspended(&s.previous) {
+            return Err(RuleError::LicenseSuspended(s.previous.clone()));
+        }
+        let next = s.previous.next_version().ok_or(RuleError::Invalid {
+            what: "version (no version after 999)",
+        })?;
+        if s.version.id != next {
+            return Err(RuleError::WrongSuccessor(next));
+        }
+        self.check_version(&s.version)?;
+        if let Event::LicenseRenewed(_) = event {
+            let old = self
+                .license(&s.previous)
+                .and_then(|v| v.version.valid_until);
+            let extends = match (old, s.version.valid_until) {
+                (_, None) => true,
+                (None, Some(_)) => false,
+                (Some(o), Some(n)) => n > o,
+            };
+            if !extends {
+                return Err(RuleError::RenewalMustExtend);
+            }
+        }
+        Ok(())
+    }
+}

@@ -1,0 +1,121 @@
+//! License status at a reference time, derived from the recorded events.
+
+use super::{State, TerminationKind};
+use crate::crypto::KeyId;
+use crate::id::LicenseId;
+use crate::time::Timestamp;
+
+/// Status of one license version at a reference time.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum Status {
+    /// In force.
+    Valid,
+    /// Validity has not started.
+    NotYetValid,
+    /// Validity has ended.
+    Expired,
+    /// 暂扣.
+    Suspended,
+    /// 注销 since the given time.
+    Cancelled {
+        /// Effective time.
+        since: Timestamp,
+    },
+    /// 吊销 since the given time.
+    Revoked {
+        /// Effective time.
+        since: Timestamp,
+    },
+    /// 废止 since the given time.
+    Withdrawn {
+        /// Effective time.
+        since: Timestamp,
+    },
+    /// 撤销: invalid for all time.
+    Rescinded,
+    /// Replaced by a later version.
+    Superseded {
+        /// The version that replaced it.
+        by: LicenseId,
+    },
+    /// Recorded under a key later declared compromised since before the recording: the
+    /// version never validly existed.
+    KeyCompromised {
+        /// The compromised key.
+        key: KeyId,
+    },
+    /// No such version is recorded.
+    Unknown,
+}
+
+impl Status {
+    /// Whether the status is [`Status::Valid`].
+    pub fn is_valid(&self) -> bool {
+        matches!(self, Status::Valid)
+    }
+}
+
+impl State {
+    /// Status of license version `id` at reference time `at`, with everything the ledger knows
+    /// now. Events whose signing key was declared compromised at or before their recording are
+    /// disregarded.
+    pub fn status(&self, id: &LicenseId, at: Timestamp) -> Status {
+        let Some(lin) = self.lineage(id) else {
+            return Status::Unknown;
+        };
+        let idx = usize::from(id.version()) - 1;
+        let Some(v) = lin.versions.get(idx) else {
+            return Status::Unknown;
+        };
+        if !self.counts(&v.recorded) {
+            return Status::KeyCompromised {
+                key: v.recorded.key,
+            };
+        }
+        let termination = lin
+            .termination
+            .as_ref()
+            .filter(|t| self.counts(&t.recorded));
+        if termination.is_some_and(|t| t.kind == TerminationKind::Rescinded) {
+            return Status::Rescinded;
+        }
+        if let Some(next) = lin.versions[idx + 1..]
+            .iter()
+            .find(|n| self.counts(&n.recorded))
+            .filter(|n| at >= n.recorded.ledger_time)
+        {
+            return Status::Superseded {
+                by: next.version.id.clone(),
+            };
+        }
+        if let Some(t) = termination.filter(|t| at >= t.effective) {
+            let since = t.effective;
+            return match t.kind {
+                TerminationKind::Cancelled => Status::Cancelled { since },
+                TerminationKind::Revoked => Status::Revoked { since },
+                TerminationKind::Withdrawn | TerminationKind::Rescinded => {
+                    Status::Withdrawn { since }
+                }
+            };
+        }
+        let suspended = lin.suspensions.iter().any(|s| {
+            self.counts(&s.start)
+                && s.start.ledger_time <= at
+                && s.lifted
+                    .filter(|l| self.counts(l))
+                    .is_none_or(|l| at < l.ledger_time)
+        });
+        if suspended {
+            return Status::Suspended;
+        }
+        let version = &v.version;
+        if at < version.valid_from {
+            Status::NotYetValid
+        } else if version.valid_until.is_some_and(|u| u <= at) {
+            Status::Expired
+        } else {
+            Status::Valid
+        }
+    }
+}

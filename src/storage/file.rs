@@ -1,0 +1,442 @@
+//! The durable default store: an append-only journal file plus a two-slot committed-head file.
+//!
+//! ```text
+//! journal.log  = header record*
+//!   header     = "CHANCERY" "JRNL" u32be(1)                      16 bytes
+//!   record     = u32be(len) hash[32] bytes[len]                  hash = SHA-256(0x00 || bytes)
+//! head         = slot0 slot1                                     2 × 64 bytes
+//!   slot       = u64be(counter) u64be(count) u64be(journal_len) last_hash[32] check[8]
+//!                check = SHA-256(first 56 bytes of the slot)[0..8]
+//! ```
+//!
+//! An append writes all records of the batch with one write, `fdatasync`s the journal, then
+//! writes the slot `counter % 2` of the head file with the new count, journal length and last
+//! hash and `fdatasync`s it; only then does it return. At open the intact slot with the highest
+//! counter is the committed head: every record below its journal length must be intact (damage
+//! there is reported with its byte offset), and bytes after it are an unacknowledged tail,
+//! kept while its records are intact and truncated at the first bad one. A failed write or sync
+//! poisons the store: it is never retried, since the kernel may already have dropped the pages.
+
+use super::{Damage, DamageReason, Record, StorageError, Store};
+use crate::crypto::{leaf_hash, sha256, Digest32};
+use crate::encoding::MAX_INPUT_LEN;
+use std::fs::{File, OpenOptions};
+use std::io::{BufReader, Read};
+use std::os::unix::fs::FileExt;
+use std::path::{Path, PathBuf};
+
+const MAGIC: &[u8; 16] = b"CHANCERYJRNL\x00\x00\x00\x01";
+const HEADER_LEN: u64 = 16;
+const RECORD_OVERHEAD: u64 = 36;
+const SLOT_LEN: usize = 64;
+
+/// Journal-backed durable store in a directory.
+#[derive(Debug)]
+pub struct FileStore {
+    dir: PathBuf,
+    journal_path: PathBuf,
+    head_path: PathBuf,
+    journal: File,
+    head: File,
+    offsets: Vec<u64>,
+    end: u64,
+    last_hash: Digest32,
+    counter: u64,
+    poisoned: bool,
+    syncs: u64,
+    fail_next_sync: bool,
+}
+
+#[derive(Clone, Copy)]
+struct Head {
+    counter: u64,
+    count: u64,
+    journal_len: u64,
+    last_hash: Digest32,
+}
+
+impl Head {
+    fn encode(&self) -> [u8; SLOT_LEN] {
+        let mut s = [0u8; SLOT_LEN];
+        s[0..8].copy_from_slice(&self.counter.to_be_bytes());
+        s[8..16].copy_from_slice(&self.count.to_be_bytes());
+        s[16..24].copy_from_slice(&self.journal_len.to_be_bytes());
+        s[24..56].copy_from_slice(&self.last_hash.0);
+        let check = sha256(&s[..56]);
+        s[56..64].copy_from_slice(&check.0[..8]);
+        s
+    }
+
+    fn decode(s: &[u8]) -> Option<Self> {
+        let s: &[u8; SLOT_LEN] = s.try_into().ok()?;
+        if sha256(&s[..56]).0[..8] != s[56..64] {
+            return None;
+        }
+        let u = |r: std::ops::Range<usize>| u64::from_be_bytes(s[r].try_into().unwrap_or([0; 8]));
+        Some(Self {
+            counter: u(0..8),
+            count: u(8..16),
+            journal_len: u(16..24),
+            last_hash: Digest32(s[24..56].try_into().unwrap_or([0; 32])),
+        })
+    }
+}
+
+fn io<'a>(op: &'static str, path: &'a Path) -> impl FnOnce(std::io::Error) -> StorageError + 'a {
+    move |source| StorageError::Io {
+        op,
+        path: path.to_owned(),
+        source,
+    }
+}
+
+impl FileStore {
+    /// Opens the store in `dir`, creating it if the directory holds none. Takes an exclusive
+    /// lock; checks every committed record and truncates an unacknowledged torn tail.
+    pub fn open(dir: impl AsRef<Path>) -> Result<Self, StorageError> {
+        let dir = dir.as_ref().to_owned();
+        std::fs::create_dir_all(&dir).map_err(io("create directory", &dir))?;
+        let journal_path = dir.join("journal.log");
+        let head_path = dir.join("head");
+        let fresh = !journal_path.exists();
+        let journal = OpenOptions::new()
+            .read(true)
+            .write(true)
+            .create(true)
+            .truncate(false)
+            .open(&journal_path)
+            .map_err(io("open", &journal_path))?;
+        journal
+            .try_lock()
+            .map_err(|_| StorageError::Locked(dir.clone()))?;
+        let head = OpenOptions::new()
+            .read(true)
+            .write(true)
+            .create(true)
+            .truncate(false)
+            .open(&head_path)
+            .map_err(io("open", &head_path))?;
+        if fresh {
+            Self::initialise(&dir, &journal_path, &journal, &head_path, &head)?;
+        }
+        let mut store = Self {
+            dir,
+            journal_path,
+            head_path,
+            journal,
+            head,
+            offsets: Vec::new(),
+            end: HEADER_LEN,
+            last_hash: Digest32::ZERO,
+            counter: 0,
+            poisoned: false,
+            syncs: 0,
+            fail_next_sync: false,
+        };
+        store.recover()?;
+        Ok(store)
+    }
+
+    fn initialise(
+        dir: &Path,
+        jp: &Path,
+        journal: &File,
+        hp: &Path,
+        head: &File,
+    ) -> Result<(), StorageError> {
+        journal.write_all_at(MAGIC, 0).map_err(io("write", jp))?;
+        journal.sync_all().map_err(io("sync", jp))?;
+        let h = Head {
+            counter: 0,
+            count: 0,
+            journal_len: HEADER_LEN,
+            last_hash: Digest32::ZERO,
+        };
+        let mut both = [0u8; 2 * SLOT_LEN];
+        both[..SLOT_LEN].copy_from_slice(&h.encode());
+        head.write_all_at(&both, 0).map_err(io("write", hp))?;
+        head.sync_all().map_err(io("sync", hp))?;
+        File::open(dir)
+            .and_then(|d| d.sync_all())
+            .map_err(io("sync directory", dir))
+    }
+
+    fn damage(
+        &self,
+        file: &Path,
+        offset: u64,
+        seq: Option<u64>,
+        reason: DamageReason,
+    ) -> StorageError {
+        StorageError::Damaged(Damage {
+            file: file.to_owned(),
+            offset,
+            seq,
+            reason,
+        })
+    }
+
+    /// Reads the committed head and scans the journal.
+    fn recover(&mut self) -> Result<(), StorageError> {
+        let mut slots = [0u8; 2 * SLOT_LEN];
+        self.head
+            .read_exact_at(&mut slots, 0)
+            .map_err(|_| self.damage(&self.head_path, 0, None, DamageReason::BadHead))?;
+        let head = [&slots[..SLOT_LEN], &slots[SLOT_LEN..]]
+            .iter()
+            .filter_map(|s| Head::decode(s))
+            .max_by_key(|h| h.counter)
+            .ok_or_else(|| self.damage(&self.head_path, 0, None, DamageReason::BadHead))?;
+        let file_len = self
+            .journal
+            .metadata()
+            .map_err(io("stat", &self.journal_path))?
+            .len();
+        let mut magic = [0u8; 16];
+        if file_len < HEADER_LEN
+            || self.journal.read_exact_at(&mut magic, 0).is_err()
+            || &magic != MAGIC
+        {
+            return Err(self.damage(&self.journal_path, 0, None, DamageReason::BadHeader));
+        }
+        if file_len < head.journal_len {
+            return Err(self.damage(
+                &self.journal_path,
+                file_len,
+                None,
+                DamageReason::MissingCommitted {
+                    committed: head.journal_len,
+                },
+            ));
+        }
+        let mut reader = BufReader::with_capacity(1 << 20, &self.journal);
+        let mut skip = [0u8; HEADER_LEN as usize];
+        reader
+            .read_exact(&mut skip)
+            .map_err(io("read", &self.journal_path))?;
+        let mut pos = HEADER_LEN;
+        let mut buf = Vec::new();
+        while pos < file_len {
+            let seq = self.offsets.len() as u64;
+            let committed = pos < head.journal_len;
+            let bad =
+                |store: &Self, reason| store.damage(&store.journal_path, pos, Some(seq), reason);
+            let mut fixed = [0u8; RECORD_OVERHEAD as usize];
+            if pos + RECORD_OVERHEAD > file_len {
+                if committed {
+                    return Err(bad(self, DamageReason::Truncated));
+                }
+                break;
+            }
+            reader
+                .read_exact(&mut fixed)
+                .map_err(io("read", &self.journal_path))?;
+            let len = u32::from_be_bytes([fixed[0], fixed[1], fixed[2], fixed[3]]);
+            if len == 0 || len as usize > MAX_INPUT_LEN {
+                if committed {
+                    return Err(bad(self, DamageReason::BadLength(len)));
+                }
+                break;
+            }
+            let next = pos + RECORD_OVERHEAD + u64::from(len);
+            if next > file_len {
+                if committed {
+                    return Err(bad(self, DamageReason::Truncated));
+                }
+                break;
+            }
+            buf.resize(len as usize, 0);
+            reader
+                .read_exact(&mut buf)
+                .map_err(io("read", &self.journal_path))?;
+            let hash = leaf_hash(&buf);
+            if hash.0[..] != fixed[4..] {
+                if committed {
+                    return Err(bad(self, DamageReason::HashMismatch));
+                }
+                break;
+            }
+            if next > head.journal_len && committed {
+                return Err(bad(self, DamageReason::HeadMismatch));
+            }
+            self.offsets.push(pos);
+            self.last_hash = hash;
+            pos = next;
+            if pos == head.journal_len
+                && (self.offsets.len() as u64 != head.count || self.last_hash != head.last_hash)
+            {
+                return Err(self.damage(
+                    &self.journal_path,
+                    pos,
+                    Some(seq),
+                    DamageReason::HeadMismatch,
+                ));
+            }
+        }
+        if head.count > 0 && (self.offsets.len() as u64) < head.count {
+            return Err(self.damage(&self.journal_path, pos, None, DamageReason::HeadMismatch));
+        }
+        if pos < file_len {
+            self.journal
+                .set_len(pos)
+                .map_err(io("truncate", &self.journal_path))?;
+            self.journal
+                .sync_all()
+                .map_err(io("sync", &self.journal_path))?;
+        }
+        self.end = pos;
+        self.counter = head.counter;
+        Ok(())
+    }
+
+    /// Number of `fdatasync` calls made by appends since open (two per committed batch: journal,
+    /// then head). Lets tests prove the commit path syncs before it acknowledges.
+    pub fn sync_count(&self) -> u64 {
+        self.syncs
+    }
+
+    /// The store's directory.
+    pub fn dir(&self) -> &Path {
+        &self.dir
+    }
+
+    /// Test hook: the next sync fails as if the device reported an error.
+    #[doc(hidden)]
+    pub fn fail_next_sync(&mut self) {
+        self.fail_next_sync = true;
+    }
+
+    fn sync(&mut self, which: bool) -> Result<(), StorageError> {
+        let (file, path) = if which {
+            (&self.journal, &self.journal_path)
+        } else {
+            (&self.head, &self.head_path)
+        };
+        if std::mem::take(&mut self.fail_next_sync) {
+            return Err(StorageError::Io {
+                op: "sync",
+                path: path.clone(),
+                source: std::io::Error::other("injected sync failure"),
+            });
+        }
+        file.sync_data().map_err(io("sync", path))?;
+        self.syncs += 1;
+        Ok(())
+    }
+
+    fn commit(&mut self, records: &[Record]) -> Result<(), StorageError> {
+        let total: usize = records.iter().map(|r| r.bytes.len() + 36).sum();
+        let mut buf = Vec::with_capacity(total);
+        let mut offsets = Vec::with_capacity(records.len());
+        let mut pos = self.end;
+        for r in records {
+            let len = u32::try_from(r.bytes.len()).map_err(|_| StorageError::Io {
+                op: "append",
+                path: self.journal_path.clone(),
+                source: std::io::Error::other("record too large"),
+            })?;
+            offsets.push(pos);
+            buf.extend_from_slice(&len.to_be_bytes());
+            buf.extend_from_slice(&r.hash.0);
+            buf.extend_from_slice(&r.bytes);
+            pos += RECORD_OVERHEAD + u64::from(len);
+        }
+        self.journal
+            .write_all_at(&buf, self.end)
+            .map_err(io("write", &self.journal_path))?;
+        self.sync(true)?;
+        let head = Head {
+            counter: self.counter + 1,
+            count: self.offsets.len() as u64 + records.len() as u64,
+            journal_len: pos,
+            last_hash: records.last().map_or(self.last_hash, |r| r.hash),
+        };
+        let slot = (head.counter % 2) * SLOT_LEN as u64;
+        self.head
+            .write_all_at(&head.encode(), slot)
+            .map_err(io("write", &self.head_path))?;
+        self.sync(false)?;
+        self.offsets.extend(offsets);
+        self.end = pos;
+        self.counter = head.counter;
+        self.last_hash = head.last_hash;
+        Ok(())
+    }
+}
+
+impl Store for FileStore {
+    fn len(&self) -> u64 {
+        self.offsets.len() as u64
+    }
+
+    fn append(&mut self, expected_len: u64, records: &[Record]) -> Result<(), StorageError> {
+        if self.poisoned {
+            return Err(StorageError::Poisoned);
+        }
+        if expected_len != self.len() {
+            return Err(StorageError::Conflict {
+                expected: expected_len,
+                actual: self.len(),
+            });
+        }
+        if records.is_empty() {
+            return Ok(());
+        }
+        let result = self.commit(records);
+        if result.is_err() {
+            self.poisoned = true;
+        }
+        result
+    }
+
+    fn read(&self, start: u64, end: u64) -> Result<Vec<Record>, StorageError> {
+        if start > end || end > self.len() {
+            return Err(StorageError::OutOfRange {
+                start,
+                end,
+                len: self.len(),
+            });
+        }
+        if start == end {
+            return Ok(Vec::new());
+        }
+        let from = self.offsets[start as usize];
+        let to = self.offsets.get(end as usize).copied().unwrap_or(self.end);
+        let mut buf = vec![0u8; usize::try_from(to - from).unwrap_or(0)];
+        self.journal
+            .read_exact_at(&mut buf, from)
+            .map_err(io("read", &self.journal_path))?;
+        let mut out = Vec::with_capacity((end - start) as usize);
+        let mut p = 0usize;
+        for seq in start..end {
+            let bad = |reason| {
+                StorageError::Damaged(Damage {
+                    file: self.journal_path.clone(),
+                    offset: from + p as u64,
+                    seq: Some(seq),
+                    reason,
+                })
+            };
+            let fixed = buf
+                .get(p..p + 36)
+                .ok_or_else(|| bad(DamageReason::Truncated))?;
+            let len = u32::from_be_bytes([fixed[0], fixed[1], fixed[2], fixed[3]]) as usize;
+            let hash = Digest32(fixed[4..36].try_into().unwrap_or([0; 32]));
+            let bytes = buf
+                .get(p + 36..p + 36 + len)
+                .ok_or_else(|| bad(DamageReason::Truncated))?
+                .to_vec();
+            if leaf_hash(&bytes) != hash {
+                return Err(bad(DamageReason::HashMismatch));
+            }
+            out.push(Record { hash, bytes });
+            p += 36 + len;
+        }
+        Ok(out)
+    }
+
+    fn locate(&self, seq: u64) -> Option<(PathBuf, u64)> {
+        let offset = *self.offsets.get(usize::try_from(seq).ok()?)?;
+        Some((self.journal_path.clone(), offset))
+    }
+}

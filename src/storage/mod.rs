@@ -1,0 +1,144 @@
+//! Storage: a small record-level trait, an in-memory backend and the durable file backend.
+//!
+//! A store keeps entry bytes and their hashes in sequence and nothing else: the ledger does all
+//! decoding, hashing, checking and indexing, so a backend cannot break the ledger's invariants.
+//! A backend must make `append` durable before it returns.
+
+pub mod conformance;
+mod file;
+mod memory;
+
+pub use file::FileStore;
+pub use memory::MemoryStore;
+
+use crate::crypto::Digest32;
+use std::path::PathBuf;
+
+/// One stored entry: its canonical bytes and entry hash.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Record {
+    /// Entry hash (`SHA-256(0x00 || bytes)`).
+    pub hash: Digest32,
+    /// Canonical entry bytes.
+    pub bytes: Vec<u8>,
+}
+
+/// Where damage was found in a store.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Damage {
+    /// The damaged file.
+    pub file: PathBuf,
+    /// Byte offset of the first bad record (or field) in the file.
+    pub offset: u64,
+    /// Sequence number of the first bad entry, when known.
+    pub seq: Option<u64>,
+    /// What is wrong.
+    pub reason: DamageReason,
+}
+
+impl std::fmt::Display for Damage {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{} at byte {}", self.file.display(), self.offset)?;
+        if let Some(seq) = self.seq {
+            write!(f, " (entry {seq})")?;
+        }
+        write!(f, ": {}", self.reason)
+    }
+}
+
+/// Kinds of damage.
+#[non_exhaustive]
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum DamageReason {
+    /// The file does not start with the expected magic and version.
+    #[error("bad file header")]
+    BadHeader,
+    /// Neither copy of the committed head is intact.
+    #[error("no intact copy of the committed head")]
+    BadHead,
+    /// A record's stored hash does not match its bytes.
+    #[error("record hash does not match its bytes")]
+    HashMismatch,
+    /// A record's length field is zero or over the limit.
+    #[error("record length {0} is out of range")]
+    BadLength(u32),
+    /// A committed record is cut short.
+    #[error("committed record is truncated")]
+    Truncated,
+    /// The journal is shorter than the committed head says.
+    #[error("journal is shorter than its committed head ({committed} bytes)")]
+    MissingCommitted {
+        /// Committed length.
+        committed: u64,
+    },
+    /// The records do not match the committed head (count or last hash).
+    #[error("records do not match the committed head")]
+    HeadMismatch,
+}
+
+/// A storage operation failed.
+#[non_exhaustive]
+#[derive(Debug, thiserror::Error)]
+pub enum StorageError {
+    /// An I/O call failed.
+    #[error("{op} {path}: {source}")]
+    Io {
+        /// What was being done.
+        op: &'static str,
+        /// The file.
+        path: PathBuf,
+        /// The OS error.
+        source: std::io::Error,
+    },
+    /// The store's length is not the one the append expected (another writer moved it).
+    #[error("expected {expected} entries in the store, found {actual}")]
+    Conflict {
+        /// Expected length.
+        expected: u64,
+        /// Actual length.
+        actual: u64,
+    },
+    /// A read beyond the stored entries.
+    #[error("range {start}..{end} is outside the {len} stored entries")]
+    OutOfRange {
+        /// Start.
+        start: u64,
+        /// End.
+        end: u64,
+        /// Stored entries.
+        len: u64,
+    },
+    /// Stored data is damaged.
+    #[error("damaged store: {0}")]
+    Damaged(Damage),
+    /// Another process holds the store.
+    #[error("store {0} is in use by another process")]
+    Locked(PathBuf),
+    /// A write or sync failed earlier; the store refuses further work until reopened.
+    #[error("a previous write failed; reopen the store")]
+    Poisoned,
+}
+
+/// A record-level, synchronous store of entries.
+pub trait Store: Send {
+    /// Number of stored entries.
+    fn len(&self) -> u64;
+
+    /// Whether no entry is stored.
+    fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// Appends `records` after exactly `expected_len` entries, durably: when this returns `Ok`
+    /// the records survive a crash or power loss. On `Conflict` nothing is written.
+    fn append(&mut self, expected_len: u64, records: &[Record]) -> Result<(), StorageError>;
+
+    /// Reads entries `start..end`.
+    fn read(&self, start: u64, end: u64) -> Result<Vec<Record>, StorageError>;
+
+    /// Where entry `seq` lies (file and byte offset), for damage reports.
+    fn locate(&self, seq: u64) -> Option<(PathBuf, u64)> {
+        let _ = seq;
+        None
+    }
+}
