@@ -263,6 +263,12 @@ impl<S: Store> Ledger<S> {
         &self.store
     }
 
+    /// The store, mutably (for backend-specific maintenance and test hooks; appending to it
+    /// directly bypasses the ledger and is refused at the next append as a conflict).
+    pub fn store_mut(&mut self) -> &mut S {
+        &mut self.store
+    }
+
     /// Number of entries.
     pub fn len(&self) -> u64 {
         self.state.size()
