@@ -1,1 +1,250 @@
-fn main() {}
+//! Criterion benches: the raw primitives and the ledger, measured in one run so their ratios
+//! are meaningful. `cargo bench --bench ledger`; see benches/README.md.
+#![allow(missing_docs, clippy::unwrap_used, clippy::expect_used)]
+
+use chancery::crypto::{leaf_hash, sha256, Digest32};
+use chancery::event::{AuthorityRegistration, LicenseVersion, Policy};
+use chancery::merkle::MerkleTree;
+use chancery::{
+    Actor, Credential, Event, FileStore, Ledger, LicenseId, MemoryStore, SecretKey,
+    SignedStatement, Store, SystemClock, Timestamp,
+};
+use criterion::{criterion_group, criterion_main, BatchSize, Criterion, Throughput};
+use ed25519_dalek::{Signer, SigningKey};
+use std::hint::black_box;
+
+const ORIGIN: &str = "bench.example.gov.cn/elicense";
+
+struct Fixture {
+    root: Actor,
+    issuer: Actor,
+    serial: u64,
+}
+
+impl Fixture {
+    fn new() -> Self {
+        Self {
+            root: Actor::new(ORIGIN, SecretKey::from_seed([1; 32])),
+            issuer: Actor::new(ORIGIN, SecretKey::from_seed([2; 32])),
+            serial: 0,
+        }
+    }
+
+    fn ledger<S: Store>(&self, store: S) -> Ledger<S> {
+        let now = Timestamp::now();
+        let genesis = self.root.sign(
+            Event::LedgerCreated {
+                root_keys: vec![self.root.public_key()],
+                policy: Policy::default(),
+            },
+            now,
+        );
+        let mut l = Ledger::create(store, genesis, SystemClock).unwrap();
+        let rs = l
+            .append_batch(vec![
+                self.root.sign(
+                    Event::AuthorityRegistered(AuthorityRegistration {
+                        code: "11330100MB0000001X".into(),
+                        name: "Bureau".into(),
+                        parent: None,
+                        keys: vec![self.issuer.public_key()],
+                        license_types: vec!["FOODBIZ".into()],
+                        may_register_seals: true,
+                        may_delegate: false,
+                    }),
+                    now,
+                ),
+                self.issuer.sign(
+                    Event::LicenseTypeDefined {
+                        code: "FOODBIZ".into(),
+                        name: "Food business permit".into(),
+                        claim_names: vec!["name".into(), "address".into(), "scope".into()],
+                    },
+                    now,
+                ),
+            ])
+            .unwrap();
+        assert!(rs.iter().all(Result::is_ok));
+        l
+    }
+
+    /// A realistic issuance statement (about 600 bytes).
+    fn issuance(&mut self) -> SignedStatement {
+        self.serial += 1;
+        let id = LicenseId::new(
+            "FOODBIZ",
+            "11330100MB0000001X",
+            &format!("{:08}", self.serial),
+            1,
+        )
+        .unwrap();
+        let cred = Credential::new(
+            id.clone(),
+            "330106199001011234",
+            &[
+                ("name", "West Lake Noodles"),
+                ("address", "1 Wensan Road"),
+                ("scope", "catering"),
+            ],
+        );
+        let now = Timestamp::now();
+        self.issuer.sign(
+            Event::LicenseIssued(LicenseVersion {
+                id,
+                printed_number: format!("JY{:014}", self.serial),
+                valid_from: now,
+                valid_until: Some(now.plus_days(1825)),
+                holder: cred.holder_commitment(),
+                claims: cred.claim_digests(),
+                document: sha256(&self.serial.to_be_bytes()),
+                related: vec![],
+            }),
+            now,
+        )
+    }
+
+    fn batch(&mut self, n: usize) -> Vec<SignedStatement> {
+        (0..n).map(|_| self.issuance()).collect()
+    }
+}
+
+fn raw_primitives(c: &mut Criterion) {
+    let mut g = c.benchmark_group("raw");
+    // Ed25519 verify_batch over 1,024 signatures on 2 threads (512 each).
+    let keys: Vec<SigningKey> = (0..1024u32)
+        .map(|i| {
+            let mut seed = [0u8; 32];
+            seed[..4].copy_from_slice(&i.to_be_bytes());
+            SigningKey::from_bytes(&seed)
+        })
+        .collect();
+    let msgs: Vec<Vec<u8>> = (0..1024u32).map(|i| vec![i as u8; 600]).collect();
+    let sigs: Vec<ed25519_dalek::Signature> =
+        keys.iter().zip(&msgs).map(|(k, m)| k.sign(m)).collect();
+    let vks: Vec<ed25519_dalek::VerifyingKey> =
+        keys.iter().map(SigningKey::verifying_key).collect();
+    g.throughput(Throughput::Elements(1024));
+    g.bench_function("ed25519_verify_batch_1024_2threads", |b| {
+        b.iter(|| {
+            std::thread::scope(|s| {
+                let hs: Vec<_> = (0..2)
+                    .map(|t| {
+                        let r = t * 512..(t + 1) * 512;
+                        let (m, sg, k) = (&msgs[r.clone()], &sigs[r.clone()], &vks[r]);
+                        s.spawn(move || {
+                            let refs: Vec<&[u8]> = m.iter().map(Vec::as_slice).collect();
+                            ed25519_dalek::verify_batch(&refs, sg, k).unwrap()
+                        })
+                    })
+                    .collect();
+                for h in hs {
+                    h.join().unwrap();
+                }
+            })
+        })
+    });
+    let mut f = Fixture::new();
+    let entry_like = chancery::Canonical::to_canonical(&f.issuance());
+    g.throughput(Throughput::Elements(1));
+    g.bench_function(format!("sha256_entry_{}B", entry_like.len()), |b| {
+        b.iter(|| leaf_hash(black_box(&entry_like)))
+    });
+    g.finish();
+}
+
+fn append(c: &mut Criterion) {
+    let mut g = c.benchmark_group("ledger");
+    g.sample_size(20);
+    g.throughput(Throughput::Elements(1000));
+    let dir = tempfile::tempdir().unwrap();
+    let mut f = Fixture::new();
+    let mut ledger = f.ledger(FileStore::open(dir.path()).unwrap());
+    g.bench_function("durable_append_batch_1000", |b| {
+        b.iter_batched(
+            || f.batch(1000),
+            |batch| {
+                let rs = ledger.append_batch(batch).unwrap();
+                debug_assert!(rs.iter().all(Result::is_ok));
+                rs
+            },
+            BatchSize::PerIteration,
+        )
+    });
+    g.finish();
+}
+
+fn replay_and_queries(c: &mut Criterion) {
+    let mut f = Fixture::new();
+    let mut ledger = f.ledger(MemoryStore::new());
+    let mut ids = Vec::new();
+    for _ in 0..20 {
+        let batch = f.batch(1000);
+        for s in &batch {
+            if let Event::LicenseIssued(v) = &s.statement().event {
+                ids.push(v.id.clone());
+            }
+        }
+        assert!(ledger
+            .append_batch(batch)
+            .unwrap()
+            .iter()
+            .all(Result::is_ok));
+    }
+    let n = ledger.len();
+    let mut g = c.benchmark_group("ledger");
+    g.sample_size(10);
+    g.throughput(Throughput::Elements(n));
+    g.bench_function(format!("audit_replay_{n}_entries"), |b| {
+        b.iter(|| ledger.audit().unwrap())
+    });
+    g.throughput(Throughput::Elements(1));
+    let now = Timestamp::now();
+    let mut i = 0;
+    g.sample_size(50);
+    g.bench_function("status_query", |b| {
+        b.iter(|| {
+            i = (i + 7919) % ids.len();
+            ledger.status(black_box(&ids[i]), now)
+        })
+    });
+    g.finish();
+}
+
+fn merkle_1m(c: &mut Criterion) {
+    let mut tree = MerkleTree::new();
+    let n: u64 = 1_000_000;
+    for i in 0..n {
+        tree.push(leaf_hash(&i.to_be_bytes()));
+    }
+    let root: Digest32 = tree.root(n).unwrap();
+    let mut g = c.benchmark_group("merkle_1m");
+    g.throughput(Throughput::Elements(1));
+    let mut i = 0u64;
+    g.bench_function("inclusion_proof_generate", |b| {
+        b.iter(|| {
+            i = (i + 104_729) % n;
+            tree.prove_inclusion(black_box(i), n).unwrap()
+        })
+    });
+    let proof = tree.prove_inclusion(123_457, n).unwrap();
+    let leaf = tree.leaf(123_457).unwrap();
+    g.bench_function("inclusion_proof_verify", |b| {
+        b.iter(|| proof.verify(black_box(&leaf), &root).unwrap())
+    });
+    g.bench_function("consistency_proof_generate", |b| {
+        b.iter(|| {
+            i = (i + 104_729) % n;
+            tree.prove_consistency(black_box(i.max(1)), n).unwrap()
+        })
+    });
+    g.finish();
+}
+
+criterion_group!(
+    benches,
+    raw_primitives,
+    append,
+    replay_and_queries,
+    merkle_1m
+);
+criterion_main!(benches);

@@ -81,9 +81,15 @@ pub fn is_valid_code(s: &str) -> bool {
 /// versions of one license share type code, issuer code and serial (the *lineage*).
 #[derive(Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct LicenseId {
-    type_code: String,
-    issuer: String,
-    serial: String,
+    /// The full text form, check character included (formatted once, at construction); the
+    /// parts are slices of it.
+    text: String,
+    /// End of the type code in `text`.
+    type_end: u8,
+    /// End of the issuer code in `text`.
+    issuer_end: u8,
+    /// End of the serial in `text`.
+    serial_end: u8,
     version: u16,
 }
 
@@ -107,27 +113,44 @@ impl LicenseId {
         if !(1..=999).contains(&version) {
             return Err(LicenseIdError::BadVersion);
         }
+        let data = format!("{type_code}{issuer}{serial}{version:03}");
+        let check = mod37_36_check(&data).unwrap_or('0');
+        let type_end = LICENSE_ID_ROOT.len() + 1 + type_code.len();
+        let issuer_end = type_end + 1 + issuer.len();
+        let serial_end = issuer_end + 1 + serial.len();
+        // Codes are at most 32 bytes, so every offset is below 255.
+        let offset = |o: usize| u8::try_from(o).unwrap_or(u8::MAX);
         Ok(Self {
-            type_code: type_code.to_owned(),
-            issuer: issuer.to_owned(),
-            serial: serial.to_owned(),
+            text: format!("{LICENSE_ID_ROOT}.{type_code}.{issuer}.{serial}.{version:03}.{check}"),
+            type_end: offset(type_end),
+            issuer_end: offset(issuer_end),
+            serial_end: offset(serial_end),
             version,
         })
     }
 
+    /// The text form, e.g. `1.2.156.3005.2.FOODBIZ.11330100MB0000001X.000123.001.A`.
+    pub fn as_str(&self) -> &str {
+        &self.text
+    }
+
     /// The license-type code.
     pub fn type_code(&self) -> &str {
-        &self.type_code
+        self.part(LICENSE_ID_ROOT.len() + 1, self.type_end)
     }
 
     /// The issuing authority's code.
     pub fn issuer(&self) -> &str {
-        &self.issuer
+        self.part(usize::from(self.type_end) + 1, self.issuer_end)
     }
 
     /// The serial number within type and issuer.
     pub fn serial(&self) -> &str {
-        &self.serial
+        self.part(usize::from(self.issuer_end) + 1, self.serial_end)
+    }
+
+    fn part(&self, start: usize, end: u8) -> &str {
+        self.text.get(start..usize::from(end)).unwrap_or_default()
     }
 
     /// The version, 1 for the first issuance.
@@ -138,40 +161,28 @@ impl LicenseId {
     /// The identifier of the next version of the same license, if there can be one.
     pub fn next_version(&self) -> Option<Self> {
         Self::new(
-            &self.type_code,
-            &self.issuer,
-            &self.serial,
+            self.type_code(),
+            self.issuer(),
+            self.serial(),
             self.version.checked_add(1)?,
         )
         .ok()
     }
 
     /// The lineage key shared by all versions: `{type}.{issuer}.{serial}`.
-    pub fn lineage(&self) -> String {
-        format!("{}.{}.{}", self.type_code, self.issuer, self.serial)
+    pub fn lineage(&self) -> &str {
+        self.part(LICENSE_ID_ROOT.len() + 1, self.serial_end)
     }
 
     /// The check character.
     pub fn check_character(&self) -> char {
-        let data = format!(
-            "{}{}{}{:03}",
-            self.type_code, self.issuer, self.serial, self.version
-        );
-        mod37_36_check(&data).unwrap_or('0')
+        self.text.chars().last().unwrap_or('0')
     }
 }
 
 impl fmt::Display for LicenseId {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(
-            f,
-            "{LICENSE_ID_ROOT}.{}.{}.{}.{:03}.{}",
-            self.type_code,
-            self.issuer,
-            self.serial,
-            self.version,
-            self.check_character()
-        )
+        f.write_str(&self.text)
     }
 }
 
@@ -212,7 +223,7 @@ impl FromStr for LicenseId {
 impl Canonical for LicenseId {
     /// Encoded as its text form.
     fn encode(&self, e: &mut Encoder) {
-        e.text(&self.to_string());
+        e.text(&self.text);
     }
 
     fn decode(d: &mut Decoder<'_>) -> Result<Self, DecodeError> {

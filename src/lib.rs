@@ -19,7 +19,9 @@ pub use crypto::{Digest32, KeyId, PublicKey, SecretKey, Signature};
 pub use encoding::{Canonical, DecodeError};
 pub use event::{Actor, Entry, Event, SignedStatement, Statement};
 pub use id::LicenseId;
-pub use ledger::{AppendError, AuditError, Clock, Ledger, ManualClock, OpenError, SystemClock};
+pub use ledger::{
+    AppendError, AuditError, BadEntry, Clock, Ledger, ManualClock, OpenError, SystemClock,
+};
 pub use privacy::{Credential, Disclosure};
 pub use state::{Receipt, Rejection, RuleError, State, Status};
 pub use storage::{FileStore, MemoryStore, StorageError, Store};

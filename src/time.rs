@@ -37,7 +37,8 @@ impl Timestamp {
         if !(1970..=9999).contains(&year) || !(1..=12).contains(&month) || day == 0 {
             return None;
         }
-        let leap = (year % 4 == 0 && year % 100 != 0) || year % 400 == 0;
+        let leap =
+            (year.is_multiple_of(4) && !year.is_multiple_of(100)) || year.is_multiple_of(400);
         let days_in = [
             31,
             if leap { 29 } else { 28 },

@@ -168,10 +168,10 @@ fn flipped_byte_anywhere_in_journal_is_reported() {
                     );
                 }
             }
-            Err(OpenError::BadEntry { error, location }) => {
+            Err(OpenError::BadEntry(bad)) => {
                 let seq = offsets.iter().rposition(|o| *o <= i).unwrap();
-                assert_eq!(error.seq, seq as u64, "byte {i}");
-                assert_eq!(location.unwrap().1, offsets[seq] as u64);
+                assert_eq!(bad.error.seq, seq as u64, "byte {i}");
+                assert_eq!(bad.location.unwrap().1, offsets[seq] as u64);
             }
             Err(other) => panic!("byte {i}: unexpected error {other}"),
             Ok(_) => panic!("byte {i}: damage went unnoticed"),

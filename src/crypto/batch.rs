@@ -23,11 +23,11 @@ pub fn verify_many(domain: Domain, items: &[(&[u8], &PublicKey, &Signature)]) ->
     std::thread::scope(|s| {
         let handles: Vec<_> = items
             .chunks(chunk)
-            .map(|share| (share.len(), s.spawn(move || verify_share(domain, share))))
+            .map(|share| s.spawn(move || verify_share(domain, share)))
             .collect();
         handles
             .into_iter()
-            .flat_map(|(n, h)| h.join().unwrap_or_else(|_| vec![false; n]))
+            .flat_map(|h| h.join().unwrap_or_else(|p| std::panic::resume_unwind(p)))
             .collect()
     })
 }

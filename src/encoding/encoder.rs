@@ -63,6 +63,11 @@ impl Encoder {
         self.buf.push(if v { 0xf5 } else { 0xf4 });
     }
 
+    /// Appends bytes that are already one canonical item (e.g. a kept signed sub-item).
+    pub fn raw(&mut self, item: &[u8]) {
+        self.buf.extend_from_slice(item);
+    }
+
     /// `null`, used for an absent optional field.
     pub fn null(&mut self) {
         self.buf.push(0xf6);

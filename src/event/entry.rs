@@ -24,16 +24,32 @@ impl Entry {
     pub fn hash(&self) -> Digest32 {
         leaf_hash(&self.to_canonical())
     }
+
+    /// The canonical bytes of the entry these parts make, without building an `Entry`.
+    pub fn encode_parts(
+        seq: u64,
+        prev: &Digest32,
+        ledger_time: Timestamp,
+        statement: &SignedStatement,
+    ) -> Vec<u8> {
+        let mut e = Encoder::new();
+        write_parts(&mut e, seq, prev, ledger_time, statement);
+        e.into_bytes()
+    }
+}
+
+fn write_parts(e: &mut Encoder, seq: u64, prev: &Digest32, t: Timestamp, s: &SignedStatement) {
+    e.array(5);
+    e.uint(1);
+    e.uint(seq);
+    prev.encode(e);
+    t.encode(e);
+    s.encode(e);
 }
 
 impl Canonical for Entry {
     fn encode(&self, e: &mut Encoder) {
-        e.array(5);
-        e.uint(1);
-        e.uint(self.seq);
-        self.prev.encode(e);
-        self.ledger_time.encode(e);
-        self.statement.encode(e);
+        write_parts(e, self.seq, &self.prev, self.ledger_time, &self.statement);
     }
 
     fn decode(d: &mut Decoder<'_>) -> Result<Self, DecodeError> {

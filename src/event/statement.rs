@@ -103,7 +103,9 @@ impl Canonical for SignedStatement {
     fn encode(&self, e: &mut Encoder) {
         e.array(3);
         e.uint(1);
-        self.statement.encode(e);
+        // The kept bytes are the statement's canonical encoding (made by encoding, or strictly
+        // decoded), so they are written as they are rather than encoded again.
+        e.raw(&self.statement_bytes);
         self.signature.encode(e);
     }
 

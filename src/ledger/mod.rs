@@ -4,21 +4,25 @@ mod clock;
 
 pub use clock::{Clock, ManualClock, SystemClock};
 
-use crate::audit::{ReplayError, Replayer, Signatures};
+use crate::audit::{EntryFault, Prechecker, ReplayError, Replayer, Signatures};
+use crate::crypto::SignatureError;
 use crate::crypto::{leaf_hash, Digest32};
 use crate::encoding::{Canonical, DecodeError, MAX_INPUT_LEN};
 use crate::event::{Entry, SignedStatement};
 use crate::id::LicenseId;
 use crate::merkle::{ConsistencyProof, InclusionProof, MerkleTree, ProofError};
 use crate::privacy::Disclosure;
-use crate::state::{Receipt, Rejection, RuleError, State, Status};
-use crate::storage::{MemoryStore, StorageError, Store};
+use crate::state::{verify_signers, Receipt, Rejection, RuleError, State, Status};
+use crate::storage::{MemoryStore, Record, StorageError, Store};
 use crate::time::Timestamp;
 use crate::verify::{verify_disclosure, Verdict};
 use std::path::PathBuf;
 
 /// Entries read from the store per chunk when opening or auditing.
 const CHUNK: u64 = 4096;
+
+/// Statements per signature-verification chunk in the append pipeline.
+const PIPELINE_CHUNK: usize = 512;
 
 /// A single append failed; the ledger is unchanged.
 #[non_exhaustive]
@@ -52,13 +56,18 @@ pub enum OpenError {
     #[error("genesis refused: {0}")]
     Genesis(Rejection),
     /// A stored entry is bad.
-    #[error("{error}{}", location.as_ref().map(|(f, o)| format!(" ({} byte {o})", f.display())).unwrap_or_default())]
-    BadEntry {
-        /// Sequence number and reason.
-        error: ReplayError,
-        /// File and byte offset of the entry, when the store knows them.
-        location: Option<(PathBuf, u64)>,
-    },
+    #[error(transparent)]
+    BadEntry(Box<BadEntry>),
+}
+
+/// The first bad entry of a ledger, with its position.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{error}{}", location.as_ref().map(|(f, o)| format!(" ({} byte {o})", f.display())).unwrap_or_default())]
+pub struct BadEntry {
+    /// Sequence number and reason.
+    pub error: ReplayError,
+    /// File and byte offset of the entry, when the store knows them.
+    pub location: Option<(PathBuf, u64)>,
 }
 
 /// What an audit found.
@@ -80,13 +89,8 @@ pub enum AuditError {
     #[error(transparent)]
     Storage(#[from] StorageError),
     /// The first bad entry.
-    #[error("{error}{}", location.as_ref().map(|(f, o)| format!(" ({} byte {o})", f.display())).unwrap_or_default())]
-    BadEntry {
-        /// Sequence number and reason.
-        error: ReplayError,
-        /// File and byte offset, when known.
-        location: Option<(PathBuf, u64)>,
-    },
+    #[error(transparent)]
+    BadEntry(Box<BadEntry>),
     /// Replay produced a state different from the one the ledger built incrementally.
     #[error("replayed state differs from the live state")]
     Divergence,
@@ -155,7 +159,7 @@ impl<S: Store> Ledger<S> {
         }
         let (state, tree) = replay(&store, Signatures::Trust).map_err(|e| match e {
             AuditError::Storage(s) => OpenError::Storage(s),
-            AuditError::BadEntry { error, location } => OpenError::BadEntry { error, location },
+            AuditError::BadEntry(b) => OpenError::BadEntry(b),
             AuditError::Divergence => OpenError::Empty,
         })?;
         Ok(Self {
@@ -190,6 +194,9 @@ impl<S: Store> Ledger<S> {
     /// recorded (one result per statement, in order). Receipts are returned only after the
     /// batch is durable. If the store fails, nothing of the batch is acknowledged, the ledger
     /// reloads its state from the store and refuses further appends until reopened.
+    ///
+    /// Signatures are verified in parallel batches on other threads while this thread checks
+    /// and applies the statements already verified.
     pub fn append_batch(
         &mut self,
         statements: Vec<SignedStatement>,
@@ -198,47 +205,38 @@ impl<S: Store> Ledger<S> {
             return Err(StorageError::Poisoned);
         }
         let now = self.now();
-        let refs: Vec<&SignedStatement> = statements.iter().collect();
-        let sig_ok = self.state.verify_signatures(&refs);
         let base = self.state.size();
-        let mut results = Vec::with_capacity(statements.len());
+        let refs: Vec<&SignedStatement> = statements.iter().collect();
+        let keys = self.state.resolve_signers(&refs);
+        let mut results = Vec::with_capacity(refs.len());
         let mut records = Vec::new();
-        for (statement, ok) in statements.into_iter().zip(sig_ok) {
-            if !ok {
-                results.push(Err(Rejection::Signature(crate::crypto::SignatureError)));
-                continue;
+        let (state, tree) = (&mut self.state, &mut self.tree);
+        let mut admit = |st: &SignedStatement, ok: bool| {
+            results.push(admit(state, tree, &mut records, now, st, ok));
+        };
+        if refs.len() <= PIPELINE_CHUNK {
+            for (st, ok) in refs.iter().zip(verify_signers(&refs, &keys)) {
+                admit(st, ok);
             }
-            if let Some(r) = self.state.receipt_of(&statement.id()) {
-                results.push(Ok(r));
-                continue;
-            }
-            if let Err(e) = self.state.check(&statement, now) {
-                results.push(Err(e.into()));
-                continue;
-            }
-            let entry = Entry {
-                seq: self.state.size(),
-                prev: self.state.head(),
-                ledger_time: now,
-                statement,
-            };
-            let bytes = entry.to_canonical();
-            if bytes.len() > MAX_INPUT_LEN {
-                results.push(Err(RuleError::Invalid {
-                    what: "statement size",
+        } else {
+            std::thread::scope(|s| {
+                let (tx, rx) = std::sync::mpsc::sync_channel(4);
+                let (chunks, key_chunks) =
+                    (refs.chunks(PIPELINE_CHUNK), keys.chunks(PIPELINE_CHUNK));
+                s.spawn(move || {
+                    for (c, k) in chunks.zip(key_chunks) {
+                        if tx.send(verify_signers(c, k)).is_err() {
+                            return;
+                        }
+                    }
+                });
+                for chunk in refs.chunks(PIPELINE_CHUNK) {
+                    let flags = rx.recv().unwrap_or_else(|_| vec![false; chunk.len()]);
+                    for (st, ok) in chunk.iter().zip(flags) {
+                        admit(st, ok);
+                    }
                 }
-                .into()));
-                continue;
-            }
-            let hash = leaf_hash(&bytes);
-            self.state.apply(&entry, hash);
-            self.tree.push(hash);
-            results.push(Ok(Receipt {
-                seq: entry.seq,
-                entry_hash: hash,
-                ledger_time: now,
-            }));
-            records.push(crate::storage::Record { hash, bytes });
+            });
         }
         if !records.is_empty() {
             if let Err(e) = self.store.append(base, &records) {
@@ -289,21 +287,26 @@ impl<S: Store> Ledger<S> {
         verify_disclosure(&self.state, disclosure, at, self.now())
     }
 
-    /// Reads and decodes entry `seq`.
+    /// Reads entry `seq`, checks its stored hash and decodes it strictly.
     pub fn entry(&self, seq: u64) -> Result<Entry, AuditError> {
         let recs = self.store.read(seq, seq.saturating_add(1))?;
         let rec = recs.first().ok_or(StorageError::OutOfRange {
             start: seq,
-            end: seq + 1,
+            end: seq.saturating_add(1),
             len: self.len(),
         })?;
-        Entry::from_canonical(&rec.bytes).map_err(|e| AuditError::BadEntry {
-            error: ReplayError {
-                seq,
-                fault: e.into(),
-            },
+        let fault = if leaf_hash(&rec.bytes) != rec.hash {
+            EntryFault::HashMismatch
+        } else {
+            match Entry::from_canonical(&rec.bytes) {
+                Ok(e) => return Ok(e),
+                Err(e) => e.into(),
+            }
+        };
+        Err(AuditError::BadEntry(Box::new(BadEntry {
+            error: ReplayError { seq, fault },
             location: self.store.locate(seq),
-        })
+        })))
     }
 
     /// Merkle root of the first `size` entries.
@@ -337,25 +340,88 @@ impl<S: Store> Ledger<S> {
     }
 }
 
-/// Replays a whole store in chunks.
-fn replay<S: Store>(store: &S, signatures: Signatures) -> Result<(State, MerkleTree), AuditError> {
-    let mut replayer = Replayer::new();
-    let len = store.len();
-    let mut start = 0;
-    while start < len {
-        let end = (start + CHUNK).min(len);
-        let records = store.read(start, end)?;
-        let refs: Vec<(Digest32, &[u8])> = records
-            .iter()
-            .map(|r| (r.hash, r.bytes.as_slice()))
-            .collect();
-        replayer
-            .push(&refs, signatures)
-            .map_err(|error| AuditError::BadEntry {
-                location: store.locate(error.seq),
-                error,
-            })?;
-        start = end;
+/// Checks one statement whose signature check gave `signature_ok` and, if it passes, records
+/// it in state and tree and queues its record; returns its receipt. The same checks as replay.
+fn admit(
+    state: &mut State,
+    tree: &mut MerkleTree,
+    records: &mut Vec<Record>,
+    now: Timestamp,
+    statement: &SignedStatement,
+    signature_ok: bool,
+) -> Result<Receipt, Rejection> {
+    if !signature_ok {
+        return Err(Rejection::Signature(SignatureError));
     }
+    let id = statement.id();
+    if let Some(r) = state.receipt_of(&id) {
+        return Ok(r);
+    }
+    state.check(statement, now)?;
+    let seq = state.size();
+    let bytes = Entry::encode_parts(seq, &state.head(), now, statement);
+    if bytes.len() > MAX_INPUT_LEN {
+        return Err(RuleError::Invalid {
+            what: "statement size",
+        }
+        .into());
+    }
+    let hash = leaf_hash(&bytes);
+    state.apply(seq, now, statement, id, hash);
+    tree.push(hash);
+    records.push(Record { hash, bytes });
+    Ok(Receipt {
+        seq,
+        entry_hash: hash,
+        ledger_time: now,
+    })
+}
+
+/// Replays a whole store: this thread reads chunks and applies them in order while another
+/// thread prechecks (hashes, decoding, signatures) the chunks ahead of it.
+fn replay<S: Store>(store: &S, signatures: Signatures) -> Result<(State, MerkleTree), AuditError> {
+    let bad = |error: ReplayError| {
+        AuditError::BadEntry(Box::new(BadEntry {
+            location: store.locate(error.seq),
+            error,
+        }))
+    };
+    let len = store.len();
+    let mut replayer = Replayer::new();
+    std::thread::scope(|s| -> Result<(), AuditError> {
+        let (to_check, inbox) = std::sync::mpsc::sync_channel::<Vec<Record>>(2);
+        let (outbox, from_check) = std::sync::mpsc::sync_channel(2);
+        s.spawn(move || {
+            let mut prechecker = Prechecker::new();
+            for records in inbox {
+                let refs: Vec<(Digest32, &[u8])> = records
+                    .iter()
+                    .map(|r| (r.hash, r.bytes.as_slice()))
+                    .collect();
+                let result = prechecker.check(&refs, signatures);
+                let failed = result.is_err();
+                if outbox.send(result).is_err() || failed {
+                    return;
+                }
+            }
+        });
+        let (mut next, mut in_flight) = (0u64, 0usize);
+        loop {
+            while in_flight < 2 && next < len {
+                let end = (next + CHUNK).min(len);
+                if to_check.send(store.read(next, end)?).is_err() {
+                    break;
+                }
+                next = end;
+                in_flight += 1;
+            }
+            if in_flight == 0 {
+                return Ok(());
+            }
+            let checked = from_check.recv().map_err(|_| StorageError::Poisoned)?;
+            in_flight -= 1;
+            replayer.apply(checked.map_err(bad)?).map_err(bad)?;
+        }
+    })?;
     Ok(replayer.finish())
 }

@@ -56,7 +56,7 @@ impl MerkleTree {
     /// Hash of leaves `[start, end)`, `start < end <= len`, per RFC 6962 MTH.
     fn subtree(&self, start: u64, end: u64) -> Digest32 {
         let n = end - start;
-        if n.is_power_of_two() && start % n == 0 {
+        if n.is_power_of_two() && start.is_multiple_of(n) {
             let level = n.trailing_zeros() as usize;
             return self.levels[level][(start >> level) as usize];
         }

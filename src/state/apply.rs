@@ -5,16 +5,25 @@ use super::{
     State, Suspension, TerminationKind, TerminationRecord, VersionRecord,
 };
 use crate::crypto::{Digest32, PublicKey};
-use crate::event::{Entry, Event, LicenseVersion};
+use crate::event::{Event, LicenseVersion, SignedStatement, StatementId};
+use crate::time::Timestamp;
 
 impl State {
-    /// Applies an entry whose statement passed [`State::check`] at the entry's ledger time and
-    /// whose signature verified. `hash` is the entry hash.
-    pub fn apply(&mut self, entry: &Entry, hash: Digest32) {
-        let s = entry.statement.statement();
+    /// Applies the entry `seq` recorded at `ledger_time` for `statement`, which passed
+    /// [`State::check`] at that time and whose signature verified; `id` is the statement id and
+    /// `hash` the entry hash.
+    pub fn apply(
+        &mut self,
+        seq: u64,
+        ledger_time: Timestamp,
+        statement: &SignedStatement,
+        id: StatementId,
+        hash: Digest32,
+    ) {
+        let s = statement.statement();
         let at = Provenance {
-            seq: entry.seq,
-            ledger_time: entry.ledger_time,
+            seq,
+            ledger_time,
             key: s.actor,
         };
         match &s.event {
@@ -87,7 +96,7 @@ impl State {
                 self.add_version(&s.version, at)
             }
             Event::LicenseSuspended { license, .. } => {
-                if let Some(l) = self.lineages.get_mut(&license.lineage()) {
+                if let Some(l) = self.lineages.get_mut(license.lineage()) {
                     l.suspensions.push(Suspension {
                         start: at,
                         lifted: None,
@@ -97,7 +106,7 @@ impl State {
             Event::LicenseSuspensionLifted { license } => {
                 if let Some(s) = self
                     .lineages
-                    .get_mut(&license.lineage())
+                    .get_mut(license.lineage())
                     .and_then(|l| l.suspensions.last_mut())
                 {
                     s.lifted = Some(at);
@@ -117,16 +126,16 @@ impl State {
             }
         }
         self.statements.insert(
-            entry.statement.id(),
+            id,
             Receipt {
-                seq: entry.seq,
+                seq,
                 entry_hash: hash,
-                ledger_time: entry.ledger_time,
+                ledger_time,
             },
         );
-        self.size = entry.seq + 1;
+        self.size = seq + 1;
         self.head = hash;
-        self.last_time = entry.ledger_time;
+        self.last_time = ledger_time;
     }
 
     fn add_key(&mut self, key: &PublicKey, owner: Principal) {
@@ -149,7 +158,7 @@ impl State {
 
     fn add_version(&mut self, v: &LicenseVersion, at: Provenance) {
         self.holders.entry(v.holder).or_default().push(v.id.clone());
-        let lineage: &mut Lineage = self.lineages.entry(v.id.lineage()).or_default();
+        let lineage: &mut Lineage = self.lineages.entry(v.id.lineage().to_owned()).or_default();
         lineage.versions.push(VersionRecord {
             version: v.clone(),
             recorded: at,
@@ -163,7 +172,7 @@ impl State {
         effective: crate::time::Timestamp,
         at: Provenance,
     ) {
-        if let Some(l) = self.lineages.get_mut(&license.lineage()) {
+        if let Some(l) = self.lineages.get_mut(license.lineage()) {
             l.termination = Some(TerminationRecord {
                 kind,
                 effective,

@@ -127,10 +127,8 @@ pub enum RuleError {
     #[error("unknown license {0}")]
     UnknownLicense(LicenseId),
     /// The event names a version that has been superseded.
-    #[error("license {found} is superseded; the current version is {current}")]
+    #[error("that license version is superseded; the current version is {current}")]
     NotCurrentVersion {
-        /// The version named.
-        found: LicenseId,
         /// The current version.
         current: LicenseId,
     },

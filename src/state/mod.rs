@@ -11,10 +11,11 @@ mod signatures;
 mod status;
 
 pub use error::{Rejection, RuleError};
+pub use signatures::{verify_signers, KeyDirectory};
 pub use status::Status;
 
 use crate::crypto::{Digest32, KeyId, PublicKey};
-use crate::event::{LicenseVersion, Policy, SignedStatement, StatementId};
+use crate::event::{LicenseVersion, Policy, StatementId};
 use crate::id::LicenseId;
 use crate::time::Timestamp;
 use std::collections::HashMap;
@@ -240,7 +241,7 @@ impl State {
 
     /// The lineage a license version belongs to.
     pub fn lineage(&self, id: &LicenseId) -> Option<&Lineage> {
-        self.lineages.get(&id.lineage())
+        self.lineages.get(id.lineage())
     }
 
     /// Iterates over all license lineages.
@@ -271,20 +272,5 @@ impl State {
         self.keys
             .get(&p.key)
             .is_some_and(|k| k.valid_at(p.ledger_time))
-    }
-
-    /// The public key to check a statement's signature with: a registered key, or one that
-    /// `pending` statements (earlier in the same batch) introduce. Authorisation is decided
-    /// later by [`State::check`]; this only finds the key.
-    pub fn signer_key(
-        &self,
-        statement: &SignedStatement,
-        pending: &HashMap<KeyId, PublicKey>,
-    ) -> Option<PublicKey> {
-        let actor = &statement.statement().actor;
-        self.keys
-            .get(actor)
-            .map(|k| k.public)
-            .or_else(|| pending.get(actor).copied())
     }
 }

@@ -309,7 +309,7 @@ impl State {
                 if v.id.version() != 1 {
                     return Err(RuleError::NotFirstVersion);
                 }
-                if self.lineages.contains_key(&v.id.lineage()) {
+                if self.lineages.contains_key(v.id.lineage()) {
                     return Err(RuleError::LicenseExists(v.id.clone()));
                 }
                 self.check_version(v)
@@ -412,13 +412,12 @@ impl State {
         self.check_issuer(actor, license, event)?;
         let lin = self
             .lineages
-            .get(&license.lineage())
+            .get(license.lineage())
             .filter(|l| l.versions.len() >= usize::from(license.version()))
             .ok_or_else(|| RuleError::UnknownLicense(license.clone()))?;
         let current = lin.versions.last().map(|v| &v.version.id);
         if let Some(current) = current.filter(|c| *c != license) {
             return Err(RuleError::NotCurrentVersion {
-                found: license.clone(),
                 current: current.clone(),
             });
         }
@@ -430,7 +429,7 @@ impl State {
 
     fn is_suspended(&self, license: &LicenseId) -> bool {
         self.lineages
-            .get(&license.lineage())
+            .get(license.lineage())
             .and_then(|l| l.suspensions.last())
             .is_some_and(|s| s.lifted.is_none())
     }

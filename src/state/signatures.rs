@@ -6,34 +6,75 @@ use crate::crypto::{verify_many, Domain, KeyId, PublicKey};
 use crate::event::SignedStatement;
 use std::collections::HashMap;
 
-impl State {
-    /// Checks the signatures of `statements`, which are to be applied in order after the
-    /// current state: each is verified with its actor's key, found in the state or introduced
-    /// by an earlier statement of the run. Returns one flag per statement; a statement whose
-    /// key cannot be found gets `true` here and is refused by [`State::check`] as an unknown
-    /// key. Verification runs as parallel batches.
-    pub fn verify_signatures(&self, statements: &[&SignedStatement]) -> Vec<bool> {
-        let mut pending: HashMap<KeyId, PublicKey> = HashMap::new();
-        let mut keys = Vec::with_capacity(statements.len());
-        for s in statements {
-            keys.push(self.signer_key(s, &pending));
-            for k in introduced_keys(&s.statement().event) {
-                pending.insert(k.key_id(), *k);
-            }
-        }
-        let mut items = Vec::with_capacity(statements.len());
-        let mut slots = Vec::with_capacity(statements.len());
-        for (i, (s, k)) in statements.iter().zip(&keys).enumerate() {
-            if let Some(k) = k {
-                items.push((s.statement_bytes(), k, s.signature()));
-                slots.push(i);
-            }
-        }
-        let verdicts = verify_many(Domain::Statement, &items);
-        let mut out = vec![true; statements.len()];
-        for (slot, ok) in slots.into_iter().zip(verdicts) {
-            out[slot] = ok;
-        }
-        out
+/// Public keys by key id: every key a ledger has mentioned. Because a key id is the hash of the
+/// key, any such directory maps an id to the same key; whether the key may sign is decided by
+/// [`State::check`], not here.
+#[derive(Debug, Default, Clone)]
+pub struct KeyDirectory {
+    keys: HashMap<KeyId, PublicKey>,
+}
+
+impl KeyDirectory {
+    /// An empty directory.
+    pub fn new() -> Self {
+        Self::default()
     }
+
+    /// Adds the keys `statement` introduces (root keys, registered and added keys).
+    pub fn learn(&mut self, statement: &SignedStatement) {
+        for k in introduced_keys(&statement.statement().event) {
+            self.keys.insert(k.key_id(), *k);
+        }
+    }
+
+    /// The key with this id, if known.
+    pub fn get(&self, id: &KeyId) -> Option<PublicKey> {
+        self.keys.get(id).copied()
+    }
+}
+
+impl State {
+    /// The key each statement is to be verified with: a registered key, or one introduced by an
+    /// earlier statement of the same run. `None` where no key is known (the statement is then
+    /// refused by [`State::check`] as signed by an unknown key).
+    pub fn resolve_signers(&self, statements: &[&SignedStatement]) -> Vec<Option<PublicKey>> {
+        let mut pending = KeyDirectory::new();
+        statements
+            .iter()
+            .map(|s| {
+                let actor = &s.statement().actor;
+                let key = self
+                    .key(actor)
+                    .map(|k| k.public)
+                    .or_else(|| pending.get(actor));
+                pending.learn(s);
+                key
+            })
+            .collect()
+    }
+
+    /// Resolves and verifies the signatures of `statements` (to be applied in order after the
+    /// current state); one flag per statement, see [`verify_signers`].
+    pub fn verify_signatures(&self, statements: &[&SignedStatement]) -> Vec<bool> {
+        verify_signers(statements, &self.resolve_signers(statements))
+    }
+}
+
+/// Verifies each statement's signature with its resolved key, in parallel batches. A statement
+/// with no key gets `true` here: it is refused by the rules as signed by an unknown key.
+pub fn verify_signers(statements: &[&SignedStatement], keys: &[Option<PublicKey>]) -> Vec<bool> {
+    let mut items = Vec::with_capacity(statements.len());
+    let mut slots = Vec::with_capacity(statements.len());
+    for (i, (s, k)) in statements.iter().zip(keys).enumerate() {
+        if let Some(k) = k {
+            items.push((s.statement_bytes(), k, s.signature()));
+            slots.push(i);
+        }
+    }
+    let verdicts = verify_many(Domain::Statement, &items);
+    let mut out = vec![true; statements.len()];
+    for (slot, ok) in slots.into_iter().zip(verdicts) {
+        out[slot] = ok;
+    }
+    out
 }
