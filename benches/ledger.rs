@@ -6,8 +6,8 @@ use chancery::crypto::{leaf_hash, sha256, Digest32};
 use chancery::event::{AuthorityRegistration, LicenseVersion, Policy};
 use chancery::merkle::MerkleTree;
 use chancery::{
-    Actor, Credential, Event, FileStore, Ledger, LicenseId, MemoryStore, SecretKey,
-    SignedStatement, Store, SystemClock, Timestamp,
+    Actor, Credential, Event, FileStore, Ledger, LicenseId, SecretKey, SignedStatement, Store,
+    SystemClock, Timestamp,
 };
 use criterion::{criterion_group, criterion_main, BatchSize, Criterion, Throughput};
 use ed25519_dalek::{Signer, SigningKey};
@@ -175,7 +175,8 @@ fn append(c: &mut Criterion) {
 
 fn replay_and_queries(c: &mut Criterion) {
     let mut f = Fixture::new();
-    let mut ledger = f.ledger(MemoryStore::new());
+    let dir = tempfile::tempdir().unwrap();
+    let mut ledger = f.ledger(FileStore::open(dir.path()).unwrap());
     let mut ids = Vec::new();
     for _ in 0..20 {
         let batch = f.batch(1000);
