@@ -198,6 +198,11 @@ fn replay_and_queries(c: &mut Criterion) {
     g.bench_function(format!("audit_replay_{n}_entries"), |b| {
         b.iter(|| ledger.audit().unwrap())
     });
+    drop(ledger);
+    g.bench_function(format!("open_{n}_entries"), |b| {
+        b.iter(|| Ledger::open(FileStore::open(dir.path()).unwrap(), SystemClock).unwrap())
+    });
+    let ledger = Ledger::open(FileStore::open(dir.path()).unwrap(), SystemClock).unwrap();
     g.throughput(Throughput::Elements(1));
     let now = Timestamp::now();
     let mut i = 0;
