@@ -44,6 +44,24 @@ fn open_or_create(dir: &str) -> (Ledger<FileStore>, chancery::Actor) {
     }
 }
 
+/// A well-formed issuance of serial `serial` by AUTH1, claimed now.
+fn issuance(a: &chancery::Actor, serial: &str) -> chancery::SignedStatement {
+    let id = chancery::LicenseId::new("T1", "AUTH1", serial, 1).unwrap();
+    let cred = World::<chancery::MemoryStore>::credential(&id);
+    let now = Timestamp::now();
+    let v = chancery::event::LicenseVersion {
+        id,
+        printed_number: "P".into(),
+        valid_from: now,
+        valid_until: None,
+        holder: cred.holder_commitment(),
+        claims: cred.claim_digests(),
+        document: chancery::crypto::sha256(serial.as_bytes()),
+        related: vec![],
+    };
+    a.sign(Event::LicenseIssued(v), now)
+}
+
 /// The writer run in the child process (ignored when run directly).
 #[test]
 #[ignore = "run by crash_kill_and_recover in a child process"]
@@ -60,21 +78,7 @@ fn crash_child() {
         let batch: Vec<_> = (0..size)
             .map(|_| {
                 serial += 1;
-                let id = chancery::LicenseId::new("T1", "AUTH1", &format!("R{round}N{serial}"), 1)
-                    .unwrap();
-                let cred = World::<chancery::MemoryStore>::credential(&id);
-                let now = Timestamp::now();
-                let v = chancery::event::LicenseVersion {
-                    id,
-                    printed_number: "P".into(),
-                    valid_from: now,
-                    valid_until: None,
-                    holder: cred.holder_commitment(),
-                    claims: cred.claim_digests(),
-                    document: chancery::crypto::sha256(&serial.to_be_bytes()),
-                    related: vec![],
-                };
-                a.sign(Event::LicenseIssued(v), now)
+                issuance(&a, &format!("R{round}N{serial}"))
             })
             .collect();
         let receipts = ledger.append_batch(batch).unwrap();
@@ -157,19 +161,6 @@ fn crash_kill_and_recover() {
     // Appending continues after the last crash.
     let (mut ledger, a) = open_or_create(&path);
     let before = ledger.len();
-    let id = chancery::LicenseId::new("T1", "AUTH1", "FINAL", 1).unwrap();
-    let cred = World::<chancery::MemoryStore>::credential(&id);
-    let now = Timestamp::now();
-    let v = chancery::event::LicenseVersion {
-        id,
-        printed_number: "P".into(),
-        valid_from: now,
-        valid_until: None,
-        holder: cred.holder_commitment(),
-        claims: cred.claim_digests(),
-        document: chancery::crypto::sha256(b"final"),
-        related: vec![],
-    };
-    let r = ledger.append(a.sign(Event::LicenseIssued(v), now)).unwrap();
+    let r = ledger.append(issuance(&a, "FINAL")).unwrap();
     assert_eq!(r.seq, before);
 }
