@@ -141,3 +141,46 @@ fn audit_and_open_catch_dropped_and_reordered_entries() {
         matches!(open(&wrong_hash), Err(chancery::OpenError::BadEntry(b)) if b.error.fault == EntryFault::HashMismatch)
     );
 }
+
+/// A forged ledger that records one statement twice (a suspension replayed after its lift) is
+/// refused at the second copy, though the rules alone would allow it there.
+#[test]
+fn duplicate_statement_in_a_forged_ledger() {
+    let (mut w, a) = World::standard(MemoryStore::new());
+    let (id, _) = w.issue(&a, "AUTH1", "S1");
+    let suspend = w.sign(
+        &a,
+        chancery::Event::LicenseSuspended {
+            license: id.clone(),
+            reason: "x".into(),
+        },
+    );
+    let first = w.ledger.append(suspend.clone()).unwrap();
+    w.ok(&a, chancery::Event::LicenseSuspensionLifted { license: id });
+    let n = w.ledger.len();
+    let mut records = w.ledger.store().read(0, n).unwrap();
+    let last = Entry::from_canonical(&records[(n - 1) as usize].bytes).unwrap();
+    let forged = Entry {
+        seq: n,
+        prev: records[(n - 1) as usize].hash,
+        ledger_time: last.ledger_time,
+        statement: suspend,
+    };
+    let bytes = forged.to_canonical();
+    records.push(Record {
+        hash: leaf_hash(&bytes),
+        bytes,
+    });
+    let mut store = MemoryStore::new();
+    store.append(0, &records).unwrap();
+    match Ledger::open(store, ManualClock::new(w.now())) {
+        Err(chancery::OpenError::BadEntry(bad)) => {
+            assert_eq!(bad.error.seq, n);
+            assert_eq!(
+                bad.error.fault,
+                EntryFault::Rule(chancery::RuleError::DuplicateStatement(first.seq))
+            );
+        }
+        other => panic!("duplicate not caught: {other:?}"),
+    }
+}

@@ -5,7 +5,7 @@
 
 use crate::crypto::{leaf_hash, Digest32};
 use crate::encoding::{Canonical, DecodeError};
-use crate::event::{Entry, StatementId};
+use crate::event::Entry;
 use crate::merkle::MerkleTree;
 use crate::state::{verify_signers, KeyDirectory, RuleError, State};
 
@@ -68,8 +68,6 @@ pub struct Prechecked {
     pub entry: Entry,
     /// Its entry hash.
     pub hash: Digest32,
-    /// Its statement id.
-    pub statement_id: StatementId,
     /// Whether its signature verified (always true when signatures are trusted).
     pub signature_ok: bool,
 }
@@ -109,7 +107,6 @@ impl Prechecker {
                         }
                         let entry = Entry::from_canonical(bytes).map_err(|e| fail(e.into()))?;
                         Ok(Prechecked {
-                            statement_id: entry.statement.id(),
                             entry,
                             hash: *hash,
                             signature_ok: true,
@@ -204,13 +201,8 @@ impl Replayer {
             self.state
                 .check(&entry.statement, entry.ledger_time)
                 .map_err(|e| fail(e.into()))?;
-            self.state.apply(
-                seq,
-                entry.ledger_time,
-                &entry.statement,
-                p.statement_id,
-                p.hash,
-            );
+            self.state
+                .apply(seq, entry.ledger_time, &entry.statement, p.hash);
             self.tree.push(p.hash);
         }
         Ok(())

@@ -22,12 +22,17 @@ pub struct Statement {
 /// Re-submitting a statement with the same identifier returns the original receipt.
 pub type StatementId = Digest32;
 
+fn statement_id(bytes: &[u8]) -> StatementId {
+    domain_hash(Domain::StatementId, bytes)
+}
+
 impl Statement {
     /// Signs the statement with `key` (whose id should be `self.actor`).
     pub fn sign(self, key: &SecretKey) -> SignedStatement {
         let bytes = self.to_canonical();
         let signature = key.sign(Domain::Statement, &bytes);
         SignedStatement {
+            id: statement_id(&bytes),
             statement: self,
             statement_bytes: bytes,
             signature,
@@ -65,6 +70,8 @@ pub struct SignedStatement {
     statement: Statement,
     statement_bytes: Vec<u8>,
     signature: Signature,
+    /// Computed once, when the statement is signed, paired or decoded.
+    id: StatementId,
 }
 
 impl SignedStatement {
@@ -72,6 +79,7 @@ impl SignedStatement {
     pub fn new(statement: Statement, signature: Signature) -> Self {
         let statement_bytes = statement.to_canonical();
         Self {
+            id: statement_id(&statement_bytes),
             statement,
             statement_bytes,
             signature,
@@ -95,7 +103,7 @@ impl SignedStatement {
 
     /// The statement identifier.
     pub fn id(&self) -> StatementId {
-        domain_hash(Domain::StatementId, &self.statement_bytes)
+        self.id
     }
 }
 
@@ -116,6 +124,7 @@ impl Canonical for SignedStatement {
         let statement = Statement::decode(d)?;
         let statement_bytes = d.slice(start, d.position()).to_vec();
         Ok(Self {
+            id: statement_id(&statement_bytes),
             statement,
             statement_bytes,
             signature: Signature::decode(d)?,

@@ -353,8 +353,7 @@ fn admit(
     if !signature_ok {
         return Err(Rejection::Signature(SignatureError));
     }
-    let id = statement.id();
-    if let Some(r) = state.receipt_of(&id) {
+    if let Some(r) = state.receipt_of(&statement.id()) {
         return Ok(r);
     }
     state.check(statement, now)?;
@@ -367,7 +366,7 @@ fn admit(
         .into());
     }
     let hash = leaf_hash(&bytes);
-    state.apply(seq, now, statement, id, hash);
+    state.apply(seq, now, statement, hash);
     tree.push(hash);
     records.push(Record { hash, bytes });
     Ok(Receipt {

@@ -5,19 +5,17 @@ use super::{
     State, Suspension, TerminationKind, TerminationRecord, VersionRecord,
 };
 use crate::crypto::{Digest32, PublicKey};
-use crate::event::{Event, LicenseVersion, SignedStatement, StatementId};
+use crate::event::{Event, LicenseVersion, SignedStatement};
 use crate::time::Timestamp;
 
 impl State {
     /// Applies the entry `seq` recorded at `ledger_time` for `statement`, which passed
-    /// [`State::check`] at that time and whose signature verified; `id` is the statement id and
-    /// `hash` the entry hash.
+    /// [`State::check`] at that time and whose signature verified; `hash` is the entry hash.
     pub fn apply(
         &mut self,
         seq: u64,
         ledger_time: Timestamp,
         statement: &SignedStatement,
-        id: StatementId,
         hash: Digest32,
     ) {
         let s = statement.statement();
@@ -126,7 +124,7 @@ impl State {
             }
         }
         self.statements.insert(
-            id,
+            statement.id(),
             Receipt {
                 seq,
                 entry_hash: hash,

@@ -40,6 +40,10 @@ pub enum RuleError {
         /// This entry's ledger time.
         found: Timestamp,
     },
+    /// The statement is already recorded (an append returns the original receipt instead; only
+    /// a forged ledger holds a statement twice).
+    #[error("statement already recorded as entry {0}")]
+    DuplicateStatement(u64),
     /// No key with this id is registered.
     #[error("unknown signing key {0}")]
     UnknownKey(KeyId),

@@ -37,6 +37,9 @@ impl State {
         if matches!(s.event, Event::LedgerCreated { .. }) {
             return Err(RuleError::GenesisRepeated);
         }
+        if let Some(r) = self.statements.get(&statement.id()) {
+            return Err(RuleError::DuplicateStatement(r.seq));
+        }
         let origin = self.origin.as_deref().unwrap_or_default();
         if s.origin != origin {
             return Err(RuleError::WrongOrigin {
