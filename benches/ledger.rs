@@ -144,6 +144,18 @@ fn raw_primitives(c: &mut Criterion) {
         })
     });
     let mut f = Fixture::new();
+    let statements = f.batch(1024);
+    let key = f.issuer.public_key();
+    let items: Vec<(&[u8], &chancery::PublicKey, &chancery::Signature)> = statements
+        .iter()
+        .map(|s| (s.statement_bytes(), &key, s.signature()))
+        .collect();
+    g.throughput(Throughput::Elements(1024));
+    g.bench_function("chancery_verify_many_1024_statements", |b| {
+        b.iter(|| {
+            chancery::crypto::verify_many(chancery::crypto::Domain::Statement, black_box(&items))
+        })
+    });
     let entry_like = chancery::Canonical::to_canonical(&f.issuance());
     g.throughput(Throughput::Elements(1));
     g.bench_function(format!("sha256_entry_{}B", entry_like.len()), |b| {

@@ -184,3 +184,59 @@ fn duplicate_statement_in_a_forged_ledger() {
         other => panic!("duplicate not caught: {other:?}"),
     }
 }
+
+/// A speculative batch with forged signatures ends in exactly the state that appending the
+/// same statements one by one gives, with the same results.
+#[test]
+fn speculative_batch_equals_one_by_one() {
+    let make = || World::standard(MemoryStore::new());
+    let (mut w, a) = make();
+    let mut batch = Vec::new();
+    let mut ids = Vec::new();
+    for i in 0..150 {
+        let (ev, id, _) = w.issue_event("AUTH1", &format!("S{i}"));
+        batch.push(w.sign(&a, ev));
+        ids.push(id);
+    }
+    for (i, id) in ids.iter().enumerate() {
+        let ev = match i % 4 {
+            0 => chancery::Event::LicenseSuspended {
+                license: id.clone(),
+                reason: "r".into(),
+            },
+            1 => chancery::Event::LicenseAmended(w.succession(id, Some(400)).0),
+            2 => chancery::Event::LicenseRevoked(w.termination(id)),
+            _ => chancery::Event::LicenseSuspensionLifted {
+                license: id.clone(),
+            },
+        };
+        batch.push(w.sign(&a, ev));
+    }
+    for i in (0..batch.len()).step_by(37) {
+        let other = *batch[(i + 1) % batch.len()].signature();
+        batch[i] = SignedStatement::new(batch[i].statement().clone(), other);
+    }
+    let (mut one_by_one, _) = make();
+    one_by_one.clock.set(w.now());
+    let batched = w.ledger.append_batch(batch.clone()).unwrap();
+    let singles: Vec<_> = batch
+        .into_iter()
+        .map(|s| {
+            one_by_one
+                .ledger
+                .append_batch(vec![s])
+                .unwrap()
+                .pop()
+                .unwrap()
+        })
+        .collect();
+    assert_eq!(batched, singles);
+    assert!(batched.iter().filter(|r| r.is_err()).count() >= 9);
+    assert_eq!(w.ledger.state(), one_by_one.ledger.state());
+    let n = w.ledger.len();
+    assert_eq!(
+        w.ledger.root(n).unwrap(),
+        one_by_one.ledger.root(n).unwrap()
+    );
+    w.ledger.audit().unwrap();
+}

@@ -111,6 +111,21 @@ fn run(ops: &[(u8, u8)]) {
             assert_eq!(reopened.status(id, t), w.ledger.status(id, t));
         }
     }
+    // Speculative application of any suffix, rolled back, leaves the state exactly as before.
+    let entries: Vec<_> = (0..n).map(|i| w.ledger.entry(i).unwrap()).collect();
+    let split = (ops.len() as u64 * 7919) % n;
+    let mut state = chancery::State::new();
+    for e in &entries[..split as usize] {
+        state.apply(e.seq, e.ledger_time, &e.statement, e.hash());
+    }
+    let snapshot = state.clone();
+    let mut log = chancery::state::UndoLog::new();
+    for e in &entries[split as usize..] {
+        state.apply_speculative(e.seq, e.ledger_time, &e.statement, e.hash(), &mut log);
+    }
+    assert_eq!(&state, w.ledger.state());
+    state.rollback(log);
+    assert_eq!(state, snapshot);
 }
 
 proptest! {

@@ -5,14 +5,17 @@ mod clock;
 pub use clock::{Clock, ManualClock, SystemClock};
 
 use crate::audit::{EntryFault, Prechecker, ReplayError, Replayer, Signatures};
-use crate::crypto::SignatureError;
 use crate::crypto::{leaf_hash, Digest32};
+use crate::crypto::{verify_threads, BatchJob, Domain, SignatureError};
 use crate::encoding::{Canonical, DecodeError, MAX_INPUT_LEN};
 use crate::event::{Entry, SignedStatement};
 use crate::id::LicenseId;
 use crate::merkle::{ConsistencyProof, InclusionProof, MerkleTree, ProofError};
 use crate::privacy::Disclosure;
-use crate::state::{verify_signers, Receipt, Rejection, RuleError, State, Status};
+use crate::state::{
+    signature_items, spread_flags, verify_signers, Receipt, Rejection, RuleError, State, Status,
+    UndoLog,
+};
 use crate::storage::{MemoryStore, Record, StorageError, Store};
 use crate::time::Timestamp;
 use crate::verify::{verify_disclosure, Verdict};
@@ -21,8 +24,8 @@ use std::path::PathBuf;
 /// Entries read from the store per chunk when opening or auditing.
 const CHUNK: u64 = 4096;
 
-/// Statements per signature-verification chunk in the append pipeline.
-const PIPELINE_CHUNK: usize = 512;
+/// Batches at least this large are applied speculatively while their signatures are verified.
+const SPECULATION_THRESHOLD: usize = 64;
 
 /// A single append failed; the ledger is unchanged.
 #[non_exhaustive]
@@ -195,8 +198,9 @@ impl<S: Store> Ledger<S> {
     /// batch is durable. If the store fails, nothing of the batch is acknowledged, the ledger
     /// reloads its state from the store and refuses further appends until reopened.
     ///
-    /// Signatures are verified in parallel batches on other threads while this thread checks
-    /// and applies the statements already verified.
+    /// A large batch is applied speculatively on this thread while its signatures are verified
+    /// on the others; if any signature fails, the speculative changes are rolled back and the
+    /// batch is applied again, refusing the statements whose signatures failed.
     pub fn append_batch(
         &mut self,
         statements: Vec<SignedStatement>,
@@ -208,36 +212,52 @@ impl<S: Store> Ledger<S> {
         let base = self.state.size();
         let refs: Vec<&SignedStatement> = statements.iter().collect();
         let keys = self.state.resolve_signers(&refs);
-        let mut results = Vec::with_capacity(refs.len());
         let mut records = Vec::new();
         let (state, tree) = (&mut self.state, &mut self.tree);
-        let mut admit = |st: &SignedStatement, ok: bool| {
-            results.push(admit(state, tree, &mut records, now, st, ok));
-        };
-        if refs.len() <= PIPELINE_CHUNK {
-            for (st, ok) in refs.iter().zip(verify_signers(&refs, &keys)) {
-                admit(st, ok);
-            }
+        let mut results = None;
+        let flags = if refs.len() < SPECULATION_THRESHOLD {
+            verify_signers(&refs, &keys)
         } else {
-            std::thread::scope(|s| {
-                let (tx, rx) = std::sync::mpsc::sync_channel(4);
-                let (chunks, key_chunks) =
-                    (refs.chunks(PIPELINE_CHUNK), keys.chunks(PIPELINE_CHUNK));
-                s.spawn(move || {
-                    for (c, k) in chunks.zip(key_chunks) {
-                        if tx.send(verify_signers(c, k)).is_err() {
-                            return;
-                        }
-                    }
-                });
-                for chunk in refs.chunks(PIPELINE_CHUNK) {
-                    let flags = rx.recv().unwrap_or_else(|_| vec![false; chunk.len()]);
-                    for (st, ok) in chunk.iter().zip(flags) {
-                        admit(st, ok);
-                    }
+            let mut log = UndoLog::new();
+            let (items, slots) = signature_items(&refs, &keys);
+            let threads = verify_threads();
+            // Two pieces per core: this thread applies the batch meanwhile, then helps.
+            let job = BatchJob::new(Domain::Statement, &items, threads, 2);
+            let speculative = std::thread::scope(|s| {
+                for _ in 0..threads {
+                    s.spawn(|| job.work());
                 }
+                let speculative: Vec<_> = refs
+                    .iter()
+                    .map(|st| admit(state, tree, &mut records, now, st, Some(&mut log)))
+                    .collect();
+                job.work();
+                speculative
             });
-        }
+            let flags = spread_flags(refs.len(), &slots, job.finish());
+            if flags.iter().all(|ok| *ok) {
+                results = Some(speculative);
+            } else {
+                state.rollback(log);
+                tree.truncate(base);
+                records.clear();
+            }
+            flags
+        };
+        let results = match results {
+            Some(r) => r,
+            None => refs
+                .iter()
+                .zip(flags)
+                .map(|(st, ok)| {
+                    if ok {
+                        admit(state, tree, &mut records, now, st, None)
+                    } else {
+                        Err(Rejection::Signature(SignatureError))
+                    }
+                })
+                .collect(),
+        };
         if !records.is_empty() {
             if let Err(e) = self.store.append(base, &records) {
                 self.poisoned = true;
@@ -340,19 +360,17 @@ impl<S: Store> Ledger<S> {
     }
 }
 
-/// Checks one statement whose signature check gave `signature_ok` and, if it passes, records
-/// it in state and tree and queues its record; returns its receipt. The same checks as replay.
+/// Checks one statement (whose signature verified, or is being verified while `log` records
+/// the changes) and, if it passes, records it in state and tree and queues its record; returns
+/// its receipt. The same checks as replay.
 fn admit(
     state: &mut State,
     tree: &mut MerkleTree,
     records: &mut Vec<Record>,
     now: Timestamp,
     statement: &SignedStatement,
-    signature_ok: bool,
+    log: Option<&mut UndoLog>,
 ) -> Result<Receipt, Rejection> {
-    if !signature_ok {
-        return Err(Rejection::Signature(SignatureError));
-    }
     if let Some(r) = state.receipt_of(&statement.id()) {
         return Ok(r);
     }
@@ -366,7 +384,10 @@ fn admit(
         .into());
     }
     let hash = leaf_hash(&bytes);
-    state.apply(seq, now, statement, hash);
+    match log {
+        Some(log) => state.apply_speculative(seq, now, statement, hash, log),
+        None => state.apply(seq, now, statement, hash),
+    }
     tree.push(hash);
     records.push(Record { hash, bytes });
     Ok(Receipt {

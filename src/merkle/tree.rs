@@ -45,6 +45,17 @@ impl MerkleTree {
         }
     }
 
+    /// Drops every leaf from `len` on (and the subtrees they complete): the tree of the first
+    /// `len` leaves, as it was when it had `len` leaves.
+    pub fn truncate(&mut self, len: u64) {
+        for (h, row) in self.levels.iter_mut().enumerate() {
+            row.truncate(usize::try_from(len >> h).unwrap_or(usize::MAX));
+        }
+        while self.levels.last().is_some_and(Vec::is_empty) {
+            self.levels.pop();
+        }
+    }
+
     /// The leaf hash at `index`.
     pub fn leaf(&self, index: u64) -> Option<Digest32> {
         self.levels

@@ -9,10 +9,12 @@ mod error;
 mod rules;
 mod signatures;
 mod status;
+mod undo;
 
 pub use error::{Rejection, RuleError};
-pub use signatures::{verify_signers, KeyDirectory};
+pub use signatures::{signature_items, spread_flags, verify_signers, KeyDirectory};
 pub use status::Status;
+pub use undo::UndoLog;
 
 use crate::crypto::{Digest32, KeyId, PublicKey};
 use crate::event::{LicenseVersion, Policy, StatementId};

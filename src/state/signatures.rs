@@ -2,7 +2,7 @@
 
 use super::rules::introduced_keys;
 use super::State;
-use crate::crypto::{verify_many, Domain, KeyId, PublicKey};
+use crate::crypto::{verify_many, Domain, Item, KeyId, PublicKey};
 use crate::event::SignedStatement;
 use std::collections::HashMap;
 
@@ -63,6 +63,20 @@ impl State {
 /// Verifies each statement's signature with its resolved key, in parallel batches. A statement
 /// with no key gets `true` here: it is refused by the rules as signed by an unknown key.
 pub fn verify_signers(statements: &[&SignedStatement], keys: &[Option<PublicKey>]) -> Vec<bool> {
+    let (items, slots) = signature_items(statements, keys);
+    spread_flags(
+        statements.len(),
+        &slots,
+        verify_many(Domain::Statement, &items),
+    )
+}
+
+/// The `(payload, key, signature)` triples to verify, and the statement index of each; statements
+/// without a key are left out.
+pub fn signature_items<'a>(
+    statements: &[&'a SignedStatement],
+    keys: &'a [Option<PublicKey>],
+) -> (Vec<Item<'a>>, Vec<usize>) {
     let mut items = Vec::with_capacity(statements.len());
     let mut slots = Vec::with_capacity(statements.len());
     for (i, (s, k)) in statements.iter().zip(keys).enumerate() {
@@ -71,10 +85,15 @@ pub fn verify_signers(statements: &[&SignedStatement], keys: &[Option<PublicKey>
             slots.push(i);
         }
     }
-    let verdicts = verify_many(Domain::Statement, &items);
-    let mut out = vec![true; statements.len()];
-    for (slot, ok) in slots.into_iter().zip(verdicts) {
-        out[slot] = ok;
+    (items, slots)
+}
+
+/// One flag per statement from the verdicts of [`signature_items`]; statements left out get
+/// `true` (the rules refuse them).
+pub fn spread_flags(len: usize, slots: &[usize], verdicts: Vec<bool>) -> Vec<bool> {
+    let mut out = vec![true; len];
+    for (slot, ok) in slots.iter().zip(verdicts) {
+        out[*slot] = ok;
     }
     out
 }

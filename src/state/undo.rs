@@ -1,0 +1,221 @@
+//! Speculative application: an undo log that puts the state back exactly as it was.
+//!
+//! The append pipeline applies a batch while its signatures are still being verified on other
+//! threads; if any signature then fails, the batch's changes are rolled back and the batch is
+//! applied again knowing which statements to refuse.
+
+use super::{Authority, KeyRecord, State};
+use crate::crypto::{Digest32, KeyId};
+use crate::event::{Event, Policy, SignedStatement, StatementId};
+use crate::time::Timestamp;
+
+/// One change to undo.
+#[derive(Debug)]
+enum Undo {
+    /// Restore the ledger-wide fields.
+    Head {
+        size: u64,
+        head: Digest32,
+        last_time: Timestamp,
+    },
+    /// Restore origin and policy (genesis).
+    Genesis {
+        origin: Option<String>,
+        policy: Policy,
+    },
+    /// Forget a recorded statement.
+    Statement(StatementId),
+    /// Restore a key record (or remove it).
+    Key(KeyId, Option<KeyRecord>),
+    /// Restore an authority (or remove it).
+    Authority(String, Option<Authority>),
+    /// Remove a license type.
+    Type(String),
+    /// Pop the last version of a lineage; remove the lineage if this created it.
+    Version { lineage: String, created: bool },
+    /// Pop the last license id recorded for a holder; remove the entry if it is then empty.
+    Holder(Digest32),
+    /// Pop the last suspension of a lineage.
+    Suspension(String),
+    /// Clear the lift of the last suspension of a lineage.
+    Lift(String),
+    /// Clear the termination of a lineage.
+    Termination(String),
+}
+
+/// Changes made by speculative applications, newest last.
+#[derive(Debug, Default)]
+pub struct UndoLog {
+    ops: Vec<Undo>,
+}
+
+impl UndoLog {
+    /// An empty log.
+    pub fn new() -> Self {
+        Self::default()
+    }
+}
+
+impl State {
+    /// [`State::apply`], first recording in `log` what it is about to change.
+    pub fn apply_speculative(
+        &mut self,
+        seq: u64,
+        ledger_time: Timestamp,
+        statement: &SignedStatement,
+        hash: Digest32,
+        log: &mut UndoLog,
+    ) {
+        self.record_undo(statement, &mut log.ops);
+        self.apply(seq, ledger_time, statement, hash);
+    }
+
+    /// Undoes every change in `log`, newest first: the state is exactly as it was before the
+    /// first speculative application recorded there.
+    pub fn rollback(&mut self, log: UndoLog) {
+        for op in log.ops.into_iter().rev() {
+            match op {
+                Undo::Head {
+                    size,
+                    head,
+                    last_time,
+                } => {
+                    self.size = size;
+                    self.head = head;
+                    self.last_time = last_time;
+                }
+                Undo::Genesis { origin, policy } => {
+                    self.origin = origin;
+                    self.policy = policy;
+                }
+                Undo::Statement(id) => {
+                    self.statements.remove(&id);
+                }
+                Undo::Key(id, old) => match old {
+                    Some(k) => {
+                        self.keys.insert(id, k);
+                    }
+                    None => {
+                        self.keys.remove(&id);
+                    }
+                },
+                Undo::Authority(code, old) => match old {
+                    Some(a) => {
+                        self.authorities.insert(code, a);
+                    }
+                    None => {
+                        self.authorities.remove(&code);
+                    }
+                },
+                Undo::Type(code) => {
+                    self.types.remove(&code);
+                }
+                Undo::Version { lineage, created } => {
+                    if created {
+                        self.lineages.remove(&lineage);
+                    } else if let Some(l) = self.lineages.get_mut(&lineage) {
+                        l.versions.pop();
+                    }
+                }
+                Undo::Holder(h) => {
+                    if let Some(ids) = self.holders.get_mut(&h) {
+                        ids.pop();
+                        if ids.is_empty() {
+                            self.holders.remove(&h);
+                        }
+                    }
+                }
+                Undo::Suspension(lineage) => {
+                    if let Some(l) = self.lineages.get_mut(&lineage) {
+                        l.suspensions.pop();
+                    }
+                }
+                Undo::Lift(lineage) => {
+                    if let Some(s) = self
+                        .lineages
+                        .get_mut(&lineage)
+                        .and_then(|l| l.suspensions.last_mut())
+                    {
+                        s.lifted = None;
+                    }
+                }
+                Undo::Termination(lineage) => {
+                    if let Some(l) = self.lineages.get_mut(&lineage) {
+                        l.termination = None;
+                    }
+                }
+            }
+        }
+    }
+
+    /// Pushes the undo operations for what [`State::apply`] will change for `statement`.
+    fn record_undo(&self, statement: &SignedStatement, ops: &mut Vec<Undo>) {
+        ops.push(Undo::Head {
+            size: self.size,
+            head: self.head,
+            last_time: self.last_time,
+        });
+        ops.push(Undo::Statement(statement.id()));
+        let key =
+            |ops: &mut Vec<Undo>, id: KeyId| ops.push(Undo::Key(id, self.keys.get(&id).cloned()));
+        let authority = |ops: &mut Vec<Undo>, code: &str| {
+            ops.push(Undo::Authority(
+                code.to_owned(),
+                self.authorities.get(code).cloned(),
+            ))
+        };
+        let version = |ops: &mut Vec<Undo>, v: &crate::event::LicenseVersion| {
+            ops.push(Undo::Version {
+                lineage: v.id.lineage().to_owned(),
+                created: !self.lineages.contains_key(v.id.lineage()),
+            });
+            ops.push(Undo::Holder(v.holder));
+        };
+        match &statement.statement().event {
+            Event::LedgerCreated { root_keys, .. } => {
+                ops.push(Undo::Genesis {
+                    origin: self.origin.clone(),
+                    policy: self.policy.clone(),
+                });
+                for k in root_keys {
+                    key(ops, k.key_id());
+                }
+            }
+            Event::AuthorityRegistered(r) => {
+                for k in &r.keys {
+                    key(ops, k.key_id());
+                }
+                authority(ops, &r.code);
+            }
+            Event::AuthorityKeyAdded {
+                authority: a,
+                key: k,
+            } => {
+                key(ops, k.key_id());
+                authority(ops, a);
+            }
+            Event::AuthorityKeyRetired { key: k, .. }
+            | Event::AuthorityKeyCompromised { key: k, .. } => key(ops, *k),
+            Event::AuthoritySuspended { authority: a, .. }
+            | Event::AuthorityReinstated { authority: a }
+            | Event::AuthorityRevoked { authority: a, .. } => authority(ops, a),
+            Event::LicenseTypeDefined { code, .. } => ops.push(Undo::Type(code.clone())),
+            Event::LicenseIssued(v) => version(ops, v),
+            Event::LicenseAmended(s) | Event::LicenseRenewed(s) | Event::LicenseReissued(s) => {
+                version(ops, &s.version)
+            }
+            Event::LicenseSuspended { license, .. } => {
+                ops.push(Undo::Suspension(license.lineage().to_owned()))
+            }
+            Event::LicenseSuspensionLifted { license } => {
+                ops.push(Undo::Lift(license.lineage().to_owned()))
+            }
+            Event::LicenseCancelled(t) | Event::LicenseRevoked(t) | Event::LicenseWithdrawn(t) => {
+                ops.push(Undo::Termination(t.license.lineage().to_owned()))
+            }
+            Event::LicenseRescinded { license, .. } => {
+                ops.push(Undo::Termination(license.lineage().to_owned()))
+            }
+        }
+    }
+}
