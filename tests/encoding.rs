@@ -153,6 +153,31 @@ fn typed_errors_for_schema_violations() {
         chancery::PublicKey::from_canonical(&weak),
         Err(DecodeError::InvalidValue { .. })
     ));
+    // A non-canonical encoding of a valid key (y >= p, reduced by decompression) is refused,
+    // so one key cannot have two key ids.
+    let mut found = 0;
+    for v in 2u8..19 {
+        let mut y = [0xffu8; 32];
+        y[0] = 0xed + v; // p = 2^255 - 19 = 0x7fff..ffed, little-endian
+        y[31] = 0x7f;
+        let Ok(k) = ed25519_dalek::VerifyingKey::from_bytes(&y) else {
+            continue;
+        };
+        if k.is_weak() {
+            continue;
+        }
+        let mut noncanon = actor(3).public_key().to_canonical();
+        noncanon[4..].copy_from_slice(&y);
+        assert_eq!(
+            chancery::PublicKey::from_canonical(&noncanon).unwrap_err(),
+            DecodeError::InvalidValue {
+                offset: 2,
+                what: "non-canonical Ed25519 public key encoding"
+            }
+        );
+        found += 1;
+    }
+    assert!(found > 0, "no non-canonical test key found");
 }
 
 #[test]

@@ -93,6 +93,14 @@ impl Canonical for PublicKey {
                         what: "Ed25519 public key of small order",
                     });
                 }
+                // One key, one encoding: a non-canonical y coordinate (y >= p) would give the
+                // same key a second key id.
+                if key.to_edwards().compress().to_bytes() != bytes {
+                    return Err(DecodeError::InvalidValue {
+                        offset: at,
+                        what: "non-canonical Ed25519 public key encoding",
+                    });
+                }
                 Ok(PublicKey::Ed25519(key))
             }
             alg => Err(DecodeError::UnknownAlgorithm { offset: at, alg }),
