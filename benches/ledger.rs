@@ -158,6 +158,19 @@ fn raw_primitives(c: &mut Criterion) {
     });
     let entry_like = chancery::Canonical::to_canonical(&f.issuance());
     g.throughput(Throughput::Elements(1));
+    let entry = chancery::Entry {
+        seq: 12_345,
+        prev: Digest32([7; 32]),
+        ledger_time: Timestamp::now(),
+        statement: f.issuance(),
+    };
+    let entry_bytes = chancery::Canonical::to_canonical(&entry);
+    g.bench_function("strict_decode_entry", |b| {
+        b.iter(|| {
+            <chancery::Entry as chancery::Canonical>::from_canonical(black_box(&entry_bytes))
+                .unwrap()
+        })
+    });
     g.bench_function(format!("sha256_entry_{}B", entry_like.len()), |b| {
         b.iter(|| leaf_hash(black_box(&entry_like)))
     });
