@@ -160,11 +160,7 @@ impl<S: Store> Ledger<S> {
         if store.is_empty() {
             return Err(OpenError::Empty);
         }
-        let (state, tree) = replay(&store, Signatures::Trust).map_err(|e| match e {
-            AuditError::Storage(s) => OpenError::Storage(s),
-            AuditError::BadEntry(b) => OpenError::BadEntry(b),
-            AuditError::Divergence => OpenError::Empty,
-        })?;
+        let (state, tree) = replay(&store, Signatures::Trust)?;
         Ok(Self {
             store,
             state,
@@ -397,18 +393,51 @@ fn admit(
     })
 }
 
+/// Why a replay of a store stopped.
+enum ReplayFailure {
+    Storage(StorageError),
+    BadEntry(Box<BadEntry>),
+}
+
+impl From<StorageError> for ReplayFailure {
+    fn from(e: StorageError) -> Self {
+        ReplayFailure::Storage(e)
+    }
+}
+
+impl From<ReplayFailure> for OpenError {
+    fn from(e: ReplayFailure) -> Self {
+        match e {
+            ReplayFailure::Storage(s) => OpenError::Storage(s),
+            ReplayFailure::BadEntry(b) => OpenError::BadEntry(b),
+        }
+    }
+}
+
+impl From<ReplayFailure> for AuditError {
+    fn from(e: ReplayFailure) -> Self {
+        match e {
+            ReplayFailure::Storage(s) => AuditError::Storage(s),
+            ReplayFailure::BadEntry(b) => AuditError::BadEntry(b),
+        }
+    }
+}
+
 /// Replays a whole store: this thread reads chunks and applies them in order while another
 /// thread prechecks (hashes, decoding, signatures) the chunks ahead of it.
-fn replay<S: Store>(store: &S, signatures: Signatures) -> Result<(State, MerkleTree), AuditError> {
+fn replay<S: Store>(
+    store: &S,
+    signatures: Signatures,
+) -> Result<(State, MerkleTree), ReplayFailure> {
     let bad = |error: ReplayError| {
-        AuditError::BadEntry(Box::new(BadEntry {
+        ReplayFailure::BadEntry(Box::new(BadEntry {
             location: store.locate(error.seq),
             error,
         }))
     };
     let len = store.len();
     let mut replayer = Replayer::new();
-    std::thread::scope(|s| -> Result<(), AuditError> {
+    std::thread::scope(|s| -> Result<(), ReplayFailure> {
         let (to_check, inbox) = std::sync::mpsc::sync_channel::<Vec<Record>>(2);
         let (outbox, from_check) = std::sync::mpsc::sync_channel(2);
         s.spawn(move || {
@@ -438,6 +467,8 @@ fn replay<S: Store>(store: &S, signatures: Signatures) -> Result<(State, MerkleT
             if in_flight == 0 {
                 return Ok(());
             }
+            // The channel closes early only if the prechecker thread panicked; leaving the
+            // scope then re-raises that panic, so this error value is never seen.
             let checked = from_check.recv().map_err(|_| StorageError::Poisoned)?;
             in_flight -= 1;
             replayer.apply(checked.map_err(bad)?).map_err(bad)?;
