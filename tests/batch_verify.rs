@@ -68,6 +68,16 @@ fn check(keys: usize, n: usize, bad: &[(usize, u8)], wrong_key: Option<usize>) {
         .map(|(p, k, s)| k.verify(Domain::Statement, p, s).is_ok())
         .collect();
     assert_eq!(got, want);
+    // On ordinary signatures (no crafted torsion) the rule agrees with ed25519-dalek's
+    // verify_strict.
+    let strict: Vec<bool> = items
+        .iter()
+        .map(|(p, k, s)| {
+            let (PublicKey::Ed25519(k), Signature::Ed25519(s)) = (k, s);
+            k.verify_strict(&Domain::Statement.message(p), s).is_ok()
+        })
+        .collect();
+    assert_eq!(got, strict);
     // A signature for one domain never verifies in another.
     let other_domain = verify_many(Domain::Claim, &items);
     assert!(other_domain.iter().all(|ok| !ok));
@@ -88,6 +98,66 @@ fn each_corruption_is_caught_in_large_and_small_batches() {
         }
         check(2, n, &[], Some(n / 3));
     }
+}
+
+/// A key holder can make a signature whose R carries a small-order component: the cofactored
+/// rule accepts it and verify_strict does not. What matters is that the answer never depends on
+/// the batch: alone, among valid signatures, or in a batch that fails and falls back.
+#[test]
+fn crafted_torsion_signature_gets_the_same_answer_in_every_batch() {
+    use curve25519_dalek::constants::{ED25519_BASEPOINT_POINT, EIGHT_TORSION};
+    use curve25519_dalek::scalar::Scalar;
+    use sha2::{Digest, Sha512};
+    let seed = [5u8; 32];
+    let key = SecretKey::from_seed(seed).public_key();
+    let PublicKey::Ed25519(vk) = key;
+    let mut expanded: [u8; 32] = Sha512::digest(seed)[..32].try_into().unwrap();
+    expanded[0] &= 248;
+    expanded[31] &= 127;
+    expanded[31] |= 64;
+    let a = Scalar::from_bytes_mod_order(expanded);
+    let payload = b"crafted".to_vec();
+    let r = Scalar::from_bytes_mod_order([7u8; 32]);
+    let big_r = (ED25519_BASEPOINT_POINT * r + EIGHT_TORSION[1]).compress();
+    let mut h = Sha512::new();
+    h.update(big_r.as_bytes());
+    h.update(vk.as_bytes());
+    h.update(Domain::Statement.message(&payload));
+    let k = Scalar::from_bytes_mod_order_wide(&h.finalize().into());
+    let s = r + k * a;
+    let mut bytes = [0u8; 64];
+    bytes[..32].copy_from_slice(big_r.as_bytes());
+    bytes[32..].copy_from_slice(s.as_bytes());
+    let crafted = Signature::Ed25519(ed25519_dalek::Signature::from_bytes(&bytes));
+    assert!(key.verify(Domain::Statement, &payload, &crafted).is_ok());
+    let Signature::Ed25519(raw) = crafted;
+    assert!(vk
+        .verify_strict(&Domain::Statement.message(&payload), &raw)
+        .is_err());
+
+    let signer = SecretKey::from_seed(seed);
+    let others: Vec<Vec<u8>> = (0..100u32).map(|i| i.to_be_bytes().to_vec()).collect();
+    let sigs: Vec<Signature> = others
+        .iter()
+        .map(|p| signer.sign(Domain::Statement, p))
+        .collect();
+    let mut items: Vec<_> = others
+        .iter()
+        .zip(&sigs)
+        .map(|(p, s)| (p.as_slice(), &key, s))
+        .collect();
+    items.insert(50, (payload.as_slice(), &key, &crafted));
+    assert!(verify_many(Domain::Statement, &items[50..51])
+        .iter()
+        .all(|ok| *ok));
+    assert!(verify_many(Domain::Statement, &items).iter().all(|ok| *ok));
+    let bad = corrupt(&sigs[10], 1, &sigs[11]);
+    items[10].2 = &bad;
+    let flags = verify_many(Domain::Statement, &items);
+    assert!(
+        !flags[10] && flags[50],
+        "the fallback gives the crafted signature the same answer"
+    );
 }
 
 proptest! {

@@ -102,7 +102,7 @@ pub fn verify_threads() -> usize {
 /// The triples are cut into pieces that one thread per core (the caller among them) takes in
 /// turn; each piece is checked with Ed25519 batch verification (one term per distinct key, see
 /// `batch_holds`) and, only if that fails,
-/// signature by signature with `verify_strict` to find the bad ones. A triple is reported valid
+/// signature by signature with [`PublicKey::verify`] to find the bad ones. A triple is reported valid
 /// only if it passed a check.
 pub fn verify_many(domain: Domain, items: &[Item<'_>]) -> Vec<bool> {
     let threads = verify_threads();
@@ -129,27 +129,48 @@ fn verify_share(domain: Domain, items: &[Item<'_>]) -> Vec<bool> {
         .collect()
 }
 
-/// Ed25519 batch verification (the cofactorless batch equation of `ed25519_dalek::verify_batch`)
-/// with the terms of signatures made by the same key merged.
-///
-/// For random 128-bit `z_i`, with `k_i = SHA-512(R_i || A_i || M_i) mod l`, every signature
-/// holds (`[s_i]B = R_i + [k_i]A_i`) only if, with overwhelming probability,
-/// `[-Σ z_i s_i]B + Σ [z_i]R_i + Σ_A [Σ_{i: A_i = A} z_i k_i]A = 0`. Grouping the `A` terms by
-/// key leaves one point per distinct key instead of one per signature, so a batch signed by a
-/// few authority keys needs a multiscalar multiplication over about half as many points. Any
-/// malformed component (non-canonical `s`, `R` not on the curve) or a missing random source makes
-/// the batch fail, and the caller then checks each signature with `verify_strict`.
+/// Whether every signature of the batch is valid (SPEC §3), checked at once: with random
+/// 128-bit `z_i` and `k_i = SHA-512(R_i || A_i || M_i) mod l`,
+/// `[8]([-Σ z_i s_i]B + Σ [z_i]R_i + Σ_A [Σ_{i: A_i = A} z_i k_i]A) = 0`. Valid signatures
+/// always satisfy it; if any signature is invalid it fails except with probability about
+/// 2^-128. The `A` terms of signatures made by the same key are merged, so a batch signed by a
+/// few authority keys multiplies about half as many points as one term per signature would.
 fn batch_holds(domain: Domain, items: &[Item<'_>]) -> bool {
     let mut z_bytes = vec![0u8; 16 * items.len()];
     if rand_core::OsRng.try_fill_bytes(&mut z_bytes).is_err() {
         return false;
     }
+    combination_vanishes(domain, items, |i| {
+        let mut wide = [0u8; 32];
+        wide[..16].copy_from_slice(&z_bytes[16 * i..16 * i + 16]);
+        Scalar::from_bytes_mod_order(wide)
+    })
+}
+
+/// Verifies one Ed25519 signature by the rule of SPEC §3 (the cofactored equation, canonical
+/// `s`, `R` not of small order).
+pub(crate) fn verify_one(
+    domain: Domain,
+    payload: &[u8],
+    key: &PublicKey,
+    signature: &Signature,
+) -> bool {
+    combination_vanishes(domain, &[(payload, key, signature)], |_| Scalar::ONE)
+}
+
+/// `[8](Σ_i [z_i]([s_i]B − R_i − [k_i]A_i)) == 0`, with the `A` terms grouped by key; false if
+/// any `s_i` is not canonical or any `R_i` is not a point or is of small order.
+fn combination_vanishes(
+    domain: Domain,
+    items: &[Item<'_>],
+    z_of: impl Fn(usize) -> Scalar,
+) -> bool {
     let mut b_coefficient = Scalar::ZERO;
     let mut zs = Vec::with_capacity(items.len());
     let mut rs = Vec::with_capacity(items.len());
     let mut keys: Vec<(EdwardsPoint, Scalar)> = Vec::new();
     let mut key_index: HashMap<[u8; 32], usize> = HashMap::new();
-    for ((payload, key, signature), z) in items.iter().zip(z_bytes.chunks_exact(16)) {
+    for (i, (payload, key, signature)) in items.iter().enumerate() {
         let (PublicKey::Ed25519(a), Signature::Ed25519(sig)) = (key, signature);
         let Some(s) = Option::<Scalar>::from(Scalar::from_canonical_bytes(*sig.s_bytes())) else {
             return false;
@@ -157,6 +178,9 @@ fn batch_holds(domain: Domain, items: &[Item<'_>]) -> bool {
         let Some(r) = CompressedEdwardsY(*sig.r_bytes()).decompress() else {
             return false;
         };
+        if r.is_small_order() {
+            return false;
+        }
         let mut h = Sha512::new();
         h.update(sig.r_bytes());
         h.update(a.as_bytes());
@@ -164,9 +188,7 @@ fn batch_holds(domain: Domain, items: &[Item<'_>]) -> bool {
         h.update([0u8]);
         h.update(payload);
         let k = Scalar::from_bytes_mod_order_wide(&h.finalize().into());
-        let mut wide = [0u8; 32];
-        wide[..16].copy_from_slice(z);
-        let z = Scalar::from_bytes_mod_order(wide);
+        let z = z_of(i);
         b_coefficient += z * s;
         zs.push(z);
         rs.push(r);
@@ -176,13 +198,16 @@ fn batch_holds(domain: Domain, items: &[Item<'_>]) -> bool {
         });
         keys[slot].1 += z * k;
     }
+    // [-Σ z s]B + Σ [z]R + Σ [Σ z k]A is minus the combination above; same zero test.
     let scalars = std::iter::once(-b_coefficient)
         .chain(zs)
         .chain(keys.iter().map(|(_, c)| *c));
     let points = std::iter::once(ED25519_BASEPOINT_POINT)
         .chain(rs)
         .chain(keys.iter().map(|(p, _)| *p));
-    EdwardsPoint::vartime_multiscalar_mul(scalars, points).is_identity()
+    EdwardsPoint::vartime_multiscalar_mul(scalars, points)
+        .mul_by_cofactor()
+        .is_identity()
 }
 
 #[cfg(test)]

@@ -10,7 +10,7 @@ use std::fmt;
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum Algorithm {
-    /// Ed25519 (RFC 8032), verified strictly. Wire identifier 1.
+    /// Ed25519 (RFC 8032), verified by the cofactored rule of SPEC §3. Wire identifier 1.
     Ed25519,
 }
 
@@ -49,17 +49,20 @@ impl PublicKey {
         KeyId(domain_hash(Domain::KeyId, &self.to_canonical()))
     }
 
-    /// Strict verification of `signature` over `domain || 0x00 || payload`.
+    /// Verifies `signature` over `domain || 0x00 || payload` by the rule of SPEC §3: canonical
+    /// `s`, `R` a point not of small order, and the cofactored equation
+    /// `[8][s]B = [8]R + [8][k]A`. The same rule decides in batches, so whether a signature is
+    /// accepted never depends on which batch it was checked in.
     pub fn verify(
         &self,
         domain: Domain,
         payload: &[u8],
         signature: &Signature,
     ) -> Result<(), SignatureError> {
-        match (self, signature) {
-            (PublicKey::Ed25519(k), Signature::Ed25519(s)) => k
-                .verify_strict(&domain.message(payload), s)
-                .map_err(|_| SignatureError),
+        if super::batch::verify_one(domain, payload, self, signature) {
+            Ok(())
+        } else {
+            Err(SignatureError)
         }
     }
 }
