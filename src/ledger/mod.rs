@@ -217,8 +217,9 @@ impl<S: Store> Ledger<S> {
             let mut log = UndoLog::new();
             let (items, slots) = signature_items(&refs, &keys);
             let threads = verify_threads();
-            // Two pieces per core: this thread applies the batch meanwhile, then helps.
-            let job = BatchJob::new(Domain::Statement, &items, threads, 2);
+            // Four pieces per core: this thread applies the batch meanwhile, then helps, and
+            // small last pieces keep threads from idling while one finishes.
+            let job = BatchJob::new(Domain::Statement, &items, threads, 4);
             let speculative = std::thread::scope(|s| {
                 for _ in 0..threads {
                     s.spawn(|| job.work());
