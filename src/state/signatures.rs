@@ -52,12 +52,6 @@ impl State {
             })
             .collect()
     }
-
-    /// Resolves and verifies the signatures of `statements` (to be applied in order after the
-    /// current state); one flag per statement, see [`verify_signers`].
-    pub fn verify_signatures(&self, statements: &[&SignedStatement]) -> Vec<bool> {
-        verify_signers(statements, &self.resolve_signers(statements))
-    }
 }
 
 /// Verifies each statement's signature with its resolved key, in parallel batches. A statement
