@@ -770,6 +770,9 @@ fn idempotent_resubmission() {
     w.clock.advance(1000);
     let again = w.ledger.append(s.clone()).unwrap();
     assert_eq!(first, again);
+    // The genesis statement too: re-submitting it returns entry 0's receipt.
+    let genesis = genesis(&w.root, T0);
+    assert_eq!(w.ledger.append(genesis).unwrap().seq, 0);
     assert_eq!(w.ledger.len(), first.seq + 1);
     // Also within one batch.
     let (ev2, _, _) = w.issue_event("AUTH1", "S2");

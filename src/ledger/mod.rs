@@ -368,10 +368,16 @@ fn admit(
     statement: &SignedStatement,
     log: Option<&mut UndoLog>,
 ) -> Result<Receipt, Rejection> {
-    if let Some(r) = state.receipt_of(&statement.id()) {
-        return Ok(r);
+    match state.check(statement, now) {
+        Ok(()) => {}
+        // Idempotent re-submission: the rule found it recorded; answer with its receipt.
+        Err(RuleError::DuplicateStatement(seq)) => {
+            return state
+                .receipt_of(&statement.id())
+                .ok_or_else(|| RuleError::DuplicateStatement(seq).into());
+        }
+        Err(e) => return Err(e.into()),
     }
-    state.check(statement, now)?;
     let seq = state.size();
     let bytes = Entry::encode_parts(seq, &state.head(), now, statement);
     if bytes.len() > MAX_INPUT_LEN {

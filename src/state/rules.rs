@@ -34,11 +34,13 @@ impl State {
         if self.size == 0 {
             return self.check_genesis(statement, ledger_time);
         }
-        if matches!(s.event, Event::LedgerCreated { .. }) {
-            return Err(RuleError::GenesisRepeated);
-        }
+        // First, so that re-submitting any recorded statement (the genesis included) is
+        // recognised as such; append turns this into the original receipt.
         if let Some(r) = self.statements.get(&statement.id()) {
             return Err(RuleError::DuplicateStatement(r.seq));
+        }
+        if matches!(s.event, Event::LedgerCreated { .. }) {
+            return Err(RuleError::GenesisRepeated);
         }
         let origin = self.origin.as_deref().unwrap_or_default();
         if s.origin != origin {
