@@ -65,16 +65,12 @@ pub fn mod37_36_check(data: &str) -> Option<char> {
     Some(char::from(ALPHABET[((M + 1 - p) % M) as usize]))
 }
 
-fn valid_code(s: &str) -> bool {
+/// Checks an authority or license-type code: 1 to 32 characters of `0-9A-Z`.
+pub fn is_valid_code(s: &str) -> bool {
     !s.is_empty()
         && s.len() <= MAX_CODE_LEN
         && s.bytes()
             .all(|b| b.is_ascii_digit() || b.is_ascii_uppercase())
-}
-
-/// Checks an authority or license-type code: 1 to 32 characters of `0-9A-Z`.
-pub fn is_valid_code(s: &str) -> bool {
-    valid_code(s)
 }
 
 /// A validated license identifier. Every version of a license has its own identifier; the
@@ -106,7 +102,7 @@ impl LicenseId {
             ("issuer code", issuer),
             ("serial", serial),
         ] {
-            if !valid_code(v) {
+            if !is_valid_code(v) {
                 return Err(LicenseIdError::BadCode { part });
             }
         }

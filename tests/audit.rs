@@ -12,6 +12,27 @@ use chancery::{
 };
 use common::*;
 
+/// A standard world with `licenses` issued, and its stored records.
+fn ledger_with_licenses(licenses: usize) -> (World<MemoryStore>, Vec<Record>) {
+    let (mut w, a) = World::standard(MemoryStore::new());
+    for i in 0..licenses {
+        w.issue(&a, "AUTH1", &format!("S{i}"));
+    }
+    let n = w.ledger.len();
+    let records = w.ledger.store().read(0, n).unwrap();
+    (w, records)
+}
+
+/// Opens a ledger over exactly these records.
+fn open_records(
+    records: &[Record],
+    now: chancery::Timestamp,
+) -> Result<Ledger<MemoryStore>, chancery::OpenError> {
+    let mut store = MemoryStore::new();
+    store.append(0, records).unwrap();
+    Ledger::open(store, ManualClock::new(now))
+}
+
 /// A batch larger than the verification pipeline's chunk: a forged signature deep inside is
 /// refused alone, a key registered inside the batch signs later statements of the same batch.
 #[test]
@@ -63,19 +84,13 @@ fn tamper_last(records: &mut [Record], edit: impl Fn(&mut Vec<u8>)) {
 /// open) but fails the audit, which names it.
 #[test]
 fn audit_catches_a_rewritten_signature() {
-    let (mut w, a) = World::standard(MemoryStore::new());
-    for i in 0..10 {
-        w.issue(&a, "AUTH1", &format!("S{i}"));
-    }
+    let (w, mut records) = ledger_with_licenses(10);
     let n = w.ledger.len();
-    let mut records = w.ledger.store().read(0, n).unwrap();
     tamper_last(&mut records, |b| {
         let len = b.len();
         b[len - 1] ^= 1; // last byte of the signature
     });
-    let mut store = MemoryStore::new();
-    store.append(0, &records).unwrap();
-    let ledger = Ledger::open(store, ManualClock::new(w.now())).unwrap();
+    let ledger = open_records(&records, w.now()).unwrap();
     match ledger.audit() {
         Err(AuditError::BadEntry(bad)) => {
             assert_eq!(bad.error.seq, n - 1);
@@ -88,17 +103,8 @@ fn audit_catches_a_rewritten_signature() {
 /// Reordered, dropped and re-sequenced entries are reported at the first bad position.
 #[test]
 fn audit_and_open_catch_dropped_and_reordered_entries() {
-    let (mut w, a) = World::standard(MemoryStore::new());
-    for i in 0..10 {
-        w.issue(&a, "AUTH1", &format!("S{i}"));
-    }
-    let n = w.ledger.len();
-    let records = w.ledger.store().read(0, n).unwrap();
-    let open = |recs: &[Record]| {
-        let mut s = MemoryStore::new();
-        s.append(0, recs).unwrap();
-        Ledger::open(s, ManualClock::new(w.now()))
-    };
+    let (w, records) = ledger_with_licenses(10);
+    let open = |recs: &[Record]| open_records(recs, w.now());
     // Dropped entry 5: entry 6 sits at position 5.
     let mut dropped = records.clone();
     dropped.remove(5);
@@ -171,9 +177,7 @@ fn duplicate_statement_in_a_forged_ledger() {
         hash: leaf_hash(&bytes),
         bytes,
     });
-    let mut store = MemoryStore::new();
-    store.append(0, &records).unwrap();
-    match Ledger::open(store, ManualClock::new(w.now())) {
+    match open_records(&records, w.now()) {
         Err(chancery::OpenError::BadEntry(bad)) => {
             assert_eq!(bad.error.seq, n);
             assert_eq!(
@@ -244,12 +248,8 @@ fn speculative_batch_equals_one_by_one() {
 /// The pure replayer (no storage, one thread) rebuilds the same state and tree as the ledger.
 #[test]
 fn pure_replayer_matches_the_ledger() {
-    let (mut w, a) = World::standard(MemoryStore::new());
-    for i in 0..30 {
-        w.issue(&a, "AUTH1", &format!("S{i}"));
-    }
+    let (w, records) = ledger_with_licenses(30);
     let n = w.ledger.len();
-    let records = w.ledger.store().read(0, n).unwrap();
     let mut replayer = chancery::audit::Replayer::new();
     for chunk in records.chunks(7) {
         let refs: Vec<_> = chunk.iter().map(|r| (r.hash, r.bytes.as_slice())).collect();
