@@ -9,6 +9,7 @@ pub mod event;
 pub mod id;
 pub mod ledger;
 pub mod merkle;
+mod parallel;
 pub mod privacy;
 pub mod state;
 pub mod storage;

@@ -261,3 +261,113 @@ fn pure_replayer_matches_the_ledger() {
     assert_eq!(&state, w.ledger.state());
     assert_eq!(tree.root(n).unwrap(), w.ledger.root(n).unwrap());
 }
+
+/// Replays `records` with the pipelined replayer, cut into chunks of `chunk` records.
+fn pipelined(
+    records: &[Record],
+    chunk: usize,
+    signatures: chancery::audit::Signatures,
+) -> Result<(chancery::State, chancery::merkle::MerkleTree), chancery::audit::PipelineError<()>> {
+    chancery::audit::replay_chunks(records.chunks(chunk).map(|c| Ok(c.to_vec())), signatures)
+}
+
+/// The pipelined replayer rebuilds the ledger's state and tree however the records are cut,
+/// including chunks of one record and one chunk of all.
+#[test]
+fn pipelined_replay_matches_the_ledger_for_any_chunking() {
+    let (w, records) = ledger_with_licenses(40);
+    let n = w.ledger.len();
+    for chunk in [1, 3, 7, 16, 64] {
+        for sigs in [Signatures::Verify, Signatures::Trust] {
+            let (state, tree) = pipelined(&records, chunk, sigs).unwrap();
+            assert!(state.equals_on_cores(w.ledger.state()), "chunk {chunk}");
+            assert_eq!(&state, w.ledger.state());
+            assert_eq!(tree.root(n).unwrap(), w.ledger.root(n).unwrap());
+        }
+    }
+    let (state, _) = pipelined(&records[..n as usize - 1], 5, Signatures::Verify).unwrap();
+    assert!(!state.equals_on_cores(w.ledger.state()));
+}
+
+use chancery::audit::{PipelineError, Signatures};
+
+/// Rewrites record `i` with `edit` and a matching stored hash.
+fn tamper(records: &mut [Record], i: usize, edit: impl Fn(&mut Vec<u8>)) {
+    edit(&mut records[i].bytes);
+    records[i].hash = leaf_hash(&records[i].bytes);
+}
+
+/// With a bad signature at entry 12 (so entry 13 no longer links to it) and a malformed entry
+/// at 20, every chunking reports entry 12 when verifying and the broken link at 13 when
+/// trusting signatures, although the stages of different chunks run at once; a failing source
+/// is reported only if every entry before it was good.
+#[test]
+fn pipelined_replay_reports_the_first_bad_entry_in_ledger_order() {
+    let (_, mut records) = ledger_with_licenses(30);
+    tamper(&mut records, 12, |b| {
+        let len = b.len();
+        b[len - 1] ^= 1;
+    });
+    tamper(&mut records, 20, |b| b.push(0));
+    for chunk in [1, 4, 5, 12, 13, 20, 21, 64] {
+        match pipelined(&records, chunk, Signatures::Verify) {
+            Err(PipelineError::Entry(e)) => {
+                assert_eq!(
+                    (e.seq, e.fault),
+                    (12, EntryFault::BadSignature),
+                    "chunk {chunk}"
+                )
+            }
+            other => panic!("chunk {chunk}: {other:?}"),
+        }
+        match pipelined(&records, chunk, Signatures::Trust) {
+            Err(PipelineError::Entry(e)) => {
+                assert_eq!(
+                    (e.seq, e.fault),
+                    (13, EntryFault::BrokenChain),
+                    "chunk {chunk}"
+                )
+            }
+            other => panic!("chunk {chunk}: {other:?}"),
+        }
+    }
+    // The source fails at the third chunk (entries 10..15): entries 0..10 are good.
+    let failing = |records: &[Record]| {
+        let chunks = records.chunks(5).enumerate().map(|(k, c)| match k {
+            2 => Err("read failed"),
+            _ => Ok(c.to_vec()),
+        });
+        chancery::audit::replay_chunks(chunks, Signatures::Verify)
+    };
+    assert!(matches!(
+        failing(&records),
+        Err(PipelineError::Source("read failed"))
+    ));
+    // With a bad entry before the failing chunk, the bad entry is reported.
+    tamper(&mut records, 7, |b| b.push(0));
+    match failing(&records) {
+        Err(PipelineError::Entry(e)) => assert_eq!(e.seq, 7),
+        other => panic!("{other:?}"),
+    }
+}
+
+/// `open_verified` checks signatures too: it refuses what `open` accepts.
+#[test]
+fn open_verified_refuses_a_rewritten_signature() {
+    let (w, mut records) = ledger_with_licenses(10);
+    let n = records.len();
+    tamper(&mut records, n - 1, |b| {
+        let len = b.len();
+        b[len - 1] ^= 1;
+    });
+    let mut store = MemoryStore::new();
+    store.append(0, &records).unwrap();
+    match Ledger::open_verified(store.clone(), ManualClock::new(w.now())) {
+        Err(chancery::OpenError::BadEntry(bad)) => {
+            assert_eq!(bad.error.seq, n as u64 - 1);
+            assert_eq!(bad.error.fault, EntryFault::BadSignature);
+        }
+        other => panic!("expected a bad signature, got {other:?}"),
+    }
+    assert!(Ledger::open(store, ManualClock::new(w.now())).is_ok());
+}

@@ -9,6 +9,10 @@ use crate::event::Entry;
 use crate::merkle::MerkleTree;
 use crate::state::{verify_signers, KeyDirectory, RuleError, State};
 
+mod pipeline;
+
+pub use pipeline::{replay_chunks, PipelineError};
+
 /// What is wrong with an entry.
 #[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -48,9 +52,6 @@ pub struct ReplayError {
     pub fault: EntryFault,
 }
 
-/// Below this many records a chunk is decoded on the calling thread.
-const PARALLEL_DECODE: usize = 256;
-
 /// Whether a replay verifies signatures.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Signatures {
@@ -87,62 +88,21 @@ impl Prechecker {
         Self::default()
     }
 
-    /// Prechecks the next records, given as `(stored hash, bytes)` in order. Stops at the first
-    /// entry that fails.
+    /// Prechecks the next records, given as `(stored hash, bytes)` in order, on this thread
+    /// (signatures on every core). Stops at the first entry that fails.
     pub fn check(
         &mut self,
         records: &[(Digest32, &[u8])],
         signatures: Signatures,
     ) -> Result<Vec<Prechecked>, ReplayError> {
-        let first = self.next_seq;
-        let decode =
-            |offset: usize, part: &[(Digest32, &[u8])]| -> Result<Vec<Prechecked>, ReplayError> {
-                part.iter()
-                    .enumerate()
-                    .map(|(i, (hash, bytes))| {
-                        let seq = first + (offset + i) as u64;
-                        let fail = |fault| ReplayError { seq, fault };
-                        if leaf_hash(bytes) != *hash {
-                            return Err(fail(EntryFault::HashMismatch));
-                        }
-                        let entry = Entry::from_canonical(bytes).map_err(|e| fail(e.into()))?;
-                        Ok(Prechecked {
-                            entry,
-                            hash: *hash,
-                            signature_ok: true,
-                        })
-                    })
-                    .collect()
-            };
-        // Hashing and decoding run on every core; the first error in order wins.
-        let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
-        let mut out = if records.len() >= PARALLEL_DECODE && threads > 1 {
-            let share = records.len().div_ceil(threads);
-            let parts: Vec<Result<Vec<Prechecked>, ReplayError>> = std::thread::scope(|s| {
-                let handles: Vec<_> = records
-                    .chunks(share)
-                    .enumerate()
-                    .map(|(k, part)| s.spawn(move || decode(k * share, part)))
-                    .collect();
-                handles
-                    .into_iter()
-                    .map(|h| h.join().unwrap_or_else(|p| std::panic::resume_unwind(p)))
-                    .collect()
-            });
-            let mut all = Vec::with_capacity(records.len());
-            for part in parts {
-                all.extend(part?);
-            }
-            all
-        } else {
-            decode(0, records)?
-        };
+        let (mut out, fault) = decode_records(self.next_seq, records);
+        if let Some(fault) = fault {
+            return Err(fault);
+        }
         if signatures == Signatures::Verify {
-            let mut keys = Vec::with_capacity(out.len());
-            for p in &out {
-                self.directory.learn(&p.entry.statement);
-                keys.push(self.directory.get(&p.entry.statement.statement().actor));
-            }
+            let keys = self
+                .directory
+                .signers(out.iter().map(|p| &p.entry.statement));
             let refs: Vec<_> = out.iter().map(|p| &p.entry.statement).collect();
             let flags = verify_signers(&refs, &keys);
             for (p, ok) in out.iter_mut().zip(flags) {
@@ -152,6 +112,52 @@ impl Prechecker {
         self.next_seq += out.len() as u64;
         Ok(out)
     }
+}
+
+/// A record as read from a store: the hash stored beside the entry, and the entry bytes.
+pub trait RawEntry: Sync {
+    /// The stored entry hash.
+    fn stored_hash(&self) -> Digest32;
+    /// The entry bytes.
+    fn bytes(&self) -> &[u8];
+}
+
+impl RawEntry for (Digest32, &[u8]) {
+    fn stored_hash(&self) -> Digest32 {
+        self.0
+    }
+    fn bytes(&self) -> &[u8] {
+        self.1
+    }
+}
+
+/// Checks the stored hash and decodes each record, the first at sequence number `first`; stops
+/// at the first bad one and returns the entries before it with its fault.
+pub fn decode_records<R: RawEntry>(
+    first: u64,
+    records: &[R],
+) -> (Vec<Prechecked>, Option<ReplayError>) {
+    let mut out = Vec::with_capacity(records.len());
+    for (i, record) in records.iter().enumerate() {
+        let fail = |fault| ReplayError {
+            seq: first + i as u64,
+            fault,
+        };
+        let bytes = record.bytes();
+        let hash = record.stored_hash();
+        if leaf_hash(bytes) != hash {
+            return (out, Some(fail(EntryFault::HashMismatch)));
+        }
+        match Entry::from_canonical(bytes) {
+            Ok(entry) => out.push(Prechecked {
+                entry,
+                hash,
+                signature_ok: true,
+            }),
+            Err(e) => return (out, Some(fail(e.into()))),
+        }
+    }
+    (out, None)
 }
 
 /// Second stage of a replay: checks sequence numbers, chain links and every rule in order, and

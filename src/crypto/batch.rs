@@ -2,6 +2,7 @@
 
 use super::hash::Domain;
 use super::keys::{PublicKey, Signature};
+use crate::parallel::Pieces;
 use curve25519_dalek::constants::ED25519_BASEPOINT_POINT;
 use curve25519_dalek::edwards::{CompressedEdwardsY, EdwardsPoint};
 use curve25519_dalek::scalar::Scalar;
@@ -9,8 +10,6 @@ use curve25519_dalek::traits::{IsIdentity, VartimeMultiscalarMul};
 use rand_core::RngCore;
 use sha2::{Digest, Sha512};
 use std::collections::HashMap;
-use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::Mutex;
 
 /// Below this many signatures a batch is verified on the calling thread.
 const PARALLEL_THRESHOLD: usize = 64;
@@ -19,13 +18,11 @@ const PARALLEL_THRESHOLD: usize = 64;
 pub type Item<'a> = (&'a [u8], &'a PublicKey, &'a Signature);
 
 /// A set of signatures cut into pieces that any number of threads verify together: each thread
-/// calling [`BatchJob::work`] takes pieces until none are left.
+/// calling [`BatchJob::work`] (or [`BatchJob::work_one`]) takes pieces until none are left.
 #[derive(Debug)]
 pub struct BatchJob<'a> {
     domain: Domain,
-    pieces: Vec<&'a [Item<'a>]>,
-    next: AtomicUsize,
-    done: Mutex<Vec<(usize, Vec<bool>)>>,
+    pieces: Pieces<'a, Item<'a>, Vec<bool>>,
 }
 
 impl<'a> BatchJob<'a> {
@@ -45,47 +42,30 @@ impl<'a> BatchJob<'a> {
             .max(PARALLEL_THRESHOLD / 2);
         Self {
             domain,
-            pieces: items.chunks(piece.max(1)).collect(),
-            next: AtomicUsize::new(0),
-            done: Mutex::new(Vec::new()),
+            pieces: Pieces::new(items, piece),
         }
     }
 
     /// Verifies pieces until none are left.
     pub fn work(&self) {
-        loop {
-            let i = self.next.fetch_add(1, Ordering::Relaxed);
-            let Some(piece) = self.pieces.get(i) else {
-                return;
-            };
-            let flags = verify_share(self.domain, piece);
-            self.done
-                .lock()
-                .unwrap_or_else(std::sync::PoisonError::into_inner)
-                .push((i, flags));
-        }
+        while self.work_one() {}
+    }
+
+    /// Verifies the next piece; false when none was left.
+    pub fn work_one(&self) -> bool {
+        self.pieces
+            .take(|_, piece| verify_share(self.domain, piece))
     }
 
     /// One flag per item, in order (true = valid). Call after every worker has returned.
     pub fn finish(self) -> Vec<bool> {
-        let mut done = self
-            .done
-            .into_inner()
-            .unwrap_or_else(std::sync::PoisonError::into_inner);
-        done.sort_by_key(|(i, _)| *i);
         let mut out = Vec::new();
-        let mut expected = 0;
-        for (i, flags) in done {
+        for (piece, flags) in self.pieces.finish() {
             // A piece nobody verified (a worker died) counts as invalid, never as valid.
-            while expected < i {
-                out.extend(std::iter::repeat_n(false, self.pieces[expected].len()));
-                expected += 1;
+            match flags {
+                Some(flags) => out.extend(flags),
+                None => out.extend(std::iter::repeat_n(false, piece.len())),
             }
-            out.extend(flags);
-            expected += 1;
-        }
-        for p in self.pieces.get(expected..).unwrap_or_default() {
-            out.extend(std::iter::repeat_n(false, p.len()));
         }
         out
     }
@@ -93,7 +73,7 @@ impl<'a> BatchJob<'a> {
 
 /// The number of threads to verify with: one per core.
 pub fn verify_threads() -> usize {
-    std::thread::available_parallelism().map_or(1, |n| n.get())
+    crate::parallel::cores()
 }
 
 /// Verifies many `(payload, key, signature)` triples, all in `domain`, and returns one flag per

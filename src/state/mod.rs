@@ -269,10 +269,72 @@ impl State {
         self.holders.get(commitment).map_or(&[], Vec::as_slice)
     }
 
+    /// Whether two states are equal (as `==`), with the map entries shared out over every
+    /// core: an audit compares a replayed state of millions of entries with the live one.
+    pub fn equals_on_cores(&self, other: &State) -> bool {
+        let scalars = self.origin == other.origin
+            && self.policy == other.policy
+            && self.size == other.size
+            && self.head == other.head
+            && self.last_time == other.last_time;
+        let parts = crate::parallel::cores();
+        let part = |i: usize| {
+            map_part_eq(&self.keys, &other.keys, i, parts)
+                && map_part_eq(&self.authorities, &other.authorities, i, parts)
+                && map_part_eq(&self.types, &other.types, i, parts)
+                && map_part_eq(&self.lineages, &other.lineages, i, parts)
+                && map_part_eq(&self.holders, &other.holders, i, parts)
+                && map_part_eq(&self.statements, &other.statements, i, parts)
+        };
+        scalars
+            && std::thread::scope(|s| {
+                let others: Vec<_> = (1..parts).map(|i| s.spawn(move || part(i))).collect();
+                let mine = part(0);
+                // A comparing thread that panicked cannot have found the states equal.
+                others.into_iter().all(|h| h.join().unwrap_or(false)) && mine
+            })
+    }
+
     /// Whether an event recorded with `p` counts (its key was not compromised by then).
     pub fn counts(&self, p: &Provenance) -> bool {
         self.keys
             .get(&p.key)
             .is_some_and(|k| k.valid_at(p.ledger_time))
+    }
+}
+
+/// Whether two maps have the same length and every `parts`-th entry of `a`, from the `part`-th,
+/// is in `b` with the same value; over `part` in `0..parts`, whether the maps are equal.
+fn map_part_eq<K: Eq + std::hash::Hash, V: PartialEq>(
+    a: &HashMap<K, V>,
+    b: &HashMap<K, V>,
+    part: usize,
+    parts: usize,
+) -> bool {
+    a.len() == b.len()
+        && a.iter()
+            .skip(part)
+            .step_by(parts.max(1))
+            .all(|(k, v)| b.get(k) == Some(v))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn map_parts_together_decide_equality() {
+        let a: HashMap<u32, u32> = (0..100).map(|i| (i, i * 2)).collect();
+        let mut b = a.clone();
+        for parts in 1..4 {
+            assert!((0..parts).all(|p| map_part_eq(&a, &b, p, parts)));
+        }
+        b.insert(57, 0);
+        for parts in 1..4 {
+            assert!(!(0..parts).all(|p| map_part_eq(&a, &b, p, parts)));
+            assert!(!(0..parts).all(|p| map_part_eq(&b, &a, p, parts)));
+        }
+        b.remove(&57);
+        assert!(!map_part_eq(&a, &b, 0, 1));
     }
 }

@@ -31,6 +31,21 @@ impl KeyDirectory {
     pub fn get(&self, id: &KeyId) -> Option<PublicKey> {
         self.keys.get(id).copied()
     }
+
+    /// The key each statement of a run is to be verified with, learning the keys each
+    /// introduces first (a genesis statement is signed by the root key it introduces).
+    pub fn signers<'s>(
+        &mut self,
+        statements: impl IntoIterator<Item = &'s SignedStatement>,
+    ) -> Vec<Option<PublicKey>> {
+        statements
+            .into_iter()
+            .map(|s| {
+                self.learn(s);
+                self.get(&s.statement().actor)
+            })
+            .collect()
+    }
 }
 
 impl State {

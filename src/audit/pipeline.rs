@@ -1,0 +1,136 @@
+//! Replay on every core, in rounds.
+//!
+//! Each round overlaps three stages of consecutive chunks: the calling thread applies chunk
+//! `k-1` (verified in the previous round) while the other threads verify the signatures of
+//! chunk `k` (decoded in the previous round) and decode chunk `k+1`; once done applying, the
+//! calling thread takes verification and decoding pieces too. No core waits for another
+//! stage except at the end of a round, and every piece is one large Ed25519 batch.
+
+use super::{decode_records, Prechecked, RawEntry, ReplayError, Replayer, Signatures};
+use crate::crypto::{BatchJob, Domain, PublicKey};
+use crate::merkle::MerkleTree;
+use crate::parallel::{cores, Pieces};
+use crate::state::{signature_items, spread_flags, KeyDirectory, State};
+
+/// Verification pieces per thread in a round: more than one so the calling thread, which
+/// starts late, and the others finish together.
+const VERIFY_PIECES_PER_THREAD: usize = 2;
+
+/// Records per decoding piece.
+const DECODE_PIECE: usize = 256;
+
+/// Why a replay stopped.
+#[derive(Debug)]
+pub enum PipelineError<E> {
+    /// The source of the chunks failed; every entry before the failing chunk was good.
+    Source(E),
+    /// The first bad entry.
+    Entry(ReplayError),
+}
+
+/// A decoded chunk and the key of each entry's actor.
+struct Decoded {
+    entries: Vec<Prechecked>,
+    keys: Vec<Option<PublicKey>>,
+}
+
+/// Replays a whole ledger given as chunks of records in order (from genesis) on every core,
+/// with the same checks as [`Replayer::push`]: stored hashes, strict decoding, sequence
+/// numbers, chain links, signatures (if asked) and every rule. Returns the rebuilt state and
+/// tree, or the first failure in ledger order: a bad entry, or the source's error if every
+/// entry before it was good.
+pub fn replay_chunks<R, E, I>(
+    chunks: I,
+    signatures: Signatures,
+) -> Result<(State, MerkleTree), PipelineError<E>>
+where
+    R: RawEntry,
+    I: IntoIterator<Item = Result<Vec<R>, E>>,
+{
+    let threads = cores();
+    let mut chunks = chunks.into_iter();
+    let mut replayer = Replayer::new();
+    let mut directory = KeyDirectory::new();
+    let mut next_seq = 0u64;
+    // Chunk k-1: verified, to apply this round.
+    let mut verified: Option<Vec<Prechecked>> = None;
+    // Chunk k: decoded, to verify this round.
+    let mut decoded: Option<Decoded> = None;
+    // A failure after the last entry read; reported once every entry before it is applied.
+    let mut stop: Option<PipelineError<E>> = None;
+    loop {
+        // Chunk k+1: to decode this round.
+        let raw = match stop.is_none().then(|| chunks.next()).flatten() {
+            Some(Ok(raw)) => Some(raw),
+            Some(Err(e)) => {
+                stop = Some(PipelineError::Source(e));
+                None
+            }
+            None => None,
+        };
+        if raw.is_none() && decoded.is_none() && verified.is_none() {
+            break;
+        }
+        let (items, slots) = match (&decoded, signatures) {
+            (Some(d), Signatures::Verify) => {
+                let refs: Vec<_> = d.entries.iter().map(|p| &p.entry.statement).collect();
+                signature_items(&refs, &d.keys)
+            }
+            _ => (Vec::new(), Vec::new()),
+        };
+        let verify = BatchJob::new(Domain::Statement, &items, threads, VERIFY_PIECES_PER_THREAD);
+        let raw_records = raw.as_deref().unwrap_or_default();
+        let decode = Pieces::new(raw_records, DECODE_PIECE);
+        let decode_one =
+            || decode.take(|start, piece| decode_records(next_seq + start as u64, piece));
+        let mut applied = Ok(());
+        std::thread::scope(|s| {
+            for _ in 1..threads {
+                s.spawn(|| {
+                    while verify.work_one() {}
+                    while decode_one() {}
+                });
+            }
+            if let Some(chunk) = verified.take() {
+                applied = replayer.apply(chunk);
+            }
+            while verify.work_one() {}
+            while decode_one() {}
+        });
+        applied.map_err(PipelineError::Entry)?;
+        let flags = verify.finish();
+        verified = decoded.take().map(|mut d| {
+            if signatures == Signatures::Verify {
+                let flags = spread_flags(d.entries.len(), &slots, flags);
+                for (p, ok) in d.entries.iter_mut().zip(flags) {
+                    p.signature_ok = ok;
+                }
+            }
+            d.entries
+        });
+        if raw.is_some() {
+            let mut entries = Vec::with_capacity(raw_records.len());
+            for (piece, result) in decode.finish() {
+                let (good, fault) = result.unwrap_or_else(|| {
+                    // A piece nobody decoded (a worker died): decode it here.
+                    decode_records(next_seq + entries.len() as u64, piece)
+                });
+                entries.extend(good);
+                if let Some(fault) = fault {
+                    stop = Some(PipelineError::Entry(fault));
+                    break;
+                }
+            }
+            next_seq += entries.len() as u64;
+            let keys = match signatures {
+                Signatures::Verify => directory.signers(entries.iter().map(|p| &p.entry.statement)),
+                Signatures::Trust => Vec::new(),
+            };
+            decoded = Some(Decoded { entries, keys });
+        }
+    }
+    match stop {
+        Some(e) => Err(e),
+        None => Ok(replayer.finish()),
+    }
+}
