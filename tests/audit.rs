@@ -268,7 +268,11 @@ fn pipelined(
     chunk: usize,
     signatures: chancery::audit::Signatures,
 ) -> Result<(chancery::State, chancery::merkle::MerkleTree), chancery::audit::PipelineError<()>> {
-    chancery::audit::replay_chunks(records.chunks(chunk).map(|c| Ok(c.to_vec())), signatures)
+    chancery::audit::replay_chunks(
+        records.chunks(chunk).map(|c| Ok(c.to_vec())),
+        signatures,
+        records.len() as u64,
+    )
 }
 
 /// The pipelined replayer rebuilds the ledger's state and tree however the records are cut,
@@ -337,7 +341,7 @@ fn pipelined_replay_reports_the_first_bad_entry_in_ledger_order() {
             2 => Err("read failed"),
             _ => Ok(c.to_vec()),
         });
-        chancery::audit::replay_chunks(chunks, Signatures::Verify)
+        chancery::audit::replay_chunks(chunks, Signatures::Verify, 0)
     };
     assert!(matches!(
         failing(&records),

@@ -114,24 +114,25 @@ impl Prechecker {
     }
 }
 
-/// A record as read from a store: the hash stored beside the entry, and the entry bytes.
+/// A record as read from a store or an archive: the entry bytes and, where the source keeps
+/// one, the entry hash stored beside them.
 pub trait RawEntry: Sync {
-    /// The stored entry hash.
-    fn stored_hash(&self) -> Digest32;
+    /// The stored entry hash, if the source keeps one (it must then match the bytes).
+    fn stored_hash(&self) -> Option<Digest32>;
     /// The entry bytes.
     fn bytes(&self) -> &[u8];
 }
 
 impl RawEntry for (Digest32, &[u8]) {
-    fn stored_hash(&self) -> Digest32 {
-        self.0
+    fn stored_hash(&self) -> Option<Digest32> {
+        Some(self.0)
     }
     fn bytes(&self) -> &[u8] {
         self.1
     }
 }
 
-/// Checks the stored hash and decodes each record, the first at sequence number `first`; stops
+/// Hashes each record, checks the stored hash (if any) and decodes it, the first at sequence number `first`; stops
 /// at the first bad one and returns the entries before it with its fault.
 pub fn decode_records<R: RawEntry>(
     first: u64,
@@ -144,8 +145,8 @@ pub fn decode_records<R: RawEntry>(
             fault,
         };
         let bytes = record.bytes();
-        let hash = record.stored_hash();
-        if leaf_hash(bytes) != hash {
+        let hash = leaf_hash(bytes);
+        if record.stored_hash().is_some_and(|stored| stored != hash) {
             return (out, Some(fail(EntryFault::HashMismatch)));
         }
         match Entry::from_canonical(bytes) {
@@ -175,6 +176,13 @@ impl Replayer {
         Self::default()
     }
 
+    /// A replayer at genesis with room for about `entries` entries (see [`State::reserve`]).
+    pub fn with_capacity(entries: u64) -> Self {
+        let mut r = Self::new();
+        r.state.reserve(entries);
+        r
+    }
+
     /// Replays the next entries, given as `(stored hash, bytes)` in order, on this thread.
     pub fn push(
         &mut self,
@@ -187,7 +195,10 @@ impl Replayer {
 
     /// Applies the next prechecked entries (from a [`Prechecker`] fed the same records in the
     /// same order).
-    pub fn apply(&mut self, checked: Vec<Prechecked>) -> Result<(), ReplayError> {
+    pub fn apply(
+        &mut self,
+        checked: impl IntoIterator<Item = Prechecked>,
+    ) -> Result<(), ReplayError> {
         for p in checked {
             let seq = self.tree.len();
             let fail = |fault| ReplayError { seq, fault };
@@ -207,8 +218,9 @@ impl Replayer {
             self.state
                 .check(&entry.statement, entry.ledger_time)
                 .map_err(|e| fail(e.into()))?;
+            let ledger_time = entry.ledger_time;
             self.state
-                .apply(seq, entry.ledger_time, &entry.statement, p.hash);
+                .apply_owned(seq, ledger_time, p.entry.statement, p.hash);
             self.tree.push(p.hash);
         }
         Ok(())

@@ -28,20 +28,29 @@ pub enum PipelineError<E> {
     Entry(ReplayError),
 }
 
-/// A decoded chunk and the key of each entry's actor.
+/// A decoded chunk, in the pieces it was decoded in (not copied into one vector), and the key
+/// of each entry's actor.
 struct Decoded {
-    entries: Vec<Prechecked>,
+    pieces: Vec<Vec<Prechecked>>,
     keys: Vec<Option<PublicKey>>,
+}
+
+impl Decoded {
+    fn entries(&self) -> impl Iterator<Item = &Prechecked> {
+        self.pieces.iter().flatten()
+    }
 }
 
 /// Replays a whole ledger given as chunks of records in order (from genesis) on every core,
 /// with the same checks as [`Replayer::push`]: stored hashes, strict decoding, sequence
 /// numbers, chain links, signatures (if asked) and every rule. Returns the rebuilt state and
 /// tree, or the first failure in ledger order: a bad entry, or the source's error if every
-/// entry before it was good.
+/// entry before it was good. `expected_entries` sizes the state's maps up front (0 if unknown;
+/// see [`State::reserve`]).
 pub fn replay_chunks<R, E, I>(
     chunks: I,
     signatures: Signatures,
+    expected_entries: u64,
 ) -> Result<(State, MerkleTree), PipelineError<E>>
 where
     R: RawEntry,
@@ -49,18 +58,20 @@ where
 {
     let threads = cores();
     let mut chunks = chunks.into_iter();
-    let mut replayer = Replayer::new();
+    let mut replayer = Replayer::with_capacity(expected_entries);
     let mut directory = KeyDirectory::new();
     let mut next_seq = 0u64;
     // Chunk k-1: verified, to apply this round.
-    let mut verified: Option<Vec<Prechecked>> = None;
+    let mut verified: Option<Vec<Vec<Prechecked>>> = None;
     // Chunk k: decoded, to verify this round.
     let mut decoded: Option<Decoded> = None;
     // A failure after the last entry read; reported once every entry before it is applied.
     let mut stop: Option<PipelineError<E>> = None;
+    // Chunk k+2, read during the round that decodes chunk k+1.
+    let mut ahead = chunks.next();
     loop {
         // Chunk k+1: to decode this round.
-        let raw = match stop.is_none().then(|| chunks.next()).flatten() {
+        let raw = match stop.is_none().then(|| ahead.take()).flatten() {
             Some(Ok(raw)) => Some(raw),
             Some(Err(e)) => {
                 stop = Some(PipelineError::Source(e));
@@ -73,7 +84,7 @@ where
         }
         let (items, slots) = match (&decoded, signatures) {
             (Some(d), Signatures::Verify) => {
-                let refs: Vec<_> = d.entries.iter().map(|p| &p.entry.statement).collect();
+                let refs: Vec<_> = d.entries().map(|p| &p.entry.statement).collect();
                 signature_items(&refs, &d.keys)
             }
             _ => (Vec::new(), Vec::new()),
@@ -84,6 +95,7 @@ where
         let decode_one =
             || decode.take(|start, piece| decode_records(next_seq + start as u64, piece));
         let mut applied = Ok(());
+        let more = raw.is_some();
         std::thread::scope(|s| {
             for _ in 1..threads {
                 s.spawn(|| {
@@ -92,7 +104,10 @@ where
                 });
             }
             if let Some(chunk) = verified.take() {
-                applied = replayer.apply(chunk);
+                applied = replayer.apply(chunk.into_iter().flatten());
+            }
+            if more {
+                ahead = chunks.next();
             }
             while verify.work_one() {}
             while decode_one() {}
@@ -101,32 +116,38 @@ where
         let flags = verify.finish();
         verified = decoded.take().map(|mut d| {
             if signatures == Signatures::Verify {
-                let flags = spread_flags(d.entries.len(), &slots, flags);
-                for (p, ok) in d.entries.iter_mut().zip(flags) {
+                let flags = spread_flags(d.keys.len(), &slots, flags);
+                for (p, ok) in d.pieces.iter_mut().flatten().zip(flags) {
                     p.signature_ok = ok;
                 }
             }
-            d.entries
+            d.pieces
         });
         if raw.is_some() {
-            let mut entries = Vec::with_capacity(raw_records.len());
+            let mut pieces = Vec::new();
+            let mut decoded_len = 0u64;
             for (piece, result) in decode.finish() {
                 let (good, fault) = result.unwrap_or_else(|| {
                     // A piece nobody decoded (a worker died): decode it here.
-                    decode_records(next_seq + entries.len() as u64, piece)
+                    decode_records(next_seq + decoded_len, piece)
                 });
-                entries.extend(good);
+                decoded_len += good.len() as u64;
+                pieces.push(good);
                 if let Some(fault) = fault {
                     stop = Some(PipelineError::Entry(fault));
                     break;
                 }
             }
-            next_seq += entries.len() as u64;
+            next_seq += decoded_len;
+            let d = Decoded {
+                keys: Vec::new(),
+                pieces,
+            };
             let keys = match signatures {
-                Signatures::Verify => directory.signers(entries.iter().map(|p| &p.entry.statement)),
+                Signatures::Verify => directory.signers(d.entries().map(|p| &p.entry.statement)),
                 Signatures::Trust => Vec::new(),
             };
-            decoded = Some(Decoded { entries, keys });
+            decoded = Some(Decoded { keys, ..d });
         }
     }
     match stop {

@@ -91,6 +91,11 @@ impl SignedStatement {
         &self.statement
     }
 
+    /// The statement, giving up the encoding and signature.
+    pub fn into_statement(self) -> Statement {
+        self.statement
+    }
+
     /// The exact signed bytes of the statement.
     pub fn statement_bytes(&self) -> &[u8] {
         &self.statement_bytes

@@ -458,7 +458,7 @@ fn replay<S: Store>(
     let len = store.len();
     let chunks =
         (0..len.div_ceil(CHUNK)).map(|k| store.read(k * CHUNK, ((k + 1) * CHUNK).min(len)));
-    replay_chunks(chunks, signatures).map_err(|e| match e {
+    replay_chunks(chunks, signatures, len).map_err(|e| match e {
         PipelineError::Source(e) => ReplayFailure::Storage(e),
         PipelineError::Entry(error) => ReplayFailure::BadEntry(Box::new(BadEntry {
             location: store.locate(error.seq),

@@ -5,7 +5,7 @@ use super::{
     State, Suspension, TerminationKind, TerminationRecord, VersionRecord,
 };
 use crate::crypto::{Digest32, PublicKey};
-use crate::event::{Event, LicenseVersion, SignedStatement};
+use crate::event::{Event, LicenseVersion, SignedStatement, StatementId};
 use crate::time::Timestamp;
 
 impl State {
@@ -25,8 +25,46 @@ impl State {
             key: s.actor,
         };
         match &s.event {
+            Event::LicenseIssued(v) => self.add_version(v.clone(), at),
+            Event::LicenseAmended(x) | Event::LicenseRenewed(x) | Event::LicenseReissued(x) => {
+                self.add_version(x.version.clone(), at)
+            }
+            event => self.apply_event(&s.origin, event, at),
+        }
+        self.record(statement.id(), seq, ledger_time, hash);
+    }
+
+    /// [`State::apply`] taking the statement by value: a license version moves into the
+    /// state instead of being copied (replay owns the entries it decoded).
+    pub fn apply_owned(
+        &mut self,
+        seq: u64,
+        ledger_time: Timestamp,
+        statement: SignedStatement,
+        hash: Digest32,
+    ) {
+        let id = statement.id();
+        let s = statement.into_statement();
+        let at = Provenance {
+            seq,
+            ledger_time,
+            key: s.actor,
+        };
+        match s.event {
+            Event::LicenseIssued(v) => self.add_version(v, at),
+            Event::LicenseAmended(x) | Event::LicenseRenewed(x) | Event::LicenseReissued(x) => {
+                self.add_version(x.version, at)
+            }
+            event => self.apply_event(&s.origin, &event, at),
+        }
+        self.record(id, seq, ledger_time, hash);
+    }
+
+    /// Applies an event other than a new license version.
+    fn apply_event(&mut self, origin: &str, event: &Event, at: Provenance) {
+        match event {
             Event::LedgerCreated { root_keys, policy } => {
-                self.origin = Some(s.origin.clone());
+                self.origin = Some(origin.to_owned());
                 self.policy = policy.clone();
                 for k in root_keys {
                     self.add_key(k, Principal::Root);
@@ -89,10 +127,11 @@ impl State {
                     },
                 );
             }
-            Event::LicenseIssued(v) => self.add_version(v, at),
-            Event::LicenseAmended(s) | Event::LicenseRenewed(s) | Event::LicenseReissued(s) => {
-                self.add_version(&s.version, at)
-            }
+            // New versions are applied by the callers, which own or borrow them.
+            Event::LicenseIssued(_)
+            | Event::LicenseAmended(_)
+            | Event::LicenseRenewed(_)
+            | Event::LicenseReissued(_) => {}
             Event::LicenseSuspended { license, .. } => {
                 if let Some(l) = self.lineages.get_mut(license.lineage()) {
                     l.suspensions.push(Suspension {
@@ -123,8 +162,12 @@ impl State {
                 self.terminate(license, TerminationKind::Rescinded, at.ledger_time, at)
             }
         }
+    }
+
+    /// Records the entry itself: its statement id, size, head and time.
+    fn record(&mut self, id: StatementId, seq: u64, ledger_time: Timestamp, hash: Digest32) {
         self.statements.insert(
-            statement.id(),
+            id,
             Receipt {
                 seq,
                 entry_hash: hash,
@@ -154,11 +197,14 @@ impl State {
         }
     }
 
-    fn add_version(&mut self, v: &LicenseVersion, at: Provenance) {
+    fn add_version(&mut self, v: LicenseVersion, at: Provenance) {
         self.holders.entry(v.holder).or_default().push(v.id.clone());
-        let lineage: &mut Lineage = self.lineages.entry(v.id.lineage().to_owned()).or_default();
+        let lineage: &mut Lineage = match self.lineages.get_mut(v.id.lineage()) {
+            Some(l) => l,
+            None => self.lineages.entry(v.id.lineage().to_owned()).or_default(),
+        };
         lineage.versions.push(VersionRecord {
-            version: v.clone(),
+            version: v,
             recorded: at,
         });
     }

@@ -269,6 +269,17 @@ impl State {
         self.holders.get(commitment).map_or(&[], Vec::as_slice)
     }
 
+    /// Makes room for a ledger of about `entries` entries (a replay knows how many it will
+    /// apply), so the largest maps are not rehashed while it runs: one statement id per entry,
+    /// and room for license lineages and holders of half as many. A hint only; allocation
+    /// failure is ignored here and reported by the allocator later if it matters.
+    pub fn reserve(&mut self, entries: u64) {
+        let n = usize::try_from(entries).unwrap_or(usize::MAX);
+        let _ = self.statements.try_reserve(n);
+        let _ = self.lineages.try_reserve(n / 2);
+        let _ = self.holders.try_reserve(n / 2);
+    }
+
     /// Whether two states are equal (as `==`), with the map entries shared out over every
     /// core: an audit compares a replayed state of millions of entries with the live one.
     pub fn equals_on_cores(&self, other: &State) -> bool {

@@ -54,6 +54,43 @@ impl Status {
     pub fn is_valid(&self) -> bool {
         matches!(self, Status::Valid)
     }
+
+    /// The variant's name, stable for machine-readable output (`"Valid"`, `"Superseded"`, ...).
+    pub fn name(&self) -> &'static str {
+        match self {
+            Status::Valid => "Valid",
+            Status::NotYetValid => "NotYetValid",
+            Status::Expired => "Expired",
+            Status::Suspended => "Suspended",
+            Status::Cancelled { .. } => "Cancelled",
+            Status::Revoked { .. } => "Revoked",
+            Status::Withdrawn { .. } => "Withdrawn",
+            Status::Rescinded => "Rescinded",
+            Status::Superseded { .. } => "Superseded",
+            Status::KeyCompromised { .. } => "KeyCompromised",
+            Status::Unknown => "Unknown",
+        }
+    }
+}
+
+impl std::fmt::Display for Status {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Status::Valid => f.write_str("valid"),
+            Status::NotYetValid => f.write_str("not yet valid"),
+            Status::Expired => f.write_str("expired"),
+            Status::Suspended => f.write_str("suspended"),
+            Status::Cancelled { since } => write!(f, "cancelled since {since}"),
+            Status::Revoked { since } => write!(f, "revoked since {since}"),
+            Status::Withdrawn { since } => write!(f, "withdrawn since {since}"),
+            Status::Rescinded => f.write_str("rescinded (invalid for all time)"),
+            Status::Superseded { by } => write!(f, "superseded by {by}"),
+            Status::KeyCompromised { key } => {
+                write!(f, "recorded under key {key}, compromised before")
+            }
+            Status::Unknown => f.write_str("unknown"),
+        }
+    }
 }
 
 impl State {

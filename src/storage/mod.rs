@@ -24,8 +24,8 @@ pub struct Record {
 }
 
 impl crate::audit::RawEntry for Record {
-    fn stored_hash(&self) -> Digest32 {
-        self.hash
+    fn stored_hash(&self) -> Option<Digest32> {
+        Some(self.hash)
     }
     fn bytes(&self) -> &[u8] {
         &self.bytes

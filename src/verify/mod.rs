@@ -17,6 +17,16 @@ pub enum Verdict {
     Indeterminate(IndeterminateReason),
 }
 
+impl std::fmt::Display for Verdict {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Verdict::Valid => f.write_str("valid"),
+            Verdict::Invalid(r) => write!(f, "invalid: {r}"),
+            Verdict::Indeterminate(r) => write!(f, "indeterminate: {r}"),
+        }
+    }
+}
+
 impl Verdict {
     /// Whether the verdict is [`Verdict::Valid`].
     pub fn is_valid(&self) -> bool {
@@ -25,38 +35,45 @@ impl Verdict {
 }
 
 /// Why a verification failed.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[non_exhaustive]
 pub enum InvalidReason {
     /// The license version is not on the ledger.
+    #[error("license {0} is not on the ledger")]
     UnknownLicense(LicenseId),
     /// The license version is not valid at the reference time.
+    #[error("license status: {0}")]
     NotValid(Status),
     /// A disclosed claim is not part of the license.
+    #[error("claim {name:?} is not part of the license")]
     UnknownClaim {
         /// Claim name.
         name: String,
     },
     /// A claim is disclosed twice.
+    #[error("claim {name:?} is disclosed twice")]
     DuplicateClaim {
         /// Claim name.
         name: String,
     },
     /// A disclosed value and salt do not match the recorded digest.
+    #[error("claim {name:?} does not match the recorded digest")]
     ClaimMismatch {
         /// Claim name.
         name: String,
     },
     /// The disclosed holder code and salt do not match the recorded commitment.
+    #[error("the holder does not match the recorded commitment")]
     HolderMismatch,
 }
 
 /// Why a verification could not decide.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[non_exhaustive]
 pub enum IndeterminateReason {
     /// The reference time lies after the ledger's present: later events could change the
     /// answer.
+    #[error("reference time {at} is after the ledger's present {now}")]
     FutureReferenceTime {
         /// The reference time asked for.
         at: Timestamp,

@@ -1,0 +1,444 @@
+//! `chancery license …`: issue, change, terminate, query and verify licenses.
+
+use crate::report::Out;
+use crate::{keyfile, open, record, CliError, Signer};
+use chancery::crypto::sha256;
+use chancery::event::{LicenseVersion, Succession, Termination};
+use chancery::{Canonical, Credential, Digest32, Event, LicenseId, Timestamp};
+use clap::{Args, Subcommand};
+use serde_json::json;
+use std::path::{Path, PathBuf};
+
+#[derive(Subcommand, Debug)]
+pub enum LicenseCommand {
+    /// Issue version 001 of a license and write the holder's credential file.
+    Issue {
+        #[command(flatten)]
+        signer: Signer,
+        /// License type code.
+        #[arg(long = "type")]
+        type_code: String,
+        /// The issuing authority's code.
+        #[arg(long)]
+        issuer: String,
+        /// Serial number within the issuer and type (0-9, A-Z).
+        #[arg(long)]
+        serial: String,
+        /// The holder's code (ID number or 统一社会信用代码); recorded only as a salted
+        /// commitment.
+        #[arg(long)]
+        holder: String,
+        #[command(flatten)]
+        fields: VersionFields,
+        /// The credential file to write for the holder (must not exist; mode 0600).
+        #[arg(long, value_name = "FILE")]
+        out: PathBuf,
+    },
+    /// 变更: record a new version with changed claims or details.
+    Amend(Change),
+    /// 延续: record a new version whose validity ends later.
+    Renew(Change),
+    /// 补发/换发: record a new version replacing the document.
+    Reissue(Change),
+    /// 暂扣: suspend the license.
+    Suspend {
+        #[command(flatten)]
+        signer: Signer,
+        /// Current version id.
+        id: String,
+        /// Reason (no personal data).
+        #[arg(long)]
+        reason: String,
+    },
+    /// 发还: lift the suspension.
+    Lift {
+        #[command(flatten)]
+        signer: Signer,
+        /// Current version id.
+        id: String,
+    },
+    /// 注销: cancel the license.
+    Cancel(End),
+    /// 吊销: revoke the license.
+    Revoke(End),
+    /// 废止: withdraw the license.
+    Withdraw(End),
+    /// 撤销: rescind the license, invalid for all time.
+    Rescind {
+        #[command(flatten)]
+        signer: Signer,
+        /// Current version id.
+        id: String,
+        /// Reason (no personal data).
+        #[arg(long)]
+        reason: String,
+    },
+    /// Status of a license version at a time (exit 0 if valid, 1 if not).
+    Status {
+        /// License version id.
+        id: String,
+        /// Reference time (YYYY-MM-DD or YYYY-MM-DDTHH:MM:SSZ); default now.
+        #[arg(long)]
+        at: Option<String>,
+    },
+    /// Check a holder's credential against the ledger (exit 0 if valid, 1 if not).
+    Verify {
+        /// The credential file.
+        credential: PathBuf,
+        /// Reference time; default now.
+        #[arg(long)]
+        at: Option<String>,
+        /// Verify only these claims (comma-separated); default all.
+        #[arg(long, value_delimiter = ',')]
+        disclose: Option<Vec<String>>,
+    },
+}
+
+/// The fields of a license version that the command line sets.
+#[derive(Args, Debug)]
+pub struct VersionFields {
+    /// A claim as NAME=VALUE (repeat; recorded only as salted digests).
+    #[arg(long = "claim", value_name = "NAME=VALUE")]
+    claims: Vec<String>,
+    /// Start of validity; default now (issue) or unchanged.
+    #[arg(long)]
+    valid_from: Option<String>,
+    /// End of validity.
+    #[arg(long, conflicts_with = "no_expiry")]
+    valid_until: Option<String>,
+    /// No end of validity (长期).
+    #[arg(long)]
+    no_expiry: bool,
+    /// The number printed on the document.
+    #[arg(long)]
+    printed_number: Option<String>,
+    /// The license document (OFD/PDF); its SHA-256 is recorded.
+    #[arg(long, value_name = "FILE", conflicts_with = "document_digest")]
+    document: Option<PathBuf>,
+    /// The document's SHA-256 in hex, instead of --document.
+    #[arg(long, value_name = "HEX")]
+    document_digest: Option<String>,
+}
+
+/// A new version of a license.
+#[derive(Args, Debug)]
+pub struct Change {
+    #[command(flatten)]
+    signer: Signer,
+    /// The holder's credential for the current version.
+    #[arg(long, value_name = "FILE")]
+    credential: PathBuf,
+    #[command(flatten)]
+    fields: VersionFields,
+    /// The credential file to write for the new version (must not exist; mode 0600).
+    #[arg(long, value_name = "FILE")]
+    out: PathBuf,
+}
+
+/// A termination taking effect from a time.
+#[derive(Args, Debug)]
+pub struct End {
+    #[command(flatten)]
+    signer: Signer,
+    /// Current version id.
+    id: String,
+    /// Reason (no personal data).
+    #[arg(long)]
+    reason: String,
+    /// From when it applies; default now.
+    #[arg(long)]
+    effective: Option<String>,
+}
+
+/// Parses a time argument.
+pub fn time(s: &str) -> Result<Timestamp, CliError> {
+    Timestamp::parse(s).ok_or_else(|| {
+        CliError::usage(format!(
+            "bad time {s:?}: use YYYY-MM-DD or YYYY-MM-DDTHH:MM:SSZ"
+        ))
+    })
+}
+
+fn id(s: &str) -> Result<LicenseId, CliError> {
+    s.parse()
+        .map_err(|e| CliError::usage(format!("bad license id {s:?}: {e}")))
+}
+
+fn read_credential(path: &Path) -> Result<Credential, CliError> {
+    let bytes = std::fs::read(path).map_err(|e| CliError::io(path, e))?;
+    Credential::from_canonical(&bytes)
+        .map_err(|e| CliError::usage(format!("{}: not a credential: {e}", path.display())))
+}
+
+/// Runs a license command.
+pub fn run(store: &Path, command: LicenseCommand, out: &Out) -> Result<u8, CliError> {
+    let mut ledger = open(store)?;
+    let now = ledger.now();
+    let (signer, event, credential) = match command {
+        LicenseCommand::Issue {
+            signer,
+            type_code,
+            issuer,
+            serial,
+            holder,
+            fields,
+            out: path,
+        } => {
+            let license = LicenseId::new(&type_code, &issuer, &serial, 1)
+                .map_err(|e| CliError::usage(format!("bad license id: {e}")))?;
+            let claims = fields.claim_pairs(ledger.state(), &type_code, None)?;
+            let pairs: Vec<(&str, &str)> = claims
+                .iter()
+                .map(|(n, v)| (n.as_str(), v.as_str()))
+                .collect();
+            let credential = Credential::new(license.clone(), &holder, &pairs);
+            let version = LicenseVersion {
+                id: license,
+                printed_number: fields.printed_number.clone().unwrap_or(serial),
+                valid_from: opt_time(&fields.valid_from)?.unwrap_or(now),
+                valid_until: if fields.no_expiry {
+                    None
+                } else {
+                    opt_time(&fields.valid_until)?
+                },
+                holder: credential.holder_commitment(),
+                claims: credential.claim_digests(),
+                document: fields.document_digest()?.unwrap_or_default(),
+                related: vec![],
+            };
+            (
+                signer,
+                Event::LicenseIssued(version),
+                Some((credential, path)),
+            )
+        }
+        LicenseCommand::Amend(c) => change(&ledger, c, Event::LicenseAmended)?,
+        LicenseCommand::Renew(c) => change(&ledger, c, Event::LicenseRenewed)?,
+        LicenseCommand::Reissue(c) => change(&ledger, c, Event::LicenseReissued)?,
+        LicenseCommand::Suspend {
+            signer,
+            id: s,
+            reason,
+        } => (
+            signer,
+            Event::LicenseSuspended {
+                license: id(&s)?,
+                reason,
+            },
+            None,
+        ),
+        LicenseCommand::Lift { signer, id: s } => (
+            signer,
+            Event::LicenseSuspensionLifted { license: id(&s)? },
+            None,
+        ),
+        LicenseCommand::Cancel(e) => end(e, now, Event::LicenseCancelled)?,
+        LicenseCommand::Revoke(e) => end(e, now, Event::LicenseRevoked)?,
+        LicenseCommand::Withdraw(e) => end(e, now, Event::LicenseWithdrawn)?,
+        LicenseCommand::Rescind {
+            signer,
+            id: s,
+            reason,
+        } => (
+            signer,
+            Event::LicenseRescinded {
+                license: id(&s)?,
+                reason,
+            },
+            None,
+        ),
+        LicenseCommand::Status { id: s, at } => {
+            let license = id(&s)?;
+            let at = opt_time(&at)?.unwrap_or(now);
+            let status = ledger.status(&license, at);
+            let versions: Vec<String> = ledger
+                .state()
+                .versions(&license)
+                .iter()
+                .map(ToString::to_string)
+                .collect();
+            out.print(
+                &format!("{license} at {at}: {status}"),
+                json!({
+                    "license": license.to_string(),
+                    "at": at.to_string(),
+                    "status": status.name(),
+                    "detail": status.to_string(),
+                    "versions": versions,
+                }),
+            );
+            return Ok(if status.is_valid() { 0 } else { 1 });
+        }
+        LicenseCommand::Verify {
+            credential,
+            at,
+            disclose,
+        } => {
+            let cred = read_credential(&credential)?;
+            let names: Vec<&str> = match &disclose {
+                Some(names) => names.iter().map(String::as_str).collect(),
+                None => cred.claims.iter().map(|c| c.name.as_str()).collect(),
+            };
+            let disclosure = cred
+                .disclose(&names, true)
+                .map_err(|e| CliError::usage(e.to_string()))?;
+            let at = opt_time(&at)?.unwrap_or(now);
+            let verdict = ledger.verify_disclosure(&disclosure, at);
+            let claims: serde_json::Map<String, serde_json::Value> = disclosure
+                .claims
+                .iter()
+                .map(|c| (c.name.clone(), json!(c.value)))
+                .collect();
+            out.print(
+                &format!("{} at {at}: {verdict}", disclosure.license),
+                json!({
+                    "license": disclosure.license.to_string(),
+                    "at": at.to_string(),
+                    "valid": verdict.is_valid(),
+                    "verdict": verdict.to_string(),
+                    "claims": claims,
+                }),
+            );
+            return Ok(if verdict.is_valid() { 0 } else { 1 });
+        }
+    };
+    // Write the credential first (refusing to overwrite), so a recorded license always has
+    // its credential; remove it if the ledger refuses the statement.
+    if let Some((credential, path)) = &credential {
+        keyfile::create_private(path, &credential.to_canonical())?;
+    }
+    let result = record(&mut ledger, &signer, event, out);
+    if let (Err(_), Some((_, path))) = (&result, &credential) {
+        let _ = std::fs::remove_file(path);
+    }
+    if let (Ok(_), Some((c, path))) = (&result, &credential) {
+        if !out.is_json() {
+            println!("credential for {} written to {}", c.license, path.display());
+        }
+    }
+    result
+}
+
+type Prepared = (Signer, Event, Option<(Credential, PathBuf)>);
+
+fn opt_time(s: &Option<String>) -> Result<Option<Timestamp>, CliError> {
+    s.as_deref().map(time).transpose()
+}
+
+fn change(
+    ledger: &chancery::Ledger<chancery::FileStore>,
+    c: Change,
+    make: fn(Succession) -> Event,
+) -> Result<Prepared, CliError> {
+    let old = read_credential(&c.credential)?;
+    let previous = old.license.clone();
+    let record = ledger
+        .state()
+        .license(&previous)
+        .ok_or_else(|| CliError::usage(format!("license {previous} is not on the ledger")))?;
+    let prior = record.version.clone();
+    let next = previous
+        .next_version()
+        .ok_or_else(|| CliError::usage(format!("{previous} has no next version number")))?;
+    let claims = c
+        .fields
+        .claim_pairs(ledger.state(), previous.type_code(), Some(&old))?;
+    let pairs: Vec<(&str, &str)> = claims
+        .iter()
+        .map(|(n, v)| (n.as_str(), v.as_str()))
+        .collect();
+    let credential = Credential::new(next.clone(), &old.holder.code, &pairs);
+    let version = LicenseVersion {
+        id: next,
+        printed_number: c
+            .fields
+            .printed_number
+            .clone()
+            .unwrap_or(prior.printed_number),
+        valid_from: opt_time(&c.fields.valid_from)?.unwrap_or(prior.valid_from),
+        valid_until: if c.fields.no_expiry {
+            None
+        } else {
+            opt_time(&c.fields.valid_until)?.or(prior.valid_until)
+        },
+        holder: credential.holder_commitment(),
+        claims: credential.claim_digests(),
+        document: c.fields.document_digest()?.unwrap_or(prior.document),
+        related: prior.related,
+    };
+    Ok((
+        c.signer,
+        make(Succession { previous, version }),
+        Some((credential, c.out)),
+    ))
+}
+
+fn end(e: End, now: Timestamp, make: fn(Termination) -> Event) -> Result<Prepared, CliError> {
+    let termination = Termination {
+        license: id(&e.id)?,
+        effective: opt_time(&e.effective)?.unwrap_or(now),
+        reason: e.reason,
+    };
+    Ok((e.signer, make(termination), None))
+}
+
+impl VersionFields {
+    /// The claims in the type's order: `--claim` values, else those of `previous`.
+    fn claim_pairs(
+        &self,
+        state: &chancery::State,
+        type_code: &str,
+        previous: Option<&Credential>,
+    ) -> Result<Vec<(String, String)>, CliError> {
+        let license_type = state
+            .license_type(type_code)
+            .ok_or_else(|| CliError::usage(format!("license type {type_code} is not defined")))?;
+        let mut given = std::collections::BTreeMap::new();
+        for c in &self.claims {
+            let (name, value) = c
+                .split_once('=')
+                .ok_or_else(|| CliError::usage(format!("bad --claim {c:?}: use NAME=VALUE")))?;
+            if !license_type.claim_names.iter().any(|n| n == name) {
+                return Err(CliError::usage(format!(
+                    "type {type_code} has no claim {name:?} (claims: {})",
+                    license_type.claim_names.join(", ")
+                )));
+            }
+            if given.insert(name.to_owned(), value.to_owned()).is_some() {
+                return Err(CliError::usage(format!("claim {name:?} given twice")));
+            }
+        }
+        license_type
+            .claim_names
+            .iter()
+            .map(|name| {
+                let value = given.remove(name).or_else(|| {
+                    previous.and_then(|p| {
+                        p.claims
+                            .iter()
+                            .find(|c| &c.name == name)
+                            .map(|c| c.value.clone())
+                    })
+                });
+                value
+                    .map(|v| (name.clone(), v))
+                    .ok_or_else(|| CliError::usage(format!("missing --claim {name}=VALUE")))
+            })
+            .collect()
+    }
+
+    fn document_digest(&self) -> Result<Option<Digest32>, CliError> {
+        if let Some(path) = &self.document {
+            let bytes = std::fs::read(path).map_err(|e| CliError::io(path, e))?;
+            return Ok(Some(sha256(&bytes)));
+        }
+        self.document_digest
+            .as_deref()
+            .map(|h| {
+                Digest32::from_hex(h).ok_or_else(|| {
+                    CliError::usage(format!("bad --document-digest {h:?}: 64 hex digits"))
+                })
+            })
+            .transpose()
+    }
+}

@@ -1,0 +1,677 @@
+//! `chancery`: the command-line tool for ledger operators, issuing authorities and auditors.
+//!
+//! Exit codes: 0 success (or valid), 1 verified invalid or damage found, 2 usage or I/O error.
+//! Errors are one line on stderr. See `chancery --help` and README.md.
+
+mod demo;
+mod keyfile;
+mod license;
+mod report;
+
+use chancery::archive::{self, ArchiveAuditError};
+use chancery::event::{AuthorityRegistration, Policy};
+use chancery::{
+    Actor, AuditError, Event, FileStore, Ledger, OpenError, SecretKey, SignedStatement,
+    StorageError, SystemClock, Timestamp,
+};
+use clap::{Args, Parser, Subcommand};
+use report::{Out, Progress};
+use serde_json::json;
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+/// Tamper-evident ledger of e-licenses (电子证照) and e-seals (电子印章).
+#[derive(Parser, Debug)]
+#[command(name = "chancery", version, about, long_about = None)]
+pub struct Cli {
+    /// The ledger's store directory.
+    #[arg(
+        long,
+        global = true,
+        default_value = "./chancery-data",
+        value_name = "DIR"
+    )]
+    store: PathBuf,
+    /// Print results as JSON on stdout.
+    #[arg(long, global = true)]
+    json: bool,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand, Debug)]
+enum Command {
+    /// Create a new ledger in the store, with a new root key (written to DIR/keys/root.key).
+    Init {
+        /// The ledger's origin: a name unique to this ledger, e.g. `zj.gov.cn/elicense`.
+        #[arg(long)]
+        origin: String,
+        /// Use this existing secret key file as the root key instead of generating one.
+        #[arg(long, value_name = "FILE")]
+        root_key: Option<PathBuf>,
+        /// Largest allowed difference between a statement's claimed time and its ledger time,
+        /// in seconds.
+        #[arg(long, default_value_t = 300)]
+        max_skew_secs: u64,
+    },
+    /// Key files.
+    #[command(subcommand)]
+    Key(KeyCommand),
+    /// Issuing authorities.
+    #[command(subcommand)]
+    Authority(AuthorityCommand),
+    /// License types (the catalogue).
+    #[command(subcommand, name = "license-type")]
+    LicenseType(LicenseTypeCommand),
+    /// Licenses: issue, change, terminate, query and verify.
+    #[command(subcommand)]
+    License(license::LicenseCommand),
+    /// Re-check everything: every entry's hash, encoding, signature and rules from genesis,
+    /// the chain and the Merkle root; of the store, or of an archive.
+    Audit {
+        /// Audit this archive file instead of the store.
+        #[arg(long, value_name = "FILE")]
+        archive: Option<PathBuf>,
+    },
+    /// Write the whole ledger to a portable archive file (SPEC §14).
+    Export {
+        /// The archive to write (must not exist).
+        #[arg(long, value_name = "FILE")]
+        out: PathBuf,
+    },
+    /// Create the store from an archive, verifying everything it reads; a damaged archive
+    /// leaves nothing written.
+    Import {
+        /// The archive to read.
+        file: PathBuf,
+    },
+    /// Generate a realistic ledger into a new store: authorities, license types, licenses with
+    /// amendments, renewals, suspensions and terminations, every statement signed by its actor.
+    Demo {
+        /// Number of entries to generate.
+        #[arg(long, default_value_t = 10_000)]
+        entries: u64,
+        /// The ledger's origin.
+        #[arg(long, default_value = "demo.example.gov.cn/elicense")]
+        origin: String,
+    },
+}
+
+#[derive(Subcommand, Debug)]
+enum KeyCommand {
+    /// Generate an Ed25519 key: the secret key file (mode 0600) and FILE.pub.
+    Generate {
+        /// The secret key file to create (must not exist).
+        #[arg(long, value_name = "FILE")]
+        out: PathBuf,
+    },
+    /// Show the public key and key id of a key file (never the secret).
+    Show {
+        /// A secret or public key file.
+        file: PathBuf,
+    },
+}
+
+/// Who signs a statement: a secret key file.
+#[derive(Args, Debug)]
+pub struct Signer {
+    /// The signing actor's secret key file.
+    #[arg(long, value_name = "FILE")]
+    signer: PathBuf,
+}
+
+#[derive(Subcommand, Debug)]
+enum AuthorityCommand {
+    /// Register an issuing authority (signed by the root, or by a parent with delegation rights).
+    Register {
+        #[command(flatten)]
+        signer: Signer,
+        /// The authority's code (统一社会信用代码 or equivalent: 0-9, A-Z).
+        #[arg(long)]
+        code: String,
+        /// Its filed name.
+        #[arg(long)]
+        name: String,
+        /// Its signing key: a public or secret key file (repeat for several).
+        #[arg(long = "key", value_name = "FILE", required = true)]
+        keys: Vec<PathBuf>,
+        /// License-type codes it may define and issue, comma-separated.
+        #[arg(long, value_delimiter = ',', required = true)]
+        types: Vec<String>,
+        /// The registering parent authority's code, when the signer is that parent.
+        #[arg(long)]
+        parent: Option<String>,
+        /// It may register seals.
+        #[arg(long)]
+        may_register_seals: bool,
+        /// It may register child authorities.
+        #[arg(long)]
+        may_delegate: bool,
+    },
+    /// Suspend an authority.
+    Suspend {
+        #[command(flatten)]
+        signer: Signer,
+        /// Authority code.
+        code: String,
+        /// Reason.
+        #[arg(long)]
+        reason: String,
+    },
+    /// End an authority's suspension.
+    Reinstate {
+        #[command(flatten)]
+        signer: Signer,
+        /// Authority code.
+        code: String,
+    },
+    /// Revoke an authority (final).
+    Revoke {
+        #[command(flatten)]
+        signer: Signer,
+        /// Authority code.
+        code: String,
+        /// Reason.
+        #[arg(long)]
+        reason: String,
+    },
+    /// List the registered authorities.
+    List,
+}
+
+#[derive(Subcommand, Debug)]
+enum LicenseTypeCommand {
+    /// Define a license type.
+    Define {
+        #[command(flatten)]
+        signer: Signer,
+        /// Type code (0-9, A-Z).
+        #[arg(long)]
+        code: String,
+        /// Name.
+        #[arg(long)]
+        name: String,
+        /// Claim names every license of this type carries, comma-separated, in order.
+        #[arg(long, value_delimiter = ',', required = true)]
+        claims: Vec<String>,
+    },
+}
+
+/// A failed command: its exit code and one line for stderr.
+#[derive(Debug)]
+pub struct CliError {
+    code: u8,
+    message: String,
+}
+
+impl CliError {
+    /// Usage or input error (exit code 2).
+    pub fn usage(message: impl Into<String>) -> Self {
+        Self {
+            code: 2,
+            message: message.into(),
+        }
+    }
+
+    /// I/O error on a file (exit code 2).
+    pub fn io(path: &Path, e: std::io::Error) -> Self {
+        Self::usage(format!("{}: {e}", path.display()))
+    }
+
+    /// Verified invalid, or damage found (exit code 1).
+    pub fn invalid(message: impl Into<String>) -> Self {
+        Self {
+            code: 1,
+            message: message.into(),
+        }
+    }
+}
+
+impl From<OpenError> for CliError {
+    fn from(e: OpenError) -> Self {
+        match e {
+            OpenError::BadEntry(_) | OpenError::Storage(StorageError::Damaged(_)) => {
+                CliError::invalid(format!("damaged ledger: {e}"))
+            }
+            other => CliError::usage(other.to_string()),
+        }
+    }
+}
+
+impl From<StorageError> for CliError {
+    fn from(e: StorageError) -> Self {
+        CliError::from(OpenError::Storage(e))
+    }
+}
+
+impl From<chancery::AppendError> for CliError {
+    fn from(e: chancery::AppendError) -> Self {
+        CliError::usage(e.to_string())
+    }
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let out = Out::new(cli.json);
+    match run(cli, &out) {
+        Ok(code) => ExitCode::from(code),
+        Err(e) => {
+            eprintln!("chancery: {}", e.message);
+            ExitCode::from(e.code)
+        }
+    }
+}
+
+/// Runs a command; the exit code on success is 0 or, for a check that found something
+/// invalid, 1.
+fn run(cli: Cli, out: &Out) -> Result<u8, CliError> {
+    let store = cli.store.as_path();
+    match cli.command {
+        Command::Init {
+            origin,
+            root_key,
+            max_skew_secs,
+        } => init(store, &origin, root_key.as_deref(), max_skew_secs, out),
+        Command::Key(k) => key(k, out),
+        Command::Authority(a) => authority(store, a, out),
+        Command::LicenseType(LicenseTypeCommand::Define {
+            signer,
+            code,
+            name,
+            claims,
+        }) => {
+            let mut ledger = open(store)?;
+            let event = Event::LicenseTypeDefined {
+                code,
+                name,
+                claim_names: claims,
+            };
+            record(&mut ledger, &signer, event, out)
+        }
+        Command::License(l) => license::run(store, l, out),
+        Command::Audit { archive } => audit(store, archive.as_deref(), out),
+        Command::Export { out: file } => export(store, &file, out),
+        Command::Import { file } => import(store, &file, out),
+        Command::Demo { entries, origin } => demo::run(store, &origin, entries, out),
+    }
+}
+
+/// Opens the ledger in the store (trusting the signatures this tool checked when appending).
+pub fn open(store: &Path) -> Result<Ledger<FileStore>, CliError> {
+    if !store.join("head").exists() {
+        return Err(CliError::usage(format!(
+            "no ledger in {} (run `chancery init` or pass --store)",
+            store.display()
+        )));
+    }
+    Ok(Ledger::open(FileStore::open(store)?, SystemClock)?)
+}
+
+/// The signer's actor for this ledger.
+pub fn actor(ledger: &Ledger<FileStore>, signer: &Signer) -> Result<Actor, CliError> {
+    let key = keyfile::read_secret(&signer.signer)?;
+    Ok(Actor::new(ledger.state().origin().unwrap_or_default(), key))
+}
+
+/// Signs `event` as `signer`, appends it and prints the receipt.
+pub fn record(
+    ledger: &mut Ledger<FileStore>,
+    signer: &Signer,
+    event: Event,
+    out: &Out,
+) -> Result<u8, CliError> {
+    let actor = actor(ledger, signer)?;
+    let statement = actor.sign(event, ledger.now());
+    append(ledger, statement, out)
+}
+
+/// Appends a signed statement and prints the receipt.
+pub fn append(
+    ledger: &mut Ledger<FileStore>,
+    statement: SignedStatement,
+    out: &Out,
+) -> Result<u8, CliError> {
+    let kind = statement.statement().event.kind();
+    let r = ledger.append(statement)?;
+    out.print(
+        &format!(
+            "recorded {kind} as entry {} at {} (entry hash {})",
+            r.seq, r.ledger_time, r.entry_hash
+        ),
+        json!({
+            "event": kind,
+            "seq": r.seq,
+            "ledger_time": r.ledger_time.to_string(),
+            "entry_hash": r.entry_hash.to_hex(),
+        }),
+    );
+    Ok(0)
+}
+
+fn init(
+    store: &Path,
+    origin: &str,
+    root_key: Option<&Path>,
+    max_skew_secs: u64,
+    out: &Out,
+) -> Result<u8, CliError> {
+    if store.join("head").exists() {
+        return Err(CliError::usage(format!(
+            "{} already holds a ledger",
+            store.display()
+        )));
+    }
+    let keys = store.join("keys");
+    std::fs::create_dir_all(&keys).map_err(|e| CliError::io(&keys, e))?;
+    let (key, key_path) = match root_key {
+        Some(p) => (keyfile::read_secret(p)?, p.to_owned()),
+        None => {
+            let p = keys.join("root.key");
+            let k = SecretKey::generate();
+            keyfile::write_new(&p, &k)?;
+            (k, p)
+        }
+    };
+    let root = Actor::new(origin, key);
+    let genesis = root.sign(
+        Event::LedgerCreated {
+            root_keys: vec![root.public_key()],
+            policy: Policy {
+                max_skew_ms: max_skew_secs.saturating_mul(1000),
+            },
+        },
+        Timestamp::now(),
+    );
+    let ledger = Ledger::create(FileStore::open(store)?, genesis, SystemClock)?;
+    out.print(
+        &format!(
+            "created ledger {origin} in {}\nroot key: {} (key id {})",
+            store.display(),
+            key_path.display(),
+            root.key_id()
+        ),
+        json!({
+            "origin": origin,
+            "store": store.display().to_string(),
+            "root_key_file": key_path.display().to_string(),
+            "root_key_id": root.key_id().to_string(),
+            "entries": ledger.len(),
+        }),
+    );
+    Ok(0)
+}
+
+fn key(command: KeyCommand, out: &Out) -> Result<u8, CliError> {
+    let (path, public) = match command {
+        KeyCommand::Generate { out: path } => {
+            let k = SecretKey::generate();
+            keyfile::write_new(&path, &k)?;
+            (path, k.public_key())
+        }
+        KeyCommand::Show { file } => {
+            let k = keyfile::read_public(&file)?;
+            (file, k)
+        }
+    };
+    let chancery::PublicKey::Ed25519(raw) = &public;
+    out.print(
+        &format!(
+            "{}: ed25519 public key {} (key id {})",
+            path.display(),
+            keyfile::hex(raw.as_bytes()),
+            public.key_id()
+        ),
+        json!({
+            "file": path.display().to_string(),
+            "algorithm": "ed25519",
+            "public_key": keyfile::hex(raw.as_bytes()),
+            "key_id": public.key_id().to_string(),
+        }),
+    );
+    Ok(0)
+}
+
+fn authority(store: &Path, command: AuthorityCommand, out: &Out) -> Result<u8, CliError> {
+    let mut ledger = open(store)?;
+    let (signer, event) = match command {
+        AuthorityCommand::Register {
+            signer,
+            code,
+            name,
+            keys,
+            types,
+            parent,
+            may_register_seals,
+            may_delegate,
+        } => {
+            let keys = keys
+                .iter()
+                .map(|p| keyfile::read_public(p))
+                .collect::<Result<_, _>>()?;
+            let registration = AuthorityRegistration {
+                code,
+                name,
+                parent,
+                keys,
+                license_types: types,
+                may_register_seals,
+                may_delegate,
+            };
+            (signer, Event::AuthorityRegistered(registration))
+        }
+        AuthorityCommand::Suspend {
+            signer,
+            code,
+            reason,
+        } => (
+            signer,
+            Event::AuthoritySuspended {
+                authority: code,
+                reason,
+            },
+        ),
+        AuthorityCommand::Reinstate { signer, code } => {
+            (signer, Event::AuthorityReinstated { authority: code })
+        }
+        AuthorityCommand::Revoke {
+            signer,
+            code,
+            reason,
+        } => (
+            signer,
+            Event::AuthorityRevoked {
+                authority: code,
+                reason,
+            },
+        ),
+        AuthorityCommand::List => {
+            let mut all: Vec<_> = ledger.state().authorities().collect();
+            all.sort_by(|a, b| a.code.cmp(&b.code));
+            let text: Vec<String> = all
+                .iter()
+                .map(|a| {
+                    format!(
+                        "{} {:?} {:?} types {}",
+                        a.code,
+                        a.name,
+                        a.state,
+                        a.license_types.join(",")
+                    )
+                })
+                .collect();
+            let items: Vec<_> = all
+                .iter()
+                .map(|a| {
+                    json!({
+                        "code": a.code,
+                        "name": a.name,
+                        "parent": a.parent,
+                        "state": format!("{:?}", a.state),
+                        "license_types": a.license_types,
+                        "may_register_seals": a.may_register_seals,
+                        "may_delegate": a.may_delegate,
+                        "keys": a.keys.iter().map(ToString::to_string).collect::<Vec<_>>(),
+                    })
+                })
+                .collect();
+            out.print(&text.join("\n"), json!(items));
+            return Ok(0);
+        }
+    };
+    record(&mut ledger, &signer, event, out)
+}
+
+fn audit(store: &Path, archive: Option<&Path>, out: &Out) -> Result<u8, CliError> {
+    // The time reported is that of the verification; the summary's status counts come after.
+    let started = std::time::Instant::now();
+    let (summary, elapsed) = match archive {
+        Some(path) => {
+            let file = std::fs::File::open(path).map_err(|e| CliError::io(path, e))?;
+            let size = file.metadata().map(|m| m.len()).unwrap_or(0);
+            let progress = Progress::bytes("auditing", size);
+            let reader = std::io::BufReader::with_capacity(1 << 20, file);
+            let result = archive::audit_archive(reader, |n| progress.set_entries(n));
+            progress.finish();
+            let report = result.map_err(|e| archive_error(path, e))?;
+            let elapsed = started.elapsed();
+            (
+                report::Summary::of(&report.state, report.trailer.root),
+                elapsed,
+            )
+        }
+        None => {
+            if !store.join("head").exists() {
+                return Err(CliError::usage(format!("no ledger in {}", store.display())));
+            }
+            let fs = FileStore::open(store)?;
+            let progress = Progress::entries("auditing", chancery::Store::len(&fs));
+            let ledger = Ledger::open_verified(report::Watched::new(fs, &progress), SystemClock);
+            progress.finish();
+            let ledger = ledger?;
+            let elapsed = started.elapsed();
+            let root = ledger.root(ledger.len()).unwrap_or_default();
+            (report::Summary::of(ledger.state(), root), elapsed)
+        }
+    };
+    summary.print("audit passed", elapsed, out);
+    Ok(0)
+}
+
+/// An archive verification failure as the CLI reports it.
+fn archive_error(path: &Path, e: ArchiveAuditError) -> CliError {
+    match e {
+        ArchiveAuditError::Archive(archive::ArchiveError::Io(io)) => CliError::io(path, io),
+        ArchiveAuditError::Sink(s) => CliError::usage(format!("import failed: {s}")),
+        other => CliError::invalid(format!("{}: {other}", path.display())),
+    }
+}
+
+fn export(store: &Path, file: &Path, out: &Out) -> Result<u8, CliError> {
+    let ledger = open(store)?;
+    let tmp = sibling(file, "partial");
+    let f = std::fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .open(&tmp)
+        .map_err(|e| CliError::io(&tmp, e))?;
+    if file.exists() {
+        let _ = std::fs::remove_file(&tmp);
+        return Err(CliError::usage(format!(
+            "{} already exists; not overwriting it",
+            file.display()
+        )));
+    }
+    let progress = Progress::entries("exporting", ledger.len());
+    let written = archive::export(&ledger, std::io::BufWriter::new(f), |n| {
+        progress.set_entries(n)
+    });
+    progress.finish();
+    let result = written
+        .map_err(|e| CliError::usage(format!("{}: {e}", tmp.display())))
+        .and_then(|w| {
+            w.into_inner()
+                .map_err(|e| CliError::io(&tmp, e.into_error()))?
+                .sync_all()
+                .map_err(|e| CliError::io(&tmp, e))
+        })
+        .and_then(|()| std::fs::rename(&tmp, file).map_err(|e| CliError::io(file, e)));
+    if let Err(e) = result {
+        let _ = std::fs::remove_file(&tmp);
+        return Err(e);
+    }
+    out.print(
+        &format!("exported {} entries to {}", ledger.len(), file.display()),
+        json!({ "entries": ledger.len(), "archive": file.display().to_string() }),
+    );
+    Ok(0)
+}
+
+fn import(store: &Path, file: &Path, out: &Out) -> Result<u8, CliError> {
+    if store.exists()
+        && std::fs::read_dir(store)
+            .map_err(|e| CliError::io(store, e))?
+            .next()
+            .is_some()
+    {
+        return Err(CliError::usage(format!(
+            "{} is not empty; import creates a new store",
+            store.display()
+        )));
+    }
+    let started = std::time::Instant::now();
+    let input = std::fs::File::open(file).map_err(|e| CliError::io(file, e))?;
+    let size = input.metadata().map(|m| m.len()).unwrap_or(0);
+    // Everything is written to a temporary directory beside the store and moved into place
+    // only once the whole archive verified.
+    let tmp = sibling(store, "importing");
+    if tmp.exists() {
+        std::fs::remove_dir_all(&tmp).map_err(|e| CliError::io(&tmp, e))?;
+    }
+    let imported = (|| {
+        let mut fs = FileStore::open(&tmp)?;
+        let progress = Progress::bytes("importing", size);
+        let reader = std::io::BufReader::with_capacity(1 << 20, input);
+        let result = archive::import(reader, &mut fs, |n| progress.set_entries(n));
+        progress.finish();
+        let report = result.map_err(|e| archive_error(file, e))?;
+        drop(fs);
+        Ok::<_, CliError>(report)
+    })();
+    let report = match imported {
+        Ok(r) => r,
+        Err(e) => {
+            let _ = std::fs::remove_dir_all(&tmp);
+            return Err(e);
+        }
+    };
+    if store.exists() {
+        std::fs::remove_dir(store).map_err(|e| CliError::io(store, e))?;
+    }
+    std::fs::rename(&tmp, store).map_err(|e| CliError::io(store, e))?;
+    report::Summary::of(&report.state, report.trailer.root).print(
+        &format!("imported into {}", store.display()),
+        started.elapsed(),
+        out,
+    );
+    Ok(0)
+}
+
+/// `path` with `.suffix` appended to its file name, in the same directory.
+fn sibling(path: &Path, suffix: &str) -> PathBuf {
+    let mut name = path
+        .file_name()
+        .map(|n| n.to_os_string())
+        .unwrap_or_else(|| "chancery".into());
+    name.push(format!(".{suffix}"));
+    path.with_file_name(name)
+}
+
+/// A ledger opened for auditing: failures are damage (exit 1).
+impl From<AuditError> for CliError {
+    fn from(e: AuditError) -> Self {
+        match e {
+            AuditError::Storage(s) => CliError::from(s),
+            other => CliError::invalid(other.to_string()),
+        }
+    }
+}

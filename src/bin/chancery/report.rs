@@ -1,0 +1,223 @@
+//! Output: human text or JSON on stdout, progress bars on a terminal's stderr, summaries.
+
+use chancery::storage::{Record, StorageError, Store};
+use chancery::{Digest32, State, Timestamp};
+use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
+use serde_json::{json, Value};
+use std::collections::BTreeMap;
+use std::io::IsTerminal;
+use std::path::PathBuf;
+use std::time::Duration;
+
+/// Where results go: text or JSON on stdout.
+#[derive(Debug)]
+pub struct Out {
+    json: bool,
+}
+
+impl Out {
+    /// Text output, or JSON if `json`.
+    pub fn new(json: bool) -> Self {
+        Self { json }
+    }
+
+    /// Whether output is JSON.
+    pub fn is_json(&self) -> bool {
+        self.json
+    }
+
+    /// Prints `text`, or `value` as JSON.
+    pub fn print(&self, text: &str, value: Value) {
+        if self.json {
+            println!("{value}");
+        } else if !text.is_empty() {
+            println!("{text}");
+        }
+    }
+}
+
+/// A progress bar drawn on stderr only when stderr is a terminal.
+#[derive(Debug)]
+pub struct Progress {
+    bar: ProgressBar,
+    by_bytes: bool,
+}
+
+impl Progress {
+    /// Progress counted in entries, out of `total`.
+    pub fn entries(what: &str, total: u64) -> Self {
+        Self::new(what, total, false)
+    }
+
+    /// Progress of reading a file of `total` bytes, showing the entries read.
+    pub fn bytes(what: &str, total: u64) -> Self {
+        Self::new(what, total, true)
+    }
+
+    fn new(what: &str, total: u64, by_bytes: bool) -> Self {
+        let bar = if std::io::stderr().is_terminal() {
+            let bar = ProgressBar::with_draw_target(
+                Some(if by_bytes { 0 } else { total }),
+                ProgressDrawTarget::stderr(),
+            );
+            let template = if by_bytes {
+                "{prefix} {spinner} {msg} entries, {elapsed}"
+            } else {
+                "{prefix} [{bar:40}] {pos}/{len} entries, {per_sec}, eta {eta}"
+            };
+            if let Ok(style) = ProgressStyle::with_template(template) {
+                bar.set_style(style.progress_chars("=> "));
+            }
+            bar.set_prefix(what.to_owned());
+            bar
+        } else {
+            ProgressBar::hidden()
+        };
+        Self { bar, by_bytes }
+    }
+
+    /// `n` entries done.
+    pub fn set_entries(&self, n: u64) {
+        if self.by_bytes {
+            self.bar.set_message(n.to_string());
+            self.bar.tick();
+        } else {
+            self.bar.set_position(n);
+        }
+    }
+
+    /// Removes the bar.
+    pub fn finish(&self) {
+        self.bar.finish_and_clear();
+    }
+}
+
+/// A store whose reads advance a progress bar (for replays inside the library).
+pub struct Watched<'a, S> {
+    inner: S,
+    progress: &'a Progress,
+}
+
+impl<'a, S: Store> Watched<'a, S> {
+    /// Wraps `inner`.
+    pub fn new(inner: S, progress: &'a Progress) -> Self {
+        Self { inner, progress }
+    }
+}
+
+impl<S: Store> Store for Watched<'_, S> {
+    fn len(&self) -> u64 {
+        self.inner.len()
+    }
+
+    fn append(&mut self, expected_len: u64, records: &[Record]) -> Result<(), StorageError> {
+        self.inner.append(expected_len, records)
+    }
+
+    fn read(&self, start: u64, end: u64) -> Result<Vec<Record>, StorageError> {
+        let out = self.inner.read(start, end)?;
+        self.progress.set_entries(end);
+        Ok(out)
+    }
+
+    fn locate(&self, seq: u64) -> Option<(PathBuf, u64)> {
+        self.inner.locate(seq)
+    }
+}
+
+/// What a verified ledger holds, for the final report of audit, import and demo.
+#[derive(Debug)]
+pub struct Summary {
+    origin: String,
+    entries: u64,
+    root: Digest32,
+    head: Digest32,
+    authorities: usize,
+    licenses: usize,
+    versions: usize,
+    by_status: BTreeMap<&'static str, u64>,
+}
+
+impl Summary {
+    /// Summarises a replayed state whose Merkle root is `root`.
+    pub fn of(state: &State, root: Digest32) -> Self {
+        let at = Timestamp::now().max(state.last_time());
+        let mut by_status = BTreeMap::new();
+        let mut licenses = 0;
+        let mut versions = 0;
+        for lineage in state.lineages() {
+            licenses += 1;
+            versions += lineage.versions.len();
+            if let Some(current) = lineage.versions.last() {
+                *by_status
+                    .entry(state.status(&current.version.id, at).name())
+                    .or_insert(0) += 1;
+            }
+        }
+        Self {
+            origin: state.origin().unwrap_or_default().to_owned(),
+            entries: state.size(),
+            root,
+            head: state.head(),
+            authorities: state.authorities().count(),
+            licenses,
+            versions,
+            by_status,
+        }
+    }
+
+    /// Prints the summary under `title`, with the time taken and the process's peak memory.
+    pub fn print(&self, title: &str, elapsed: Duration, out: &Out) {
+        let secs = elapsed.as_secs_f64();
+        let rate = if secs > 0.0 {
+            self.entries as f64 / secs
+        } else {
+            0.0
+        };
+        let peak = peak_rss_kib();
+        let statuses: Vec<String> = self
+            .by_status
+            .iter()
+            .map(|(k, v)| format!("{k} {v}"))
+            .collect();
+        let text = format!(
+            "{title}\n  origin       {}\n  entries      {}\n  merkle root  {}\n  head         {}\n  \
+             authorities  {}\n  licenses     {} ({} versions; current: {})\n  \
+             time         {secs:.2} s ({rate:.0} entries/s){}",
+            self.origin,
+            self.entries,
+            self.root,
+            self.head,
+            self.authorities,
+            self.licenses,
+            self.versions,
+            statuses.join(", "),
+            peak.map(|k| format!("\n  peak memory  {} MiB", k / 1024))
+                .unwrap_or_default(),
+        );
+        out.print(
+            &text,
+            json!({
+                "result": title,
+                "origin": self.origin,
+                "entries": self.entries,
+                "root": self.root.to_hex(),
+                "head": self.head.to_hex(),
+                "authorities": self.authorities,
+                "licenses": self.licenses,
+                "versions": self.versions,
+                "licenses_by_status": self.by_status,
+                "seconds": secs,
+                "entries_per_second": rate,
+                "peak_rss_kib": peak,
+            }),
+        );
+    }
+}
+
+/// The process's peak resident set size (Linux), in KiB.
+pub fn peak_rss_kib() -> Option<u64> {
+    let status = std::fs::read_to_string("/proc/self/status").ok()?;
+    let line = status.lines().find(|l| l.starts_with("VmHWM:"))?;
+    line.split_whitespace().nth(1)?.parse().ok()
+}
