@@ -6,7 +6,7 @@
 //! from genesis, and the trailer's entry count, Merkle root and head must match the replay.
 
 use crate::audit::{replay_chunks, PipelineError, RawEntry, ReplayError, Signatures};
-use crate::crypto::{leaf_hash, Digest32};
+use crate::crypto::Digest32;
 use crate::encoding::{Canonical, DecodeError, Decoder, Encoder, MAX_INPUT_LEN};
 use crate::ledger::Ledger;
 use crate::merkle::MerkleTree;
@@ -158,9 +158,11 @@ impl<W: Write> ArchiveWriter<W> {
         })
     }
 
-    /// Writes the next entry's bytes.
-    pub fn entry(&mut self, bytes: &[u8]) -> Result<(), ArchiveError> {
+    /// Writes the next entry: its hash and bytes.
+    pub fn entry(&mut self, hash: &Digest32, bytes: &[u8]) -> Result<(), ArchiveError> {
         let mut e = Encoder::new();
+        e.array(2);
+        e.bytes(&hash.0);
         e.bytes(bytes);
         self.out.write_all(&e.into_bytes())?;
         self.written += 1;
@@ -203,7 +205,7 @@ pub fn export<S: Store, W: Write>(
     while next < n {
         let end = (next + CHUNK as u64).min(n);
         for r in ledger.store().read(next, end)? {
-            w.entry(&r.bytes)?;
+            w.entry(&r.hash, &r.bytes)?;
         }
         next = end;
         progress(next);
@@ -229,13 +231,15 @@ pub enum ExportError {
 pub struct ArchiveEntry {
     /// Byte offset of the entry's item.
     pub offset: u64,
+    /// The entry hash written beside it (checked against the bytes when replayed).
+    pub hash: Digest32,
     /// The entry bytes.
     pub bytes: Vec<u8>,
 }
 
 impl RawEntry for ArchiveEntry {
     fn stored_hash(&self) -> Option<Digest32> {
-        None
+        Some(self.hash)
     }
     fn bytes(&self) -> &[u8] {
         &self.bytes
@@ -280,36 +284,42 @@ impl<R: Read> ArchiveReader<R> {
             return Ok(None);
         }
         let offset = self.offset;
-        let len = match read_head(&mut self.input, &mut self.offset, "entry")? {
-            Some(RawHead {
-                major: 2, value, ..
-            }) => value,
-            Some(_) => {
-                return Err(ArchiveError::Malformed {
-                    offset,
-                    item: "entry",
-                    reason: DecodeError::UnexpectedType {
-                        offset: 0,
-                        expected: "byte string",
-                    },
-                })
-            }
-            None => {
-                return Err(ArchiveError::Truncated {
-                    offset,
-                    expected: "entry",
-                })
-            }
+        let malformed = |reason| ArchiveError::Malformed {
+            offset,
+            item: "entry",
+            reason,
         };
+        // `[h'entry hash', h'entry bytes']`
+        let n = self.entry_head(offset, 4, "array")?;
+        if n != 2 {
+            return Err(malformed(DecodeError::WrongLength {
+                offset: 0,
+                expected: 2,
+                found: n,
+            }));
+        }
+        let hash_len = self.entry_head(offset, 2, "byte string")?;
+        if hash_len != 32 {
+            return Err(malformed(DecodeError::WrongLength {
+                offset: 1,
+                expected: 32,
+                found: hash_len,
+            }));
+        }
+        let mut hash = [0u8; 32];
+        read_exact(
+            &mut self.input,
+            &mut hash,
+            &mut self.offset,
+            offset,
+            "entry",
+        )?;
+        let len = self.entry_head(offset, 2, "byte string")?;
         if len > MAX_INPUT_LEN as u64 {
-            return Err(ArchiveError::Malformed {
-                offset,
-                item: "entry",
-                reason: DecodeError::TooLarge {
-                    len: usize::try_from(len).unwrap_or(usize::MAX),
-                    limit: MAX_INPUT_LEN,
-                },
-            });
+            return Err(malformed(DecodeError::TooLarge {
+                len: usize::try_from(len).unwrap_or(usize::MAX),
+                limit: MAX_INPUT_LEN,
+            }));
         }
         let mut bytes = vec![0; len as usize];
         read_exact(
@@ -320,19 +330,35 @@ impl<R: Read> ArchiveReader<R> {
             "entry",
         )?;
         self.read += 1;
-        Ok(Some(ArchiveEntry { offset, bytes }))
+        Ok(Some(ArchiveEntry {
+            offset,
+            hash: Digest32(hash),
+            bytes,
+        }))
     }
 
-    /// Up to `max` next entries (none once all are read).
-    pub fn next_chunk(&mut self, max: usize) -> Result<Vec<ArchiveEntry>, ArchiveError> {
-        let mut out = Vec::with_capacity(max.min(CHUNK));
-        while out.len() < max {
-            match self.next_entry()? {
-                Some(e) => out.push(e),
-                None => break,
-            }
+    /// Reads a head inside the entry item starting at `offset`; its major type must be `major`.
+    fn entry_head(
+        &mut self,
+        offset: u64,
+        major: u8,
+        expected: &'static str,
+    ) -> Result<u64, ArchiveError> {
+        match read_head(&mut self.input, &mut self.offset, "entry")? {
+            Some(h) if h.major == major => Ok(h.value),
+            Some(_) => Err(ArchiveError::Malformed {
+                offset,
+                item: "entry",
+                reason: DecodeError::UnexpectedType {
+                    offset: 0,
+                    expected,
+                },
+            }),
+            None => Err(ArchiveError::Truncated {
+                offset,
+                expected: "entry",
+            }),
         }
-        Ok(out)
     }
 
     /// After every entry: reads the trailer and checks that nothing follows it.
@@ -561,8 +587,9 @@ pub fn import<R: Read, S: Store>(
     replay_archive(input, progress, |chunk| {
         let records: Vec<Record> = chunk
             .iter()
+            // The replay checks each hash against the bytes; on a mismatch the import fails.
             .map(|e| Record {
-                hash: leaf_hash(&e.bytes),
+                hash: e.hash,
                 bytes: e.bytes.clone(),
             })
             .collect();
@@ -584,12 +611,28 @@ fn replay_archive<R: Read>(
     let mut recent: VecDeque<(u64, Vec<u64>)> = VecDeque::new();
     let mut read = 0u64;
     let mut sink_error = None;
+    // A read error is reported after the entries read before it, so a damaged entry whose
+    // framing still parsed is named rather than the misframed item after it.
+    let mut deferred: Option<ArchiveError> = None;
     let chunks = std::iter::from_fn(|| {
-        let chunk = match reader.next_chunk(CHUNK) {
-            Ok(c) if c.is_empty() => return None,
-            Ok(c) => c,
-            Err(e) => return Some(Err(e)),
-        };
+        if let Some(e) = deferred.take() {
+            return Some(Err(e));
+        }
+        let mut chunk = Vec::with_capacity(CHUNK);
+        while chunk.len() < CHUNK {
+            match reader.next_entry() {
+                Ok(Some(e)) => chunk.push(e),
+                Ok(None) => break,
+                Err(e) if chunk.is_empty() => return Some(Err(e)),
+                Err(e) => {
+                    deferred = Some(e);
+                    break;
+                }
+            }
+        }
+        if chunk.is_empty() {
+            return None;
+        }
         if let Err(e) = sink(&chunk) {
             sink_error = Some(e);
             return None;

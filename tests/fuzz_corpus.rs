@@ -47,4 +47,13 @@ fn corpora_replay_without_panics() {
         let _ = std::str::from_utf8(&data).map(str::parse::<LicenseId>);
     }
     assert!(seeds >= 11);
+    let mut archive_seeds = 0;
+    for (name, data) in corpus("archive") {
+        let r = chancery::archive::audit_archive(data.as_slice(), |_| {});
+        if name.starts_with("seed-") {
+            assert!(r.is_ok(), "archive/{name}: {r:?}");
+            archive_seeds += 1;
+        }
+    }
+    assert!(archive_seeds >= 1);
 }

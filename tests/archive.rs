@@ -1,0 +1,211 @@
+//! Archives: export, streaming audit, import; every kind of damage is reported at the first bad
+//! entry with its byte offset, and nothing panics.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod common;
+
+use chancery::archive::{
+    self, ArchiveAuditError, ArchiveError, ArchiveReader, ArchiveWriter, Header,
+};
+use chancery::audit::EntryFault;
+use chancery::storage::{Record, Store};
+use chancery::{Ledger, ManualClock, MemoryStore};
+use common::*;
+
+/// A ledger with `licenses` licenses and its archive.
+fn archived(licenses: usize) -> (World<MemoryStore>, Vec<u8>) {
+    let (mut w, a) = World::standard(MemoryStore::new());
+    for i in 0..licenses {
+        w.issue(&a, "AUTH1", &format!("S{i}"));
+    }
+    let bytes = archive::export(&w.ledger, Vec::new(), |_| {}).unwrap();
+    (w, bytes)
+}
+
+/// The byte offset of every entry item, read back with the reader.
+fn entry_offsets(bytes: &[u8]) -> Vec<u64> {
+    let mut r = ArchiveReader::new(bytes).unwrap();
+    let mut out = Vec::new();
+    while let Some(e) = r.next_entry().unwrap() {
+        out.push(e.offset);
+    }
+    r.trailer().unwrap();
+    out
+}
+
+/// An archive of `records` as given (possibly tampered), with a header announcing them all
+/// and a trailer computed from the untampered ledger.
+fn rewrite(w: &World<MemoryStore>, records: &[Record]) -> Vec<u8> {
+    let header = Header {
+        origin: w.ledger.state().origin().unwrap().to_owned(),
+        entries: records.len() as u64,
+    };
+    let mut out = ArchiveWriter::new(Vec::new(), &header).unwrap();
+    for r in records {
+        out.entry(&r.hash, &r.bytes).unwrap();
+    }
+    let n = w.ledger.len();
+    out.finish(w.ledger.root(n).unwrap(), w.ledger.state().head())
+        .unwrap()
+}
+
+#[test]
+fn export_audit_and_import_round_trip() {
+    let (w, bytes) = archived(12);
+    let n = w.ledger.len();
+    let report = archive::audit_archive(bytes.as_slice(), |_| {}).unwrap();
+    assert_eq!(report.header.entries, n);
+    assert_eq!(report.trailer.root, w.ledger.root(n).unwrap());
+    assert_eq!(&report.state, w.ledger.state());
+
+    let mut store = MemoryStore::new();
+    let mut seen = 0;
+    archive::import(bytes.as_slice(), &mut store, |k| seen = k).unwrap();
+    assert_eq!(seen, n);
+    assert_eq!(
+        store.read(0, n).unwrap(),
+        w.ledger.store().read(0, n).unwrap()
+    );
+    let reopened = Ledger::open_verified(store, ManualClock::new(w.now())).unwrap();
+    assert_eq!(reopened.state(), w.ledger.state());
+}
+
+/// Flip each bit-6 of every byte: the audit fails every time, and a flip inside an entry item
+/// is reported as that entry (sequence number and the item's offset).
+#[test]
+fn every_flipped_byte_is_reported() {
+    let (_, bytes) = archived(6);
+    let offsets = entry_offsets(&bytes);
+    let trailer = ArchiveReader::new(&bytes[..]).unwrap().trailer().unwrap();
+    let trailer_start = bytes.len() - chancery::Canonical::to_canonical(&trailer).len();
+    for i in 0..bytes.len() {
+        let mut bad = bytes.clone();
+        bad[i] ^= 0x40;
+        let result = archive::audit_archive(bad.as_slice(), |_| {});
+        let Err(e) = result else {
+            panic!("byte {i}: damage went unnoticed");
+        };
+        let inside = offsets
+            .iter()
+            .rposition(|o| (*o as usize) <= i)
+            .filter(|_| i < trailer_start);
+        match (inside, e) {
+            (Some(k), ArchiveAuditError::BadEntry { error, offset }) => {
+                assert_eq!(error.seq, k as u64, "byte {i}");
+                assert_eq!(offset, offsets[k], "byte {i}");
+            }
+            (Some(k), ArchiveAuditError::Archive(ArchiveError::Malformed { offset, .. }))
+            | (Some(k), ArchiveAuditError::Archive(ArchiveError::Truncated { offset, .. })) => {
+                // The item's framing itself was hit.
+                assert!(
+                    offset <= i as u64,
+                    "byte {i} reported at {offset}, entries at {offsets:?}"
+                );
+                assert!(offset >= offsets[k], "byte {i} reported at {offset}");
+            }
+            (Some(k), other) => panic!("byte {i} in entry {k} at {}: {other}", offsets[k]),
+            (None, _) => {} // header or trailer: any error
+        }
+    }
+}
+
+#[test]
+fn dropped_reordered_and_truncated_entries() {
+    let (w, bytes) = archived(10);
+    let n = w.ledger.len();
+    let records = w.ledger.store().read(0, n).unwrap();
+    let first_bad = |bytes: &[u8]| match archive::audit_archive(bytes, |_| {}) {
+        Err(ArchiveAuditError::BadEntry { error, .. }) => (error.seq, error.fault),
+        other => panic!("{other:?}"),
+    };
+
+    let mut dropped = records.clone();
+    dropped.remove(5);
+    let (seq, fault) = first_bad(&rewrite(&w, &dropped));
+    assert_eq!(seq, 5);
+    assert!(matches!(
+        fault,
+        EntryFault::WrongSequence {
+            expected: 5,
+            found: 6
+        }
+    ));
+
+    let mut swapped = records.clone();
+    swapped.swap(4, 7);
+    assert_eq!(first_bad(&rewrite(&w, &swapped)).0, 4);
+
+    // The last entry dropped and the header adjusted: the trailer no longer matches.
+    let short = rewrite(&w, &records[..records.len() - 1]);
+    assert!(matches!(
+        archive::audit_archive(short.as_slice(), |_| {}),
+        Err(ArchiveAuditError::TrailerMismatch { .. })
+    ));
+
+    // Cut anywhere: truncation, never a panic, never success.
+    for cut in (1..bytes.len()).step_by(37) {
+        assert!(
+            archive::audit_archive(&bytes[..cut], |_| {}).is_err(),
+            "cut {cut}"
+        );
+    }
+    // Something after the trailer.
+    let mut longer = bytes.clone();
+    longer.push(0);
+    assert!(matches!(
+        archive::audit_archive(longer.as_slice(), |_| {}),
+        Err(ArchiveAuditError::Archive(
+            ArchiveError::TrailingData { .. }
+        ))
+    ));
+}
+
+#[test]
+fn header_origin_must_match_genesis() {
+    let (w, _) = archived(2);
+    let n = w.ledger.len();
+    let records = w.ledger.store().read(0, n).unwrap();
+    let header = Header {
+        origin: "other.example.gov.cn/elicense".into(),
+        entries: n,
+    };
+    let mut out = ArchiveWriter::new(Vec::new(), &header).unwrap();
+    for r in &records {
+        out.entry(&r.hash, &r.bytes).unwrap();
+    }
+    let bytes = out
+        .finish(w.ledger.root(n).unwrap(), w.ledger.state().head())
+        .unwrap();
+    assert!(matches!(
+        archive::audit_archive(bytes.as_slice(), |_| {}),
+        Err(ArchiveAuditError::OriginMismatch { .. })
+    ));
+}
+
+#[test]
+fn empty_and_miscounted_archives() {
+    let header = Header {
+        origin: "x".into(),
+        entries: 0,
+    };
+    let empty = ArchiveWriter::new(Vec::new(), &header)
+        .unwrap()
+        .finish(Default::default(), Default::default())
+        .unwrap();
+    assert!(matches!(
+        archive::audit_archive(empty.as_slice(), |_| {}),
+        Err(ArchiveAuditError::Empty)
+    ));
+    let header = Header {
+        origin: "x".into(),
+        entries: 2,
+    };
+    let w = ArchiveWriter::new(Vec::new(), &header).unwrap();
+    assert!(matches!(
+        w.finish(Default::default(), Default::default()),
+        Err(ArchiveError::CountMismatch {
+            announced: 2,
+            written: 0
+        })
+    ));
+}

@@ -1,0 +1,351 @@
+//! End-to-end tests of the `chancery` binary: the operator's and auditor's workflows, exit codes,
+//! one-line errors, key file permissions, and damaged archives.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+const BUREAU: &str = "11330100MB0000001X";
+
+/// Runs `chancery --store STORE ARGS…` in `dir`.
+fn run(dir: &Path, store: &str, args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_chancery"))
+        .current_dir(dir)
+        .arg("--store")
+        .arg(store)
+        .args(args)
+        .output()
+        .unwrap()
+}
+
+fn code(o: &Output) -> i32 {
+    o.status.code().unwrap()
+}
+
+fn stdout(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stdout).into_owned()
+}
+
+fn stderr(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stderr).into_owned()
+}
+
+/// Runs and requires exit code `want`; returns stdout.
+fn expect(dir: &Path, store: &str, args: &[&str], want: i32) -> String {
+    let o = run(dir, store, args);
+    assert_eq!(
+        code(&o),
+        want,
+        "chancery {args:?}\nstdout: {}\nstderr: {}",
+        stdout(&o),
+        stderr(&o)
+    );
+    stdout(&o)
+}
+
+/// A ledger in `dir/data` with one authority, one type and one issued license; returns the
+/// license id.
+fn set_up(dir: &Path) -> String {
+    expect(
+        dir,
+        "data",
+        &["init", "--origin", "test.gov.cn/elicense"],
+        0,
+    );
+    expect(dir, "data", &["key", "generate", "--out", "bureau.key"], 0);
+    expect(
+        dir,
+        "data",
+        &[
+            "authority",
+            "register",
+            "--signer",
+            "data/keys/root.key",
+            "--code",
+            BUREAU,
+            "--name",
+            "Bureau",
+            "--key",
+            "bureau.key.pub",
+            "--types",
+            "FOODBIZ",
+        ],
+        0,
+    );
+    expect(
+        dir,
+        "data",
+        &[
+            "license-type",
+            "define",
+            "--signer",
+            "bureau.key",
+            "--code",
+            "FOODBIZ",
+            "--name",
+            "Food business permit",
+            "--claims",
+            "name,address,scope",
+        ],
+        0,
+    );
+    expect(
+        dir,
+        "data",
+        &[
+            "license",
+            "issue",
+            "--signer",
+            "bureau.key",
+            "--type",
+            "FOODBIZ",
+            "--issuer",
+            BUREAU,
+            "--serial",
+            "000123",
+            "--holder",
+            "330106199001011234",
+            "--claim",
+            "name=West Lake Noodles",
+            "--claim",
+            "address=1 Wensan Road",
+            "--claim",
+            "scope=catering",
+            "--valid-until",
+            "2031-01-01",
+            "--out",
+            "noodles.cred",
+        ],
+        0,
+    );
+    let json = expect(
+        dir,
+        "data",
+        &["--json", "license", "verify", "noodles.cred"],
+        0,
+    );
+    let v: serde_json::Value = serde_json::from_str(&json).unwrap();
+    assert_eq!(v["valid"], true);
+    v["license"].as_str().unwrap().to_owned()
+}
+
+#[cfg(unix)]
+fn mode(path: &Path) -> u32 {
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::metadata(path).unwrap().permissions().mode() & 0o777
+}
+
+#[test]
+fn operator_workflow_export_import_audit() {
+    let d = tempfile::tempdir().unwrap();
+    let dir = d.path();
+    let id = set_up(dir);
+    #[cfg(unix)]
+    {
+        assert_eq!(mode(&dir.join("bureau.key")), 0o600);
+        assert_eq!(mode(&dir.join("data/keys/root.key")), 0o600);
+        assert_eq!(mode(&dir.join("noodles.cred")), 0o600);
+    }
+    // The secret never appears in output.
+    let secret = std::fs::read_to_string(dir.join("bureau.key")).unwrap();
+    let seed = secret.split_whitespace().last().unwrap().to_owned();
+    let shown = expect(dir, "data", &["key", "show", "bureau.key"], 0);
+    assert!(!shown.contains(&seed));
+
+    expect(dir, "data", &["license", "status", &id], 0);
+    expect(
+        dir,
+        "data",
+        &[
+            "license",
+            "amend",
+            "--signer",
+            "bureau.key",
+            "--credential",
+            "noodles.cred",
+            "--claim",
+            "address=9 Yan'an Road",
+            "--out",
+            "noodles-2.cred",
+        ],
+        0,
+    );
+    // The first version is superseded: status and verify say so with exit code 1.
+    let status = expect(dir, "data", &["--json", "license", "status", &id], 1);
+    let v: serde_json::Value = serde_json::from_str(&status).unwrap();
+    assert_eq!(v["status"], "Superseded");
+    expect(dir, "data", &["license", "verify", "noodles.cred"], 1);
+    expect(dir, "data", &["license", "verify", "noodles-2.cred"], 0);
+    let id2 = {
+        let j = expect(
+            dir,
+            "data",
+            &["--json", "license", "verify", "noodles-2.cred"],
+            0,
+        );
+        serde_json::from_str::<serde_json::Value>(&j).unwrap()["license"]
+            .as_str()
+            .unwrap()
+            .to_owned()
+    };
+    expect(
+        dir,
+        "data",
+        &[
+            "license",
+            "suspend",
+            "--signer",
+            "bureau.key",
+            &id2,
+            "--reason",
+            "inspection",
+        ],
+        0,
+    );
+    expect(dir, "data", &["license", "status", &id2], 1);
+    expect(
+        dir,
+        "data",
+        &["license", "lift", "--signer", "bureau.key", &id2],
+        0,
+    );
+    expect(dir, "data", &["license", "status", &id2], 0);
+    // Refused statement: nothing recorded, exit 2, one line.
+    let o = run(
+        dir,
+        "data",
+        &["license", "lift", "--signer", "bureau.key", &id2],
+    );
+    assert_eq!(code(&o), 2);
+    assert_eq!(stderr(&o).lines().count(), 1, "{}", stderr(&o));
+
+    expect(dir, "data", &["export", "--out", "ledger.archive"], 0);
+    let audit = expect(
+        dir,
+        "data",
+        &["--json", "audit", "--archive", "ledger.archive"],
+        0,
+    );
+    let a: serde_json::Value = serde_json::from_str(&audit).unwrap();
+    assert_eq!(a["entries"], 7);
+    expect(dir, "copy", &["import", "ledger.archive"], 0);
+    let copy = expect(dir, "copy", &["--json", "audit"], 0);
+    let c: serde_json::Value = serde_json::from_str(&copy).unwrap();
+    assert_eq!(c["root"], a["root"]);
+    assert_eq!(c["head"], a["head"]);
+    expect(dir, "copy", &["license", "status", &id2], 0);
+}
+
+#[test]
+fn damaged_archives_are_reported_and_never_imported() {
+    let d = tempfile::tempdir().unwrap();
+    let dir = d.path();
+    set_up(dir);
+    expect(dir, "data", &["export", "--out", "good.archive"], 0);
+    let good = std::fs::read(dir.join("good.archive")).unwrap();
+    let offsets = {
+        let mut r = chancery::archive::ArchiveReader::new(good.as_slice()).unwrap();
+        let mut v = Vec::new();
+        while let Some(e) = r.next_entry().unwrap() {
+            v.push(e.offset);
+        }
+        v
+    };
+    // A byte in the middle of entry 3 (the license issuance; entry 4 is the last).
+    assert_eq!(offsets.len(), 4);
+    let at = offsets[3] + 200;
+    let mut bad = good.clone();
+    bad[at as usize] ^= 0x01;
+    std::fs::write(dir.join("bad.archive"), &bad).unwrap();
+    let o = run(dir, "data", &["audit", "--archive", "bad.archive"]);
+    assert_eq!(code(&o), 1);
+    let err = stderr(&o);
+    assert_eq!(err.lines().count(), 1, "{err}");
+    assert!(err.contains("entry 3"), "{err}");
+    assert!(
+        err.contains(&format!("archive byte {}", offsets[3])),
+        "{err}"
+    );
+
+    let o = run(dir, "imported", &["import", "bad.archive"]);
+    assert_eq!(code(&o), 1, "{}", stderr(&o));
+    assert!(!dir.join("imported").exists(), "nothing written");
+    assert!(
+        !dir.join("imported.importing").exists(),
+        "nothing left behind"
+    );
+
+    std::fs::write(dir.join("short.archive"), &good[..good.len() - 40]).unwrap();
+    let o = run(dir, "imported", &["import", "short.archive"]);
+    assert_eq!(code(&o), 1, "{}", stderr(&o));
+    assert!(!dir.join("imported").exists());
+}
+
+#[test]
+fn usage_errors_are_one_line_with_exit_code_2() {
+    let d = tempfile::tempdir().unwrap();
+    let dir = d.path();
+    let cases: &[&[&str]] = &[
+        &["license", "status", "1.2.156.3005.2.X.Y.Z.001.0"], // no ledger
+        &["audit", "--archive", "missing.archive"],
+        &["key", "show", "missing.key"],
+        &["license", "verify", "missing.cred"],
+    ];
+    for args in cases {
+        let o = run(dir, "data", args);
+        assert_eq!(code(&o), 2, "{args:?}: {}", stderr(&o));
+        assert_eq!(stderr(&o).lines().count(), 1, "{args:?}: {}", stderr(&o));
+        assert!(stderr(&o).starts_with("chancery: "));
+    }
+    set_up(dir);
+    let more: &[&[&str]] = &[
+        &["init", "--origin", "again"],
+        &["key", "generate", "--out", "bureau.key"], // never overwrites a key
+        &["license", "status", "not-an-id"],
+        &["license", "status", "x", "--at", "yesterday"],
+        &[
+            "license-type",
+            "define",
+            "--signer",
+            "noodles.cred",
+            "--code",
+            "T",
+            "--name",
+            "T",
+            "--claims",
+            "a",
+        ], // not a key file
+        &["import", "nothing.archive"], // store not empty
+    ];
+    for args in more {
+        let o = run(dir, "data", args);
+        assert_eq!(code(&o), 2, "{args:?}: {}", stderr(&o));
+        assert_eq!(stderr(&o).lines().count(), 1, "{args:?}: {}", stderr(&o));
+    }
+    // Unknown arguments: clap's usage error, exit code 2.
+    assert_eq!(code(&run(dir, "data", &["license", "frobnicate"])), 2);
+}
+
+#[test]
+fn demo_ledger_audits_clean() {
+    let d = tempfile::tempdir().unwrap();
+    let dir = d.path();
+    let out = expect(dir, "demo", &["--json", "demo", "--entries", "3000"], 0);
+    let v: serde_json::Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(v["entries"], 3000);
+    let statuses = v["licenses_by_status"].as_object().unwrap();
+    for kind in ["Valid", "Suspended", "Cancelled", "Revoked"] {
+        assert!(statuses.contains_key(kind), "{kind} missing: {statuses:?}");
+    }
+    let audit = expect(dir, "demo", &["--json", "audit"], 0);
+    let a: serde_json::Value = serde_json::from_str(&audit).unwrap();
+    assert_eq!(a["root"], v["root"]);
+    let creds: Vec<PathBuf> = std::fs::read_dir(dir.join("demo/credentials"))
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .collect();
+    assert_eq!(creds.len(), 6);
+    for c in creds {
+        expect(dir, "demo", &["license", "verify", c.to_str().unwrap()], 0);
+    }
+}
