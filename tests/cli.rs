@@ -349,3 +349,75 @@ fn demo_ledger_audits_clean() {
         expect(dir, "demo", &["license", "verify", c.to_str().unwrap()], 0);
     }
 }
+
+/// A passphrase-protected key: sealed on disk, usable with the right passphrase (from a file or
+/// the environment), refused with a wrong or missing one.
+#[test]
+fn passphrase_protected_keys() {
+    let d = tempfile::tempdir().unwrap();
+    let dir = d.path();
+    std::fs::write(dir.join("pass"), "correct horse battery staple\n").unwrap();
+    expect(
+        dir,
+        "data",
+        &[
+            "--passphrase-file",
+            "pass",
+            "init",
+            "--origin",
+            "test.gov.cn/elicense",
+        ],
+        0,
+    );
+    let sealed = std::fs::read_to_string(dir.join("data/keys/root.key")).unwrap();
+    assert!(
+        sealed.starts_with("chancery-secret-key ed25519 argon2id:"),
+        "{sealed}"
+    );
+    expect(dir, "data", &["key", "generate", "--out", "bureau.key"], 0);
+    let register = |extra: &[&str]| {
+        let mut args = extra.to_vec();
+        args.extend([
+            "authority",
+            "register",
+            "--signer",
+            "data/keys/root.key",
+            "--code",
+            BUREAU,
+            "--name",
+            "Bureau",
+            "--key",
+            "bureau.key.pub",
+            "--types",
+            "FOODBIZ",
+        ]);
+        args.iter().map(|s| s.to_string()).collect::<Vec<_>>()
+    };
+    let run_with = |args: Vec<String>, env: Option<&str>| {
+        let mut c = Command::new(env!("CARGO_BIN_EXE_chancery"));
+        c.current_dir(dir).arg("--store").arg("data").args(&args);
+        c.env_remove("CHANCERY_PASSPHRASE");
+        if let Some(p) = env {
+            c.env("CHANCERY_PASSPHRASE", p);
+        }
+        c.output().unwrap()
+    };
+    let missing = run_with(register(&[]), None);
+    assert_eq!(code(&missing), 2);
+    assert!(
+        stderr(&missing).contains("passphrase-protected"),
+        "{}",
+        stderr(&missing)
+    );
+    let wrong = run_with(register(&[]), Some("wrong"));
+    assert_eq!(code(&wrong), 2);
+    assert!(
+        stderr(&wrong).contains("wrong passphrase"),
+        "{}",
+        stderr(&wrong)
+    );
+    // Nothing was recorded by the refused attempts.
+    let ok = run_with(register(&[]), Some("correct horse battery staple"));
+    assert_eq!(code(&ok), 0, "{}", stderr(&ok));
+    assert!(stdout(&ok).contains("as entry 1 "), "{}", stdout(&ok));
+}

@@ -19,6 +19,9 @@ const VERIFY_PIECES_PER_THREAD: usize = 2;
 /// Records per decoding piece.
 const DECODE_PIECE: usize = 256;
 
+/// Below this many signatures and records to decode, a round runs on the calling thread alone.
+const SMALL_ROUND: usize = 64;
+
 /// Why a replay stopped.
 #[derive(Debug)]
 pub enum PipelineError<E> {
@@ -96,8 +99,14 @@ where
             || decode.take(|start, piece| decode_records(next_seq + start as u64, piece));
         let mut applied = Ok(());
         let more = raw.is_some();
+        // Small rounds (a short ledger, the last round) are not worth a thread.
+        let helpers = if items.len() + raw_records.len() >= SMALL_ROUND {
+            threads - 1
+        } else {
+            0
+        };
         std::thread::scope(|s| {
-            for _ in 1..threads {
+            for _ in 0..helpers {
                 s.spawn(|| {
                     while verify.work_one() {}
                     while decode_one() {}

@@ -172,7 +172,7 @@ pub fn run(store: &Path, origin: &str, entries: u64, out: &Out) -> Result<u8, Cl
         std::fs::create_dir_all(d).map_err(|e| CliError::io(d, e))?;
     }
     let root_key = SecretKey::generate();
-    keyfile::write_new(&keys.join("root.key"), &root_key)?;
+    keyfile::write_new(&keys.join("root.key"), &root_key, false)?;
     let root = Actor::new(origin, root_key);
     let mut gen = Generator {
         actors: Vec::new(),
@@ -184,7 +184,7 @@ pub fn run(store: &Path, origin: &str, entries: u64, out: &Out) -> Result<u8, Cl
     };
     for a in AUTHORITIES {
         let k = SecretKey::generate();
-        keyfile::write_new(&keys.join(format!("{}.key", a.code)), &k)?;
+        keyfile::write_new(&keys.join(format!("{}.key", a.code)), &k, false)?;
         gen.actors.push(Actor::new(origin, k));
     }
     let now = Timestamp::now();

@@ -35,6 +35,11 @@ pub struct Cli {
     /// Print results as JSON on stdout.
     #[arg(long, global = true)]
     json: bool,
+    /// Read the passphrase for secret key files from the first line of FILE (default: the
+    /// CHANCERY_PASSPHRASE environment variable). New keys are sealed with it; protected keys
+    /// need it to sign.
+    #[arg(long, global = true, value_name = "FILE")]
+    passphrase_file: Option<PathBuf>,
     #[command(subcommand)]
     command: Command,
 }
@@ -99,7 +104,8 @@ enum Command {
 
 #[derive(Subcommand, Debug)]
 enum KeyCommand {
-    /// Generate an Ed25519 key: the secret key file (mode 0600) and FILE.pub.
+    /// Generate an Ed25519 key: the secret key file (mode 0600; sealed with the passphrase if
+    /// one is given) and FILE.pub.
     Generate {
         /// The secret key file to create (must not exist).
         #[arg(long, value_name = "FILE")]
@@ -132,7 +138,7 @@ enum AuthorityCommand {
         /// Its filed name.
         #[arg(long)]
         name: String,
-        /// Its signing key: a public or secret key file (repeat for several).
+        /// Its signing key: a public key file (repeat for several).
         #[arg(long = "key", value_name = "FILE", required = true)]
         keys: Vec<PathBuf>,
         /// License-type codes it may define and issue, comma-separated.
@@ -265,6 +271,7 @@ fn main() -> ExitCode {
 /// Runs a command; the exit code on success is 0 or, for a check that found something
 /// invalid, 1.
 fn run(cli: Cli, out: &Out) -> Result<u8, CliError> {
+    keyfile::init_passphrase(cli.passphrase_file.as_deref())?;
     let store = cli.store.as_path();
     match cli.command {
         Command::Init {
@@ -368,7 +375,7 @@ fn init(
         None => {
             let p = keys.join("root.key");
             let k = SecretKey::generate();
-            keyfile::write_new(&p, &k)?;
+            keyfile::write_new(&p, &k, true)?;
             (k, p)
         }
     };
@@ -405,11 +412,14 @@ fn key(command: KeyCommand, out: &Out) -> Result<u8, CliError> {
     let (path, public) = match command {
         KeyCommand::Generate { out: path } => {
             let k = SecretKey::generate();
-            keyfile::write_new(&path, &k)?;
+            keyfile::write_new(&path, &k, true)?;
             (path, k.public_key())
         }
         KeyCommand::Show { file } => {
-            let k = keyfile::read_public(&file)?;
+            let k = match keyfile::read_public(&file) {
+                Ok(k) => k,
+                Err(_) => keyfile::read_secret(&file)?.public_key(),
+            };
             (file, k)
         }
     };
