@@ -421,3 +421,75 @@ fn passphrase_protected_keys() {
     assert_eq!(code(&ok), 0, "{}", stderr(&ok));
     assert!(stdout(&ok).contains("as entry 1 "), "{}", stdout(&ok));
 }
+
+/// Key rotation from the command line: add a key, retire the old one (it can no longer sign),
+/// then declare it compromised since before the license it signed (the license turns invalid).
+#[test]
+fn authority_key_rotation_and_compromise() {
+    let d = tempfile::tempdir().unwrap();
+    let dir = d.path();
+    let id = set_up(dir);
+    expect(dir, "data", &["key", "generate", "--out", "bureau2.key"], 0);
+    expect(
+        dir,
+        "data",
+        &[
+            "authority",
+            "add-key",
+            "--signer",
+            "bureau.key",
+            BUREAU,
+            "--key",
+            "bureau2.key.pub",
+        ],
+        0,
+    );
+    expect(
+        dir,
+        "data",
+        &[
+            "authority",
+            "retire-key",
+            "--signer",
+            "bureau2.key",
+            BUREAU,
+            "--key",
+            "bureau.key.pub",
+        ],
+        0,
+    );
+    let o = run(
+        dir,
+        "data",
+        &[
+            "license",
+            "suspend",
+            "--signer",
+            "bureau.key",
+            &id,
+            "--reason",
+            "x",
+        ],
+    );
+    assert_eq!(code(&o), 2, "a retired key cannot sign: {}", stderr(&o));
+    expect(dir, "data", &["license", "status", &id], 0);
+    expect(
+        dir,
+        "data",
+        &[
+            "authority",
+            "compromise-key",
+            "--signer",
+            "bureau2.key",
+            BUREAU,
+            "--key",
+            "bureau.key.pub",
+            "--since",
+            "2020-01-01",
+        ],
+        0,
+    );
+    let status = expect(dir, "data", &["--json", "license", "status", &id], 1);
+    let v: serde_json::Value = serde_json::from_str(&status).unwrap();
+    assert_eq!(v["status"], "KeyCompromised", "{v}");
+}

@@ -181,6 +181,43 @@ enum AuthorityCommand {
         #[arg(long)]
         reason: String,
     },
+    /// Add a signing key to an authority.
+    AddKey {
+        #[command(flatten)]
+        signer: Signer,
+        /// Authority code.
+        code: String,
+        /// The new key's public key file.
+        #[arg(long = "key", value_name = "FILE")]
+        key: PathBuf,
+    },
+    /// Retire an authority key: unusable from a time on (default now).
+    RetireKey {
+        #[command(flatten)]
+        signer: Signer,
+        /// Authority code.
+        code: String,
+        /// The key's id (hex) or public key file.
+        #[arg(long = "key", value_name = "ID|FILE")]
+        key: String,
+        /// From when the key may no longer sign.
+        #[arg(long)]
+        from: Option<String>,
+    },
+    /// Declare an authority key compromised since a time: what it signed from then on is
+    /// invalid, what it signed before stays valid.
+    CompromiseKey {
+        #[command(flatten)]
+        signer: Signer,
+        /// Authority code.
+        code: String,
+        /// The key's id (hex) or public key file.
+        #[arg(long = "key", value_name = "ID|FILE")]
+        key: String,
+        /// The compromise point.
+        #[arg(long)]
+        since: String,
+    },
     /// List the registered authorities.
     List,
 }
@@ -494,6 +531,45 @@ fn authority(store: &Path, command: AuthorityCommand, out: &Out) -> Result<u8, C
                 reason,
             },
         ),
+        AuthorityCommand::AddKey { signer, code, key } => (
+            signer,
+            Event::AuthorityKeyAdded {
+                authority: code,
+                key: keyfile::read_public(&key)?,
+            },
+        ),
+        AuthorityCommand::RetireKey {
+            signer,
+            code,
+            key,
+            from,
+        } => {
+            let from = match from {
+                Some(t) => license::time(&t)?,
+                None => ledger.now(),
+            };
+            (
+                signer,
+                Event::AuthorityKeyRetired {
+                    authority: code,
+                    key: key_id(&key)?,
+                    from,
+                },
+            )
+        }
+        AuthorityCommand::CompromiseKey {
+            signer,
+            code,
+            key,
+            since,
+        } => (
+            signer,
+            Event::AuthorityKeyCompromised {
+                authority: code,
+                key: key_id(&key)?,
+                since: license::time(&since)?,
+            },
+        ),
         AuthorityCommand::List => {
             let mut all: Vec<_> = ledger.state().authorities().collect();
             all.sort_by(|a, b| a.code.cmp(&b.code));
@@ -529,6 +605,14 @@ fn authority(store: &Path, command: AuthorityCommand, out: &Out) -> Result<u8, C
         }
     };
     record(&mut ledger, &signer, event, out)
+}
+
+/// A key id given as 64 hex digits or as a public key file.
+fn key_id(arg: &str) -> Result<chancery::KeyId, CliError> {
+    match chancery::Digest32::from_hex(arg) {
+        Some(d) => Ok(chancery::KeyId(d)),
+        None => Ok(keyfile::read_public(Path::new(arg))?.key_id()),
+    }
 }
 
 fn audit(store: &Path, archive: Option<&Path>, out: &Out) -> Result<u8, CliError> {
