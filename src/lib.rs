@@ -4,6 +4,7 @@
 
 pub mod archive;
 pub mod audit;
+pub mod checkpoint;
 pub mod crypto;
 pub mod encoding;
 pub mod event;

@@ -215,4 +215,10 @@ impl SecretKey {
     pub fn sign(&self, domain: Domain, payload: &[u8]) -> Signature {
         Signature::Ed25519(self.0.sign(&domain.message(payload)))
     }
+
+    /// A plain RFC 8032 signature over the text of a C2SP signed note (SPEC §16). Note texts
+    /// contain no NUL byte, so they can never be mistaken for a domain-separated message.
+    pub fn sign_note_text(&self, text: &str) -> [u8; 64] {
+        self.0.sign(text.as_bytes()).to_bytes()
+    }
 }
