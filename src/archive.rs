@@ -98,6 +98,41 @@ impl Canonical for Trailer {
     }
 }
 
+/// A signed checkpoint item: `["chancery-checkpoint", signed note text]`.
+const CHECKPOINT_MAGIC: &str = "chancery-checkpoint";
+/// Most checkpoints read from one archive.
+pub const MAX_CHECKPOINTS: usize = 4096;
+
+/// An item after the entries: a signed checkpoint or the trailer.
+enum Tail {
+    Checkpoint(String),
+    End(Trailer),
+}
+
+impl Tail {
+    fn decode_bytes(bytes: &[u8]) -> Result<Self, DecodeError> {
+        crate::encoding::check::validate(bytes)?;
+        let mut d = Decoder::new(bytes);
+        let n = d.array_of(&[2, 4])?;
+        let at = d.position();
+        let magic = d.text()?;
+        let tail = match (n, magic) {
+            (2, CHECKPOINT_MAGIC) => Tail::Checkpoint(d.text()?.to_owned()),
+            (4, END_MAGIC) => {
+                return Trailer::from_canonical(bytes).map(Tail::End);
+            }
+            _ => {
+                return Err(DecodeError::InvalidValue {
+                    offset: at,
+                    what: "checkpoint or trailer",
+                })
+            }
+        };
+        d.finish()?;
+        Ok(tail)
+    }
+}
+
 /// Why an archive cannot be read. Offsets count bytes from the start of the file.
 #[non_exhaustive]
 #[derive(Debug, thiserror::Error)]
@@ -123,6 +158,9 @@ pub enum ArchiveError {
         /// What is wrong.
         reason: DecodeError,
     },
+    /// More than [`MAX_CHECKPOINTS`] checkpoints.
+    #[error("more than {MAX_CHECKPOINTS} checkpoints in the archive")]
+    TooManyCheckpoints,
     /// Bytes follow the trailer.
     #[error("data after the archive trailer at byte {offset}")]
     TrailingData {
@@ -169,6 +207,22 @@ impl<W: Write> ArchiveWriter<W> {
         Ok(())
     }
 
+    /// Writes a signed checkpoint (its note text), after every entry.
+    pub fn checkpoint(&mut self, note: &str) -> Result<(), ArchiveError> {
+        if self.written != self.announced {
+            return Err(ArchiveError::CountMismatch {
+                announced: self.announced,
+                written: self.written,
+            });
+        }
+        let mut e = Encoder::new();
+        e.array(2);
+        e.text(CHECKPOINT_MAGIC);
+        e.text(note);
+        self.out.write_all(&e.into_bytes())?;
+        Ok(())
+    }
+
     /// Writes the trailer and returns the output, flushed.
     pub fn finish(mut self, root: Digest32, head: Digest32) -> Result<W, ArchiveError> {
         if self.written != self.announced {
@@ -188,10 +242,11 @@ impl<W: Write> ArchiveWriter<W> {
     }
 }
 
-/// Writes the whole ledger as an archive to `out`, calling `progress` with the number of
-/// entries written so far.
+/// Writes the whole ledger as an archive to `out`, with these signed checkpoints (note texts),
+/// calling `progress` with the number of entries written so far.
 pub fn export<S: Store, W: Write>(
     ledger: &Ledger<S>,
+    checkpoints: &[String],
     out: W,
     mut progress: impl FnMut(u64),
 ) -> Result<W, ExportError> {
@@ -209,6 +264,9 @@ pub fn export<S: Store, W: Write>(
         }
         next = end;
         progress(next);
+    }
+    for note in checkpoints {
+        w.checkpoint(note)?;
     }
     let root = ledger.root(n).unwrap_or_default();
     Ok(w.finish(root, ledger.state().head())?)
@@ -361,21 +419,31 @@ impl<R: Read> ArchiveReader<R> {
         }
     }
 
-    /// After every entry: reads the trailer and checks that nothing follows it.
-    pub fn trailer(mut self) -> Result<Trailer, ArchiveError> {
+    /// After every entry: reads the signed checkpoints (with their offsets) and the trailer,
+    /// and checks that nothing follows it.
+    pub fn finish(mut self) -> Result<(Vec<(u64, String)>, Trailer), ArchiveError> {
         while self.next_entry()?.is_some() {}
-        let at = self.offset;
-        let frame = read_frame(&mut self.input, &mut self.offset, "trailer")?;
-        let trailer =
-            Trailer::from_canonical(&frame).map_err(|reason| ArchiveError::Malformed {
+        let mut checkpoints = Vec::new();
+        let trailer = loop {
+            let at = self.offset;
+            let frame = read_frame(&mut self.input, &mut self.offset, "trailer")?;
+            let malformed = |reason| ArchiveError::Malformed {
                 offset: at,
-                item: "trailer",
+                item: "checkpoint or trailer",
                 reason,
-            })?;
+            };
+            match Tail::decode_bytes(&frame).map_err(malformed)? {
+                Tail::End(t) => break t,
+                Tail::Checkpoint(_) if checkpoints.len() == MAX_CHECKPOINTS => {
+                    return Err(ArchiveError::TooManyCheckpoints)
+                }
+                Tail::Checkpoint(note) => checkpoints.push((at, note)),
+            }
+        };
         let mut extra = [0u8; 1];
         loop {
             match self.input.read(&mut extra) {
-                Ok(0) => return Ok(trailer),
+                Ok(0) => return Ok((checkpoints, trailer)),
                 Ok(_) => {
                     return Err(ArchiveError::TrailingData {
                         offset: self.offset,
@@ -524,6 +592,8 @@ pub struct ArchiveReport {
     pub header: Header,
     /// The trailer, checked against the replay.
     pub trailer: Trailer,
+    /// The signed checkpoints, each verified against the replay (SPEC §16).
+    pub checkpoints: Vec<crate::checkpoint::Checkpoint>,
     /// The state rebuilt by replaying every entry.
     pub state: State,
     /// The Merkle tree over every entry.
@@ -561,6 +631,14 @@ pub enum ArchiveAuditError {
     TrailerMismatch {
         /// Which field: "entry count", "root" or "head".
         what: &'static str,
+    },
+    /// A signed checkpoint does not verify against the replayed ledger.
+    #[error("checkpoint at archive byte {offset}: {reason}")]
+    BadCheckpoint {
+        /// Byte offset of the checkpoint item.
+        offset: u64,
+        /// What is wrong.
+        reason: crate::checkpoint::CheckpointError,
     },
     /// Writing the entries elsewhere (an import) failed.
     #[error("writing the imported entries: {0}")]
@@ -664,7 +742,7 @@ fn replay_archive<R: Read>(
             ArchiveAuditError::BadEntry { error, offset }
         }
     })?;
-    let trailer = reader.trailer()?;
+    let (notes, trailer) = reader.finish()?;
     let genesis = state.origin().unwrap_or_default();
     if genesis != header.origin {
         return Err(ArchiveAuditError::OriginMismatch {
@@ -684,9 +762,21 @@ fn replay_archive<R: Read>(
     if state.head() != trailer.head {
         return Err(ArchiveAuditError::TrailerMismatch { what: "head" });
     }
+    let checkpoints = notes
+        .iter()
+        .map(|(offset, note)| {
+            crate::checkpoint::verify_for_ledger(note.as_bytes(), &state, &tree).map_err(|reason| {
+                ArchiveAuditError::BadCheckpoint {
+                    offset: *offset,
+                    reason,
+                }
+            })
+        })
+        .collect::<Result<_, _>>()?;
     Ok(ArchiveReport {
         header,
         trailer,
+        checkpoints,
         state,
         tree,
     })

@@ -11,6 +11,8 @@
 //! before the signatures, canonical base64, tree sizes without leading zeros, 32-byte roots.
 
 use crate::crypto::{sha256, Digest32, PublicKey, SecretKey};
+use crate::merkle::MerkleTree;
+use crate::state::State;
 use base64::Engine as _;
 use ed25519_dalek::{Signature as DalekSignature, VerifyingKey};
 
@@ -382,4 +384,72 @@ impl Checkpoint {
         note.verify(verifiers)?;
         Ok((Self::parse_text(&note.text)?, note))
     }
+}
+
+/// Why a signed checkpoint does not belong to a ledger.
+#[non_exhaustive]
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum CheckpointError {
+    /// The note is malformed or not signed by a root key of the ledger.
+    #[error(transparent)]
+    Note(#[from] NoteError),
+    /// The checkpoint names another origin.
+    #[error("checkpoint for origin {found:?}, the ledger is {expected:?}")]
+    WrongOrigin {
+        /// The ledger's origin.
+        expected: String,
+        /// The checkpoint's origin.
+        found: String,
+    },
+    /// The checkpoint is for more entries than the ledger holds.
+    #[error("checkpoint of size {size} but the ledger holds {len} entries")]
+    BeyondLedger {
+        /// The checkpoint's size.
+        size: u64,
+        /// The ledger's size.
+        len: u64,
+    },
+    /// The ledger's root at the checkpoint's size differs: the ledger was rewritten (or the
+    /// operator signed a fork).
+    #[error("the ledger's root at size {size} differs from the checkpoint's")]
+    Inconsistent {
+        /// The checkpoint's size.
+        size: u64,
+    },
+}
+
+/// The verifiers of a ledger's checkpoints: its root keys under its origin as key name.
+pub fn ledger_verifiers(state: &State) -> Vec<NoteVerifier> {
+    let origin = state.origin().unwrap_or_default();
+    state
+        .root_keys()
+        .iter()
+        .filter_map(|k| NoteVerifier::new(origin, k).ok())
+        .collect()
+}
+
+/// Checks a signed checkpoint against a ledger (its replayed state and tree): signed by one of
+/// its root keys, for its origin, at a size it has reached, with the root the ledger has at
+/// that size.
+pub fn verify_for_ledger(
+    note: &[u8],
+    state: &State,
+    tree: &MerkleTree,
+) -> Result<Checkpoint, CheckpointError> {
+    let (cp, _) = Checkpoint::open(note, &ledger_verifiers(state))?;
+    let origin = state.origin().unwrap_or_default();
+    if cp.origin != origin {
+        return Err(CheckpointError::WrongOrigin {
+            expected: origin.to_owned(),
+            found: cp.origin,
+        });
+    }
+    let len = tree.len();
+    if cp.size > len {
+        return Err(CheckpointError::BeyondLedger { size: cp.size, len });
+    }
+    if tree.root(cp.size).ok() != Some(cp.root) {
+        return Err(CheckpointError::Inconsistent { size: cp.size });
+    }
+    Ok(cp)
 }

@@ -18,7 +18,7 @@ fn archived(licenses: usize) -> (World<MemoryStore>, Vec<u8>) {
     for i in 0..licenses {
         w.issue(&a, "AUTH1", &format!("S{i}"));
     }
-    let bytes = archive::export(&w.ledger, Vec::new(), |_| {}).unwrap();
+    let bytes = archive::export(&w.ledger, &[], Vec::new(), |_| {}).unwrap();
     (w, bytes)
 }
 
@@ -29,7 +29,7 @@ fn entry_offsets(bytes: &[u8]) -> Vec<u64> {
     while let Some(e) = r.next_entry().unwrap() {
         out.push(e.offset);
     }
-    r.trailer().unwrap();
+    r.finish().unwrap();
     out
 }
 
@@ -76,7 +76,7 @@ fn export_audit_and_import_round_trip() {
 fn every_flipped_byte_is_reported() {
     let (_, bytes) = archived(6);
     let offsets = entry_offsets(&bytes);
-    let trailer = ArchiveReader::new(&bytes[..]).unwrap().trailer().unwrap();
+    let (_, trailer) = ArchiveReader::new(&bytes[..]).unwrap().finish().unwrap();
     let trailer_start = bytes.len() - chancery::Canonical::to_canonical(&trailer).len();
     for i in 0..bytes.len() {
         let mut bad = bytes.clone();
@@ -207,5 +207,82 @@ fn empty_and_miscounted_archives() {
             announced: 2,
             written: 0
         })
+    ));
+}
+
+/// A checkpoint of `w`'s ledger at `size`, signed by `key` under the ledger's origin.
+fn signed_checkpoint(w: &World<MemoryStore>, size: u64, key: &chancery::SecretKey) -> String {
+    chancery::checkpoint::Checkpoint {
+        origin: ORIGIN.into(),
+        size,
+        root: w.ledger.root(size).unwrap(),
+        extensions: vec![],
+    }
+    .sign(ORIGIN, key)
+    .unwrap()
+    .to_text()
+}
+
+/// Checkpoints in an archive are verified against the replay: signed by a root key, for the
+/// ledger's origin, with the root the ledger has at their size. A forged one is reported with
+/// its offset.
+#[test]
+fn archive_checkpoints_are_verified() {
+    use chancery::checkpoint::{CheckpointError, NoteError};
+    let (w, _) = archived(5);
+    let n = w.ledger.len();
+    let root_key = key(1);
+    let good = [
+        signed_checkpoint(&w, 3, &root_key),
+        signed_checkpoint(&w, n, &root_key),
+    ];
+    let bytes = archive::export(&w.ledger, &good, Vec::new(), |_| {}).unwrap();
+    let report = archive::audit_archive(bytes.as_slice(), |_| {}).unwrap();
+    assert_eq!(report.checkpoints.len(), 2);
+    assert_eq!(report.checkpoints[1].size, n);
+
+    let check = |note: String| {
+        let bytes =
+            archive::export(&w.ledger, &[good[0].clone(), note], Vec::new(), |_| {}).unwrap();
+        match archive::audit_archive(bytes.as_slice(), |_| {}) {
+            Err(ArchiveAuditError::BadCheckpoint { offset, reason }) => {
+                assert!(offset > 0);
+                reason
+            }
+            other => panic!("{other:?}"),
+        }
+    };
+    // Signed by a key that is not a root key of the ledger (an authority's).
+    assert_eq!(
+        check(signed_checkpoint(&w, n, &key(10))),
+        CheckpointError::Note(NoteError::NoTrustedSignature)
+    );
+    // A root it never had at that size: a fork signed by the root key.
+    let fork = chancery::checkpoint::Checkpoint {
+        origin: ORIGIN.into(),
+        size: 4,
+        root: chancery::Digest32([9; 32]),
+        extensions: vec![],
+    }
+    .sign(ORIGIN, &root_key)
+    .unwrap()
+    .to_text();
+    assert_eq!(check(fork), CheckpointError::Inconsistent { size: 4 });
+    // Beyond the ledger.
+    let ahead = chancery::checkpoint::Checkpoint {
+        origin: ORIGIN.into(),
+        size: n + 1,
+        root: w.ledger.root(n).unwrap(),
+        extensions: vec![],
+    }
+    .sign(ORIGIN, &root_key)
+    .unwrap()
+    .to_text();
+    assert!(matches!(check(ahead), CheckpointError::BeyondLedger { .. }));
+    // One altered character of a genuine checkpoint.
+    let altered = good[1].replacen(&format!("\n{n}\n"), &format!("\n{}\n", n - 1), 1);
+    assert!(matches!(
+        check(altered),
+        CheckpointError::Note(NoteError::BadSignature { .. })
     ));
 }

@@ -493,3 +493,119 @@ fn authority_key_rotation_and_compromise() {
     let v: serde_json::Value = serde_json::from_str(&status).unwrap();
     assert_eq!(v["status"], "KeyCompromised", "{v}");
 }
+
+/// The root key of a test store, read back from its (unprotected) key file.
+fn root_key(dir: &Path) -> chancery::SecretKey {
+    let text = std::fs::read_to_string(dir.join("data/keys/root.key")).unwrap();
+    let hex = text.split_whitespace().last().unwrap();
+    chancery::SecretKey::from_seed(chancery::Digest32::from_hex(hex).unwrap().0)
+}
+
+/// Checkpoints: signed with a root key and kept; exported and verified in archives; `audit
+/// --since` holds the ledger to a checkpoint trusted before; a fork is refused and reported.
+#[test]
+fn checkpoints_from_the_command_line() {
+    let d = tempfile::tempdir().unwrap();
+    let dir = d.path();
+    set_up(dir);
+    let o = run(dir, "data", &["checkpoint", "--signer", "bureau.key"]);
+    assert_eq!(
+        code(&o),
+        2,
+        "only a root key signs checkpoints: {}",
+        stderr(&o)
+    );
+    expect(
+        dir,
+        "data",
+        &[
+            "checkpoint",
+            "--signer",
+            "data/keys/root.key",
+            "--out",
+            "cp1.note",
+        ],
+        0,
+    );
+    let cp1 = std::fs::read_to_string(dir.join("cp1.note")).unwrap();
+    assert!(cp1.starts_with("test.gov.cn/elicense\n4\n"), "{cp1}");
+    expect(dir, "data", &["audit", "--since", "cp1.note"], 0);
+    expect(
+        dir,
+        "data",
+        &[
+            "license",
+            "amend",
+            "--signer",
+            "bureau.key",
+            "--credential",
+            "noodles.cred",
+            "--claim",
+            "scope=retail",
+            "--out",
+            "n2.cred",
+        ],
+        0,
+    );
+    expect(
+        dir,
+        "data",
+        &["checkpoint", "--signer", "data/keys/root.key"],
+        0,
+    );
+    expect(dir, "data", &["audit", "--since", "cp1.note"], 0);
+    expect(dir, "data", &["export", "--out", "a.archive"], 0);
+    let audit = expect(
+        dir,
+        "data",
+        &["--json", "audit", "--archive", "a.archive"],
+        0,
+    );
+    let v: serde_json::Value = serde_json::from_str(&audit).unwrap();
+    assert_eq!(v["checkpoints_verified"], 2);
+
+    // A checkpoint of another ledger is no proof about this one.
+    let other = chancery::checkpoint::Checkpoint {
+        origin: "other.gov.cn/elicense".into(),
+        size: 1,
+        root: chancery::Digest32([1; 32]),
+        extensions: vec![],
+    }
+    .sign("other.gov.cn/elicense", &root_key(dir))
+    .unwrap()
+    .to_text();
+    std::fs::write(dir.join("other.note"), other).unwrap();
+    expect(dir, "data", &["audit", "--since", "other.note"], 1);
+
+    // The operator's key signed a fork at size 5: this ledger is not consistent with it, so
+    // no further checkpoint is signed and the audit reports it.
+    let fork = chancery::checkpoint::Checkpoint {
+        origin: "test.gov.cn/elicense".into(),
+        size: 5,
+        root: chancery::Digest32([1; 32]),
+        extensions: vec![],
+    }
+    .sign("test.gov.cn/elicense", &root_key(dir))
+    .unwrap()
+    .to_text();
+    std::fs::write(
+        dir.join("data/checkpoints/99999999999999999999.note"),
+        &fork,
+    )
+    .unwrap();
+    std::fs::write(dir.join("fork.note"), &fork).unwrap();
+    let o = run(
+        dir,
+        "data",
+        &["checkpoint", "--signer", "data/keys/root.key"],
+    );
+    assert_eq!(code(&o), 1, "{}", stderr(&o));
+    assert!(stderr(&o).contains("refusing to sign"), "{}", stderr(&o));
+    expect(dir, "data", &["audit"], 1);
+    expect(
+        dir,
+        "data",
+        &["audit", "--archive", "a.archive", "--since", "fork.note"],
+        1,
+    );
+}

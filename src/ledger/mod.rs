@@ -341,6 +341,11 @@ impl<S: Store> Ledger<S> {
         })))
     }
 
+    /// The Merkle tree over the entries.
+    pub fn tree(&self) -> &MerkleTree {
+        &self.tree
+    }
+
     /// Merkle root of the first `size` entries.
     pub fn root(&self, size: u64) -> Result<Digest32, ProofError> {
         self.tree.root(size)

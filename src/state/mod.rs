@@ -226,6 +226,18 @@ impl State {
         self.keys.get(id)
     }
 
+    /// The root keys not declared compromised, in key id order: the keys that sign the
+    /// ledger's checkpoints (SPEC §16).
+    pub fn root_keys(&self) -> Vec<PublicKey> {
+        let mut keys: Vec<(&KeyId, &KeyRecord)> = self
+            .keys
+            .iter()
+            .filter(|(_, k)| k.owner == Principal::Root && k.compromised_since.is_none())
+            .collect();
+        keys.sort_by_key(|(id, _)| **id);
+        keys.into_iter().map(|(_, k)| k.public).collect()
+    }
+
     /// A registered authority.
     pub fn authority(&self, code: &str) -> Option<&Authority> {
         self.authorities.get(code)

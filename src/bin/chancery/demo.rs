@@ -173,7 +173,7 @@ pub fn run(store: &Path, origin: &str, entries: u64, out: &Out) -> Result<u8, Cl
     }
     let root_key = SecretKey::generate();
     keyfile::write_new(&keys.join("root.key"), &root_key, false)?;
-    let root = Actor::new(origin, root_key);
+    let root = Actor::new(origin, root_key.clone());
     let mut gen = Generator {
         actors: Vec::new(),
         live: Vec::new(),
@@ -233,6 +233,8 @@ pub fn run(store: &Path, origin: &str, entries: u64, out: &Out) -> Result<u8, Cl
         progress.set_entries(ledger.len());
     }
     progress.finish();
+    // The operator signs a checkpoint of the finished ledger with the root key.
+    crate::keep_checkpoint(store, &ledger, &root_key)?;
     let mut showcase = Vec::new();
     for (credential, kind) in &gen.showcase {
         let path = creds.join(format!("{}.cred", credential.license));

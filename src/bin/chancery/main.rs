@@ -9,6 +9,7 @@ mod license;
 mod report;
 
 use chancery::archive::{self, ArchiveAuditError};
+use chancery::checkpoint;
 use chancery::event::{AuthorityRegistration, Policy};
 use chancery::{
     Actor, AuditError, Event, FileStore, Ledger, OpenError, SecretKey, SignedStatement,
@@ -71,12 +72,25 @@ enum Command {
     /// Licenses: issue, change, terminate, query and verify.
     #[command(subcommand)]
     License(license::LicenseCommand),
+    /// Sign a checkpoint (C2SP signed note: origin, size, Merkle root) with a root key and keep
+    /// it in DIR/checkpoints; refused if the ledger is not consistent with the last one kept.
+    Checkpoint {
+        #[command(flatten)]
+        signer: Signer,
+        /// Also write the signed note to this file.
+        #[arg(long, value_name = "FILE")]
+        out: Option<PathBuf>,
+    },
     /// Re-check everything: every entry's hash, encoding, signature and rules from genesis,
-    /// the chain and the Merkle root; of the store, or of an archive.
+    /// the chain, the Merkle root and every signed checkpoint; of the store, or of an archive.
     Audit {
         /// Audit this archive file instead of the store.
         #[arg(long, value_name = "FILE")]
         archive: Option<PathBuf>,
+        /// A signed checkpoint you trusted before: the ledger must still contain exactly what
+        /// it covered (same root at its size).
+        #[arg(long, value_name = "CHECKPOINT_FILE")]
+        since: Option<PathBuf>,
     },
     /// Write the whole ledger to a portable archive file (SPEC §14).
     Export {
@@ -333,7 +347,12 @@ fn run(cli: Cli, out: &Out) -> Result<u8, CliError> {
             record(&mut ledger, &signer, event, out)
         }
         Command::License(l) => license::run(store, l, out),
-        Command::Audit { archive } => audit(store, archive.as_deref(), out),
+        Command::Checkpoint { signer, out: file } => {
+            checkpoint(store, &signer, file.as_deref(), out)
+        }
+        Command::Audit { archive, since } => {
+            audit(store, archive.as_deref(), since.as_deref(), out)
+        }
         Command::Export { out: file } => export(store, &file, out),
         Command::Import { file } => import(store, &file, out),
         Command::Demo { entries, origin } => demo::run(store, &origin, entries, out),
@@ -615,9 +634,32 @@ fn key_id(arg: &str) -> Result<chancery::KeyId, CliError> {
     }
 }
 
-fn audit(store: &Path, archive: Option<&Path>, out: &Out) -> Result<u8, CliError> {
+fn audit(
+    store: &Path,
+    archive: Option<&Path>,
+    since: Option<&Path>,
+    out: &Out,
+) -> Result<u8, CliError> {
+    let since = since
+        .map(|p| {
+            std::fs::read(p)
+                .map_err(|e| CliError::io(p, e))
+                .map(|b| (p, b))
+        })
+        .transpose()?;
     // The time reported is that of the verification; the summary's status counts come after.
     let started = std::time::Instant::now();
+    let check_since = |state: &chancery::State, tree: &chancery::merkle::MerkleTree| match &since {
+        Some((path, bytes)) => checkpoint::verify_for_ledger(bytes, state, tree)
+            .map(|_| ())
+            .map_err(|e| {
+                CliError::invalid(format!(
+                    "the ledger does not match the checkpoint in {}: {e}",
+                    path.display()
+                ))
+            }),
+        None => Ok(()),
+    };
     let (summary, elapsed) = match archive {
         Some(path) => {
             let file = std::fs::File::open(path).map_err(|e| CliError::io(path, e))?;
@@ -627,11 +669,11 @@ fn audit(store: &Path, archive: Option<&Path>, out: &Out) -> Result<u8, CliError
             let result = archive::audit_archive(reader, |n| progress.set_entries(n));
             progress.finish();
             let report = result.map_err(|e| archive_error(path, e))?;
+            check_since(&report.state, &report.tree)?;
             let elapsed = started.elapsed();
-            (
-                report::Summary::of(&report.state, report.trailer.root),
-                elapsed,
-            )
+            let summary = report::Summary::of(&report.state, report.trailer.root)
+                .with_checkpoints(report.checkpoints.len());
+            (summary, elapsed)
         }
         None => {
             if !store.join("head").exists() {
@@ -642,12 +684,108 @@ fn audit(store: &Path, archive: Option<&Path>, out: &Out) -> Result<u8, CliError
             let ledger = Ledger::open_verified(report::Watched::new(fs, &progress), SystemClock);
             progress.finish();
             let ledger = ledger?;
+            let kept = stored_checkpoints(store)?;
+            for (path, note) in &kept {
+                checkpoint::verify_for_ledger(note.as_bytes(), ledger.state(), ledger.tree())
+                    .map_err(|e| CliError::invalid(format!("{}: {e}", path.display())))?;
+            }
+            check_since(ledger.state(), ledger.tree())?;
             let elapsed = started.elapsed();
             let root = ledger.root(ledger.len()).unwrap_or_default();
-            (report::Summary::of(ledger.state(), root), elapsed)
+            let summary = report::Summary::of(ledger.state(), root).with_checkpoints(kept.len());
+            (summary, elapsed)
         }
     };
     summary.print("audit passed", elapsed, out);
+    Ok(0)
+}
+
+/// Signs a checkpoint of the ledger as it is with `key` and keeps it in the store's
+/// `checkpoints` directory, named by its size; returns the file, the note and the checkpoint.
+pub fn keep_checkpoint(
+    store: &Path,
+    ledger: &Ledger<FileStore>,
+    key: &SecretKey,
+) -> Result<(PathBuf, String, checkpoint::Checkpoint), CliError> {
+    let origin = ledger.state().origin().unwrap_or_default().to_owned();
+    let size = ledger.len();
+    let cp = checkpoint::Checkpoint {
+        origin: origin.clone(),
+        size,
+        root: ledger.root(size).unwrap_or_default(),
+        extensions: vec![],
+    };
+    let note = cp
+        .sign(&origin, key)
+        .map_err(|e| CliError::usage(format!("cannot sign a checkpoint for {origin:?}: {e}")))?
+        .to_text();
+    let dir = store.join("checkpoints");
+    std::fs::create_dir_all(&dir).map_err(|e| CliError::io(&dir, e))?;
+    let path = dir.join(format!("{size:020}.note"));
+    std::fs::write(&path, &note).map_err(|e| CliError::io(&path, e))?;
+    Ok((path, note, cp))
+}
+
+/// The signed checkpoints kept in the store's `checkpoints` directory, oldest first.
+fn stored_checkpoints(store: &Path) -> Result<Vec<(PathBuf, String)>, CliError> {
+    let dir = store.join("checkpoints");
+    if !dir.exists() {
+        return Ok(Vec::new());
+    }
+    let mut paths: Vec<PathBuf> = std::fs::read_dir(&dir)
+        .map_err(|e| CliError::io(&dir, e))?
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| p.extension().is_some_and(|x| x == "note"))
+        .collect();
+    paths.sort();
+    paths
+        .into_iter()
+        .map(|p| {
+            let text = std::fs::read_to_string(&p).map_err(|e| CliError::io(&p, e))?;
+            Ok((p, text))
+        })
+        .collect()
+}
+
+fn checkpoint(
+    store: &Path,
+    signer: &Signer,
+    file: Option<&Path>,
+    out: &Out,
+) -> Result<u8, CliError> {
+    let ledger = open(store)?;
+    let key = keyfile::read_secret(&signer.signer)?;
+    if !ledger.state().root_keys().contains(&key.public_key()) {
+        return Err(CliError::usage(format!(
+            "{} is not a root key of this ledger",
+            signer.signer.display()
+        )));
+    }
+    // Never sign a checkpoint inconsistent with one signed before.
+    if let Some((path, last)) = stored_checkpoints(store)?.pop() {
+        checkpoint::verify_for_ledger(last.as_bytes(), ledger.state(), ledger.tree()).map_err(
+            |e| {
+                CliError::invalid(format!(
+                    "refusing to sign: the ledger is not consistent with {}: {e}",
+                    path.display()
+                ))
+            },
+        )?;
+    }
+    let (path, note, cp) = keep_checkpoint(store, &ledger, &key)?;
+    if let Some(f) = file {
+        std::fs::write(f, &note).map_err(|e| CliError::io(f, e))?;
+    }
+    out.print(
+        note.trim_end(),
+        json!({
+            "origin": cp.origin,
+            "size": cp.size,
+            "root": cp.root.to_hex(),
+            "note": note,
+            "file": path.display().to_string(),
+        }),
+    );
     Ok(0)
 }
 
@@ -675,8 +813,14 @@ fn export(store: &Path, file: &Path, out: &Out) -> Result<u8, CliError> {
             file.display()
         )));
     }
+    let mut notes = Vec::new();
+    for (path, note) in stored_checkpoints(store)? {
+        checkpoint::verify_for_ledger(note.as_bytes(), ledger.state(), ledger.tree())
+            .map_err(|e| CliError::invalid(format!("{}: {e}", path.display())))?;
+        notes.push(note);
+    }
     let progress = Progress::entries("exporting", ledger.len());
-    let written = archive::export(&ledger, std::io::BufWriter::new(f), |n| {
+    let written = archive::export(&ledger, &notes, std::io::BufWriter::new(f), |n| {
         progress.set_entries(n)
     });
     progress.finish();

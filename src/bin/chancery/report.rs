@@ -136,6 +136,7 @@ pub struct Summary {
     licenses: usize,
     versions: usize,
     by_status: BTreeMap<&'static str, u64>,
+    checkpoints: usize,
 }
 
 impl Summary {
@@ -163,6 +164,15 @@ impl Summary {
             licenses,
             versions,
             by_status,
+            checkpoints: 0,
+        }
+    }
+
+    /// Records how many signed checkpoints were verified.
+    pub fn with_checkpoints(self, checkpoints: usize) -> Self {
+        Self {
+            checkpoints,
+            ..self
         }
     }
 
@@ -183,7 +193,7 @@ impl Summary {
         let text = format!(
             "{title}\n  origin       {}\n  entries      {}\n  merkle root  {}\n  head         {}\n  \
              authorities  {}\n  licenses     {} ({} versions; current: {})\n  \
-             time         {secs:.2} s ({rate:.0} entries/s){}",
+             checkpoints  {} verified\n  time         {secs:.2} s ({rate:.0} entries/s){}",
             self.origin,
             self.entries,
             self.root,
@@ -192,6 +202,7 @@ impl Summary {
             self.licenses,
             self.versions,
             statuses.join(", "),
+            self.checkpoints,
             peak.map(|k| format!("\n  peak memory  {} MiB", k / 1024))
                 .unwrap_or_default(),
         );
@@ -207,6 +218,7 @@ impl Summary {
                 "licenses": self.licenses,
                 "versions": self.versions,
                 "licenses_by_status": self.by_status,
+                "checkpoints_verified": self.checkpoints,
                 "seconds": secs,
                 "entries_per_second": rate,
                 "peak_rss_kib": peak,
