@@ -18,6 +18,8 @@ use ed25519_dalek::{Signature as DalekSignature, VerifyingKey};
 
 /// Signature type byte of Ed25519 note signatures.
 const ED25519_TYPE: u8 = 0x01;
+/// Signature type byte of timestamped Ed25519 witness cosignatures (C2SP `tlog-cosignature`).
+const COSIGNATURE_TYPE: u8 = 0x04;
 /// Largest note accepted.
 pub const MAX_NOTE_LEN: usize = 64 * 1024;
 /// Most signature lines accepted in one note (C2SP asks for at least 16).
@@ -70,6 +72,14 @@ pub enum NoteError {
     /// No signature by a known key.
     #[error("no signature by a trusted key")]
     NoTrustedSignature,
+    /// Fewer witnesses cosigned than the policy requires.
+    #[error("{have} of the {need} witness cosignatures required")]
+    QuorumNotMet {
+        /// Distinct policy witnesses that cosigned.
+        have: usize,
+        /// The policy's threshold.
+        need: usize,
+    },
 }
 
 /// One signature line of a note.
@@ -184,36 +194,75 @@ impl Note {
     }
 }
 
-/// A key that verifies note signatures: a name and an Ed25519 key.
+/// What a note verifier checks.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum VerifierKind {
+    /// Ed25519 signatures over the note text (the log's own signature, type 0x01).
+    Ed25519,
+    /// Timestamped Ed25519 witness cosignatures (`cosignature/v1`, type 0x04).
+    Cosignature,
+}
+
+impl VerifierKind {
+    fn type_byte(self) -> u8 {
+        match self {
+            VerifierKind::Ed25519 => ED25519_TYPE,
+            VerifierKind::Cosignature => COSIGNATURE_TYPE,
+        }
+    }
+}
+
+/// A key that verifies note signatures: a name, a kind and an Ed25519 key.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct NoteVerifier {
     name: String,
+    kind: VerifierKind,
     key_id: u32,
     key: VerifyingKey,
 }
 
-/// The note key id of an Ed25519 key under `name`.
-fn ed25519_key_id(name: &str, key: &VerifyingKey) -> u32 {
+/// The note key id of an Ed25519 key under `name` for signature type `kind`.
+fn key_id_of(name: &str, kind: VerifierKind, key: &VerifyingKey) -> u32 {
     let mut input = name.as_bytes().to_vec();
     input.push(b'\n');
-    input.push(ED25519_TYPE);
+    input.push(kind.type_byte());
     input.extend_from_slice(key.as_bytes());
     let h = sha256(&input);
     u32::from_be_bytes([h.0[0], h.0[1], h.0[2], h.0[3]])
 }
 
+/// The message a `cosignature/v1` signs: header line, time line, then the note text.
+fn cosigned_message(text: &str, timestamp: u64) -> String {
+    format!("cosignature/v1\ntime {timestamp}\n{text}")
+}
+
 impl NoteVerifier {
-    /// The verifier for `key` under `name`.
+    /// The verifier of the log signatures of `key` under `name`.
     pub fn new(name: &str, key: &PublicKey) -> Result<Self, NoteError> {
+        Self::of_kind(name, key, VerifierKind::Ed25519)
+    }
+
+    /// The verifier of the witness cosignatures of `key` under `name`.
+    pub fn cosigner(name: &str, key: &PublicKey) -> Result<Self, NoteError> {
+        Self::of_kind(name, key, VerifierKind::Cosignature)
+    }
+
+    fn of_kind(name: &str, key: &PublicKey, kind: VerifierKind) -> Result<Self, NoteError> {
         if !valid_name(name) {
             return Err(NoteError::BadKeyName);
         }
         let PublicKey::Ed25519(key) = key;
         Ok(Self {
             name: name.to_owned(),
-            key_id: ed25519_key_id(name, key),
+            kind,
+            key_id: key_id_of(name, kind, key),
             key: *key,
         })
+    }
+
+    /// What this verifier checks.
+    pub fn kind(&self) -> VerifierKind {
+        self.kind
     }
 
     /// Parses a verifier key string `name+hex(key id)+base64(0x01 || public key)`.
@@ -241,19 +290,26 @@ impl NoteVerifier {
         let raw = b64()
             .decode(key)
             .map_err(|_| NoteError::BadVerifierKey("key is not base64"))?;
-        let (&[ED25519_TYPE], bytes) = raw.split_at(1.min(raw.len())) else {
-            return Err(NoteError::BadVerifierKey("not an Ed25519 key"));
+        let (kind, bytes) = match raw.split_at(1.min(raw.len())) {
+            (&[ED25519_TYPE], bytes) => (VerifierKind::Ed25519, bytes),
+            (&[COSIGNATURE_TYPE], bytes) => (VerifierKind::Cosignature, bytes),
+            _ => {
+                return Err(NoteError::BadVerifierKey(
+                    "not an Ed25519 key or cosigner key",
+                ))
+            }
         };
         let bytes: [u8; 32] = bytes
             .try_into()
             .map_err(|_| NoteError::BadVerifierKey("Ed25519 key is not 32 bytes"))?;
         let key = VerifyingKey::from_bytes(&bytes)
             .map_err(|_| NoteError::BadVerifierKey("not an Ed25519 point"))?;
-        if ed25519_key_id(name, &key) != key_id {
+        if key_id_of(name, kind, &key) != key_id {
             return Err(NoteError::BadVerifierKey("key id does not match the key"));
         }
         Ok(Self {
             name: name.to_owned(),
+            kind,
             key_id,
             key,
         })
@@ -261,7 +317,7 @@ impl NoteVerifier {
 
     /// The verifier key string.
     pub fn to_vkey(&self) -> String {
-        let mut raw = vec![ED25519_TYPE];
+        let mut raw = vec![self.kind.type_byte()];
         raw.extend_from_slice(self.key.as_bytes());
         format!("{}+{:08x}+{}", self.name, self.key_id, b64().encode(raw))
     }
@@ -277,12 +333,36 @@ impl NoteVerifier {
     }
 
     fn verifies(&self, text: &str, signature: &[u8]) -> bool {
-        let Ok(sig) = <[u8; 64]>::try_from(signature) else {
+        let (message, sig) = match self.kind {
+            VerifierKind::Ed25519 => (text.to_owned(), signature),
+            VerifierKind::Cosignature => {
+                let Some((ts, sig)) = signature.split_first_chunk::<8>() else {
+                    return false;
+                };
+                let ts = u64::from_be_bytes(*ts);
+                if ts > i64::MAX as u64 {
+                    return false;
+                }
+                (cosigned_message(text, ts), sig)
+            }
+        };
+        let Ok(sig) = <[u8; 64]>::try_from(sig) else {
             return false;
         };
         self.key
-            .verify_strict(text.as_bytes(), &DalekSignature::from_bytes(&sig))
+            .verify_strict(message.as_bytes(), &DalekSignature::from_bytes(&sig))
             .is_ok()
+    }
+
+    /// The timestamp of a cosignature made by this verifier's key (seconds since the epoch).
+    pub fn cosignature_time(&self, s: &NoteSignature) -> Option<u64> {
+        (self.kind == VerifierKind::Cosignature && s.name == self.name && s.key_id == self.key_id)
+            .then(|| {
+                s.signature
+                    .first_chunk::<8>()
+                    .map(|t| u64::from_be_bytes(*t))
+            })
+            .flatten()
     }
 }
 
@@ -293,6 +373,24 @@ pub fn sign_note(text: &str, name: &str, key: &SecretKey) -> Result<NoteSignatur
         name: name.to_owned(),
         key_id: verifier.key_id,
         signature: key.sign_note_text(text).to_vec(),
+    })
+}
+
+/// A `cosignature/v1` of the checkpoint note text `text` by witness `name` with `key`, made at
+/// `timestamp` (seconds since the epoch).
+pub fn cosign_note(
+    text: &str,
+    name: &str,
+    key: &SecretKey,
+    timestamp: u64,
+) -> Result<NoteSignature, NoteError> {
+    let verifier = NoteVerifier::cosigner(name, &key.public_key())?;
+    let mut signature = timestamp.to_be_bytes().to_vec();
+    signature.extend_from_slice(&key.sign_note_text(&cosigned_message(text, timestamp)));
+    Ok(NoteSignature {
+        name: name.to_owned(),
+        key_id: verifier.key_id,
+        signature,
     })
 }
 
@@ -452,4 +550,285 @@ pub fn verify_for_ledger(
         return Err(CheckpointError::Inconsistent { size: cp.size });
     }
     Ok(cp)
+}
+
+/// Why a checkpoint cannot follow another of the same log.
+#[non_exhaustive]
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum ConsistencyError {
+    /// The checkpoints name different origins.
+    #[error("checkpoints of different logs")]
+    WrongOrigin,
+    /// Same size, different roots: two histories.
+    #[error("two roots for size {size}")]
+    Fork {
+        /// The common size.
+        size: u64,
+    },
+    /// The newer checkpoint is smaller than the older one.
+    #[error("checkpoint of size {new} after one of size {old}")]
+    Rollback {
+        /// Size of the older checkpoint.
+        old: u64,
+        /// Size of the newer one.
+        new: u64,
+    },
+    /// A larger checkpoint came without a consistency proof.
+    #[error("no consistency proof from size {old} to {new}")]
+    MissingProof {
+        /// Older size.
+        old: u64,
+        /// Newer size.
+        new: u64,
+    },
+    /// The consistency proof does not link the two checkpoints.
+    #[error("consistency proof from size {old} to {new} fails: {reason}")]
+    BadProof {
+        /// Older size.
+        old: u64,
+        /// Newer size.
+        new: u64,
+        /// Why.
+        reason: crate::merkle::ProofError,
+    },
+}
+
+/// Checks that `new` extends `old`: the same origin, and equal roots at equal sizes or a
+/// consistency proof (RFC 9162) from `old` to a larger `new`.
+pub fn check_extends(
+    old: &Checkpoint,
+    new: &Checkpoint,
+    proof: Option<&crate::merkle::ConsistencyProof>,
+) -> Result<(), ConsistencyError> {
+    if old.origin != new.origin {
+        return Err(ConsistencyError::WrongOrigin);
+    }
+    let (o, n) = (old.size, new.size);
+    if n < o {
+        return Err(ConsistencyError::Rollback { old: o, new: n });
+    }
+    if n == o {
+        return if old.root == new.root {
+            Ok(())
+        } else {
+            Err(ConsistencyError::Fork { size: n })
+        };
+    }
+    if o == 0 {
+        return Ok(());
+    }
+    let proof = proof.ok_or(ConsistencyError::MissingProof { old: o, new: n })?;
+    if proof.old_size != o || proof.new_size != n {
+        return Err(ConsistencyError::BadProof {
+            old: o,
+            new: n,
+            reason: crate::merkle::ProofError::BadSizes {
+                old: proof.old_size,
+                new: proof.new_size,
+            },
+        });
+    }
+    proof
+        .verify(&old.root, &new.root)
+        .map_err(|reason| ConsistencyError::BadProof {
+            old: o,
+            new: n,
+            reason,
+        })
+}
+
+/// A k-of-n witness policy: at least `threshold` of the named witnesses must have cosigned a
+/// checkpoint before a verifier relies on it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct WitnessPolicy {
+    /// The witnesses' cosignature verifiers ([`NoteVerifier::cosigner`]).
+    pub witnesses: Vec<NoteVerifier>,
+    /// How many distinct witnesses must have cosigned.
+    pub threshold: usize,
+}
+
+impl WitnessPolicy {
+    /// The number of distinct policy witnesses whose cosignatures on `note` verify, if it
+    /// reaches the threshold. Unknown signatures are ignored; a cosignature that claims to be
+    /// from a policy witness and does not verify refuses the note.
+    pub fn check(&self, note: &Note) -> Result<usize, NoteError> {
+        let mut cosigned = Vec::new();
+        for s in &note.signatures {
+            for (i, w) in self.witnesses.iter().enumerate() {
+                if w.kind == VerifierKind::Cosignature && w.name == s.name && w.key_id == s.key_id {
+                    if !w.verifies(&note.text, &s.signature) {
+                        return Err(NoteError::BadSignature {
+                            name: s.name.clone(),
+                        });
+                    }
+                    if !cosigned.contains(&i) {
+                        cosigned.push(i);
+                    }
+                }
+            }
+        }
+        if cosigned.len() < self.threshold {
+            return Err(NoteError::QuorumNotMet {
+                have: cosigned.len(),
+                need: self.threshold,
+            });
+        }
+        Ok(cosigned.len())
+    }
+}
+
+/// Why a witness refuses to cosign.
+#[non_exhaustive]
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum WitnessError {
+    /// The note is malformed or not signed by the log.
+    #[error(transparent)]
+    Note(#[from] NoteError),
+    /// The checkpoint does not extend the last one the witness cosigned.
+    #[error(transparent)]
+    Inconsistent(#[from] ConsistencyError),
+}
+
+/// A witness: cosigns a log's checkpoints only if each extends the last one it cosigned.
+/// The caller keeps [`Witness::last`] on stable storage between runs.
+#[derive(Debug, Clone)]
+pub struct Witness {
+    name: String,
+    key: SecretKey,
+    origin: String,
+    log: Vec<NoteVerifier>,
+    last: Option<Checkpoint>,
+}
+
+impl Witness {
+    /// A witness `name` with `key` for the log `origin` whose checkpoints `log` verifies,
+    /// having last cosigned `last`.
+    pub fn new(
+        name: &str,
+        key: SecretKey,
+        origin: &str,
+        log: Vec<NoteVerifier>,
+        last: Option<Checkpoint>,
+    ) -> Result<Self, NoteError> {
+        NoteVerifier::cosigner(name, &key.public_key())?;
+        Ok(Self {
+            name: name.to_owned(),
+            key,
+            origin: origin.to_owned(),
+            log,
+            last,
+        })
+    }
+
+    /// The last checkpoint cosigned.
+    pub fn last(&self) -> Option<&Checkpoint> {
+        self.last.as_ref()
+    }
+
+    /// Verifies the log's signature on `note`, checks that it extends the last checkpoint
+    /// cosigned (with `proof` when it is larger), and cosigns it at `now` (seconds since the
+    /// epoch). Nothing changes if it refuses.
+    pub fn cosign(
+        &mut self,
+        note: &[u8],
+        proof: Option<&crate::merkle::ConsistencyProof>,
+        now: u64,
+    ) -> Result<NoteSignature, WitnessError> {
+        let (cp, note) = Checkpoint::open(note, &self.log)?;
+        if cp.origin != self.origin {
+            return Err(ConsistencyError::WrongOrigin.into());
+        }
+        if let Some(last) = &self.last {
+            check_extends(last, &cp, proof)?;
+        }
+        let signature = cosign_note(&note.text, &self.name, &self.key, now)?;
+        self.last = Some(cp);
+        Ok(signature)
+    }
+}
+
+/// Two checkpoints, both validly signed by the log, that no consistency proof links: evidence
+/// that the log showed different histories.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ForkEvidence {
+    /// The signed note trusted before.
+    pub earlier: String,
+    /// The signed note that does not extend it.
+    pub later: String,
+    /// Why they do not fit together.
+    pub reason: ConsistencyError,
+}
+
+/// Why a monitor did not accept a checkpoint.
+#[non_exhaustive]
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum MonitorError {
+    /// The note is malformed or not signed by the log.
+    #[error(transparent)]
+    Note(#[from] NoteError),
+    /// Both checkpoints are signed by the log and do not fit together.
+    #[error("the log signed inconsistent checkpoints: {}", .0.reason)]
+    Fork(Box<ForkEvidence>),
+}
+
+/// A monitor (or any relying party): remembers the last checkpoint of a log it trusted and
+/// accepts a new one only with proof that it extends it. The caller keeps
+/// [`Monitor::last_note`] on stable storage between runs.
+#[derive(Debug, Clone)]
+pub struct Monitor {
+    log: Vec<NoteVerifier>,
+    last: Option<(Checkpoint, String)>,
+}
+
+impl Monitor {
+    /// A monitor of the log whose checkpoints `log` verifies, having trusted `last` (a signed
+    /// note) before.
+    pub fn new(log: Vec<NoteVerifier>, last: Option<&str>) -> Result<Self, NoteError> {
+        let last = match last {
+            Some(note) => {
+                let (cp, _) = Checkpoint::open(note.as_bytes(), &log)?;
+                Some((cp, note.to_owned()))
+            }
+            None => None,
+        };
+        Ok(Self { log, last })
+    }
+
+    /// The signed note of the last checkpoint trusted.
+    pub fn last_note(&self) -> Option<&str> {
+        self.last.as_ref().map(|(_, n)| n.as_str())
+    }
+
+    /// Accepts `note` if it is signed by the log and extends the last checkpoint trusted
+    /// (`proof` from the last size to the new one). A signed checkpoint that does not extend it
+    /// is reported with both notes as evidence; a smaller, consistent one is accepted without
+    /// replacing the larger.
+    pub fn update(
+        &mut self,
+        note: &[u8],
+        proof: Option<&crate::merkle::ConsistencyProof>,
+    ) -> Result<Checkpoint, MonitorError> {
+        let (cp, parsed) = Checkpoint::open(note, &self.log)?;
+        let text = parsed.to_text();
+        if let Some((last, last_note)) = &self.last {
+            let fork = |reason| {
+                MonitorError::Fork(Box::new(ForkEvidence {
+                    earlier: last_note.clone(),
+                    later: text.clone(),
+                    reason,
+                }))
+            };
+            if cp.size < last.size {
+                // An older view: it must be a prefix of the one trusted.
+                check_extends(&cp, last, proof).map_err(fork)?;
+            } else {
+                check_extends(last, &cp, proof).map_err(fork)?;
+            }
+            if cp.size <= last.size {
+                return Ok(last.clone());
+            }
+        }
+        self.last = Some((cp.clone(), text));
+        Ok(cp)
+    }
 }

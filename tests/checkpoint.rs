@@ -186,3 +186,222 @@ fn checkpoint_seed() {
     }
     assert_eq!(std::fs::read_to_string(&path).unwrap(), note.to_text());
 }
+
+mod common;
+
+use chancery::checkpoint::{
+    ConsistencyError, Monitor, MonitorError, Witness, WitnessError, WitnessPolicy,
+};
+use chancery::MemoryStore;
+use common::{World, ORIGIN};
+
+/// A world with `n` licenses issued.
+fn world(n: usize, prefix: &str) -> World<MemoryStore> {
+    let (mut w, a) = World::standard(MemoryStore::new());
+    for i in 0..n {
+        w.issue(&a, "AUTH1", &format!("{prefix}{i}"));
+    }
+    w
+}
+
+/// The ledger's checkpoint at `size`, signed by its root key (seed 1).
+fn signed_at(w: &World<MemoryStore>, size: u64) -> String {
+    Checkpoint {
+        origin: ORIGIN.into(),
+        size,
+        root: w.ledger.root(size).unwrap(),
+        extensions: vec![],
+    }
+    .sign(ORIGIN, &SecretKey::from_seed([1; 32]))
+    .unwrap()
+    .to_text()
+}
+
+fn log_verifiers() -> Vec<NoteVerifier> {
+    vec![NoteVerifier::new(ORIGIN, &SecretKey::from_seed([1; 32]).public_key()).unwrap()]
+}
+
+#[test]
+fn witness_cosigns_only_checkpoints_that_extend_the_last() {
+    let w = world(8, "S");
+    let key = SecretKey::from_seed([50; 32]);
+    let mut witness = Witness::new(
+        "witness.example/w1",
+        key.clone(),
+        ORIGIN,
+        log_verifiers(),
+        None,
+    )
+    .unwrap();
+    let first = signed_at(&w, 5);
+    let sig = witness
+        .cosign(first.as_bytes(), None, 1_767_225_600)
+        .unwrap();
+    let verifier = NoteVerifier::cosigner("witness.example/w1", &key.public_key()).unwrap();
+    assert_eq!(verifier.cosignature_time(&sig), Some(1_767_225_600));
+    let mut note = Note::parse(first.as_bytes()).unwrap();
+    note.signatures.push(sig);
+    let policy = WitnessPolicy {
+        witnesses: vec![verifier.clone()],
+        threshold: 1,
+    };
+    assert_eq!(policy.check(&note), Ok(1));
+    // The cosigner's vkey (type 0x04) round-trips.
+    assert_eq!(NoteVerifier::parse(&verifier.to_vkey()).unwrap(), verifier);
+
+    let n = w.ledger.len();
+    let later = signed_at(&w, n);
+    let proof = w.ledger.prove_consistency(5, n).unwrap();
+    // Refusals change nothing.
+    assert!(matches!(
+        witness.cosign(later.as_bytes(), None, 1),
+        Err(WitnessError::Inconsistent(
+            ConsistencyError::MissingProof { .. }
+        ))
+    ));
+    let wrong_proof = w.ledger.prove_consistency(4, n).unwrap();
+    assert!(matches!(
+        witness.cosign(later.as_bytes(), Some(&wrong_proof), 1),
+        Err(WitnessError::Inconsistent(
+            ConsistencyError::BadProof { .. }
+        ))
+    ));
+    let fork = Checkpoint {
+        origin: ORIGIN.into(),
+        size: 5,
+        root: chancery::Digest32([3; 32]),
+        extensions: vec![],
+    }
+    .sign(ORIGIN, &SecretKey::from_seed([1; 32]))
+    .unwrap()
+    .to_text();
+    assert_eq!(
+        witness.cosign(fork.as_bytes(), None, 1),
+        Err(WitnessError::Inconsistent(ConsistencyError::Fork {
+            size: 5
+        }))
+    );
+    assert_eq!(witness.last().unwrap().size, 5);
+    witness.cosign(later.as_bytes(), Some(&proof), 2).unwrap();
+    assert_eq!(witness.last().unwrap().size, n);
+    assert!(matches!(
+        witness.cosign(first.as_bytes(), None, 3),
+        Err(WitnessError::Inconsistent(
+            ConsistencyError::Rollback { .. }
+        ))
+    ));
+    // Not signed by the log.
+    let stranger = Checkpoint {
+        origin: ORIGIN.into(),
+        size: n,
+        root: w.ledger.root(n).unwrap(),
+        extensions: vec![],
+    }
+    .sign(ORIGIN, &SecretKey::from_seed([9; 32]))
+    .unwrap()
+    .to_text();
+    assert!(matches!(
+        witness.cosign(stranger.as_bytes(), None, 4),
+        Err(WitnessError::Note(NoteError::NoTrustedSignature))
+    ));
+}
+
+#[test]
+fn witness_policy_k_of_n() {
+    let w = world(3, "S");
+    let keys: Vec<SecretKey> = (60..63u8).map(|i| SecretKey::from_seed([i; 32])).collect();
+    let names = ["w1.example", "w2.example", "w3.example"];
+    let text = signed_at(&w, w.ledger.len());
+    let mut note = Note::parse(text.as_bytes()).unwrap();
+    for (k, name) in keys.iter().zip(names).take(2) {
+        let mut witness = Witness::new(name, k.clone(), ORIGIN, log_verifiers(), None).unwrap();
+        note.signatures.push(
+            witness
+                .cosign(text.as_bytes(), None, 1_800_000_000)
+                .unwrap(),
+        );
+    }
+    // A cosignature by a witness outside the policy is ignored.
+    note.signatures.push(
+        chancery::checkpoint::cosign_note(
+            &note.text,
+            "other.example",
+            &SecretKey::from_seed([70; 32]),
+            5,
+        )
+        .unwrap(),
+    );
+    let policy = |threshold| WitnessPolicy {
+        witnesses: keys
+            .iter()
+            .zip(names)
+            .map(|(k, n)| NoteVerifier::cosigner(n, &k.public_key()).unwrap())
+            .collect(),
+        threshold,
+    };
+    assert_eq!(policy(2).check(&note), Ok(2));
+    assert_eq!(
+        policy(3).check(&note),
+        Err(NoteError::QuorumNotMet { have: 2, need: 3 })
+    );
+    // The log's own signature is not a cosignature.
+    let bare = Note::parse(text.as_bytes()).unwrap();
+    assert_eq!(
+        policy(1).check(&bare),
+        Err(NoteError::QuorumNotMet { have: 0, need: 1 })
+    );
+    // A policy witness's cosignature over another text does not count: the note is refused.
+    let mut tampered = note.clone();
+    tampered.signatures[1].signature[20] ^= 1;
+    assert!(matches!(
+        policy(1).check(&tampered),
+        Err(NoteError::BadSignature { .. })
+    ));
+    // Round trip through text keeps every line.
+    assert_eq!(Note::parse(note.to_text().as_bytes()).unwrap(), note);
+}
+
+/// The operator's key signs two ledgers that share their first entries and then differ: the
+/// monitor that trusted one reports the other with both signed checkpoints as evidence.
+#[test]
+fn monitor_reports_a_fork_with_both_checkpoints() {
+    let honest = world(6, "S");
+    let forked = world(6, "F");
+    let mut monitor = Monitor::new(log_verifiers(), None).unwrap();
+    let a = signed_at(&honest, 6);
+    assert_eq!(monitor.update(a.as_bytes(), None).unwrap().size, 6);
+    let n = honest.ledger.len();
+    let b = signed_at(&honest, n);
+    let proof = honest.ledger.prove_consistency(6, n).unwrap();
+    assert_eq!(monitor.update(b.as_bytes(), Some(&proof)).unwrap().size, n);
+    // An older view of the same ledger is fine (it is a prefix).
+    let back = honest.ledger.prove_consistency(6, n).unwrap();
+    assert_eq!(monitor.update(a.as_bytes(), Some(&back)).unwrap().size, n);
+
+    // The fork at the same size: two roots.
+    let f = signed_at(&forked, n);
+    match monitor.update(f.as_bytes(), None) {
+        Err(MonitorError::Fork(e)) => {
+            assert_eq!(e.earlier, b);
+            assert_eq!(e.later, f);
+            assert_eq!(e.reason, ConsistencyError::Fork { size: n });
+            // Anyone can check the evidence: both are signed by the log.
+            for note in [&e.earlier, &e.later] {
+                Checkpoint::open(note.as_bytes(), &log_verifiers()).unwrap();
+            }
+        }
+        other => panic!("{other:?}"),
+    }
+    // A larger forked checkpoint: its own ledger's proof does not link it to the trusted one.
+    let mut forked = forked;
+    let a2 = common::actor(10);
+    forked.issue(&a2, "AUTH1", "F99");
+    let m = forked.ledger.len();
+    let g = signed_at(&forked, m);
+    let proof = forked.ledger.prove_consistency(n, m).unwrap();
+    assert!(matches!(
+        monitor.update(g.as_bytes(), Some(&proof)),
+        Err(MonitorError::Fork(_))
+    ));
+    assert_eq!(monitor.last_note(), Some(b.as_str()));
+}
