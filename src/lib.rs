@@ -13,6 +13,7 @@ pub mod ledger;
 pub mod merkle;
 mod parallel;
 pub mod privacy;
+pub mod stamp;
 pub mod state;
 pub mod storage;
 pub mod time;
@@ -23,7 +24,8 @@ pub use encoding::{Canonical, DecodeError};
 pub use event::{Actor, Entry, Event, SignedStatement, Statement};
 pub use id::LicenseId;
 pub use ledger::{
-    AppendError, AuditError, BadEntry, Clock, Ledger, ManualClock, OpenError, SystemClock,
+    AppendError, AuditError, BadEntry, Clock, Ledger, ManualClock, OpenError, StampCheckError,
+    SystemClock,
 };
 pub use privacy::{Credential, Disclosure};
 pub use state::{Receipt, Rejection, RuleError, State, Status};

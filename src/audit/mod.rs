@@ -231,6 +231,11 @@ impl Replayer {
         &self.state
     }
 
+    /// The state and tree so far.
+    pub fn parts(&self) -> (&State, &MerkleTree) {
+        (&self.state, &self.tree)
+    }
+
     /// The rebuilt state and tree.
     pub fn finish(self) -> (State, MerkleTree) {
         (self.state, self.tree)

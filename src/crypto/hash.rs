@@ -94,6 +94,8 @@ pub enum Domain {
     Holder,
     /// Claim digest.
     Claim,
+    /// Signature over a status stamp.
+    StatusStamp,
 }
 
 impl Domain {
@@ -105,6 +107,7 @@ impl Domain {
             Domain::StatementId => b"chancery/v1/statement-id",
             Domain::Holder => b"chancery/v1/holder",
             Domain::Claim => b"chancery/v1/claim",
+            Domain::StatusStamp => b"chancery/v1/status-stamp",
         }
     }
 

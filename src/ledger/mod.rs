@@ -4,7 +4,7 @@ mod clock;
 
 pub use clock::{Clock, ManualClock, SystemClock};
 
-use crate::audit::{replay_chunks, EntryFault, PipelineError, ReplayError, Signatures};
+use crate::audit::{replay_chunks, EntryFault, PipelineError, ReplayError, Replayer, Signatures};
 use crate::crypto::{leaf_hash, Digest32};
 use crate::crypto::{verify_threads, BatchJob, Domain, SignatureError};
 use crate::encoding::{Canonical, DecodeError, MAX_INPUT_LEN};
@@ -12,6 +12,7 @@ use crate::event::{Entry, SignedStatement};
 use crate::id::LicenseId;
 use crate::merkle::{ConsistencyProof, InclusionProof, MerkleTree, ProofError};
 use crate::privacy::Disclosure;
+use crate::stamp::{StampError, StatusStamp};
 use crate::state::{
     signature_items, spread_flags, verify_signers, Receipt, Rejection, RuleError, State, Status,
     UndoLog,
@@ -361,6 +362,66 @@ impl<S: Store> Ledger<S> {
         self.tree.prove_consistency(old, new)
     }
 
+    /// A status stamp (SPEC §17) for `license` at `this_update` (not after the ledger's
+    /// present), valid until `next_update`, as of the ledger's current size, signed with the
+    /// operator's `key`.
+    pub fn stamp(
+        &self,
+        license: &LicenseId,
+        this_update: Timestamp,
+        next_update: Timestamp,
+        key: &crate::crypto::SecretKey,
+    ) -> Result<StatusStamp, StampError> {
+        if this_update > self.now() {
+            return Err(StampError::Future(this_update));
+        }
+        let claim =
+            crate::stamp::claim_for(&self.state, &self.tree, license, this_update, next_update)?;
+        StatusStamp::sign(claim, key)
+    }
+
+    /// Checks status stamps against the log: each must be signed by a root key and say what the
+    /// ledger said at the stamp's size, which is found by replaying the store up to it (one
+    /// pass for all stamps, in size order). Returns the index of the first stamp (in size
+    /// order) that fails, with the reason.
+    pub fn check_stamps(&self, stamps: &[StatusStamp]) -> Result<(), StampCheckError> {
+        let mut order: Vec<usize> = (0..stamps.len()).collect();
+        order.sort_by_key(|&i| stamps[i].claim.size);
+        let mut replayer = Replayer::new();
+        let mut at = 0u64;
+        for i in order {
+            let stamp = &stamps[i];
+            let size = stamp.claim.size;
+            if size > self.len() || size == 0 {
+                return Err(StampCheckError::Stamp(
+                    i,
+                    StampError::Mismatch("checkpoint size"),
+                ));
+            }
+            while at < size {
+                let end = (at + CHUNK).min(size);
+                let records = self.store.read(at, end)?;
+                let refs: Vec<(Digest32, &[u8])> = records
+                    .iter()
+                    .map(|r| (r.hash, r.bytes.as_slice()))
+                    .collect();
+                replayer.push(&refs, Signatures::Trust).map_err(|error| {
+                    StampCheckError::BadEntry(Box::new(BadEntry {
+                        location: self.store.locate(error.seq),
+                        error,
+                    }))
+                })?;
+                at = end;
+            }
+            let (state, tree) = replayer.parts();
+            stamp
+                .verify(&state.root_keys())
+                .and_then(|claim| crate::stamp::check_claim(claim, state, tree))
+                .map_err(|e| StampCheckError::Stamp(i, e))?;
+        }
+        Ok(())
+    }
+
     /// Full audit: re-reads every entry from the store and re-checks hashes, chain links,
     /// every signature (batched over all cores), every rule at each entry's time, then compares
     /// the replayed state and Merkle root with the live ones. Reports the first bad entry.
@@ -380,6 +441,21 @@ impl<S: Store> Ledger<S> {
         }
         Ok(report)
     }
+}
+
+/// Checking status stamps against the log failed.
+#[non_exhaustive]
+#[derive(Debug, thiserror::Error)]
+pub enum StampCheckError {
+    /// Stamp `.0` (an index into the stamps given) is false or not the operator's.
+    #[error("status stamp {0}: {1}")]
+    Stamp(usize, StampError),
+    /// Reading the store failed.
+    #[error(transparent)]
+    Storage(#[from] StorageError),
+    /// A stored entry is bad.
+    #[error(transparent)]
+    BadEntry(Box<BadEntry>),
 }
 
 /// Checks one statement (whose signature verified, or is being verified while `log` records

@@ -73,6 +73,84 @@ impl Status {
     }
 }
 
+/// Encoded `[tag, fields...]`: 0 Valid, 1 NotYetValid, 2 Expired, 3 Suspended,
+/// `[4, since]` Cancelled, `[5, since]` Revoked, `[6, since]` Withdrawn, 7 Rescinded,
+/// `[8, by]` Superseded, `[9, key id]` KeyCompromised, 10 Unknown (SPEC §17).
+impl crate::encoding::Canonical for Status {
+    fn encode(&self, e: &mut crate::encoding::Encoder) {
+        let simple = |e: &mut crate::encoding::Encoder, tag| {
+            e.array(1);
+            e.uint(tag);
+        };
+        match self {
+            Status::Valid => simple(e, 0),
+            Status::NotYetValid => simple(e, 1),
+            Status::Expired => simple(e, 2),
+            Status::Suspended => simple(e, 3),
+            Status::Cancelled { since }
+            | Status::Revoked { since }
+            | Status::Withdrawn { since } => {
+                e.array(2);
+                e.uint(match self {
+                    Status::Cancelled { .. } => 4,
+                    Status::Revoked { .. } => 5,
+                    _ => 6,
+                });
+                since.encode(e);
+            }
+            Status::Rescinded => simple(e, 7),
+            Status::Superseded { by } => {
+                e.array(2);
+                e.uint(8);
+                by.encode(e);
+            }
+            Status::KeyCompromised { key } => {
+                e.array(2);
+                e.uint(9);
+                key.encode(e);
+            }
+            Status::Unknown => simple(e, 10),
+        }
+    }
+
+    fn decode(d: &mut crate::encoding::Decoder<'_>) -> Result<Self, crate::encoding::DecodeError> {
+        let n = d.array_of(&[1, 2])?;
+        let at = d.position();
+        let tag = d.uint()?;
+        let status = match (tag, n) {
+            (0, 1) => Status::Valid,
+            (1, 1) => Status::NotYetValid,
+            (2, 1) => Status::Expired,
+            (3, 1) => Status::Suspended,
+            (4, 2) => Status::Cancelled {
+                since: Timestamp::decode(d)?,
+            },
+            (5, 2) => Status::Revoked {
+                since: Timestamp::decode(d)?,
+            },
+            (6, 2) => Status::Withdrawn {
+                since: Timestamp::decode(d)?,
+            },
+            (7, 1) => Status::Rescinded,
+            (8, 2) => Status::Superseded {
+                by: LicenseId::decode(d)?,
+            },
+            (9, 2) => Status::KeyCompromised {
+                key: KeyId::decode(d)?,
+            },
+            (10, 1) => Status::Unknown,
+            _ => {
+                return Err(crate::encoding::DecodeError::UnknownTag {
+                    offset: at,
+                    kind: "status",
+                    tag,
+                })
+            }
+        };
+        Ok(status)
+    }
+}
+
 impl std::fmt::Display for Status {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {

@@ -1,0 +1,221 @@
+//! Status stamps (SPEC §17): the operator's signed statement that, as of a checkpoint, a license
+//! version had a given status at a time, valid until a next-update time — OCSP stapling for
+//! e-licenses. A holder carries a fresh stamp so a verifier needs no connection to the ledger;
+//! anyone with the log can check a stamp by replaying the log up to the stamp's checkpoint, so an
+//! operator that signs a false status is caught by audit.
+
+use crate::crypto::{Digest32, Domain, PublicKey, SecretKey, Signature};
+use crate::encoding::{Canonical, DecodeError, Decoder, Encoder};
+use crate::id::LicenseId;
+use crate::merkle::MerkleTree;
+use crate::state::{State, Status};
+use crate::time::Timestamp;
+
+/// What the operator asserts. Encoded `[1, origin, checkpoint size, checkpoint root, license
+/// id, entry seq, entry hash, status, this update, next update]`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StatusClaim {
+    /// The ledger's origin.
+    pub origin: String,
+    /// Size of the checkpoint the status is computed at.
+    pub size: u64,
+    /// Merkle root at that size.
+    pub root: Digest32,
+    /// The license version.
+    pub license: LicenseId,
+    /// Sequence number of the entry that recorded the version.
+    pub entry_seq: u64,
+    /// Hash of that entry.
+    pub entry_hash: Digest32,
+    /// The status at `this_update`, from the first `size` entries.
+    pub status: Status,
+    /// The reference time of the status.
+    pub this_update: Timestamp,
+    /// The stamp must not be relied on from this time on.
+    pub next_update: Timestamp,
+}
+
+impl Canonical for StatusClaim {
+    fn encode(&self, e: &mut Encoder) {
+        e.array(10);
+        e.uint(1);
+        e.text(&self.origin);
+        e.uint(self.size);
+        self.root.encode(e);
+        self.license.encode(e);
+        e.uint(self.entry_seq);
+        self.entry_hash.encode(e);
+        self.status.encode(e);
+        self.this_update.encode(e);
+        self.next_update.encode(e);
+    }
+
+    fn decode(d: &mut Decoder<'_>) -> Result<Self, DecodeError> {
+        d.array(10)?;
+        d.version("status claim", 1)?;
+        Ok(Self {
+            origin: d.text()?.to_owned(),
+            size: d.uint()?,
+            root: Digest32::decode(d)?,
+            license: LicenseId::decode(d)?,
+            entry_seq: d.uint()?,
+            entry_hash: Digest32::decode(d)?,
+            status: Status::decode(d)?,
+            this_update: Timestamp::decode(d)?,
+            next_update: Timestamp::decode(d)?,
+        })
+    }
+}
+
+/// A status claim signed by the operator. Encoded `[1, claim, signature]`, the signature over
+/// `"chancery/v1/status-stamp" || 0x00 || claim bytes`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StatusStamp {
+    /// The claim.
+    pub claim: StatusClaim,
+    /// The operator's signature.
+    pub signature: Signature,
+}
+
+impl Canonical for StatusStamp {
+    fn encode(&self, e: &mut Encoder) {
+        e.array(3);
+        e.uint(1);
+        self.claim.encode(e);
+        self.signature.encode(e);
+    }
+
+    fn decode(d: &mut Decoder<'_>) -> Result<Self, DecodeError> {
+        d.array(3)?;
+        d.version("status stamp", 1)?;
+        Ok(Self {
+            claim: StatusClaim::decode(d)?,
+            signature: Signature::decode(d)?,
+        })
+    }
+}
+
+/// Why a stamp is refused.
+#[non_exhaustive]
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum StampError {
+    /// Not signed by any of the operator keys given.
+    #[error("status stamp not signed by the operator")]
+    BadSignature,
+    /// `next_update` is not after `this_update`.
+    #[error("status stamp's next update is not after its this update")]
+    BadWindow,
+    /// A stamp for a time after the ledger's present.
+    #[error("status stamp for {0}, after the ledger's present")]
+    Future(Timestamp),
+    /// The reference time is outside `[this_update, next_update)`.
+    #[error("status stamp not current at {at} (valid {from} to {until})")]
+    NotCurrent {
+        /// The time asked about.
+        at: Timestamp,
+        /// `this_update`.
+        from: Timestamp,
+        /// `next_update`.
+        until: Timestamp,
+    },
+    /// The license version is not on the ledger (at the stamp's size).
+    #[error("license {0} not on the ledger")]
+    UnknownLicense(LicenseId),
+    /// The stamp's checkpoint, entry or status disagrees with the log.
+    #[error("status stamp disagrees with the log: {0}")]
+    Mismatch(&'static str),
+}
+
+impl StatusStamp {
+    /// Signs `claim` with the operator `key`.
+    pub fn sign(claim: StatusClaim, key: &SecretKey) -> Result<Self, StampError> {
+        if claim.next_update <= claim.this_update {
+            return Err(StampError::BadWindow);
+        }
+        let signature = key.sign(Domain::StatusStamp, &claim.to_canonical());
+        Ok(Self { claim, signature })
+    }
+
+    /// The claim, if one of `operator_keys` signed it and its window is well-formed.
+    pub fn verify(&self, operator_keys: &[PublicKey]) -> Result<&StatusClaim, StampError> {
+        if self.claim.next_update <= self.claim.this_update {
+            return Err(StampError::BadWindow);
+        }
+        let bytes = self.claim.to_canonical();
+        if operator_keys.iter().any(|k| {
+            k.verify(Domain::StatusStamp, &bytes, &self.signature)
+                .is_ok()
+        }) {
+            Ok(&self.claim)
+        } else {
+            Err(StampError::BadSignature)
+        }
+    }
+
+    /// Whether the stamp may be relied on at `at`: `this_update <= at < next_update`.
+    pub fn current_at(&self, at: Timestamp) -> Result<(), StampError> {
+        let (from, until) = (self.claim.this_update, self.claim.next_update);
+        if at < from || at >= until {
+            return Err(StampError::NotCurrent { at, from, until });
+        }
+        Ok(())
+    }
+}
+
+/// The claim a ledger makes about `license`: its state and tree are those of the first
+/// `state.size()` entries, the status is taken at `this_update`.
+pub fn claim_for(
+    state: &State,
+    tree: &MerkleTree,
+    license: &LicenseId,
+    this_update: Timestamp,
+    next_update: Timestamp,
+) -> Result<StatusClaim, StampError> {
+    let record = state
+        .license(license)
+        .ok_or_else(|| StampError::UnknownLicense(license.clone()))?;
+    let seq = record.recorded.seq;
+    let size = state.size();
+    Ok(StatusClaim {
+        origin: state.origin().unwrap_or_default().to_owned(),
+        size,
+        root: tree.root(size).map_err(|_| StampError::Mismatch("tree"))?,
+        license: license.clone(),
+        entry_seq: seq,
+        entry_hash: tree.leaf(seq).ok_or(StampError::Mismatch("entry"))?,
+        status: state.status(license, this_update),
+        this_update,
+        next_update,
+    })
+}
+
+/// Checks a claim against the log: `state` and `tree` must be those of exactly the claim's
+/// `size` first entries (a replay of that prefix); the claim must be what [`claim_for`] gives.
+pub fn check_claim(
+    claim: &StatusClaim,
+    state: &State,
+    tree: &MerkleTree,
+) -> Result<(), StampError> {
+    if state.size() != claim.size {
+        return Err(StampError::Mismatch("checkpoint size"));
+    }
+    let expected = claim_for(
+        state,
+        tree,
+        &claim.license,
+        claim.this_update,
+        claim.next_update,
+    )?;
+    let field = if expected.origin != claim.origin {
+        "origin"
+    } else if expected.root != claim.root {
+        "checkpoint root"
+    } else if expected.entry_seq != claim.entry_seq || expected.entry_hash != claim.entry_hash {
+        "entry"
+    } else if expected.status != claim.status {
+        "status"
+    } else {
+        return Ok(());
+    };
+    Err(StampError::Mismatch(field))
+}
