@@ -24,8 +24,8 @@ pub use encoding::{Canonical, DecodeError};
 pub use event::{Actor, Entry, Event, SignedStatement, Statement};
 pub use id::LicenseId;
 pub use ledger::{
-    AppendError, AuditError, BadEntry, Clock, Ledger, ManualClock, OpenError, StampCheckError,
-    SystemClock,
+    AppendError, AuditError, BadEntry, Clock, Ledger, ManualClock, OpenError, ProvenBatch,
+    ProvenReceipt, ReceiptError, StampCheckError, SystemClock,
 };
 pub use privacy::{Credential, Disclosure};
 pub use state::{Receipt, Rejection, RuleError, State, Status};

@@ -405,3 +405,46 @@ fn monitor_reports_a_fork_with_both_checkpoints() {
     ));
     assert_eq!(monitor.last_note(), Some(b.as_str()));
 }
+
+/// "Add and get the proof back": each receipt of a batch comes with an inclusion proof to the
+/// checkpoint signed after the batch, which a client checks with the ledger's key alone.
+#[test]
+fn proven_receipts() {
+    let (mut w, a) = World::standard(MemoryStore::new());
+    let mut batch = Vec::new();
+    for i in 0..5 {
+        let (ev, _, _) = w.issue_event("AUTH1", &format!("P{i}"));
+        batch.push(w.sign(&a, ev));
+    }
+    // A refused statement: issued by an actor with no rights.
+    let (ev, _, _) = w.issue_event("AUTH1", "PX");
+    batch.push(w.sign(&common::actor(77), ev));
+    let before = w.ledger.len();
+    // Only a root key signs checkpoints; nothing is appended otherwise.
+    assert!(w
+        .ledger
+        .append_batch_proven(batch.clone(), &SecretKey::from_seed([10; 32]))
+        .is_err());
+    assert_eq!(w.ledger.len(), before);
+
+    let proven = w
+        .ledger
+        .append_batch_proven(batch, &SecretKey::from_seed([1; 32]))
+        .unwrap();
+    assert_eq!(proven.receipts.len(), 6);
+    assert!(proven.receipts[5].is_err());
+    let verifiers = log_verifiers();
+    for r in proven.receipts.iter().take(5) {
+        let r = r.as_ref().unwrap();
+        let cp = r.verify(&proven.checkpoint, &verifiers).unwrap();
+        assert_eq!(cp.size, w.ledger.len());
+        let mut bad = r.clone();
+        bad.receipt.entry_hash.0[0] ^= 1;
+        assert!(bad.verify(&proven.checkpoint, &verifiers).is_err());
+    }
+    // A checkpoint not signed by the ledger's key proves nothing.
+    let r = proven.receipts[0].as_ref().unwrap();
+    let other =
+        vec![NoteVerifier::new(ORIGIN, &SecretKey::from_seed([9; 32]).public_key()).unwrap()];
+    assert!(r.verify(&proven.checkpoint, &other).is_err());
+}

@@ -186,6 +186,61 @@ impl<S: Store> Ledger<S> {
         })
     }
 
+    /// [`Ledger::append_batch`], then a checkpoint of the ledger after the batch signed with
+    /// the operator's root `key` (SPEC §16), and each recorded statement's receipt with its
+    /// inclusion proof to that checkpoint: "add and get the proof back". One checkpoint is
+    /// signed per batch, so the batch size is the batching knob: larger batches, fewer
+    /// checkpoints and signatures.
+    pub fn append_batch_proven(
+        &mut self,
+        statements: Vec<SignedStatement>,
+        key: &crate::crypto::SecretKey,
+    ) -> Result<ProvenBatch, AppendError> {
+        let origin = self.state.origin().unwrap_or_default().to_owned();
+        // Refuse before appending if the key could not sign the checkpoint.
+        if !self.state.root_keys().contains(&key.public_key()) {
+            return Err(AppendError::Rejected(Rejection::from(RuleError::Invalid {
+                what: "checkpoint key (not a root key)",
+            })));
+        }
+        let results = self.append_batch(statements)?;
+        let size = self.len();
+        let checkpoint = crate::checkpoint::Checkpoint {
+            origin: origin.clone(),
+            size,
+            root: self.tree.root(size).unwrap_or_default(),
+            extensions: vec![],
+        };
+        let note = checkpoint
+            .sign(&origin, key)
+            .map_err(|_| {
+                AppendError::Rejected(Rejection::from(RuleError::Invalid {
+                    what: "origin as checkpoint key name",
+                }))
+            })?
+            .to_text();
+        let receipts = results
+            .into_iter()
+            .map(|r| {
+                r.map(|receipt| ProvenReceipt {
+                    proof: self
+                        .tree
+                        .prove_inclusion(receipt.seq, size)
+                        .unwrap_or(InclusionProof {
+                            index: receipt.seq,
+                            tree_size: size,
+                            path: Vec::new(),
+                        }),
+                    receipt,
+                })
+            })
+            .collect();
+        Ok(ProvenBatch {
+            receipts,
+            checkpoint: note,
+        })
+    }
+
     /// The ledger's present: the clock, but never before the last entry.
     pub fn now(&self) -> Timestamp {
         self.clock.now().max(self.state.last_time())
@@ -441,6 +496,57 @@ impl<S: Store> Ledger<S> {
         }
         Ok(report)
     }
+}
+
+/// A receipt with the entry's inclusion proof to the checkpoint of its batch.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ProvenReceipt {
+    /// The receipt.
+    pub receipt: Receipt,
+    /// Inclusion proof of the entry in the tree of the batch's checkpoint.
+    pub proof: InclusionProof,
+}
+
+impl ProvenReceipt {
+    /// Checks the receipt against the batch's signed checkpoint `note`: signed by one of
+    /// `verifiers` (the ledger's checkpoint keys), and the entry hash is included at the
+    /// receipt's sequence number in the checkpoint's tree.
+    pub fn verify(
+        &self,
+        note: &str,
+        verifiers: &[crate::checkpoint::NoteVerifier],
+    ) -> Result<crate::checkpoint::Checkpoint, ReceiptError> {
+        let (cp, _) = crate::checkpoint::Checkpoint::open(note.as_bytes(), verifiers)?;
+        if self.proof.index != self.receipt.seq || self.proof.tree_size != cp.size {
+            return Err(ReceiptError::Proof(ProofError::IndexOutOfRange {
+                index: self.proof.index,
+                size: cp.size,
+            }));
+        }
+        self.proof.verify(&self.receipt.entry_hash, &cp.root)?;
+        Ok(cp)
+    }
+}
+
+/// A proven receipt does not check out.
+#[non_exhaustive]
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum ReceiptError {
+    /// The checkpoint is malformed or not signed by the ledger.
+    #[error(transparent)]
+    Checkpoint(#[from] crate::checkpoint::NoteError),
+    /// The inclusion proof does not lead to the checkpoint's root.
+    #[error(transparent)]
+    Proof(#[from] ProofError),
+}
+
+/// What [`Ledger::append_batch_proven`] returns.
+#[derive(Debug, Clone)]
+pub struct ProvenBatch {
+    /// One result per statement, in order.
+    pub receipts: Vec<Result<ProvenReceipt, Rejection>>,
+    /// The signed checkpoint (note text) the proofs lead to.
+    pub checkpoint: String,
 }
 
 /// Checking status stamps against the log failed.
