@@ -609,3 +609,53 @@ fn checkpoints_from_the_command_line() {
         1,
     );
 }
+
+#[test]
+fn status_stamps_from_the_command_line() {
+    let d = tempfile::tempdir().unwrap();
+    let dir = d.path();
+    let id = set_up(dir);
+    let o = run(
+        dir,
+        "data",
+        &[
+            "license",
+            "stamp",
+            "--signer",
+            "bureau.key",
+            &id,
+            "--out",
+            "x.stamp",
+        ],
+    );
+    assert_eq!(code(&o), 2, "only a root key stamps: {}", stderr(&o));
+    expect(
+        dir,
+        "data",
+        &[
+            "license",
+            "stamp",
+            "--signer",
+            "data/keys/root.key",
+            &id,
+            "--out",
+            "s.stamp",
+        ],
+        0,
+    );
+    expect(dir, "data", &["license", "check-stamp", "s.stamp"], 0);
+    // Not current at a time before it was made.
+    expect(
+        dir,
+        "data",
+        &["license", "check-stamp", "s.stamp", "--at", "2020-01-01"],
+        1,
+    );
+    let mut bytes = std::fs::read(dir.join("s.stamp")).unwrap();
+    let n = bytes.len();
+    bytes[n - 10] ^= 1; // inside the signature
+    std::fs::write(dir.join("bad.stamp"), &bytes).unwrap();
+    expect(dir, "data", &["license", "check-stamp", "bad.stamp"], 1);
+    std::fs::write(dir.join("junk.stamp"), b"junk").unwrap();
+    expect(dir, "data", &["license", "check-stamp", "junk.stamp"], 2);
+}

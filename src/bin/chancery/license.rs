@@ -81,6 +81,29 @@ pub enum LicenseCommand {
         #[arg(long)]
         at: Option<String>,
     },
+    /// Sign a status stamp for a license version (SPEC §17) with a root key: its status now,
+    /// as of the ledger's current size, valid for a number of hours.
+    Stamp {
+        #[command(flatten)]
+        signer: Signer,
+        /// License version id.
+        id: String,
+        /// Hours until the stamp's next update.
+        #[arg(long, default_value_t = 24)]
+        hours: u64,
+        /// The stamp file to write (canonical CBOR).
+        #[arg(long, value_name = "FILE")]
+        out: PathBuf,
+    },
+    /// Check a status stamp: signed by a root key of this ledger, current now (or --at), and
+    /// true of the log at its size (exit 0 if so, 1 if not).
+    CheckStamp {
+        /// The stamp file.
+        stamp: PathBuf,
+        /// Reference time; default now.
+        #[arg(long)]
+        at: Option<String>,
+    },
     /// Check a holder's credential against the ledger (exit 0 if valid, 1 if not).
     Verify {
         /// The credential file.
@@ -268,6 +291,87 @@ pub fn run(store: &Path, command: LicenseCommand, out: &Out) -> Result<u8, CliEr
                 }),
             );
             return Ok(if status.is_valid() { 0 } else { 1 });
+        }
+        LicenseCommand::Stamp {
+            signer,
+            id: s,
+            hours,
+            out: path,
+        } => {
+            let license = id(&s)?;
+            let key = keyfile::read_secret(&signer.signer)?;
+            let stamp = ledger
+                .stamp(
+                    &license,
+                    now,
+                    now.plus_millis(hours.saturating_mul(3_600_000)),
+                    &key,
+                )
+                .map_err(|e| CliError::usage(e.to_string()))?;
+            if stamp.verify(&ledger.state().root_keys()).is_err() {
+                return Err(CliError::usage(format!(
+                    "{} is not a root key of this ledger",
+                    signer.signer.display()
+                )));
+            }
+            std::fs::write(&path, stamp.to_canonical()).map_err(|e| CliError::io(&path, e))?;
+            let c = &stamp.claim;
+            out.print(
+                &format!(
+                    "{license}: {} as of entry {} (until {}); stamp written to {}",
+                    c.status,
+                    c.size,
+                    c.next_update,
+                    path.display()
+                ),
+                json!({
+                    "license": license.to_string(),
+                    "status": c.status.name(),
+                    "size": c.size,
+                    "this_update": c.this_update.to_string(),
+                    "next_update": c.next_update.to_string(),
+                    "file": path.display().to_string(),
+                }),
+            );
+            return Ok(0);
+        }
+        LicenseCommand::CheckStamp { stamp: path, at } => {
+            let bytes = std::fs::read(&path).map_err(|e| CliError::io(&path, e))?;
+            let stamp = chancery::stamp::StatusStamp::from_canonical(&bytes).map_err(|e| {
+                CliError::usage(format!("{}: not a status stamp: {e}", path.display()))
+            })?;
+            let at = opt_time(&at)?.unwrap_or(now);
+            let verdict = stamp
+                .verify(&ledger.state().root_keys())
+                .map(|_| ())
+                .and_then(|()| stamp.current_at(at))
+                .map_err(|e| e.to_string())
+                .and_then(|()| {
+                    ledger
+                        .check_stamps(std::slice::from_ref(&stamp))
+                        .map_err(|e| e.to_string())
+                });
+            let c = &stamp.claim;
+            out.print(
+                &match &verdict {
+                    Ok(()) => format!(
+                        "{}: {} (stamp checked against the log)",
+                        c.license, c.status
+                    ),
+                    Err(e) => format!("{}: stamp refused: {e}", c.license),
+                },
+                json!({
+                    "license": c.license.to_string(),
+                    "status": c.status.name(),
+                    "valid": verdict.is_ok(),
+                    "error": verdict.as_ref().err(),
+                }),
+            );
+            return Ok(if verdict.is_ok() && c.status.is_valid() {
+                0
+            } else {
+                1
+            });
         }
         LicenseCommand::Verify {
             credential,
