@@ -12,6 +12,14 @@ impl Encoder {
         Self::default()
     }
 
+    /// An empty encoder with room for `capacity` bytes (one allocation for an item whose size
+    /// is known roughly in advance, instead of one per doubling).
+    pub fn with_capacity(capacity: usize) -> Self {
+        Self {
+            buf: Vec::with_capacity(capacity),
+        }
+    }
+
     /// The bytes written so far.
     pub fn into_bytes(self) -> Vec<u8> {
         self.buf

@@ -186,7 +186,9 @@ pub trait Canonical: Sized {
         let mut d = Decoder::new(bytes);
         let value = Self::decode(&mut d)?;
         d.finish()?;
-        if value.to_canonical() != bytes {
+        let mut e = Encoder::with_capacity(bytes.len());
+        value.encode(&mut e);
+        if e.into_bytes() != bytes {
             return Err(DecodeError::NotCanonical);
         }
         Ok(value)

@@ -32,7 +32,8 @@ impl Entry {
         ledger_time: Timestamp,
         statement: &SignedStatement,
     ) -> Vec<u8> {
-        let mut e = Encoder::new();
+        // The statement and signature, plus the entry's own fields (at most 60 bytes).
+        let mut e = Encoder::with_capacity(statement.statement_bytes().len() + 140);
         write_parts(&mut e, seq, prev, ledger_time, statement);
         e.into_bytes()
     }
