@@ -849,3 +849,92 @@ fn ledger_time_is_monotonic() {
     let r2 = w.ok(&a, w.issue_event("AUTH1", "S2").0);
     assert!(r2.ledger_time >= r1.ledger_time);
 }
+
+/// The rotation event of root `old` to `new`, accepted by `new`'s signature.
+fn rotation(old: &chancery::Actor, new: &chancery::Actor) -> Event {
+    let message = chancery::event::rotation_message(ORIGIN, &old.key_id(), &new.public_key());
+    Event::RootKeyRotated {
+        new_key: new.public_key(),
+        acceptance: key_of(new).sign(chancery::crypto::Domain::KeyRotation, &message),
+    }
+}
+
+/// The secret key of a test actor made by `actor(seed)`.
+fn key_of(a: &chancery::Actor) -> chancery::SecretKey {
+    (1..=255u8)
+        .map(key)
+        .find(|k| k.key_id() == a.key_id())
+        .unwrap()
+}
+
+/// Root key rotation: signed by the old root key and accepted by the new one; the old key is
+/// retired from the rotation on and the new one acts as root; anything else is refused.
+#[test]
+fn root_key_rotation() {
+    let (mut w, a) = W::standard(MemoryStore::new());
+    let old = w.root.clone();
+    let new = actor(90);
+    // Not by an authority.
+    refused(&mut w, &a, rotation(&old, &new), |e| {
+        matches!(e, RuleError::Unauthorized { .. })
+    });
+    // The acceptance must be the new key's signature over this rotation.
+    let other = actor(91);
+    let Event::RootKeyRotated { acceptance, .. } = rotation(&old, &other) else {
+        unreachable!()
+    };
+    refused(
+        &mut w,
+        &old,
+        Event::RootKeyRotated {
+            new_key: new.public_key(),
+            acceptance,
+        },
+        |e| matches!(e, RuleError::Invalid { .. }),
+    );
+    // Not to a key already registered.
+    refused(&mut w, &old, rotation(&old, &a), |e| {
+        matches!(e, RuleError::DuplicateKey(_))
+    });
+    w.ok(&old, rotation(&old, &new));
+    refused(
+        &mut w,
+        &old,
+        W::registration("AUTH9", &[&actor(92)], &["T1"], None),
+        |e| matches!(e, RuleError::KeyRetired { .. }),
+    );
+    w.ok(&new, W::registration("AUTH9", &[&actor(92)], &["T1"], None));
+    assert!(w.ledger.state().root_keys().contains(&new.public_key()));
+    // Replay agrees, and the rotation can be chained.
+    let newer = actor(93);
+    w.ok(&new, rotation(&new, &newer));
+    w.ledger.audit().unwrap();
+}
+
+/// A rotation inside a large batch: statements after it in the same batch are signed with the
+/// new key and the whole batch is applied speculatively like any other.
+#[test]
+fn root_key_rotation_inside_a_large_batch() {
+    let (mut w, a) = W::standard(MemoryStore::new());
+    let old = w.root.clone();
+    let new = actor(95);
+    let mut batch = Vec::new();
+    for i in 0..100 {
+        if i == 40 {
+            batch.push(w.sign(&old, rotation(&old, &new)));
+        } else if i == 60 {
+            batch.push(w.sign(&new, W::registration("AUTH8", &[&actor(96)], &["T1"], None)));
+        } else if i == 70 {
+            // Refused: the old key is retired by now.
+            batch.push(w.sign(&old, W::registration("AUTH7", &[&actor(97)], &["T1"], None)));
+        } else {
+            let (ev, _, _) = w.issue_event("AUTH1", &format!("R{i}"));
+            batch.push(w.sign(&a, ev));
+        }
+    }
+    let results = w.ledger.append_batch(batch).unwrap();
+    for (i, r) in results.iter().enumerate() {
+        assert_eq!(r.is_ok(), i != 70, "statement {i}: {r:?}");
+    }
+    w.ledger.audit().unwrap();
+}

@@ -96,6 +96,8 @@ pub enum Domain {
     Claim,
     /// Signature over a status stamp.
     StatusStamp,
+    /// A new root key's signature accepting a rotation.
+    KeyRotation,
 }
 
 impl Domain {
@@ -108,6 +110,7 @@ impl Domain {
             Domain::Holder => b"chancery/v1/holder",
             Domain::Claim => b"chancery/v1/claim",
             Domain::StatusStamp => b"chancery/v1/status-stamp",
+            Domain::KeyRotation => b"chancery/v1/key-rotation",
         }
     }
 

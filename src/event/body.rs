@@ -290,6 +290,28 @@ pub enum Event {
         /// Reason.
         reason: String,
     },
+    /// Tag 96: `[96, new key, acceptance]`: the root key signing the statement hands over to
+    /// `new_key` and is retired at the entry's ledger time. `acceptance` is the new key's
+    /// signature over [`rotation_message`], so both keys sign the rotation.
+    RootKeyRotated {
+        /// The new root key.
+        new_key: PublicKey,
+        /// The new key's signature accepting the rotation.
+        acceptance: crate::crypto::Signature,
+    },
+}
+
+/// What a new root key signs to accept a rotation from `old` in ledger `origin` (under the
+/// domain `chancery/v1/key-rotation`): the canonical encoding of `[1, origin, old key id, new
+/// key]`.
+pub fn rotation_message(origin: &str, old: &KeyId, new_key: &PublicKey) -> Vec<u8> {
+    let mut e = Encoder::new();
+    e.array(4);
+    e.uint(1);
+    e.text(origin);
+    old.encode(&mut e);
+    new_key.encode(&mut e);
+    e.into_bytes()
 }
 
 /// The kind of an event, without its fields (for errors and reports).
@@ -318,6 +340,7 @@ impl Event {
             Event::LicenseRevoked(_) => 16,
             Event::LicenseWithdrawn(_) => 17,
             Event::LicenseRescinded { .. } => 18,
+            Event::RootKeyRotated { .. } => 96,
         }
     }
 
@@ -343,13 +366,14 @@ impl Event {
             Event::LicenseRevoked(_) => "LicenseRevoked",
             Event::LicenseWithdrawn(_) => "LicenseWithdrawn",
             Event::LicenseRescinded { .. } => "LicenseRescinded",
+            Event::RootKeyRotated { .. } => "RootKeyRotated",
         }
     }
 
     fn field_count(tag: u64) -> Option<u64> {
         Some(match tag {
             1 | 6 | 9..=12 | 14..=17 => 2,
-            0 | 5 | 7 | 13 | 18 | 2 => 3,
+            0 | 5 | 7 | 13 | 18 | 2 | 96 => 3,
             3 | 4 | 8 => 4,
             _ => return None,
         })
@@ -410,6 +434,13 @@ impl Canonical for Event {
                 e.text(reason);
             }
             Event::LicenseSuspensionLifted { license } => license.encode(e),
+            Event::RootKeyRotated {
+                new_key,
+                acceptance,
+            } => {
+                new_key.encode(e);
+                acceptance.encode(e);
+            }
             Event::LicenseCancelled(t) | Event::LicenseRevoked(t) | Event::LicenseWithdrawn(t) => {
                 t.encode(e)
             }
@@ -483,6 +514,10 @@ impl Canonical for Event {
             15 => Event::LicenseCancelled(Termination::decode(d)?),
             16 => Event::LicenseRevoked(Termination::decode(d)?),
             17 => Event::LicenseWithdrawn(Termination::decode(d)?),
+            96 => Event::RootKeyRotated {
+                new_key: PublicKey::decode(d)?,
+                acceptance: crate::crypto::Signature::decode(d)?,
+            },
             _ => Event::LicenseRescinded {
                 license: LicenseId::decode(d)?,
                 reason: text(d)?,

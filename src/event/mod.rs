@@ -11,7 +11,8 @@ mod statement;
 
 pub use actor::Actor;
 pub use body::{
-    AuthorityRegistration, Event, EventKind, LicenseVersion, Policy, Succession, Termination,
+    rotation_message, AuthorityRegistration, Event, EventKind, LicenseVersion, Policy, Succession,
+    Termination,
 };
 pub use entry::Entry;
 pub use statement::{SignedStatement, Statement, StatementId};

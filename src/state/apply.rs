@@ -63,6 +63,12 @@ impl State {
     /// Applies an event other than a new license version.
     fn apply_event(&mut self, origin: &str, event: &Event, at: Provenance) {
         match event {
+            Event::RootKeyRotated { new_key, .. } => {
+                self.add_key(new_key, Principal::Root);
+                if let Some(old) = self.keys.get_mut(&at.key) {
+                    old.retired_from = Some(at.ledger_time);
+                }
+            }
             Event::LedgerCreated { root_keys, policy } => {
                 self.origin = Some(origin.to_owned());
                 self.policy = policy.clone();

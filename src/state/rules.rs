@@ -13,6 +13,7 @@ pub fn introduced_keys(event: &Event) -> &[PublicKey] {
         Event::LedgerCreated { root_keys, .. } => root_keys,
         Event::AuthorityRegistered(r) => &r.keys,
         Event::AuthorityKeyAdded { key, .. } => std::slice::from_ref(key),
+        Event::RootKeyRotated { new_key, .. } => std::slice::from_ref(new_key),
         _ => &[],
     }
 }
@@ -57,6 +58,28 @@ impl State {
         }
         self.check_skew(s.claimed_time, ledger_time)?;
         let actor = self.usable_key(&s.actor, ledger_time)?;
+        if let Event::RootKeyRotated {
+            new_key,
+            acceptance,
+        } = &s.event
+        {
+            if actor != Principal::Root {
+                return Err(RuleError::Unauthorized {
+                    event: s.event.kind(),
+                });
+            }
+            self.new_key(new_key)?;
+            let message = crate::event::rotation_message(origin, &s.actor, new_key);
+            if new_key
+                .verify(crate::crypto::Domain::KeyRotation, &message, acceptance)
+                .is_err()
+            {
+                return Err(RuleError::Invalid {
+                    what: "rotation acceptance (new key's signature)",
+                });
+            }
+            return Ok(());
+        }
         self.check_event(&actor, &s.event)
     }
 
@@ -165,6 +188,8 @@ impl State {
             event: event.kind(),
         };
         match event {
+            // Checked in `check`, which knows the signing key.
+            Event::RootKeyRotated { .. } => Ok(()),
             Event::LedgerCreated { .. } => Err(RuleError::GenesisRepeated),
             Event::AuthorityRegistered(r) => {
                 if !is_valid_code(&r.code) {

@@ -196,6 +196,10 @@ impl State {
             }
             Event::AuthorityKeyRetired { key: k, .. }
             | Event::AuthorityKeyCompromised { key: k, .. } => key(ops, *k),
+            Event::RootKeyRotated { new_key, .. } => {
+                key(ops, new_key.key_id());
+                key(ops, statement.statement().actor);
+            }
             Event::AuthoritySuspended { authority: a, .. }
             | Event::AuthorityReinstated { authority: a }
             | Event::AuthorityRevoked { authority: a, .. } => authority(ops, a),
