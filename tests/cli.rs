@@ -659,3 +659,47 @@ fn status_stamps_from_the_command_line() {
     std::fs::write(dir.join("junk.stamp"), b"junk").unwrap();
     expect(dir, "data", &["license", "check-stamp", "junk.stamp"], 2);
 }
+
+#[test]
+fn root_key_rotation_from_the_command_line() {
+    let d = tempfile::tempdir().unwrap();
+    let dir = d.path();
+    let id = set_up(dir);
+    expect(dir, "data", &["key", "generate", "--out", "root2.key"], 0);
+    expect(
+        dir,
+        "data",
+        &[
+            "rotate-root",
+            "--signer",
+            "data/keys/root.key",
+            "--new-key",
+            "root2.key",
+        ],
+        0,
+    );
+    // The old root key can no longer sign; the new one can, checkpoints included.
+    let o = run(
+        dir,
+        "data",
+        &["checkpoint", "--signer", "data/keys/root.key"],
+    );
+    assert_ne!(code(&o), 0);
+    let o = run(
+        dir,
+        "data",
+        &[
+            "authority",
+            "suspend",
+            "--signer",
+            "data/keys/root.key",
+            BUREAU,
+            "--reason",
+            "x",
+        ],
+    );
+    assert_eq!(code(&o), 2, "{}", stderr(&o));
+    expect(dir, "data", &["checkpoint", "--signer", "root2.key"], 0);
+    expect(dir, "data", &["license", "status", &id], 0);
+    expect(dir, "data", &["audit"], 0);
+}

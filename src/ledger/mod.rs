@@ -198,7 +198,11 @@ impl<S: Store> Ledger<S> {
     ) -> Result<ProvenBatch, AppendError> {
         let origin = self.state.origin().unwrap_or_default().to_owned();
         // Refuse before appending if the key could not sign the checkpoint.
-        if !self.state.root_keys().contains(&key.public_key()) {
+        if !self
+            .state
+            .active_root_keys(self.now())
+            .contains(&key.public_key())
+        {
             return Err(AppendError::Rejected(Rejection::from(RuleError::Invalid {
                 what: "checkpoint key (not a root key)",
             })));
@@ -429,6 +433,13 @@ impl<S: Store> Ledger<S> {
     ) -> Result<StatusStamp, StampError> {
         if this_update > self.now() {
             return Err(StampError::Future(this_update));
+        }
+        if !self
+            .state
+            .active_root_keys(self.now())
+            .contains(&key.public_key())
+        {
+            return Err(StampError::BadSignature);
         }
         let claim =
             crate::stamp::claim_for(&self.state, &self.tree, license, this_update, next_update)?;

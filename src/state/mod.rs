@@ -238,6 +238,22 @@ impl State {
         keys.into_iter().map(|(_, k)| k.public).collect()
     }
 
+    /// The root keys that may sign at `t` (not retired by then, not compromised): those that
+    /// sign new checkpoints and status stamps.
+    pub fn active_root_keys(&self, t: Timestamp) -> Vec<PublicKey> {
+        let mut keys: Vec<(&KeyId, &KeyRecord)> = self
+            .keys
+            .iter()
+            .filter(|(_, k)| {
+                k.owner == Principal::Root
+                    && k.compromised_since.is_none()
+                    && k.retired_from.is_none_or(|r| t < r)
+            })
+            .collect();
+        keys.sort_by_key(|(id, _)| **id);
+        keys.into_iter().map(|(_, k)| k.public).collect()
+    }
+
     /// A registered authority.
     pub fn authority(&self, code: &str) -> Option<&Authority> {
         self.authorities.get(code)

@@ -63,6 +63,14 @@ enum Command {
     /// Key files.
     #[command(subcommand)]
     Key(KeyCommand),
+    /// Hand the root role from one root key to a new one (both sign; the old key retires).
+    RotateRoot {
+        #[command(flatten)]
+        signer: Signer,
+        /// The new root key's secret key file (it signs its acceptance).
+        #[arg(long, value_name = "FILE")]
+        new_key: PathBuf,
+    },
     /// Issuing authorities.
     #[command(subcommand)]
     Authority(AuthorityCommand),
@@ -331,6 +339,19 @@ fn run(cli: Cli, out: &Out) -> Result<u8, CliError> {
             max_skew_secs,
         } => init(store, &origin, root_key.as_deref(), max_skew_secs, out),
         Command::Key(k) => key(k, out),
+        Command::RotateRoot { signer, new_key } => {
+            let mut ledger = open(store)?;
+            let new = keyfile::read_secret(&new_key)?;
+            let old = keyfile::read_secret(&signer.signer)?;
+            let origin = ledger.state().origin().unwrap_or_default().to_owned();
+            let message =
+                chancery::event::rotation_message(&origin, &old.key_id(), &new.public_key());
+            let event = Event::RootKeyRotated {
+                new_key: new.public_key(),
+                acceptance: new.sign(chancery::crypto::Domain::KeyRotation, &message),
+            };
+            record(&mut ledger, &signer, event, out)
+        }
         Command::Authority(a) => authority(store, a, out),
         Command::LicenseType(LicenseTypeCommand::Define {
             signer,
@@ -755,9 +776,13 @@ fn checkpoint(
 ) -> Result<u8, CliError> {
     let ledger = open(store)?;
     let key = keyfile::read_secret(&signer.signer)?;
-    if !ledger.state().root_keys().contains(&key.public_key()) {
+    if !ledger
+        .state()
+        .active_root_keys(ledger.now())
+        .contains(&key.public_key())
+    {
         return Err(CliError::usage(format!(
-            "{} is not a root key of this ledger",
+            "{} is not an active root key of this ledger",
             signer.signer.display()
         )));
     }
