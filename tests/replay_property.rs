@@ -1,4 +1,5 @@
-//! Property: for random sequences of authority and license events (legal and illegal), the
+//! Property: for random sequences of authority, root key and license events (legal and
+//! illegal), the
 //! state replayed from the store equals the state built incrementally, and the audit passes.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
@@ -11,14 +12,15 @@ use proptest::prelude::*;
 fn run(ops: &[(u8, u8)]) {
     let (mut w, a) = World::standard(MemoryStore::new());
     let b = w.authority("AUTH2", 30);
-    let root = w.root.clone();
+    let mut root = w.root.clone();
+    let mut rotations = 0u8;
     let spare = actor(11);
     let mut ids: Vec<LicenseId> = Vec::new();
     let mut serial = 0;
     for (op, arg) in ops {
         let pick = |ids: &[LicenseId]| ids.get(usize::from(*arg) % ids.len().max(1)).cloned();
         let by = if arg % 5 == 0 { &b } else { &a };
-        let event = match op % 14 {
+        let event = match op % 15 {
             0 | 1 => {
                 serial += 1;
                 let (ev, id, _) = w.issue_event(
@@ -88,11 +90,32 @@ fn run(ops: &[(u8, u8)]) {
             12 => Event::AuthorityReinstated {
                 authority: "AUTH1".into(),
             },
-            _ => Event::AuthorityKeyRetired {
+            13 => Event::AuthorityKeyRetired {
                 authority: "AUTH1".into(),
                 key: a.key_id(),
                 from: w.now().plus_days(u64::from(*arg)),
             },
+            _ => {
+                // Root key rotation (sometimes with a wrong acceptance, which is refused).
+                rotations = rotations.wrapping_add(1);
+                let seed = 200 + rotations % 50;
+                let new = actor(seed);
+                let message =
+                    chancery::event::rotation_message(ORIGIN, &root.key_id(), &new.public_key());
+                let signer = if arg % 4 == 0 {
+                    key(seed + 1)
+                } else {
+                    key(seed)
+                };
+                let event = Event::RootKeyRotated {
+                    new_key: new.public_key(),
+                    acceptance: signer.sign(chancery::crypto::Domain::KeyRotation, &message),
+                };
+                if w.append(&root, event).is_ok() {
+                    root = new;
+                }
+                continue;
+            }
         };
         let signer = match event {
             Event::AuthoritySuspended { .. } | Event::AuthorityReinstated { .. } => &root,
