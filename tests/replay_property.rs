@@ -1,6 +1,6 @@
 //! Property: for random sequences of authority, root key and license events (legal and
-//! illegal), the
-//! state replayed from the store equals the state built incrementally, and the audit passes.
+//! illegal), the state replayed from the store equals the state built incrementally, and the
+//! audit passes.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod common;
