@@ -7,6 +7,22 @@ use std::process::{Command, Output};
 
 const BUREAU: &str = "11330100MB0000001X";
 
+/// Registers the bureau (key `bureau.key.pub`, type FOODBIZ), signed by the root key.
+const REGISTER_BUREAU: &[&str] = &[
+    "authority",
+    "register",
+    "--signer",
+    "data/keys/root.key",
+    "--code",
+    BUREAU,
+    "--name",
+    "Bureau",
+    "--key",
+    "bureau.key.pub",
+    "--types",
+    "FOODBIZ",
+];
+
 /// Runs `chancery --store STORE ARGS…` in `dir`.
 fn run(dir: &Path, store: &str, args: &[&str]) -> Output {
     Command::new(env!("CARGO_BIN_EXE_chancery"))
@@ -53,25 +69,7 @@ fn set_up(dir: &Path) -> String {
         0,
     );
     expect(dir, "data", &["key", "generate", "--out", "bureau.key"], 0);
-    expect(
-        dir,
-        "data",
-        &[
-            "authority",
-            "register",
-            "--signer",
-            "data/keys/root.key",
-            "--code",
-            BUREAU,
-            "--name",
-            "Bureau",
-            "--key",
-            "bureau.key.pub",
-            "--types",
-            "FOODBIZ",
-        ],
-        0,
-    );
+    expect(dir, "data", REGISTER_BUREAU, 0);
     expect(
         dir,
         "data",
@@ -377,20 +375,7 @@ fn passphrase_protected_keys() {
     expect(dir, "data", &["key", "generate", "--out", "bureau.key"], 0);
     let register = |extra: &[&str]| {
         let mut args = extra.to_vec();
-        args.extend([
-            "authority",
-            "register",
-            "--signer",
-            "data/keys/root.key",
-            "--code",
-            BUREAU,
-            "--name",
-            "Bureau",
-            "--key",
-            "bureau.key.pub",
-            "--types",
-            "FOODBIZ",
-        ]);
+        args.extend(REGISTER_BUREAU);
         args.iter().map(|s| s.to_string()).collect::<Vec<_>>()
     };
     let run_with = |args: Vec<String>, env: Option<&str>| {
