@@ -204,11 +204,21 @@ impl State {
     }
 
     fn add_version(&mut self, v: LicenseVersion, at: Provenance) {
-        self.holders.entry(v.holder).or_default().push(v.id.clone());
+        // Most holders have one license and most licenses one version: the first element gets
+        // an allocation of one instead of the minimum of four a push makes (a version record
+        // is a few hundred bytes, and there are millions); later ones grow as usual.
+        let ids = self.holders.entry(v.holder).or_default();
+        if ids.is_empty() {
+            ids.reserve_exact(1);
+        }
+        ids.push(v.id.clone());
         let lineage: &mut Lineage = match self.lineages.get_mut(v.id.lineage()) {
             Some(l) => l,
             None => self.lineages.entry(v.id.lineage().to_owned()).or_default(),
         };
+        if lineage.versions.is_empty() {
+            lineage.versions.reserve_exact(1);
+        }
         lineage.versions.push(VersionRecord {
             version: v,
             recorded: at,
