@@ -127,6 +127,27 @@ fn set_up(dir: &Path) -> String {
     v["license"].as_str().unwrap().to_owned()
 }
 
+/// Amends the license of `noodles.cred` with one changed claim, writing the new credential.
+fn amend(dir: &Path, claim: &str, out: &str) {
+    expect(
+        dir,
+        "data",
+        &[
+            "license",
+            "amend",
+            "--signer",
+            "bureau.key",
+            "--credential",
+            "noodles.cred",
+            "--claim",
+            claim,
+            "--out",
+            out,
+        ],
+        0,
+    );
+}
+
 #[cfg(unix)]
 fn mode(path: &Path) -> u32 {
     use std::os::unix::fs::PermissionsExt;
@@ -151,23 +172,7 @@ fn operator_workflow_export_import_audit() {
     assert!(!shown.contains(&seed));
 
     expect(dir, "data", &["license", "status", &id], 0);
-    expect(
-        dir,
-        "data",
-        &[
-            "license",
-            "amend",
-            "--signer",
-            "bureau.key",
-            "--credential",
-            "noodles.cred",
-            "--claim",
-            "address=9 Yan'an Road",
-            "--out",
-            "noodles-2.cred",
-        ],
-        0,
-    );
+    amend(dir, "address=9 Yan'an Road", "noodles-2.cred");
     // The first version is superseded: status and verify say so with exit code 1.
     let status = expect(dir, "data", &["--json", "license", "status", &id], 1);
     let v: serde_json::Value = serde_json::from_str(&status).unwrap();
@@ -515,23 +520,7 @@ fn checkpoints_from_the_command_line() {
     let cp1 = std::fs::read_to_string(dir.join("cp1.note")).unwrap();
     assert!(cp1.starts_with("test.gov.cn/elicense\n4\n"), "{cp1}");
     expect(dir, "data", &["audit", "--since", "cp1.note"], 0);
-    expect(
-        dir,
-        "data",
-        &[
-            "license",
-            "amend",
-            "--signer",
-            "bureau.key",
-            "--credential",
-            "noodles.cred",
-            "--claim",
-            "scope=retail",
-            "--out",
-            "n2.cred",
-        ],
-        0,
-    );
+    amend(dir, "scope=retail", "n2.cred");
     expect(
         dir,
         "data",
