@@ -172,10 +172,25 @@ impl Note {
     /// verifier are ignored; every matching one must verify, and at least one must match.
     /// Returns the indexes of the verifiers whose signatures verified.
     pub fn verify(&self, verifiers: &[NoteVerifier]) -> Result<Vec<usize>, NoteError> {
+        let ok = self.verified_by(verifiers, |_| true)?;
+        if ok.is_empty() {
+            return Err(NoteError::NoTrustedSignature);
+        }
+        Ok(ok)
+    }
+
+    /// The indexes of the verifiers (among those `eligible`) whose signatures on the note
+    /// verify, distinct, in the order of the signature lines; an error if a signature matching
+    /// an eligible verifier's name and key id does not verify. Other signatures are ignored.
+    fn verified_by(
+        &self,
+        verifiers: &[NoteVerifier],
+        eligible: impl Fn(&NoteVerifier) -> bool,
+    ) -> Result<Vec<usize>, NoteError> {
         let mut ok = Vec::new();
         for s in &self.signatures {
             for (i, v) in verifiers.iter().enumerate() {
-                if v.name == s.name && v.key_id == s.key_id {
+                if eligible(v) && v.name == s.name && v.key_id == s.key_id {
                     if !v.verifies(&self.text, &s.signature) {
                         return Err(NoteError::BadSignature {
                             name: s.name.clone(),
@@ -186,9 +201,6 @@ impl Note {
                     }
                 }
             }
-        }
-        if ok.is_empty() {
-            return Err(NoteError::NoTrustedSignature);
         }
         Ok(ok)
     }
@@ -652,28 +664,16 @@ impl WitnessPolicy {
     /// reaches the threshold. Unknown signatures are ignored; a cosignature that claims to be
     /// from a policy witness and does not verify refuses the note.
     pub fn check(&self, note: &Note) -> Result<usize, NoteError> {
-        let mut cosigned = Vec::new();
-        for s in &note.signatures {
-            for (i, w) in self.witnesses.iter().enumerate() {
-                if w.kind == VerifierKind::Cosignature && w.name == s.name && w.key_id == s.key_id {
-                    if !w.verifies(&note.text, &s.signature) {
-                        return Err(NoteError::BadSignature {
-                            name: s.name.clone(),
-                        });
-                    }
-                    if !cosigned.contains(&i) {
-                        cosigned.push(i);
-                    }
-                }
-            }
-        }
-        if cosigned.len() < self.threshold {
+        let cosigned = note
+            .verified_by(&self.witnesses, |w| w.kind == VerifierKind::Cosignature)?
+            .len();
+        if cosigned < self.threshold {
             return Err(NoteError::QuorumNotMet {
-                have: cosigned.len(),
+                have: cosigned,
                 need: self.threshold,
             });
         }
-        Ok(cosigned.len())
+        Ok(cosigned)
     }
 }
 

@@ -229,26 +229,21 @@ impl State {
     /// The root keys not declared compromised, in key id order: the keys that sign the
     /// ledger's checkpoints (SPEC §16).
     pub fn root_keys(&self) -> Vec<PublicKey> {
-        let mut keys: Vec<(&KeyId, &KeyRecord)> = self
-            .keys
-            .iter()
-            .filter(|(_, k)| k.owner == Principal::Root && k.compromised_since.is_none())
-            .collect();
-        keys.sort_by_key(|(id, _)| **id);
-        keys.into_iter().map(|(_, k)| k.public).collect()
+        self.root_keys_where(|_| true)
     }
 
     /// The root keys that may sign at `t` (not retired by then, not compromised): those that
     /// sign new checkpoints and status stamps.
     pub fn active_root_keys(&self, t: Timestamp) -> Vec<PublicKey> {
+        self.root_keys_where(|k| k.retired_from.is_none_or(|r| t < r))
+    }
+
+    /// Root keys not declared compromised that also satisfy `keep`, in key id order.
+    fn root_keys_where(&self, keep: impl Fn(&KeyRecord) -> bool) -> Vec<PublicKey> {
         let mut keys: Vec<(&KeyId, &KeyRecord)> = self
             .keys
             .iter()
-            .filter(|(_, k)| {
-                k.owner == Principal::Root
-                    && k.compromised_since.is_none()
-                    && k.retired_from.is_none_or(|r| t < r)
-            })
+            .filter(|(_, k)| k.owner == Principal::Root && k.compromised_since.is_none() && keep(k))
             .collect();
         keys.sort_by_key(|(id, _)| **id);
         keys.into_iter().map(|(_, k)| k.public).collect()

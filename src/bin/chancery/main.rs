@@ -705,11 +705,7 @@ fn audit(
             let ledger = Ledger::open_verified(report::Watched::new(fs, &progress), SystemClock);
             progress.finish();
             let ledger = ledger?;
-            let kept = stored_checkpoints(store)?;
-            for (path, note) in &kept {
-                checkpoint::verify_for_ledger(note.as_bytes(), ledger.state(), ledger.tree())
-                    .map_err(|e| CliError::invalid(format!("{}: {e}", path.display())))?;
-            }
+            let kept = verified_checkpoints(store, &ledger)?;
             check_since(ledger.state(), ledger.tree())?;
             let elapsed = started.elapsed();
             let root = ledger.root(ledger.len()).unwrap_or_default();
@@ -745,6 +741,21 @@ pub fn keep_checkpoint(
     let path = dir.join(format!("{size:020}.note"));
     std::fs::write(&path, &note).map_err(|e| CliError::io(&path, e))?;
     Ok((path, note, cp))
+}
+
+/// The kept checkpoints' notes, each verified against the ledger (a failure is damage).
+fn verified_checkpoints<S: chancery::Store>(
+    store: &Path,
+    ledger: &Ledger<S>,
+) -> Result<Vec<String>, CliError> {
+    stored_checkpoints(store)?
+        .into_iter()
+        .map(|(path, note)| {
+            checkpoint::verify_for_ledger(note.as_bytes(), ledger.state(), ledger.tree())
+                .map(|_| note)
+                .map_err(|e| CliError::invalid(format!("{}: {e}", path.display())))
+        })
+        .collect()
 }
 
 /// The signed checkpoints kept in the store's `checkpoints` directory, oldest first.
@@ -838,12 +849,7 @@ fn export(store: &Path, file: &Path, out: &Out) -> Result<u8, CliError> {
             file.display()
         )));
     }
-    let mut notes = Vec::new();
-    for (path, note) in stored_checkpoints(store)? {
-        checkpoint::verify_for_ledger(note.as_bytes(), ledger.state(), ledger.tree())
-            .map_err(|e| CliError::invalid(format!("{}: {e}", path.display())))?;
-        notes.push(note);
-    }
+    let notes = verified_checkpoints(store, &ledger)?;
     let progress = Progress::entries("exporting", ledger.len());
     let written = archive::export(&ledger, &notes, std::io::BufWriter::new(f), |n| {
         progress.set_entries(n)
