@@ -28,7 +28,7 @@ pub use ledger::{
     ProvenReceipt, ReceiptError, StampCheckError, SystemClock,
 };
 pub use privacy::{Credential, Disclosure};
-pub use state::{Receipt, Rejection, RuleError, State, Status};
+pub use state::{Receipt, Rejection, RuleError, SealStatus, State, Status};
 pub use storage::{FileStore, MemoryStore, StorageError, Store};
 pub use time::Timestamp;
-pub use verify::{IndeterminateReason, InvalidReason, Verdict};
+pub use verify::{DocumentReport, IndeterminateReason, InvalidReason, Verdict};

@@ -1,13 +1,33 @@
-//! Property: for random sequences of authority, root key and license events (legal and
-//! illegal), the state replayed from the store equals the state built incrementally, and the
-//! audit passes.
+//! Property: for random sequences of authority, root key, license, seal, auto-seal, holder key
+//! and consent events (legal and illegal), the state replayed from the store equals the state
+//! built incrementally, speculative application rolls back exactly, and the audit passes.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod common;
 
-use chancery::{Event, Ledger, LicenseId, ManualClock, MemoryStore};
+use chancery::event::{AutoSealApplication, StatementId, UseRecord, UseResult};
+use chancery::{Actor, Event, Ledger, LicenseId, ManualClock, MemoryStore};
 use common::*;
 use proptest::prelude::*;
+use std::collections::HashMap;
+
+/// The bank's record of checking the current version of `license` under `consent`.
+fn use_of(w: &World<MemoryStore>, license: LicenseId, consent: StatementId, item: &str) -> Event {
+    let current = w
+        .ledger
+        .state()
+        .versions(&license)
+        .last()
+        .cloned()
+        .unwrap_or(license);
+    Event::UseRecorded(UseRecord {
+        license: current,
+        consent,
+        service_item: item.into(),
+        case: "K".into(),
+        result: UseResult::Accepted,
+    })
+}
 
 fn run(ops: &[(u8, u8)]) {
     let (mut w, a) = World::standard(MemoryStore::new());
@@ -17,10 +37,186 @@ fn run(ops: &[(u8, u8)]) {
     let spare = actor(11);
     let mut ids: Vec<LicenseId> = Vec::new();
     let mut serial = 0;
+    // Seals, automatic sealing and consent.
+    let owner = w.unit("OWNER", 20);
+    let bank = w.unit("BANK", 22);
+    let engine = actor(60);
+    let mut seals: Vec<(String, Actor)> = vec![("SEAL1".into(), actor(40))];
+    let reg = w.seal_registration("SEAL1", "OWNER", &seals[0].1, "AUTH1");
+    w.ok(&a, Event::SealRegistered(reg));
+    w.ok(
+        &owner,
+        World::<MemoryStore>::auto_policy("P1", "SEAL1", "PERMIT", &engine, 3),
+    );
+    let mut cases: Vec<String> = Vec::new();
+    let mut holders: HashMap<String, Actor> = HashMap::new();
+    let mut consents: Vec<(StatementId, LicenseId)> = Vec::new();
+    let mut counter = 0u8;
     for (op, arg) in ops {
         let pick = |ids: &[LicenseId]| ids.get(usize::from(*arg) % ids.len().max(1)).cloned();
         let by = if arg % 5 == 0 { &b } else { &a };
-        let event = match op % 15 {
+        counter = counter.wrapping_add(1);
+        let event = match op % 24 {
+            15 => {
+                let (es_id, key) = &seals[usize::from(*arg) % seals.len()];
+                let _ = w.append(key, World::<MemoryStore>::application(es_id, &[*arg], "C"));
+                continue;
+            }
+            16 => {
+                let es_id = seals[usize::from(*arg / 6) % seals.len()].0.clone();
+                let (signer, event) = match arg % 6 {
+                    0 => (
+                        &owner,
+                        Event::SealSuspended {
+                            es_id,
+                            reason: "r".into(),
+                        },
+                    ),
+                    1 => (&owner, Event::SealResumed { es_id }),
+                    2 => (
+                        &owner,
+                        Event::SealReportedLost {
+                            es_id,
+                            since: chancery::Timestamp(
+                                w.now().0.saturating_sub(u64::from(*arg) * 1000),
+                            ),
+                            reason: "r".into(),
+                        },
+                    ),
+                    3 => (
+                        &a,
+                        Event::SealCancelled {
+                            es_id,
+                            reason: "r".into(),
+                        },
+                    ),
+                    4 => (
+                        &a,
+                        Event::SealInvalidated {
+                            es_id,
+                            reason: "r".into(),
+                        },
+                    ),
+                    _ => {
+                        let new_id = format!("SEAL{}", seals.len() + 1);
+                        let key = actor(40 + (seals.len() % 10) as u8 + 1);
+                        let reg = w.seal_registration(&new_id, "OWNER", &key, "AUTH1");
+                        seals.push((new_id, key));
+                        (
+                            &a,
+                            Event::SealRemade {
+                                old: es_id,
+                                registration: reg,
+                            },
+                        )
+                    }
+                };
+                let _ = w.append(signer, event);
+                continue;
+            }
+            17 => {
+                let case = format!("CASE{counter}");
+                cases.push(case.clone());
+                let ty = if arg % 4 == 0 { "TAX" } else { "PERMIT" };
+                w.case_opening(&case, ty, u64::from(arg % 5))
+            }
+            18 | 19 => {
+                let Some(case) = cases.get(usize::from(*arg) % cases.len().max(1)).cloned() else {
+                    continue;
+                };
+                let (signer, event) = if op % 24 == 18 && arg % 3 == 0 {
+                    (
+                        &owner,
+                        Event::CaseDecided {
+                            case,
+                            outcome: "approved".into(),
+                        },
+                    )
+                } else {
+                    if arg % 2 == 0 {
+                        w.advance_days(3);
+                    }
+                    let signer = if arg % 7 == 0 { &owner } else { &engine };
+                    (
+                        signer,
+                        Event::SealAutoApplied(AutoSealApplication {
+                            policy: "P1".into(),
+                            case,
+                            document: chancery::crypto::sha256(&[*arg, 1]),
+                        }),
+                    )
+                };
+                let _ = w.append(signer, event);
+                continue;
+            }
+            20 => {
+                let Some(license) = pick(&ids) else { continue };
+                let key = actor(150 + counter % 50);
+                if w.append(
+                    by,
+                    Event::HolderKeyBound {
+                        license: license.clone(),
+                        key: key.public_key(),
+                    },
+                )
+                .is_ok()
+                {
+                    holders.insert(license.lineage().to_owned(), key);
+                }
+                continue;
+            }
+            21 => {
+                let Some(license) = pick(&ids) else { continue };
+                if !holders.contains_key(license.lineage()) {
+                    let key = actor(150 + counter % 50);
+                    let bind = Event::HolderKeyBound {
+                        license: license.clone(),
+                        key: key.public_key(),
+                    };
+                    if w.append(&a, bind).is_ok() {
+                        holders.insert(license.lineage().to_owned(), key);
+                    }
+                }
+                let Some(holder) = holders.get(license.lineage()).cloned() else {
+                    continue;
+                };
+                let uses = if arg % 11 == 0 {
+                    0
+                } else {
+                    1 + u64::from(arg % 3)
+                };
+                let mut c = w.consent(&license, "BANK", "LOAN", u64::from(arg % 4) * 20, uses);
+                c.from = chancery::Timestamp(w.now().0.saturating_sub(1000));
+                let Ok(r) = w.append(&holder, Event::UseAuthorized(c)) else {
+                    continue;
+                };
+                let consent = w.ledger.entry(r.seq).unwrap().statement.id();
+                consents.push((consent, license.clone()));
+                if arg % 2 == 1 {
+                    continue;
+                }
+                use_of(&w, license, consent, "LOAN")
+            }
+            22 | 23 => {
+                let Some((consent, license)) = consents
+                    .get(usize::from(*arg) % consents.len().max(1))
+                    .cloned()
+                else {
+                    continue;
+                };
+                if op % 24 == 23 {
+                    if let Some(holder) = holders.get(license.lineage()).cloned() {
+                        let _ = w.append(&holder, Event::UseAuthorizationRevoked { consent });
+                    }
+                    continue;
+                }
+                use_of(
+                    &w,
+                    license,
+                    consent,
+                    if arg % 9 == 0 { "CARD" } else { "LOAN" },
+                )
+            }
             0 | 1 => {
                 serial += 1;
                 let (ev, id, _) = w.issue_event(
@@ -119,6 +315,8 @@ fn run(ops: &[(u8, u8)]) {
         };
         let signer = match event {
             Event::AuthoritySuspended { .. } | Event::AuthorityReinstated { .. } => &root,
+            Event::CaseOpened(_) => &owner,
+            Event::UseRecorded(_) => &bank,
             _ => by,
         };
         let _ = w.append(signer, event);
@@ -134,6 +332,15 @@ fn run(ops: &[(u8, u8)]) {
             assert_eq!(reopened.status(id, t), w.ledger.status(id, t));
         }
     }
+    for (es_id, _) in &seals {
+        for t in [T0, w.now()] {
+            assert_eq!(
+                reopened.seal_status(es_id, t),
+                w.ledger.seal_status(es_id, t)
+            );
+        }
+    }
+    assert_eq!(reopened.due_auto_seals(), w.ledger.due_auto_seals());
     // Speculative application of any suffix, rolled back, leaves the state exactly as before.
     let entries: Vec<_> = (0..n).map(|i| w.ledger.entry(i).unwrap()).collect();
     let split = (ops.len() as u64 * 7919) % n;
@@ -152,9 +359,9 @@ fn run(ops: &[(u8, u8)]) {
 }
 
 proptest! {
-    #![proptest_config(ProptestConfig { cases: 48, ..ProptestConfig::default() })]
+    #![proptest_config(ProptestConfig { cases: 96, ..ProptestConfig::default() })]
     #[test]
-    fn replay_equals_incremental(ops in proptest::collection::vec((any::<u8>(), any::<u8>()), 1..80)) {
+    fn replay_equals_incremental(ops in proptest::collection::vec((any::<u8>(), any::<u8>()), 1..120)) {
         run(&ops);
     }
 }

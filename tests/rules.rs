@@ -11,27 +11,6 @@ use common::*;
 
 type W = World<MemoryStore>;
 
-/// When `by` submits `event`, it is refused with an error matching `want`, and nothing changes.
-#[track_caller]
-fn refused(w: &mut W, by: &chancery::Actor, event: Event, want: impl Fn(&RuleError) -> bool) {
-    let before_state = w.ledger.state().clone();
-    let before_len = w.ledger.len();
-    let before_root = w.ledger.root(before_len).unwrap();
-    match w.append(by, event) {
-        Err(AppendError::Rejected(Rejection::Rule(e))) => {
-            assert!(want(&e), "unexpected error: {e:?}")
-        }
-        other => panic!("expected a rule rejection, got {other:?}"),
-    }
-    assert_eq!(w.ledger.len(), before_len);
-    assert_eq!(w.ledger.root(before_len).unwrap(), before_root);
-    assert_eq!(
-        w.ledger.state(),
-        &before_state,
-        "a refused statement must change nothing"
-    );
-}
-
 #[test]
 fn genesis_rules() {
     let root = actor(1);

@@ -1,6 +1,11 @@
 //! Event bodies. Encoded `[tag, fields...]`; tags 0–31 are ledger, authority and license
 //! events, 32–63 are reserved for seals, 64–95 for holder consent, 96–127 for operator events.
 
+use super::consent::{Consent, UseRecord};
+use super::seal::{
+    AutoSealApplication, AutoSealPolicy, CaseOpening, SealApplication, SealRegistration,
+};
+use super::StatementId;
 use crate::crypto::{Digest32, KeyId, PublicKey};
 use crate::encoding::{Canonical, DecodeError, Decoder, Encoder};
 use crate::id::LicenseId;
@@ -290,6 +295,91 @@ pub enum Event {
         /// Reason.
         reason: String,
     },
+    /// Tag 32: `[32, registration]` 制作+备案; by the registrar named in it, which must hold
+    /// seal-registration rights.
+    SealRegistered(SealRegistration),
+    /// Tag 33: `[33, es id, reason]`; by the owner or the registrar.
+    SealSuspended {
+        /// The seal.
+        es_id: String,
+        /// Reason.
+        reason: String,
+    },
+    /// Tag 34: `[34, es id]`; ends a suspension.
+    SealResumed {
+        /// The seal.
+        es_id: String,
+    },
+    /// Tag 35: `[35, es id, since, reason]` 挂失: no use recorded at or after `since` counts
+    /// (the seal's key is treated as compromised since then), and none is accepted.
+    SealReportedLost {
+        /// The seal.
+        es_id: String,
+        /// When the seal was lost (may be before the report).
+        since: Timestamp,
+        /// Reason.
+        reason: String,
+    },
+    /// Tag 36: `[36, es id, reason]` 注销: final, no use after it.
+    SealCancelled {
+        /// The seal.
+        es_id: String,
+        /// Reason.
+        reason: String,
+    },
+    /// Tag 37: `[37, es id, reason]`: the seal was made unlawfully; every use of it is invalid,
+    /// before and after. By the registrar, its registrar chain or the root.
+    SealInvalidated {
+        /// The seal.
+        es_id: String,
+        /// Reason.
+        reason: String,
+    },
+    /// Tag 38: `[38, old es id, registration]`: a new seal supersedes the old one, which may
+    /// not be used after this entry.
+    SealRemade {
+        /// The seal being replaced.
+        old: String,
+        /// The new seal.
+        registration: SealRegistration,
+    },
+    /// Tag 39: `[39, application]` 用印; signed by the seal's own key.
+    SealApplied(SealApplication),
+    /// Tag 40: `[40, policy]`; by the seal's owner.
+    AutoSealPolicyGranted(AutoSealPolicy),
+    /// Tag 41: `[41, policy id]`; by the seal's owner.
+    AutoSealPolicyRevoked {
+        /// The policy.
+        policy: String,
+    },
+    /// Tag 42: `[42, case]`; by the unit deciding the case.
+    CaseOpened(CaseOpening),
+    /// Tag 43: `[43, case reference, outcome]`; by the unit that opened the case.
+    CaseDecided {
+        /// The case.
+        case: String,
+        /// The decision, as text (no personal data).
+        outcome: String,
+    },
+    /// Tag 44: `[44, application]` 自动用印; signed by the policy's engine key.
+    SealAutoApplied(AutoSealApplication),
+    /// Tag 64: `[64, license id, key]`: the issuer binds the holder's key to the license; it
+    /// replaces any earlier holder key of the license from this entry on.
+    HolderKeyBound {
+        /// The license (current version).
+        license: LicenseId,
+        /// The holder's key.
+        key: PublicKey,
+    },
+    /// Tag 65: `[65, consent]` 用证授权; signed by the license's holder key.
+    UseAuthorized(Consent),
+    /// Tag 66: `[66, consent id]`; signed by the license's holder key.
+    UseAuthorizationRevoked {
+        /// The statement id of the `UseAuthorized` statement.
+        consent: StatementId,
+    },
+    /// Tag 67: `[67, record]` 用证记录; signed by the relying party the consent names.
+    UseRecorded(UseRecord),
     /// Tag 96: `[96, new key, acceptance]`: the root key signing the statement hands over to
     /// `new_key` and is retired at the entry's ledger time. `acceptance` is the new key's
     /// signature over [`rotation_message`], so both keys sign the rotation.
@@ -340,6 +430,23 @@ impl Event {
             Event::LicenseRevoked(_) => 16,
             Event::LicenseWithdrawn(_) => 17,
             Event::LicenseRescinded { .. } => 18,
+            Event::SealRegistered(_) => 32,
+            Event::SealSuspended { .. } => 33,
+            Event::SealResumed { .. } => 34,
+            Event::SealReportedLost { .. } => 35,
+            Event::SealCancelled { .. } => 36,
+            Event::SealInvalidated { .. } => 37,
+            Event::SealRemade { .. } => 38,
+            Event::SealApplied(_) => 39,
+            Event::AutoSealPolicyGranted(_) => 40,
+            Event::AutoSealPolicyRevoked { .. } => 41,
+            Event::CaseOpened(_) => 42,
+            Event::CaseDecided { .. } => 43,
+            Event::SealAutoApplied(_) => 44,
+            Event::HolderKeyBound { .. } => 64,
+            Event::UseAuthorized(_) => 65,
+            Event::UseAuthorizationRevoked { .. } => 66,
+            Event::UseRecorded(_) => 67,
             Event::RootKeyRotated { .. } => 96,
         }
     }
@@ -366,15 +473,32 @@ impl Event {
             Event::LicenseRevoked(_) => "LicenseRevoked",
             Event::LicenseWithdrawn(_) => "LicenseWithdrawn",
             Event::LicenseRescinded { .. } => "LicenseRescinded",
+            Event::SealRegistered(_) => "SealRegistered",
+            Event::SealSuspended { .. } => "SealSuspended",
+            Event::SealResumed { .. } => "SealResumed",
+            Event::SealReportedLost { .. } => "SealReportedLost",
+            Event::SealCancelled { .. } => "SealCancelled",
+            Event::SealInvalidated { .. } => "SealInvalidated",
+            Event::SealRemade { .. } => "SealRemade",
+            Event::SealApplied(_) => "SealApplied",
+            Event::AutoSealPolicyGranted(_) => "AutoSealPolicyGranted",
+            Event::AutoSealPolicyRevoked { .. } => "AutoSealPolicyRevoked",
+            Event::CaseOpened(_) => "CaseOpened",
+            Event::CaseDecided { .. } => "CaseDecided",
+            Event::SealAutoApplied(_) => "SealAutoApplied",
+            Event::HolderKeyBound { .. } => "HolderKeyBound",
+            Event::UseAuthorized(_) => "UseAuthorized",
+            Event::UseAuthorizationRevoked { .. } => "UseAuthorizationRevoked",
+            Event::UseRecorded(_) => "UseRecorded",
             Event::RootKeyRotated { .. } => "RootKeyRotated",
         }
     }
 
     fn field_count(tag: u64) -> Option<u64> {
         Some(match tag {
-            1 | 6 | 9..=12 | 14..=17 => 2,
-            0 | 5 | 7 | 13 | 18 | 2 | 96 => 3,
-            3 | 4 | 8 => 4,
+            1 | 6 | 9..=12 | 14..=17 | 32 | 34 | 39..=42 | 44 | 65..=67 => 2,
+            0 | 5 | 7 | 13 | 18 | 2 | 33 | 36..=38 | 43 | 64 | 96 => 3,
+            3 | 4 | 8 | 35 => 4,
             _ => return None,
         })
     }
@@ -444,6 +568,43 @@ impl Canonical for Event {
             Event::LicenseCancelled(t) | Event::LicenseRevoked(t) | Event::LicenseWithdrawn(t) => {
                 t.encode(e)
             }
+            Event::SealRegistered(r) => r.encode(e),
+            Event::SealSuspended { es_id, reason }
+            | Event::SealCancelled { es_id, reason }
+            | Event::SealInvalidated { es_id, reason } => {
+                e.text(es_id);
+                e.text(reason);
+            }
+            Event::SealResumed { es_id } => e.text(es_id),
+            Event::SealReportedLost {
+                es_id,
+                since,
+                reason,
+            } => {
+                e.text(es_id);
+                since.encode(e);
+                e.text(reason);
+            }
+            Event::SealRemade { old, registration } => {
+                e.text(old);
+                registration.encode(e);
+            }
+            Event::SealApplied(a) => a.encode(e),
+            Event::AutoSealPolicyGranted(p) => p.encode(e),
+            Event::AutoSealPolicyRevoked { policy } => e.text(policy),
+            Event::CaseOpened(c) => c.encode(e),
+            Event::CaseDecided { case, outcome } => {
+                e.text(case);
+                e.text(outcome);
+            }
+            Event::SealAutoApplied(a) => a.encode(e),
+            Event::HolderKeyBound { license, key } => {
+                license.encode(e);
+                key.encode(e);
+            }
+            Event::UseAuthorized(c) => c.encode(e),
+            Event::UseAuthorizationRevoked { consent } => consent.encode(e),
+            Event::UseRecorded(r) => r.encode(e),
         }
     }
 
@@ -514,6 +675,47 @@ impl Canonical for Event {
             15 => Event::LicenseCancelled(Termination::decode(d)?),
             16 => Event::LicenseRevoked(Termination::decode(d)?),
             17 => Event::LicenseWithdrawn(Termination::decode(d)?),
+            32 => Event::SealRegistered(SealRegistration::decode(d)?),
+            33 => Event::SealSuspended {
+                es_id: text(d)?,
+                reason: text(d)?,
+            },
+            34 => Event::SealResumed { es_id: text(d)? },
+            35 => Event::SealReportedLost {
+                es_id: text(d)?,
+                since: Timestamp::decode(d)?,
+                reason: text(d)?,
+            },
+            36 => Event::SealCancelled {
+                es_id: text(d)?,
+                reason: text(d)?,
+            },
+            37 => Event::SealInvalidated {
+                es_id: text(d)?,
+                reason: text(d)?,
+            },
+            38 => Event::SealRemade {
+                old: text(d)?,
+                registration: SealRegistration::decode(d)?,
+            },
+            39 => Event::SealApplied(SealApplication::decode(d)?),
+            40 => Event::AutoSealPolicyGranted(AutoSealPolicy::decode(d)?),
+            41 => Event::AutoSealPolicyRevoked { policy: text(d)? },
+            42 => Event::CaseOpened(CaseOpening::decode(d)?),
+            43 => Event::CaseDecided {
+                case: text(d)?,
+                outcome: text(d)?,
+            },
+            44 => Event::SealAutoApplied(AutoSealApplication::decode(d)?),
+            64 => Event::HolderKeyBound {
+                license: LicenseId::decode(d)?,
+                key: PublicKey::decode(d)?,
+            },
+            65 => Event::UseAuthorized(Consent::decode(d)?),
+            66 => Event::UseAuthorizationRevoked {
+                consent: StatementId::decode(d)?,
+            },
+            67 => Event::UseRecorded(UseRecord::decode(d)?),
             96 => Event::RootKeyRotated {
                 new_key: PublicKey::decode(d)?,
                 acceptance: crate::crypto::Signature::decode(d)?,

@@ -6,7 +6,9 @@
 
 mod actor;
 mod body;
+mod consent;
 mod entry;
+mod seal;
 mod statement;
 
 pub use actor::Actor;
@@ -14,5 +16,9 @@ pub use body::{
     rotation_message, AuthorityRegistration, Event, EventKind, LicenseVersion, Policy, Succession,
     Termination,
 };
+pub use consent::{Consent, UseRecord, UseResult};
 pub use entry::Entry;
+pub use seal::{
+    AutoSealApplication, AutoSealPolicy, CaseOpening, SealApplication, SealRegistration,
+};
 pub use statement::{SignedStatement, Statement, StatementId};

@@ -14,12 +14,12 @@ use crate::merkle::{ConsistencyProof, InclusionProof, MerkleTree, ProofError};
 use crate::privacy::Disclosure;
 use crate::stamp::{StampError, StatusStamp};
 use crate::state::{
-    signature_items, spread_flags, verify_signers, Receipt, Rejection, RuleError, State, Status,
-    UndoLog,
+    signature_items, spread_flags, verify_signers, DueSealing, Receipt, Rejection, RuleError,
+    SealStatus, State, Status, UndoLog,
 };
 use crate::storage::{MemoryStore, Record, StorageError, Store};
 use crate::time::Timestamp;
-use crate::verify::{verify_disclosure, Verdict};
+use crate::verify::{verify_disclosure, DocumentReport, Verdict};
 use std::path::PathBuf;
 
 /// Entries read from the store per chunk when opening or auditing.
@@ -377,6 +377,48 @@ impl<S: Store> Ledger<S> {
     /// Verifies a holder's disclosure at reference time `at`.
     pub fn verify_disclosure(&self, disclosure: &Disclosure, at: Timestamp) -> Verdict {
         verify_disclosure(&self.state, disclosure, at, self.now())
+    }
+
+    /// Verifies a holder's disclosure for a relying party checking the license for a service
+    /// item at `at`: a consent of the holder must cover the use (see
+    /// [`crate::verify::verify_for_relying_party`]).
+    pub fn verify_for_relying_party(
+        &self,
+        disclosure: &Disclosure,
+        relying_party: &str,
+        service_item: &str,
+        at: Timestamp,
+    ) -> Verdict {
+        crate::verify::verify_for_relying_party(
+            &self.state,
+            disclosure,
+            relying_party,
+            service_item,
+            at,
+            self.now(),
+        )
+    }
+
+    /// Status of seal `es_id` at reference time `at`.
+    pub fn seal_status(&self, es_id: &str, at: Timestamp) -> SealStatus {
+        self.state.seal_status(es_id, at)
+    }
+
+    /// Verifies a sealed document, given its bytes, as of reference time `at` (see
+    /// [`crate::verify::verify_sealed_document`]).
+    pub fn verify_document(&self, document: &[u8], at: Timestamp) -> DocumentReport {
+        self.verify_document_digest(&crate::crypto::sha256(document), at)
+    }
+
+    /// Verifies a sealed document, given its SHA-256 digest, as of reference time `at`.
+    pub fn verify_document_digest(&self, document: &Digest32, at: Timestamp) -> DocumentReport {
+        crate::verify::verify_sealed_document(&self.state, document, at, self.now())
+    }
+
+    /// The automatic sealings due now (the auto-seal engine's `tick`): see
+    /// [`State::due_auto_seals`].
+    pub fn due_auto_seals(&self) -> Vec<DueSealing> {
+        self.state.due_auto_seals(self.now())
     }
 
     /// Reads entry `seq`, checks its stored hash and decodes it strictly.

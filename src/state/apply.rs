@@ -29,7 +29,7 @@ impl State {
             Event::LicenseAmended(x) | Event::LicenseRenewed(x) | Event::LicenseReissued(x) => {
                 self.add_version(x.version.clone(), at)
             }
-            event => self.apply_event(&s.origin, event, at),
+            event => self.apply_event(&s.origin, statement.id(), event, at),
         }
         self.record(statement.id(), seq, ledger_time, hash);
     }
@@ -55,14 +55,31 @@ impl State {
             Event::LicenseAmended(x) | Event::LicenseRenewed(x) | Event::LicenseReissued(x) => {
                 self.add_version(x.version, at)
             }
-            event => self.apply_event(&s.origin, &event, at),
+            event => self.apply_event(&s.origin, id, &event, at),
         }
         self.record(id, seq, ledger_time, hash);
     }
 
-    /// Applies an event other than a new license version.
-    fn apply_event(&mut self, origin: &str, event: &Event, at: Provenance) {
+    /// Applies an event other than a new license version; `id` is its statement's id.
+    fn apply_event(&mut self, origin: &str, id: StatementId, event: &Event, at: Provenance) {
         match event {
+            Event::SealRegistered(_)
+            | Event::SealSuspended { .. }
+            | Event::SealResumed { .. }
+            | Event::SealReportedLost { .. }
+            | Event::SealCancelled { .. }
+            | Event::SealInvalidated { .. }
+            | Event::SealRemade { .. }
+            | Event::SealApplied(_)
+            | Event::AutoSealPolicyGranted(_)
+            | Event::AutoSealPolicyRevoked { .. }
+            | Event::CaseOpened(_)
+            | Event::CaseDecided { .. }
+            | Event::SealAutoApplied(_) => self.apply_seal_event(event, at),
+            Event::HolderKeyBound { .. }
+            | Event::UseAuthorized(_)
+            | Event::UseAuthorizationRevoked { .. }
+            | Event::UseRecorded(_) => self.apply_consent_event(id, event, at),
             Event::RootKeyRotated { new_key, .. } => {
                 self.add_key(new_key, Principal::Root);
                 if let Some(old) = self.keys.get_mut(&at.key) {
@@ -185,7 +202,7 @@ impl State {
         self.last_time = ledger_time;
     }
 
-    fn add_key(&mut self, key: &PublicKey, owner: Principal) {
+    pub(super) fn add_key(&mut self, key: &PublicKey, owner: Principal) {
         self.keys.insert(
             key.key_id(),
             KeyRecord {

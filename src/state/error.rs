@@ -154,6 +154,73 @@ pub enum RuleError {
     /// A renewal must extend validity.
     #[error("a renewal must end later than the current version")]
     RenewalMustExtend,
+    /// No such seal.
+    #[error("unknown seal {0}")]
+    UnknownSeal(String),
+    /// The esID is taken.
+    #[error("seal {0} already exists")]
+    DuplicateSeal(String),
+    /// The seal may not be applied at this ledger time.
+    #[error("seal {es_id} is not active: {status}")]
+    SealNotActive {
+        /// The seal.
+        es_id: String,
+        /// Its status at the ledger time.
+        status: crate::state::SealStatus,
+    },
+    /// The seal is not in the state the event requires.
+    #[error("seal {es_id} is {state}")]
+    SealState {
+        /// The seal.
+        es_id: String,
+        /// Its state.
+        state: &'static str,
+    },
+    /// No such auto-seal policy.
+    #[error("unknown auto-seal policy {0}")]
+    UnknownPolicy(String),
+    /// The policy id is taken.
+    #[error("auto-seal policy {0} already exists")]
+    DuplicatePolicy(String),
+    /// The policy was revoked.
+    #[error("auto-seal policy {0} is revoked")]
+    PolicyRevoked(String),
+    /// No such case.
+    #[error("unknown case {0}")]
+    UnknownCase(String),
+    /// The case reference is taken.
+    #[error("case {0} already exists")]
+    DuplicateCase(String),
+    /// The case was decided or sealed automatically already.
+    #[error("case {0} is already decided or sealed")]
+    CaseClosed(String),
+    /// An automatic sealing before the case's deadline.
+    #[error("case {case}'s deadline {deadline} has not passed")]
+    DeadlineNotPassed {
+        /// The case.
+        case: String,
+        /// Its deadline.
+        deadline: Timestamp,
+    },
+    /// An automatic sealing the policy does not cover.
+    #[error("outside auto-seal policy {policy}: {what}")]
+    OutsidePolicy {
+        /// The policy cited.
+        policy: String,
+        /// What does not fit.
+        what: &'static str,
+    },
+    /// No such consent.
+    #[error("unknown consent {0}")]
+    UnknownConsent(crate::event::StatementId),
+    /// The consent does not allow this use.
+    #[error("consent {consent} does not allow this: {what}")]
+    ConsentNotInForce {
+        /// The consent.
+        consent: crate::event::StatementId,
+        /// Why.
+        what: &'static str,
+    },
 }
 
 /// Why one statement of an append was refused.

@@ -5,13 +5,17 @@
 //! storage.
 
 mod apply;
+mod consent;
 mod error;
 mod rules;
+mod seals;
 mod signatures;
 mod status;
 mod undo;
 
+pub use consent::{ConsentRecord, UseEntry};
 pub use error::{Rejection, RuleError};
+pub use seals::{CaseRecord, DueSealing, PolicyRecord, Seal, SealStatus, SealUse};
 pub use signatures::{signature_items, spread_flags, verify_signers, KeyDirectory};
 pub use status::Status;
 pub use undo::UndoLog;
@@ -20,7 +24,7 @@ use crate::crypto::{Digest32, KeyId, PublicKey};
 use crate::event::{LicenseVersion, Policy, StatementId};
 use crate::id::LicenseId;
 use crate::time::Timestamp;
-use std::collections::HashMap;
+use std::collections::{BTreeSet, HashMap};
 
 /// Who a key belongs to.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
@@ -29,6 +33,13 @@ pub enum Principal {
     Root,
     /// An authority, by code.
     Authority(String),
+    /// A seal's own key, by esID: it signs the seal's applications and nothing else.
+    Seal(String),
+    /// An automatic-sealing engine's key: it signs automatic applications under the policies
+    /// that name it and nothing else.
+    Engine,
+    /// A license holder's key, by license lineage: it signs the holder's consents.
+    Holder(String),
 }
 
 /// A registered key and its life.
@@ -180,6 +191,22 @@ pub struct State {
     lineages: HashMap<String, Lineage>,
     holders: HashMap<Digest32, Vec<LicenseId>>,
     statements: HashMap<StatementId, Receipt>,
+    seals: HashMap<String, Seal>,
+    /// Sealings by document digest, in ledger order.
+    documents: HashMap<Digest32, Vec<SealUse>>,
+    /// Digests of the documents each seal was applied to, in ledger order.
+    seal_uses: HashMap<String, Vec<Digest32>>,
+    policies: HashMap<String, PolicyRecord>,
+    cases: HashMap<String, CaseRecord>,
+    /// Cases neither decided nor sealed automatically, by deadline.
+    open_cases: BTreeSet<(Timestamp, String)>,
+    /// The current holder key of each license lineage.
+    holder_keys: HashMap<String, KeyId>,
+    consents: HashMap<StatementId, ConsentRecord>,
+    /// Consent ids by license lineage, in ledger order.
+    lineage_consents: HashMap<String, Vec<StatementId>>,
+    /// Use records by license lineage, in ledger order.
+    uses: HashMap<String, Vec<UseEntry>>,
     size: u64,
     head: Digest32,
     last_time: Timestamp,
@@ -310,7 +337,8 @@ impl State {
             && self.policy == other.policy
             && self.size == other.size
             && self.head == other.head
-            && self.last_time == other.last_time;
+            && self.last_time == other.last_time
+            && self.open_cases == other.open_cases;
         let parts = crate::parallel::cores();
         let part = |i: usize| {
             map_part_eq(&self.keys, &other.keys, i, parts)
@@ -319,6 +347,15 @@ impl State {
                 && map_part_eq(&self.lineages, &other.lineages, i, parts)
                 && map_part_eq(&self.holders, &other.holders, i, parts)
                 && map_part_eq(&self.statements, &other.statements, i, parts)
+                && map_part_eq(&self.seals, &other.seals, i, parts)
+                && map_part_eq(&self.documents, &other.documents, i, parts)
+                && map_part_eq(&self.seal_uses, &other.seal_uses, i, parts)
+                && map_part_eq(&self.policies, &other.policies, i, parts)
+                && map_part_eq(&self.cases, &other.cases, i, parts)
+                && map_part_eq(&self.holder_keys, &other.holder_keys, i, parts)
+                && map_part_eq(&self.consents, &other.consents, i, parts)
+                && map_part_eq(&self.lineage_consents, &other.lineage_consents, i, parts)
+                && map_part_eq(&self.uses, &other.uses, i, parts)
         };
         scalars
             && std::thread::scope(|s| {

@@ -14,6 +14,12 @@ pub fn introduced_keys(event: &Event) -> &[PublicKey] {
         Event::AuthorityRegistered(r) => &r.keys,
         Event::AuthorityKeyAdded { key, .. } => std::slice::from_ref(key),
         Event::RootKeyRotated { new_key, .. } => std::slice::from_ref(new_key),
+        Event::SealRegistered(r)
+        | Event::SealRemade {
+            registration: r, ..
+        } => std::slice::from_ref(&r.key),
+        Event::AutoSealPolicyGranted(p) => std::slice::from_ref(&p.engine),
+        Event::HolderKeyBound { key, .. } => std::slice::from_ref(key),
         _ => &[],
     }
 }
@@ -80,7 +86,7 @@ impl State {
             }
             return Ok(());
         }
-        self.check_event(&actor, &s.event)
+        self.check_event(&actor, &s.actor, ledger_time, &s.event)
     }
 
     fn check_genesis(
@@ -150,9 +156,11 @@ impl State {
     }
 
     /// Whether `actor` is the root or an ancestor (registrar chain) of authority `target`.
-    fn manages(&self, actor: &Principal, target: &str) -> bool {
-        let Principal::Authority(me) = actor else {
-            return true;
+    pub(super) fn manages(&self, actor: &Principal, target: &str) -> bool {
+        let me = match actor {
+            Principal::Root => return true,
+            Principal::Authority(me) => me,
+            _ => return false,
         };
         let mut cur = self.authorities.get(target).and_then(|a| a.parent.clone());
         let mut hops = 0;
@@ -169,13 +177,21 @@ impl State {
         false
     }
 
-    fn target_authority(&self, code: &str) -> Result<&super::Authority, RuleError> {
+    pub(super) fn target_authority(&self, code: &str) -> Result<&super::Authority, RuleError> {
         self.authorities
             .get(code)
             .ok_or_else(|| RuleError::UnknownAuthority(code.to_owned()))
     }
 
-    fn new_key(&self, key: &PublicKey) -> Result<(), RuleError> {
+    /// `key` must not be registered yet; an engine key may serve several auto-seal policies.
+    fn new_engine_key(&self, key: &PublicKey) -> Result<(), RuleError> {
+        match self.keys.get(&key.key_id()) {
+            Some(k) if k.owner == Principal::Engine => Ok(()),
+            _ => self.new_key(key),
+        }
+    }
+
+    pub(super) fn new_key(&self, key: &PublicKey) -> Result<(), RuleError> {
         let id = key.key_id();
         if self.keys.contains_key(&id) {
             return Err(RuleError::DuplicateKey(id));
@@ -183,11 +199,53 @@ impl State {
         Ok(())
     }
 
-    fn check_event(&self, actor: &Principal, event: &Event) -> Result<(), RuleError> {
+    fn check_event(
+        &self,
+        actor: &Principal,
+        key: &KeyId,
+        t: Timestamp,
+        event: &Event,
+    ) -> Result<(), RuleError> {
         let unauthorized = || RuleError::Unauthorized {
             event: event.kind(),
         };
+        // Seal, engine and holder keys sign their own events and nothing else; the rest is
+        // for the root and authorities.
+        let kind_ok = match event {
+            Event::SealApplied(_) => matches!(actor, Principal::Seal(_)),
+            Event::SealAutoApplied(_) => *actor == Principal::Engine,
+            Event::UseAuthorized(_) | Event::UseAuthorizationRevoked { .. } => {
+                matches!(actor, Principal::Holder(_))
+            }
+            _ => matches!(actor, Principal::Root | Principal::Authority(_)),
+        };
+        if !kind_ok {
+            return Err(unauthorized());
+        }
         match event {
+            Event::SealRegistered(_)
+            | Event::SealSuspended { .. }
+            | Event::SealResumed { .. }
+            | Event::SealReportedLost { .. }
+            | Event::SealCancelled { .. }
+            | Event::SealInvalidated { .. }
+            | Event::SealRemade { .. }
+            | Event::SealApplied(_)
+            | Event::AutoSealPolicyRevoked { .. }
+            | Event::CaseOpened(_)
+            | Event::CaseDecided { .. }
+            | Event::SealAutoApplied(_) => self.check_seal_event(actor, key, t, event),
+            Event::AutoSealPolicyGranted(p) => {
+                self.check_seal_event(actor, key, t, event)?;
+                self.new_engine_key(&p.engine)
+            }
+            Event::HolderKeyBound { license, key } => {
+                self.check_current(actor, license, event)?;
+                self.new_key(key)
+            }
+            Event::UseAuthorized(_)
+            | Event::UseAuthorizationRevoked { .. }
+            | Event::UseRecorded(_) => self.check_consent_event(actor, t, event),
             // Checked in `check`, which knows the signing key.
             Event::RootKeyRotated { .. } => Ok(()),
             Event::LedgerCreated { .. } => Err(RuleError::GenesisRepeated),
@@ -226,7 +284,7 @@ impl State {
                 match (actor, &r.parent) {
                     (Principal::Root, None) => Ok(()),
                     (Principal::Authority(me), Some(p)) if me != p => Err(unauthorized()),
-                    (Principal::Authority(_), None) => Err(unauthorized()),
+                    (_, None) => Err(unauthorized()),
                     (_, Some(p)) => {
                         let parent = self.target_authority(p)?;
                         if matches!(actor, Principal::Authority(_)) && !parent.may_delegate {
@@ -321,17 +379,15 @@ impl State {
                 }
                 match actor {
                     Principal::Root => Ok(()),
-                    Principal::Authority(me) => {
-                        let scoped = self
+                    Principal::Authority(me)
+                        if self
                             .authorities
                             .get(me)
-                            .is_some_and(|a| a.license_types.contains(code));
-                        if scoped {
-                            Ok(())
-                        } else {
-                            Err(unauthorized())
-                        }
+                            .is_some_and(|a| a.license_types.contains(code)) =>
+                    {
+                        Ok(())
                     }
+                    _ => Err(unauthorized()),
                 }
             }
             Event::LicenseIssued(v) => {
@@ -433,7 +489,7 @@ impl State {
     }
 
     /// `license` must be the current version of a live lineage, and the actor its issuer.
-    fn check_current(
+    pub(super) fn check_current(
         &self,
         actor: &Principal,
         license: &LicenseId,

@@ -172,6 +172,17 @@ impl std::fmt::Display for Status {
 }
 
 impl State {
+    /// Whether one of `suspensions` that counts was in force at `at`.
+    pub(super) fn suspended_at(&self, suspensions: &[super::Suspension], at: Timestamp) -> bool {
+        suspensions.iter().any(|s| {
+            self.counts(&s.start)
+                && s.start.ledger_time <= at
+                && s.lifted
+                    .filter(|l| self.counts(l))
+                    .is_none_or(|l| at < l.ledger_time)
+        })
+    }
+
     /// Status of license version `id` at reference time `at`, with everything the ledger knows
     /// now. Events whose signing key was declared compromised at or before their recording are
     /// disregarded.
@@ -214,14 +225,7 @@ impl State {
                 }
             };
         }
-        let suspended = lin.suspensions.iter().any(|s| {
-            self.counts(&s.start)
-                && s.start.ledger_time <= at
-                && s.lifted
-                    .filter(|l| self.counts(l))
-                    .is_none_or(|l| at < l.ledger_time)
-        });
-        if suspended {
+        if self.suspended_at(&lin.suspensions, at) {
             return Status::Suspended;
         }
         let version = &v.version;

@@ -8,6 +8,8 @@ use super::{Authority, KeyRecord, State};
 use crate::crypto::{Digest32, KeyId};
 use crate::event::{Event, Policy, SignedStatement, StatementId};
 use crate::time::Timestamp;
+use std::collections::HashMap;
+use std::hash::Hash;
 
 /// One change to undo.
 #[derive(Debug)]
@@ -41,6 +43,54 @@ enum Undo {
     Lift(String),
     /// Clear the termination of a lineage.
     Termination(String),
+    /// Put back whatever a seal, policy, case, holder key or consent event changed.
+    Restore(Restore),
+}
+
+/// A closure that puts one part of the state back.
+struct Restore(Box<dyn FnOnce(&mut State) + Send + Sync>);
+
+impl std::fmt::Debug for Restore {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Restore")
+    }
+}
+
+/// Undoes a change to `map[key]`: puts back the value it has now, or removes the key.
+fn snapshot<K, V>(get: fn(&mut State) -> &mut HashMap<K, V>, map: &HashMap<K, V>, key: K) -> Undo
+where
+    K: Eq + Hash + Send + Sync + 'static,
+    V: Clone + Send + Sync + 'static,
+{
+    let old = map.get(&key).cloned();
+    Undo::Restore(Restore(Box::new(move |s: &mut State| {
+        let map = get(s);
+        match old {
+            Some(v) => {
+                map.insert(key, v);
+            }
+            None => {
+                map.remove(&key);
+            }
+        }
+    })))
+}
+
+/// Undoes one push onto `map[key]`: pops it, and removes the key once its list is empty.
+fn popped<K, V>(get: fn(&mut State) -> &mut HashMap<K, Vec<V>>, key: K) -> Undo
+where
+    K: Eq + Hash + Send + Sync + 'static,
+    V: Send + Sync + 'static,
+{
+    Undo::Restore(Restore(Box::new(move |s: &mut State| {
+        let map = get(s);
+        if let Some(list) = map.get_mut(&key) {
+            list.pop();
+            if list.is_empty() {
+                map.remove(&key);
+            }
+        }
+    })))
 }
 
 /// Changes made by speculative applications, newest last.
@@ -144,6 +194,7 @@ impl State {
                         l.termination = None;
                     }
                 }
+                Undo::Restore(Restore(f)) => f(self),
             }
         }
     }
@@ -220,6 +271,105 @@ impl State {
             Event::LicenseRescinded { license, .. } => {
                 ops.push(Undo::Termination(license.lineage().to_owned()))
             }
+            event => self.record_undo_more(statement, event, ops),
+        }
+    }
+
+    /// The undo operations for seal, policy, case, holder key and consent events.
+    fn record_undo_more(&self, statement: &SignedStatement, event: &Event, ops: &mut Vec<Undo>) {
+        let key =
+            |ops: &mut Vec<Undo>, id: KeyId| ops.push(snapshot(|s| &mut s.keys, &self.keys, id));
+        let seal = |ops: &mut Vec<Undo>, es_id: &str| {
+            ops.push(snapshot(|s| &mut s.seals, &self.seals, es_id.to_owned()))
+        };
+        let sealing = |ops: &mut Vec<Undo>, document: Digest32, es_id: String| {
+            ops.push(popped(|s| &mut s.documents, document));
+            ops.push(popped(|s| &mut s.seal_uses, es_id));
+        };
+        let case = |ops: &mut Vec<Undo>, case: &str| {
+            ops.push(snapshot(|s| &mut s.cases, &self.cases, case.to_owned()));
+            if let Some(c) = self.cases.get(case) {
+                let slot = (c.opening.deadline, case.to_owned());
+                let open = self.open_cases.contains(&slot);
+                ops.push(Undo::Restore(Restore(Box::new(move |s: &mut State| {
+                    if open {
+                        s.open_cases.insert(slot);
+                    } else {
+                        s.open_cases.remove(&slot);
+                    }
+                }))));
+            }
+        };
+        let policy = |ops: &mut Vec<Undo>, id: &str| {
+            ops.push(snapshot(|s| &mut s.policies, &self.policies, id.to_owned()))
+        };
+        let consent = |ops: &mut Vec<Undo>, id: StatementId| {
+            ops.push(snapshot(|s| &mut s.consents, &self.consents, id))
+        };
+        match event {
+            Event::SealRegistered(r) => {
+                key(ops, r.key.key_id());
+                seal(ops, &r.es_id);
+            }
+            Event::SealRemade { old, registration } => {
+                key(ops, registration.key.key_id());
+                seal(ops, old);
+                seal(ops, &registration.es_id);
+            }
+            Event::SealSuspended { es_id, .. }
+            | Event::SealResumed { es_id }
+            | Event::SealCancelled { es_id, .. }
+            | Event::SealInvalidated { es_id, .. } => seal(ops, es_id),
+            Event::SealReportedLost { es_id, .. } => {
+                seal(ops, es_id);
+                if let Some(s) = self.seals.get(es_id) {
+                    key(ops, s.registration.key.key_id());
+                }
+            }
+            Event::SealApplied(a) => sealing(ops, a.document, a.es_id.clone()),
+            Event::AutoSealPolicyGranted(p) => {
+                key(ops, p.engine.key_id());
+                policy(ops, &p.id);
+            }
+            Event::AutoSealPolicyRevoked { policy: p } => policy(ops, p),
+            Event::CaseOpened(c) => {
+                ops.push(snapshot(|s| &mut s.cases, &self.cases, c.case.clone()));
+                let slot = (c.deadline, c.case.clone());
+                ops.push(Undo::Restore(Restore(Box::new(move |s: &mut State| {
+                    s.open_cases.remove(&slot);
+                }))));
+            }
+            Event::CaseDecided { case: c, .. } => case(ops, c),
+            Event::SealAutoApplied(a) => {
+                case(ops, &a.case);
+                let es_id = self
+                    .policies
+                    .get(&a.policy)
+                    .map(|p| p.policy.es_id.clone())
+                    .unwrap_or_default();
+                sealing(ops, a.document, es_id);
+            }
+            Event::HolderKeyBound { license, key: k } => {
+                key(ops, k.key_id());
+                let lineage = license.lineage().to_owned();
+                if let Some(old) = self.holder_keys.get(&lineage) {
+                    key(ops, *old);
+                }
+                ops.push(snapshot(|s| &mut s.holder_keys, &self.holder_keys, lineage));
+            }
+            Event::UseAuthorized(c) => {
+                consent(ops, statement.id());
+                ops.push(popped(
+                    |s| &mut s.lineage_consents,
+                    c.license.lineage().to_owned(),
+                ));
+            }
+            Event::UseAuthorizationRevoked { consent: id } => consent(ops, *id),
+            Event::UseRecorded(u) => {
+                consent(ops, u.consent);
+                ops.push(popped(|s| &mut s.uses, u.license.lineage().to_owned()));
+            }
+            _ => {}
         }
     }
 }

@@ -1,4 +1,9 @@
-//! Verdicts and pure verification of what a holder presents.
+//! Verdicts and pure verification of what a holder presents, of sealed documents, and of a
+//! relying party's right to check a license.
+
+mod document;
+
+pub use document::{verify_sealed_document, AutoSealCitation, DocumentReport, SealingReport};
 
 use crate::id::LicenseId;
 use crate::privacy::Disclosure;
@@ -65,6 +70,32 @@ pub enum InvalidReason {
     /// The disclosed holder code and salt do not match the recorded commitment.
     #[error("the holder does not match the recorded commitment")]
     HolderMismatch,
+    /// No seal application is recorded for the document (by the reference time).
+    #[error("no seal application is recorded for this document")]
+    NotSealed,
+    /// The seal was not active when it was applied (or was invalidated since).
+    #[error("seal {es_id} was not active when applied: {status}")]
+    SealNotActive {
+        /// The seal.
+        es_id: String,
+        /// Its status at the time of sealing.
+        status: crate::state::SealStatus,
+    },
+    /// The application was signed by a key declared compromised since before it was recorded.
+    #[error("signed by key {key}, declared compromised before the sealing")]
+    SignerCompromised {
+        /// The key.
+        key: crate::crypto::KeyId,
+    },
+    /// An automatic sealing whose policy or case does not support it.
+    #[error("automatic sealing not lawful: {what}")]
+    AutoSealUnlawful {
+        /// What is missing.
+        what: &'static str,
+    },
+    /// No consent of the holder lets this relying party check the license for this service.
+    #[error("no consent of the holder covers this use")]
+    NoConsent,
 }
 
 /// Why a verification could not decide.
@@ -124,4 +155,27 @@ pub fn verify_disclosure(
         Status::Valid => Verdict::Valid,
         other => Verdict::Invalid(InvalidReason::NotValid(other)),
     }
+}
+
+/// Verifies a holder's disclosure for relying party `relying_party` checking the license for
+/// `service_item` at `at`: a consent of the holder must cover it (party, service item, window,
+/// a use left), else the verdict is `Invalid(NoConsent)`; then as [`verify_disclosure`].
+pub fn verify_for_relying_party(
+    state: &State,
+    disclosure: &Disclosure,
+    relying_party: &str,
+    service_item: &str,
+    at: Timestamp,
+    now: Timestamp,
+) -> Verdict {
+    if at > now {
+        return Verdict::Indeterminate(IndeterminateReason::FutureReferenceTime { at, now });
+    }
+    if state
+        .consent_covering(&disclosure.license, relying_party, service_item, at)
+        .is_none()
+    {
+        return Verdict::Invalid(InvalidReason::NoConsent);
+    }
+    verify_disclosure(state, disclosure, at, now)
 }

@@ -2,11 +2,15 @@
 #![allow(dead_code, clippy::unwrap_used, clippy::expect_used)]
 
 use chancery::crypto::sha256;
-use chancery::event::{AuthorityRegistration, LicenseVersion, Policy, Succession, Termination};
+use chancery::event::{
+    AuthorityRegistration, AutoSealPolicy, CaseOpening, Consent, LicenseVersion, Policy,
+    SealApplication, SealRegistration, Succession, Termination,
+};
+use chancery::state::{Rejection, RuleError};
 use chancery::storage::Store;
 use chancery::{
-    Actor, Credential, Event, Ledger, LicenseId, ManualClock, MemoryStore, Receipt, SecretKey,
-    SignedStatement, Timestamp,
+    Actor, AppendError, Credential, Event, Ledger, LicenseId, ManualClock, MemoryStore, Receipt,
+    SecretKey, SignedStatement, Timestamp,
 };
 
 pub const ORIGIN: &str = "test.example.gov.cn/elicense";
@@ -189,6 +193,121 @@ impl<S: Store> World<S> {
             reason: "test".into(),
         }
     }
+}
+
+/// Seals, automatic sealing and consent.
+impl<S: Store> World<S> {
+    /// Registers (by the root) a unit with no license types, no seal rights: a seal owner or a
+    /// relying party. Its filed name is `Authority {code}`.
+    pub fn unit(&mut self, code: &str, seed: u8) -> Actor {
+        let a = actor(seed);
+        let root = self.root.clone();
+        let mut reg = Self::registration(code, &[&a], &[], None);
+        if let Event::AuthorityRegistered(r) = &mut reg {
+            r.may_register_seals = false;
+            r.may_delegate = false;
+        }
+        self.ok(&root, reg);
+        a
+    }
+
+    /// A seal registration for `owner` by `registrar`, valid from now with no end.
+    pub fn seal_registration(
+        &self,
+        es_id: &str,
+        owner: &str,
+        key: &Actor,
+        registrar: &str,
+    ) -> SealRegistration {
+        SealRegistration {
+            es_id: es_id.into(),
+            owner: owner.into(),
+            name: format!("Authority {owner}"),
+            seal_type: "公章".into(),
+            key: key.public_key(),
+            image: sha256(format!("image of {es_id}").as_bytes()),
+            valid_from: self.now(),
+            valid_until: None,
+            registrar: registrar.into(),
+        }
+    }
+
+    /// A manual application of `es_id` to `document`.
+    pub fn application(es_id: &str, document: &[u8], case: &str) -> Event {
+        Event::SealApplied(SealApplication {
+            es_id: es_id.into(),
+            document: sha256(document),
+            case: case.into(),
+            operator: "clerk-07".into(),
+        })
+    }
+
+    /// A policy letting `engine` apply `es_id` to cases of type `case_type` decided within
+    /// `days` days.
+    pub fn auto_policy(id: &str, es_id: &str, case_type: &str, engine: &Actor, days: u64) -> Event {
+        Event::AutoSealPolicyGranted(AutoSealPolicy {
+            id: id.into(),
+            es_id: es_id.into(),
+            case_types: vec![case_type.into()],
+            legal_basis: "行政许可法 第五十条: 逾期未作决定的，视为准予延续".into(),
+            engine: engine.public_key(),
+            max_period_ms: days * DAY,
+        })
+    }
+
+    /// A case of type `case_type` with a deadline `days` days from now.
+    pub fn case_opening(&self, case: &str, case_type: &str, days: u64) -> Event {
+        Event::CaseOpened(CaseOpening {
+            case: case.into(),
+            case_type: case_type.into(),
+            deadline: self.now().plus_days(days),
+        })
+    }
+
+    /// A consent for `party` to check `license` for `item`, from now for `days` days.
+    pub fn consent(
+        &self,
+        license: &LicenseId,
+        party: &str,
+        item: &str,
+        days: u64,
+        uses: u64,
+    ) -> Consent {
+        Consent {
+            license: license.clone(),
+            relying_party: party.into(),
+            service_item: item.into(),
+            from: self.now(),
+            until: self.now().plus_days(days),
+            max_uses: uses,
+        }
+    }
+}
+
+/// When `by` submits `event`, it is refused with an error matching `want`, and nothing changes.
+#[track_caller]
+pub fn refused<S: Store>(
+    w: &mut World<S>,
+    by: &Actor,
+    event: Event,
+    want: impl Fn(&RuleError) -> bool,
+) {
+    let before_state = w.ledger.state().clone();
+    let before_len = w.ledger.len();
+    let before_root = w.ledger.root(before_len).unwrap();
+    match w.append(by, event) {
+        Err(AppendError::Rejected(Rejection::Rule(e))) => {
+            assert!(want(&e), "unexpected error: {e:?}")
+        }
+        other => panic!("expected a rule rejection, got {other:?}"),
+    }
+    assert_eq!(w.ledger.len(), before_len);
+    assert_eq!(w.ledger.root(before_len).unwrap(), before_root);
+    assert_eq!(
+        w.ledger.state(),
+        &before_state,
+        "a refused statement must change nothing"
+    );
 }
 
 pub trait NowTs {

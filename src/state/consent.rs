@@ -1,0 +1,265 @@
+//! Holder consent (用证授权) and use records (用证记录): records, rules and application.
+
+use super::{AuthorityState, Principal, Provenance, RuleError, State};
+use crate::crypto::{Digest32, KeyId};
+use crate::event::{Consent, Event, StatementId, UseRecord};
+use crate::id::LicenseId;
+use crate::time::Timestamp;
+
+/// A recorded consent and its life.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ConsentRecord {
+    /// Its identifier: the id of the statement that granted it.
+    pub id: StatementId,
+    /// The consent.
+    pub consent: Consent,
+    /// Where it was granted.
+    pub recorded: Provenance,
+    /// Where it was revoked.
+    pub revoked: Option<Provenance>,
+    /// Ledger times of the uses recorded under it.
+    pub uses: Vec<Timestamp>,
+}
+
+impl ConsentRecord {
+    /// Whether the consent lets a relying party use the license at `at`: inside its window,
+    /// not revoked by then, with a use left (uses recorded up to `at` counted).
+    pub fn covers_at(&self, at: Timestamp) -> Result<(), &'static str> {
+        if self.revoked.is_some_and(|r| r.ledger_time <= at) {
+            return Err("consent revoked");
+        }
+        if at < self.consent.from || at < self.recorded.ledger_time {
+            return Err("consent window not started");
+        }
+        if at >= self.consent.until {
+            return Err("consent window ended");
+        }
+        let used = self.uses.iter().filter(|t| **t <= at).count();
+        if u64::try_from(used).unwrap_or(u64::MAX) >= self.consent.max_uses {
+            return Err("no uses left");
+        }
+        Ok(())
+    }
+}
+
+/// One recorded use of a license by a relying party.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct UseEntry {
+    /// The record.
+    pub record: UseRecord,
+    /// The relying party (the consent's).
+    pub relying_party: String,
+    /// Where it was recorded.
+    pub recorded: Provenance,
+}
+
+impl State {
+    /// A consent by id.
+    pub fn consent(&self, id: &StatementId) -> Option<&ConsentRecord> {
+        self.consents.get(id)
+    }
+
+    /// The consents granted for a license (any version), in ledger order.
+    pub fn consents_for(&self, license: &LicenseId) -> Vec<&ConsentRecord> {
+        self.lineage_consents
+            .get(license.lineage())
+            .map(|ids| ids.iter().filter_map(|id| self.consents.get(id)).collect())
+            .unwrap_or_default()
+    }
+
+    /// The consent that lets `relying_party` check `license` for `service_item` at `at`, if
+    /// any: counted (not granted under a compromised key), in its window, not revoked, with a
+    /// use left.
+    pub fn consent_covering(
+        &self,
+        license: &LicenseId,
+        relying_party: &str,
+        service_item: &str,
+        at: Timestamp,
+    ) -> Option<&ConsentRecord> {
+        self.consents_for(license).into_iter().find(|c| {
+            c.consent.relying_party == relying_party
+                && c.consent.service_item == service_item
+                && self.counts(&c.recorded)
+                && c.covers_at(at).is_ok()
+        })
+    }
+
+    /// The use records of a license (every version), in ledger order.
+    pub fn uses_of(&self, license: &LicenseId) -> &[UseEntry] {
+        self.uses.get(license.lineage()).map_or(&[], Vec::as_slice)
+    }
+
+    /// A holder's use history: the use records of every license recorded for the holder
+    /// commitment, in ledger order.
+    pub fn use_history(&self, holder: &Digest32) -> Vec<&UseEntry> {
+        let mut lineages: Vec<&str> = self
+            .by_holder(holder)
+            .iter()
+            .map(|id| id.lineage())
+            .collect();
+        lineages.sort_unstable();
+        lineages.dedup();
+        let mut out: Vec<&UseEntry> = lineages
+            .into_iter()
+            .flat_map(|l| self.uses.get(l).map_or(&[][..], Vec::as_slice))
+            .collect();
+        out.sort_by_key(|u| u.recorded.seq);
+        out
+    }
+
+    /// The current holder key of a license, if the issuer bound one.
+    pub fn holder_key(&self, license: &LicenseId) -> Option<KeyId> {
+        self.holder_keys.get(license.lineage()).copied()
+    }
+
+    /// The rules for consent and use events (tags 65–67).
+    pub(super) fn check_consent_event(
+        &self,
+        actor: &Principal,
+        t: Timestamp,
+        event: &Event,
+    ) -> Result<(), RuleError> {
+        let unauthorized = || RuleError::Unauthorized {
+            event: event.kind(),
+        };
+        let holder_of = |license: &LicenseId| {
+            if *actor == Principal::Holder(license.lineage().to_owned()) {
+                Ok(())
+            } else {
+                Err(unauthorized())
+            }
+        };
+        match event {
+            Event::UseAuthorized(c) => {
+                holder_of(&c.license)?;
+                let lin = self
+                    .lineage(&c.license)
+                    .filter(|l| l.versions.len() >= usize::from(c.license.version()))
+                    .ok_or_else(|| RuleError::UnknownLicense(c.license.clone()))?;
+                if lin.termination.is_some() {
+                    return Err(RuleError::LicenseTerminated(c.license.clone()));
+                }
+                let party = self.target_authority(&c.relying_party)?;
+                if party.state == AuthorityState::Revoked {
+                    return Err(RuleError::AuthorityNotActive {
+                        code: c.relying_party.clone(),
+                    });
+                }
+                if c.service_item.is_empty() || c.until <= c.from || c.max_uses == 0 {
+                    return Err(RuleError::Invalid {
+                        what: "consent service item, window or number of uses",
+                    });
+                }
+                Ok(())
+            }
+            Event::UseAuthorizationRevoked { consent } => {
+                let c = self
+                    .consents
+                    .get(consent)
+                    .ok_or(RuleError::UnknownConsent(*consent))?;
+                holder_of(&c.consent.license)?;
+                if c.revoked.is_some() {
+                    return Err(RuleError::ConsentNotInForce {
+                        consent: *consent,
+                        what: "consent revoked",
+                    });
+                }
+                Ok(())
+            }
+            Event::UseRecorded(u) => self.check_use(actor, t, u, event),
+            _ => Ok(()),
+        }
+    }
+
+    fn check_use(
+        &self,
+        actor: &Principal,
+        t: Timestamp,
+        u: &UseRecord,
+        event: &Event,
+    ) -> Result<(), RuleError> {
+        let c = self
+            .consents
+            .get(&u.consent)
+            .ok_or(RuleError::UnknownConsent(u.consent))?;
+        if *actor != Principal::Authority(c.consent.relying_party.clone()) {
+            return Err(RuleError::Unauthorized {
+                event: event.kind(),
+            });
+        }
+        if u.license.lineage() != c.consent.license.lineage() || self.license(&u.license).is_none()
+        {
+            return Err(RuleError::UnknownLicense(u.license.clone()));
+        }
+        if u.service_item != c.consent.service_item {
+            return Err(RuleError::ConsentNotInForce {
+                consent: u.consent,
+                what: "another service item",
+            });
+        }
+        if u.case.is_empty() {
+            return Err(RuleError::Invalid {
+                what: "case number",
+            });
+        }
+        c.covers_at(t).map_err(|what| RuleError::ConsentNotInForce {
+            consent: u.consent,
+            what,
+        })
+    }
+
+    /// Records a holder key, consent or use event (tags 64–67). `id` is the statement's id.
+    pub(super) fn apply_consent_event(&mut self, id: StatementId, event: &Event, at: Provenance) {
+        match event {
+            Event::HolderKeyBound { license, key } => {
+                let lineage = license.lineage().to_owned();
+                if let Some(old) = self.holder_keys.insert(lineage.clone(), key.key_id()) {
+                    if let Some(k) = self.keys.get_mut(&old) {
+                        k.retired_from = Some(at.ledger_time);
+                    }
+                }
+                self.add_key(key, Principal::Holder(lineage));
+            }
+            Event::UseAuthorized(c) => {
+                self.lineage_consents
+                    .entry(c.license.lineage().to_owned())
+                    .or_default()
+                    .push(id);
+                self.consents.insert(
+                    id,
+                    ConsentRecord {
+                        id,
+                        consent: c.clone(),
+                        recorded: at,
+                        revoked: None,
+                        uses: Vec::new(),
+                    },
+                );
+            }
+            Event::UseAuthorizationRevoked { consent } => {
+                if let Some(c) = self.consents.get_mut(consent) {
+                    c.revoked = Some(at);
+                }
+            }
+            Event::UseRecorded(u) => {
+                let party = match self.consents.get_mut(&u.consent) {
+                    Some(c) => {
+                        c.uses.push(at.ledger_time);
+                        c.consent.relying_party.clone()
+                    }
+                    None => String::new(),
+                };
+                self.uses
+                    .entry(u.license.lineage().to_owned())
+                    .or_default()
+                    .push(UseEntry {
+                        record: u.clone(),
+                        relying_party: party,
+                        recorded: at,
+                    });
+            }
+            _ => {}
+        }
+    }
+}

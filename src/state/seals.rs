@@ -1,0 +1,799 @@
+//! Seals: their records and status at a time, automatic-sealing policies and cases, the rules
+//! for seal events and their application.
+
+use super::{AuthorityState, Principal, Provenance, RuleError, State, Suspension};
+use crate::crypto::{Digest32, KeyId};
+use crate::event::{AutoSealPolicy, CaseOpening, Event, SealRegistration};
+use crate::id::is_valid_code;
+use crate::time::Timestamp;
+
+/// A loss report (挂失).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Loss {
+    /// When the seal was lost: no use recorded at or after this counts.
+    pub since: Timestamp,
+    /// Where the report was recorded.
+    pub recorded: Provenance,
+}
+
+/// A registered seal and its life.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Seal {
+    /// The registration.
+    pub registration: SealRegistration,
+    /// Where it was recorded.
+    pub recorded: Provenance,
+    /// Suspensions in order.
+    pub suspensions: Vec<Suspension>,
+    /// The loss report, if any.
+    pub lost: Option<Loss>,
+    /// The cancellation (注销), if any.
+    pub cancelled: Option<Provenance>,
+    /// The invalidation, if any.
+    pub invalidated: Option<Provenance>,
+    /// The seal that replaced it and where the remake was recorded.
+    pub superseded: Option<(String, Provenance)>,
+}
+
+/// Status of a seal at a reference time, with everything the ledger knows now.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum SealStatus {
+    /// May be applied.
+    Active,
+    /// Not registered yet, or its validity has not started.
+    NotYetValid,
+    /// Its validity has ended.
+    Expired,
+    /// Suspended.
+    Suspended,
+    /// Reported lost (挂失), effective from `since`.
+    Lost {
+        /// When it was lost.
+        since: Timestamp,
+    },
+    /// Cancelled (注销) at `since`.
+    Cancelled {
+        /// Ledger time of the cancellation.
+        since: Timestamp,
+    },
+    /// Replaced by a remade seal.
+    Superseded {
+        /// The new seal's esID.
+        by: String,
+        /// Ledger time of the remake.
+        since: Timestamp,
+    },
+    /// Made unlawfully: invalid for all time.
+    Invalidated,
+    /// Registered under a key declared compromised before the registration: it never validly
+    /// existed.
+    RegistrationVoid {
+        /// The compromised key.
+        key: KeyId,
+    },
+    /// No such seal.
+    Unknown,
+}
+
+impl SealStatus {
+    /// The variant's name, stable for machine-readable output.
+    pub fn name(&self) -> &'static str {
+        match self {
+            SealStatus::Active => "Active",
+            SealStatus::NotYetValid => "NotYetValid",
+            SealStatus::Expired => "Expired",
+            SealStatus::Suspended => "Suspended",
+            SealStatus::Lost { .. } => "Lost",
+            SealStatus::Cancelled { .. } => "Cancelled",
+            SealStatus::Superseded { .. } => "Superseded",
+            SealStatus::Invalidated => "Invalidated",
+            SealStatus::RegistrationVoid { .. } => "RegistrationVoid",
+            SealStatus::Unknown => "Unknown",
+        }
+    }
+}
+
+impl std::fmt::Display for SealStatus {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            SealStatus::Active => f.write_str("active"),
+            SealStatus::NotYetValid => f.write_str("not yet valid"),
+            SealStatus::Expired => f.write_str("expired"),
+            SealStatus::Suspended => f.write_str("suspended"),
+            SealStatus::Lost { since } => write!(f, "lost since {since}"),
+            SealStatus::Cancelled { since } => write!(f, "cancelled since {since}"),
+            SealStatus::Superseded { by, since } => write!(f, "superseded by {by} since {since}"),
+            SealStatus::Invalidated => f.write_str("invalidated (invalid for all time)"),
+            SealStatus::RegistrationVoid { key } => {
+                write!(f, "registered under key {key}, compromised before")
+            }
+            SealStatus::Unknown => f.write_str("unknown"),
+        }
+    }
+}
+
+/// One recorded application of a seal to a document.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SealUse {
+    /// The seal.
+    pub es_id: String,
+    /// SHA-256 of the document.
+    pub document: Digest32,
+    /// The case reference.
+    pub case: String,
+    /// The operator, for a manual application.
+    pub operator: Option<String>,
+    /// The policy, for an automatic application.
+    pub policy: Option<String>,
+    /// Where it was recorded (the key is the seal's, or the engine's).
+    pub recorded: Provenance,
+}
+
+/// An auto-seal policy and its life.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PolicyRecord {
+    /// The policy.
+    pub policy: AutoSealPolicy,
+    /// The granting owner.
+    pub owner: String,
+    /// Where it was granted.
+    pub recorded: Provenance,
+    /// Where it was revoked.
+    pub revoked: Option<Provenance>,
+}
+
+/// An approval case and how it ended.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CaseRecord {
+    /// The case.
+    pub opening: CaseOpening,
+    /// The unit that opened it.
+    pub owner: String,
+    /// Where it was opened.
+    pub recorded: Provenance,
+    /// The decision and where it was recorded.
+    pub decided: Option<(String, Provenance)>,
+    /// Where the automatic sealing was recorded.
+    pub auto_sealed: Option<Provenance>,
+}
+
+impl CaseRecord {
+    /// Whether the case was decided or sealed automatically.
+    pub fn is_closed(&self) -> bool {
+        self.decided.is_some() || self.auto_sealed.is_some()
+    }
+}
+
+/// An automatic sealing that is due: the engine signs a `SealAutoApplied` for it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DueSealing {
+    /// The policy to cite.
+    pub policy: String,
+    /// The seal.
+    pub es_id: String,
+    /// The case.
+    pub case: String,
+    /// Its deadline (passed).
+    pub deadline: Timestamp,
+    /// The engine key that must sign.
+    pub engine: KeyId,
+}
+
+impl State {
+    /// A registered seal.
+    pub fn seal(&self, es_id: &str) -> Option<&Seal> {
+        self.seals.get(es_id)
+    }
+
+    /// Iterates over all seals.
+    pub fn seals(&self) -> impl Iterator<Item = &Seal> {
+        self.seals.values()
+    }
+
+    /// Every recorded application to the document with this digest, in ledger order.
+    pub fn sealings_of(&self, document: &Digest32) -> &[SealUse] {
+        self.documents.get(document).map_or(&[], Vec::as_slice)
+    }
+
+    /// Every recorded application of a seal, in ledger order.
+    pub fn seal_uses(&self, es_id: &str) -> Vec<&SealUse> {
+        let digests = self.seal_uses.get(es_id).map_or(&[][..], Vec::as_slice);
+        let mut out: Vec<&SealUse> = Vec::with_capacity(digests.len());
+        for d in digests {
+            for u in self.sealings_of(d) {
+                if u.es_id == es_id && !out.iter().any(|o| o.recorded.seq == u.recorded.seq) {
+                    out.push(u);
+                }
+            }
+        }
+        out.sort_by_key(|u| u.recorded.seq);
+        out
+    }
+
+    /// An auto-seal policy.
+    pub fn auto_seal_policy(&self, id: &str) -> Option<&PolicyRecord> {
+        self.policies.get(id)
+    }
+
+    /// An approval case.
+    pub fn case(&self, case: &str) -> Option<&CaseRecord> {
+        self.cases.get(case)
+    }
+
+    /// Status of seal `es_id` at reference time `at`. Events recorded under keys declared
+    /// compromised at or before their recording are disregarded.
+    pub fn seal_status(&self, es_id: &str, at: Timestamp) -> SealStatus {
+        let Some(seal) = self.seals.get(es_id) else {
+            return SealStatus::Unknown;
+        };
+        if !self.counts(&seal.recorded) {
+            return SealStatus::RegistrationVoid {
+                key: seal.recorded.key,
+            };
+        }
+        let counted = |p: &Option<Provenance>| p.filter(|p| self.counts(p));
+        if counted(&seal.invalidated).is_some() {
+            return SealStatus::Invalidated;
+        }
+        if at < seal.recorded.ledger_time {
+            return SealStatus::NotYetValid;
+        }
+        if let Some(loss) = seal
+            .lost
+            .as_ref()
+            .filter(|l| self.counts(&l.recorded) && at >= l.since)
+        {
+            return SealStatus::Lost { since: loss.since };
+        }
+        if let Some(c) = counted(&seal.cancelled).filter(|c| at >= c.ledger_time) {
+            return SealStatus::Cancelled {
+                since: c.ledger_time,
+            };
+        }
+        if let Some((by, p)) = seal
+            .superseded
+            .as_ref()
+            .filter(|(_, p)| self.counts(p) && at >= p.ledger_time)
+        {
+            return SealStatus::Superseded {
+                by: by.clone(),
+                since: p.ledger_time,
+            };
+        }
+        if self.suspended_at(&seal.suspensions, at) {
+            return SealStatus::Suspended;
+        }
+        let r = &seal.registration;
+        if at < r.valid_from {
+            SealStatus::NotYetValid
+        } else if r.valid_until.is_some_and(|u| u <= at) {
+            SealStatus::Expired
+        } else {
+            SealStatus::Active
+        }
+    }
+
+    /// The automatic sealings due at `now`: cases past their deadline, neither decided nor
+    /// sealed, under a policy of the case's owner that is in force, covers the case type and
+    /// allows the case's decision period, for a seal that is active now. What an auto-seal
+    /// engine polls (`tick`); each is signed by the engine and appended as `SealAutoApplied`.
+    pub fn due_auto_seals(&self, now: Timestamp) -> Vec<DueSealing> {
+        let mut due = Vec::new();
+        for (deadline, case) in &self.open_cases {
+            if *deadline > now {
+                break;
+            }
+            let Some(c) = self.cases.get(case) else {
+                continue;
+            };
+            let mut policies: Vec<&PolicyRecord> = self
+                .policies
+                .values()
+                .filter(|p| {
+                    self.policy_covers(p, c, now).is_ok()
+                        && self.usable_seal(&p.policy.es_id, now).is_ok()
+                })
+                .collect();
+            policies.sort_by(|a, b| a.policy.id.cmp(&b.policy.id));
+            if let Some(p) = policies.first() {
+                due.push(DueSealing {
+                    policy: p.policy.id.clone(),
+                    es_id: p.policy.es_id.clone(),
+                    case: case.clone(),
+                    deadline: *deadline,
+                    engine: p.policy.engine.key_id(),
+                });
+            }
+        }
+        due
+    }
+
+    /// Whether policy `p` is in force at `at` (granted, under a key that counts, and not revoked
+    /// by then) and covers case `c` (same owner, case type, decision period), with the reason
+    /// when it does not.
+    pub fn policy_covers(
+        &self,
+        p: &PolicyRecord,
+        c: &CaseRecord,
+        at: Timestamp,
+    ) -> Result<(), &'static str> {
+        if p.revoked.is_some_and(|r| r.ledger_time <= at) {
+            return Err("policy revoked");
+        }
+        if at < p.recorded.ledger_time {
+            return Err("policy not granted yet");
+        }
+        if !self.counts(&p.recorded) {
+            return Err("policy granted under a compromised key");
+        }
+        if p.owner != c.owner {
+            return Err("case belongs to another unit");
+        }
+        if !p.policy.case_types.contains(&c.opening.case_type) {
+            return Err("case type not covered");
+        }
+        let period = c
+            .opening
+            .deadline
+            .millis()
+            .saturating_sub(c.recorded.ledger_time.millis());
+        if period > p.policy.max_period_ms {
+            return Err("decision period longer than the policy allows");
+        }
+        Ok(())
+    }
+
+    /// The seal, if it is active at `t` and its owner and registrar are active authorities.
+    fn usable_seal(&self, es_id: &str, t: Timestamp) -> Result<&Seal, RuleError> {
+        let seal = self
+            .seals
+            .get(es_id)
+            .ok_or_else(|| RuleError::UnknownSeal(es_id.to_owned()))?;
+        let status = self.seal_status(es_id, t);
+        if status != SealStatus::Active {
+            return Err(RuleError::SealNotActive {
+                es_id: es_id.to_owned(),
+                status,
+            });
+        }
+        for code in [&seal.registration.owner, &seal.registration.registrar] {
+            let active = self
+                .authorities
+                .get(code)
+                .is_some_and(|a| a.state == AuthorityState::Active);
+            if !active {
+                return Err(RuleError::AuthorityNotActive { code: code.clone() });
+            }
+        }
+        Ok(seal)
+    }
+
+    /// A seal its owner or registrar may manage: it exists, the actor is one of them, and it
+    /// has not been cancelled, invalidated or remade.
+    fn managed_seal(
+        &self,
+        actor: &Principal,
+        es_id: &str,
+        event: &Event,
+    ) -> Result<&Seal, RuleError> {
+        let seal = self
+            .seals
+            .get(es_id)
+            .ok_or_else(|| RuleError::UnknownSeal(es_id.to_owned()))?;
+        let r = &seal.registration;
+        if !matches!(actor, Principal::Authority(me) if *me == r.owner || *me == r.registrar) {
+            return Err(RuleError::Unauthorized {
+                event: event.kind(),
+            });
+        }
+        let state = if seal.cancelled.is_some() {
+            "cancelled"
+        } else if seal.invalidated.is_some() {
+            "invalidated"
+        } else if seal.superseded.is_some() {
+            "remade"
+        } else {
+            return Ok(seal);
+        };
+        Err(RuleError::SealState {
+            es_id: es_id.to_owned(),
+            state,
+        })
+    }
+
+    fn check_registration(
+        &self,
+        actor: &Principal,
+        r: &SealRegistration,
+        event: &Event,
+    ) -> Result<(), RuleError> {
+        let unauthorized = || RuleError::Unauthorized {
+            event: event.kind(),
+        };
+        let Principal::Authority(me) = actor else {
+            return Err(unauthorized());
+        };
+        let may = self
+            .authorities
+            .get(me)
+            .is_some_and(|a| a.may_register_seals);
+        if *me != r.registrar || !may {
+            return Err(unauthorized());
+        }
+        if !is_valid_code(&r.es_id) {
+            return Err(RuleError::Invalid { what: "esID" });
+        }
+        if self.seals.contains_key(&r.es_id) {
+            return Err(RuleError::DuplicateSeal(r.es_id.clone()));
+        }
+        let owner = self.target_authority(&r.owner)?;
+        if owner.state != AuthorityState::Active {
+            return Err(RuleError::AuthorityNotActive {
+                code: r.owner.clone(),
+            });
+        }
+        if r.name != owner.name {
+            return Err(RuleError::Invalid {
+                what: "seal name (must equal the owner's filed name)",
+            });
+        }
+        if r.seal_type.is_empty() {
+            return Err(RuleError::Invalid { what: "seal type" });
+        }
+        if r.valid_until.is_some_and(|u| u <= r.valid_from) {
+            return Err(RuleError::InvalidValidity);
+        }
+        self.new_key(&r.key)
+    }
+
+    /// The rules for seal, auto-seal policy and case events (tags 32–44).
+    pub(super) fn check_seal_event(
+        &self,
+        actor: &Principal,
+        key: &KeyId,
+        t: Timestamp,
+        event: &Event,
+    ) -> Result<(), RuleError> {
+        let unauthorized = || RuleError::Unauthorized {
+            event: event.kind(),
+        };
+        let state = |es_id: &str, state| {
+            Err(RuleError::SealState {
+                es_id: es_id.to_owned(),
+                state,
+            })
+        };
+        match event {
+            Event::SealRegistered(r) => self.check_registration(actor, r, event),
+            Event::SealRemade { old, registration } => {
+                let seal = self
+                    .seals
+                    .get(old)
+                    .ok_or_else(|| RuleError::UnknownSeal(old.clone()))?;
+                self.check_registration(actor, registration, event)?;
+                if registration.owner != seal.registration.owner {
+                    return Err(RuleError::Invalid {
+                        what: "remade seal owner (must be the old seal's)",
+                    });
+                }
+                self.managed_seal(actor, old, event).map(drop)
+            }
+            Event::SealSuspended { es_id, .. } => {
+                let seal = self.managed_seal(actor, es_id, event)?;
+                if self.suspended_at(&seal.suspensions, t) {
+                    return state(es_id, "suspended");
+                }
+                Ok(())
+            }
+            Event::SealResumed { es_id } => {
+                let seal = self.managed_seal(actor, es_id, event)?;
+                if !self.suspended_at(&seal.suspensions, t) {
+                    return state(es_id, "not suspended");
+                }
+                Ok(())
+            }
+            Event::SealReportedLost { es_id, since, .. } => {
+                let seal = self.managed_seal(actor, es_id, event)?;
+                if seal.lost.is_some() {
+                    return state(es_id, "already reported lost");
+                }
+                if *since > t {
+                    return Err(RuleError::Invalid {
+                        what: "loss time (after the report)",
+                    });
+                }
+                Ok(())
+            }
+            Event::SealCancelled { es_id, .. } => self.managed_seal(actor, es_id, event).map(drop),
+            Event::SealInvalidated { es_id, .. } => {
+                let seal = self
+                    .seals
+                    .get(es_id)
+                    .ok_or_else(|| RuleError::UnknownSeal(es_id.clone()))?;
+                let registrar = &seal.registration.registrar;
+                let allowed = matches!(actor, Principal::Authority(me) if me == registrar)
+                    || self.manages(actor, registrar);
+                if !allowed {
+                    return Err(unauthorized());
+                }
+                if seal.invalidated.is_some() {
+                    return state(es_id, "invalidated");
+                }
+                Ok(())
+            }
+            Event::SealApplied(a) => {
+                if *actor != Principal::Seal(a.es_id.clone()) {
+                    return Err(unauthorized());
+                }
+                if a.case.is_empty() || a.operator.is_empty() {
+                    return Err(RuleError::Invalid {
+                        what: "case reference or operator",
+                    });
+                }
+                self.usable_seal(&a.es_id, t).map(drop)
+            }
+            Event::AutoSealPolicyGranted(p) => {
+                let seal = self.managed_seal(actor, &p.es_id, event)?;
+                if *actor != Principal::Authority(seal.registration.owner.clone()) {
+                    return Err(unauthorized());
+                }
+                if p.id.is_empty() {
+                    return Err(RuleError::Invalid { what: "policy id" });
+                }
+                if self.policies.contains_key(&p.id) {
+                    return Err(RuleError::DuplicatePolicy(p.id.clone()));
+                }
+                let mut types = std::collections::HashSet::new();
+                if p.case_types.is_empty()
+                    || !p
+                        .case_types
+                        .iter()
+                        .all(|c| !c.is_empty() && types.insert(c))
+                {
+                    return Err(RuleError::Invalid {
+                        what: "policy case types",
+                    });
+                }
+                if p.legal_basis.is_empty() || p.max_period_ms == 0 {
+                    return Err(RuleError::Invalid {
+                        what: "policy legal basis or decision period",
+                    });
+                }
+                Ok(())
+            }
+            Event::AutoSealPolicyRevoked { policy } => {
+                let p = self
+                    .policies
+                    .get(policy)
+                    .ok_or_else(|| RuleError::UnknownPolicy(policy.clone()))?;
+                if *actor != Principal::Authority(p.owner.clone()) {
+                    return Err(unauthorized());
+                }
+                if p.revoked.is_some() {
+                    return Err(RuleError::PolicyRevoked(policy.clone()));
+                }
+                Ok(())
+            }
+            Event::CaseOpened(c) => {
+                if c.case.is_empty() || c.case_type.is_empty() {
+                    return Err(RuleError::Invalid {
+                        what: "case reference or type",
+                    });
+                }
+                if self.cases.contains_key(&c.case) {
+                    return Err(RuleError::DuplicateCase(c.case.clone()));
+                }
+                if c.deadline <= t {
+                    return Err(RuleError::Invalid {
+                        what: "case deadline (not after the opening)",
+                    });
+                }
+                Ok(())
+            }
+            Event::CaseDecided { case, outcome } => {
+                let c = self
+                    .cases
+                    .get(case)
+                    .ok_or_else(|| RuleError::UnknownCase(case.clone()))?;
+                if *actor != Principal::Authority(c.owner.clone()) {
+                    return Err(unauthorized());
+                }
+                if outcome.is_empty() {
+                    return Err(RuleError::Invalid {
+                        what: "case outcome",
+                    });
+                }
+                if c.is_closed() {
+                    return Err(RuleError::CaseClosed(case.clone()));
+                }
+                Ok(())
+            }
+            Event::SealAutoApplied(a) => {
+                let p = self
+                    .policies
+                    .get(&a.policy)
+                    .ok_or_else(|| RuleError::UnknownPolicy(a.policy.clone()))?;
+                if *key != p.policy.engine.key_id() {
+                    return Err(unauthorized());
+                }
+                let c = self
+                    .cases
+                    .get(&a.case)
+                    .ok_or_else(|| RuleError::UnknownCase(a.case.clone()))?;
+                if c.is_closed() {
+                    return Err(RuleError::CaseClosed(a.case.clone()));
+                }
+                if p.revoked.is_some() {
+                    return Err(RuleError::PolicyRevoked(a.policy.clone()));
+                }
+                self.policy_covers(p, c, t)
+                    .map_err(|what| RuleError::OutsidePolicy {
+                        policy: a.policy.clone(),
+                        what,
+                    })?;
+                if t < c.opening.deadline {
+                    return Err(RuleError::DeadlineNotPassed {
+                        case: a.case.clone(),
+                        deadline: c.opening.deadline,
+                    });
+                }
+                self.usable_seal(&p.policy.es_id, t).map(drop)
+            }
+            _ => Ok(()),
+        }
+    }
+
+    /// Records a seal, policy or case event (tags 32–44).
+    pub(super) fn apply_seal_event(&mut self, event: &Event, at: Provenance) {
+        match event {
+            Event::SealRegistered(r) => self.add_seal(r, at),
+            Event::SealRemade { old, registration } => {
+                if let Some(s) = self.seals.get_mut(old) {
+                    s.superseded = Some((registration.es_id.clone(), at));
+                }
+                self.add_seal(registration, at);
+            }
+            Event::SealSuspended { es_id, .. } => {
+                if let Some(s) = self.seals.get_mut(es_id) {
+                    s.suspensions.push(Suspension {
+                        start: at,
+                        lifted: None,
+                    });
+                }
+            }
+            Event::SealResumed { es_id } => {
+                if let Some(s) = self
+                    .seals
+                    .get_mut(es_id)
+                    .and_then(|s| s.suspensions.last_mut())
+                {
+                    s.lifted = Some(at);
+                }
+            }
+            Event::SealReportedLost { es_id, since, .. } => {
+                if let Some(s) = self.seals.get_mut(es_id) {
+                    s.lost = Some(Loss {
+                        since: *since,
+                        recorded: at,
+                    });
+                    let key = s.registration.key.key_id();
+                    if let Some(k) = self.keys.get_mut(&key) {
+                        let since = k.compromised_since.map_or(*since, |c| c.min(*since));
+                        k.compromised_since = Some(since);
+                    }
+                }
+            }
+            Event::SealCancelled { es_id, .. } => {
+                if let Some(s) = self.seals.get_mut(es_id) {
+                    s.cancelled = Some(at);
+                }
+            }
+            Event::SealInvalidated { es_id, .. } => {
+                if let Some(s) = self.seals.get_mut(es_id) {
+                    s.invalidated = Some(at);
+                }
+            }
+            Event::SealApplied(a) => self.add_sealing(SealUse {
+                es_id: a.es_id.clone(),
+                document: a.document,
+                case: a.case.clone(),
+                operator: Some(a.operator.clone()),
+                policy: None,
+                recorded: at,
+            }),
+            Event::AutoSealPolicyGranted(p) => {
+                if !self.keys.contains_key(&p.engine.key_id()) {
+                    self.add_key(&p.engine, Principal::Engine);
+                }
+                let owner = self
+                    .seals
+                    .get(&p.es_id)
+                    .map(|s| s.registration.owner.clone())
+                    .unwrap_or_default();
+                self.policies.insert(
+                    p.id.clone(),
+                    PolicyRecord {
+                        policy: p.clone(),
+                        owner,
+                        recorded: at,
+                        revoked: None,
+                    },
+                );
+            }
+            Event::AutoSealPolicyRevoked { policy } => {
+                if let Some(p) = self.policies.get_mut(policy) {
+                    p.revoked = Some(at);
+                }
+            }
+            Event::CaseOpened(c) => {
+                let owner = match self.keys.get(&at.key).map(|k| &k.owner) {
+                    Some(Principal::Authority(code)) => code.clone(),
+                    _ => String::new(),
+                };
+                self.open_cases.insert((c.deadline, c.case.clone()));
+                self.cases.insert(
+                    c.case.clone(),
+                    CaseRecord {
+                        opening: c.clone(),
+                        owner,
+                        recorded: at,
+                        decided: None,
+                        auto_sealed: None,
+                    },
+                );
+            }
+            Event::CaseDecided { case, outcome } => {
+                if let Some(c) = self.cases.get_mut(case) {
+                    c.decided = Some((outcome.clone(), at));
+                    self.open_cases.remove(&(c.opening.deadline, case.clone()));
+                }
+            }
+            Event::SealAutoApplied(a) => {
+                if let Some(c) = self.cases.get_mut(&a.case) {
+                    c.auto_sealed = Some(at);
+                    self.open_cases
+                        .remove(&(c.opening.deadline, a.case.clone()));
+                }
+                let es_id = self
+                    .policies
+                    .get(&a.policy)
+                    .map(|p| p.policy.es_id.clone())
+                    .unwrap_or_default();
+                self.add_sealing(SealUse {
+                    es_id,
+                    document: a.document,
+                    case: a.case.clone(),
+                    operator: None,
+                    policy: Some(a.policy.clone()),
+                    recorded: at,
+                });
+            }
+            _ => {}
+        }
+    }
+
+    fn add_seal(&mut self, r: &SealRegistration, at: Provenance) {
+        self.add_key(&r.key, Principal::Seal(r.es_id.clone()));
+        self.seals.insert(
+            r.es_id.clone(),
+            Seal {
+                registration: r.clone(),
+                recorded: at,
+                suspensions: Vec::new(),
+                lost: None,
+                cancelled: None,
+                invalidated: None,
+                superseded: None,
+            },
+        );
+    }
+
+    fn add_sealing(&mut self, u: SealUse) {
+        self.seal_uses
+            .entry(u.es_id.clone())
+            .or_default()
+            .push(u.document);
+        self.documents.entry(u.document).or_default().push(u);
+    }
+}

@@ -1,0 +1,167 @@
+//! Verification of a sealed document: was the seal valid *when it was applied*?
+
+use super::{IndeterminateReason, InvalidReason, Verdict};
+use crate::crypto::{Digest32, KeyId};
+use crate::state::{SealStatus, SealUse, State};
+use crate::time::Timestamp;
+
+/// What an automatic sealing cites.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AutoSealCitation {
+    /// The policy.
+    pub policy: String,
+    /// Its legal basis.
+    pub legal_basis: String,
+    /// The case.
+    pub case: String,
+    /// The case's deadline, passed at the time of sealing.
+    pub deadline: Timestamp,
+    /// The engine key that applied the seal.
+    pub engine: KeyId,
+}
+
+/// One application of a seal to the document, and its verdict.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SealingReport {
+    /// The seal.
+    pub es_id: String,
+    /// Its owner's code (empty if the seal is unknown, which only a damaged state shows).
+    pub owner: String,
+    /// The seal's name.
+    pub seal_name: String,
+    /// The seal's type.
+    pub seal_type: String,
+    /// Ledger time of the sealing.
+    pub sealed_at: Timestamp,
+    /// Sequence number of the entry that records it.
+    pub seq: u64,
+    /// The case reference.
+    pub case: String,
+    /// The operator, for a manual sealing.
+    pub operator: Option<String>,
+    /// For an automatic sealing: the policy, legal basis, case and deadline it relied on.
+    pub automatic: Option<AutoSealCitation>,
+    /// Whether this sealing is valid.
+    pub verdict: Verdict,
+}
+
+/// The verification of a sealed document.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DocumentReport {
+    /// SHA-256 of the document.
+    pub document: Digest32,
+    /// The sealings recorded up to the reference time, in ledger order.
+    pub sealings: Vec<SealingReport>,
+    /// Valid when at least one sealing is recorded and every one is valid; otherwise the
+    /// first problem.
+    pub verdict: Verdict,
+}
+
+/// Verifies the document with SHA-256 `document` as of reference time `at` (`now` is the
+/// ledger's present): each recorded application must have been made when the seal was active
+/// (registered under a key that counts, in its validity window, not suspended, lost, cancelled
+/// or remade, and never invalidated), signed by a key not compromised by then, and an
+/// automatic one under a policy in force for a case past its deadline and undecided.
+pub fn verify_sealed_document(
+    state: &State,
+    document: &Digest32,
+    at: Timestamp,
+    now: Timestamp,
+) -> DocumentReport {
+    let sealings: Vec<SealingReport> = state
+        .sealings_of(document)
+        .iter()
+        .filter(|u| u.recorded.ledger_time <= at)
+        .map(|u| sealing_report(state, u))
+        .collect();
+    let verdict = if at > now {
+        Verdict::Indeterminate(IndeterminateReason::FutureReferenceTime { at, now })
+    } else if sealings.is_empty() {
+        Verdict::Invalid(InvalidReason::NotSealed)
+    } else {
+        sealings
+            .iter()
+            .map(|s| &s.verdict)
+            .find(|v| !v.is_valid())
+            .cloned()
+            .unwrap_or(Verdict::Valid)
+    };
+    DocumentReport {
+        document: *document,
+        sealings,
+        verdict,
+    }
+}
+
+fn sealing_report(state: &State, u: &SealUse) -> SealingReport {
+    let seal = state.seal(&u.es_id).map(|s| &s.registration);
+    let t = u.recorded.ledger_time;
+    let automatic = u.policy.as_ref().and_then(|p| {
+        let policy = state.auto_seal_policy(p)?;
+        let case = state.case(&u.case)?;
+        Some(AutoSealCitation {
+            policy: p.clone(),
+            legal_basis: policy.policy.legal_basis.clone(),
+            case: u.case.clone(),
+            deadline: case.opening.deadline,
+            engine: policy.policy.engine.key_id(),
+        })
+    });
+    SealingReport {
+        es_id: u.es_id.clone(),
+        owner: seal.map(|r| r.owner.clone()).unwrap_or_default(),
+        seal_name: seal.map(|r| r.name.clone()).unwrap_or_default(),
+        seal_type: seal.map(|r| r.seal_type.clone()).unwrap_or_default(),
+        sealed_at: t,
+        seq: u.recorded.seq,
+        case: u.case.clone(),
+        operator: u.operator.clone(),
+        automatic,
+        verdict: sealing_verdict(state, u),
+    }
+}
+
+fn sealing_verdict(state: &State, u: &SealUse) -> Verdict {
+    let t = u.recorded.ledger_time;
+    let status = state.seal_status(&u.es_id, t);
+    if status != SealStatus::Active {
+        return Verdict::Invalid(InvalidReason::SealNotActive {
+            es_id: u.es_id.clone(),
+            status,
+        });
+    }
+    if !state.counts(&u.recorded) {
+        return Verdict::Invalid(InvalidReason::SignerCompromised {
+            key: u.recorded.key,
+        });
+    }
+    if let Some(p) = &u.policy {
+        let unlawful = |what| Verdict::Invalid(InvalidReason::AutoSealUnlawful { what });
+        let Some(policy) = state.auto_seal_policy(p) else {
+            return unlawful("unknown policy");
+        };
+        let Some(case) = state.case(&u.case) else {
+            return unlawful("unknown case");
+        };
+        if policy.policy.es_id != u.es_id || policy.policy.engine.key_id() != u.recorded.key {
+            return unlawful("seal or engine key not the policy's");
+        }
+        if let Err(what) = state.policy_covers(policy, case, t) {
+            return unlawful(what);
+        }
+        if !state.counts(&case.recorded) {
+            return unlawful("case opened under a compromised key");
+        }
+        if t < case.opening.deadline {
+            return unlawful("deadline had not passed");
+        }
+        if case
+            .decided
+            .as_ref()
+            .is_some_and(|(_, d)| d.seq < u.recorded.seq)
+        {
+            return unlawful("case was decided before");
+        }
+    }
+    Verdict::Valid
+}
