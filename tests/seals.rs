@@ -221,10 +221,13 @@ fn seal_life_cycle() {
             reason: "lost".into(),
         },
     );
-    // After the loss the seal's key is compromised: refused before any seal rule.
-    refused(&mut w, &seal, W::application("S1", b"doc 3", "C"), |e| {
-        matches!(e, RuleError::KeyCompromised { .. })
-    });
+    // After the loss the seal's key is compromised: refused as a lost seal.
+    refused(
+        &mut w,
+        &seal,
+        W::application("S1", b"doc 3", "C"),
+        not_active(|s| matches!(s, SealStatus::Lost { .. })),
+    );
     refused(
         &mut w,
         &owner,
@@ -426,9 +429,12 @@ fn loss_cuts_over_at_its_time_and_invalidation_voids_everything() {
         },
     );
     // ...and invalid once the loss is known; a new application is refused.
-    refused(&mut w, &seal, W::application("S1", b"doc D", "C4"), |e| {
-        matches!(e, RuleError::KeyCompromised { .. })
-    });
+    refused(
+        &mut w,
+        &seal,
+        W::application("S1", b"doc D", "C4"),
+        not_active(|s| matches!(s, SealStatus::Lost { .. })),
+    );
     let now = w.now();
     let reports = |l: &Ledger<MemoryStore>| {
         [b"doc A".as_slice(), b"doc B", b"doc C", b"doc D"]

@@ -138,6 +138,15 @@ impl State {
     fn usable_key(&self, key: &KeyId, t: Timestamp) -> Result<Principal, RuleError> {
         let rec = self.keys.get(key).ok_or(RuleError::UnknownKey(*key))?;
         if let Some(since) = rec.compromised_since.filter(|s| *s <= t) {
+            // A lost seal's key is compromised since the loss: say so in the seal's terms.
+            if let Principal::Seal(es_id) = &rec.owner {
+                if let Some(loss) = self.seal(es_id).and_then(|s| s.lost.as_ref()) {
+                    return Err(RuleError::SealNotActive {
+                        es_id: es_id.clone(),
+                        status: super::SealStatus::Lost { since: loss.since },
+                    });
+                }
+            }
             return Err(RuleError::KeyCompromised { key: *key, since });
         }
         if let Some(from) = rec.retired_from.filter(|f| *f <= t) {
