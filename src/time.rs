@@ -62,7 +62,8 @@ impl Timestamp {
         ))
     }
 
-    /// Parses `YYYY-MM-DD` or `YYYY-MM-DDTHH:MM:SSZ` (UTC).
+    /// Parses `YYYY-MM-DD`, `YYYY-MM-DDTHH:MM:SSZ` or `YYYY-MM-DDTHH:MM:SS.mmmZ` (UTC; the
+    /// last is what `Display` prints, so every timestamp shown parses back).
     pub fn parse(s: &str) -> Option<Self> {
         let b = s.as_bytes();
         let num = |r: std::ops::Range<usize>| -> Option<u32> {
@@ -80,14 +81,19 @@ impl Timestamp {
         if b.len() == 10 {
             return Some(date);
         }
-        if b.len() != 20 || b[10] != b'T' || b[13] != b':' || b[16] != b':' || b[19] != b'Z' {
+        let millis = match b.len() {
+            20 => 0,
+            24 if b[19] == b'.' => num(20..23)?,
+            _ => return None,
+        };
+        if b[10] != b'T' || b[13] != b':' || b[16] != b':' || b[b.len() - 1] != b'Z' {
             return None;
         }
         let (h, m, sec) = (num(11..13)?, num(14..16)?, num(17..19)?);
         if h > 23 || m > 59 || sec > 59 {
             return None;
         }
-        Some(date.plus_millis(u64::from(h * 3600 + m * 60 + sec) * 1000))
+        Some(date.plus_millis(u64::from(h * 3600 + m * 60 + sec) * 1000 + u64::from(millis)))
     }
 }
 
@@ -146,5 +152,43 @@ impl Canonical for Timestamp {
 
     fn decode(d: &mut Decoder<'_>) -> Result<Self, DecodeError> {
         d.uint().map(Timestamp)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Timestamp;
+
+    #[test]
+    fn display_parses_back() {
+        for t in [
+            0,
+            1,
+            999,
+            1_767_225_600_000,
+            1_767_225_600_123,
+            253_402_300_799_999,
+        ] {
+            let ts = Timestamp(t);
+            assert_eq!(Timestamp::parse(&ts.to_string()), Some(ts), "{ts}");
+        }
+        assert_eq!(
+            Timestamp::parse("2026-01-01T00:00:01Z"),
+            Some(Timestamp(1_767_225_601_000))
+        );
+        assert_eq!(
+            Timestamp::parse("2026-01-01"),
+            Some(Timestamp(1_767_225_600_000))
+        );
+        for bad in [
+            "2026-01-01T00:00:01.5Z",
+            "2026-01-01T00:00:01.1234Z",
+            "2026-01-01T00:00:01.12aZ",
+            "2026-01-01T00:00:01.123",
+            "2026-13-01",
+            "2026-01-01T24:00:00Z",
+        ] {
+            assert_eq!(Timestamp::parse(bad), None, "{bad}");
+        }
     }
 }

@@ -677,3 +677,322 @@ fn root_key_rotation_from_the_command_line() {
     expect(dir, "data", &["license", "status", &id], 0);
     expect(dir, "data", &["audit"], 0);
 }
+
+/// Registers `code` (key `<name>.key`, generated here) by the root, with no license types.
+fn register_unit(dir: &Path, name: &str, code: &str, seals: bool) {
+    let key = format!("{name}.key");
+    let public = format!("{name}.key.pub");
+    expect(dir, "data", &["key", "generate", "--out", &key], 0);
+    let mut args = vec![
+        "authority",
+        "register",
+        "--signer",
+        "data/keys/root.key",
+        "--code",
+        code,
+        "--name",
+        name,
+        "--key",
+        &public,
+    ];
+    if seals {
+        args.push("--may-register-seals");
+    }
+    expect(dir, "data", &args, 0);
+}
+
+#[test]
+fn seal_workflow() {
+    let d = tempfile::tempdir().unwrap();
+    let dir = d.path();
+    set_up(dir);
+    register_unit(dir, "police", "POLICE1", true);
+    register_unit(dir, "company", "COMPANY1", false);
+    expect(dir, "data", &["key", "generate", "--out", "seal.key"], 0);
+    std::fs::write(dir.join("seal.png"), b"seal image").unwrap();
+    for (f, body) in [("a.pdf", "contract A"), ("b.pdf", "contract B")] {
+        std::fs::write(dir.join(f), body).unwrap();
+    }
+    let register = [
+        "seal",
+        "register",
+        "--signer",
+        "police.key",
+        "--es-id",
+        "ES1",
+        "--owner",
+        "COMPANY1",
+        "--type",
+        "公章",
+        "--key",
+        "seal.key.pub",
+        "--image",
+        "seal.png",
+    ];
+    // Only an authority with seal rights registers; the company cannot.
+    let mut by_company = register;
+    by_company[3] = "company.key";
+    let o = run(dir, "data", &by_company);
+    assert_eq!(code(&o), 2);
+    assert!(
+        stderr(&o).contains("may not emit SealRegistered"),
+        "{}",
+        stderr(&o)
+    );
+    expect(dir, "data", &register, 0);
+    let apply = |doc: &str, want: i32| {
+        run_apply(dir, doc, want);
+    };
+    apply("a.pdf", 0);
+    let json = expect(dir, "data", &["--json", "seal", "status", "ES1"], 0);
+    let v: serde_json::Value = serde_json::from_str(&json).unwrap();
+    assert_eq!(
+        (v["status"].as_str(), v["uses"].as_u64()),
+        (Some("Active"), Some(1))
+    );
+    expect(
+        dir,
+        "data",
+        &[
+            "seal",
+            "report-lost",
+            "--signer",
+            "company.key",
+            "ES1",
+            "--reason",
+            "stolen",
+        ],
+        0,
+    );
+    apply("b.pdf", 2);
+    expect(dir, "data", &["seal", "status", "ES1"], 1);
+    // The document sealed before the loss verifies; the other was never sealed.
+    let json = expect(
+        dir,
+        "data",
+        &["--json", "seal", "verify-document", "a.pdf"],
+        0,
+    );
+    let v: serde_json::Value = serde_json::from_str(&json).unwrap();
+    assert_eq!(v["valid"], true);
+    assert_eq!(v["sealings"][0]["es_id"], "ES1");
+    assert_eq!(v["sealings"][0]["owner"], "COMPANY1");
+    assert_eq!(v["sealings"][0]["operator"], "clerk");
+    let out = expect(dir, "data", &["seal", "verify-document", "b.pdf"], 1);
+    assert!(out.contains("no seal application"), "{out}");
+    // Found unlawful: every application is invalid.
+    expect(
+        dir,
+        "data",
+        &[
+            "seal",
+            "invalidate",
+            "--signer",
+            "police.key",
+            "ES1",
+            "--reason",
+            "forged",
+        ],
+        0,
+    );
+    let out = expect(dir, "data", &["seal", "verify-document", "a.pdf"], 1);
+    assert!(out.contains("invalidated"), "{out}");
+    expect(dir, "data", &["audit"], 0);
+}
+
+fn run_apply(dir: &Path, doc: &str, want: i32) {
+    expect(
+        dir,
+        "data",
+        &[
+            "seal",
+            "apply",
+            "--signer",
+            "seal.key",
+            "ES1",
+            "--document",
+            doc,
+            "--case",
+            "HT-1",
+            "--operator",
+            "clerk",
+        ],
+        want,
+    );
+}
+
+#[test]
+fn automatic_sealing_from_the_command_line() {
+    let d = tempfile::tempdir().unwrap();
+    let dir = d.path();
+    set_up(dir);
+    register_unit(dir, "police", "POLICE1", true);
+    register_unit(dir, "approval", "APPROVAL1", false);
+    for k in ["seal.key", "engine.key"] {
+        expect(dir, "data", &["key", "generate", "--out", k], 0);
+    }
+    std::fs::write(dir.join("seal.png"), b"seal image").unwrap();
+    std::fs::write(dir.join("approval.pdf"), b"deemed approved").unwrap();
+    expect(
+        dir,
+        "data",
+        &[
+            "seal",
+            "register",
+            "--signer",
+            "police.key",
+            "--es-id",
+            "ES2",
+            "--owner",
+            "APPROVAL1",
+            "--type",
+            "行政审批专用章",
+            "--key",
+            "seal.key.pub",
+            "--image",
+            "seal.png",
+        ],
+        0,
+    );
+    expect(
+        dir,
+        "data",
+        &[
+            "seal",
+            "grant-policy",
+            "--signer",
+            "approval.key",
+            "--id",
+            "P1",
+            "--es-id",
+            "ES2",
+            "--case-types",
+            "RENEWAL",
+            "--legal-basis",
+            "deemed granted",
+            "--engine",
+            "engine.key.pub",
+            "--max-days",
+            "30",
+        ],
+        0,
+    );
+    // A deadline a day away: nothing is due, and the engine is refused.
+    let tomorrow = chancery::Timestamp::now().plus_days(1).to_string();
+    expect(
+        dir,
+        "data",
+        &[
+            "seal",
+            "open-case",
+            "--signer",
+            "approval.key",
+            "SP-1",
+            "--type",
+            "RENEWAL",
+            "--deadline",
+            &tomorrow,
+        ],
+        0,
+    );
+    let out = expect(dir, "data", &["seal", "due"], 0);
+    assert!(out.contains("no automatic sealing is due"), "{out}");
+    let auto = [
+        "seal",
+        "auto-apply",
+        "--signer",
+        "engine.key",
+        "--policy",
+        "P1",
+        "--case",
+        "SP-1",
+        "--document",
+        "approval.pdf",
+    ];
+    let o = run(dir, "data", &auto);
+    assert_eq!(code(&o), 2);
+    assert!(stderr(&o).contains("has not passed"), "{}", stderr(&o));
+    let out = expect(dir, "data", &["seal", "verify-document", "approval.pdf"], 1);
+    assert!(out.contains("no seal application"), "{out}");
+}
+
+#[test]
+fn consent_workflow() {
+    let d = tempfile::tempdir().unwrap();
+    let dir = d.path();
+    let license = set_up(dir);
+    register_unit(dir, "bank", "BANK1", false);
+    expect(dir, "data", &["key", "generate", "--out", "holder.key"], 0);
+    expect(
+        dir,
+        "data",
+        &[
+            "consent",
+            "bind-key",
+            "--signer",
+            "bureau.key",
+            &license,
+            "--key",
+            "holder.key.pub",
+        ],
+        0,
+    );
+    let verify = [
+        "license",
+        "verify",
+        "noodles.cred",
+        "--party",
+        "BANK1",
+        "--item",
+        "LOAN",
+    ];
+    let out = expect(dir, "data", &verify, 1);
+    assert!(out.contains("no consent"), "{out}");
+    let json = expect(
+        dir,
+        "data",
+        &[
+            "--json",
+            "consent",
+            "grant",
+            "--signer",
+            "holder.key",
+            &license,
+            "--party",
+            "BANK1",
+            "--item",
+            "LOAN",
+            "--until",
+            "2099-01-01",
+            "--uses",
+            "1",
+        ],
+        0,
+    );
+    assert!(json.contains("UseAuthorized"), "{json}");
+    expect(dir, "data", &verify, 0);
+    let history = expect(dir, "data", &["--json", "consent", "history", &license], 0);
+    let v: serde_json::Value = serde_json::from_str(&history).unwrap();
+    let consent = v["consents"][0]["id"].as_str().unwrap().to_owned();
+    let record_use = [
+        "consent",
+        "use",
+        "--signer",
+        "bank.key",
+        &consent,
+        "--license",
+        &license,
+        "--item",
+        "LOAN",
+        "--case",
+        "LOAN-1",
+    ];
+    expect(dir, "data", &record_use, 0);
+    // The single use is spent.
+    expect(dir, "data", &verify, 1);
+    expect(dir, "data", &record_use, 2);
+    let history = expect(dir, "data", &["--json", "consent", "history", &license], 0);
+    let v: serde_json::Value = serde_json::from_str(&history).unwrap();
+    assert_eq!(v["uses"][0]["relying_party"], "BANK1");
+    assert_eq!(v["consents"][0]["uses"], 1);
+}

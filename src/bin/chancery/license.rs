@@ -77,7 +77,7 @@ pub enum LicenseCommand {
     Status {
         /// License version id.
         id: String,
-        /// Reference time (YYYY-MM-DD or YYYY-MM-DDTHH:MM:SSZ); default now.
+        /// Reference time (YYYY-MM-DD, YYYY-MM-DDTHH:MM:SSZ or with .mmm); default now.
         #[arg(long)]
         at: Option<String>,
     },
@@ -114,6 +114,13 @@ pub enum LicenseCommand {
         /// Verify only these claims (comma-separated); default all.
         #[arg(long, value_delimiter = ',')]
         disclose: Option<Vec<String>>,
+        /// Verify as this relying party (authority code): a consent of the holder must cover
+        /// the use (needs --item).
+        #[arg(long, requires = "item")]
+        party: Option<String>,
+        /// The service item the relying party checks the license for.
+        #[arg(long, requires = "party")]
+        item: Option<String>,
     },
 }
 
@@ -177,7 +184,7 @@ pub struct End {
 pub fn time(s: &str) -> Result<Timestamp, CliError> {
     Timestamp::parse(s).ok_or_else(|| {
         CliError::usage(format!(
-            "bad time {s:?}: use YYYY-MM-DD or YYYY-MM-DDTHH:MM:SSZ"
+            "bad time {s:?}: use YYYY-MM-DD, YYYY-MM-DDTHH:MM:SSZ or YYYY-MM-DDTHH:MM:SS.mmmZ"
         ))
     })
 }
@@ -377,6 +384,8 @@ pub fn run(store: &Path, command: LicenseCommand, out: &Out) -> Result<u8, CliEr
             credential,
             at,
             disclose,
+            party,
+            item,
         } => {
             let cred = read_credential(&credential)?;
             let names: Vec<&str> = match &disclose {
@@ -387,7 +396,10 @@ pub fn run(store: &Path, command: LicenseCommand, out: &Out) -> Result<u8, CliEr
                 .disclose(&names, true)
                 .map_err(|e| CliError::usage(e.to_string()))?;
             let at = opt_time(&at)?.unwrap_or(now);
-            let verdict = ledger.verify_disclosure(&disclosure, at);
+            let verdict = match (&party, &item) {
+                (Some(p), Some(i)) => ledger.verify_for_relying_party(&disclosure, p, i, at),
+                _ => ledger.verify_disclosure(&disclosure, at),
+            };
             let claims: serde_json::Map<String, serde_json::Value> = disclosure
                 .claims
                 .iter()

@@ -3,10 +3,12 @@
 //! Exit codes: 0 success (or valid), 1 verified invalid or damage found, 2 usage or I/O error.
 //! Errors are one line on stderr. See `chancery --help` and README.md.
 
+mod consent;
 mod demo;
 mod keyfile;
 mod license;
 mod report;
+mod seal;
 
 use chancery::archive::{self, ArchiveAuditError};
 use chancery::checkpoint;
@@ -80,6 +82,12 @@ enum Command {
     /// Licenses: issue, change, terminate, query and verify.
     #[command(subcommand)]
     License(license::LicenseCommand),
+    /// Seals (电子印章): register, manage, apply, automatic sealing, verify sealed documents.
+    #[command(subcommand)]
+    Seal(seal::SealCommand),
+    /// Holder keys, consents (用证授权) and use records (用证记录).
+    #[command(subcommand)]
+    Consent(consent::ConsentCommand),
     /// Sign a checkpoint (C2SP signed note: origin, size, Merkle root) with a root key and keep
     /// it in DIR/checkpoints; refused if the ledger is not consistent with the last one kept.
     Checkpoint {
@@ -163,8 +171,9 @@ enum AuthorityCommand {
         /// Its signing key: a public key file (repeat for several).
         #[arg(long = "key", value_name = "FILE", required = true)]
         keys: Vec<PathBuf>,
-        /// License-type codes it may define and issue, comma-separated.
-        #[arg(long, value_delimiter = ',', required = true)]
+        /// License-type codes it may define and issue, comma-separated (none for a unit that
+        /// only owns seals or relies on licenses).
+        #[arg(long, value_delimiter = ',')]
         types: Vec<String>,
         /// The registering parent authority's code, when the signer is that parent.
         #[arg(long)]
@@ -368,6 +377,8 @@ fn run(cli: Cli, out: &Out) -> Result<u8, CliError> {
             record(&mut ledger, &signer, event, out)
         }
         Command::License(l) => license::run(store, l, out),
+        Command::Seal(c) => seal::run(store, c, out),
+        Command::Consent(c) => consent::run(store, c, out),
         Command::Checkpoint { signer, out: file } => {
             checkpoint(store, &signer, file.as_deref(), out)
         }

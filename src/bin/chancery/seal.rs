@@ -1,0 +1,498 @@
+//! `chancery seal …`: register and manage seals, apply them, automatic sealing, verify sealed
+//! documents.
+
+use crate::license::time;
+use crate::report::Out;
+use crate::{keyfile, open, record, CliError, Signer};
+use chancery::crypto::sha256;
+use chancery::event::{
+    AutoSealApplication, AutoSealPolicy, CaseOpening, SealApplication, SealRegistration,
+};
+use chancery::state::Principal;
+use chancery::{Digest32, Event, FileStore, Ledger, Timestamp};
+use clap::{Args, Subcommand};
+use serde_json::json;
+use std::path::{Path, PathBuf};
+
+#[derive(Subcommand, Debug)]
+pub enum SealCommand {
+    /// Register a seal (制作+备案); signed by an authority that may register seals.
+    Register(Registration),
+    /// Replace a seal by a new one (the old one may not be used after this).
+    Remake {
+        /// The seal being replaced.
+        old: String,
+        #[command(flatten)]
+        registration: Registration,
+    },
+    /// Apply a seal to a document (用印); signed by the seal's own key.
+    Apply {
+        #[command(flatten)]
+        signer: Signer,
+        /// The seal's esID.
+        es_id: String,
+        #[command(flatten)]
+        document: Document,
+        /// The case reference (事项编码 / 业务流水号).
+        #[arg(long)]
+        case: String,
+        /// The operator (a staff code, never a personal ID number).
+        #[arg(long)]
+        operator: String,
+    },
+    /// Suspend a seal (by its owner or registrar).
+    Suspend(Manage),
+    /// Resume a suspended seal.
+    Resume {
+        #[command(flatten)]
+        signer: Signer,
+        /// The seal's esID.
+        es_id: String,
+    },
+    /// Report a seal lost (挂失): no application at or after the loss time counts.
+    ReportLost {
+        #[command(flatten)]
+        manage: Manage,
+        /// When the seal was lost; default now.
+        #[arg(long)]
+        since: Option<String>,
+    },
+    /// Cancel a seal (注销): final.
+    Cancel(Manage),
+    /// Declare a seal unlawfully made: every application of it is invalid.
+    Invalidate(Manage),
+    /// Status of a seal at a time (exit 0 if active, 1 if not).
+    Status {
+        /// The seal's esID.
+        es_id: String,
+        /// Reference time; default now.
+        #[arg(long)]
+        at: Option<String>,
+    },
+    /// Verify a sealed document: was every seal on it valid when applied? (exit 0 if valid,
+    /// 1 if not).
+    VerifyDocument {
+        /// The document file (or give --digest).
+        #[arg(required_unless_present = "digest")]
+        file: Option<PathBuf>,
+        /// The document's SHA-256 (64 hex digits) instead of the file.
+        #[arg(long, conflicts_with = "file")]
+        digest: Option<String>,
+        /// Reference time; default now.
+        #[arg(long)]
+        at: Option<String>,
+    },
+    /// Grant an auto-seal policy (超时默认、自动用印); signed by the seal's owner.
+    GrantPolicy {
+        #[command(flatten)]
+        signer: Signer,
+        /// Policy id.
+        #[arg(long)]
+        id: String,
+        /// The seal's esID.
+        #[arg(long)]
+        es_id: String,
+        /// Case types the policy covers, comma-separated.
+        #[arg(long, value_delimiter = ',', required = true)]
+        case_types: Vec<String>,
+        /// The legal basis, as text.
+        #[arg(long)]
+        legal_basis: String,
+        /// The engine's public key file: the only key that may apply the seal under the policy.
+        #[arg(long, value_name = "FILE")]
+        engine: PathBuf,
+        /// Longest decision period the policy allows, in days.
+        #[arg(long)]
+        max_days: u64,
+    },
+    /// Revoke an auto-seal policy.
+    RevokePolicy {
+        #[command(flatten)]
+        signer: Signer,
+        /// Policy id.
+        id: String,
+    },
+    /// Open an approval case with its legal deadline.
+    OpenCase {
+        #[command(flatten)]
+        signer: Signer,
+        /// Case reference (业务流水号).
+        case: String,
+        /// Case type (事项编码).
+        #[arg(long = "type")]
+        case_type: String,
+        /// The deadline.
+        #[arg(long)]
+        deadline: String,
+    },
+    /// Record a case's decision.
+    DecideCase {
+        #[command(flatten)]
+        signer: Signer,
+        /// Case reference.
+        case: String,
+        /// The decision (no personal data).
+        #[arg(long)]
+        outcome: String,
+    },
+    /// List the automatic sealings due now (the auto-seal engine's tick).
+    Due,
+    /// Apply a seal automatically to a due case's document; signed by the policy's engine key.
+    AutoApply {
+        #[command(flatten)]
+        signer: Signer,
+        /// Policy id.
+        #[arg(long)]
+        policy: String,
+        /// Case reference.
+        #[arg(long)]
+        case: String,
+        #[command(flatten)]
+        document: Document,
+    },
+}
+
+/// A seal registration's fields.
+#[derive(Args, Debug)]
+pub struct Registration {
+    #[command(flatten)]
+    signer: Signer,
+    /// The seal's esID (0-9, A-Z).
+    #[arg(long)]
+    es_id: String,
+    /// The owning unit's code (a registered authority).
+    #[arg(long)]
+    owner: String,
+    /// The seal's name; default the owner's filed name (which it must equal).
+    #[arg(long)]
+    name: Option<String>,
+    /// Seal type (公章, 合同专用章, 财务专用章, ...).
+    #[arg(long = "type")]
+    seal_type: String,
+    /// The seal's public key file (its secret key signs every application).
+    #[arg(long, value_name = "FILE")]
+    key: PathBuf,
+    /// The seal image file; its SHA-256 is recorded.
+    #[arg(long, value_name = "FILE")]
+    image: PathBuf,
+    /// Start of validity; default now.
+    #[arg(long)]
+    valid_from: Option<String>,
+    /// End of validity; default none.
+    #[arg(long)]
+    valid_until: Option<String>,
+}
+
+/// A seal management command's fields.
+#[derive(Args, Debug)]
+pub struct Manage {
+    #[command(flatten)]
+    signer: Signer,
+    /// The seal's esID.
+    es_id: String,
+    /// Reason (no personal data).
+    #[arg(long)]
+    reason: String,
+}
+
+/// A document given as a file (hashed here) or as its digest.
+#[derive(Args, Debug)]
+pub struct Document {
+    /// The document file; its SHA-256 is recorded.
+    #[arg(long, value_name = "FILE", required_unless_present = "document_digest")]
+    document: Option<PathBuf>,
+    /// The document's SHA-256 (64 hex digits) instead of the file.
+    #[arg(long, conflicts_with = "document")]
+    document_digest: Option<String>,
+}
+
+impl Document {
+    fn digest(&self) -> Result<Digest32, CliError> {
+        digest_of(self.document.as_deref(), self.document_digest.as_deref())
+    }
+}
+
+/// SHA-256 of `file`, or `hex` parsed.
+fn digest_of(file: Option<&Path>, hex: Option<&str>) -> Result<Digest32, CliError> {
+    match (file, hex) {
+        (Some(f), _) => Ok(sha256(&std::fs::read(f).map_err(|e| CliError::io(f, e))?)),
+        (None, Some(h)) => Digest32::from_hex(h)
+            .ok_or_else(|| CliError::usage(format!("bad digest {h:?}: 64 hex digits"))),
+        (None, None) => Err(CliError::usage("give a document file or its digest")),
+    }
+}
+
+/// Runs a seal command.
+pub fn run(store: &Path, command: SealCommand, out: &Out) -> Result<u8, CliError> {
+    let mut ledger = open(store)?;
+    let now = ledger.now();
+    let (signer, event) = match command {
+        SealCommand::Register(r) => {
+            let (signer, registration) = registration(&ledger, r, now)?;
+            (signer, Event::SealRegistered(registration))
+        }
+        SealCommand::Remake {
+            old,
+            registration: r,
+        } => {
+            let (signer, registration) = registration(&ledger, r, now)?;
+            (signer, Event::SealRemade { old, registration })
+        }
+        SealCommand::Apply {
+            signer,
+            es_id,
+            document,
+            case,
+            operator,
+        } => (
+            signer,
+            Event::SealApplied(SealApplication {
+                es_id,
+                document: document.digest()?,
+                case,
+                operator,
+            }),
+        ),
+        SealCommand::Suspend(m) => (
+            m.signer,
+            Event::SealSuspended {
+                es_id: m.es_id,
+                reason: m.reason,
+            },
+        ),
+        SealCommand::Resume { signer, es_id } => (signer, Event::SealResumed { es_id }),
+        SealCommand::ReportLost { manage: m, since } => (
+            m.signer,
+            Event::SealReportedLost {
+                es_id: m.es_id,
+                since: since.as_deref().map(time).transpose()?.unwrap_or(now),
+                reason: m.reason,
+            },
+        ),
+        SealCommand::Cancel(m) => (
+            m.signer,
+            Event::SealCancelled {
+                es_id: m.es_id,
+                reason: m.reason,
+            },
+        ),
+        SealCommand::Invalidate(m) => (
+            m.signer,
+            Event::SealInvalidated {
+                es_id: m.es_id,
+                reason: m.reason,
+            },
+        ),
+        SealCommand::Status { es_id, at } => {
+            let at = at.as_deref().map(time).transpose()?.unwrap_or(now);
+            let status = ledger.seal_status(&es_id, at);
+            let seal = ledger.state().seal(&es_id).map(|s| &s.registration);
+            out.print(
+                &format!("{es_id} at {at}: {status}"),
+                json!({
+                    "es_id": es_id,
+                    "at": at.to_string(),
+                    "status": status.name(),
+                    "detail": status.to_string(),
+                    "owner": seal.map(|r| r.owner.clone()),
+                    "name": seal.map(|r| r.name.clone()),
+                    "type": seal.map(|r| r.seal_type.clone()),
+                    "uses": ledger.state().seal_uses(&es_id).len(),
+                }),
+            );
+            return Ok(u8::from(status != chancery::SealStatus::Active));
+        }
+        SealCommand::VerifyDocument { file, digest, at } => {
+            let document = digest_of(file.as_deref(), digest.as_deref())?;
+            let at = at.as_deref().map(time).transpose()?.unwrap_or(now);
+            return Ok(print_document(
+                &ledger.verify_document_digest(&document, at),
+                at,
+                out,
+            ));
+        }
+        SealCommand::GrantPolicy {
+            signer,
+            id,
+            es_id,
+            case_types,
+            legal_basis,
+            engine,
+            max_days,
+        } => (
+            signer,
+            Event::AutoSealPolicyGranted(AutoSealPolicy {
+                id,
+                es_id,
+                case_types,
+                legal_basis,
+                engine: keyfile::read_public(&engine)?,
+                max_period_ms: max_days.saturating_mul(86_400_000),
+            }),
+        ),
+        SealCommand::RevokePolicy { signer, id } => {
+            (signer, Event::AutoSealPolicyRevoked { policy: id })
+        }
+        SealCommand::OpenCase {
+            signer,
+            case,
+            case_type,
+            deadline,
+        } => (
+            signer,
+            Event::CaseOpened(CaseOpening {
+                case,
+                case_type,
+                deadline: time(&deadline)?,
+            }),
+        ),
+        SealCommand::DecideCase {
+            signer,
+            case,
+            outcome,
+        } => (signer, Event::CaseDecided { case, outcome }),
+        SealCommand::Due => {
+            let due = ledger.due_auto_seals();
+            let text: Vec<String> = due
+                .iter()
+                .map(|d| {
+                    format!(
+                        "case {} (deadline {}): seal {} under policy {}, engine key {}",
+                        d.case, d.deadline, d.es_id, d.policy, d.engine
+                    )
+                })
+                .collect();
+            let items: Vec<_> = due
+                .iter()
+                .map(|d| {
+                    json!({
+                        "case": d.case,
+                        "deadline": d.deadline.to_string(),
+                        "es_id": d.es_id,
+                        "policy": d.policy,
+                        "engine_key_id": d.engine.to_string(),
+                    })
+                })
+                .collect();
+            let text = if text.is_empty() {
+                "no automatic sealing is due".to_owned()
+            } else {
+                text.join("\n")
+            };
+            out.print(&text, json!(items));
+            return Ok(0);
+        }
+        SealCommand::AutoApply {
+            signer,
+            policy,
+            case,
+            document,
+        } => (
+            signer,
+            Event::SealAutoApplied(AutoSealApplication {
+                policy,
+                case,
+                document: document.digest()?,
+            }),
+        ),
+    };
+    record(&mut ledger, &signer, event, out)
+}
+
+/// The signer and the registration a `register` or `remake` command describes; the registrar
+/// is the authority owning the signer's key.
+fn registration(
+    ledger: &Ledger<FileStore>,
+    r: Registration,
+    now: Timestamp,
+) -> Result<(Signer, SealRegistration), CliError> {
+    let signer_key = keyfile::read_secret(&r.signer.signer)?.key_id();
+    let registrar = match ledger.state().key(&signer_key).map(|k| &k.owner) {
+        Some(Principal::Authority(code)) => code.clone(),
+        _ => {
+            return Err(CliError::usage(format!(
+                "{} is not an authority's key in this ledger",
+                r.signer.signer.display()
+            )))
+        }
+    };
+    let name = match r.name {
+        Some(n) => n,
+        None => ledger
+            .state()
+            .authority(&r.owner)
+            .map(|a| a.name.clone())
+            .ok_or_else(|| CliError::usage(format!("unknown owner {}", r.owner)))?,
+    };
+    let image = std::fs::read(&r.image).map_err(|e| CliError::io(&r.image, e))?;
+    let registration = SealRegistration {
+        es_id: r.es_id,
+        owner: r.owner,
+        name,
+        seal_type: r.seal_type,
+        key: keyfile::read_public(&r.key)?,
+        image: sha256(&image),
+        valid_from: r
+            .valid_from
+            .as_deref()
+            .map(time)
+            .transpose()?
+            .unwrap_or(now),
+        valid_until: r.valid_until.as_deref().map(time).transpose()?,
+        registrar,
+    };
+    Ok((r.signer, registration))
+}
+
+/// Prints a sealed document's verification; the exit code (0 valid, 1 not).
+fn print_document(report: &chancery::DocumentReport, at: Timestamp, out: &Out) -> u8 {
+    let mut text = vec![format!(
+        "document {} at {at}: {}",
+        report.document, report.verdict
+    )];
+    let mut items = Vec::new();
+    for s in &report.sealings {
+        let how = match (&s.automatic, &s.operator) {
+            (Some(a), _) => format!(
+                "automatically under policy {} ({}), case {} past its deadline {}",
+                a.policy, a.legal_basis, a.case, a.deadline
+            ),
+            (None, Some(op)) => format!("by operator {op}, case {}", s.case),
+            (None, None) => format!("case {}", s.case),
+        };
+        text.push(format!(
+            "  seal {} ({}, {}) of {} at {} (entry {}), {how}: {}",
+            s.es_id, s.seal_name, s.seal_type, s.owner, s.sealed_at, s.seq, s.verdict
+        ));
+        items.push(json!({
+            "es_id": s.es_id,
+            "owner": s.owner,
+            "seal_name": s.seal_name,
+            "seal_type": s.seal_type,
+            "sealed_at": s.sealed_at.to_string(),
+            "seq": s.seq,
+            "case": s.case,
+            "operator": s.operator,
+            "automatic": s.automatic.as_ref().map(|a| json!({
+                "policy": a.policy,
+                "legal_basis": a.legal_basis,
+                "case": a.case,
+                "deadline": a.deadline.to_string(),
+                "engine_key_id": a.engine.to_string(),
+            })),
+            "valid": s.verdict.is_valid(),
+            "verdict": s.verdict.to_string(),
+        }));
+    }
+    out.print(
+        &text.join("\n"),
+        json!({
+            "document": report.document.to_hex(),
+            "at": at.to_string(),
+            "valid": report.verdict.is_valid(),
+            "verdict": report.verdict.to_string(),
+            "sealings": items,
+        }),
+    );
+    u8::from(!report.verdict.is_valid())
+}
