@@ -340,9 +340,20 @@ fn demo_ledger_audits_clean() {
     for kind in ["Valid", "Suspended", "Cancelled", "Revoked"] {
         assert!(statuses.contains_key(kind), "{kind} missing: {statuses:?}");
     }
+    for what in [
+        "seal_applications",
+        "automatic_seal_applications",
+        "cases_decided",
+        "consents",
+        "use_records",
+    ] {
+        assert!(v[what].as_u64().unwrap() > 0, "no {what}: {v}");
+    }
     let audit = expect(dir, "demo", &["--json", "audit"], 0);
     let a: serde_json::Value = serde_json::from_str(&audit).unwrap();
     assert_eq!(a["root"], v["root"]);
+    assert_eq!(a["seals_by_status"], v["seals_by_status"]);
+    assert_eq!(a["use_records"], v["use_records"]);
     let creds: Vec<PathBuf> = std::fs::read_dir(dir.join("demo/credentials"))
         .unwrap()
         .map(|e| e.unwrap().path())

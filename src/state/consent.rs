@@ -59,6 +59,16 @@ impl State {
         self.consents.get(id)
     }
 
+    /// Iterates over all consents.
+    pub fn consents(&self) -> impl Iterator<Item = &ConsentRecord> {
+        self.consents.values()
+    }
+
+    /// Iterates over every use record (in no particular order).
+    pub fn all_uses(&self) -> impl Iterator<Item = &UseEntry> {
+        self.uses.values().flatten()
+    }
+
     /// The consents granted for a license (any version), in ledger order.
     pub fn consents_for(&self, license: &LicenseId) -> Vec<&ConsentRecord> {
         self.lineage_consents

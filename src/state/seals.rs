@@ -191,6 +191,16 @@ impl State {
         self.seals.values()
     }
 
+    /// Iterates over every recorded seal application (in no particular order).
+    pub fn all_sealings(&self) -> impl Iterator<Item = &SealUse> {
+        self.documents.values().flatten()
+    }
+
+    /// Iterates over all approval cases.
+    pub fn cases(&self) -> impl Iterator<Item = &CaseRecord> {
+        self.cases.values()
+    }
+
     /// Every recorded application to the document with this digest, in ledger order.
     pub fn sealings_of(&self, document: &Digest32) -> &[SealUse] {
         self.documents.get(document).map_or(&[], Vec::as_slice)

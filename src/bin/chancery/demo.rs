@@ -1,24 +1,40 @@
 //! `chancery demo`: a realistic ledger, generated and appended through the real pipeline.
 //!
-//! A provincial platform: a root, five authorities (one registered by its parent under
-//! delegation), six license types, then licenses in the proportions of a busy year: mostly
-//! issuances, with amendments, renewals, reissues, suspensions and their lifting, and every
-//! kind of termination. Every statement is signed by its actor's own key and appended in
-//! durable batches of 1,000. Seals, consents and use records come with the seals issue.
+//! A provincial platform over a simulated year (ledger time runs from a year ago to now): a
+//! root, five issuing authorities (one registered by its parent under delegation), a seal
+//! registrar and a bank; six license types; an official seal for every authority and an
+//! approval seal with an auto-seal policy. Then, in the proportions of a busy year: license
+//! issuances, amendments, renewals, reissues, suspensions and their lifting and every kind of
+//! termination; seal applications, the occasional seal suspension or loss (and remake);
+//! approval cases decided in time or sealed automatically past their deadline; holder keys,
+//! consents and the bank's use records. Every statement is signed by its actor's own key and
+//! appended in durable batches of 1,000.
 
 use crate::keyfile;
 use crate::report::{Out, Progress, Summary};
 use crate::CliError;
 use chancery::crypto::sha256;
-use chancery::event::{AuthorityRegistration, LicenseVersion, Policy, Succession, Termination};
+use chancery::event::{
+    AuthorityRegistration, AutoSealApplication, AutoSealPolicy, CaseOpening, Consent,
+    LicenseVersion, Policy, SealApplication, SealRegistration, Succession, Termination, UseRecord,
+    UseResult,
+};
 use chancery::{
-    Actor, Canonical, Credential, Event, FileStore, Ledger, LicenseId, SecretKey, SignedStatement,
-    SystemClock, Timestamp,
+    Actor, Canonical, Clock, Credential, Digest32, Event, FileStore, Ledger, LicenseId,
+    ManualClock, SecretKey, SignedStatement, Timestamp,
 };
 use std::path::Path;
 
 const BATCH: usize = 1000;
 const YEAR_DAYS: u64 = 365;
+const DAY_MS: u64 = 86_400_000;
+/// Index of the seal registrar (public security) and of the bank in `AUTHORITIES`.
+const POLICE: usize = 5;
+const BANK: usize = 6;
+/// The authority that owns the approval seal and opens approval cases.
+const APPROVER: usize = 1;
+const CASE_TYPE: &str = "FOODBIZ-RENEWAL";
+const POLICY_ID: &str = "AUTO-RENEWAL";
 
 /// An authority of the demo: code, name, parent index, license types.
 struct AuthoritySpec {
@@ -58,6 +74,18 @@ const AUTHORITIES: &[AuthoritySpec] = &[
         name: "Zhejiang Provincial Health Commission",
         parent: None,
         types: &["MEDPRACT"],
+    },
+    AuthoritySpec {
+        code: "11330000MB0000006D",
+        name: "Zhejiang Provincial Public Security Department",
+        parent: None,
+        types: &[],
+    },
+    AuthoritySpec {
+        code: "91330000MA2BANK01E",
+        name: "Bank of Hangzhou",
+        parent: None,
+        types: &[],
     },
 ];
 
@@ -125,6 +153,40 @@ struct Live {
     valid_until: Timestamp,
     revision: u32,
     suspended: bool,
+    /// The holder's key (actor index), once the issuer bound one.
+    holder_key: Option<usize>,
+}
+
+/// A seal the generator may apply: esID, owner and key (actor indexes), and whether it is
+/// suspended or lost (waiting for its remake).
+struct SealSlot {
+    es_id: String,
+    owner: usize,
+    key: usize,
+    suspended: bool,
+    lost: bool,
+}
+
+/// A consent the bank may use: the license version it was given for, its id, uses left and
+/// the end of its window.
+struct ConsentSlot {
+    license: LicenseId,
+    id: Digest32,
+    uses_left: u64,
+    until: Timestamp,
+}
+
+impl From<(usize, Event)> for Item {
+    fn from((who, event): (usize, Event)) -> Self {
+        Item::Unsigned(who, event)
+    }
+}
+
+/// What the generator makes: an event to sign (signer index), or a statement it had to sign
+/// itself (a consent, whose id the bank's use records cite).
+enum Item {
+    Unsigned(usize, Event),
+    Signed(SignedStatement),
 }
 
 /// splitmix64: a small deterministic generator for the demo's choices (salts and keys come
@@ -152,9 +214,22 @@ struct Generator {
     rng: Rng,
     /// Licenses whose credentials are written out and left untouched, one per type.
     showcase: Vec<(Credential, usize)>,
-    /// Lineages acted on in the current batch: one statement per license per batch, so no two
-    /// statements of a batch are identical (an identical one would be an idempotent repeat).
+    /// Lineages, seals and cases acted on in the current batch: one statement per license,
+    /// seal or case per batch, so each is checked against the state the batch started from.
     touched: std::collections::HashSet<String>,
+    /// Every authority's official seal, then the approval seal (never suspended or lost, so
+    /// automatic sealing can always proceed).
+    seals: Vec<SealSlot>,
+    consents: Vec<ConsentSlot>,
+    /// A consent to grant right after its holder key was bound: the holder's actor index and
+    /// the consent (signed when it is made, so its claimed time is that of its batch).
+    pending: Option<(usize, Consent)>,
+    /// Open approval cases: reference and deadline.
+    cases: std::collections::VecDeque<(String, Timestamp)>,
+    /// The auto-seal engine's actor index.
+    engine: usize,
+    counter: u64,
+    origin: String,
 }
 
 /// Runs the demo.
@@ -181,13 +256,26 @@ pub fn run(store: &Path, origin: &str, entries: u64, out: &Out) -> Result<u8, Cl
         rng: Rng(0x00c4_a4ce_7e11_2026),
         showcase: Vec::new(),
         touched: Default::default(),
+        seals: Vec::new(),
+        consents: Vec::new(),
+        pending: None,
+        cases: Default::default(),
+        engine: 0,
+        counter: 0,
+        origin: origin.to_owned(),
     };
     for a in AUTHORITIES {
         let k = SecretKey::generate();
         keyfile::write_new(&keys.join(format!("{}.key", a.code)), &k, false)?;
         gen.actors.push(Actor::new(origin, k));
     }
-    let now = Timestamp::now();
+    // Ledger time runs over the past year, one step per batch, ending before the real present
+    // (so the store stays usable with the real clock afterwards).
+    let clock = ManualClock::new(Timestamp(
+        Timestamp::now().millis().saturating_sub(YEAR_DAYS * DAY_MS),
+    ));
+    let step = (YEAR_DAYS * DAY_MS / (entries / BATCH as u64).max(1)).max(1);
+    let now = clock.now();
     let genesis = root.sign(
         Event::LedgerCreated {
             root_keys: vec![root.public_key()],
@@ -195,7 +283,7 @@ pub fn run(store: &Path, origin: &str, entries: u64, out: &Out) -> Result<u8, Cl
         },
         now,
     );
-    let mut ledger = Ledger::create(FileStore::open(store)?, genesis, SystemClock)?;
+    let mut ledger = Ledger::create(FileStore::open(store)?, genesis, clock.clone())?;
     let mut setup: Vec<SignedStatement> = Vec::new();
     for (i, a) in AUTHORITIES.iter().enumerate() {
         let registration = Event::AuthorityRegistered(AuthorityRegistration {
@@ -204,7 +292,7 @@ pub fn run(store: &Path, origin: &str, entries: u64, out: &Out) -> Result<u8, Cl
             parent: a.parent.map(|p| AUTHORITIES[p].code.to_owned()),
             keys: vec![gen.actors[i].public_key()],
             license_types: a.types.iter().map(|t| (*t).to_owned()).collect(),
-            may_register_seals: true,
+            may_register_seals: i == POLICE,
             may_delegate: a.parent.is_none() && i == 0,
         });
         let by = a.parent.map_or(&root, |p| &gen.actors[p]);
@@ -220,15 +308,18 @@ pub fn run(store: &Path, origin: &str, entries: u64, out: &Out) -> Result<u8, Cl
             now,
         ));
     }
+    setup.extend(gen.seal_setup(now, &keys)?);
     append(&mut ledger, setup)?;
     let progress = Progress::entries("generating", entries);
     while ledger.len() < entries {
         let n = usize::try_from(entries - ledger.len())
             .unwrap_or(BATCH)
             .min(BATCH);
+        clock.advance(step);
         let now = ledger.now();
-        let events: Vec<(usize, Event)> = (0..n).map(|_| gen.next_event(now)).collect();
-        let statements = sign_all(&gen.actors, events, now);
+        gen.touched.clear();
+        let items: Vec<Item> = (0..n).map(|_| gen.next_event(now)).collect();
+        let statements = sign_all(&gen.actors, items, now);
         append(&mut ledger, statements)?;
         progress.set_entries(ledger.len());
     }
@@ -271,10 +362,10 @@ fn append(ledger: &mut Ledger<FileStore>, batch: Vec<SignedStatement>) -> Result
 }
 
 /// Signs the events on every core.
-fn sign_all(actors: &[Actor], events: Vec<(usize, Event)>, at: Timestamp) -> Vec<SignedStatement> {
+fn sign_all(actors: &[Actor], events: Vec<Item>, at: Timestamp) -> Vec<SignedStatement> {
     let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
     let share = events.len().div_ceil(threads).max(1);
-    let mut parts: Vec<Vec<(usize, Event)>> = Vec::new();
+    let mut parts: Vec<Vec<Item>> = Vec::new();
     let mut events = events.into_iter().peekable();
     while events.peek().is_some() {
         parts.push(events.by_ref().take(share).collect());
@@ -285,7 +376,10 @@ fn sign_all(actors: &[Actor], events: Vec<(usize, Event)>, at: Timestamp) -> Vec
             .map(|part| {
                 s.spawn(move || {
                     part.into_iter()
-                        .map(|(who, e)| actors[who].sign(e, at))
+                        .map(|item| match item {
+                            Item::Unsigned(who, e) => actors[who].sign(e, at),
+                            Item::Signed(s) => s,
+                        })
                         .collect::<Vec<_>>()
                 })
             })
@@ -298,10 +392,316 @@ fn sign_all(actors: &[Actor], events: Vec<(usize, Event)>, at: Timestamp) -> Vec
 }
 
 impl Generator {
-    /// The next legal statement (signer index, event), in the proportions of a busy year.
-    fn next_event(&mut self, now: Timestamp) -> (usize, Event) {
+    /// The next legal statement, in the proportions of a busy year (per 1,000: 560 issuances,
+    /// 140 seal applications, 221 other license events, 24 consents with their holder keys, 24
+    /// use records, 15 cases opened, 15 cases decided or sealed automatically, 1 seal
+    /// suspension, resumption, loss or remake).
+    fn next_event(&mut self, now: Timestamp) -> Item {
+        if let Some((holder, consent)) = self.pending.take() {
+            let until = consent.until;
+            let uses_left = consent.max_uses;
+            let license = consent.license.clone();
+            let grant = self.actors[holder].sign(Event::UseAuthorized(consent), now);
+            self.consents.push(ConsentSlot {
+                license,
+                id: grant.id(),
+                uses_left,
+                until,
+            });
+            return Item::Signed(grant);
+        }
+        self.counter += 1;
         let roll = self.rng.below(1000);
-        if roll < 700 || self.live.is_empty() {
+        match roll {
+            0..=559 => self.issue(now).into(),
+            560..=699 => self.seal_use(now),
+            700..=723 => self.consent(now),
+            724..=747 => self.record_use(now),
+            748..=762 => self.open_case(now),
+            763..=777 => self.progress_case(now),
+            778 => self.manage_seal(now),
+            _ => self
+                .license_event(700 + (roll - 779) * 300 / 221, now)
+                .into(),
+        }
+    }
+
+    /// Registers an official seal for every issuing authority and an approval seal with an
+    /// auto-seal policy; their keys and the engine's key go to `keys`.
+    fn seal_setup(
+        &mut self,
+        now: Timestamp,
+        keys: &Path,
+    ) -> Result<Vec<SignedStatement>, CliError> {
+        let mut out = Vec::new();
+        let owners: Vec<(usize, &str)> = (0..POLICE)
+            .map(|i| (i, "公章"))
+            .chain([(APPROVER, "行政审批专用章")])
+            .collect();
+        for (n, (owner, kind)) in owners.into_iter().enumerate() {
+            let es_id = format!("33000020260{n:03}");
+            let key = self.new_actor(&keys.join(format!("seal-{es_id}.key")))?;
+            let registration = self.seal_registration(&es_id, owner, kind, key, now);
+            out.push(self.actors[POLICE].sign(Event::SealRegistered(registration), now));
+            self.seals.push(SealSlot {
+                es_id,
+                owner,
+                key,
+                suspended: false,
+                lost: false,
+            });
+        }
+        self.engine = self.new_actor(&keys.join("engine.key"))?;
+        let approval = self
+            .seals
+            .last()
+            .map(|s| s.es_id.clone())
+            .unwrap_or_default();
+        out.push(self.actors[APPROVER].sign(
+            Event::AutoSealPolicyGranted(AutoSealPolicy {
+                id: POLICY_ID.into(),
+                es_id: approval,
+                case_types: vec![CASE_TYPE.into()],
+                legal_basis: "《行政许可法》第五十条: 逾期未作决定的，视为准予延续".into(),
+                engine: self.actors[self.engine].public_key(),
+                max_period_ms: 30 * DAY_MS,
+            }),
+            now,
+        ));
+        Ok(out)
+    }
+
+    /// A new actor whose secret key is written to `path`; its index.
+    fn new_actor(&mut self, path: &Path) -> Result<usize, CliError> {
+        let k = SecretKey::generate();
+        keyfile::write_new(path, &k, false)?;
+        self.actors.push(Actor::new(self.origin.clone(), k));
+        Ok(self.actors.len() - 1)
+    }
+
+    fn seal_registration(
+        &self,
+        es_id: &str,
+        owner: usize,
+        kind: &str,
+        key: usize,
+        now: Timestamp,
+    ) -> SealRegistration {
+        SealRegistration {
+            es_id: es_id.into(),
+            owner: AUTHORITIES[owner].code.into(),
+            name: AUTHORITIES[owner].name.into(),
+            seal_type: kind.into(),
+            key: self.actors[key].public_key(),
+            image: sha256(format!("seal image {es_id}").as_bytes()),
+            valid_from: now,
+            valid_until: None,
+            registrar: AUTHORITIES[POLICE].code.into(),
+        }
+    }
+
+    /// An application of an active official seal to a new document.
+    fn seal_use(&mut self, now: Timestamp) -> Item {
+        let start = self.rng.below(self.seals.len());
+        let usable = (0..self.seals.len())
+            .map(|k| &self.seals[(start + k) % self.seals.len()])
+            .find(|s| !s.suspended && !s.lost && !self.touched.contains(&s.es_id));
+        let Some(slot) = usable else {
+            return self.issue(now).into();
+        };
+        let n = self.counter;
+        Item::Unsigned(
+            slot.key,
+            Event::SealApplied(SealApplication {
+                es_id: slot.es_id.clone(),
+                document: sha256(format!("demo document {n}").as_bytes()),
+                case: format!("HT-{n:09}"),
+                operator: format!("clerk-{:02}", n % 40),
+            }),
+        )
+    }
+
+    /// Suspends or resumes an official seal, reports one lost, or remakes a lost one.
+    fn manage_seal(&mut self, now: Timestamp) -> Item {
+        let j = self.rng.below(self.seals.len() - 1);
+        if !self.touched.insert(self.seals[j].es_id.clone()) {
+            return self.issue(now).into();
+        }
+        let n = self.counter;
+        let roll = self.rng.below(10);
+        let slot = &mut self.seals[j];
+        let (owner, es_id) = (slot.owner, slot.es_id.clone());
+        if slot.lost {
+            // The registrar makes a new seal with a new key; the old one is superseded.
+            let new_id = format!("33000021{n:06}");
+            let k = SecretKey::generate();
+            self.actors.push(Actor::new(self.origin.clone(), k));
+            let key = self.actors.len() - 1;
+            let registration = self.seal_registration(&new_id, owner, "公章", key, now);
+            self.seals[j] = SealSlot {
+                es_id: new_id.clone(),
+                owner,
+                key,
+                suspended: false,
+                lost: false,
+            };
+            self.touched.insert(new_id);
+            return Item::Unsigned(
+                POLICE,
+                Event::SealRemade {
+                    old: es_id,
+                    registration,
+                },
+            );
+        }
+        if slot.suspended {
+            slot.suspended = false;
+            return Item::Unsigned(owner, Event::SealResumed { es_id });
+        }
+        if roll < 7 {
+            slot.suspended = true;
+            return Item::Unsigned(
+                owner,
+                Event::SealSuspended {
+                    es_id,
+                    reason: "annual seal inspection".into(),
+                },
+            );
+        }
+        slot.lost = true;
+        Item::Unsigned(
+            owner,
+            Event::SealReportedLost {
+                es_id,
+                since: now,
+                reason: "seal device missing".into(),
+            },
+        )
+    }
+
+    /// The issuer binds a holder key to a live license and the holder consents to the bank
+    /// checking it for loans (the consent follows as the next statement).
+    fn consent(&mut self, now: Timestamp) -> Item {
+        let Some(i) = self.untouched_live() else {
+            return self.issue(now).into();
+        };
+        if self.live[i].holder_key.is_some() {
+            return self.issue(now).into();
+        }
+        let holder = SecretKey::generate();
+        self.actors.push(Actor::new(self.origin.clone(), holder));
+        let key = self.actors.len() - 1;
+        let l = &mut self.live[i];
+        l.holder_key = Some(key);
+        let (issuer, license) = (l.issuer, l.id.clone());
+        let consent = Consent {
+            license: license.clone(),
+            relying_party: AUTHORITIES[BANK].code.into(),
+            service_item: "LOAN".into(),
+            from: now,
+            until: now.plus_days(180),
+            max_uses: 1 + self.rng.below(3) as u64,
+        };
+        self.pending = Some((key, consent));
+        Item::Unsigned(
+            issuer,
+            Event::HolderKeyBound {
+                license,
+                key: self.actors[key].public_key(),
+            },
+        )
+    }
+
+    /// The bank records a use of a license under a consent it still has.
+    fn record_use(&mut self, now: Timestamp) -> Item {
+        self.consents.retain(|c| c.uses_left > 0 && now < c.until);
+        if self.consents.is_empty() {
+            return self.issue(now).into();
+        }
+        let n = self.counter;
+        let c = self.rng.below(self.consents.len());
+        let slot = &mut self.consents[c];
+        slot.uses_left -= 1;
+        Item::Unsigned(
+            BANK,
+            Event::UseRecorded(UseRecord {
+                license: slot.license.clone(),
+                consent: slot.id,
+                service_item: "LOAN".into(),
+                case: format!("LOAN-{n:09}"),
+                result: if n.is_multiple_of(17) {
+                    UseResult::Refused
+                } else {
+                    UseResult::Accepted
+                },
+            }),
+        )
+    }
+
+    /// The approval bureau opens a renewal case with a 20-day legal deadline.
+    fn open_case(&mut self, now: Timestamp) -> Item {
+        let case = format!("SP-{:09}", self.counter);
+        let deadline = now.plus_days(20);
+        self.cases.push_back((case.clone(), deadline));
+        self.touched.insert(case.clone());
+        Item::Unsigned(
+            APPROVER,
+            Event::CaseOpened(CaseOpening {
+                case,
+                case_type: CASE_TYPE.into(),
+                deadline,
+            }),
+        )
+    }
+
+    /// The oldest open case is decided (most are), or, once its deadline has passed, sealed
+    /// automatically by the engine.
+    fn progress_case(&mut self, now: Timestamp) -> Item {
+        let Some((case, deadline)) = self.cases.pop_front() else {
+            return self.issue(now).into();
+        };
+        if self.touched.contains(&case) {
+            self.cases.push_front((case, deadline));
+            return self.issue(now).into();
+        }
+        if self.rng.below(100) < 85 {
+            return Item::Unsigned(
+                APPROVER,
+                Event::CaseDecided {
+                    case,
+                    outcome: "approved".into(),
+                },
+            );
+        }
+        if deadline > now {
+            self.cases.push_back((case, deadline));
+            return self.issue(now).into();
+        }
+        let document = sha256(format!("renewal approval for {case} (deemed granted)").as_bytes());
+        Item::Unsigned(
+            self.engine,
+            Event::SealAutoApplied(AutoSealApplication {
+                policy: POLICY_ID.into(),
+                case,
+                document,
+            }),
+        )
+    }
+
+    /// A live license not acted on in this batch (marked acted on now), if one is found.
+    fn untouched_live(&mut self) -> Option<usize> {
+        if self.live.is_empty() {
+            return None;
+        }
+        let i = self.rng.below(self.live.len());
+        self.touched
+            .insert(self.live[i].id.lineage().to_owned())
+            .then_some(i)
+    }
+
+    /// A license event other than an issuance: `roll` in 700..1000 picks which.
+    fn license_event(&mut self, roll: usize, now: Timestamp) -> (usize, Event) {
+        if self.live.is_empty() {
             return self.issue(now);
         }
         let i = self.rng.below(self.live.len());
@@ -397,6 +797,7 @@ impl Generator {
                 valid_until,
                 revision: 0,
                 suspended: false,
+                holder_key: None,
             });
         }
         (issuer, Event::LicenseIssued(version))

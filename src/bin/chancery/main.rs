@@ -120,8 +120,10 @@ enum Command {
         /// The archive to read.
         file: PathBuf,
     },
-    /// Generate a realistic ledger into a new store: authorities, license types, licenses with
-    /// amendments, renewals, suspensions and terminations, every statement signed by its actor.
+    /// Generate a realistic ledger into a new store over a simulated past year: authorities,
+    /// license types, licenses with amendments, renewals, suspensions and terminations, seals
+    /// and their applications, approval cases sealed automatically past their deadline,
+    /// consents and use records; every statement signed by its actor.
     Demo {
         /// Number of entries to generate.
         #[arg(long, default_value_t = 10_000)]

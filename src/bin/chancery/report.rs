@@ -136,6 +136,13 @@ pub struct Summary {
     licenses: usize,
     versions: usize,
     by_status: BTreeMap<&'static str, u64>,
+    seals_by_status: BTreeMap<&'static str, u64>,
+    /// Seal applications: manual, automatic.
+    sealings: (u64, u64),
+    /// Approval cases: opened, decided, sealed automatically.
+    cases: (u64, u64, u64),
+    consents: u64,
+    uses: u64,
     checkpoints: usize,
 }
 
@@ -155,7 +162,32 @@ impl Summary {
                     .or_insert(0) += 1;
             }
         }
+        let mut seals_by_status = BTreeMap::new();
+        for seal in state.seals() {
+            *seals_by_status
+                .entry(state.seal_status(&seal.registration.es_id, at).name())
+                .or_insert(0) += 1;
+        }
+        let mut sealings = (0, 0);
+        for u in state.all_sealings() {
+            if u.policy.is_some() {
+                sealings.1 += 1;
+            } else {
+                sealings.0 += 1;
+            }
+        }
+        let mut cases = (0, 0, 0);
+        for c in state.cases() {
+            cases.0 += 1;
+            cases.1 += u64::from(c.decided.is_some());
+            cases.2 += u64::from(c.auto_sealed.is_some());
+        }
         Self {
+            seals_by_status,
+            sealings,
+            cases,
+            consents: state.consents().count() as u64,
+            uses: state.all_uses().count() as u64,
             origin: state.origin().unwrap_or_default().to_owned(),
             entries: state.size(),
             root,
@@ -193,6 +225,9 @@ impl Summary {
         let text = format!(
             "{title}\n  origin       {}\n  entries      {}\n  merkle root  {}\n  head         {}\n  \
              authorities  {}\n  licenses     {} ({} versions; current: {})\n  \
+             seals        {} ({}); {} applications, {} automatic\n  \
+             cases        {} opened, {} decided, {} sealed automatically\n  \
+             consents     {} ({} use records)\n  \
              checkpoints  {} verified\n  time         {secs:.2} s ({rate:.0} entries/s){}",
             self.origin,
             self.entries,
@@ -202,6 +237,19 @@ impl Summary {
             self.licenses,
             self.versions,
             statuses.join(", "),
+            self.seals_by_status.values().sum::<u64>(),
+            self.seals_by_status
+                .iter()
+                .map(|(k, v)| format!("{k} {v}"))
+                .collect::<Vec<_>>()
+                .join(", "),
+            self.sealings.0 + self.sealings.1,
+            self.sealings.1,
+            self.cases.0,
+            self.cases.1,
+            self.cases.2,
+            self.consents,
+            self.uses,
             self.checkpoints,
             peak.map(|k| format!("\n  peak memory  {} MiB", k / 1024))
                 .unwrap_or_default(),
@@ -218,6 +266,14 @@ impl Summary {
                 "licenses": self.licenses,
                 "versions": self.versions,
                 "licenses_by_status": self.by_status,
+                "seals_by_status": self.seals_by_status,
+                "seal_applications": self.sealings.0 + self.sealings.1,
+                "automatic_seal_applications": self.sealings.1,
+                "cases_opened": self.cases.0,
+                "cases_decided": self.cases.1,
+                "cases_sealed_automatically": self.cases.2,
+                "consents": self.consents,
+                "use_records": self.uses,
                 "checkpoints_verified": self.checkpoints,
                 "seconds": secs,
                 "entries_per_second": rate,
