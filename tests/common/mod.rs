@@ -1,6 +1,8 @@
 //! Shared fixtures: fixed keys, a manual clock and helpers that sign well-formed statements.
 #![allow(dead_code, clippy::unwrap_used, clippy::expect_used)]
 
+pub mod vectors;
+
 use chancery::crypto::sha256;
 use chancery::event::{
     AuthorityRegistration, AutoSealPolicy, CaseOpening, Consent, LicenseVersion, Policy,
