@@ -12,6 +12,7 @@ pub mod id;
 pub mod ledger;
 pub mod merkle;
 mod parallel;
+pub mod present;
 pub mod privacy;
 pub mod stamp;
 pub mod state;

@@ -49,3 +49,23 @@ fn auto_seal() {
     assert!(out.contains("approval document: valid"), "{out}");
     assert!(out.contains("automatic sealing by"), "{out}");
 }
+
+#[test]
+fn present_qr() {
+    let out = run("present_qr");
+    assert!(out.contains("bank, offline, now: valid"), "{out}");
+    assert!(out.contains("before its next update: valid"), "{out}");
+    assert!(
+        out.contains("after its next update: indeterminate: status stamp expired"),
+        "{out}"
+    );
+    assert!(
+        out.contains("fresh stamp: invalid: license status: revoked"),
+        "{out}"
+    );
+    let text = out
+        .lines()
+        .find(|l| l.starts_with("CH1:"))
+        .expect("the compact text is printed");
+    assert!(text.len() <= 1400, "{} characters", text.len());
+}

@@ -98,6 +98,8 @@ pub enum Domain {
     StatusStamp,
     /// A new root key's signature accepting a rotation.
     KeyRotation,
+    /// A list operator's signature over a trust list.
+    TrustList,
 }
 
 impl Domain {
@@ -111,6 +113,7 @@ impl Domain {
             Domain::Claim => b"chancery/v1/claim",
             Domain::StatusStamp => b"chancery/v1/status-stamp",
             Domain::KeyRotation => b"chancery/v1/key-rotation",
+            Domain::TrustList => b"chancery/v1/trust-list",
         }
     }
 

@@ -1,8 +1,10 @@
 //! The ledger: append pipeline, reopening, queries, proofs and audit over a [`Store`].
 
 mod clock;
+mod present;
 
 pub use clock::{Clock, ManualClock, SystemClock};
+pub use present::PresentError;
 
 use crate::audit::{replay_chunks, EntryFault, PipelineError, ReplayError, Replayer, Signatures};
 use crate::crypto::{leaf_hash, Digest32};

@@ -81,7 +81,7 @@ impl State {
             | Event::UseAuthorizationRevoked { .. }
             | Event::UseRecorded(_) => self.apply_consent_event(id, event, at),
             Event::RootKeyRotated { new_key, .. } => {
-                self.add_key(new_key, Principal::Root);
+                self.add_key(new_key, Principal::Root, at.seq);
                 if let Some(old) = self.keys.get_mut(&at.key) {
                     old.retired_from = Some(at.ledger_time);
                 }
@@ -90,12 +90,12 @@ impl State {
                 self.origin = Some(origin.to_owned());
                 self.policy = policy.clone();
                 for k in root_keys {
-                    self.add_key(k, Principal::Root);
+                    self.add_key(k, Principal::Root, at.seq);
                 }
             }
             Event::AuthorityRegistered(r) => {
                 for k in &r.keys {
-                    self.add_key(k, Principal::Authority(r.code.clone()));
+                    self.add_key(k, Principal::Authority(r.code.clone()), at.seq);
                 }
                 self.authorities.insert(
                     r.code.clone(),
@@ -112,7 +112,7 @@ impl State {
                 );
             }
             Event::AuthorityKeyAdded { authority, key } => {
-                self.add_key(key, Principal::Authority(authority.clone()));
+                self.add_key(key, Principal::Authority(authority.clone()), at.seq);
                 if let Some(a) = self.authorities.get_mut(authority) {
                     a.keys.push(key.key_id());
                 }
@@ -202,7 +202,7 @@ impl State {
         self.last_time = ledger_time;
     }
 
-    pub(super) fn add_key(&mut self, key: &PublicKey, owner: Principal) {
+    pub(super) fn add_key(&mut self, key: &PublicKey, owner: Principal, introduced: u64) {
         self.keys.insert(
             key.key_id(),
             KeyRecord {
@@ -210,6 +210,7 @@ impl State {
                 owner,
                 retired_from: None,
                 compromised_since: None,
+                introduced,
             },
         );
     }

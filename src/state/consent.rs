@@ -229,7 +229,7 @@ impl State {
                         k.retired_from = Some(at.ledger_time);
                     }
                 }
-                self.add_key(key, Principal::Holder(lineage));
+                self.add_key(key, Principal::Holder(lineage), at.seq);
             }
             Event::UseAuthorized(c) => {
                 self.lineage_consents

@@ -51,6 +51,10 @@ pub struct KeyRecord {
     pub owner: Principal,
     /// Unusable from this time on.
     pub retired_from: Option<Timestamp>,
+    /// Sequence number of the entry that brought the key into the ledger (genesis,
+    /// registration, key addition, rotation, seal registration, policy, holder key binding):
+    /// what a presentation includes to prove whose key it is.
+    pub introduced: u64,
     /// Statements it signed recorded at or after this time are invalid.
     pub compromised_since: Option<Timestamp>,
 }

@@ -714,7 +714,7 @@ impl State {
             }),
             Event::AutoSealPolicyGranted(p) => {
                 if !self.keys.contains_key(&p.engine.key_id()) {
-                    self.add_key(&p.engine, Principal::Engine);
+                    self.add_key(&p.engine, Principal::Engine, at.seq);
                 }
                 let owner = self
                     .seals
@@ -784,7 +784,7 @@ impl State {
     }
 
     fn add_seal(&mut self, r: &SealRegistration, at: Provenance) {
-        self.add_key(&r.key, Principal::Seal(r.es_id.clone()));
+        self.add_key(&r.key, Principal::Seal(r.es_id.clone()), at.seq);
         self.seals.insert(
             r.es_id.clone(),
             Seal {

@@ -96,6 +96,53 @@ pub enum InvalidReason {
     /// No consent of the holder lets this relying party check the license for this service.
     #[error("no consent of the holder covers this use")]
     NoConsent,
+    /// A presentation that does not decode or does not hold together.
+    #[error("malformed presentation: {what}")]
+    MalformedPresentation {
+        /// What is wrong.
+        what: &'static str,
+    },
+    /// An entry's inclusion proof does not lead to the checkpoint's root.
+    #[error("entry {seq}'s inclusion proof does not match the checkpoint")]
+    BadProof {
+        /// The entry.
+        seq: u64,
+    },
+    /// An entry's statement signature (or a rotation's acceptance) does not verify.
+    #[error("entry {seq}'s signature does not verify")]
+    BadSignature {
+        /// The entry.
+        seq: u64,
+    },
+    /// An entry is signed by a key the presentation does not prove (neither a trusted operator
+    /// key nor a key its entries bind to the authority allowed to act).
+    #[error("entry {seq} is signed by a key the presentation does not prove")]
+    SignerNotProven {
+        /// The entry.
+        seq: u64,
+    },
+    /// The license version is not signed by its issuer with a proven key, or the issuer's
+    /// registration (and scope for the type) is missing.
+    #[error("the issuing authority is not proven")]
+    IssuerNotProven,
+    /// The checkpoint is not signed by a trusted operator key.
+    #[error("the checkpoint is not signed by a trusted operator key")]
+    CheckpointNotSigned,
+    /// The status stamp is not signed by a trusted operator key.
+    #[error("the status stamp is not signed by a trusted operator key")]
+    StampSignature,
+    /// An operator key signed outside the validity period the trust list gives it.
+    #[error("signed by an operator key outside its validity period")]
+    OperatorKeyOutsideValidity,
+    /// The stamp is for another checkpoint or entry.
+    #[error("the status stamp does not match the presentation's {what}")]
+    StampMismatch {
+        /// What differs.
+        what: &'static str,
+    },
+    /// A policy witness's cosignature does not verify (e.g. it is over another checkpoint).
+    #[error("a witness cosignature does not verify")]
+    BadCosignature,
 }
 
 /// Why a verification could not decide.
@@ -111,6 +158,68 @@ pub enum IndeterminateReason {
         /// The ledger's present.
         now: Timestamp,
     },
+    /// The ledger is on none of the trust lists held.
+    #[error("ledger {0:?} is not on a trusted list")]
+    UntrustedOrigin(String),
+    /// Too few of the trust list's witnesses cosigned the checkpoint.
+    #[error("{have} of the {need} witness cosignatures required")]
+    WitnessQuorum {
+        /// Valid policy cosignatures present.
+        have: usize,
+        /// The threshold.
+        need: usize,
+    },
+    /// The checkpoint is older than the trust list allows.
+    #[error("checkpoint is {age_ms} ms old, more than the {max_ms} ms allowed")]
+    StaleCheckpoint {
+        /// Its age.
+        age_ms: u64,
+        /// The limit.
+        max_ms: u64,
+    },
+    /// The status stamp's next update has passed: the status may have changed since.
+    #[error("status stamp expired at {next_update}")]
+    StaleStamp {
+        /// Its next update.
+        next_update: Timestamp,
+    },
+    /// The status stamp is from after the verifier's present (a clock is wrong).
+    #[error("status stamp is from {this_update}, after the present")]
+    StampNotYetValid {
+        /// Its this update.
+        this_update: Timestamp,
+    },
+}
+
+/// Checks a disclosure against the recorded version: every disclosed claim is part of it, once,
+/// and hashes to its digest; a disclosed holder opening matches the commitment.
+pub fn check_claims(
+    version: &crate::event::LicenseVersion,
+    disclosure: &Disclosure,
+) -> Result<(), InvalidReason> {
+    for (i, claim) in disclosure.claims.iter().enumerate() {
+        if disclosure.claims[..i].iter().any(|c| c.name == claim.name) {
+            return Err(InvalidReason::DuplicateClaim {
+                name: claim.name.clone(),
+            });
+        }
+        let Some(recorded) = version.claims.iter().find(|c| c.name == claim.name) else {
+            return Err(InvalidReason::UnknownClaim {
+                name: claim.name.clone(),
+            });
+        };
+        if recorded.digest != claim.digest() {
+            return Err(InvalidReason::ClaimMismatch {
+                name: claim.name.clone(),
+            });
+        }
+    }
+    if let Some(h) = &disclosure.holder {
+        if h.commitment() != version.holder {
+            return Err(InvalidReason::HolderMismatch);
+        }
+    }
+    Ok(())
 }
 
 /// Verifies a holder's disclosure against the ledger state at reference time `at`; `now` is
@@ -125,28 +234,8 @@ pub fn verify_disclosure(
     let Some(record) = state.license(id) else {
         return Verdict::Invalid(InvalidReason::UnknownLicense(id.clone()));
     };
-    let version = &record.version;
-    for (i, claim) in disclosure.claims.iter().enumerate() {
-        if disclosure.claims[..i].iter().any(|c| c.name == claim.name) {
-            return Verdict::Invalid(InvalidReason::DuplicateClaim {
-                name: claim.name.clone(),
-            });
-        }
-        let Some(recorded) = version.claims.iter().find(|c| c.name == claim.name) else {
-            return Verdict::Invalid(InvalidReason::UnknownClaim {
-                name: claim.name.clone(),
-            });
-        };
-        if recorded.digest != claim.digest() {
-            return Verdict::Invalid(InvalidReason::ClaimMismatch {
-                name: claim.name.clone(),
-            });
-        }
-    }
-    if let Some(h) = &disclosure.holder {
-        if h.commitment() != version.holder {
-            return Verdict::Invalid(InvalidReason::HolderMismatch);
-        }
+    if let Err(reason) = check_claims(&record.version, disclosure) {
+        return Verdict::Invalid(reason);
     }
     if at > now {
         return Verdict::Indeterminate(IndeterminateReason::FutureReferenceTime { at, now });

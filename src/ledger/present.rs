@@ -1,0 +1,129 @@
+//! Building presentations (SPEC §20) from the ledger: the entries that prove a license version
+//! and its issuer, with inclusion proofs in a signed checkpoint.
+
+use super::{AuditError, Ledger};
+use crate::checkpoint::{verify_for_ledger, CheckpointError};
+use crate::crypto::KeyId;
+use crate::encoding::Canonical;
+use crate::merkle::ProofError;
+use crate::present::{Presentation, ProvenEntry};
+use crate::privacy::Disclosure;
+use crate::stamp::StatusStamp;
+use crate::state::Principal;
+use crate::storage::Store;
+use std::collections::BTreeSet;
+
+/// Why a presentation cannot be built.
+#[non_exhaustive]
+#[derive(Debug, thiserror::Error)]
+pub enum PresentError {
+    /// The checkpoint is not this ledger's, or not signed by it.
+    #[error(transparent)]
+    Checkpoint(#[from] CheckpointError),
+    /// The disclosed version is not on the ledger at the checkpoint's size.
+    #[error("license {0} is not on the ledger at the checkpoint")]
+    UnknownLicense(crate::id::LicenseId),
+    /// The stamp is for another version, entry or checkpoint.
+    #[error("the status stamp is not for this version at this checkpoint")]
+    StampMismatch,
+    /// A key in the chain was introduced after the checkpoint.
+    #[error("key {0} is not on the ledger at the checkpoint")]
+    KeyBeyondCheckpoint(KeyId),
+    /// Reading an entry failed.
+    #[error(transparent)]
+    Read(#[from] AuditError),
+    /// A proof could not be made.
+    #[error(transparent)]
+    Proof(#[from] ProofError),
+}
+
+impl<S: Store> Ledger<S> {
+    /// A full presentation of the disclosed license version under the signed checkpoint `note`
+    /// (with whatever cosignatures it carries) and the operator's `stamp` as of that
+    /// checkpoint: the version's entry, the entry that introduced its signing key and so on up
+    /// to a root key (registrations, key additions, root key rotations), and the registrations
+    /// of the issuer and its ancestors, each with its inclusion proof.
+    pub fn present(
+        &self,
+        disclosure: Disclosure,
+        note: &str,
+        stamp: StatusStamp,
+    ) -> Result<Presentation, PresentError> {
+        let cp = verify_for_ledger(note.as_bytes(), &self.state, &self.tree)?;
+        let id = &disclosure.license;
+        let record = self
+            .state
+            .license(id)
+            .filter(|r| r.recorded.seq < cp.size)
+            .ok_or_else(|| PresentError::UnknownLicense(id.clone()))?;
+        let claim = &stamp.claim;
+        if claim.license != *id
+            || claim.entry_seq != record.recorded.seq
+            || claim.size != cp.size
+            || claim.root != cp.root
+        {
+            return Err(PresentError::StampMismatch);
+        }
+        // The version's entry, the registrations of its issuer and the issuer's ancestors, and,
+        // for each entry taken, the one that introduced its signing key.
+        let mut pending = vec![record.recorded.seq];
+        let mut authority = self.state.authority(id.issuer());
+        while let Some(a) = authority {
+            if let Some(first) = a.keys.first().and_then(|k| self.state.key(k)) {
+                pending.push(first.introduced);
+            }
+            authority = a.parent.as_deref().and_then(|p| self.state.authority(p));
+        }
+        // Root keys that signed the note or the stamp and came by rotation: their rotations
+        // (and the earlier ones) let a verifier that trusts an older key follow.
+        let note_ids: Vec<u32> = crate::checkpoint::Note::parse(note.as_bytes())
+            .map(|n| n.signatures.iter().map(|s| s.key_id).collect())
+            .unwrap_or_default();
+        for root in self.state.root_keys() {
+            let signed_note = crate::checkpoint::NoteVerifier::new(&cp.origin, &root)
+                .is_ok_and(|v| note_ids.contains(&v.key_id()));
+            let signed_stamp = stamp.verify(std::slice::from_ref(&root)).is_ok();
+            if let Some(k) = self.state.key(&root.key_id()) {
+                if (signed_note || signed_stamp) && k.introduced != 0 {
+                    pending.push(k.introduced);
+                }
+            }
+        }
+        let mut seqs = BTreeSet::new();
+        while let Some(seq) = pending.pop() {
+            if !seqs.insert(seq) {
+                continue;
+            }
+            let entry = self.entry(seq)?;
+            let actor = entry.statement.statement().actor;
+            let key = self
+                .state
+                .key(&actor)
+                .ok_or(PresentError::KeyBeyondCheckpoint(actor))?;
+            if key.introduced >= cp.size {
+                return Err(PresentError::KeyBeyondCheckpoint(actor));
+            }
+            // Genesis keys need no proof: the trust list names them.
+            let genesis_root = key.owner == Principal::Root && key.introduced == 0;
+            if !genesis_root {
+                pending.push(key.introduced);
+            }
+        }
+        seqs.remove(&0);
+        let entries = seqs
+            .into_iter()
+            .map(|seq| {
+                Ok(ProvenEntry {
+                    entry: self.entry(seq)?.to_canonical(),
+                    path: self.prove_inclusion(seq, cp.size)?.path,
+                })
+            })
+            .collect::<Result<_, PresentError>>()?;
+        Ok(Presentation {
+            checkpoint: note.to_owned(),
+            entries,
+            disclosure,
+            stamp,
+        })
+    }
+}

@@ -1,0 +1,412 @@
+//! Offline presentations (一码免证): a holder-held bundle proving a license, checked with no
+//! connection to the ledger against a trust list (SPEC §20).
+//!
+//! A [`Presentation`] carries a signed checkpoint (with witness cosignatures), the entries that
+//! prove the license version and who issued it (the version's entry, the issuing authority's
+//! registration, and the entries that introduced every key in the chain up to a trusted
+//! operator key), each with its inclusion proof, the holder's disclosed claims with their
+//! salts, and the operator's status stamp. [`compact::CompactPresentation`] is the form that
+//! fits one QR code. Verification is pure: no storage, no network.
+
+pub mod compact;
+#[cfg(feature = "qr")]
+pub mod qr;
+pub mod trust;
+
+use crate::checkpoint::{Checkpoint, Note, NoteError, NoteVerifier};
+use crate::crypto::{leaf_hash, verify_many, Digest32, Domain, KeyId, PublicKey};
+use crate::encoding::{Canonical, DecodeError, Decoder, Encoder};
+use crate::event::{rotation_message, AuthorityRegistration, Entry, Event, LicenseVersion};
+use crate::merkle::InclusionProof;
+use crate::privacy::Disclosure;
+use crate::stamp::{StatusClaim, StatusStamp};
+use crate::state::Status;
+use crate::time::Timestamp;
+use crate::verify::{check_claims, IndeterminateReason, InvalidReason, Verdict};
+use std::collections::HashMap;
+use trust::{OperatorKey, Trust, TrustedLedger};
+
+/// An entry with its inclusion proof in the presentation's checkpoint (index: the entry's
+/// sequence number; tree size: the checkpoint's). Encoded `[entry bytes, [hash...]]`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ProvenEntry {
+    /// The entry's canonical bytes.
+    pub entry: Vec<u8>,
+    /// The RFC 9162 audit path.
+    pub path: Vec<Digest32>,
+}
+
+impl Canonical for ProvenEntry {
+    fn encode(&self, e: &mut Encoder) {
+        e.array(2);
+        e.bytes(&self.entry);
+        self.path.encode(e);
+    }
+
+    fn decode(d: &mut Decoder<'_>) -> Result<Self, DecodeError> {
+        d.array(2)?;
+        Ok(Self {
+            entry: d.bytes()?.to_vec(),
+            path: Vec::decode(d)?,
+        })
+    }
+}
+
+/// A holder's full presentation of a license. Encoded `[1, checkpoint note, [proven entry...],
+/// disclosure, status stamp]`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Presentation {
+    /// The signed checkpoint note (C2SP), with the witnesses' cosignatures.
+    pub checkpoint: String,
+    /// The version's entry and the entries proving its issuer, in ledger order.
+    pub entries: Vec<ProvenEntry>,
+    /// The disclosed claims (and, optionally, the holder's code) with their salts.
+    pub disclosure: Disclosure,
+    /// The operator's status stamp for the version, as of the checkpoint.
+    pub stamp: StatusStamp,
+}
+
+impl Canonical for Presentation {
+    fn encode(&self, e: &mut Encoder) {
+        e.array(5);
+        e.uint(1);
+        e.text(&self.checkpoint);
+        self.entries.encode(e);
+        self.disclosure.encode(e);
+        self.stamp.encode(e);
+    }
+
+    fn decode(d: &mut Decoder<'_>) -> Result<Self, DecodeError> {
+        d.array(5)?;
+        d.version("presentation", 1)?;
+        Ok(Self {
+            checkpoint: d.text()?.to_owned(),
+            entries: Vec::decode(d)?,
+            disclosure: Disclosure::decode(d)?,
+            stamp: StatusStamp::decode(d)?,
+        })
+    }
+}
+
+fn invalid(r: InvalidReason) -> Verdict {
+    Verdict::Invalid(r)
+}
+
+fn malformed(what: &'static str) -> Verdict {
+    invalid(InvalidReason::MalformedPresentation { what })
+}
+
+/// Verifies a full presentation at `now` against the trust lists held, offline.
+///
+/// Invalid when something is wrong with what was presented (a proof, a signature, a claim, a
+/// stamp that does not match, a key outside its validity period, a status other than valid);
+/// Indeterminate when it cannot be relied on now (untrusted origin, witness quorum not met,
+/// checkpoint too old, stamp stale).
+pub fn verify_presentation(p: &Presentation, trust: &Trust, now: Timestamp) -> Verdict {
+    match check_full(p, trust, now) {
+        Ok(()) => Verdict::Valid,
+        Err(v) => v,
+    }
+}
+
+/// The keys a verifier learns from the bundle's entries.
+struct Chain {
+    /// The ledger's operator keys: the trust list's, then any the log rotated to.
+    roots: Vec<OperatorKey>,
+    /// Authority keys proven by the bundle, with their authority.
+    keys: HashMap<KeyId, (PublicKey, String)>,
+    registrations: HashMap<String, AuthorityRegistration>,
+}
+
+impl Chain {
+    fn new(ledger: &TrustedLedger) -> Self {
+        Self {
+            roots: ledger.operator_keys.clone(),
+            keys: HashMap::new(),
+            registrations: HashMap::new(),
+        }
+    }
+
+    /// Whether authority `a` is `ancestor` or below it, by the registrations proven.
+    fn within(&self, a: &str, ancestor: &str) -> bool {
+        let mut cur = Some(a.to_owned());
+        for _ in 0..=self.registrations.len() {
+            match cur {
+                Some(c) if c == ancestor => return true,
+                Some(c) => cur = self.registrations.get(&c).and_then(|r| r.parent.clone()),
+                None => return false,
+            }
+        }
+        false
+    }
+
+    /// Learns from the entries in ledger order and checks every statement signature (in one
+    /// batch); returns each entry's signing authority (`None`: an operator key).
+    fn learn(
+        &mut self,
+        origin: &str,
+        entries: &[(Entry, Digest32)],
+    ) -> Result<Vec<Option<String>>, Verdict> {
+        let mut signers = Vec::with_capacity(entries.len());
+        let mut keys = Vec::with_capacity(entries.len());
+        for (entry, _) in entries {
+            let s = entry.statement.statement();
+            let seq = entry.seq;
+            let signer = if let Some(k) = self.roots.iter().find(|k| k.key.key_id() == s.actor) {
+                if !k.valid_at(entry.ledger_time) {
+                    return Err(invalid(InvalidReason::OperatorKeyOutsideValidity));
+                }
+                (k.key, None)
+            } else if let Some((k, a)) = self.keys.get(&s.actor) {
+                (*k, Some(a.clone()))
+            } else {
+                return Err(invalid(InvalidReason::SignerNotProven { seq }));
+            };
+            let not_proven = || invalid(InvalidReason::SignerNotProven { seq });
+            match &s.event {
+                Event::AuthorityRegistered(r) => {
+                    let ok = match (&signer.1, &r.parent) {
+                        (None, None) => true,
+                        (Some(a), Some(p)) => a == p,
+                        _ => false,
+                    };
+                    if !ok {
+                        return Err(not_proven());
+                    }
+                    for k in &r.keys {
+                        self.keys.insert(k.key_id(), (*k, r.code.clone()));
+                    }
+                    self.registrations.insert(r.code.clone(), r.clone());
+                }
+                Event::AuthorityKeyAdded { authority, key } => {
+                    let ok = match &signer.1 {
+                        None => true,
+                        Some(a) => self.within(authority, a),
+                    };
+                    if !ok {
+                        return Err(not_proven());
+                    }
+                    self.keys.insert(key.key_id(), (*key, authority.clone()));
+                }
+                Event::RootKeyRotated {
+                    new_key,
+                    acceptance,
+                } if signer.1.is_none() => {
+                    let message = rotation_message(origin, &s.actor, new_key);
+                    if new_key
+                        .verify(Domain::KeyRotation, &message, acceptance)
+                        .is_err()
+                    {
+                        return Err(invalid(InvalidReason::BadSignature { seq }));
+                    }
+                    for k in &mut self.roots {
+                        if k.key.key_id() == s.actor {
+                            k.valid_until = Some(
+                                k.valid_until
+                                    .map_or(entry.ledger_time, |u| u.min(entry.ledger_time)),
+                            );
+                        }
+                    }
+                    self.roots.push(OperatorKey {
+                        key: *new_key,
+                        valid_from: entry.ledger_time,
+                        valid_until: None,
+                    });
+                }
+                _ => {}
+            }
+            keys.push(signer.0);
+            signers.push(signer.1);
+        }
+        let items: Vec<_> = entries
+            .iter()
+            .zip(&keys)
+            .map(|((e, _), k)| (e.statement.statement_bytes(), k, e.statement.signature()))
+            .collect();
+        if let Some(bad) = verify_many(Domain::Statement, &items)
+            .iter()
+            .position(|ok| !ok)
+        {
+            return Err(invalid(InvalidReason::BadSignature {
+                seq: entries[bad].0.seq,
+            }));
+        }
+        Ok(signers)
+    }
+
+    /// The operator keys that may sign at `t`, and all of them.
+    fn operator_keys(&self, t: Timestamp) -> (Vec<PublicKey>, Vec<PublicKey>) {
+        let valid = self
+            .roots
+            .iter()
+            .filter(|k| k.valid_at(t))
+            .map(|k| k.key)
+            .collect();
+        (valid, self.roots.iter().map(|k| k.key).collect())
+    }
+}
+
+/// The new version a license event records, if it is one.
+pub(crate) fn version_of(event: &Event) -> Option<&LicenseVersion> {
+    match event {
+        Event::LicenseIssued(v) => Some(v),
+        Event::LicenseAmended(s) | Event::LicenseRenewed(s) | Event::LicenseReissued(s) => {
+            Some(&s.version)
+        }
+        _ => None,
+    }
+}
+
+/// Verifies the stamp with the operator keys valid when it was made; a signature by a key
+/// outside its period is told apart from no trusted signature at all.
+fn check_stamp_signature(
+    stamp: &StatusStamp,
+    valid: &[PublicKey],
+    all: &[PublicKey],
+) -> Result<(), Verdict> {
+    if stamp.verify(valid).is_ok() {
+        return Ok(());
+    }
+    Err(if stamp.verify(all).is_ok() {
+        invalid(InvalidReason::OperatorKeyOutsideValidity)
+    } else {
+        invalid(InvalidReason::StampSignature)
+    })
+}
+
+fn check_full(p: &Presentation, trust: &Trust, now: Timestamp) -> Result<(), Verdict> {
+    let note = Note::parse(p.checkpoint.as_bytes()).map_err(|_| malformed("checkpoint note"))?;
+    let cp = Checkpoint::parse_text(&note.text).map_err(|_| malformed("checkpoint"))?;
+    let ledger = trust.ledger(&cp.origin).ok_or_else(|| {
+        Verdict::Indeterminate(IndeterminateReason::UntrustedOrigin(cp.origin.clone()))
+    })?;
+    let mut entries = Vec::with_capacity(p.entries.len());
+    for pe in &p.entries {
+        let entry = Entry::from_canonical(&pe.entry).map_err(|_| malformed("entry"))?;
+        if entry.statement.statement().origin != cp.origin {
+            return Err(malformed("entry of another ledger"));
+        }
+        let hash = leaf_hash(&pe.entry);
+        let proof = InclusionProof {
+            index: entry.seq,
+            tree_size: cp.size,
+            path: pe.path.clone(),
+        };
+        if proof.verify(&hash, &cp.root).is_err() {
+            return Err(invalid(InvalidReason::BadProof { seq: entry.seq }));
+        }
+        entries.push((entry, hash));
+    }
+    if entries.windows(2).any(|w| w[0].0.seq >= w[1].0.seq) {
+        return Err(malformed("entries out of ledger order"));
+    }
+    let mut chain = Chain::new(ledger);
+    let signers = chain.learn(&cp.origin, &entries)?;
+    let claim = &p.stamp.claim;
+    let (valid, all) = chain.operator_keys(claim.this_update);
+    check_stamp_signature(&p.stamp, &valid, &all)?;
+    let verifiers = |keys: &[PublicKey]| -> Vec<NoteVerifier> {
+        keys.iter()
+            .filter_map(|k| NoteVerifier::new(&cp.origin, k).ok())
+            .collect()
+    };
+    if note.verify(&verifiers(&valid)).is_err() {
+        return Err(if note.verify(&verifiers(&all)).is_ok() {
+            invalid(InvalidReason::OperatorKeyOutsideValidity)
+        } else {
+            invalid(InvalidReason::CheckpointNotSigned)
+        });
+    }
+    if claim.origin != cp.origin || claim.size != cp.size || claim.root != cp.root {
+        return Err(invalid(InvalidReason::StampMismatch { what: "checkpoint" }));
+    }
+    let id = &p.disclosure.license;
+    let found = entries.iter().zip(&signers).find(|((e, _), _)| {
+        version_of(&e.statement.statement().event).is_some_and(|v| v.id == *id)
+    });
+    let Some(((entry, hash), signer)) = found else {
+        return Err(invalid(InvalidReason::UnknownLicense(id.clone())));
+    };
+    if claim.license != *id || claim.entry_seq != entry.seq || claim.entry_hash != *hash {
+        return Err(invalid(InvalidReason::StampMismatch { what: "entry" }));
+    }
+    let scoped = signer.as_deref() == Some(id.issuer())
+        && chain
+            .registrations
+            .get(id.issuer())
+            .is_some_and(|r| r.license_types.iter().any(|t| t == id.type_code()));
+    if !scoped {
+        return Err(invalid(InvalidReason::IssuerNotProven));
+    }
+    let version =
+        version_of(&entry.statement.statement().event).ok_or_else(|| malformed("license entry"))?;
+    check_claims(version, &p.disclosure).map_err(invalid)?;
+    finish(ledger, &note, claim, version, now)
+}
+
+/// The checks both forms share once the version and the stamp are proven: the witness policy,
+/// the checkpoint's age, the stamp's currency, the status and the validity window at `now`.
+fn finish(
+    ledger: &TrustedLedger,
+    note: &Note,
+    claim: &StatusClaim,
+    version: &LicenseVersion,
+    now: Timestamp,
+) -> Result<(), Verdict> {
+    let policy = &ledger.witnesses;
+    match policy.check(note) {
+        Ok(_) => {}
+        Err(NoteError::QuorumNotMet { have, need }) => {
+            return Err(Verdict::Indeterminate(IndeterminateReason::WitnessQuorum {
+                have,
+                need,
+            }))
+        }
+        Err(_) => return Err(invalid(InvalidReason::BadCosignature)),
+    }
+    // The checkpoint's time: when the threshold-th most recent policy witness cosigned it, or
+    // (with no witnesses required) when the operator stamped it.
+    let made = if policy.threshold == 0 {
+        claim.this_update
+    } else {
+        let mut times: Vec<u64> = policy
+            .witnesses
+            .iter()
+            .filter_map(|w| note.signatures.iter().find_map(|s| w.cosignature_time(s)))
+            .collect();
+        times.sort_unstable_by(|a, b| b.cmp(a));
+        let secs = times.get(policy.threshold - 1).copied().unwrap_or(0);
+        Timestamp(secs.saturating_mul(1000))
+    };
+    let age = now.millis().saturating_sub(made.millis());
+    if age > ledger.max_checkpoint_age_ms {
+        return Err(Verdict::Indeterminate(
+            IndeterminateReason::StaleCheckpoint {
+                age_ms: age,
+                max_ms: ledger.max_checkpoint_age_ms,
+            },
+        ));
+    }
+    if now < claim.this_update {
+        return Err(Verdict::Indeterminate(
+            IndeterminateReason::StampNotYetValid {
+                this_update: claim.this_update,
+            },
+        ));
+    }
+    if now >= claim.next_update {
+        return Err(Verdict::Indeterminate(IndeterminateReason::StaleStamp {
+            next_update: claim.next_update,
+        }));
+    }
+    if claim.status != Status::Valid {
+        return Err(invalid(InvalidReason::NotValid(claim.status.clone())));
+    }
+    if now < version.valid_from {
+        return Err(invalid(InvalidReason::NotValid(Status::NotYetValid)));
+    }
+    if version.valid_until.is_some_and(|u| u <= now) {
+        return Err(invalid(InvalidReason::NotValid(Status::Expired)));
+    }
+    Ok(())
+}

@@ -1,0 +1,264 @@
+//! Trust lists (互通互认): a list operator's signed, versioned list of the ledgers a verifier
+//! trusts, with their operator keys (and when each may sign), witness policy and how old a
+//! checkpoint may be.
+
+use crate::checkpoint::{NoteVerifier, VerifierKind, WitnessPolicy};
+use crate::crypto::{Domain, PublicKey, SecretKey, Signature};
+use crate::encoding::{Canonical, DecodeError, Decoder, Encoder};
+use crate::time::Timestamp;
+
+/// An operator (root) key of a trusted ledger and when it may sign. Encoded `[key, valid from,
+/// valid until or null]`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OperatorKey {
+    /// The key.
+    pub key: PublicKey,
+    /// First instant it may sign.
+    pub valid_from: Timestamp,
+    /// First instant it may no longer sign (`None`: no end).
+    pub valid_until: Option<Timestamp>,
+}
+
+impl OperatorKey {
+    /// Whether the key may sign at `t`.
+    pub fn valid_at(&self, t: Timestamp) -> bool {
+        self.valid_from <= t && self.valid_until.is_none_or(|u| t < u)
+    }
+}
+
+impl Canonical for OperatorKey {
+    fn encode(&self, e: &mut Encoder) {
+        e.array(3);
+        self.key.encode(e);
+        self.valid_from.encode(e);
+        self.valid_until.encode(e);
+    }
+
+    fn decode(d: &mut Decoder<'_>) -> Result<Self, DecodeError> {
+        d.array(3)?;
+        Ok(Self {
+            key: PublicKey::decode(d)?,
+            valid_from: Timestamp::decode(d)?,
+            valid_until: Option::decode(d)?,
+        })
+    }
+}
+
+/// A ledger on a trust list. Encoded `[origin, [operator key...], [threshold, ["witness
+/// verifier key"...]], max checkpoint age in ms]`; witnesses are C2SP cosigner verifier keys.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TrustedLedger {
+    /// The ledger's origin.
+    pub origin: String,
+    /// Its operator keys: the keys that sign its checkpoints and status stamps.
+    pub operator_keys: Vec<OperatorKey>,
+    /// The witnesses that must have cosigned a checkpoint before it is relied on.
+    pub witnesses: WitnessPolicy,
+    /// How old (by its witnesses' cosignature times, or else its status stamp) a checkpoint
+    /// may be.
+    pub max_checkpoint_age_ms: u64,
+}
+
+impl Canonical for TrustedLedger {
+    fn encode(&self, e: &mut Encoder) {
+        e.array(4);
+        e.text(&self.origin);
+        self.operator_keys.encode(e);
+        e.array(2);
+        e.uint(self.witnesses.threshold as u64);
+        e.array(self.witnesses.witnesses.len() as u64);
+        for w in &self.witnesses.witnesses {
+            e.text(&w.to_vkey());
+        }
+        e.uint(self.max_checkpoint_age_ms);
+    }
+
+    fn decode(d: &mut Decoder<'_>) -> Result<Self, DecodeError> {
+        d.array(4)?;
+        let origin = d.text()?.to_owned();
+        let operator_keys = Vec::decode(d)?;
+        d.array(2)?;
+        let at = d.position();
+        let threshold = usize::try_from(d.uint()?).map_err(|_| DecodeError::InvalidValue {
+            offset: at,
+            what: "witness threshold",
+        })?;
+        let n = d.array_any()?;
+        let mut witnesses = Vec::with_capacity(d.capacity_hint(n));
+        for _ in 0..n {
+            let at = d.position();
+            let w = NoteVerifier::parse(d.text()?)
+                .ok()
+                .filter(|w| w.kind() == VerifierKind::Cosignature)
+                .ok_or(DecodeError::InvalidValue {
+                    offset: at,
+                    what: "witness cosigner key",
+                })?;
+            witnesses.push(w);
+        }
+        if threshold > witnesses.len() {
+            return Err(DecodeError::InvalidValue {
+                offset: at,
+                what: "witness threshold (more than the witnesses)",
+            });
+        }
+        Ok(Self {
+            origin,
+            operator_keys,
+            witnesses: WitnessPolicy {
+                witnesses,
+                threshold,
+            },
+            max_checkpoint_age_ms: d.uint()?,
+        })
+    }
+}
+
+/// A trust list. Encoded `[1, name, version, issued, [ledger...]]`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TrustList {
+    /// The list's name (who publishes it and for whom, e.g. `zj.gov.cn/trust/elicense`).
+    pub name: String,
+    /// Its version: a verifier holding several versions of one list uses the highest.
+    pub version: u64,
+    /// When it was issued.
+    pub issued: Timestamp,
+    /// The trusted ledgers.
+    pub ledgers: Vec<TrustedLedger>,
+}
+
+impl Canonical for TrustList {
+    fn encode(&self, e: &mut Encoder) {
+        e.array(5);
+        e.uint(1);
+        e.text(&self.name);
+        e.uint(self.version);
+        self.issued.encode(e);
+        self.ledgers.encode(e);
+    }
+
+    fn decode(d: &mut Decoder<'_>) -> Result<Self, DecodeError> {
+        d.array(5)?;
+        d.version("trust list", 1)?;
+        Ok(Self {
+            name: d.text()?.to_owned(),
+            version: d.uint()?,
+            issued: Timestamp::decode(d)?,
+            ledgers: Vec::decode(d)?,
+        })
+    }
+}
+
+/// A trust list signed by its list operator. Encoded `[1, list, signature]`, the signature over
+/// `"chancery/v1/trust-list" || 0x00 || list bytes`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SignedTrustList {
+    /// The list.
+    pub list: TrustList,
+    /// The list operator's signature.
+    pub signature: Signature,
+}
+
+impl Canonical for SignedTrustList {
+    fn encode(&self, e: &mut Encoder) {
+        e.array(3);
+        e.uint(1);
+        self.list.encode(e);
+        self.signature.encode(e);
+    }
+
+    fn decode(d: &mut Decoder<'_>) -> Result<Self, DecodeError> {
+        d.array(3)?;
+        d.version("signed trust list", 1)?;
+        Ok(Self {
+            list: TrustList::decode(d)?,
+            signature: Signature::decode(d)?,
+        })
+    }
+}
+
+/// Why a trust list is refused.
+#[non_exhaustive]
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum TrustError {
+    /// Not a canonical signed trust list.
+    #[error("malformed trust list: {0}")]
+    Decode(#[from] DecodeError),
+    /// Not signed by any of the list operator keys given.
+    #[error("trust list {0:?} is not signed by its list operator")]
+    BadSignature(String),
+}
+
+impl SignedTrustList {
+    /// Signs `list` with the list operator's `key`.
+    pub fn sign(list: TrustList, key: &SecretKey) -> Self {
+        let signature = key.sign(Domain::TrustList, &list.to_canonical());
+        Self { list, signature }
+    }
+
+    /// Decodes `bytes` and returns the list if one of `list_operators` signed it.
+    pub fn open(bytes: &[u8], list_operators: &[PublicKey]) -> Result<TrustList, TrustError> {
+        let signed = Self::from_canonical(bytes)?;
+        let body = signed.list.to_canonical();
+        if list_operators.iter().any(|k| {
+            k.verify(Domain::TrustList, &body, &signed.signature)
+                .is_ok()
+        }) {
+            Ok(signed.list)
+        } else {
+            Err(TrustError::BadSignature(signed.list.name))
+        }
+    }
+}
+
+/// The trust lists a verifier has loaded: the highest version of each list, searched in the
+/// order they were first loaded.
+#[derive(Debug, Clone, Default)]
+pub struct Trust {
+    lists: Vec<TrustList>,
+}
+
+impl Trust {
+    /// No trusted ledgers.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Trust exactly these lists (already verified).
+    pub fn from_lists(lists: impl IntoIterator<Item = TrustList>) -> Self {
+        let mut t = Self::new();
+        for l in lists {
+            t.add(l);
+        }
+        t
+    }
+
+    /// Adds a verified list; a lower or equal version of a list already held is ignored, a
+    /// higher one replaces it.
+    pub fn add(&mut self, list: TrustList) {
+        match self.lists.iter_mut().find(|l| l.name == list.name) {
+            Some(held) if held.version < list.version => *held = list,
+            Some(_) => {}
+            None => self.lists.push(list),
+        }
+    }
+
+    /// Verifies a signed list (`bytes`) with its list operator's keys and adds it.
+    pub fn load(&mut self, bytes: &[u8], list_operators: &[PublicKey]) -> Result<(), TrustError> {
+        self.add(SignedTrustList::open(bytes, list_operators)?);
+        Ok(())
+    }
+
+    /// The trusted ledger with this origin, if a held list names it.
+    pub fn ledger(&self, origin: &str) -> Option<&TrustedLedger> {
+        self.lists
+            .iter()
+            .flat_map(|l| &l.ledgers)
+            .find(|l| l.origin == origin)
+    }
+
+    /// The lists held.
+    pub fn lists(&self) -> &[TrustList] {
+        &self.lists
+    }
+}
