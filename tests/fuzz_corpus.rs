@@ -57,3 +57,42 @@ fn corpora_replay_without_panics() {
     }
     assert!(archive_seeds >= 1);
 }
+
+/// The presentation, compact and trust list corpora: every file goes through the same decoding
+/// and verification as the fuzz targets (against the seed trust list); the seeds verify.
+#[test]
+fn presentation_corpora_replay_without_panics() {
+    use chancery::present::compact::{verify_compact, CompactPresentation};
+    use chancery::present::trust::{SignedTrustList, Trust};
+    use chancery::present::{verify_presentation, Presentation};
+    let list = corpus("trust_list")
+        .into_iter()
+        .find(|(n, _)| n == "seed-v1")
+        .unwrap()
+        .1;
+    let trust = Trust::from_lists([SignedTrustList::from_canonical(&list).unwrap().list]);
+    let at = chancery::Timestamp(1_767_229_200_000);
+    assert!(replay::<SignedTrustList>("trust_list") >= 1);
+    assert!(replay::<Presentation>("presentation") >= 1);
+    for (name, data) in corpus("presentation") {
+        if let Ok(p) = Presentation::from_canonical(&data) {
+            let v = verify_presentation(&p, &trust, at);
+            assert!(!name.starts_with("seed-") || v.is_valid(), "{name}: {v}");
+        }
+    }
+    for (name, data) in corpus("compact") {
+        let c = std::str::from_utf8(&data)
+            .ok()
+            .and_then(|t| CompactPresentation::from_text(t).ok());
+        if name.starts_with("seed-") {
+            assert!(c.is_some(), "compact/{name}");
+        }
+        if let Some(c) = c {
+            let v = verify_compact(&c, &trust, at);
+            assert!(!name.starts_with("seed-") || v.is_valid(), "{name}: {v}");
+        }
+        if let Ok(c) = CompactPresentation::from_canonical(&data) {
+            let _ = verify_compact(&c, &trust, at);
+        }
+    }
+}
