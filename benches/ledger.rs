@@ -70,6 +70,11 @@ impl Fixture {
 
     /// A realistic issuance statement (about 600 bytes).
     fn issuance(&mut self) -> SignedStatement {
+        self.issuance_with_credential().0
+    }
+
+    /// An issuance statement, the license id and the holder's credential.
+    fn issuance_with_credential(&mut self) -> (SignedStatement, LicenseId, Credential) {
         self.serial += 1;
         let id = LicenseId::new(
             "FOODBIZ",
@@ -88,9 +93,9 @@ impl Fixture {
             ],
         );
         let now = Timestamp::now();
-        self.issuer.sign(
+        let statement = self.issuer.sign(
             Event::LicenseIssued(LicenseVersion {
-                id,
+                id: id.clone(),
                 printed_number: format!("JY{:014}", self.serial),
                 valid_from: now,
                 valid_until: Some(now.plus_days(1825)),
@@ -100,7 +105,8 @@ impl Fixture {
                 related: vec![],
             }),
             now,
-        )
+        );
+        (statement, id, cred)
     }
 
     fn batch(&mut self, n: usize) -> Vec<SignedStatement> {
@@ -292,6 +298,105 @@ fn merkle_1m(c: &mut Criterion) {
             tree.prove_consistency(black_box(i.max(1)), n).unwrap()
         })
     });
+    let old = 654_321;
+    let consistency = tree.prove_consistency(old, n).unwrap();
+    let old_root = tree.root(old).unwrap();
+    g.bench_function("consistency_proof_verify", |b| {
+        b.iter(|| consistency.verify(black_box(&old_root), &root).unwrap())
+    });
+    g.finish();
+}
+
+/// Presentations at a ledger of 10,000 licenses (inclusion paths of 14 hashes), one witness,
+/// with the raw single-signature verification they are made of measured beside them.
+fn presentations(c: &mut Criterion) {
+    use chancery::checkpoint::{cosign_note, Checkpoint, NoteVerifier, WitnessPolicy};
+    use chancery::present::compact::{verify_compact, CompactPresentation};
+    use chancery::present::trust::{OperatorKey, Trust, TrustList, TrustedLedger};
+    use chancery::present::verify_presentation;
+    let mut f = Fixture::new();
+    let mut ledger = f.ledger(chancery::MemoryStore::new());
+    for _ in 0..10 {
+        let batch = f.batch(1000);
+        ledger.append_batch(batch).unwrap();
+    }
+    let (statement, id, cred) = f.issuance_with_credential();
+    ledger.append(statement).unwrap();
+    let root_key = SecretKey::from_seed([1; 32]);
+    let witness = SecretKey::from_seed([3; 32]);
+    let size = ledger.len();
+    let cp = Checkpoint {
+        origin: ORIGIN.into(),
+        size,
+        root: ledger.root(size).unwrap(),
+        extensions: vec![],
+    };
+    let mut g = c.benchmark_group("present");
+    g.throughput(Throughput::Elements(1));
+    g.bench_function("checkpoint_sign", |b| {
+        b.iter(|| cp.sign(ORIGIN, black_box(&root_key)).unwrap())
+    });
+    let mut note = cp.sign(ORIGIN, &root_key).unwrap();
+    let secs = Timestamp::now().millis() / 1000;
+    note.signatures
+        .push(cosign_note(&note.text, "w.example.org", &witness, secs).unwrap());
+    let text = note.to_text();
+    let log = [NoteVerifier::new(ORIGIN, &root_key.public_key()).unwrap()];
+    let policy = WitnessPolicy {
+        witnesses: vec![NoteVerifier::cosigner("w.example.org", &witness.public_key()).unwrap()],
+        threshold: 1,
+    };
+    g.bench_function("checkpoint_verify_with_1_cosignature", |b| {
+        b.iter(|| {
+            let (_, n) = Checkpoint::open(black_box(text.as_bytes()), &log).unwrap();
+            policy.check(&n).unwrap()
+        })
+    });
+    let now = ledger.now();
+    let stamp = ledger.stamp(&id, now, now.plus_days(1), &root_key).unwrap();
+    let p = ledger
+        .present(
+            cred.disclose(&["name", "address", "scope"], false).unwrap(),
+            &text,
+            stamp,
+        )
+        .unwrap();
+    let trust = Trust::from_lists([TrustList {
+        name: "bench".into(),
+        version: 1,
+        issued: now,
+        ledgers: vec![TrustedLedger {
+            origin: ORIGIN.into(),
+            operator_keys: vec![OperatorKey {
+                key: root_key.public_key(),
+                valid_from: Timestamp(0),
+                valid_until: None,
+            }],
+            witnesses: policy.clone(),
+            max_checkpoint_age_ms: 86_400_000,
+        }],
+    }]);
+    assert!(verify_presentation(&p, &trust, now).is_valid());
+    g.bench_function("verify_full_presentation", |b| {
+        b.iter(|| verify_presentation(black_box(&p), &trust, now))
+    });
+    let compact = CompactPresentation::from_presentation(&p, 1).unwrap();
+    let qr_text = compact.to_text();
+    assert!(verify_compact(&compact, &trust, now).is_valid());
+    g.bench_function("verify_compact_from_text", |b| {
+        b.iter(|| {
+            let c = CompactPresentation::from_text(black_box(&qr_text)).unwrap();
+            verify_compact(&c, &trust, now)
+        })
+    });
+    // The raw primitive: one Ed25519 verification (strict), of a message of entry size.
+    let sk = SigningKey::from_bytes(&[7; 32]);
+    let msg = vec![7u8; 600];
+    let sig = sk.sign(&msg);
+    let vk = sk.verifying_key();
+    g.bench_function("raw_ed25519_verify_strict_single", |b| {
+        b.iter(|| vk.verify_strict(black_box(&msg), &sig).unwrap())
+    });
     g.finish();
 }
 
@@ -300,6 +405,7 @@ criterion_group!(
     raw_primitives,
     append,
     replay_and_queries,
-    merkle_1m
+    merkle_1m,
+    presentations
 );
 criterion_main!(benches);

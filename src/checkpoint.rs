@@ -279,10 +279,10 @@ impl NoteVerifier {
 
     /// Parses a verifier key string `name+hex(key id)+base64(0x01 || public key)`.
     pub fn parse(vkey: &str) -> Result<Self, NoteError> {
-        let mut parts = vkey.split('+');
-        let (Some(name), Some(id), Some(key), None) =
-            (parts.next(), parts.next(), parts.next(), parts.next())
-        else {
+        // Names contain no `+`; the key data is base64, which may: it is everything after the
+        // second `+`.
+        let mut parts = vkey.splitn(3, '+');
+        let (Some(name), Some(id), Some(key)) = (parts.next(), parts.next(), parts.next()) else {
             return Err(NoteError::BadVerifierKey("expected name+id+key"));
         };
         if !valid_name(name) {

@@ -448,3 +448,24 @@ fn proven_receipts() {
         vec![NoteVerifier::new(ORIGIN, &SecretKey::from_seed([9; 32]).public_key()).unwrap()];
     assert!(r.verify(&proven.checkpoint, &other).is_err());
 }
+
+/// Verifier keys whose base64 key data contains `+` (as about a third of keys' do) parse: the
+/// name and key id end at the first two `+`, the key data is the rest.
+#[test]
+fn verifier_keys_with_plus_in_their_key_data_parse() {
+    let mut seen = 0;
+    for seed in 0..64u8 {
+        let public = chancery::SecretKey::from_seed([seed; 32]).public_key();
+        for v in [
+            NoteVerifier::new("log.example.org", &public).unwrap(),
+            NoteVerifier::cosigner("witness.example.org", &public).unwrap(),
+        ] {
+            let vkey = v.to_vkey();
+            if vkey.matches('+').count() > 2 {
+                seen += 1;
+            }
+            assert_eq!(NoteVerifier::parse(&vkey).unwrap(), v, "{vkey}");
+        }
+    }
+    assert!(seen > 0, "no key data with '+' among the seeds");
+}

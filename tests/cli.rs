@@ -1007,3 +1007,104 @@ fn consent_workflow() {
     assert_eq!(v["uses"][0]["relying_party"], "BANK1");
     assert_eq!(v["consents"][0]["uses"], 1);
 }
+
+#[test]
+fn presentations_from_the_command_line() {
+    let d = tempfile::tempdir().unwrap();
+    let dir = d.path();
+    set_up(dir);
+    for k in ["witness.key", "listop.key"] {
+        expect(dir, "data", &["key", "generate", "--out", k], 0);
+    }
+    let json = expect(
+        dir,
+        "data",
+        &[
+            "--json",
+            "present",
+            "--signer",
+            "data/keys/root.key",
+            "noodles.cred",
+            "--disclose",
+            "name,scope",
+            "--witness",
+            "w.example.org=witness.key",
+            "--out",
+            "p.cbor",
+            "--compact",
+            "p.txt",
+            "--png",
+            "p.png",
+            "--svg",
+            "p.svg",
+        ],
+        0,
+    );
+    let v: serde_json::Value = serde_json::from_str(&json).unwrap();
+    assert!(v["compact_characters"].as_u64().unwrap() < 1400, "{v}");
+    assert!(dir.join("p.png").exists() && dir.join("p.svg").exists());
+    // The witness's cosigner verifier key, as the list operator names it.
+    let shown = expect(
+        dir,
+        "data",
+        &[
+            "--json",
+            "key",
+            "show",
+            "witness.key.pub",
+            "--cosigner",
+            "w.example.org",
+        ],
+        0,
+    );
+    let shown: serde_json::Value = serde_json::from_str(&shown).unwrap();
+    let vkey = shown["cosigner_vkey"].as_str().unwrap().to_owned();
+    expect(
+        dir,
+        "data",
+        &[
+            "trust-list",
+            "create",
+            "--signer",
+            "listop.key",
+            "--name",
+            "gov.cn/trust",
+            "--witness",
+            &vkey,
+            "--threshold",
+            "1",
+            "--out",
+            "trust.list",
+        ],
+        0,
+    );
+    let verify = |file: &str, list_key: &str, extra: &[&str]| {
+        let mut args = vec![
+            "verify-presentation",
+            file,
+            "--trust",
+            "trust.list",
+            "--list-key",
+            list_key,
+        ];
+        args.extend_from_slice(extra);
+        run(dir, "data", &args)
+    };
+    for file in ["p.cbor", "p.txt"] {
+        let o = verify(file, "listop.key.pub", &[]);
+        assert_eq!(code(&o), 0, "{}", stderr(&o));
+        assert!(stdout(&o).contains(": valid"), "{}", stdout(&o));
+    }
+    // Past the stamp's next update: indeterminate, exit 1.
+    let o = verify("p.txt", "listop.key.pub", &["--at", "2099-01-01"]);
+    assert_eq!(code(&o), 1);
+    assert!(stdout(&o).contains("indeterminate"), "{}", stdout(&o));
+    // A trust list signed by someone else is refused.
+    let o = verify("p.txt", "witness.key.pub", &[]);
+    assert_eq!(code(&o), 1);
+    assert!(
+        stderr(&o).contains("not signed by its list operator"),
+        "{}",
+        stderr(&o)
+    );
+}

@@ -7,6 +7,7 @@ mod consent;
 mod demo;
 mod keyfile;
 mod license;
+mod present;
 mod report;
 mod seal;
 
@@ -88,6 +89,15 @@ enum Command {
     /// Holder keys, consents (用证授权) and use records (用证记录).
     #[command(subcommand)]
     Consent(consent::ConsentCommand),
+    /// Make a holder's offline presentation (SPEC §20): signs a checkpoint (kept like
+    /// `chancery checkpoint`) and a status stamp with a root key, writes the full presentation
+    /// and, on request, the compact text and its QR code (PNG, SVG).
+    Present(present::PresentArgs),
+    /// Trust lists (互通互认).
+    #[command(subcommand, name = "trust-list")]
+    TrustList(TrustListCommand),
+    /// Verify a presentation offline against signed trust lists (exit 0 if valid, 1 if not).
+    VerifyPresentation(present::VerifyArgs),
     /// Sign a checkpoint (C2SP signed note: origin, size, Merkle root) with a root key and keep
     /// it in DIR/checkpoints; refused if the ledger is not consistent with the last one kept.
     Checkpoint {
@@ -135,6 +145,13 @@ enum Command {
 }
 
 #[derive(Subcommand, Debug)]
+enum TrustListCommand {
+    /// Sign a trust list naming this store's ledger: its origin, root keys (valid from genesis
+    /// until retired), the witnesses required and how old a checkpoint may be.
+    Create(present::TrustListArgs),
+}
+
+#[derive(Subcommand, Debug)]
 enum KeyCommand {
     /// Generate an Ed25519 key: the secret key file (mode 0600; sealed with the passphrase if
     /// one is given) and FILE.pub.
@@ -147,6 +164,10 @@ enum KeyCommand {
     Show {
         /// A secret or public key file.
         file: PathBuf,
+        /// Also show the key's C2SP witness cosigner verifier key under this name (what a
+        /// trust list names a witness by).
+        #[arg(long, value_name = "NAME")]
+        cosigner: Option<String>,
     },
 }
 
@@ -381,6 +402,9 @@ fn run(cli: Cli, out: &Out) -> Result<u8, CliError> {
         Command::License(l) => license::run(store, l, out),
         Command::Seal(c) => seal::run(store, c, out),
         Command::Consent(c) => consent::run(store, c, out),
+        Command::Present(a) => present::present(store, a, out),
+        Command::TrustList(TrustListCommand::Create(a)) => present::trust_list(store, a, out),
+        Command::VerifyPresentation(a) => present::verify(a, out),
         Command::Checkpoint { signer, out: file } => {
             checkpoint(store, &signer, file.as_deref(), out)
         }
@@ -499,33 +523,44 @@ fn init(
 }
 
 fn key(command: KeyCommand, out: &Out) -> Result<u8, CliError> {
-    let (path, public) = match command {
+    let (path, public, cosigner) = match command {
         KeyCommand::Generate { out: path } => {
             let k = SecretKey::generate();
             keyfile::write_new(&path, &k, true)?;
-            (path, k.public_key())
+            (path, k.public_key(), None)
         }
-        KeyCommand::Show { file } => {
+        KeyCommand::Show { file, cosigner } => {
             let k = match keyfile::read_public(&file) {
                 Ok(k) => k,
                 Err(_) => keyfile::read_secret(&file)?.public_key(),
             };
-            (file, k)
+            (file, k, cosigner)
         }
     };
+    let vkey = cosigner
+        .map(|name| {
+            checkpoint::NoteVerifier::cosigner(&name, &public)
+                .map(|v| v.to_vkey())
+                .map_err(|e| CliError::usage(format!("--cosigner {name:?}: {e}")))
+        })
+        .transpose()?;
     let chancery::PublicKey::Ed25519(raw) = &public;
     out.print(
         &format!(
-            "{}: ed25519 public key {} (key id {})",
+            "{}: ed25519 public key {} (key id {}){}",
             path.display(),
             keyfile::hex(raw.as_bytes()),
-            public.key_id()
+            public.key_id(),
+            vkey.as_ref()
+                .map(|v| format!("\ncosigner verifier key: {v}"))
+                .unwrap_or_default()
         ),
         json!({
             "file": path.display().to_string(),
             "algorithm": "ed25519",
             "public_key": keyfile::hex(raw.as_bytes()),
             "key_id": public.key_id().to_string(),
+            "cosigner_vkey": vkey,
         }),
     );
     Ok(0)
@@ -800,27 +835,7 @@ fn checkpoint(
 ) -> Result<u8, CliError> {
     let ledger = open(store)?;
     let key = keyfile::read_secret(&signer.signer)?;
-    if !ledger
-        .state()
-        .active_root_keys(ledger.now())
-        .contains(&key.public_key())
-    {
-        return Err(CliError::usage(format!(
-            "{} is not an active root key of this ledger",
-            signer.signer.display()
-        )));
-    }
-    // Never sign a checkpoint inconsistent with one signed before.
-    if let Some((path, last)) = stored_checkpoints(store)?.pop() {
-        checkpoint::verify_for_ledger(last.as_bytes(), ledger.state(), ledger.tree()).map_err(
-            |e| {
-                CliError::invalid(format!(
-                    "refusing to sign: the ledger is not consistent with {}: {e}",
-                    path.display()
-                ))
-            },
-        )?;
-    }
+    checkpoint_guard(store, &ledger, &key, signer)?;
     let (path, note, cp) = keep_checkpoint(store, &ledger, &key)?;
     if let Some(f) = file {
         std::fs::write(f, &note).map_err(|e| CliError::io(f, e))?;
@@ -836,6 +851,37 @@ fn checkpoint(
         }),
     );
     Ok(0)
+}
+
+/// Refuses to sign a checkpoint unless `key` is an active root key and the ledger is consistent
+/// with the last checkpoint kept (the operator never signs two inconsistent checkpoints).
+pub fn checkpoint_guard(
+    store: &Path,
+    ledger: &Ledger<FileStore>,
+    key: &SecretKey,
+    signer: &Signer,
+) -> Result<(), CliError> {
+    if !ledger
+        .state()
+        .active_root_keys(ledger.now())
+        .contains(&key.public_key())
+    {
+        return Err(CliError::usage(format!(
+            "{} is not an active root key of this ledger",
+            signer.signer.display()
+        )));
+    }
+    if let Some((path, last)) = stored_checkpoints(store)?.pop() {
+        checkpoint::verify_for_ledger(last.as_bytes(), ledger.state(), ledger.tree()).map_err(
+            |e| {
+                CliError::invalid(format!(
+                    "refusing to sign: the ledger is not consistent with {}: {e}",
+                    path.display()
+                ))
+            },
+        )?;
+    }
+    Ok(())
 }
 
 /// An archive verification failure as the CLI reports it.

@@ -1,0 +1,296 @@
+//! `chancery present`, `chancery trust-list create` and `chancery verify-presentation`: offline
+//! presentations (SPEC §20).
+
+use crate::license::time;
+use crate::report::Out;
+use crate::{keep_checkpoint, keyfile, open, CliError, Signer};
+use chancery::checkpoint::{cosign_note, Note, NoteVerifier, WitnessPolicy};
+use chancery::present::compact::{verify_compact, CompactPresentation, TEXT_PREFIX};
+use chancery::present::trust::{OperatorKey, SignedTrustList, Trust, TrustList, TrustedLedger};
+use chancery::present::{verify_presentation, Presentation};
+use chancery::{Canonical, Credential, Timestamp};
+use clap::Args;
+use serde_json::json;
+use std::path::{Path, PathBuf};
+
+/// `chancery present`.
+#[derive(Args, Debug)]
+pub struct PresentArgs {
+    /// The operator's root key: it signs the checkpoint and the status stamp.
+    #[command(flatten)]
+    signer: Signer,
+    /// The holder's credential file.
+    credential: PathBuf,
+    /// Claims to disclose, comma-separated (default all).
+    #[arg(long, value_delimiter = ',')]
+    disclose: Option<Vec<String>>,
+    /// Also disclose the holder's code.
+    #[arg(long)]
+    holder: bool,
+    /// Hours until the stamp's next update.
+    #[arg(long, default_value_t = 24)]
+    hours: u64,
+    /// A witness to cosign the checkpoint, as NAME=SECRET_KEY_FILE (repeatable; a real
+    /// deployment asks its witnesses over the network instead).
+    #[arg(long = "witness", value_name = "NAME=FILE")]
+    witnesses: Vec<String>,
+    /// The full presentation file to write (canonical CBOR).
+    #[arg(long, value_name = "FILE")]
+    out: PathBuf,
+    /// Also write the compact text form (`CH1:…`) to this file.
+    #[arg(long, value_name = "FILE")]
+    compact: Option<PathBuf>,
+    /// Also write the compact form as a QR code PNG.
+    #[arg(long, value_name = "FILE")]
+    png: Option<PathBuf>,
+    /// Also write the compact form as a QR code SVG.
+    #[arg(long, value_name = "FILE")]
+    svg: Option<PathBuf>,
+}
+
+/// `chancery trust-list create`.
+#[derive(Args, Debug)]
+pub struct TrustListArgs {
+    /// The list operator's secret key file.
+    #[command(flatten)]
+    signer: Signer,
+    /// The list's name.
+    #[arg(long)]
+    name: String,
+    /// The list's version.
+    #[arg(long, default_value_t = 1)]
+    version: u64,
+    /// A witness the verifiers require, as a C2SP cosigner verifier key (repeatable).
+    #[arg(long = "witness", value_name = "VKEY")]
+    witnesses: Vec<String>,
+    /// How many of the witnesses must have cosigned.
+    #[arg(long, default_value_t = 0)]
+    threshold: usize,
+    /// How old a checkpoint may be, in days.
+    #[arg(long, default_value_t = 7)]
+    max_age_days: u64,
+    /// The signed list to write.
+    #[arg(long, value_name = "FILE")]
+    out: PathBuf,
+}
+
+/// `chancery verify-presentation`.
+#[derive(Args, Debug)]
+pub struct VerifyArgs {
+    /// A full presentation (CBOR) or a compact one (text starting `CH1:`).
+    file: PathBuf,
+    /// A signed trust list (repeatable).
+    #[arg(long = "trust", value_name = "FILE", required = true)]
+    trust: Vec<PathBuf>,
+    /// The list operator's public key file (repeatable).
+    #[arg(long = "list-key", value_name = "FILE", required = true)]
+    list_keys: Vec<PathBuf>,
+    /// Verification time; default now.
+    #[arg(long)]
+    at: Option<String>,
+}
+
+/// Runs `chancery present`.
+pub fn present(store: &Path, a: PresentArgs, out: &Out) -> Result<u8, CliError> {
+    let ledger = open(store)?;
+    let key = keyfile::read_secret(&a.signer.signer)?;
+    let cred_bytes = std::fs::read(&a.credential).map_err(|e| CliError::io(&a.credential, e))?;
+    let cred = Credential::from_canonical(&cred_bytes).map_err(|e| {
+        CliError::usage(format!("{}: not a credential: {e}", a.credential.display()))
+    })?;
+    let names: Vec<&str> = match &a.disclose {
+        Some(n) => n.iter().map(String::as_str).collect(),
+        None => cred.claims.iter().map(|c| c.name.as_str()).collect(),
+    };
+    let disclosure = cred
+        .disclose(&names, a.holder)
+        .map_err(|e| CliError::usage(e.to_string()))?;
+    crate::checkpoint_guard(store, &ledger, &key, &a.signer)?;
+    let (_, note, cp) = keep_checkpoint(store, &ledger, &key)?;
+    let mut note =
+        Note::parse(note.as_bytes()).map_err(|e| CliError::usage(format!("checkpoint: {e}")))?;
+    let secs = ledger.now().millis() / 1000;
+    for w in &a.witnesses {
+        let (name, file) = w
+            .split_once('=')
+            .ok_or_else(|| CliError::usage(format!("--witness {w:?}: expected NAME=FILE")))?;
+        let wkey = keyfile::read_secret(Path::new(file))?;
+        let sig = cosign_note(&note.text, name, &wkey, secs)
+            .map_err(|e| CliError::usage(format!("--witness {name}: {e}")))?;
+        note.signatures.push(sig);
+    }
+    let now = ledger.now();
+    let stamp = ledger
+        .stamp(
+            &disclosure.license,
+            now,
+            now.plus_millis(a.hours.saturating_mul(3_600_000)),
+            &key,
+        )
+        .map_err(|e| CliError::usage(format!("cannot stamp: {e}")))?;
+    let p = ledger
+        .present(disclosure, &note.to_text(), stamp)
+        .map_err(|e| CliError::usage(e.to_string()))?;
+    let bytes = p.to_canonical();
+    std::fs::write(&a.out, &bytes).map_err(|e| CliError::io(&a.out, e))?;
+    let compact = CompactPresentation::from_presentation(&p, a.witnesses.len())
+        .map_err(|e| CliError::usage(e.to_string()))?;
+    let text = compact.to_text();
+    if let Some(f) = &a.compact {
+        std::fs::write(f, &text).map_err(|e| CliError::io(f, e))?;
+    }
+    if let Some(f) = &a.png {
+        let png =
+            chancery::present::qr::to_png(&text, 4).map_err(|e| CliError::usage(e.to_string()))?;
+        std::fs::write(f, png).map_err(|e| CliError::io(f, e))?;
+    }
+    if let Some(f) = &a.svg {
+        let svg = chancery::present::qr::to_svg(&text, 400)
+            .map_err(|e| CliError::usage(e.to_string()))?;
+        std::fs::write(f, svg).map_err(|e| CliError::io(f, e))?;
+    }
+    out.print(
+        &format!(
+            "presentation of {} at checkpoint {} written to {} ({} bytes, {} entries); compact \
+             form {} characters",
+            p.disclosure.license,
+            cp.size,
+            a.out.display(),
+            bytes.len(),
+            p.entries.len(),
+            text.len()
+        ),
+        json!({
+            "license": p.disclosure.license.to_string(),
+            "checkpoint_size": cp.size,
+            "file": a.out.display().to_string(),
+            "bytes": bytes.len(),
+            "entries": p.entries.len(),
+            "compact_characters": text.len(),
+            "next_update": p.stamp.claim.next_update.to_string(),
+        }),
+    );
+    Ok(0)
+}
+
+/// Runs `chancery trust-list create`: a list naming this store's ledger with its root keys
+/// (each valid from the ledger's genesis, until its retirement).
+pub fn trust_list(store: &Path, a: TrustListArgs, out: &Out) -> Result<u8, CliError> {
+    let ledger = open(store)?;
+    let state = ledger.state();
+    let origin = state.origin().unwrap_or_default().to_owned();
+    let genesis = ledger
+        .entry(0)
+        .map_err(|e| CliError::invalid(e.to_string()))?
+        .ledger_time;
+    let operator_keys = state
+        .root_keys()
+        .into_iter()
+        .filter_map(|k| {
+            let rec = state.key(&k.key_id())?;
+            Some(OperatorKey {
+                key: k,
+                valid_from: genesis,
+                valid_until: rec.retired_from,
+            })
+        })
+        .collect();
+    let witnesses = a
+        .witnesses
+        .iter()
+        .map(|v| {
+            NoteVerifier::parse(v).map_err(|e| CliError::usage(format!("--witness {v:?}: {e}")))
+        })
+        .collect::<Result<Vec<_>, _>>()?;
+    if a.threshold > witnesses.len() {
+        return Err(CliError::usage(
+            "--threshold is more than the witnesses given",
+        ));
+    }
+    let list = TrustList {
+        name: a.name,
+        version: a.version,
+        issued: Timestamp::now(),
+        ledgers: vec![TrustedLedger {
+            origin: origin.clone(),
+            operator_keys,
+            witnesses: WitnessPolicy {
+                witnesses,
+                threshold: a.threshold,
+            },
+            max_checkpoint_age_ms: a.max_age_days.saturating_mul(86_400_000),
+        }],
+    };
+    let key = keyfile::read_secret(&a.signer.signer)?;
+    let signed = SignedTrustList::sign(list, &key);
+    keyfile::create_private(&a.out, &signed.to_canonical())?;
+    out.print(
+        &format!(
+            "trust list {} version {} naming {origin} written to {}",
+            signed.list.name,
+            signed.list.version,
+            a.out.display()
+        ),
+        json!({
+            "name": signed.list.name,
+            "version": signed.list.version,
+            "origin": origin,
+            "file": a.out.display().to_string(),
+        }),
+    );
+    Ok(0)
+}
+
+/// Runs `chancery verify-presentation`: exit 0 if valid, 1 if not.
+pub fn verify(a: VerifyArgs, out: &Out) -> Result<u8, CliError> {
+    let keys = a
+        .list_keys
+        .iter()
+        .map(|p| keyfile::read_public(p))
+        .collect::<Result<Vec<_>, _>>()?;
+    let mut trust = Trust::new();
+    for f in &a.trust {
+        let bytes = std::fs::read(f).map_err(|e| CliError::io(f, e))?;
+        trust
+            .load(&bytes, &keys)
+            .map_err(|e| CliError::invalid(format!("{}: {e}", f.display())))?;
+    }
+    let at =
+        a.at.as_deref()
+            .map(time)
+            .transpose()?
+            .unwrap_or_else(Timestamp::now);
+    let bytes = std::fs::read(&a.file).map_err(|e| CliError::io(&a.file, e))?;
+    let (form, license, verdict) = if bytes.starts_with(TEXT_PREFIX.as_bytes()) {
+        let text = String::from_utf8_lossy(&bytes);
+        let c = CompactPresentation::from_text(text.trim_end())
+            .map_err(|e| CliError::invalid(format!("{}: {e}", a.file.display())))?;
+        let license = chancery::Entry::from_canonical(&c.entry)
+            .ok()
+            .and_then(|e| match e.statement.statement().event.clone() {
+                chancery::Event::LicenseIssued(v) => Some(v.id.to_string()),
+                chancery::Event::LicenseAmended(s)
+                | chancery::Event::LicenseRenewed(s)
+                | chancery::Event::LicenseReissued(s) => Some(s.version.id.to_string()),
+                _ => None,
+            })
+            .unwrap_or_default();
+        ("compact", license, verify_compact(&c, &trust, at))
+    } else {
+        let p = Presentation::from_canonical(&bytes)
+            .map_err(|e| CliError::invalid(format!("{}: {e}", a.file.display())))?;
+        let license = p.disclosure.license.to_string();
+        ("full", license, verify_presentation(&p, &trust, at))
+    };
+    out.print(
+        &format!("{license} ({form} presentation) at {at}: {verdict}"),
+        json!({
+            "license": license,
+            "form": form,
+            "at": at.to_string(),
+            "valid": verdict.is_valid(),
+            "verdict": verdict.to_string(),
+        }),
+    );
+    Ok(u8::from(!verdict.is_valid()))
+}
