@@ -14,7 +14,9 @@ pub mod qr;
 pub mod trust;
 
 use crate::checkpoint::{Checkpoint, Note, NoteError, NoteVerifier};
-use crate::crypto::{leaf_hash, verify_many, Digest32, Domain, KeyId, PublicKey};
+use crate::crypto::{
+    leaf_hash, verify_all, verify_many, Digest32, Domain, DomainItem, KeyId, PublicKey,
+};
 use crate::encoding::{Canonical, DecodeError, Decoder, Encoder};
 use crate::event::{rotation_message, AuthorityRegistration, Entry, Event, LicenseVersion};
 use crate::merkle::InclusionProof;
@@ -140,13 +142,13 @@ impl Chain {
         false
     }
 
-    /// Learns from the entries in ledger order and checks every statement signature (in one
-    /// batch); returns each entry's signing authority (`None`: an operator key).
+    /// Learns from the entries in ledger order; returns each entry's signing authority (`None`:
+    /// an operator key) and key. The statement signatures are checked by the caller.
     fn learn(
         &mut self,
         origin: &str,
         entries: &[(Entry, Digest32)],
-    ) -> Result<Vec<Option<String>>, Verdict> {
+    ) -> Result<(Vec<Option<String>>, Vec<PublicKey>), Verdict> {
         let mut signers = Vec::with_capacity(entries.len());
         let mut keys = Vec::with_capacity(entries.len());
         for (entry, _) in entries {
@@ -218,20 +220,7 @@ impl Chain {
             keys.push(signer.0);
             signers.push(signer.1);
         }
-        let items: Vec<_> = entries
-            .iter()
-            .zip(&keys)
-            .map(|((e, _), k)| (e.statement.statement_bytes(), k, e.statement.signature()))
-            .collect();
-        if let Some(bad) = verify_many(Domain::Statement, &items)
-            .iter()
-            .position(|ok| !ok)
-        {
-            return Err(invalid(InvalidReason::BadSignature {
-                seq: entries[bad].0.seq,
-            }));
-        }
-        Ok(signers)
+        Ok((signers, keys))
     }
 
     /// The operator keys that may sign at `t`, and all of them.
@@ -274,6 +263,53 @@ fn check_stamp_signature(
     })
 }
 
+/// Checks the statement signatures and the stamp's: all in one Ed25519 batch when one operator
+/// key may have signed the stamp (the common case), and one by one, to name what is wrong, if
+/// the batch fails or several keys could have signed.
+fn check_signatures(
+    entries: &[(Entry, Digest32)],
+    keys: &[PublicKey],
+    stamp: &StatusStamp,
+    valid: &[PublicKey],
+    all: &[PublicKey],
+) -> Result<(), Verdict> {
+    if stamp.claim.next_update <= stamp.claim.this_update {
+        return Err(malformed("status stamp window"));
+    }
+    let claim_bytes = stamp.claim.to_canonical();
+    let mut items: Vec<DomainItem<'_>> = entries
+        .iter()
+        .zip(keys)
+        .map(|((e, _), k)| {
+            (
+                Domain::Statement,
+                e.statement.statement_bytes(),
+                k,
+                e.statement.signature(),
+            )
+        })
+        .collect();
+    if let [only] = valid {
+        items.push((Domain::StatusStamp, &claim_bytes, only, &stamp.signature));
+        if verify_all(&items) {
+            return Ok(());
+        }
+    }
+    let statements: Vec<_> = items[..entries.len()]
+        .iter()
+        .map(|(_, payload, key, sig)| (*payload, *key, *sig))
+        .collect();
+    if let Some(bad) = verify_many(Domain::Statement, &statements)
+        .iter()
+        .position(|ok| !ok)
+    {
+        return Err(invalid(InvalidReason::BadSignature {
+            seq: entries[bad].0.seq,
+        }));
+    }
+    check_stamp_signature(stamp, valid, all)
+}
+
 fn check_full(p: &Presentation, trust: &Trust, now: Timestamp) -> Result<(), Verdict> {
     let note = Note::parse(p.checkpoint.as_bytes()).map_err(|_| malformed("checkpoint note"))?;
     let cp = Checkpoint::parse_text(&note.text).map_err(|_| malformed("checkpoint"))?;
@@ -301,10 +337,10 @@ fn check_full(p: &Presentation, trust: &Trust, now: Timestamp) -> Result<(), Ver
         return Err(malformed("entries out of ledger order"));
     }
     let mut chain = Chain::new(ledger);
-    let signers = chain.learn(&cp.origin, &entries)?;
+    let (signers, keys) = chain.learn(&cp.origin, &entries)?;
     let claim = &p.stamp.claim;
     let (valid, all) = chain.operator_keys(claim.this_update);
-    check_stamp_signature(&p.stamp, &valid, &all)?;
+    check_signatures(&entries, &keys, &p.stamp, &valid, &all)?;
     let verifiers = |keys: &[PublicKey]| -> Vec<NoteVerifier> {
         keys.iter()
             .filter_map(|k| NoteVerifier::new(&cp.origin, k).ok())
