@@ -208,15 +208,19 @@ impl State {
 
     /// Every recorded application of a seal, in ledger order.
     pub fn seal_uses(&self, es_id: &str) -> Vec<&SealUse> {
-        let digests = self.seal_uses.get(es_id).map_or(&[][..], Vec::as_slice);
-        let mut out: Vec<&SealUse> = Vec::with_capacity(digests.len());
-        for d in digests {
-            for u in self.sealings_of(d) {
-                if u.es_id == es_id && !out.iter().any(|o| o.recorded.seq == u.recorded.seq) {
-                    out.push(u);
-                }
-            }
-        }
+        let mut digests: Vec<&Digest32> = self
+            .seal_uses
+            .get(es_id)
+            .map_or(&[][..], Vec::as_slice)
+            .iter()
+            .collect();
+        // A document sealed twice by the seal is listed twice; take each document once.
+        digests.sort_unstable();
+        digests.dedup();
+        let mut out: Vec<&SealUse> = digests
+            .into_iter()
+            .flat_map(|d| self.sealings_of(d).iter().filter(|u| u.es_id == es_id))
+            .collect();
         out.sort_by_key(|u| u.recorded.seq);
         out
     }
