@@ -183,6 +183,21 @@ impl Replayer {
         r
     }
 
+    /// Resumes after the entries that made `state` and `tree` (to apply entries appended
+    /// since, e.g. by another writer). Its own prechecker starts with no keys: give it
+    /// prechecked entries through [`Replayer::apply`].
+    pub fn resume(state: State, tree: MerkleTree) -> Self {
+        let prechecker = Prechecker {
+            next_seq: tree.len(),
+            directory: KeyDirectory::new(),
+        };
+        Self {
+            state,
+            tree,
+            prechecker,
+        }
+    }
+
     /// Replays the next entries, given as `(stored hash, bytes)` in order, on this thread.
     pub fn push(
         &mut self,

@@ -29,6 +29,9 @@ const CHUNK: u64 = 4096;
 
 /// Batches at least this large are applied speculatively while their signatures are verified.
 const SPECULATION_THRESHOLD: usize = 64;
+/// How many times an append catches up with other writers and tries again before it reports
+/// the conflict.
+const MAX_CONFLICT_RETRIES: u32 = 16;
 
 /// A single append failed; the ledger is unchanged.
 #[non_exhaustive]
@@ -278,9 +281,90 @@ impl<S: Store> Ledger<S> {
         &mut self,
         statements: Vec<SignedStatement>,
     ) -> Result<Vec<Result<Receipt, Rejection>>, StorageError> {
-        if self.poisoned {
-            return Err(StorageError::Poisoned);
+        let mut conflicts = 0;
+        loop {
+            if self.poisoned {
+                return Err(StorageError::Poisoned);
+            }
+            match self.try_append_batch(&statements) {
+                // Another writer moved the store: catch up with its entries and validate the
+                // batch again against the new state.
+                Err(StorageError::Conflict { .. }) if conflicts < MAX_CONFLICT_RETRIES => {
+                    conflicts += 1;
+                    if self.catch_up().is_err() {
+                        self.poisoned = true;
+                        return Err(StorageError::Poisoned);
+                    }
+                }
+                other => return other,
+            }
         }
+    }
+
+    /// Reads and applies the entries other writers appended to the store since this ledger's
+    /// last one, checking each as a replay does (stored hash, strict decoding, sequence, chain,
+    /// signature, every rule at its ledger time); returns how many. A store with one writer
+    /// never has any. On failure the ledger's state is unchanged.
+    pub fn catch_up(&mut self) -> Result<u64, OpenError> {
+        let base = self.state.size();
+        let len = self.store.refresh()?;
+        if len <= base {
+            return Ok(0);
+        }
+        let records = self.store.read(base, len)?;
+        let (checked, fault) = crate::audit::decode_records(base, &records);
+        let bad = |error: crate::audit::ReplayError| {
+            OpenError::BadEntry(Box::new(BadEntry {
+                location: self.store.locate(error.seq),
+                error,
+            }))
+        };
+        if let Some(fault) = fault {
+            return Err(bad(fault));
+        }
+        let refs: Vec<&SignedStatement> = checked.iter().map(|p| &p.entry.statement).collect();
+        let keys = self.state.resolve_signers(&refs);
+        let flags = verify_signers(&refs, &keys);
+        let mut replayer = Replayer::resume(
+            std::mem::take(&mut self.state),
+            std::mem::take(&mut self.tree),
+        );
+        let outcome = replayer.apply(checked.into_iter().zip(flags).map(|(mut p, ok)| {
+            p.signature_ok = ok;
+            p
+        }));
+        let (state, tree) = replayer.finish();
+        match outcome {
+            Ok(()) => {
+                self.state = state;
+                self.tree = tree;
+                Ok(len - base)
+            }
+            Err(error) => {
+                // Put back the state as it was before the catch-up: the entries it held, which
+                // this ledger checked before (a rare path: only a damaged or forged store).
+                match replay_to(&self.store, Signatures::Trust, base) {
+                    Ok((s, t)) => {
+                        self.state = s;
+                        self.tree = t;
+                    }
+                    Err(_) => {
+                        self.state = state;
+                        self.tree = tree;
+                        self.poisoned = true;
+                    }
+                }
+                Err(bad(error))
+            }
+        }
+    }
+
+    /// One attempt of [`Ledger::append_batch`]: on a conflict the in-memory changes are undone
+    /// and the conflict returned.
+    fn try_append_batch(
+        &mut self,
+        statements: &[SignedStatement],
+    ) -> Result<Vec<Result<Receipt, Rejection>>, StorageError> {
         let now = self.now();
         let base = self.state.size();
         let refs: Vec<&SignedStatement> = statements.iter().collect();
@@ -288,10 +372,11 @@ impl<S: Store> Ledger<S> {
         let mut records = Vec::new();
         let (state, tree) = (&mut self.state, &mut self.tree);
         let mut results = None;
+        // Every change is logged so that a conflict with another writer can be undone.
+        let mut log = UndoLog::new();
         let flags = if refs.len() < SPECULATION_THRESHOLD {
             verify_signers(&refs, &keys)
         } else {
-            let mut log = UndoLog::new();
             let (items, slots) = signature_items(&refs, &keys);
             let threads = verify_threads();
             // Four pieces per core: this thread applies the batch meanwhile, then helps, and
@@ -312,7 +397,7 @@ impl<S: Store> Ledger<S> {
             if flags.iter().all(|ok| *ok) {
                 results = Some(speculative);
             } else {
-                state.rollback(log);
+                state.rollback(std::mem::take(&mut log));
                 tree.truncate(base);
                 records.clear();
             }
@@ -325,7 +410,7 @@ impl<S: Store> Ledger<S> {
                 .zip(flags)
                 .map(|(st, ok)| {
                     if ok {
-                        admit(state, tree, &mut records, now, st, None)
+                        admit(state, tree, &mut records, now, st, Some(&mut log))
                     } else {
                         Err(Rejection::Signature(SignatureError))
                     }
@@ -334,6 +419,11 @@ impl<S: Store> Ledger<S> {
         };
         if !records.is_empty() {
             if let Err(e) = self.store.append(base, &records) {
+                if let StorageError::Conflict { .. } = e {
+                    self.state.rollback(log);
+                    self.tree.truncate(base);
+                    return Err(e);
+                }
                 self.poisoned = true;
                 if let Ok((state, tree)) = replay(&self.store, Signatures::Trust) {
                     self.state = state;
@@ -698,7 +788,15 @@ fn replay<S: Store>(
     store: &S,
     signatures: Signatures,
 ) -> Result<(State, MerkleTree), ReplayFailure> {
-    let len = store.len();
+    replay_to(store, signatures, store.len())
+}
+
+/// Replays the first `len` entries of the store.
+fn replay_to<S: Store>(
+    store: &S,
+    signatures: Signatures,
+    len: u64,
+) -> Result<(State, MerkleTree), ReplayFailure> {
     let chunks =
         (0..len.div_ceil(CHUNK)).map(|k| store.read(k * CHUNK, ((k + 1) * CHUNK).min(len)));
     replay_chunks(chunks, signatures, len).map_err(|e| match e {

@@ -145,6 +145,12 @@ pub trait Store: Send {
     /// Reads entries `start..end`.
     fn read(&self, start: u64, end: u64) -> Result<Vec<Record>, StorageError>;
 
+    /// The number of stored entries as the backend holds it now, after any other writer's
+    /// appends (a shared database); a store with a single writer just returns [`Store::len`].
+    fn refresh(&mut self) -> Result<u64, StorageError> {
+        Ok(self.len())
+    }
+
     /// Where entry `seq` lies (file and byte offset), for damage reports.
     fn locate(&self, seq: u64) -> Option<(PathBuf, u64)> {
         let _ = seq;
