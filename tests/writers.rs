@@ -91,7 +91,7 @@ fn a_batch_is_validated_again_after_another_writer_moved_the_head() {
 
 #[test]
 fn an_entry_another_writer_forged_is_refused_and_changes_nothing() {
-    let (mut w, a) = World::standard(Shared::default());
+    let (w, a) = World::standard(Shared::default());
     let mut store = w.ledger.store().clone();
     let mut other = Ledger::open(store.clone(), ManualClock::new(w.now())).unwrap();
     // A rogue writer puts a well-formed entry with someone else's signature into the store.
