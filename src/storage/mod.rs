@@ -7,9 +7,13 @@
 pub mod conformance;
 mod file;
 mod memory;
+#[cfg(feature = "postgres")]
+mod postgres;
 
 pub use file::FileStore;
 pub use memory::MemoryStore;
+#[cfg(feature = "postgres")]
+pub use postgres::{PgStore, SCHEMA_VERSION};
 
 use crate::crypto::Digest32;
 use std::path::PathBuf;
@@ -126,6 +130,24 @@ pub enum StorageError {
     /// A write or sync failed earlier; the store refuses further work until reopened.
     #[error("a previous write failed; reopen the store")]
     Poisoned,
+    /// The database refused or failed a request (connection, query, commit). After a failed
+    /// commit the batch may or may not be stored: the ledger re-reads the store.
+    #[error("database: {0}")]
+    Database(String),
+    /// The store was opened read-only (a verifier node on a replica); appends are refused.
+    #[error("the store is read-only")]
+    ReadOnly,
+    /// The database's schema is newer than this library knows, or missing in read-only mode.
+    #[error("database schema version {found}, this library supports {supported}")]
+    SchemaVersion {
+        /// The version found (0: none).
+        found: i64,
+        /// The version this library writes.
+        supported: i64,
+    },
+    /// The database holds no ledger of that name (read-only mode creates nothing).
+    #[error("no ledger {0:?} in the database")]
+    NoSuchLedger(String),
 }
 
 /// A record-level, synchronous store of entries.

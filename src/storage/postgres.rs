@@ -1,0 +1,301 @@
+//! The PostgreSQL backend (feature `postgres`, SPEC §21): several writer processes on several
+//! hosts share one ledger; verifier nodes read from replicas.
+//!
+//! The ledger does all checking; the database keeps records and sequences writers. A batch is
+//! committed in one transaction that first moves the ledger's head row from the expected length
+//! to the new one (`UPDATE … WHERE seq = expected`): when another writer moved it first, no row
+//! is updated, nothing is written, and the ledger catches up and tries again (SPEC §8). The
+//! client is synchronous (the `postgres` crate over a private tokio runtime): inside a tokio
+//! runtime, call it from `spawn_blocking`, or it panics.
+
+use super::{Record, StorageError, Store};
+use crate::crypto::Digest32;
+use postgres::{Client, NoTls};
+use std::sync::Mutex;
+
+/// The schema version this library creates and reads.
+pub const SCHEMA_VERSION: i64 = 1;
+
+/// The migrations, in order: migration `i` brings the schema to version `i + 1`.
+const MIGRATIONS: &[&str] = &["
+    CREATE TABLE chancery_head (
+        ledger TEXT PRIMARY KEY,
+        seq BIGINT NOT NULL CHECK (seq >= 0),
+        hash BYTEA NOT NULL
+    );
+    CREATE TABLE chancery_entries (
+        ledger TEXT NOT NULL REFERENCES chancery_head (ledger),
+        seq BIGINT NOT NULL CHECK (seq >= 0),
+        hash BYTEA NOT NULL,
+        bytes BYTEA NOT NULL,
+        PRIMARY KEY (ledger, seq)
+    );
+"];
+
+/// An advisory lock key serialising migrations between processes ("chancery" in ASCII).
+const MIGRATION_LOCK: i64 = 0x6368_616e_6365_7279;
+
+fn db(e: postgres::Error) -> StorageError {
+    StorageError::Database(match e.as_db_error() {
+        Some(d) => format!("{}: {}", d.code().code(), d.message()),
+        None => e.to_string(),
+    })
+}
+
+/// A ledger's records in a PostgreSQL database. Several ledgers (by name, normally the origin)
+/// may share one database.
+pub struct PgStore {
+    client: Mutex<Client>,
+    ledger: String,
+    len: u64,
+    read_only: bool,
+}
+
+impl std::fmt::Debug for PgStore {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("PgStore")
+            .field("ledger", &self.ledger)
+            .field("len", &self.len)
+            .field("read_only", &self.read_only)
+            .finish()
+    }
+}
+
+impl PgStore {
+    /// Connects to `url` (e.g. `postgresql://user@host:5432/db`), creates or migrates the
+    /// schema (serialised between processes by an advisory lock) and the ledger's head row.
+    pub fn connect(url: &str, ledger: &str) -> Result<Self, StorageError> {
+        let mut client = Client::connect(url, NoTls).map_err(db)?;
+        migrate(&mut client)?;
+        client
+            .execute(
+                "INSERT INTO chancery_head (ledger, seq, hash) VALUES ($1, 0, $2)
+                 ON CONFLICT (ledger) DO NOTHING",
+                &[&ledger, &vec![0u8; 32]],
+            )
+            .map_err(db)?;
+        Self::with_client(client, ledger, false)
+    }
+
+    /// Connects read-only (a verifier node, typically on a streaming replica): every session
+    /// transaction is read-only, nothing is created, and appends are refused with
+    /// [`StorageError::ReadOnly`]. The schema and the ledger must exist.
+    pub fn connect_read_only(url: &str, ledger: &str) -> Result<Self, StorageError> {
+        let mut client = Client::connect(url, NoTls).map_err(db)?;
+        client
+            .batch_execute("SET default_transaction_read_only = on")
+            .map_err(db)?;
+        let version = schema_version(&mut client)?;
+        if version != SCHEMA_VERSION {
+            return Err(StorageError::SchemaVersion {
+                found: version,
+                supported: SCHEMA_VERSION,
+            });
+        }
+        Self::with_client(client, ledger, true)
+    }
+
+    fn with_client(
+        mut client: Client,
+        ledger: &str,
+        read_only: bool,
+    ) -> Result<Self, StorageError> {
+        let len = head(&mut client, ledger)?;
+        Ok(Self {
+            client: Mutex::new(client),
+            ledger: ledger.to_owned(),
+            len,
+            read_only,
+        })
+    }
+
+    /// The ledger's name in the database.
+    pub fn ledger(&self) -> &str {
+        &self.ledger
+    }
+
+    fn client(&self) -> Result<std::sync::MutexGuard<'_, Client>, StorageError> {
+        self.client
+            .lock()
+            .map_err(|_| StorageError::Database("client lock poisoned".into()))
+    }
+}
+
+/// The schema version recorded in the database (0: none).
+fn schema_version(client: &mut Client) -> Result<i64, StorageError> {
+    let exists: bool = client
+        .query_one("SELECT to_regclass('chancery_schema') IS NOT NULL", &[])
+        .map_err(db)?
+        .get(0);
+    if !exists {
+        return Ok(0);
+    }
+    let row = client
+        .query_one("SELECT COALESCE(MAX(version), 0) FROM chancery_schema", &[])
+        .map_err(db)?;
+    Ok(row.get::<_, i64>(0))
+}
+
+/// Brings the schema to [`SCHEMA_VERSION`], one migration per version, in one transaction.
+fn migrate(client: &mut Client) -> Result<(), StorageError> {
+    let mut tx = client.transaction().map_err(db)?;
+    tx.execute("SELECT pg_advisory_xact_lock($1)", &[&MIGRATION_LOCK])
+        .map_err(db)?;
+    tx.batch_execute("CREATE TABLE IF NOT EXISTS chancery_schema (version BIGINT NOT NULL)")
+        .map_err(db)?;
+    let found: i64 = tx
+        .query_one("SELECT COALESCE(MAX(version), 0) FROM chancery_schema", &[])
+        .map_err(db)?
+        .get(0);
+    if found > SCHEMA_VERSION {
+        return Err(StorageError::SchemaVersion {
+            found,
+            supported: SCHEMA_VERSION,
+        });
+    }
+    for (i, m) in MIGRATIONS.iter().enumerate().skip(found as usize) {
+        tx.batch_execute(m).map_err(db)?;
+        tx.execute(
+            "INSERT INTO chancery_schema (version) VALUES ($1)",
+            &[&(i as i64 + 1)],
+        )
+        .map_err(db)?;
+    }
+    tx.commit().map_err(db)
+}
+
+/// The ledger's stored length.
+fn head(client: &mut Client, ledger: &str) -> Result<u64, StorageError> {
+    let row = client
+        .query_opt(
+            "SELECT seq FROM chancery_head WHERE ledger = $1",
+            &[&ledger],
+        )
+        .map_err(db)?
+        .ok_or_else(|| StorageError::NoSuchLedger(ledger.to_owned()))?;
+    Ok(row.get::<_, i64>(0) as u64)
+}
+
+fn to_i64(n: u64) -> Result<i64, StorageError> {
+    i64::try_from(n).map_err(|_| StorageError::Database(format!("{n} exceeds BIGINT")))
+}
+
+impl Store for PgStore {
+    fn len(&self) -> u64 {
+        self.len
+    }
+
+    fn append(&mut self, expected_len: u64, records: &[Record]) -> Result<(), StorageError> {
+        if self.read_only {
+            return Err(StorageError::ReadOnly);
+        }
+        let ledger = self.ledger.clone();
+        let mut client = self.client()?;
+        let mut tx = client.transaction().map_err(db)?;
+        let new_len =
+            expected_len
+                .checked_add(records.len() as u64)
+                .ok_or(StorageError::Conflict {
+                    expected: expected_len,
+                    actual: self.len,
+                })?;
+        let last = records.last().map(|r| r.hash.0.to_vec());
+        // Move the head from the expected length to the new one; no row means another writer
+        // moved it first.
+        let moved = match &last {
+            Some(hash) => tx.execute(
+                "UPDATE chancery_head SET seq = $1, hash = $2 WHERE ledger = $3 AND seq = $4",
+                &[&to_i64(new_len)?, hash, &ledger, &to_i64(expected_len)?],
+            ),
+            None => tx.execute(
+                "SELECT 1 FROM chancery_head WHERE ledger = $1 AND seq = $2",
+                &[&ledger, &to_i64(expected_len)?],
+            ),
+        }
+        .map_err(db)?;
+        if moved == 0 {
+            let actual = tx
+                .query_opt(
+                    "SELECT seq FROM chancery_head WHERE ledger = $1",
+                    &[&ledger],
+                )
+                .map_err(db)?
+                .map_or(0, |r| r.get::<_, i64>(0) as u64);
+            drop(tx);
+            drop(client);
+            self.len = actual;
+            return Err(StorageError::Conflict {
+                expected: expected_len,
+                actual,
+            });
+        }
+        if !records.is_empty() {
+            let seqs: Vec<i64> = (expected_len..new_len)
+                .map(to_i64)
+                .collect::<Result<_, _>>()?;
+            let hashes: Vec<&[u8]> = records.iter().map(|r| &r.hash.0[..]).collect();
+            let bytes: Vec<&[u8]> = records.iter().map(|r| r.bytes.as_slice()).collect();
+            tx.execute(
+                "INSERT INTO chancery_entries (ledger, seq, hash, bytes)
+                 SELECT $1, * FROM unnest($2::BIGINT[], $3::BYTEA[], $4::BYTEA[])",
+                &[&ledger, &seqs, &hashes, &bytes],
+            )
+            .map_err(db)?;
+        }
+        // Durable when this returns (synchronous_commit on, the server's default).
+        tx.commit().map_err(db)?;
+        drop(client);
+        self.len = new_len;
+        Ok(())
+    }
+
+    fn read(&self, start: u64, end: u64) -> Result<Vec<Record>, StorageError> {
+        if start > end || end > self.len {
+            return Err(StorageError::OutOfRange {
+                start,
+                end,
+                len: self.len,
+            });
+        }
+        let rows = self
+            .client()?
+            .query(
+                "SELECT seq, hash, bytes FROM chancery_entries
+                 WHERE ledger = $1 AND seq >= $2 AND seq < $3 ORDER BY seq",
+                &[&self.ledger, &to_i64(start)?, &to_i64(end)?],
+            )
+            .map_err(db)?;
+        let mut out = Vec::with_capacity(rows.len());
+        for (i, row) in rows.iter().enumerate() {
+            let seq: i64 = row.get(0);
+            let hash: Vec<u8> = row.get(1);
+            if seq as u64 != start + i as u64 {
+                return Err(StorageError::Database(format!(
+                    "entry {} is missing from the database",
+                    start + i as u64
+                )));
+            }
+            let hash: [u8; 32] = hash.try_into().map_err(|_| {
+                StorageError::Database(format!("entry {seq}: stored hash is not 32 bytes"))
+            })?;
+            out.push(Record {
+                hash: Digest32(hash),
+                bytes: row.get(2),
+            });
+        }
+        if out.len() as u64 != end - start {
+            return Err(StorageError::Database(format!(
+                "entries {start}..{end}: {} found",
+                out.len()
+            )));
+        }
+        Ok(out)
+    }
+
+    fn refresh(&mut self) -> Result<u64, StorageError> {
+        let ledger = self.ledger.clone();
+        let len = head(&mut *self.client()?, &ledger)?;
+        self.len = len;
+        Ok(len)
+    }
+}

@@ -1,0 +1,398 @@
+//! The PostgreSQL backend against a real server: run through `scripts/with-postgres.sh`, which
+//! sets CHANCERY_PG_URL (`scripts/with-postgres.sh cargo test --release --features postgres
+//! --test postgres`). Each test uses ledgers of its own name.
+#![cfg(feature = "postgres")]
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod common;
+
+use chancery::storage::{conformance, PgStore, StorageError, Store};
+use chancery::{Ledger, ManualClock};
+use common::*;
+use std::sync::atomic::{AtomicU32, Ordering};
+
+/// The server is shared: the test that stops it takes this lock exclusively, the others share
+/// it.
+static SERVER: std::sync::RwLock<()> = std::sync::RwLock::new(());
+
+fn shared() -> std::sync::RwLockReadGuard<'static, ()> {
+    SERVER.read().unwrap_or_else(|e| e.into_inner())
+}
+
+fn url() -> String {
+    std::env::var("CHANCERY_PG_URL")
+        .expect("CHANCERY_PG_URL is not set: run the tests through scripts/with-postgres.sh")
+}
+
+/// A ledger name unique to this test run.
+fn name(what: &str) -> String {
+    static N: AtomicU32 = AtomicU32::new(0);
+    format!(
+        "{what}-{}-{}",
+        std::process::id(),
+        N.fetch_add(1, Ordering::SeqCst)
+    )
+}
+
+#[test]
+fn conformance_suite() {
+    let _server = shared();
+    conformance::run(|| PgStore::connect(&url(), &name("conformance")).unwrap());
+}
+
+#[test]
+fn a_ledger_on_postgres_replays_and_audits() {
+    let _server = shared();
+    let ledger_name = name("ledger");
+    let (mut w, a) = World::standard(PgStore::connect(&url(), &ledger_name).unwrap());
+    let mut ids = Vec::new();
+    for i in 0..50 {
+        let (id, _) = w.issue(&a, "AUTH1", &format!("S{i}"));
+        ids.push(id);
+    }
+    let t = w.termination(&ids[3]);
+    w.ok(&a, chancery::Event::LicenseRevoked(t));
+    w.ledger.audit().unwrap();
+    // Another process opening the same ledger replays it, verifying everything.
+    let store = PgStore::connect(&url(), &ledger_name).unwrap();
+    let reopened = Ledger::open_verified(store, ManualClock::new(w.now())).unwrap();
+    assert_eq!(reopened.state(), w.ledger.state());
+    assert!(!reopened.status(&ids[3], w.now()).is_valid());
+    assert!(reopened.status(&ids[4], w.now()).is_valid());
+}
+
+#[test]
+fn two_writers_on_two_connections() {
+    let _server = shared();
+    let ledger_name = name("writers");
+    let (mut w, a) = World::standard(PgStore::connect(&url(), &ledger_name).unwrap());
+    let mut other = Ledger::open(
+        PgStore::connect(&url(), &ledger_name).unwrap(),
+        ManualClock::new(w.now()),
+    )
+    .unwrap();
+    for i in 0..20 {
+        let (ev, _, _) = w.issue_event("AUTH1", &format!("S{i}"));
+        let s = w.sign(&a, ev);
+        let (first, second) = if i % 2 == 0 {
+            (&mut w.ledger, &mut other)
+        } else {
+            (&mut other, &mut w.ledger)
+        };
+        let r = first.append(s.clone()).unwrap();
+        assert_eq!(r.seq, 3 + i as u64);
+        // Idempotent across writers: the other one returns the same receipt.
+        assert_eq!(second.append(s).unwrap(), r);
+    }
+    assert_eq!(w.ledger.state(), other.state());
+    other.audit().unwrap();
+}
+
+#[test]
+fn concurrent_writers_100k_statements_then_a_full_audit() {
+    let _server = shared();
+    let ledger_name = name("concurrent");
+    let (w, a) = World::standard(PgStore::connect(&url(), &ledger_name).unwrap());
+    let now = w.now();
+    let clock = ManualClock::new(now);
+    let writers = 4;
+    let per_writer = std::env::var("CHANCERY_PG_STATEMENTS")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(25_000usize);
+    let receipts: Vec<Vec<chancery::Receipt>> = std::thread::scope(|s| {
+        let handles: Vec<_> = (0..writers)
+            .map(|t| {
+                let (clock, a, ledger_name) = (clock.clone(), a.clone(), ledger_name.clone());
+                let w = &w;
+                s.spawn(move || {
+                    let store = PgStore::connect(&url(), &ledger_name).unwrap();
+                    let mut ledger = Ledger::open(store, clock).unwrap();
+                    let mut out = Vec::with_capacity(per_writer);
+                    for chunk in 0..per_writer.div_ceil(1000) {
+                        let batch: Vec<_> = (chunk * 1000..((chunk + 1) * 1000).min(per_writer))
+                            .map(|i| {
+                                let (ev, _, _) = w.issue_event("AUTH1", &format!("W{t}N{i}"));
+                                a.sign(ev, now)
+                            })
+                            .collect();
+                        for r in ledger.append_batch(batch).unwrap() {
+                            out.push(r.unwrap());
+                        }
+                    }
+                    out
+                })
+            })
+            .collect();
+        handles.into_iter().map(|h| h.join().unwrap()).collect()
+    });
+    let total = (writers * per_writer) as u64;
+    let store = PgStore::connect(&url(), &ledger_name).unwrap();
+    assert_eq!(store.len(), 3 + total);
+    let fresh = Ledger::open_verified(store, clock).unwrap();
+    fresh.audit().unwrap();
+    let mut seqs: Vec<u64> = receipts.iter().flatten().map(|r| r.seq).collect();
+    seqs.sort_unstable();
+    seqs.dedup();
+    assert_eq!(seqs.len() as u64, total, "no sequence number twice");
+    for r in receipts.iter().flatten() {
+        assert_eq!(fresh.tree().leaf(r.seq), Some(r.entry_hash));
+    }
+}
+
+#[test]
+fn read_only_verifier_mode() {
+    let _server = shared();
+    let ledger_name = name("readonly");
+    let (mut w, a) = World::standard(PgStore::connect(&url(), &ledger_name).unwrap());
+    let (id, _) = w.issue(&a, "AUTH1", "S1");
+    let store = PgStore::connect_read_only(&url(), &ledger_name).unwrap();
+    let mut verifier = Ledger::open_verified(store, ManualClock::new(w.now())).unwrap();
+    assert!(verifier.status(&id, w.now()).is_valid());
+    let (ev, _, _) = w.issue_event("AUTH1", "S2");
+    let before = verifier.len();
+    match verifier.append(w.sign(&a, ev)) {
+        Err(chancery::AppendError::Storage(StorageError::ReadOnly)) => {}
+        other => panic!("a read-only store must refuse appends, got {other:?}"),
+    }
+    assert_eq!(verifier.len(), before);
+    // A ledger that does not exist is not created in read-only mode.
+    assert!(matches!(
+        PgStore::connect_read_only(&url(), &name("absent")),
+        Err(StorageError::NoSuchLedger(_))
+    ));
+}
+
+#[test]
+fn bad_connections_are_typed_errors() {
+    let _server = shared();
+    assert!(matches!(
+        PgStore::connect("postgresql://nobody@127.0.0.1:1/none", "x"),
+        Err(StorageError::Database(_))
+    ));
+    assert!(matches!(
+        PgStore::connect("not a url", "x"),
+        Err(StorageError::Database(_))
+    ));
+}
+
+/// Batches of this many statements in the fault tests: every batch is all or nothing, so the
+/// store always holds the 3 set-up entries plus whole batches.
+const FAULT_BATCH: usize = 100;
+
+/// Signs batch `n` of a writer's stream: issuances with serials `{tag}B{n}N{i}`.
+fn fault_batch(
+    w: &World<PgStore>,
+    a: &chancery::Actor,
+    tag: &str,
+    n: usize,
+) -> Vec<chancery::SignedStatement> {
+    (0..FAULT_BATCH)
+        .map(|i| {
+            let (ev, _, _) = w.issue_event("AUTH1", &format!("{tag}B{n}N{i}"));
+            a.sign(ev, T0)
+        })
+        .collect()
+}
+
+/// The body of the writer process of `a_killed_writer_loses_nothing_acknowledged`: appends
+/// batches to the ledger named by CHANCERY_PG_CHILD until killed, printing each receipt only
+/// after its batch is acknowledged.
+#[test]
+#[ignore = "run as a child process by a_killed_writer_loses_nothing_acknowledged"]
+fn child_writer() {
+    use std::io::Write;
+    let Ok(ledger_name) = std::env::var("CHANCERY_PG_CHILD") else {
+        return;
+    };
+    let store = PgStore::connect(&url(), &ledger_name).unwrap();
+    let mut ledger = Ledger::open(store, ManualClock::new(T0)).unwrap();
+    let w = World::with_store(chancery::MemoryStore::new());
+    let a = actor(10);
+    let mut out = std::io::stdout().lock();
+    for n in 0.. {
+        let batch = (0..FAULT_BATCH)
+            .map(|i| {
+                let (ev, _, _) = w.issue_event("AUTH1", &format!("CB{n}N{i}"));
+                a.sign(ev, T0)
+            })
+            .collect();
+        for r in ledger.append_batch(batch).unwrap() {
+            let r = r.unwrap();
+            writeln!(out, "{} {}", r.seq, r.entry_hash.to_hex()).unwrap();
+        }
+        out.flush().unwrap();
+    }
+}
+
+/// Checks the invariants after a fault: only whole batches, the chain and every rule (a full
+/// audit), and every acknowledged receipt at its sequence number.
+fn check_after_fault(ledger_name: &str, acknowledged: &[(u64, String)]) -> Ledger<PgStore> {
+    let store = PgStore::connect(&url(), ledger_name).unwrap();
+    let len = store.len();
+    assert_eq!(
+        (len - 3) % FAULT_BATCH as u64,
+        0,
+        "a partial batch is visible: {len} entries"
+    );
+    let ledger = Ledger::open_verified(store, ManualClock::new(T0)).unwrap();
+    ledger.audit().unwrap();
+    for (seq, hash) in acknowledged {
+        assert_eq!(
+            ledger.tree().leaf(*seq).map(|h| h.to_hex()).as_deref(),
+            Some(hash.as_str()),
+            "acknowledged entry {seq} lost"
+        );
+    }
+    ledger
+}
+
+#[test]
+fn a_killed_writer_loses_nothing_acknowledged() {
+    let _server = shared();
+    use std::io::BufRead;
+    let ledger_name = name("killed");
+    let (w, a) = World::standard(PgStore::connect(&url(), &ledger_name).unwrap());
+    let mut child = std::process::Command::new(std::env::current_exe().unwrap())
+        .args([
+            "--exact",
+            "child_writer",
+            "--ignored",
+            "--nocapture",
+            "--test-threads=1",
+        ])
+        .env("CHANCERY_PG_CHILD", &ledger_name)
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut lines = std::io::BufReader::new(child.stdout.take().unwrap()).lines();
+    let mut acknowledged = Vec::new();
+    // Kill it with SIGKILL in the middle of its stream (after 7 batches, while it is busy
+    // with the next).
+    while acknowledged.len() < 7 * FAULT_BATCH {
+        let line = lines.next().unwrap().unwrap();
+        if let Some((seq, hash)) = line.split_once(' ') {
+            if let Ok(seq) = seq.parse::<u64>() {
+                acknowledged.push((seq, hash.to_owned()));
+            }
+        }
+    }
+    child.kill().unwrap();
+    child.wait().unwrap();
+    for line in lines.map_while(Result::ok) {
+        if let Some((seq, hash)) = line.split_once(' ') {
+            if let Ok(seq) = seq.parse::<u64>() {
+                acknowledged.push((seq, hash.to_owned()));
+            }
+        }
+    }
+    let mut ledger = check_after_fault(&ledger_name, &acknowledged);
+    // Another writer continues.
+    let before = ledger.len();
+    for r in ledger
+        .append_batch(fault_batch(&w, &a, "AFTER", 0))
+        .unwrap()
+    {
+        r.unwrap();
+    }
+    assert_eq!(ledger.len(), before + FAULT_BATCH as u64);
+}
+
+/// Runs `pg_ctl` on the test cluster (as the cluster's owner).
+fn pg_ctl(args: &[&str]) {
+    let ctl = std::env::var("CHANCERY_PG_CTL").unwrap();
+    let data = std::env::var("CHANCERY_PG_DATA").unwrap();
+    let as_owner = std::env::var("CHANCERY_PG_AS").unwrap_or_default();
+    let mut argv: Vec<String> = as_owner.split_whitespace().map(str::to_owned).collect();
+    argv.push(ctl);
+    argv.extend(["-D".to_owned(), data]);
+    argv.extend(args.iter().map(|s| (*s).to_owned()));
+    let status = std::process::Command::new(&argv[0])
+        .args(&argv[1..])
+        .stdout(std::process::Stdio::null())
+        .status()
+        .unwrap();
+    assert!(status.success(), "pg_ctl {args:?} failed");
+}
+
+#[test]
+fn server_stopped_immediately_and_restarted() {
+    let _alone = SERVER.write().unwrap_or_else(|e| e.into_inner());
+    let ledger_name = name("crash");
+    let (w, a) = World::standard(PgStore::connect(&url(), &ledger_name).unwrap());
+    let stop = std::sync::atomic::AtomicBool::new(false);
+    let (acknowledged, errors) = std::thread::scope(|s| {
+        let writer = s.spawn(|| {
+            let mut acknowledged = Vec::new();
+            let mut errors = 0;
+            let mut ledger: Option<Ledger<PgStore>> = None;
+            // The batch in flight: after a failure the very same statements are submitted.
+            let mut pending: Option<Vec<chancery::SignedStatement>> = None;
+            let mut n = 0;
+            while !stop.load(Ordering::SeqCst) || ledger.is_none() {
+                // (Re)connect after a failure; a writer that lost its server gets typed errors
+                // and continues once the server is back.
+                let l = match &mut ledger {
+                    Some(l) => l,
+                    None => match PgStore::connect(&url(), &ledger_name)
+                        .map_err(chancery::OpenError::Storage)
+                        .and_then(|s| Ledger::open(s, ManualClock::new(T0)))
+                    {
+                        Ok(l) => ledger.insert(l),
+                        Err(_) => {
+                            errors += 1;
+                            std::thread::sleep(std::time::Duration::from_millis(50));
+                            continue;
+                        }
+                    },
+                };
+                // A batch whose commit failed may or may not be stored: it is submitted again
+                // and, if it was, its receipts come back unchanged (idempotency).
+                let batch = pending
+                    .get_or_insert_with(|| fault_batch(&w, &a, "CRASH", n))
+                    .clone();
+                match l.append_batch(batch) {
+                    Ok(results) => {
+                        for r in results {
+                            let r = r.unwrap();
+                            acknowledged.push((r.seq, r.entry_hash.to_hex()));
+                        }
+                        pending = None;
+                        n += 1;
+                    }
+                    Err(_) => {
+                        errors += 1;
+                        ledger = None;
+                    }
+                }
+            }
+            (acknowledged, errors)
+        });
+        std::thread::sleep(std::time::Duration::from_millis(300));
+        pg_ctl(&["-m", "immediate", "stop"]);
+        std::thread::sleep(std::time::Duration::from_millis(300));
+        let opts = std::env::var("CHANCERY_PG_OPTS").unwrap();
+        let log = std::env::var("CHANCERY_PG_LOG").unwrap();
+        pg_ctl(&["-l", &log, "-w", "-o", &opts, "start"]);
+        std::thread::sleep(std::time::Duration::from_millis(500));
+        stop.store(true, Ordering::SeqCst);
+        writer.join().unwrap()
+    });
+    assert!(errors > 0, "the writer should have seen the server go away");
+    assert!(!acknowledged.is_empty());
+    check_after_fault(&ledger_name, &acknowledged);
+}
+
+proptest::proptest! {
+    #![proptest_config(proptest::prelude::ProptestConfig { cases: 12, ..Default::default() })]
+    /// Replay equals incremental state on PostgreSQL, with every kind of event mixed in.
+    #[test]
+    fn replay_equals_incremental_on_postgres(
+        ops in proptest::collection::vec((proptest::prelude::any::<u8>(), proptest::prelude::any::<u8>()), 1..80)
+    ) {
+        let _server = shared();
+        let store = PgStore::connect(&url(), &name("property")).unwrap();
+        common::replay::run(store, |s: &PgStore| PgStore::connect(&url(), s.ledger()).unwrap(), &ops);
+    }
+}
