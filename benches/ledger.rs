@@ -400,12 +400,72 @@ fn presentations(c: &mut Criterion) {
     g.finish();
 }
 
+/// The PostgreSQL backend beside the embedded store, in the same run (feature `postgres`, a
+/// server at CHANCERY_PG_URL: `scripts/with-postgres.sh cargo bench --bench ledger --features
+/// postgres -- backends`). Without a server it reports that and measures nothing.
+#[cfg(feature = "postgres")]
+fn backends(c: &mut Criterion) {
+    let Ok(url) = std::env::var("CHANCERY_PG_URL") else {
+        eprintln!("backends: CHANCERY_PG_URL not set; run through scripts/with-postgres.sh");
+        return;
+    };
+    let mut g = c.benchmark_group("backends");
+    g.sample_size(20);
+    g.throughput(Throughput::Elements(1000));
+    let dir = tempfile::tempdir().unwrap();
+    let mut f = Fixture::new();
+    let mut embedded = f.ledger(FileStore::open(dir.path()).unwrap());
+    let name = format!("bench-{}", std::process::id());
+    let mut pg = f.ledger(chancery::storage::PgStore::connect(&url, &name).unwrap());
+    g.bench_function("embedded_append_batch_1000", |b| {
+        b.iter_batched(
+            || f.batch(1000),
+            |batch| embedded.append_batch(batch).unwrap(),
+            BatchSize::PerIteration,
+        )
+    });
+    g.bench_function("postgres_append_batch_1000", |b| {
+        b.iter_batched(
+            || f.batch(1000),
+            |batch| pg.append_batch(batch).unwrap(),
+            BatchSize::PerIteration,
+        )
+    });
+    g.throughput(Throughput::Elements(1));
+    let first = |l: &chancery::State| {
+        l.lineages()
+            .next()
+            .map(|lin| lin.versions[0].version.id.clone())
+            .unwrap()
+    };
+    let (id, embedded_id) = (first(pg.state()), first(embedded.state()));
+    let now = Timestamp::now();
+    // On a read-only connection (a verifier node): opens by replaying the ledger, then queries.
+    let verifier = Ledger::open(
+        chancery::storage::PgStore::connect_read_only(&url, &name).unwrap(),
+        SystemClock,
+    )
+    .unwrap();
+    assert!(verifier.status(&id, now).is_valid());
+    g.bench_function("postgres_verifier_status_query", |b| {
+        b.iter(|| verifier.status(black_box(&id), now))
+    });
+    g.bench_function("embedded_status_query", |b| {
+        b.iter(|| embedded.status(black_box(&embedded_id), now))
+    });
+    g.finish();
+}
+
+#[cfg(not(feature = "postgres"))]
+fn backends(_: &mut Criterion) {}
+
 criterion_group!(
     benches,
     raw_primitives,
     append,
     replay_and_queries,
     merkle_1m,
-    presentations
+    presentations,
+    backends
 );
 criterion_main!(benches);
