@@ -445,8 +445,9 @@ impl<S: Store> Ledger<S> {
         &self.store
     }
 
-    /// The store, mutably (for backend-specific maintenance and test hooks; appending to it
-    /// directly bypasses the ledger and is refused at the next append as a conflict).
+    /// The store, mutably (for backend-specific maintenance and test hooks). Entries appended to
+    /// it directly are treated like another writer's at the next append: checked as a replay
+    /// checks them and built on, or refused (see [`Ledger::catch_up`]).
     pub fn store_mut(&mut self) -> &mut S {
         &mut self.store
     }
