@@ -68,7 +68,7 @@ fn main() -> Result<(), Box<dyn Error>> {
         ),
         root.sign(unit(bureau_code, bureau_name, &bureau, false), now()),
         police.sign(
-            Event::SealRegistered(SealRegistration {
+            Event::SealRegistered(Box::new(SealRegistration {
                 es_id: es_id.into(),
                 owner: bureau_code.into(),
                 name: bureau_name.into(),
@@ -78,20 +78,20 @@ fn main() -> Result<(), Box<dyn Error>> {
                 valid_from: now(),
                 valid_until: None,
                 registrar: police_code.into(),
-            }),
+            })),
             now(),
         ),
         // 2. The bureau grants the policy: its engine may apply this seal to renewal cases
         //    whose decision period is at most 20 days.
         bureau.sign(
-            Event::AutoSealPolicyGranted(AutoSealPolicy {
+            Event::AutoSealPolicyGranted(Box::new(AutoSealPolicy {
                 id: "AUTO-RENEWAL-2026".into(),
                 es_id: es_id.into(),
                 case_types: vec!["FOODBIZ-RENEWAL".into()],
                 legal_basis: "《行政许可法》第五十条: 逾期未作决定的，视为准予延续".into(),
                 engine: engine.public_key(),
                 max_period_ms: 20 * DAY,
-            }),
+            })),
             now(),
         ),
         // 3. A renewal application arrives: the case is opened with its legal deadline.

@@ -70,7 +70,7 @@ fn main() -> Result<(), Box<dyn Error>> {
     // 2. The registrar registers the company's official seal (制作+备案).
     let es_id = "33010020260001";
     ledger.append(police.sign(
-        Event::SealRegistered(SealRegistration {
+        Event::SealRegistered(Box::new(SealRegistration {
             es_id: es_id.into(),
             owner: "91330100MA27XXXX1Q".into(),
             name: company_name.into(),
@@ -80,7 +80,7 @@ fn main() -> Result<(), Box<dyn Error>> {
             valid_from: now(),
             valid_until: Some(now().plus_days(5 * 365)),
             registrar: "11330100POLICE0001".into(),
-        }),
+        })),
         now(),
     ))?;
     println!(

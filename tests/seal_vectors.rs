@@ -97,7 +97,7 @@ fn generate() -> Value {
     );
     add(
         &registrar,
-        Event::SealRegistered(SealRegistration {
+        Event::SealRegistered(Box::new(SealRegistration {
             es_id: "33010020260001".into(),
             owner: "11330100APPROVAL01".into(),
             name: "杭州市行政审批局".into(),
@@ -107,7 +107,7 @@ fn generate() -> Value {
             valid_from: T,
             valid_until: None,
             registrar: "11330100POLICE0001".into(),
-        }),
+        })),
         0,
     );
     add(
@@ -122,14 +122,14 @@ fn generate() -> Value {
     );
     add(
         &owner,
-        Event::AutoSealPolicyGranted(AutoSealPolicy {
+        Event::AutoSealPolicyGranted(Box::new(AutoSealPolicy {
             id: "AUTO-1".into(),
             es_id: "33010020260001".into(),
             case_types: vec!["RENEWAL".into()],
             legal_basis: "《行政许可法》第五十条".into(),
             engine: engine.public_key(),
             max_period_ms: 20 * DAY,
-        }),
+        })),
         0,
     );
     add(

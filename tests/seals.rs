@@ -31,7 +31,7 @@ fn fixture() -> Fixture {
     let other = w.unit("OTHER", 21);
     let seal = actor(40);
     let reg = w.seal_registration("S1", "OWNER", &seal, "AUTH1");
-    w.ok(&registrar, Event::SealRegistered(reg));
+    w.ok(&registrar, Event::SealRegistered(Box::new(reg)));
     Fixture {
         w,
         registrar,
@@ -60,7 +60,7 @@ fn seal_registration_rules() {
     let with = |f: &dyn Fn(&mut SealRegistration)| {
         let mut r = good.clone();
         f(&mut r);
-        Event::SealRegistered(r)
+        Event::SealRegistered(Box::new(r))
     };
     // Only an authority with seal-registration rights, naming itself as registrar.
     let nodel = actor(16);
@@ -122,9 +122,12 @@ fn seal_registration_rules() {
     );
     // The seal key is fresh: not an authority's, not another seal's.
     let taken = w.seal_registration("S2", "OWNER", &registrar, "AUTH1");
-    refused(&mut w, &registrar, Event::SealRegistered(taken), |e| {
-        matches!(e, RuleError::DuplicateKey(_))
-    });
+    refused(
+        &mut w,
+        &registrar,
+        Event::SealRegistered(Box::new(taken)),
+        |e| matches!(e, RuleError::DuplicateKey(_)),
+    );
     // When all holds, it is accepted and the seal is active.
     w.ok(&registrar, good_event(&good));
     assert_eq!(w.ledger.seal_status("S2", w.now()), SealStatus::Active);
@@ -137,13 +140,16 @@ fn seal_registration_rules() {
         },
     );
     let s3 = w.seal_registration("S3", "OWNER", &actor(42), "AUTH1");
-    refused(&mut w, &registrar, Event::SealRegistered(s3), |e| {
-        matches!(e, RuleError::AuthorityNotActive { .. })
-    });
+    refused(
+        &mut w,
+        &registrar,
+        Event::SealRegistered(Box::new(s3)),
+        |e| matches!(e, RuleError::AuthorityNotActive { .. }),
+    );
 }
 
 fn good_event(r: &SealRegistration) -> Event {
-    Event::SealRegistered(r.clone())
+    Event::SealRegistered(Box::new(r.clone()))
 }
 
 #[test]
@@ -291,7 +297,7 @@ fn remade_seal_supersedes_the_old_one() {
         &owner,
         Event::SealRemade {
             old: "S1".into(),
-            registration: remade.clone(),
+            registration: Box::new(remade.clone()),
         },
         |e| matches!(e, RuleError::Unauthorized { .. }),
     );
@@ -303,7 +309,7 @@ fn remade_seal_supersedes_the_old_one() {
         &registrar,
         Event::SealRemade {
             old: "S1".into(),
-            registration: foreign,
+            registration: Box::new(foreign),
         },
         |e| matches!(e, RuleError::Invalid { .. }),
     );
@@ -311,7 +317,7 @@ fn remade_seal_supersedes_the_old_one() {
         &registrar,
         Event::SealRemade {
             old: "S1".into(),
-            registration: remade,
+            registration: Box::new(remade),
         },
     );
     refused(
@@ -345,7 +351,7 @@ fn validity_window_and_authorities_at_sealing_time() {
     let end = start.plus_days(10);
     r.valid_from = start;
     r.valid_until = Some(end);
-    w.ok(&registrar, Event::SealRegistered(r));
+    w.ok(&registrar, Event::SealRegistered(Box::new(r)));
     // One millisecond before the window: refused; at its start: accepted. (`append` signs at
     // the clock's time and records 1 ms later.)
     w.clock.set(Timestamp(start.0 - 2));
@@ -378,7 +384,7 @@ fn validity_window_and_authorities_at_sealing_time() {
     // A suspended owner or registrar stops every application of the seal.
     let _ = owner;
     let r2 = w.seal_registration("S3", "OWNER", &actor(45), "AUTH1");
-    w.ok(&registrar, Event::SealRegistered(r2));
+    w.ok(&registrar, Event::SealRegistered(Box::new(r2)));
     for unit in ["OWNER", "AUTH1"] {
         w.ok(
             &root,
@@ -518,7 +524,7 @@ fn cancellation_keeps_earlier_documents_valid() {
     // A document sealed twice by the same seal lists both sealings.
     let s2 = actor(46);
     let reg = w.seal_registration("S2", "OWNER", &s2, "AUTH1");
-    w.ok(&actor(10), Event::SealRegistered(reg));
+    w.ok(&actor(10), Event::SealRegistered(Box::new(reg)));
     w.ok(&s2, W::application("S2", b"twice", "C3"));
     w.ok(&s2, W::application("S2", b"twice", "C4"));
     let report = w.ledger.verify_document(b"twice", w.now());
@@ -539,10 +545,10 @@ fn registrar_key_compromise_cuts_over() {
     let root = w.root.clone();
     let (k_before, k_after) = (actor(47), actor(48));
     let r = w.seal_registration("S2", "OWNER", &k_before, "AUTH1");
-    w.ok(&registrar, Event::SealRegistered(r));
+    w.ok(&registrar, Event::SealRegistered(Box::new(r)));
     let point = w.now();
     let r = w.seal_registration("S3", "OWNER", &k_after, "AUTH1");
-    w.ok(&registrar, Event::SealRegistered(r));
+    w.ok(&registrar, Event::SealRegistered(Box::new(r)));
     w.ok(&k_before, W::application("S2", b"by S2", "C"));
     w.ok(&k_after, W::application("S3", b"by S3", "C"));
     // A second key to keep AUTH1 working after the compromise.
@@ -579,10 +585,13 @@ fn registrar_key_compromise_cuts_over() {
     check(&reopened(&w));
     // The compromised key can register nothing more; the spare can.
     let r = w.seal_registration("S4", "OWNER", &actor(50), "AUTH1");
-    refused(&mut w, &registrar, Event::SealRegistered(r.clone()), |e| {
-        matches!(e, RuleError::KeyCompromised { .. })
-    });
-    w.ok(&spare, Event::SealRegistered(r));
+    refused(
+        &mut w,
+        &registrar,
+        Event::SealRegistered(Box::new(r.clone())),
+        |e| matches!(e, RuleError::KeyCompromised { .. }),
+    );
+    w.ok(&spare, Event::SealRegistered(Box::new(r)));
 }
 
 #[test]

@@ -297,7 +297,7 @@ pub enum Event {
     },
     /// Tag 32: `[32, registration]` 制作+备案; by the registrar named in it, which must hold
     /// seal-registration rights.
-    SealRegistered(SealRegistration),
+    SealRegistered(Box<SealRegistration>),
     /// Tag 33: `[33, es id, reason]`; by the owner or the registrar.
     SealSuspended {
         /// The seal.
@@ -341,12 +341,12 @@ pub enum Event {
         /// The seal being replaced.
         old: String,
         /// The new seal.
-        registration: SealRegistration,
+        registration: Box<SealRegistration>,
     },
     /// Tag 39: `[39, application]` 用印; signed by the seal's own key.
     SealApplied(SealApplication),
     /// Tag 40: `[40, policy]`; by the seal's owner.
-    AutoSealPolicyGranted(AutoSealPolicy),
+    AutoSealPolicyGranted(Box<AutoSealPolicy>),
     /// Tag 41: `[41, policy id]`; by the seal's owner.
     AutoSealPolicyRevoked {
         /// The policy.
@@ -675,7 +675,7 @@ impl Canonical for Event {
             15 => Event::LicenseCancelled(Termination::decode(d)?),
             16 => Event::LicenseRevoked(Termination::decode(d)?),
             17 => Event::LicenseWithdrawn(Termination::decode(d)?),
-            32 => Event::SealRegistered(SealRegistration::decode(d)?),
+            32 => Event::SealRegistered(Box::new(SealRegistration::decode(d)?)),
             33 => Event::SealSuspended {
                 es_id: text(d)?,
                 reason: text(d)?,
@@ -696,10 +696,10 @@ impl Canonical for Event {
             },
             38 => Event::SealRemade {
                 old: text(d)?,
-                registration: SealRegistration::decode(d)?,
+                registration: Box::new(SealRegistration::decode(d)?),
             },
             39 => Event::SealApplied(SealApplication::decode(d)?),
-            40 => Event::AutoSealPolicyGranted(AutoSealPolicy::decode(d)?),
+            40 => Event::AutoSealPolicyGranted(Box::new(AutoSealPolicy::decode(d)?)),
             41 => Event::AutoSealPolicyRevoked { policy: text(d)? },
             42 => Event::CaseOpened(CaseOpening::decode(d)?),
             43 => Event::CaseDecided {

@@ -728,7 +728,7 @@ impl State {
                 self.policies.insert(
                     p.id.clone(),
                     PolicyRecord {
-                        policy: p.clone(),
+                        policy: (**p).clone(),
                         owner,
                         recorded: at,
                         revoked: None,

@@ -248,14 +248,14 @@ impl<S: Store> World<S> {
     /// A policy letting `engine` apply `es_id` to cases of type `case_type` decided within
     /// `days` days.
     pub fn auto_policy(id: &str, es_id: &str, case_type: &str, engine: &Actor, days: u64) -> Event {
-        Event::AutoSealPolicyGranted(AutoSealPolicy {
+        Event::AutoSealPolicyGranted(Box::new(AutoSealPolicy {
             id: id.into(),
             es_id: es_id.into(),
             case_types: vec![case_type.into()],
             legal_basis: "行政许可法 第五十条: 逾期未作决定的，视为准予延续".into(),
             engine: engine.public_key(),
             max_period_ms: days * DAY,
-        })
+        }))
     }
 
     /// A case of type `case_type` with a deadline `days` days from now.

@@ -42,7 +42,7 @@ pub fn run<S: Store>(store: S, reopen: impl Fn(&S) -> S, ops: &[(u8, u8)]) {
     let engine = actor(60);
     let mut seals: Vec<(String, Actor)> = vec![("SEAL1".into(), actor(40))];
     let reg = w.seal_registration("SEAL1", "OWNER", &seals[0].1, "AUTH1");
-    w.ok(&a, Event::SealRegistered(reg));
+    w.ok(&a, Event::SealRegistered(Box::new(reg)));
     w.ok(
         &owner,
         World::<S>::auto_policy("P1", "SEAL1", "PERMIT", &engine, 3),
@@ -105,7 +105,7 @@ pub fn run<S: Store>(store: S, reopen: impl Fn(&S) -> S, ops: &[(u8, u8)]) {
                             &a,
                             Event::SealRemade {
                                 old: es_id,
-                                registration: reg,
+                                registration: Box::new(reg),
                             },
                         )
                     }

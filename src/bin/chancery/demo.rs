@@ -442,7 +442,7 @@ impl Generator {
             let es_id = format!("33000020260{n:03}");
             let key = self.new_actor(&keys.join(format!("seal-{es_id}.key")))?;
             let registration = self.seal_registration(&es_id, owner, kind, key, now);
-            out.push(self.actors[POLICE].sign(Event::SealRegistered(registration), now));
+            out.push(self.actors[POLICE].sign(Event::SealRegistered(Box::new(registration)), now));
             self.seals.push(SealSlot {
                 es_id,
                 owner,
@@ -458,14 +458,14 @@ impl Generator {
             .map(|s| s.es_id.clone())
             .unwrap_or_default();
         out.push(self.actors[APPROVER].sign(
-            Event::AutoSealPolicyGranted(AutoSealPolicy {
+            Event::AutoSealPolicyGranted(Box::new(AutoSealPolicy {
                 id: POLICY_ID.into(),
                 es_id: approval,
                 case_types: vec![CASE_TYPE.into()],
                 legal_basis: "《行政许可法》第五十条: 逾期未作决定的，视为准予延续".into(),
                 engine: self.actors[self.engine].public_key(),
                 max_period_ms: 30 * DAY_MS,
-            }),
+            })),
             now,
         ));
         Ok(out)
@@ -550,7 +550,7 @@ impl Generator {
                 POLICE,
                 Event::SealRemade {
                     old: es_id,
-                    registration,
+                    registration: Box::new(registration),
                 },
             );
         }

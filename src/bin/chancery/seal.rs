@@ -229,14 +229,20 @@ pub fn run(store: &Path, command: SealCommand, out: &Out) -> Result<u8, CliError
     let (signer, event) = match command {
         SealCommand::Register(r) => {
             let (signer, registration) = registration(&ledger, r, now)?;
-            (signer, Event::SealRegistered(registration))
+            (signer, Event::SealRegistered(Box::new(registration)))
         }
         SealCommand::Remake {
             old,
             registration: r,
         } => {
             let (signer, registration) = registration(&ledger, r, now)?;
-            (signer, Event::SealRemade { old, registration })
+            (
+                signer,
+                Event::SealRemade {
+                    old,
+                    registration: Box::new(registration),
+                },
+            )
         }
         SealCommand::Apply {
             signer,
@@ -321,14 +327,14 @@ pub fn run(store: &Path, command: SealCommand, out: &Out) -> Result<u8, CliError
             max_days,
         } => (
             signer,
-            Event::AutoSealPolicyGranted(AutoSealPolicy {
+            Event::AutoSealPolicyGranted(Box::new(AutoSealPolicy {
                 id,
                 es_id,
                 case_types,
                 legal_basis,
                 engine: keyfile::read_public(&engine)?,
                 max_period_ms: max_days.saturating_mul(86_400_000),
-            }),
+            })),
         ),
         SealCommand::RevokePolicy { signer, id } => {
             (signer, Event::AutoSealPolicyRevoked { policy: id })
