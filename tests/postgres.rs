@@ -396,3 +396,45 @@ proptest::proptest! {
         common::replay::run(store, |s: &PgStore| PgStore::connect(&url(), s.ledger()).unwrap(), &ops);
     }
 }
+
+#[test]
+fn a_newer_schema_is_refused() {
+    let _server = shared();
+    // A database of its own, so the version written does not affect the other tests.
+    let db = format!("schema_{}", std::process::id());
+    let mut admin = postgres_client(&url());
+    // One statement per request: neither may run inside a transaction block.
+    for sql in [
+        format!("DROP DATABASE IF EXISTS {db}"),
+        format!("CREATE DATABASE {db}"),
+    ] {
+        admin.batch_execute(&sql).unwrap();
+    }
+    let db_url = format!("{}/{db}", url().rsplit_once('/').unwrap().0);
+    PgStore::connect(&db_url, "x").unwrap();
+    postgres_client(&db_url)
+        .batch_execute("INSERT INTO chancery_schema (version) VALUES (99)")
+        .unwrap();
+    for r in [
+        PgStore::connect(&db_url, "x"),
+        PgStore::connect_read_only(&db_url, "x"),
+    ] {
+        assert!(matches!(
+            r,
+            Err(StorageError::SchemaVersion {
+                found: 99,
+                supported: chancery::storage::SCHEMA_VERSION
+            })
+        ));
+    }
+    // Nothing was written by the refused connections: the ledger's head is still empty.
+    let row = postgres_client(&db_url)
+        .query_one("SELECT seq FROM chancery_head WHERE ledger = 'x'", &[])
+        .unwrap();
+    assert_eq!(row.get::<_, i64>(0), 0);
+}
+
+/// A plain client for set-up the library does not do (creating a database, faking a schema).
+fn postgres_client(url: &str) -> postgres::Client {
+    postgres::Client::connect(url, postgres::NoTls).unwrap()
+}
