@@ -145,6 +145,20 @@ fn read_only_verifier_mode() {
     let store = PgStore::connect_read_only(&url(), &ledger_name).unwrap();
     let mut verifier = Ledger::open_verified(store, ManualClock::new(w.now())).unwrap();
     assert!(verifier.status(&id, w.now()).is_valid());
+    // Proofs and sealed-document checks are served too.
+    let n = verifier.len();
+    let seq = verifier.state().license(&id).unwrap().recorded.seq;
+    let proof = verifier.prove_inclusion(seq, n).unwrap();
+    proof
+        .verify(
+            &verifier.tree().leaf(seq).unwrap(),
+            &verifier.root(n).unwrap(),
+        )
+        .unwrap();
+    assert_eq!(
+        verifier.verify_document(b"never sealed", w.now()).verdict,
+        chancery::Verdict::Invalid(chancery::InvalidReason::NotSealed)
+    );
     let (ev, _, _) = w.issue_event("AUTH1", "S2");
     let before = verifier.len();
     match verifier.append(w.sign(&a, ev)) {
