@@ -473,3 +473,29 @@ fn a_newer_schema_is_refused() {
 fn postgres_client(url: &str) -> postgres::Client {
     postgres::Client::connect(url, postgres::NoTls).unwrap()
 }
+
+#[test]
+fn a_store_keyed_by_another_origin_is_refused() {
+    let _server = shared();
+    let other = name("other.example.gov.cn/elicense");
+    // Creating this ledger (origin ORIGIN) in the store of another origin writes nothing.
+    let store = PgStore::for_origin(&url(), &other).unwrap();
+    let clock = ManualClock::new(T0);
+    match Ledger::create(store, genesis(&actor(1), T0), clock.clone()) {
+        Err(chancery::OpenError::OriginMismatch { store, ledger }) => {
+            assert_eq!((store.as_str(), ledger.as_str()), (other.as_str(), ORIGIN));
+        }
+        r => panic!("expected an origin mismatch, got {:?}", r.err()),
+    }
+    assert_eq!(PgStore::connect(&url(), &other).unwrap().len(), 0);
+    // A ledger stored under its own origin (the throwaway cluster holds no other) is created
+    // and reopened under it.
+    let ledger = Ledger::create(
+        PgStore::for_origin(&url(), ORIGIN).unwrap(),
+        genesis(&actor(1), T0),
+        clock.clone(),
+    )
+    .unwrap();
+    let reopened = Ledger::open(PgStore::for_origin(&url(), ORIGIN).unwrap(), clock).unwrap();
+    assert_eq!(reopened.state(), ledger.state());
+}

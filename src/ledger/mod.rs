@@ -67,6 +67,25 @@ pub enum OpenError {
     /// A stored entry is bad.
     #[error(transparent)]
     BadEntry(Box<BadEntry>),
+    /// The store is dedicated to the ledger of another origin (see [`Store::origin`]).
+    #[error("the store holds ledger {store:?}, not {ledger:?}")]
+    OriginMismatch {
+        /// The origin the store is for.
+        store: String,
+        /// The ledger's origin.
+        ledger: String,
+    },
+}
+
+/// Refuses a ledger of `origin` in a store dedicated to another origin.
+fn check_origin<S: Store>(store: &S, origin: &str) -> Result<(), OpenError> {
+    match store.origin() {
+        Some(o) if o != origin => Err(OpenError::OriginMismatch {
+            store: o.to_owned(),
+            ledger: origin.to_owned(),
+        }),
+        _ => Ok(()),
+    }
 }
 
 /// The first bad entry of a ledger, with its position.
@@ -145,6 +164,7 @@ impl<S: Store> Ledger<S> {
         if !store.is_empty() {
             return Err(OpenError::AlreadyExists);
         }
+        check_origin(&store, &genesis.statement().origin)?;
         let mut ledger = Self {
             store,
             state: State::new(),
@@ -182,6 +202,7 @@ impl<S: Store> Ledger<S> {
             return Err(OpenError::Empty);
         }
         let (state, tree) = replay(&store, signatures)?;
+        check_origin(&store, state.origin().unwrap_or_default())?;
         Ok(Self {
             store,
             state,

@@ -167,6 +167,12 @@ pub trait Store: Send {
     /// Reads entries `start..end`.
     fn read(&self, start: u64, end: u64) -> Result<Vec<Record>, StorageError>;
 
+    /// The origin of the one ledger this store is dedicated to, if it is (a database that keys
+    /// ledgers by origin): creating or opening a ledger of another origin in it is refused.
+    fn origin(&self) -> Option<&str> {
+        None
+    }
+
     /// The number of stored entries as the backend holds it now, after any other writer's
     /// appends (a shared database); a store with a single writer just returns [`Store::len`].
     fn refresh(&mut self) -> Result<u64, StorageError> {

@@ -49,6 +49,8 @@ pub struct PgStore {
     ledger: String,
     len: u64,
     read_only: bool,
+    /// Whether the ledger's name is its origin (see [`PgStore::for_origin`]).
+    named_by_origin: bool,
 }
 
 impl std::fmt::Debug for PgStore {
@@ -106,7 +108,18 @@ impl PgStore {
             ledger: ledger.to_owned(),
             len,
             read_only,
+            named_by_origin: false,
         })
+    }
+
+    /// [`PgStore::connect`] for the ledger of `origin`, keyed by that origin: a ledger of any
+    /// other origin is refused when created or opened in it
+    /// ([`crate::OpenError::OriginMismatch`]), so a writer pointed at the wrong ledger writes
+    /// nothing.
+    pub fn for_origin(url: &str, origin: &str) -> Result<Self, StorageError> {
+        let mut store = Self::connect(url, origin)?;
+        store.named_by_origin = true;
+        Ok(store)
     }
 
     /// The ledger's name in the database.
@@ -290,6 +303,10 @@ impl Store for PgStore {
             )));
         }
         Ok(out)
+    }
+
+    fn origin(&self) -> Option<&str> {
+        self.named_by_origin.then_some(self.ledger.as_str())
     }
 
     fn refresh(&mut self) -> Result<u64, StorageError> {
