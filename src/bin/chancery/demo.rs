@@ -230,6 +230,8 @@ struct Generator {
     engine: usize,
     counter: u64,
     origin: String,
+    /// Keys of seals remade during the current batch, to write to the keys directory.
+    new_seal_keys: Vec<(String, SecretKey)>,
 }
 
 /// Runs the demo.
@@ -263,6 +265,7 @@ pub fn run(store: &Path, origin: &str, entries: u64, out: &Out) -> Result<u8, Cl
         engine: 0,
         counter: 0,
         origin: origin.to_owned(),
+        new_seal_keys: Vec::new(),
     };
     for a in AUTHORITIES {
         let k = SecretKey::generate();
@@ -321,6 +324,9 @@ pub fn run(store: &Path, origin: &str, entries: u64, out: &Out) -> Result<u8, Cl
         let items: Vec<Item> = (0..n).map(|_| gen.next_event(now)).collect();
         let statements = sign_all(&gen.actors, items, now);
         append(&mut ledger, statements)?;
+        for (es_id, k) in gen.new_seal_keys.drain(..) {
+            keyfile::write_new(&keys.join(format!("seal-{es_id}.key")), &k, false)?;
+        }
         progress.set_entries(ledger.len());
     }
     progress.finish();
@@ -535,6 +541,7 @@ impl Generator {
             // The registrar makes a new seal with a new key; the old one is superseded.
             let new_id = format!("33000021{n:06}");
             let k = SecretKey::generate();
+            self.new_seal_keys.push((new_id.clone(), k.clone()));
             self.actors.push(Actor::new(self.origin.clone(), k));
             let key = self.actors.len() - 1;
             let registration = self.seal_registration(&new_id, owner, "公章", key, now);
