@@ -1,10 +1,10 @@
 //! `chancery consent …`: holder keys, consents (用证授权) and use records (用证记录).
 
-use crate::license::time;
+use crate::license::{id, opt_time, time};
 use crate::report::Out;
 use crate::{actor, append, keyfile, open, record, CliError, Signer};
 use chancery::event::{Consent, UseRecord, UseResult};
-use chancery::{Digest32, Event, LicenseId};
+use chancery::{Digest32, Event};
 use clap::Subcommand;
 use serde_json::json;
 use std::path::{Path, PathBuf};
@@ -77,11 +77,6 @@ pub enum ConsentCommand {
     },
 }
 
-fn license_id(s: &str) -> Result<LicenseId, CliError> {
-    s.parse()
-        .map_err(|e| CliError::usage(format!("bad license id {s:?}: {e}")))
-}
-
 fn consent_id(s: &str) -> Result<Digest32, CliError> {
     Digest32::from_hex(s)
         .ok_or_else(|| CliError::usage(format!("bad consent id {s:?}: 64 hex digits")))
@@ -99,7 +94,7 @@ pub fn run(store: &Path, command: ConsentCommand, out: &Out) -> Result<u8, CliEr
         } => (
             signer,
             Event::HolderKeyBound {
-                license: license_id(&license)?,
+                license: id(&license)?,
                 key: keyfile::read_public(&key)?,
             },
         ),
@@ -113,10 +108,10 @@ pub fn run(store: &Path, command: ConsentCommand, out: &Out) -> Result<u8, CliEr
             uses,
         } => {
             let consent = Consent {
-                license: license_id(&license)?,
+                license: id(&license)?,
                 relying_party: party,
                 service_item: item,
-                from: from.as_deref().map(time).transpose()?.unwrap_or(now),
+                from: opt_time(&from)?.unwrap_or(now),
                 until: time(&until)?,
                 max_uses: uses,
             };
@@ -144,7 +139,7 @@ pub fn run(store: &Path, command: ConsentCommand, out: &Out) -> Result<u8, CliEr
         } => (
             signer,
             Event::UseRecorded(UseRecord {
-                license: license_id(&license)?,
+                license: id(&license)?,
                 consent: consent_id(&consent)?,
                 service_item: item,
                 case,
@@ -156,7 +151,7 @@ pub fn run(store: &Path, command: ConsentCommand, out: &Out) -> Result<u8, CliEr
             }),
         ),
         ConsentCommand::History { license } => {
-            let id = license_id(&license)?;
+            let id = id(&license)?;
             let state = ledger.state();
             let consents = state.consents_for(&id);
             let uses = state.uses_of(&id);

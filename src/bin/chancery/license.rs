@@ -189,12 +189,14 @@ pub fn time(s: &str) -> Result<Timestamp, CliError> {
     })
 }
 
-fn id(s: &str) -> Result<LicenseId, CliError> {
+/// Parses a license id argument.
+pub fn id(s: &str) -> Result<LicenseId, CliError> {
     s.parse()
         .map_err(|e| CliError::usage(format!("bad license id {s:?}: {e}")))
 }
 
-fn read_credential(path: &Path) -> Result<Credential, CliError> {
+/// Reads a holder's credential file.
+pub fn read_credential(path: &Path) -> Result<Credential, CliError> {
     let bytes = std::fs::read(path).map_err(|e| CliError::io(path, e))?;
     Credential::from_canonical(&bytes)
         .map_err(|e| CliError::usage(format!("{}: not a credential: {e}", path.display())))
@@ -437,7 +439,8 @@ pub fn run(store: &Path, command: LicenseCommand, out: &Out) -> Result<u8, CliEr
 
 type Prepared = (Signer, Event, Option<(Credential, PathBuf)>);
 
-fn opt_time(s: &Option<String>) -> Result<Option<Timestamp>, CliError> {
+/// Parses an optional time argument.
+pub fn opt_time(s: &Option<String>) -> Result<Option<Timestamp>, CliError> {
     s.as_deref().map(time).transpose()
 }
 
@@ -544,17 +547,22 @@ impl VersionFields {
     }
 
     fn document_digest(&self) -> Result<Option<Digest32>, CliError> {
-        if let Some(path) = &self.document {
-            let bytes = std::fs::read(path).map_err(|e| CliError::io(path, e))?;
-            return Ok(Some(sha256(&bytes)));
-        }
-        self.document_digest
-            .as_deref()
-            .map(|h| {
-                Digest32::from_hex(h).ok_or_else(|| {
-                    CliError::usage(format!("bad --document-digest {h:?}: 64 hex digits"))
-                })
-            })
-            .transpose()
+        file_or_digest(self.document.as_deref(), self.document_digest.as_deref())
     }
+}
+
+/// The SHA-256 of `file`, or `hex` parsed as one (64 hex digits); `None` when neither is given.
+pub fn file_or_digest(
+    file: Option<&Path>,
+    hex: Option<&str>,
+) -> Result<Option<Digest32>, CliError> {
+    if let Some(path) = file {
+        let bytes = std::fs::read(path).map_err(|e| CliError::io(path, e))?;
+        return Ok(Some(sha256(&bytes)));
+    }
+    hex.map(|h| {
+        Digest32::from_hex(h)
+            .ok_or_else(|| CliError::usage(format!("bad digest {h:?}: 64 hex digits")))
+    })
+    .transpose()
 }

@@ -1,14 +1,14 @@
 //! `chancery present`, `chancery trust-list create` and `chancery verify-presentation`: offline
 //! presentations (SPEC §20).
 
-use crate::license::time;
+use crate::license::{opt_time, read_credential};
 use crate::report::Out;
 use crate::{keep_checkpoint, keyfile, open, CliError, Signer};
 use chancery::checkpoint::{cosign_note, Note, NoteVerifier, WitnessPolicy};
 use chancery::present::compact::{verify_compact, CompactPresentation, TEXT_PREFIX};
 use chancery::present::trust::{OperatorKey, SignedTrustList, Trust, TrustList, TrustedLedger};
 use chancery::present::{verify_presentation, Presentation};
-use chancery::{Canonical, Credential, Timestamp};
+use chancery::{Canonical, Timestamp};
 use clap::Args;
 use serde_json::json;
 use std::path::{Path, PathBuf};
@@ -94,10 +94,7 @@ pub struct VerifyArgs {
 pub fn present(store: &Path, a: PresentArgs, out: &Out) -> Result<u8, CliError> {
     let ledger = open(store)?;
     let key = keyfile::read_secret(&a.signer.signer)?;
-    let cred_bytes = std::fs::read(&a.credential).map_err(|e| CliError::io(&a.credential, e))?;
-    let cred = Credential::from_canonical(&cred_bytes).map_err(|e| {
-        CliError::usage(format!("{}: not a credential: {e}", a.credential.display()))
-    })?;
+    let cred = read_credential(&a.credential)?;
     let names: Vec<&str> = match &a.disclose {
         Some(n) => n.iter().map(String::as_str).collect(),
         None => cred.claims.iter().map(|c| c.name.as_str()).collect(),
@@ -255,11 +252,7 @@ pub fn verify(a: VerifyArgs, out: &Out) -> Result<u8, CliError> {
             .load(&bytes, &keys)
             .map_err(|e| CliError::invalid(format!("{}: {e}", f.display())))?;
     }
-    let at =
-        a.at.as_deref()
-            .map(time)
-            .transpose()?
-            .unwrap_or_else(Timestamp::now);
+    let at = opt_time(&a.at)?.unwrap_or_else(Timestamp::now);
     let bytes = std::fs::read(&a.file).map_err(|e| CliError::io(&a.file, e))?;
     let (form, license, verdict) = if bytes.starts_with(TEXT_PREFIX.as_bytes()) {
         let text = String::from_utf8_lossy(&bytes);

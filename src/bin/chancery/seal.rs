@@ -1,7 +1,7 @@
 //! `chancery seal …`: register and manage seals, apply them, automatic sealing, verify sealed
 //! documents.
 
-use crate::license::time;
+use crate::license::{file_or_digest, opt_time, time};
 use crate::report::Out;
 use crate::{keyfile, open, record, CliError, Signer};
 use chancery::crypto::sha256;
@@ -212,14 +212,9 @@ impl Document {
     }
 }
 
-/// SHA-256 of `file`, or `hex` parsed.
+/// SHA-256 of `file`, or `hex` parsed: one of them is required.
 fn digest_of(file: Option<&Path>, hex: Option<&str>) -> Result<Digest32, CliError> {
-    match (file, hex) {
-        (Some(f), _) => Ok(sha256(&std::fs::read(f).map_err(|e| CliError::io(f, e))?)),
-        (None, Some(h)) => Digest32::from_hex(h)
-            .ok_or_else(|| CliError::usage(format!("bad digest {h:?}: 64 hex digits"))),
-        (None, None) => Err(CliError::usage("give a document file or its digest")),
-    }
+    file_or_digest(file, hex)?.ok_or_else(|| CliError::usage("give a document file or its digest"))
 }
 
 /// Runs a seal command.
@@ -271,7 +266,7 @@ pub fn run(store: &Path, command: SealCommand, out: &Out) -> Result<u8, CliError
             m.signer,
             Event::SealReportedLost {
                 es_id: m.es_id,
-                since: since.as_deref().map(time).transpose()?.unwrap_or(now),
+                since: opt_time(&since)?.unwrap_or(now),
                 reason: m.reason,
             },
         ),
@@ -290,7 +285,7 @@ pub fn run(store: &Path, command: SealCommand, out: &Out) -> Result<u8, CliError
             },
         ),
         SealCommand::Status { es_id, at } => {
-            let at = at.as_deref().map(time).transpose()?.unwrap_or(now);
+            let at = opt_time(&at)?.unwrap_or(now);
             let status = ledger.seal_status(&es_id, at);
             let seal = ledger.state().seal(&es_id).map(|s| &s.registration);
             out.print(
@@ -310,7 +305,7 @@ pub fn run(store: &Path, command: SealCommand, out: &Out) -> Result<u8, CliError
         }
         SealCommand::VerifyDocument { file, digest, at } => {
             let document = digest_of(file.as_deref(), digest.as_deref())?;
-            let at = at.as_deref().map(time).transpose()?.unwrap_or(now);
+            let at = opt_time(&at)?.unwrap_or(now);
             return Ok(print_document(
                 &ledger.verify_document_digest(&document, at),
                 at,
@@ -444,7 +439,7 @@ fn registration(
             .map(time)
             .transpose()?
             .unwrap_or(now),
-        valid_until: r.valid_until.as_deref().map(time).transpose()?,
+        valid_until: opt_time(&r.valid_until)?,
         registrar,
     };
     Ok((r.signer, registration))
