@@ -451,6 +451,17 @@ impl Event {
         }
     }
 
+    /// The license version this event records, if it is an issuance or a succession.
+    pub fn new_version(&self) -> Option<&LicenseVersion> {
+        match self {
+            Event::LicenseIssued(v) => Some(v),
+            Event::LicenseAmended(s) | Event::LicenseRenewed(s) | Event::LicenseReissued(s) => {
+                Some(&s.version)
+            }
+            _ => None,
+        }
+    }
+
     /// The event's name.
     pub fn kind(&self) -> EventKind {
         match self {

@@ -11,7 +11,7 @@
 //! byte (3 % more than binary byte mode) and still survives being copied as plain text.
 
 use super::trust::Trust;
-use super::{check_stamp_signature, finish, malformed, version_of, Presentation};
+use super::{check_stamp_signature, finish, malformed, Presentation};
 use crate::checkpoint::{Checkpoint, Note, NoteSignature};
 use crate::crypto::{leaf_hash, Digest32, Signature};
 use crate::encoding::{Canonical, DecodeError, Decoder, Encoder};
@@ -188,7 +188,11 @@ impl CompactPresentation {
             .find(|pe| leaf_hash(&pe.entry) == claim.entry_hash)
             .ok_or(CompactError::Incomplete("the stamped entry"))?;
         let decoded = Entry::from_canonical(&entry.entry)?;
-        let version = version_of(&decoded.statement.statement().event)
+        let version = decoded
+            .statement
+            .statement()
+            .event
+            .new_version()
             .ok_or(CompactError::Incomplete("a license version entry"))?;
         let claims = p
             .disclosure
@@ -264,8 +268,10 @@ pub fn verify_compact(c: &CompactPresentation, trust: &Trust, now: Timestamp) ->
 fn check_compact(c: &CompactPresentation, trust: &Trust, now: Timestamp) -> Result<(), Verdict> {
     let entry = Entry::from_canonical(&c.entry).map_err(|_| malformed("entry"))?;
     let statement = entry.statement.statement();
-    let version =
-        version_of(&statement.event).ok_or_else(|| malformed("not a license version entry"))?;
+    let version = statement
+        .event
+        .new_version()
+        .ok_or_else(|| malformed("not a license version entry"))?;
     let origin = &statement.origin;
     let ledger = trust.ledger(origin).ok_or_else(|| {
         Verdict::Indeterminate(IndeterminateReason::UntrustedOrigin(origin.clone()))

@@ -235,17 +235,6 @@ impl Chain {
     }
 }
 
-/// The new version a license event records, if it is one.
-pub(crate) fn version_of(event: &Event) -> Option<&LicenseVersion> {
-    match event {
-        Event::LicenseIssued(v) => Some(v),
-        Event::LicenseAmended(s) | Event::LicenseRenewed(s) | Event::LicenseReissued(s) => {
-            Some(&s.version)
-        }
-        _ => None,
-    }
-}
-
 /// Verifies the stamp with the operator keys valid when it was made; a signature by a key
 /// outside its period is told apart from no trusted signature at all.
 fn check_stamp_signature(
@@ -358,7 +347,11 @@ fn check_full(p: &Presentation, trust: &Trust, now: Timestamp) -> Result<(), Ver
     }
     let id = &p.disclosure.license;
     let found = entries.iter().zip(&signers).find(|((e, _), _)| {
-        version_of(&e.statement.statement().event).is_some_and(|v| v.id == *id)
+        e.statement
+            .statement()
+            .event
+            .new_version()
+            .is_some_and(|v| v.id == *id)
     });
     let Some(((entry, hash), signer)) = found else {
         return Err(invalid(InvalidReason::UnknownLicense(id.clone())));
@@ -374,8 +367,12 @@ fn check_full(p: &Presentation, trust: &Trust, now: Timestamp) -> Result<(), Ver
     if !scoped {
         return Err(invalid(InvalidReason::IssuerNotProven));
     }
-    let version =
-        version_of(&entry.statement.statement().event).ok_or_else(|| malformed("license entry"))?;
+    let version = entry
+        .statement
+        .statement()
+        .event
+        .new_version()
+        .ok_or_else(|| malformed("license entry"))?;
     check_claims(version, &p.disclosure).map_err(invalid)?;
     finish(ledger, &note, claim, version, now)
 }

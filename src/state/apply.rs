@@ -24,12 +24,9 @@ impl State {
             ledger_time,
             key: s.actor,
         };
-        match &s.event {
-            Event::LicenseIssued(v) => self.add_version(v.clone(), at),
-            Event::LicenseAmended(x) | Event::LicenseRenewed(x) | Event::LicenseReissued(x) => {
-                self.add_version(x.version.clone(), at)
-            }
-            event => self.apply_event(&s.origin, statement.id(), event, at),
+        match s.event.new_version() {
+            Some(v) => self.add_version(v.clone(), at),
+            None => self.apply_event(&s.origin, statement.id(), &s.event, at),
         }
         self.record(statement.id(), seq, ledger_time, hash);
     }

@@ -255,9 +255,13 @@ impl State {
             | Event::AuthorityReinstated { authority: a }
             | Event::AuthorityRevoked { authority: a, .. } => authority(ops, a),
             Event::LicenseTypeDefined { code, .. } => ops.push(Undo::Type(code.clone())),
-            Event::LicenseIssued(v) => version(ops, v),
-            Event::LicenseAmended(s) | Event::LicenseRenewed(s) | Event::LicenseReissued(s) => {
-                version(ops, &s.version)
+            Event::LicenseIssued(_)
+            | Event::LicenseAmended(_)
+            | Event::LicenseRenewed(_)
+            | Event::LicenseReissued(_) => {
+                if let Some(v) = statement.statement().event.new_version() {
+                    version(ops, v)
+                }
             }
             Event::LicenseSuspended { license, .. } => {
                 ops.push(Undo::Suspension(license.lineage().to_owned()))

@@ -260,12 +260,9 @@ pub fn verify(a: VerifyArgs, out: &Out) -> Result<u8, CliError> {
             .map_err(|e| CliError::invalid(format!("{}: {e}", a.file.display())))?;
         let license = chancery::Entry::from_canonical(&c.entry)
             .ok()
-            .and_then(|e| match e.statement.statement().event.clone() {
-                chancery::Event::LicenseIssued(v) => Some(v.id.to_string()),
-                chancery::Event::LicenseAmended(s)
-                | chancery::Event::LicenseRenewed(s)
-                | chancery::Event::LicenseReissued(s) => Some(s.version.id.to_string()),
-                _ => None,
+            .and_then(|e| {
+                let event = &e.statement.statement().event;
+                event.new_version().map(|v| v.id.to_string())
             })
             .unwrap_or_default();
         ("compact", license, verify_compact(&c, &trust, at))
