@@ -268,9 +268,7 @@ pub fn run(store: &Path, origin: &str, entries: u64, out: &Out) -> Result<u8, Cl
         new_seal_keys: Vec::new(),
     };
     for a in AUTHORITIES {
-        let k = SecretKey::generate();
-        keyfile::write_new(&keys.join(format!("{}.key", a.code)), &k, false)?;
-        gen.actors.push(Actor::new(origin, k));
+        gen.new_actor(&keys.join(format!("{}.key", a.code)))?;
     }
     // Ledger time runs over the past year, one step per batch, ending before the real present
     // (so the store stays usable with the real clock afterwards).
