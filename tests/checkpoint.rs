@@ -1,4 +1,4 @@
-//! C2SP signed notes and checkpoints: the C2SP example from ../shared/vectors/c2sp, signing and
+//! C2SP signed notes and checkpoints: the C2SP example from tests/vectors/c2sp, signing and
 //! verifying our own, ignoring unknown signatures, and strict parsing.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
@@ -7,7 +7,7 @@ use chancery::{Digest32, SecretKey};
 
 fn vector(name: &str) -> Vec<u8> {
     let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("../shared/vectors/c2sp")
+        .join("tests/vectors/c2sp")
         .join(name);
     std::fs::read(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
 }

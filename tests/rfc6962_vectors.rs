@@ -1,4 +1,4 @@
-//! Known-answer vectors from transparency-dev/merkle (../shared/vectors/rfc6962), must-fail
+//! Known-answer vectors from transparency-dev/merkle (tests/vectors/rfc6962), must-fail
 //! cases included, plus property tests of proof generation against verification.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
@@ -10,7 +10,7 @@ use serde_json::Value;
 use std::path::{Path, PathBuf};
 
 fn vectors() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/vectors/rfc6962")
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/vectors/rfc6962")
 }
 
 fn b64(v: &Value) -> Vec<u8> {
