@@ -19,8 +19,9 @@ use std::io::{Read, Write};
 pub const MAGIC: &str = "chancery-archive";
 /// First element of the trailer.
 pub const END_MAGIC: &str = "chancery-archive-end";
-/// Archive format version written and read.
-pub const VERSION: u64 = 1;
+/// Archive format version written and read. Version 1 (before policy v2, SPEC §22) is refused
+/// with [`ArchiveError::OldFormat`].
+pub const VERSION: u64 = 2;
 /// Entries per chunk when replaying an archive.
 const CHUNK: usize = 4096;
 /// Largest header or trailer accepted.
@@ -157,6 +158,12 @@ pub enum ArchiveError {
         item: &'static str,
         /// What is wrong.
         reason: DecodeError,
+    },
+    /// The archive was written by an earlier, unsupported format version.
+    #[error("archive made by format v{found}; this version reads v{VERSION} only: re-export it with the version that made it, or re-create the ledger")]
+    OldFormat {
+        /// The version found.
+        found: u64,
     },
     /// More than [`MAX_CHECKPOINTS`] checkpoints.
     #[error("more than {MAX_CHECKPOINTS} checkpoints in the archive")]
@@ -318,10 +325,17 @@ impl<R: Read> ArchiveReader<R> {
     pub fn new(mut input: R) -> Result<Self, ArchiveError> {
         let mut offset = 0;
         let header = read_frame(&mut input, &mut offset, "header")?;
-        let header = Header::from_canonical(&header).map_err(|reason| ArchiveError::Malformed {
-            offset: 0,
-            item: "header",
-            reason,
+        let header = Header::from_canonical(&header).map_err(|reason| match reason {
+            DecodeError::UnknownVersion {
+                structure: "archive",
+                found,
+                ..
+            } if found < VERSION => ArchiveError::OldFormat { found },
+            reason => ArchiveError::Malformed {
+                offset: 0,
+                item: "header",
+                reason,
+            },
         })?;
         Ok(Self {
             input,

@@ -31,5 +31,5 @@ pub use ledger::{
 pub use privacy::{Credential, Disclosure};
 pub use state::{Receipt, Rejection, RuleError, SealStatus, State, Status};
 pub use storage::{FileStore, MemoryStore, StorageError, Store};
-pub use time::Timestamp;
+pub use time::{Timestamp, UtcOffset};
 pub use verify::{DocumentReport, IndeterminateReason, InvalidReason, Verdict};

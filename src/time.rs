@@ -1,4 +1,5 @@
-//! Timestamps: milliseconds since the Unix epoch, UTC.
+//! Timestamps: milliseconds since the Unix epoch, UTC, and the civil time zone (a fixed UTC
+//! offset) in which people type and read them.
 
 use crate::encoding::{Canonical, DecodeError, Decoder, Encoder};
 use std::fmt;
@@ -97,6 +98,175 @@ impl Timestamp {
     }
 }
 
+/// A civil time zone: a fixed offset from UTC in minutes east (China Standard Time, the
+/// default of every ledger, is `+08:00`). The wire keeps UTC milliseconds; a ledger's policy
+/// names its zone, and dates people type or read are in it (SPEC §3).
+#[derive(Clone, Copy, PartialEq, Eq, Hash, Debug)]
+pub struct UtcOffset(i32);
+
+impl Default for UtcOffset {
+    fn default() -> Self {
+        Self::CHINA
+    }
+}
+
+impl UtcOffset {
+    /// China Standard Time, `+08:00`.
+    pub const CHINA: UtcOffset = UtcOffset(480);
+    /// UTC itself.
+    pub const UTC: UtcOffset = UtcOffset(0);
+    /// The largest offset allowed either way: 23 hours 59 minutes (RFC 3339's range).
+    pub const MAX_MINUTES: i32 = 23 * 60 + 59;
+
+    /// The offset of `minutes` east of UTC, if within ±23:59.
+    pub fn from_minutes(minutes: i32) -> Option<Self> {
+        (minutes.abs() <= Self::MAX_MINUTES).then_some(Self(minutes))
+    }
+
+    /// Minutes east of UTC.
+    pub fn minutes(self) -> i32 {
+        self.0
+    }
+
+    fn millis(self) -> i64 {
+        i64::from(self.0) * 60_000
+    }
+
+    /// `t` as RFC 3339 local time with milliseconds and this offset, e.g.
+    /// `2026-12-01T10:00:00.000+08:00`; parses back with [`UtcOffset::parse`].
+    pub fn format(self, t: Timestamp) -> String {
+        let local = i64::try_from(t.0).unwrap_or(i64::MAX / 2) + self.millis();
+        let days = local.div_euclid(86_400_000);
+        let rem = local.rem_euclid(86_400_000);
+        let (y, mo, d) = civil_from_days(days);
+        let secs = rem / 1000;
+        format!(
+            "{y:04}-{mo:02}-{d:02}T{:02}:{:02}:{:02}.{:03}{self}",
+            secs / 3600,
+            secs % 3600 / 60,
+            secs % 60,
+            rem % 1000
+        )
+    }
+
+    /// The calendar date of `t` in this zone, `YYYY-MM-DD`.
+    pub fn format_date(self, t: Timestamp) -> String {
+        self.format(t)[..10].to_owned()
+    }
+
+    /// Parses a time a person typed: an RFC 3339 time with an offset (`Z`, `+08:00`) is that
+    /// instant; a local time without one (`YYYY-MM-DDTHH:MM[:SS[.mmm]]`) is in this zone; a
+    /// date alone (`YYYY-MM-DD`) is local midnight, the start of that day.
+    pub fn parse(self, s: &str) -> Option<Timestamp> {
+        self.parse_with(s, false)
+    }
+
+    /// As [`UtcOffset::parse`], except that a date alone means the end of that local day (the
+    /// next local midnight): for times that end a period (validity ends, consent ends,
+    /// deadlines), which are exclusive.
+    pub fn parse_end(self, s: &str) -> Option<Timestamp> {
+        self.parse_with(s, true)
+    }
+
+    fn parse_with(self, s: &str, end_of_day: bool) -> Option<Timestamp> {
+        let (local, zone) = split_zone(s)?;
+        let zone = zone.unwrap_or(self);
+        let b = local.as_bytes();
+        let num = |r: std::ops::Range<usize>| -> Option<u32> {
+            let part = local.get(r)?;
+            if !part.is_empty() && part.bytes().all(|c| c.is_ascii_digit()) {
+                part.parse().ok()
+            } else {
+                None
+            }
+        };
+        if b.len() < 10 || b[4] != b'-' || b[7] != b'-' {
+            return None;
+        }
+        let date = Timestamp::from_ymd(num(0..4)?, num(5..7)?, num(8..10)?)?;
+        let mut ms: u64 = 0;
+        if b.len() == 10 {
+            if end_of_day {
+                ms = 86_400_000;
+            }
+        } else {
+            if b[10] != b'T' || b.len() < 16 || b[13] != b':' {
+                return None;
+            }
+            let (h, m) = (num(11..13)?, num(14..16)?);
+            let sec = match b.len() {
+                16 => 0,
+                19 | 23 if b[16] == b':' => num(17..19)?,
+                _ => return None,
+            };
+            let milli = match b.len() {
+                23 if b[19] == b'.' => num(20..23)?,
+                23 => return None,
+                _ => 0,
+            };
+            if h > 23 || m > 59 || sec > 59 {
+                return None;
+            }
+            ms = u64::from(h * 3600 + m * 60 + sec) * 1000 + u64::from(milli);
+        }
+        let utc = i64::try_from(date.0.checked_add(ms)?).ok()? - zone.millis();
+        u64::try_from(utc).ok().map(Timestamp)
+    }
+}
+
+/// Splits a trailing `Z` or `±HH:MM` off a typed time.
+fn split_zone(s: &str) -> Option<(&str, Option<UtcOffset>)> {
+    if let Some(local) = s.strip_suffix('Z') {
+        return Some((local, Some(UtcOffset::UTC)));
+    }
+    if s.len() > 16 {
+        let (local, zone) = s.split_at(s.len() - 6);
+        if let Ok(z) = zone.parse::<UtcOffset>() {
+            return Some((local, Some(z)));
+        }
+    }
+    Some((s, None))
+}
+
+impl fmt::Display for UtcOffset {
+    /// `+08:00`, `-05:30`, `+00:00`.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let sign = if self.0 < 0 { '-' } else { '+' };
+        let m = self.0.unsigned_abs();
+        write!(f, "{sign}{:02}:{:02}", m / 60, m % 60)
+    }
+}
+
+impl std::str::FromStr for UtcOffset {
+    type Err = &'static str;
+
+    /// `+08:00`, `-05:30` or `Z`.
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        const BAD: &str = "a UTC offset is +HH:MM or -HH:MM";
+        if s == "Z" {
+            return Ok(Self::UTC);
+        }
+        let b = s.as_bytes();
+        if b.len() != 6 || b[3] != b':' || !matches!(b[0], b'+' | b'-') {
+            return Err(BAD);
+        }
+        let digits = |r: std::ops::Range<usize>| -> Result<i32, &'static str> {
+            let part = s.get(r).ok_or(BAD)?;
+            if part.bytes().all(|c| c.is_ascii_digit()) {
+                part.parse().map_err(|_| BAD)
+            } else {
+                Err(BAD)
+            }
+        };
+        let (h, m) = (digits(1..3)?, digits(4..6)?);
+        if h > 23 || m > 59 {
+            return Err(BAD);
+        }
+        let minutes = h * 60 + m;
+        Ok(Self(if b[0] == b'-' { -minutes } else { minutes }))
+    }
+}
+
 /// Days from 1970-01-01 to a proleptic Gregorian date (H. Hinnant's algorithm).
 fn days_from_civil(y: i64, m: u32, d: u32) -> i64 {
     let y = if m <= 2 { y - 1 } else { y };
@@ -157,7 +327,71 @@ impl Canonical for Timestamp {
 
 #[cfg(test)]
 mod tests {
-    use super::Timestamp;
+    use super::{Timestamp, UtcOffset};
+
+    #[test]
+    fn given_china_time_when_formatting_then_it_parses_back() {
+        let z = UtcOffset::CHINA;
+        for t in [0, 1_767_225_600_000, 1_767_225_600_123, 253_402_271_999_999] {
+            let ts = Timestamp(t);
+            assert_eq!(z.parse(&z.format(ts)), Some(ts), "{}", z.format(ts));
+        }
+        assert_eq!(
+            z.format(Timestamp(1_767_225_600_000)),
+            "2026-01-01T08:00:00.000+08:00"
+        );
+    }
+
+    #[test]
+    fn given_a_date_alone_when_parsing_then_it_is_local_midnight_or_the_end_of_that_day() {
+        let z = UtcOffset::CHINA;
+        // 2026-12-01 00:00 +08:00 is 2026-11-30T16:00Z.
+        let start = Timestamp::parse("2026-11-30T16:00:00Z");
+        assert_eq!(z.parse("2026-12-01"), start);
+        assert_eq!(z.parse_end("2026-12-01"), start.map(|t| t.plus_days(1)));
+        assert_eq!(z.parse_end("2026-12-01T10:00"), z.parse("2026-12-01T10:00"));
+    }
+
+    #[test]
+    fn given_an_explicit_offset_when_parsing_then_the_zone_is_ignored() {
+        for z in [UtcOffset::CHINA, UtcOffset::UTC] {
+            assert_eq!(
+                z.parse("2026-12-01T10:00:00+08:00"),
+                Timestamp::parse("2026-12-01T02:00:00Z")
+            );
+            assert_eq!(
+                z.parse("2026-12-01T10:00:00.250-05:30"),
+                Timestamp::parse("2026-12-01T15:30:00.250Z")
+            );
+        }
+        assert_eq!(
+            UtcOffset::UTC.parse("2026-12-01T10:00"),
+            Timestamp::parse("2026-12-01T10:00:00Z")
+        );
+    }
+
+    #[test]
+    fn given_malformed_times_or_offsets_when_parsing_then_they_are_refused() {
+        let z = UtcOffset::CHINA;
+        for bad in [
+            "2026-12-01T10",
+            "2026-12-01T10:00:0",
+            "2026-12-01 10:00",
+            "2026-12-01T10:00+8",
+            "2026-13-01",
+            "2026-12-01T24:00",
+        ] {
+            assert_eq!(z.parse(bad), None, "{bad}");
+        }
+        for bad in ["+8:00", "+24:00", "08:00", "+08:60", "+0800"] {
+            assert!(bad.parse::<UtcOffset>().is_err(), "{bad}");
+        }
+        assert_eq!(
+            "-05:30".parse::<UtcOffset>().map(UtcOffset::minutes),
+            Ok(-330)
+        );
+        assert_eq!(UtcOffset::from_minutes(24 * 60), None);
+    }
 
     #[test]
     fn display_parses_back() {

@@ -59,6 +59,22 @@ impl<'a> Decoder<'a> {
         self.expect(0, "unsigned integer").map(|(_, v)| v)
     }
 
+    /// A signed integer in the range of `i64` (major type 0 or 1).
+    pub fn int(&mut self) -> Result<i64, DecodeError> {
+        let at = self.pos;
+        let negative = self.bytes.get(at).is_some_and(|b| b >> 5 == 1);
+        let (_, v) = if negative {
+            self.expect(1, "integer")?
+        } else {
+            self.expect(0, "integer")?
+        };
+        let v = i64::try_from(v).map_err(|_| DecodeError::UnexpectedType {
+            offset: at,
+            expected: "integer in the range of i64",
+        })?;
+        Ok(if negative { -1 - v } else { v })
+    }
+
     /// An array head; returns its item count.
     pub fn array_any(&mut self) -> Result<u64, DecodeError> {
         self.expect(4, "array").map(|(_, v)| v)

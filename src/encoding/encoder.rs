@@ -49,6 +49,15 @@ impl Encoder {
         self.head(0, v);
     }
 
+    /// Signed integer: major type 0 if non-negative, else major type 1 (`-1 - n`).
+    pub fn int(&mut self, v: i64) {
+        if v >= 0 {
+            self.head(0, v.unsigned_abs());
+        } else {
+            self.head(1, (-1 - v).unsigned_abs());
+        }
+    }
+
     /// Byte string (major type 2).
     pub fn bytes(&mut self, b: &[u8]) {
         self.head(2, b.len() as u64);

@@ -10,36 +10,114 @@ use crate::crypto::{Digest32, KeyId, PublicKey};
 use crate::encoding::{Canonical, DecodeError, Decoder, Encoder};
 use crate::id::LicenseId;
 use crate::privacy::ClaimDigest;
-use crate::time::Timestamp;
+use crate::time::{Timestamp, UtcOffset};
 
-/// Ledger-wide rules fixed at genesis. Encoded `[1, max skew in ms]`.
+/// Ledger-wide rules fixed at genesis (SPEC §5).
+///
+/// Encoded `[2, [1, max skew ms], [2, utc offset minutes], [3, rules version]]`: a version,
+/// then `[key, value]` items with integer keys in strictly ascending order, every item this
+/// version knows present, an unknown key refused. Later items are added under new keys.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Policy {
     /// Largest allowed difference between a statement's claimed time and its ledger time.
     pub max_skew_ms: u64,
+    /// The ledger's civil time zone: dates people type and read are in it (default `+08:00`).
+    pub utc_offset: UtcOffset,
+    /// The edition of the ledger rules (SPEC §9) the ledger follows; this library knows
+    /// [`Policy::RULES_VERSION`] only.
+    pub rules_version: u64,
+}
+
+impl Policy {
+    /// The policy structure's version.
+    pub const VERSION: u64 = 2;
+    /// The edition of the rules this library enforces.
+    pub const RULES_VERSION: u64 = 1;
+    const MAX_SKEW: u64 = 1;
+    const UTC_OFFSET: u64 = 2;
+    const RULES: u64 = 3;
 }
 
 impl Default for Policy {
     fn default() -> Self {
         Self {
             max_skew_ms: 5 * 60 * 1000,
+            utc_offset: UtcOffset::CHINA,
+            rules_version: Self::RULES_VERSION,
         }
     }
 }
 
 impl Canonical for Policy {
     fn encode(&self, e: &mut Encoder) {
+        e.array(4);
+        e.uint(Self::VERSION);
         e.array(2);
-        e.uint(1);
+        e.uint(Self::MAX_SKEW);
         e.uint(self.max_skew_ms);
+        e.array(2);
+        e.uint(Self::UTC_OFFSET);
+        e.int(i64::from(self.utc_offset.minutes()));
+        e.array(2);
+        e.uint(Self::RULES);
+        e.uint(self.rules_version);
     }
 
     fn decode(d: &mut Decoder<'_>) -> Result<Self, DecodeError> {
-        d.array(2)?;
-        d.version("policy", 1)?;
-        Ok(Self {
-            max_skew_ms: d.uint()?,
-        })
+        let at = d.position();
+        let n = d.array_any()?;
+        d.version("policy", Self::VERSION)?;
+        let mut policy = Policy::default();
+        let mut seen = 0u64;
+        for _ in 1..n {
+            let item = d.position();
+            d.array(2)?;
+            let key = d.uint()?;
+            if key <= seen {
+                return Err(DecodeError::InvalidValue {
+                    offset: item,
+                    what: "policy item keys must be strictly ascending",
+                });
+            }
+            seen = key;
+            match key {
+                Self::MAX_SKEW => policy.max_skew_ms = d.uint()?,
+                Self::UTC_OFFSET => {
+                    let m = d.int()?;
+                    policy.utc_offset = i32::try_from(m)
+                        .ok()
+                        .and_then(UtcOffset::from_minutes)
+                        .ok_or(DecodeError::InvalidValue {
+                            offset: item,
+                            what: "policy UTC offset beyond ±23:59",
+                        })?;
+                }
+                Self::RULES => {
+                    let v = d.uint()?;
+                    if v != Self::RULES_VERSION {
+                        return Err(DecodeError::UnknownVersion {
+                            offset: item,
+                            structure: "ledger rules",
+                            found: v,
+                        });
+                    }
+                    policy.rules_version = v;
+                }
+                _ => {
+                    return Err(DecodeError::InvalidValue {
+                        offset: item,
+                        what: "unknown policy item",
+                    })
+                }
+            }
+        }
+        if n != 4 || seen != Self::RULES {
+            return Err(DecodeError::InvalidValue {
+                offset: at,
+                what: "policy items missing (max skew, UTC offset and rules version are required)",
+            });
+        }
+        Ok(policy)
     }
 }
 

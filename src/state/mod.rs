@@ -295,6 +295,11 @@ impl State {
         self.types.get(code)
     }
 
+    /// Iterates over all license types.
+    pub fn license_types(&self) -> impl Iterator<Item = &LicenseType> {
+        self.types.values()
+    }
+
     /// The lineage a license version belongs to.
     pub fn lineage(&self, id: &LicenseId) -> Option<&Lineage> {
         self.lineages.get(id.lineage())

@@ -2,7 +2,7 @@
 //!
 //! ```text
 //! journal.log  = header record*
-//!   header     = "CHANCERY" "JRNL" u32be(1)                      16 bytes
+//!   header     = "CHANCERY" "JRNL" u32be(2)                      16 bytes
 //!   record     = u32be(len) hash[32] bytes[len]                  hash = SHA-256(0x00 || bytes)
 //! head         = slot0 slot1                                     2 × 64 bytes
 //!   slot       = u64be(counter) u64be(count) u64be(journal_len) last_hash[32] check[8]
@@ -16,6 +16,12 @@
 //! there is reported with its byte offset), and bytes after it are an unacknowledged tail,
 //! kept while its records are intact and truncated at the first bad one. A failed write or sync
 //! poisons the store: it is never retried, since the kernel may already have dropped the pages.
+//!
+//! One writer at a time holds an exclusive lock on the file `lock` in the directory; only the
+//! writer creates, truncates or writes anything. Readers ([`FileStore::open_read_only`]) take
+//! no lock and open the journal and head read-only: they read the committed head (retrying if
+//! a slot is caught mid-write) and only the journal bytes it covers, so a reader always sees a
+//! committed prefix of the ledger, never blocks the writer and is never blocked by it.
 
 use super::{Damage, DamageReason, Record, StorageError, Store};
 use crate::crypto::{leaf_hash, sha256, Digest32};
@@ -25,7 +31,9 @@ use std::io::{BufReader, Read, Seek};
 use std::os::unix::fs::FileExt;
 use std::path::{Path, PathBuf};
 
-const MAGIC: &[u8; 16] = b"CHANCERYJRNL\x00\x00\x00\x01";
+/// The journal's magic and format version (2 since policy v2; SPEC §12, §22).
+const MAGIC: &[u8; 16] = b"CHANCERYJRNL\x00\x00\x00\x02";
+const FORMAT: u32 = 2;
 const HEADER_LEN: u64 = 16;
 const RECORD_OVERHEAD: u64 = 36;
 const SLOT_LEN: usize = 64;
@@ -45,6 +53,8 @@ pub struct FileStore {
     poisoned: bool,
     syncs: u64,
     fail_next_sync: bool,
+    /// The writer's lock (`None` for a reader).
+    lock: Option<File>,
 }
 
 #[derive(Clone, Copy)]
@@ -91,11 +101,22 @@ fn io<'a>(op: &'static str, path: &'a Path) -> impl FnOnce(std::io::Error) -> St
 }
 
 impl FileStore {
-    /// Opens the store in `dir`, creating it if the directory holds none. Takes an exclusive
-    /// lock; checks every committed record and truncates an unacknowledged torn tail.
+    /// Opens the store in `dir` as its writer, creating it if the directory holds none. Takes
+    /// the exclusive writer lock (refused with [`StorageError::Locked`] while another writer
+    /// holds it); checks every committed record and truncates an unacknowledged torn tail.
     pub fn open(dir: impl AsRef<Path>) -> Result<Self, StorageError> {
         let dir = dir.as_ref().to_owned();
         std::fs::create_dir_all(&dir).map_err(io("create directory", &dir))?;
+        let lock_path = dir.join("lock");
+        let lock = OpenOptions::new()
+            .read(true)
+            .write(true)
+            .create(true)
+            .truncate(false)
+            .open(&lock_path)
+            .map_err(io("open", &lock_path))?;
+        lock.try_lock()
+            .map_err(|_| StorageError::Locked(dir.clone()))?;
         let journal_path = dir.join("journal.log");
         let head_path = dir.join("head");
         let fresh = !journal_path.exists();
@@ -106,9 +127,6 @@ impl FileStore {
             .truncate(false)
             .open(&journal_path)
             .map_err(io("open", &journal_path))?;
-        journal
-            .try_lock()
-            .map_err(|_| StorageError::Locked(dir.clone()))?;
         let head = OpenOptions::new()
             .read(true)
             .write(true)
@@ -132,9 +150,66 @@ impl FileStore {
             poisoned: false,
             syncs: 0,
             fail_next_sync: false,
+            lock: Some(lock),
         };
         store.recover()?;
         Ok(store)
+    }
+
+    /// Opens the store in `dir` for reading only: no lock, nothing created, truncated or
+    /// written. It holds the ledger as of the committed head at this moment (entries a writer
+    /// appends later are not seen; reopen to see them); appends are refused with
+    /// [`StorageError::ReadOnly`].
+    pub fn open_read_only(dir: impl AsRef<Path>) -> Result<Self, StorageError> {
+        let dir = dir.as_ref().to_owned();
+        let journal_path = dir.join("journal.log");
+        let head_path = dir.join("head");
+        let journal = File::open(&journal_path).map_err(io("open", &journal_path))?;
+        let head = File::open(&head_path).map_err(io("open", &head_path))?;
+        let mut store = Self {
+            dir,
+            journal_path,
+            head_path,
+            journal,
+            head,
+            offsets: Vec::new(),
+            end: HEADER_LEN,
+            last_hash: Digest32::ZERO,
+            counter: 0,
+            poisoned: false,
+            syncs: 0,
+            fail_next_sync: false,
+            lock: None,
+        };
+        store.recover()?;
+        Ok(store)
+    }
+
+    /// Whether this handle is a reader (opened with [`FileStore::open_read_only`]).
+    pub fn is_read_only(&self) -> bool {
+        self.lock.is_none()
+    }
+
+    /// The committed head: the intact slot with the highest counter. A reader retries a while
+    /// if neither slot checks (a writer may be rewriting one as it reads).
+    fn committed_head(&self) -> Result<Head, StorageError> {
+        let attempts = if self.is_read_only() { 100 } else { 1 };
+        for attempt in 0..attempts {
+            let mut slots = [0u8; 2 * SLOT_LEN];
+            if self.head.read_exact_at(&mut slots, 0).is_ok() {
+                let head = [&slots[..SLOT_LEN], &slots[SLOT_LEN..]]
+                    .iter()
+                    .filter_map(|s| Head::decode(s))
+                    .max_by_key(|h| h.counter);
+                if let Some(h) = head {
+                    return Ok(h);
+                }
+            }
+            if attempt + 1 < attempts {
+                std::thread::sleep(std::time::Duration::from_millis(2));
+            }
+        }
+        Err(self.damage(&self.head_path, 0, None, DamageReason::BadHead))
     }
 
     fn initialise(
@@ -178,21 +253,25 @@ impl FileStore {
 
     /// Reads the committed head and scans the journal.
     fn recover(&mut self) -> Result<(), StorageError> {
-        let mut slots = [0u8; 2 * SLOT_LEN];
-        self.head
-            .read_exact_at(&mut slots, 0)
-            .map_err(|_| self.damage(&self.head_path, 0, None, DamageReason::BadHead))?;
-        let head = [&slots[..SLOT_LEN], &slots[SLOT_LEN..]]
-            .iter()
-            .filter_map(|s| Head::decode(s))
-            .max_by_key(|h| h.counter)
-            .ok_or_else(|| self.damage(&self.head_path, 0, None, DamageReason::BadHead))?;
+        let head = self.committed_head()?;
         let file_len = self
             .journal
             .metadata()
             .map_err(io("stat", &self.journal_path))?
             .len();
         let mut magic = [0u8; 16];
+        if file_len >= HEADER_LEN
+            && self.journal.read_exact_at(&mut magic, 0).is_ok()
+            && magic[..12] == MAGIC[..12]
+        {
+            let found = u32::from_be_bytes([magic[12], magic[13], magic[14], magic[15]]);
+            if found < FORMAT && found > 0 {
+                return Err(StorageError::Format {
+                    path: self.journal_path.clone(),
+                    found,
+                });
+            }
+        }
         if file_len < HEADER_LEN
             || self.journal.read_exact_at(&mut magic, 0).is_err()
             || &magic != MAGIC
@@ -213,16 +292,22 @@ impl FileStore {
         // it replays. If the walk finds a fault, a record before it may be the damaged one (a
         // changed length misframes the records after it), so the walk is repeated hashing every
         // record, to name the first damaged record.
-        let pos = match self.scan(&head, file_len, false) {
+        // A reader reads only what the committed head covers; the tail is the writer's.
+        let scan_len = if self.is_read_only() {
+            head.journal_len
+        } else {
+            file_len
+        };
+        let pos = match self.scan(&head, scan_len, false) {
             Ok(pos) => pos,
             Err(fault) => {
                 self.offsets.clear();
                 self.last_hash = Digest32::ZERO;
-                self.scan(&head, file_len, true)?;
+                self.scan(&head, scan_len, true)?;
                 return Err(fault);
             }
         };
-        if pos < file_len {
+        if pos < file_len && !self.is_read_only() {
             self.journal
                 .set_len(pos)
                 .map_err(io("truncate", &self.journal_path))?;
@@ -407,6 +492,9 @@ impl Store for FileStore {
     }
 
     fn append(&mut self, expected_len: u64, records: &[Record]) -> Result<(), StorageError> {
+        if self.is_read_only() {
+            return Err(StorageError::ReadOnly);
+        }
         if self.poisoned {
             return Err(StorageError::Poisoned);
         }

@@ -124,6 +124,15 @@ pub enum StorageError {
     /// Stored data is damaged.
     #[error("damaged store: {0}")]
     Damaged(Damage),
+    /// The store was made by another format version of this library (before 1.0, older
+    /// stores are not read).
+    #[error("{path} was made by format v{found}; this version reads v2 only: re-create the store (export with the version that made it, or init anew)")]
+    Format {
+        /// The file.
+        path: PathBuf,
+        /// The version found.
+        found: u32,
+    },
     /// Another process holds the store.
     #[error("store {0} is in use by another process")]
     Locked(PathBuf),

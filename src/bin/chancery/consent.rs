@@ -1,6 +1,6 @@
 //! `chancery consent …`: holder keys, consents (用证授权) and use records (用证记录).
 
-use crate::license::{id, opt_time, time};
+use crate::license::{end_time, id, opt_time};
 use crate::report::Out;
 use crate::{actor, append, keyfile, open, record, CliError, Signer};
 use chancery::event::{Consent, UseRecord, UseResult};
@@ -37,7 +37,8 @@ pub enum ConsentCommand {
         /// Start of the window; default now.
         #[arg(long)]
         from: Option<String>,
-        /// End of the window (exclusive).
+        /// End of the window (exclusive). A date alone is the end of that day in the ledger's
+        /// time zone.
         #[arg(long)]
         until: String,
         /// How many uses the consent allows.
@@ -84,7 +85,11 @@ fn consent_id(s: &str) -> Result<Digest32, CliError> {
 
 /// Runs a consent command.
 pub fn run(store: &Path, command: ConsentCommand, out: &Out) -> Result<u8, CliError> {
-    let mut ledger = open(store)?;
+    let mut ledger = if matches!(command, ConsentCommand::History { .. }) {
+        crate::open_reader(store)?
+    } else {
+        open(store)?
+    };
     let now = ledger.now();
     let (signer, event) = match command {
         ConsentCommand::BindKey {
@@ -112,16 +117,17 @@ pub fn run(store: &Path, command: ConsentCommand, out: &Out) -> Result<u8, CliEr
                 relying_party: party,
                 service_item: item,
                 from: opt_time(&from)?.unwrap_or(now),
-                until: time(&until)?,
+                until: end_time(&until)?,
                 max_uses: uses,
             };
             let statement = actor(&ledger, &signer)?.sign(Event::UseAuthorized(consent), now);
             let id = statement.id();
-            append(&mut ledger, statement, out)?;
-            if !out.is_json() {
-                println!("consent id {id}");
-            }
-            return Ok(0);
+            return append(
+                &mut ledger,
+                statement,
+                out,
+                &[("consent id", "consent", id.to_string())],
+            );
         }
         ConsentCommand::Revoke { signer, consent } => (
             signer,
@@ -153,6 +159,11 @@ pub fn run(store: &Path, command: ConsentCommand, out: &Out) -> Result<u8, CliEr
         ConsentCommand::History { license } => {
             let id = id(&license)?;
             let state = ledger.state();
+            if state.lineage(&id).is_none() {
+                return Err(CliError::invalid(format!(
+                    "license {id} is not on the ledger"
+                )));
+            }
             let consents = state.consents_for(&id);
             let uses = state.uses_of(&id);
             let mut text = Vec::new();
@@ -163,8 +174,8 @@ pub fn run(store: &Path, command: ConsentCommand, out: &Out) -> Result<u8, CliEr
                     c.id,
                     k.relying_party,
                     k.service_item,
-                    k.from,
-                    k.until,
+                    crate::show(k.from),
+                    crate::show(k.until),
                     c.uses.len(),
                     k.max_uses,
                     if c.revoked.is_some() { ", revoked" } else { "" }
@@ -177,7 +188,7 @@ pub fn run(store: &Path, command: ConsentCommand, out: &Out) -> Result<u8, CliEr
                     u.record.license,
                     u.record.service_item,
                     u.record.case,
-                    u.recorded.ledger_time,
+                    crate::show(u.recorded.ledger_time),
                     u.recorded.seq,
                     u.record.result
                 ));
@@ -190,8 +201,8 @@ pub fn run(store: &Path, command: ConsentCommand, out: &Out) -> Result<u8, CliEr
                         "id": c.id.to_hex(),
                         "relying_party": c.consent.relying_party,
                         "service_item": c.consent.service_item,
-                        "from": c.consent.from.to_string(),
-                        "until": c.consent.until.to_string(),
+                        "from": crate::show(c.consent.from),
+                        "until": crate::show(c.consent.until),
                         "max_uses": c.consent.max_uses,
                         "uses": c.uses.len(),
                         "revoked": c.revoked.is_some(),
@@ -202,7 +213,7 @@ pub fn run(store: &Path, command: ConsentCommand, out: &Out) -> Result<u8, CliEr
                         "service_item": u.record.service_item,
                         "case": u.record.case,
                         "result": format!("{:?}", u.record.result),
-                        "ledger_time": u.recorded.ledger_time.to_string(),
+                        "ledger_time": crate::show(u.recorded.ledger_time),
                         "seq": u.recorded.seq,
                     })).collect::<Vec<_>>(),
                 }),

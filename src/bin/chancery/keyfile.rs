@@ -6,12 +6,12 @@
 //!   derived from the passphrase with Argon2id;
 //! - public: `chancery-public-key ed25519 <64 hex digits of the key>`.
 
+use crate::files::{self, Mode};
 use crate::CliError;
 use chacha20poly1305::aead::{Aead, Payload};
 use chacha20poly1305::{ChaCha20Poly1305, Key, KeyInit, Nonce};
 use chancery::{PublicKey, SecretKey};
 use rand_core::RngCore;
-use std::io::Write;
 use std::path::Path;
 
 const SECRET_PREFIX: &str = "chancery-secret-key ed25519 ";
@@ -32,12 +32,8 @@ pub fn write_new(
 ) -> Result<std::path::PathBuf, CliError> {
     let passphrase = if protect { passphrase() } else { None };
     let public_path = public_path(path);
-    if public_path.exists() {
-        return Err(CliError::usage(format!(
-            "{} already exists; not overwriting it",
-            public_path.display()
-        )));
-    }
+    files::check_writable(path, Mode::PRIVATE)?;
+    files::check_writable(&public_path, Mode::NEW)?;
     let body = match passphrase {
         None => hex(&key.to_seed()),
         Some(p) => seal(&key.to_seed(), p)?,
@@ -52,13 +48,7 @@ pub fn write_new(
 pub fn write_public(path: &Path, key: &PublicKey) -> Result<(), CliError> {
     let PublicKey::Ed25519(k) = key;
     let line = format!("{PUBLIC_PREFIX}{}\n", hex(k.as_bytes()));
-    let mut f = std::fs::OpenOptions::new()
-        .write(true)
-        .create_new(true)
-        .open(path)
-        .map_err(|e| CliError::io(path, e))?;
-    f.write_all(line.as_bytes())
-        .map_err(|e| CliError::io(path, e))
+    files::write(path, line.as_bytes(), Mode::NEW)
 }
 
 /// The public key file written beside a secret key file.
@@ -68,25 +58,9 @@ pub fn public_path(path: &Path) -> std::path::PathBuf {
     p.into()
 }
 
-/// Creates `path` with mode 0600 (never overwriting) and writes `bytes`.
+/// Creates `path` with mode 0600 (never overwriting) and writes `bytes`, atomically.
 pub fn create_private(path: &Path, bytes: &[u8]) -> Result<(), CliError> {
-    let mut options = std::fs::OpenOptions::new();
-    options.write(true).create_new(true);
-    #[cfg(unix)]
-    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
-    let mut f = options.open(path).map_err(|e| {
-        if e.kind() == std::io::ErrorKind::AlreadyExists {
-            CliError::usage(format!(
-                "{} already exists; not overwriting a key file",
-                path.display()
-            ))
-        } else {
-            CliError::io(path, e)
-        }
-    })?;
-    f.write_all(bytes)
-        .and_then(|()| f.sync_all())
-        .map_err(|e| CliError::io(path, e))
+    files::write(path, bytes, Mode::PRIVATE)
 }
 
 /// The passphrase given on the command line or in the environment, for this process.
@@ -255,7 +229,7 @@ pub fn read_public(path: &Path) -> Result<PublicKey, CliError> {
 }
 
 fn read_key_text(path: &Path) -> Result<String, CliError> {
-    let bytes = std::fs::read(path).map_err(|e| CliError::io(path, e))?;
+    let bytes = files::read(path)?;
     if bytes.len() > 512 {
         return Err(CliError::usage(format!(
             "{} is not a chancery key file",

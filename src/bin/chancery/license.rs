@@ -1,7 +1,7 @@
 //! `chancery license …`: issue, change, terminate, query and verify licenses.
 
 use crate::report::Out;
-use crate::{keyfile, open, record, CliError, Signer};
+use crate::{files, keyfile, open, CliError, Signer};
 use chancery::crypto::sha256;
 use chancery::event::{LicenseVersion, Succession, Termination};
 use chancery::{Canonical, Credential, Digest32, Event, LicenseId, Timestamp};
@@ -73,6 +73,14 @@ pub enum LicenseCommand {
         #[arg(long)]
         reason: String,
     },
+    /// Everything the ledger holds about a license: type, issuer, printed number, every
+    /// version with its entry, validity and status, suspensions and termination.
+    Show {
+        /// A license id (any version of it).
+        id: String,
+    },
+    /// List licenses (newest version of each), filtered and paged.
+    List(crate::query::LicenseFilter),
     /// Status of a license version at a time (exit 0 if valid, 1 if not).
     Status {
         /// License version id.
@@ -130,10 +138,12 @@ pub struct VersionFields {
     /// A claim as NAME=VALUE (repeat; recorded only as salted digests).
     #[arg(long = "claim", value_name = "NAME=VALUE")]
     claims: Vec<String>,
-    /// Start of validity; default now (issue) or unchanged.
+    /// Start of validity; default now (issue) or unchanged. A date alone is the start of that
+    /// day in the ledger's time zone.
     #[arg(long)]
     valid_from: Option<String>,
-    /// End of validity.
+    /// End of validity (exclusive); required to issue unless --no-expiry. A date alone is the
+    /// end of that day in the ledger's time zone (the license is valid all that day).
     #[arg(long, conflicts_with = "no_expiry")]
     valid_until: Option<String>,
     /// No end of validity (长期).
@@ -180,13 +190,29 @@ pub struct End {
     effective: Option<String>,
 }
 
-/// Parses a time argument.
+/// Parses a time argument: a date alone is local midnight in the ledger's zone (the start of
+/// that day), a time without an offset is local, an RFC 3339 time with an offset is exact.
 pub fn time(s: &str) -> Result<Timestamp, CliError> {
-    Timestamp::parse(s).ok_or_else(|| {
-        CliError::usage(format!(
-            "bad time {s:?}: use YYYY-MM-DD, YYYY-MM-DDTHH:MM:SSZ or YYYY-MM-DDTHH:MM:SS.mmmZ"
-        ))
-    })
+    crate::zone().parse(s).ok_or_else(|| bad_time(s))
+}
+
+/// Parses a time that ends a period (a validity end, a consent's end, a deadline): as
+/// [`time`], except that a date alone means the end of that local day.
+pub fn end_time(s: &str) -> Result<Timestamp, CliError> {
+    crate::zone().parse_end(s).ok_or_else(|| bad_time(s))
+}
+
+fn bad_time(s: &str) -> CliError {
+    CliError::usage(format!(
+        "bad time {s:?}: use a local date YYYY-MM-DD, a local time YYYY-MM-DDTHH:MM[:SS[.mmm]] \
+         (zone {}), or RFC 3339 with an offset, e.g. 2026-12-01T10:00:00+08:00",
+        crate::zone()
+    ))
+}
+
+/// Parses an optional period-ending time argument.
+pub fn opt_end_time(s: &Option<String>) -> Result<Option<Timestamp>, CliError> {
+    s.as_deref().map(end_time).transpose()
 }
 
 /// Parses a license id argument.
@@ -204,7 +230,20 @@ pub fn read_credential(path: &Path) -> Result<Credential, CliError> {
 
 /// Runs a license command.
 pub fn run(store: &Path, command: LicenseCommand, out: &Out) -> Result<u8, CliError> {
-    let mut ledger = open(store)?;
+    let reads_only = matches!(
+        command,
+        LicenseCommand::Status { .. }
+            | LicenseCommand::CheckStamp { .. }
+            | LicenseCommand::Verify { .. }
+            | LicenseCommand::Stamp { .. }
+            | LicenseCommand::Show { .. }
+            | LicenseCommand::List(_)
+    );
+    let mut ledger = if reads_only {
+        crate::open_reader(store)?
+    } else {
+        open(store)?
+    };
     let now = ledger.now();
     let (signer, event, credential) = match command {
         LicenseCommand::Issue {
@@ -231,7 +270,12 @@ pub fn run(store: &Path, command: LicenseCommand, out: &Out) -> Result<u8, CliEr
                 valid_until: if fields.no_expiry {
                     None
                 } else {
-                    opt_time(&fields.valid_until)?
+                    Some(opt_end_time(&fields.valid_until)?.ok_or_else(|| {
+                        CliError::usage(
+                            "give --valid-until DATE, or --no-expiry for a license without an \
+                             end (长期)",
+                        )
+                    })?)
                 },
                 holder: credential.holder_commitment(),
                 claims: credential.claim_digests(),
@@ -279,6 +323,10 @@ pub fn run(store: &Path, command: LicenseCommand, out: &Out) -> Result<u8, CliEr
             },
             None,
         ),
+        LicenseCommand::Show { id: s } => {
+            return crate::query::license_show(&ledger, &id(&s)?, out);
+        }
+        LicenseCommand::List(f) => return crate::query::license_list(&ledger, &f, out),
         LicenseCommand::Status { id: s, at } => {
             let license = id(&s)?;
             let at = opt_time(&at)?.unwrap_or(now);
@@ -290,10 +338,10 @@ pub fn run(store: &Path, command: LicenseCommand, out: &Out) -> Result<u8, CliEr
                 .map(ToString::to_string)
                 .collect();
             out.print(
-                &format!("{license} at {at}: {status}"),
+                &format!("{license} at {}: {status}", crate::show(at)),
                 json!({
                     "license": license.to_string(),
-                    "at": at.to_string(),
+                    "at": crate::show(at),
                     "status": status.name(),
                     "detail": status.to_string(),
                     "versions": versions,
@@ -323,22 +371,26 @@ pub fn run(store: &Path, command: LicenseCommand, out: &Out) -> Result<u8, CliEr
                     signer.signer.display()
                 )));
             }
-            std::fs::write(&path, stamp.to_canonical()).map_err(|e| CliError::io(&path, e))?;
+            files::write(
+                &path,
+                &stamp.to_canonical(),
+                files::output(files::Mode::NEW),
+            )?;
             let c = &stamp.claim;
             out.print(
                 &format!(
-                    "{license}: {} as of entry {} (until {}); stamp written to {}",
+                    "{license}: {} as of tree size {} (until {}); stamp written to {}",
                     c.status,
                     c.size,
-                    c.next_update,
+                    crate::show(c.next_update),
                     path.display()
                 ),
                 json!({
                     "license": license.to_string(),
                     "status": c.status.name(),
                     "size": c.size,
-                    "this_update": c.this_update.to_string(),
-                    "next_update": c.next_update.to_string(),
+                    "this_update": crate::show(c.this_update),
+                    "next_update": crate::show(c.next_update),
                     "file": path.display().to_string(),
                 }),
             );
@@ -402,21 +454,28 @@ pub fn run(store: &Path, command: LicenseCommand, out: &Out) -> Result<u8, CliEr
                 (Some(p), Some(i)) => ledger.verify_for_relying_party(&disclosure, p, i, at),
                 _ => ledger.verify_disclosure(&disclosure, at),
             };
-            let claims: serde_json::Map<String, serde_json::Value> = disclosure
+            let claims: Vec<(String, String)> = disclosure
                 .claims
                 .iter()
-                .map(|c| (c.name.clone(), json!(c.value)))
+                .map(|c| (c.name.clone(), c.value.clone()))
                 .collect();
-            out.print(
-                &format!("{} at {at}: {verdict}", disclosure.license),
-                json!({
-                    "license": disclosure.license.to_string(),
-                    "at": at.to_string(),
-                    "valid": verdict.is_valid(),
-                    "verdict": verdict.to_string(),
-                    "claims": claims,
-                }),
-            );
+            let version = ledger
+                .state()
+                .license(&disclosure.license)
+                .map(|r| r.version.clone());
+            let holder = disclosure.holder.as_ref().map(|h| h.code.clone());
+            let (lines, mut value) = describe(version.as_ref(), &claims, holder.as_deref());
+            value["license"] = json!(disclosure.license.to_string());
+            value["at"] = json!(crate::show(at));
+            value["valid"] = json!(verdict.is_valid());
+            value["verdict"] = json!(verdict.to_string());
+            let mut text = vec![format!(
+                "{} at {}: {verdict}",
+                disclosure.license,
+                crate::show(at)
+            )];
+            text.extend(lines);
+            out.print(&text.join("\n"), value);
             return Ok(if verdict.is_valid() { 0 } else { 1 });
         }
     };
@@ -425,14 +484,20 @@ pub fn run(store: &Path, command: LicenseCommand, out: &Out) -> Result<u8, CliEr
     if let Some((credential, path)) = &credential {
         keyfile::create_private(path, &credential.to_canonical())?;
     }
-    let result = record(&mut ledger, &signer, event, out);
+    let extra: Vec<(&str, &str, String)> = match &credential {
+        Some((c, path)) => vec![
+            ("license", "license", c.license.to_string()),
+            (
+                "credential written to",
+                "credential",
+                path.display().to_string(),
+            ),
+        ],
+        None => vec![],
+    };
+    let result = crate::record_with(&mut ledger, &signer, event, out, &extra);
     if let (Err(_), Some((_, path))) = (&result, &credential) {
         let _ = std::fs::remove_file(path);
-    }
-    if let (Ok(_), Some((c, path))) = (&result, &credential) {
-        if !out.is_json() {
-            println!("credential for {} written to {}", c.license, path.display());
-        }
     }
     result
 }
@@ -478,7 +543,7 @@ fn change(
         valid_until: if c.fields.no_expiry {
             None
         } else {
-            opt_time(&c.fields.valid_until)?.or(prior.valid_until)
+            opt_end_time(&c.fields.valid_until)?.or(prior.valid_until)
         },
         holder: credential.holder_commitment(),
         claims: credential.claim_digests(),
@@ -565,4 +630,51 @@ pub fn file_or_digest(
             .ok_or_else(|| CliError::usage(format!("bad digest {h:?}: 64 hex digits")))
     })
     .transpose()
+}
+
+/// What a relying party reads beside a verdict: the version's type, issuer, version number,
+/// printed number and validity window, the holder if disclosed, and the disclosed claims; as
+/// text lines and as JSON fields.
+pub fn describe(
+    version: Option<&LicenseVersion>,
+    claims: &[(String, String)],
+    holder: Option<&str>,
+) -> (Vec<String>, serde_json::Value) {
+    let mut text = Vec::new();
+    if let Some(v) = version {
+        text.push(format!(
+            "  type {}, issuer {}, version {:03}, printed number {}",
+            v.id.type_code(),
+            v.id.issuer(),
+            v.id.version(),
+            v.printed_number
+        ));
+        text.push(format!(
+            "  valid from {} {}",
+            crate::show(v.valid_from),
+            v.valid_until
+                .map(|u| format!("until {}", crate::show(u)))
+                .unwrap_or_else(|| "with no end (长期)".into())
+        ));
+    }
+    if let Some(h) = holder {
+        text.push(format!("  holder {h}"));
+    }
+    for (name, value) in claims {
+        text.push(format!("  {name} = {value}"));
+    }
+    let value = json!({
+        "type": version.map(|v| v.id.type_code().to_owned()),
+        "issuer": version.map(|v| v.id.issuer().to_owned()),
+        "version": version.map(|v| v.id.version()),
+        "printed_number": version.map(|v| v.printed_number.clone()),
+        "valid_from": version.map(|v| crate::show(v.valid_from)),
+        "valid_until": version.and_then(|v| v.valid_until.map(crate::show)),
+        "holder": holder,
+        "claims": claims
+            .iter()
+            .map(|(n, v)| json!({ "name": n, "value": v }))
+            .collect::<Vec<_>>(),
+    });
+    (text, value)
 }

@@ -5,9 +5,11 @@
 
 mod consent;
 mod demo;
+mod files;
 mod keyfile;
 mod license;
 mod present;
+mod query;
 mod report;
 mod seal;
 
@@ -16,7 +18,7 @@ use chancery::checkpoint;
 use chancery::event::{AuthorityRegistration, Policy};
 use chancery::{
     Actor, AuditError, Event, FileStore, Ledger, OpenError, SecretKey, SignedStatement,
-    StorageError, SystemClock, Timestamp,
+    StorageError, SystemClock, Timestamp, UtcOffset,
 };
 use clap::{Args, Parser, Subcommand};
 use report::{Out, Progress};
@@ -36,9 +38,18 @@ pub struct Cli {
         value_name = "DIR"
     )]
     store: PathBuf,
-    /// Print results as JSON on stdout.
+    /// Print results as JSON on stdout (and errors as JSON on stderr:
+    /// `{"error": …, "exit": …}`).
     #[arg(long, global = true)]
     json: bool,
+    /// Print only the id of what the command creates (`--print id`): a license id, a consent
+    /// id, a key id, a seal's esID; for capturing it in a script with `$(…)`.
+    #[arg(long, global = true, value_enum, value_name = "WHAT")]
+    print: Option<PrintWhat>,
+    /// Replace existing output files (stamps, checkpoints, presentations, trust lists,
+    /// archives). Key and credential files are never replaced.
+    #[arg(long, global = true)]
+    force: bool,
     /// Read the passphrase for secret key files from the first line of FILE (default: the
     /// CHANCERY_PASSPHRASE environment variable). New keys are sealed with it; protected keys
     /// need it to sign.
@@ -46,6 +57,13 @@ pub struct Cli {
     passphrase_file: Option<PathBuf>,
     #[command(subcommand)]
     command: Command,
+}
+
+/// What `--print` prints.
+#[derive(clap::ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
+enum PrintWhat {
+    /// The id of what the command created.
+    Id,
 }
 
 #[derive(Subcommand, Debug)]
@@ -62,6 +80,14 @@ enum Command {
         /// in seconds.
         #[arg(long, default_value_t = 300)]
         max_skew_secs: u64,
+        /// The ledger's civil time zone, as a UTC offset: dates typed and shown are in it.
+        #[arg(
+            long,
+            default_value = "+08:00",
+            value_name = "±HH:MM",
+            allow_hyphen_values = true
+        )]
+        utc_offset: UtcOffset,
     },
     /// Key files.
     #[command(subcommand)]
@@ -118,6 +144,9 @@ enum Command {
         #[arg(long, value_name = "CHECKPOINT_FILE")]
         since: Option<PathBuf>,
     },
+    /// RFC 9162 proofs for transparency-log tools (hashes in base64).
+    #[command(subcommand)]
+    Prove(query::ProveCommand),
     /// Write the whole ledger to a portable archive file (SPEC §14).
     Export {
         /// The archive to write (must not exist).
@@ -292,6 +321,8 @@ enum LicenseTypeCommand {
         #[arg(long, value_delimiter = ',', required = true)]
         claims: Vec<String>,
     },
+    /// List the defined license types and their claims.
+    List,
 }
 
 /// A failed command: its exit code and one line for stderr.
@@ -348,15 +379,59 @@ impl From<chancery::AppendError> for CliError {
 }
 
 fn main() -> ExitCode {
-    let cli = Cli::parse();
-    let out = Out::new(cli.json);
+    let json = std::env::args_os().any(|a| a == "--json");
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(e) => return usage_error(e, json),
+    };
+    files::set_force(cli.force);
+    let out = Out::new(cli.json, cli.print == Some(PrintWhat::Id));
     match run(cli, &out) {
         Ok(code) => ExitCode::from(code),
-        Err(e) => {
-            eprintln!("chancery: {}", e.message);
-            ExitCode::from(e.code)
-        }
+        Err(e) => fail(&e, json),
     }
+}
+
+/// Reports a failed command: one line `chancery: …` on stderr, or under `--json` one JSON
+/// object `{"error": …, "exit": …}`; returns its exit code.
+fn fail(e: &CliError, json: bool) -> ExitCode {
+    use std::io::Write;
+    let line = if json {
+        json!({ "error": e.message, "exit": e.code }).to_string()
+    } else {
+        format!("chancery: {}", e.message)
+    };
+    let _ = writeln!(std::io::stderr(), "{line}");
+    ExitCode::from(e.code)
+}
+
+/// Help and version go to stdout (exit 0); a usage error becomes one line like every other
+/// error (exit 2), with clap's hint at `--help`.
+fn usage_error(e: clap::Error, json: bool) -> ExitCode {
+    use clap::error::ErrorKind;
+    if matches!(
+        e.kind(),
+        ErrorKind::DisplayHelp
+            | ErrorKind::DisplayVersion
+            | ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand
+    ) {
+        let code = if e.kind() == ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand {
+            2
+        } else {
+            0
+        };
+        let text = e.render().to_string();
+        report::line(text.trim_end());
+        return ExitCode::from(code);
+    }
+    let rendered = e.render().to_string();
+    let first = rendered
+        .lines()
+        .find(|l| !l.trim().is_empty())
+        .unwrap_or("invalid arguments")
+        .trim_start_matches("error: ")
+        .to_owned();
+    fail(&CliError::usage(format!("{first} (see --help)")), json)
 }
 
 /// Runs a command; the exit code on success is 0 or, for a check that found something
@@ -369,8 +444,19 @@ fn run(cli: Cli, out: &Out) -> Result<u8, CliError> {
             origin,
             root_key,
             max_skew_secs,
-        } => init(store, &origin, root_key.as_deref(), max_skew_secs, out),
-        Command::Key(k) => key(k, out),
+            utc_offset,
+        } => init(
+            store,
+            &origin,
+            root_key.as_deref(),
+            Policy {
+                max_skew_ms: max_skew_secs.saturating_mul(1000),
+                utc_offset,
+                ..Policy::default()
+            },
+            out,
+        ),
+        Command::Key(k) => key(store, k, out),
         Command::RotateRoot { signer, new_key } => {
             let mut ledger = open(store)?;
             let new = keyfile::read_secret(&new_key)?;
@@ -385,6 +471,9 @@ fn run(cli: Cli, out: &Out) -> Result<u8, CliError> {
             record(&mut ledger, &signer, event, out)
         }
         Command::Authority(a) => authority(store, a, out),
+        Command::LicenseType(LicenseTypeCommand::List) => {
+            query::license_type_list(&open_reader(store)?, out)
+        }
         Command::LicenseType(LicenseTypeCommand::Define {
             signer,
             code,
@@ -412,12 +501,23 @@ fn run(cli: Cli, out: &Out) -> Result<u8, CliError> {
             audit(store, archive.as_deref(), since.as_deref(), out)
         }
         Command::Export { out: file } => export(store, &file, out),
+        Command::Prove(p) => {
+            let stored = stored_checkpoints(store)?;
+            let ledger = open_reader(store)?;
+            let latest = verified(&ledger, stored)?
+                .last()
+                .and_then(|n| checkpoint::Note::parse(n.as_bytes()).ok())
+                .and_then(|n| checkpoint::Checkpoint::parse_text(&n.text).ok())
+                .map(|c| c.size);
+            query::prove(&ledger, latest, p, out)
+        }
         Command::Import { file } => import(store, &file, out),
         Command::Demo { entries, origin } => demo::run(store, &origin, entries, out),
     }
 }
 
-/// Opens the ledger in the store (trusting the signatures this tool checked when appending).
+/// Opens the ledger in the store (trusting the signatures this tool checked when appending);
+/// times are typed and shown in its civil time zone from now on.
 pub fn open(store: &Path) -> Result<Ledger<FileStore>, CliError> {
     if !store.join("head").exists() {
         return Err(CliError::usage(format!(
@@ -425,7 +525,40 @@ pub fn open(store: &Path) -> Result<Ledger<FileStore>, CliError> {
             store.display()
         )));
     }
-    Ok(Ledger::open(FileStore::open(store)?, SystemClock)?)
+    let ledger = Ledger::open(FileStore::open(store)?, SystemClock)?;
+    set_zone(ledger.state().policy().utc_offset);
+    Ok(ledger)
+}
+
+/// Opens the ledger in the store for reading only: no lock is taken and nothing is written, so
+/// it runs beside a writer; it sees the ledger as of the committed head when it opens.
+pub fn open_reader(store: &Path) -> Result<Ledger<FileStore>, CliError> {
+    if !store.join("head").exists() {
+        return Err(CliError::usage(format!(
+            "no ledger in {} (run `chancery init` or pass --store)",
+            store.display()
+        )));
+    }
+    let ledger = Ledger::open(FileStore::open_read_only(store)?, SystemClock)?;
+    set_zone(ledger.state().policy().utc_offset);
+    Ok(ledger)
+}
+
+/// The civil time zone of the ledger this process opened (before one is open: `+08:00`).
+static ZONE: std::sync::OnceLock<UtcOffset> = std::sync::OnceLock::new();
+
+fn set_zone(zone: UtcOffset) {
+    let _ = ZONE.set(zone);
+}
+
+/// The civil time zone times are typed and shown in.
+pub fn zone() -> UtcOffset {
+    ZONE.get().copied().unwrap_or_default()
+}
+
+/// A time as people read it: RFC 3339 in the ledger's zone, with its offset.
+pub fn show(t: Timestamp) -> String {
+    zone().format(t)
 }
 
 /// The signer's actor for this ledger.
@@ -441,88 +574,176 @@ pub fn record(
     event: Event,
     out: &Out,
 ) -> Result<u8, CliError> {
-    let actor = actor(ledger, signer)?;
-    let statement = actor.sign(event, ledger.now());
-    append(ledger, statement, out)
+    record_with(ledger, signer, event, out, &[])
 }
 
-/// Appends a signed statement and prints the receipt.
+/// As [`record`], with extra facts printed after the receipt (see [`append`]).
+pub fn record_with(
+    ledger: &mut Ledger<FileStore>,
+    signer: &Signer,
+    event: Event,
+    out: &Out,
+    extra: &[(&str, &str, String)],
+) -> Result<u8, CliError> {
+    let actor = actor(ledger, signer)?;
+    let statement = actor.sign(event, ledger.now());
+    append(ledger, statement, out, extra)
+}
+
+/// The id of what a statement creates, as `--print id` prints it: the new license version,
+/// authority, license type, seal, policy or case, or the consent's statement id; for other
+/// events the entry's sequence number.
+fn created_id(statement: &SignedStatement, seq: u64) -> String {
+    let event = &statement.statement().event;
+    if let Some(v) = event.new_version() {
+        return v.id.to_string();
+    }
+    match event {
+        Event::AuthorityRegistered(r) => r.code.clone(),
+        Event::LicenseTypeDefined { code, .. } => code.clone(),
+        Event::SealRegistered(r)
+        | Event::SealRemade {
+            registration: r, ..
+        } => r.es_id.clone(),
+        Event::AutoSealPolicyGranted(p) => p.id.clone(),
+        Event::CaseOpened(c) => c.case.clone(),
+        Event::UseAuthorized(_) => statement.id().to_string(),
+        _ => seq.to_string(),
+    }
+}
+
+/// Appends a signed statement and prints the receipt, with `extra` facts (text line and JSON
+/// field) after it.
 pub fn append(
     ledger: &mut Ledger<FileStore>,
     statement: SignedStatement,
     out: &Out,
+    extra: &[(&str, &str, String)],
 ) -> Result<u8, CliError> {
     let kind = statement.statement().event.kind();
-    let r = ledger.append(statement)?;
-    out.print(
-        &format!(
-            "recorded {kind} as entry {} at {} (entry hash {})",
-            r.seq, r.ledger_time, r.entry_hash
-        ),
-        json!({
-            "event": kind,
-            "seq": r.seq,
-            "ledger_time": r.ledger_time.to_string(),
-            "entry_hash": r.entry_hash.to_hex(),
-        }),
+    let r = ledger.append(statement.clone())?;
+    let id = created_id(&statement, r.seq);
+    let mut text = format!(
+        "recorded {kind} as entry {} at {} (entry hash {})",
+        r.seq,
+        show(r.ledger_time),
+        r.entry_hash
     );
+    let mut value = json!({
+        "event": kind,
+        "id": id,
+        "seq": r.seq,
+        "ledger_time": show(r.ledger_time),
+        "entry_hash": r.entry_hash.to_hex(),
+    });
+    for (label, key, v) in extra {
+        text.push_str(&format!("\n{label} {v}"));
+        value[*key] = json!(v);
+    }
+    out.created(&id, &text, value);
     Ok(0)
 }
 
+/// Creates the ledger crash-safely: the whole store (journal, head, root key) is built in a
+/// sibling directory `.NAME.init-PID`, every file and the directory fsynced, then renamed into
+/// place (refusing an existing target, even an empty one) and the parent fsynced. Killed at any
+/// point, `init` leaves no store or a complete one; two at once, one wins and the other is told.
 fn init(
     store: &Path,
     origin: &str,
     root_key: Option<&Path>,
-    max_skew_secs: u64,
+    policy: Policy,
     out: &Out,
 ) -> Result<u8, CliError> {
-    if store.join("head").exists() {
+    if store.symlink_metadata().is_ok() {
         return Err(CliError::usage(format!(
-            "{} already holds a ledger",
+            "{} already exists; init creates a new store",
             store.display()
         )));
     }
-    let keys = store.join("keys");
-    std::fs::create_dir_all(&keys).map_err(|e| CliError::io(&keys, e))?;
-    let (key, key_path) = match root_key {
-        Some(p) => (keyfile::read_secret(p)?, p.to_owned()),
-        None => {
-            let p = keys.join("root.key");
-            let k = SecretKey::generate();
-            keyfile::write_new(&p, &k, true)?;
-            (k, p)
-        }
+    let key = match root_key {
+        Some(p) => Some(keyfile::read_secret(p)?),
+        None => None,
     };
-    let root = Actor::new(origin, key);
-    let genesis = root.sign(
-        Event::LedgerCreated {
-            root_keys: vec![root.public_key()],
-            policy: Policy {
-                max_skew_ms: max_skew_secs.saturating_mul(1000),
+    let key = key.unwrap_or_else(SecretKey::generate);
+    checkpoint::NoteVerifier::new(origin, &key.public_key()).map_err(|e| {
+        CliError::usage(format!(
+            "origin {origin:?} cannot name a C2SP signed-note key ({e}): use a name like \
+             zj.gov.cn/elicense, without spaces, '+' or control characters"
+        ))
+    })?;
+    let parent = files::parent(store);
+    std::fs::create_dir_all(parent).map_err(|e| CliError::io(parent, e))?;
+    let _lock = files::lock_beside(store, "init")?;
+    files::remove_leftovers(store, "init")?;
+    let tmp = files::temp_beside(store, "init");
+    let zone = policy_zone(&policy);
+    let built = (|| {
+        std::fs::create_dir(&tmp).map_err(|e| CliError::io(&tmp, e))?;
+        let keys = tmp.join("keys");
+        std::fs::create_dir(&keys).map_err(|e| CliError::io(&keys, e))?;
+        if root_key.is_none() {
+            keyfile::write_new(&keys.join("root.key"), &key, true)?;
+        }
+        files::sync_dir(&keys)?;
+        let root = Actor::new(origin, key.clone());
+        let genesis = root.sign(
+            Event::LedgerCreated {
+                root_keys: vec![root.public_key()],
+                policy,
             },
-        },
-        Timestamp::now(),
-    );
-    let ledger = Ledger::create(FileStore::open(store)?, genesis, SystemClock)?;
-    out.print(
+            Timestamp::now(),
+        );
+        let ledger = Ledger::create(FileStore::open(&tmp)?, genesis, SystemClock)?;
+        drop(ledger);
+        files::sync_dir(&tmp)?;
+        files::rename_noreplace(&tmp, store, false).map_err(|e| {
+            if store.symlink_metadata().is_ok() {
+                CliError::usage(format!(
+                    "{} was created by another process meanwhile; not replacing it",
+                    store.display()
+                ))
+            } else {
+                e
+            }
+        })?;
+        files::sync_dir(parent)
+    })();
+    if let Err(e) = built {
+        let _ = std::fs::remove_dir_all(&tmp);
+        return Err(e);
+    }
+    let key_path = match root_key {
+        Some(p) => p.to_owned(),
+        None => store.join("keys").join("root.key"),
+    };
+    let key_id = key.public_key().key_id();
+    out.created(
+        origin,
         &format!(
-            "created ledger {origin} in {}\nroot key: {} (key id {})",
+            "created ledger {origin} in {} (civil time zone {})\nroot key: {} (key id {key_id})",
             store.display(),
+            zone,
             key_path.display(),
-            root.key_id()
         ),
         json!({
             "origin": origin,
             "store": store.display().to_string(),
             "root_key_file": key_path.display().to_string(),
-            "root_key_id": root.key_id().to_string(),
-            "entries": ledger.len(),
+            "root_key_id": key_id.to_string(),
+            "utc_offset": zone,
+            "entries": 1,
         }),
     );
     Ok(0)
 }
 
-fn key(command: KeyCommand, out: &Out) -> Result<u8, CliError> {
+fn policy_zone(policy: &Policy) -> String {
+    policy.utc_offset.to_string()
+}
+
+fn key(store: &Path, command: KeyCommand, out: &Out) -> Result<u8, CliError> {
+    let is_show = matches!(command, KeyCommand::Show { .. });
     let (path, public, cosigner) = match command {
         KeyCommand::Generate { out: path } => {
             let k = SecretKey::generate();
@@ -544,22 +765,46 @@ fn key(command: KeyCommand, out: &Out) -> Result<u8, CliError> {
                 .map_err(|e| CliError::usage(format!("--cosigner {name:?}: {e}")))
         })
         .transpose()?;
+    // A root key of the ledger in --store: its C2SP signed-note verifier key (named by the
+    // origin, algorithm byte 0x01), which note verifiers and witnesses take.
+    let note_vkey = if is_show && store.join("head").exists() {
+        let ledger = open_reader(store)?;
+        let state = ledger.state();
+        match state.origin() {
+            Some(origin) if state.root_keys().contains(&public) => Some(
+                checkpoint::NoteVerifier::new(origin, &public)
+                    .map(|v| v.to_vkey())
+                    .map_err(|e| CliError::usage(format!("verifier key: {e}")))?,
+            ),
+            _ => None,
+        }
+    } else {
+        None
+    };
     let chancery::PublicKey::Ed25519(raw) = &public;
-    out.print(
-        &format!(
-            "{}: ed25519 public key {} (key id {}){}",
-            path.display(),
-            keyfile::hex(raw.as_bytes()),
-            public.key_id(),
-            vkey.as_ref()
-                .map(|v| format!("\ncosigner verifier key: {v}"))
-                .unwrap_or_default()
-        ),
+    let mut text = format!(
+        "{}: ed25519 public key {} (key id {})",
+        path.display(),
+        keyfile::hex(raw.as_bytes()),
+        public.key_id(),
+    );
+    if let Some(v) = &note_vkey {
+        text.push_str(&format!(
+            "\nroot key of this ledger; signed-note verifier key: {v}"
+        ));
+    }
+    if let Some(v) = &vkey {
+        text.push_str(&format!("\ncosigner verifier key: {v}"));
+    }
+    out.created(
+        &public.key_id().to_string(),
+        &text,
         json!({
             "file": path.display().to_string(),
             "algorithm": "ed25519",
             "public_key": keyfile::hex(raw.as_bytes()),
             "key_id": public.key_id().to_string(),
+            "vkey": note_vkey,
             "cosigner_vkey": vkey,
         }),
     );
@@ -567,7 +812,11 @@ fn key(command: KeyCommand, out: &Out) -> Result<u8, CliError> {
 }
 
 fn authority(store: &Path, command: AuthorityCommand, out: &Out) -> Result<u8, CliError> {
-    let mut ledger = open(store)?;
+    let mut ledger = if matches!(command, AuthorityCommand::List) {
+        open_reader(store)?
+    } else {
+        open(store)?
+    };
     let (signer, event) = match command {
         AuthorityCommand::Register {
             signer,
@@ -751,12 +1000,15 @@ fn audit(
             if !store.join("head").exists() {
                 return Err(CliError::usage(format!("no ledger in {}", store.display())));
             }
-            let fs = FileStore::open(store)?;
+            // Checkpoints first, then the head: every kept checkpoint is then covered.
+            let stored = stored_checkpoints(store)?;
+            let fs = FileStore::open_read_only(store)?;
             let progress = Progress::entries("auditing", chancery::Store::len(&fs));
             let ledger = Ledger::open_verified(report::Watched::new(fs, &progress), SystemClock);
             progress.finish();
             let ledger = ledger?;
-            let kept = verified_checkpoints(store, &ledger)?;
+            set_zone(ledger.state().policy().utc_offset);
+            let kept = verified(&ledger, stored)?;
             check_since(ledger.state(), ledger.tree())?;
             let elapsed = started.elapsed();
             let root = ledger.root(ledger.len()).unwrap_or_default();
@@ -790,18 +1042,29 @@ pub fn keep_checkpoint(
         .map_err(|e| CliError::usage(format!("cannot sign a checkpoint for {origin:?}: {e}")))?
         .to_text();
     let dir = store.join("checkpoints");
-    std::fs::create_dir_all(&dir).map_err(|e| CliError::io(&dir, e))?;
+    if !dir.exists() {
+        std::fs::create_dir_all(&dir).map_err(|e| CliError::io(&dir, e))?;
+        files::sync_dir(store)?;
+    }
     let path = dir.join(format!("{size:020}.note"));
-    std::fs::write(&path, &note).map_err(|e| CliError::io(&path, e))?;
+    // Atomic and durable; a note of the same size is the same tree head, so it may be replaced.
+    files::write(
+        &path,
+        note.as_bytes(),
+        files::Mode {
+            force: true,
+            ..files::Mode::NEW
+        },
+    )?;
     Ok((path, note, cp))
 }
 
 /// The kept checkpoints' notes, each verified against the ledger (a failure is damage).
-fn verified_checkpoints<S: chancery::Store>(
-    store: &Path,
+fn verified<S: chancery::Store>(
     ledger: &Ledger<S>,
+    stored: Vec<(PathBuf, String)>,
 ) -> Result<Vec<String>, CliError> {
-    stored_checkpoints(store)?
+    stored
         .into_iter()
         .map(|(path, note)| {
             checkpoint::verify_for_ledger(note.as_bytes(), ledger.state(), ledger.tree())
@@ -838,20 +1101,27 @@ fn checkpoint(
     file: Option<&Path>,
     out: &Out,
 ) -> Result<u8, CliError> {
+    if let Some(f) = file {
+        files::check_writable(f, files::output(files::Mode::NEW))?;
+    }
     let ledger = open(store)?;
     let key = keyfile::read_secret(&signer.signer)?;
     checkpoint_guard(store, &ledger, &key, signer)?;
     let (path, note, cp) = keep_checkpoint(store, &ledger, &key)?;
     if let Some(f) = file {
-        std::fs::write(f, &note).map_err(|e| CliError::io(f, e))?;
+        files::write(f, note.as_bytes(), files::output(files::Mode::NEW))?;
     }
+    let vkey = checkpoint::NoteVerifier::new(&cp.origin, &key.public_key())
+        .map(|v| v.to_vkey())
+        .map_err(|e| CliError::usage(format!("verifier key: {e}")))?;
     out.print(
-        note.trim_end(),
+        &format!("{}\nverifier key: {vkey}", note.trim_end()),
         json!({
             "origin": cp.origin,
             "size": cp.size,
             "root": cp.root.to_hex(),
             "note": note,
+            "vkey": vkey,
             "file": path.display().to_string(),
         }),
     );
@@ -898,45 +1168,70 @@ fn archive_error(path: &Path, e: ArchiveAuditError) -> CliError {
     }
 }
 
+/// Writes the archive to `FILE.partial` (removing a stale one of an earlier, killed export
+/// first), fsyncs it, renames it to `FILE` (refusing an existing file unless `--force`) and
+/// fsyncs the directory; on any error the partial file is removed.
 fn export(store: &Path, file: &Path, out: &Out) -> Result<u8, CliError> {
-    let ledger = open(store)?;
-    let tmp = sibling(file, "partial");
-    let f = std::fs::OpenOptions::new()
-        .write(true)
-        .create_new(true)
-        .open(&tmp)
-        .map_err(|e| CliError::io(&tmp, e))?;
-    if file.exists() {
-        let _ = std::fs::remove_file(&tmp);
+    let mode = files::output(files::Mode::NEW);
+    files::check_writable(file, mode)?;
+    if is_partial(file) {
         return Err(CliError::usage(format!(
-            "{} already exists; not overwriting it",
+            "{}: an archive's name may not end in .partial (that is an export in progress)",
             file.display()
         )));
     }
-    let notes = verified_checkpoints(store, &ledger)?;
-    let progress = Progress::entries("exporting", ledger.len());
-    let written = archive::export(&ledger, &notes, std::io::BufWriter::new(f), |n| {
-        progress.set_entries(n)
-    });
-    progress.finish();
-    let result = written
-        .map_err(|e| CliError::usage(format!("{}: {e}", tmp.display())))
-        .and_then(|w| {
-            w.into_inner()
-                .map_err(|e| CliError::io(&tmp, e.into_error()))?
-                .sync_all()
-                .map_err(|e| CliError::io(&tmp, e))
-        })
-        .and_then(|()| std::fs::rename(&tmp, file).map_err(|e| CliError::io(file, e)));
-    if let Err(e) = result {
+    // Checkpoints first, then the entries: every kept checkpoint is then covered (SPEC §14).
+    let stored = stored_checkpoints(store)?;
+    let ledger = open_reader(store)?;
+    let notes = verified(&ledger, stored)?;
+    let tmp = sibling(file, "partial");
+    match std::fs::remove_file(&tmp) {
+        Ok(()) => {}
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+        Err(e) => return Err(CliError::io(&tmp, e)),
+    }
+    let written = (|| {
+        let f = std::fs::OpenOptions::new()
+            .write(true)
+            .create_new(true)
+            .open(&tmp)
+            .map_err(|e| CliError::io(&tmp, e))?;
+        let progress = Progress::entries("exporting", ledger.len());
+        let written = archive::export(&ledger, &notes, std::io::BufWriter::new(f), |n| {
+            progress.set_entries(n)
+        });
+        progress.finish();
+        written
+            .map_err(|e| CliError::usage(format!("{}: {e}", tmp.display())))?
+            .into_inner()
+            .map_err(|e| CliError::io(&tmp, e.into_error()))?
+            .sync_all()
+            .map_err(|e| CliError::io(&tmp, e))?;
+        files::place(&tmp, file, mode)
+    })();
+    if let Err(e) = written {
         let _ = std::fs::remove_file(&tmp);
         return Err(e);
     }
     out.print(
-        &format!("exported {} entries to {}", ledger.len(), file.display()),
-        json!({ "entries": ledger.len(), "archive": file.display().to_string() }),
+        &format!(
+            "exported {} entries and {} checkpoints to {}",
+            ledger.len(),
+            notes.len(),
+            file.display()
+        ),
+        json!({
+            "entries": ledger.len(),
+            "checkpoints": notes.len(),
+            "archive": file.display().to_string(),
+        }),
     );
     Ok(0)
+}
+
+/// Whether `path` names an export in progress (`….partial`), which is never read as an archive.
+fn is_partial(path: &Path) -> bool {
+    path.extension().is_some_and(|x| x == "partial")
 }
 
 fn import(store: &Path, file: &Path, out: &Out) -> Result<u8, CliError> {

@@ -3,7 +3,7 @@
 
 use crate::license::{opt_time, read_credential};
 use crate::report::Out;
-use crate::{keep_checkpoint, keyfile, open, CliError, Signer};
+use crate::{files, keep_checkpoint, keyfile, open, CliError, Signer};
 use chancery::checkpoint::{cosign_note, Note, NoteVerifier, WitnessPolicy};
 use chancery::present::compact::{verify_compact, CompactPresentation, TEXT_PREFIX};
 use chancery::present::trust::{OperatorKey, SignedTrustList, Trust, TrustList, TrustedLedger};
@@ -46,6 +46,9 @@ pub struct PresentArgs {
     /// Also write the compact form as a QR code SVG.
     #[arg(long, value_name = "FILE")]
     svg: Option<PathBuf>,
+    /// Make the presentation even if the license is not valid now (it then shows its status).
+    #[arg(long)]
+    even_if_not_valid: bool,
 }
 
 /// `chancery trust-list create`.
@@ -90,8 +93,18 @@ pub struct VerifyArgs {
     at: Option<String>,
 }
 
-/// Runs `chancery present`.
+/// Runs `chancery present`. Every output file is checked before anything is signed, and the
+/// QR code's fit before anything is written.
 pub fn present(store: &Path, a: PresentArgs, out: &Out) -> Result<u8, CliError> {
+    let mode = files::output(files::Mode::PRIVATE);
+    let outputs: Vec<&PathBuf> = std::iter::once(&a.out)
+        .chain(a.compact.iter())
+        .chain(a.png.iter())
+        .chain(a.svg.iter())
+        .collect();
+    for f in &outputs {
+        files::check_writable(f, mode)?;
+    }
     let ledger = open(store)?;
     let key = keyfile::read_secret(&a.signer.signer)?;
     let cred = read_credential(&a.credential)?;
@@ -102,11 +115,20 @@ pub fn present(store: &Path, a: PresentArgs, out: &Out) -> Result<u8, CliError> 
     let disclosure = cred
         .disclose(&names, a.holder)
         .map_err(|e| CliError::usage(e.to_string()))?;
+    let now = ledger.now();
+    let status = ledger.status(&disclosure.license, now);
+    if !status.is_valid() && !a.even_if_not_valid {
+        return Err(CliError::invalid(format!(
+            "{} is {status} now: a presentation would only show that; give --even-if-not-valid \
+             to make one anyway",
+            disclosure.license
+        )));
+    }
     crate::checkpoint_guard(store, &ledger, &key, &a.signer)?;
     let (_, note, cp) = keep_checkpoint(store, &ledger, &key)?;
     let mut note =
         Note::parse(note.as_bytes()).map_err(|e| CliError::usage(format!("checkpoint: {e}")))?;
-    let secs = ledger.now().millis() / 1000;
+    let secs = now.millis() / 1000;
     for w in &a.witnesses {
         let (name, file) = w
             .split_once('=')
@@ -116,7 +138,6 @@ pub fn present(store: &Path, a: PresentArgs, out: &Out) -> Result<u8, CliError> 
             .map_err(|e| CliError::usage(format!("--witness {name}: {e}")))?;
         note.signatures.push(sig);
     }
-    let now = ledger.now();
     let stamp = ledger
         .stamp(
             &disclosure.license,
@@ -129,27 +150,45 @@ pub fn present(store: &Path, a: PresentArgs, out: &Out) -> Result<u8, CliError> 
         .present(disclosure, &note.to_text(), stamp)
         .map_err(|e| CliError::usage(e.to_string()))?;
     let bytes = p.to_canonical();
-    std::fs::write(&a.out, &bytes).map_err(|e| CliError::io(&a.out, e))?;
     let compact = CompactPresentation::from_presentation(&p, a.witnesses.len())
         .map_err(|e| CliError::usage(e.to_string()))?;
     let text = compact.to_text();
+    if a.png.is_some() || a.svg.is_some() {
+        chancery::present::qr::modules(&text).map_err(|e| {
+            CliError::usage(format!(
+                "the compact form ({} characters) does not fit one QR code ({e}); nothing \
+                 written: disclose fewer claims with --disclose NAME,…",
+                text.len()
+            ))
+        })?;
+    }
+    let png = match &a.png {
+        Some(_) => Some(
+            chancery::present::qr::to_png(&text, 4).map_err(|e| CliError::usage(e.to_string()))?,
+        ),
+        None => None,
+    };
+    let svg = match &a.svg {
+        Some(_) => Some(
+            chancery::present::qr::to_svg(&text, 400)
+                .map_err(|e| CliError::usage(e.to_string()))?,
+        ),
+        None => None,
+    };
+    files::write(&a.out, &bytes, mode)?;
     if let Some(f) = &a.compact {
-        std::fs::write(f, &text).map_err(|e| CliError::io(f, e))?;
+        files::write(f, text.as_bytes(), mode)?;
     }
-    if let Some(f) = &a.png {
-        let png =
-            chancery::present::qr::to_png(&text, 4).map_err(|e| CliError::usage(e.to_string()))?;
-        std::fs::write(f, png).map_err(|e| CliError::io(f, e))?;
+    if let (Some(f), Some(png)) = (&a.png, &png) {
+        files::write(f, png, mode)?;
     }
-    if let Some(f) = &a.svg {
-        let svg = chancery::present::qr::to_svg(&text, 400)
-            .map_err(|e| CliError::usage(e.to_string()))?;
-        std::fs::write(f, svg).map_err(|e| CliError::io(f, e))?;
+    if let (Some(f), Some(svg)) = (&a.svg, &svg) {
+        files::write(f, svg.as_bytes(), mode)?;
     }
     out.print(
         &format!(
-            "presentation of {} at checkpoint {} written to {} ({} bytes, {} entries); compact \
-             form {} characters",
+            "presentation of {} at checkpoint of tree size {} written to {} ({} bytes, {} \
+             entries); compact form {} characters",
             p.disclosure.license,
             cp.size,
             a.out.display(),
@@ -164,7 +203,7 @@ pub fn present(store: &Path, a: PresentArgs, out: &Out) -> Result<u8, CliError> 
             "bytes": bytes.len(),
             "entries": p.entries.len(),
             "compact_characters": text.len(),
-            "next_update": p.stamp.claim.next_update.to_string(),
+            "next_update": crate::show(p.stamp.claim.next_update),
         }),
     );
     Ok(0)
@@ -173,7 +212,8 @@ pub fn present(store: &Path, a: PresentArgs, out: &Out) -> Result<u8, CliError> 
 /// Runs `chancery trust-list create`: a list naming this store's ledger with its root keys
 /// (each valid from the ledger's genesis, until its retirement).
 pub fn trust_list(store: &Path, a: TrustListArgs, out: &Out) -> Result<u8, CliError> {
-    let ledger = open(store)?;
+    files::check_writable(&a.out, files::output(files::Mode::NEW))?;
+    let ledger = crate::open_reader(store)?;
     let state = ledger.state();
     let origin = state.origin().unwrap_or_default().to_owned();
     let genesis = ledger
@@ -220,7 +260,11 @@ pub fn trust_list(store: &Path, a: TrustListArgs, out: &Out) -> Result<u8, CliEr
     };
     let key = keyfile::read_secret(&a.signer.signer)?;
     let signed = SignedTrustList::sign(list, &key);
-    keyfile::create_private(&a.out, &signed.to_canonical())?;
+    files::write(
+        &a.out,
+        &signed.to_canonical(),
+        files::output(files::Mode::NEW),
+    )?;
     out.print(
         &format!(
             "trust list {} version {} naming {origin} written to {}",
@@ -238,7 +282,9 @@ pub fn trust_list(store: &Path, a: TrustListArgs, out: &Out) -> Result<u8, CliEr
     Ok(0)
 }
 
-/// Runs `chancery verify-presentation`: exit 0 if valid, 1 if not.
+/// Runs `chancery verify-presentation`: exit 0 if valid, 1 if not. Prints what a relying
+/// party needs beside the verdict: the license, its type, issuer, version, validity window and
+/// the disclosed claims.
 pub fn verify(a: VerifyArgs, out: &Out) -> Result<u8, CliError> {
     let keys = a
         .list_keys
@@ -247,40 +293,78 @@ pub fn verify(a: VerifyArgs, out: &Out) -> Result<u8, CliError> {
         .collect::<Result<Vec<_>, _>>()?;
     let mut trust = Trust::new();
     for f in &a.trust {
-        let bytes = std::fs::read(f).map_err(|e| CliError::io(f, e))?;
+        let bytes = files::read(f)?;
         trust
             .load(&bytes, &keys)
             .map_err(|e| CliError::invalid(format!("{}: {e}", f.display())))?;
     }
     let at = opt_time(&a.at)?.unwrap_or_else(Timestamp::now);
-    let bytes = std::fs::read(&a.file).map_err(|e| CliError::io(&a.file, e))?;
-    let (form, license, verdict) = if bytes.starts_with(TEXT_PREFIX.as_bytes()) {
+    let bytes = files::read(&a.file)?;
+    let looks_like_text = bytes
+        .iter()
+        .all(|b| b.is_ascii_graphic() || b.is_ascii_whitespace());
+    let (form, version, claims, holder, verdict) = if bytes.starts_with(TEXT_PREFIX.as_bytes()) {
         let text = String::from_utf8_lossy(&bytes);
-        let c = CompactPresentation::from_text(text.trim_end())
-            .map_err(|e| CliError::invalid(format!("{}: {e}", a.file.display())))?;
-        let license = chancery::Entry::from_canonical(&c.entry)
+        let c = CompactPresentation::from_text(text.trim_end()).map_err(|e| {
+            CliError::invalid(format!(
+                "{}: malformed or altered compact presentation: {e}",
+                a.file.display()
+            ))
+        })?;
+        let version = chancery::Entry::from_canonical(&c.entry)
             .ok()
-            .and_then(|e| {
-                let event = &e.statement.statement().event;
-                event.new_version().map(|v| v.id.to_string())
-            })
-            .unwrap_or_default();
-        ("compact", license, verify_compact(&c, &trust, at))
+            .and_then(|e| e.statement.statement().event.new_version().cloned());
+        let claims: Vec<(String, String)> = c
+            .claims
+            .iter()
+            .map(|cl| (format!("#{}", cl.index), cl.value.clone()))
+            .collect();
+        let holder = c.holder.as_ref().map(|h| h.code.clone());
+        let verdict = verify_compact(&c, &trust, at);
+        ("compact", version, claims, holder, verdict)
+    } else if looks_like_text {
+        return Err(CliError::usage(format!(
+            "{}: not a presentation: compact presentations start with {TEXT_PREFIX:?}, full \
+             ones are CBOR",
+            a.file.display()
+        )));
     } else {
-        let p = Presentation::from_canonical(&bytes)
-            .map_err(|e| CliError::invalid(format!("{}: {e}", a.file.display())))?;
-        let license = p.disclosure.license.to_string();
-        ("full", license, verify_presentation(&p, &trust, at))
+        let p = Presentation::from_canonical(&bytes).map_err(|e| {
+            CliError::invalid(format!(
+                "{}: malformed or altered presentation: {e}",
+                a.file.display()
+            ))
+        })?;
+        let version = p.entries.iter().find_map(|pe| {
+            let e = chancery::Entry::from_canonical(&pe.entry).ok()?;
+            let v = e.statement.statement().event.new_version()?.clone();
+            (v.id == p.disclosure.license).then_some(v)
+        });
+        let claims = p
+            .disclosure
+            .claims
+            .iter()
+            .map(|c| (c.name.clone(), c.value.clone()))
+            .collect();
+        let holder = p.disclosure.holder.as_ref().map(|h| h.code.clone());
+        let verdict = verify_presentation(&p, &trust, at);
+        ("full", version, claims, holder, verdict)
     };
-    out.print(
-        &format!("{license} ({form} presentation) at {at}: {verdict}"),
-        json!({
-            "license": license,
-            "form": form,
-            "at": at.to_string(),
-            "valid": verdict.is_valid(),
-            "verdict": verdict.to_string(),
-        }),
-    );
+    let license = version
+        .as_ref()
+        .map(|v| v.id.to_string())
+        .unwrap_or_default();
+    let (lines, mut value) = crate::license::describe(version.as_ref(), &claims, holder.as_deref());
+    value["license"] = json!(license);
+    value["form"] = json!(form);
+    value["at"] = json!(crate::show(at));
+    value["valid"] = json!(verdict.is_valid());
+    value["verdict"] = json!(verdict.to_string());
+    let mut text = vec![format!(
+        "{license} ({form} presentation) at {}: {verdict}",
+        crate::show(at)
+    )];
+    text.extend(lines);
+    out.print(&text.join("\n"), value);
     Ok(u8::from(!verdict.is_valid()))
 }

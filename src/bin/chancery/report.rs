@@ -10,15 +10,19 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 /// Where results go: text or JSON on stdout.
+///
+/// A write to stdout that fails (a closed pipe, as in `chancery … | head`, or a full disk) ends
+/// the process quietly with exit code 2: there is no one left to tell.
 #[derive(Debug)]
 pub struct Out {
     json: bool,
+    print_id: bool,
 }
 
 impl Out {
-    /// Text output, or JSON if `json`.
-    pub fn new(json: bool) -> Self {
-        Self { json }
+    /// Text output, or JSON if `json`; only the id of what a command creates if `print_id`.
+    pub fn new(json: bool, print_id: bool) -> Self {
+        Self { json, print_id }
     }
 
     /// Whether output is JSON.
@@ -28,11 +32,41 @@ impl Out {
 
     /// Prints `text`, or `value` as JSON.
     pub fn print(&self, text: &str, value: Value) {
-        if self.json {
-            println!("{value}");
-        } else if !text.is_empty() {
-            println!("{text}");
+        if self.print_id {
+            return;
         }
+        if self.json {
+            line(&value.to_string());
+        } else if !text.is_empty() {
+            line(text);
+        }
+    }
+
+    /// Prints the result of a command that created something: `text` or `value`, or just `id`
+    /// under `--print id`.
+    pub fn created(&self, id: &str, text: &str, value: Value) {
+        if self.print_id {
+            line(id);
+        } else {
+            self.print(text, value);
+        }
+    }
+
+    /// Whether `--print id` was given.
+    pub fn prints_id(&self) -> bool {
+        self.print_id
+    }
+}
+
+/// Writes one line to stdout, ending the process with exit code 2 if stdout is gone.
+pub fn line(text: &str) {
+    use std::io::Write;
+    let mut stdout = std::io::stdout().lock();
+    if writeln!(stdout, "{text}")
+        .and_then(|()| stdout.flush())
+        .is_err()
+    {
+        std::process::exit(2);
     }
 }
 

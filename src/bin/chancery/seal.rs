@@ -1,7 +1,7 @@
 //! `chancery seal …`: register and manage seals, apply them, automatic sealing, verify sealed
 //! documents.
 
-use crate::license::{file_or_digest, opt_time, time};
+use crate::license::{end_time, file_or_digest, opt_end_time, opt_time, time};
 use crate::report::Out;
 use crate::{keyfile, open, record, CliError, Signer};
 use chancery::crypto::sha256;
@@ -61,6 +61,17 @@ pub enum SealCommand {
     Cancel(Manage),
     /// Declare a seal unlawfully made: every application of it is invalid.
     Invalidate(Manage),
+    /// Everything the ledger holds about a seal: registration, status, applications.
+    Show {
+        /// The seal's esID.
+        es_id: String,
+    },
+    /// List seals, optionally of one owner.
+    List {
+        /// Only seals of this owning unit.
+        #[arg(long)]
+        owner: Option<String>,
+    },
     /// Status of a seal at a time (exit 0 if active, 1 if not).
     Status {
         /// The seal's esID.
@@ -121,7 +132,8 @@ pub enum SealCommand {
         /// Case type (事项编码).
         #[arg(long = "type")]
         case_type: String,
-        /// The deadline.
+        /// The deadline: sealing is due once it has passed. A date alone is the end of that day
+        /// in the ledger's time zone.
         #[arg(long)]
         deadline: String,
     },
@@ -178,7 +190,8 @@ pub struct Registration {
     /// Start of validity; default now.
     #[arg(long)]
     valid_from: Option<String>,
-    /// End of validity; default none.
+    /// End of validity (exclusive); default none. A date alone is the end of that day in the
+    /// ledger's time zone.
     #[arg(long)]
     valid_until: Option<String>,
 }
@@ -219,7 +232,19 @@ fn digest_of(file: Option<&Path>, hex: Option<&str>) -> Result<Digest32, CliErro
 
 /// Runs a seal command.
 pub fn run(store: &Path, command: SealCommand, out: &Out) -> Result<u8, CliError> {
-    let mut ledger = open(store)?;
+    let reads_only = matches!(
+        command,
+        SealCommand::Status { .. }
+            | SealCommand::VerifyDocument { .. }
+            | SealCommand::Due
+            | SealCommand::Show { .. }
+            | SealCommand::List { .. }
+    );
+    let mut ledger = if reads_only {
+        crate::open_reader(store)?
+    } else {
+        open(store)?
+    };
     let now = ledger.now();
     let (signer, event) = match command {
         SealCommand::Register(r) => {
@@ -284,15 +309,19 @@ pub fn run(store: &Path, command: SealCommand, out: &Out) -> Result<u8, CliError
                 reason: m.reason,
             },
         ),
+        SealCommand::Show { es_id } => return crate::query::seal_show(&ledger, &es_id, out),
+        SealCommand::List { owner } => {
+            return crate::query::seal_list(&ledger, owner.as_deref(), out)
+        }
         SealCommand::Status { es_id, at } => {
             let at = opt_time(&at)?.unwrap_or(now);
             let status = ledger.seal_status(&es_id, at);
             let seal = ledger.state().seal(&es_id).map(|s| &s.registration);
             out.print(
-                &format!("{es_id} at {at}: {status}"),
+                &format!("{es_id} at {}: {status}", crate::show(at)),
                 json!({
                     "es_id": es_id,
-                    "at": at.to_string(),
+                    "at": crate::show(at),
                     "status": status.name(),
                     "detail": status.to_string(),
                     "owner": seal.map(|r| r.owner.clone()),
@@ -344,7 +373,7 @@ pub fn run(store: &Path, command: SealCommand, out: &Out) -> Result<u8, CliError
             Event::CaseOpened(CaseOpening {
                 case,
                 case_type,
-                deadline: time(&deadline)?,
+                deadline: end_time(&deadline)?,
             }),
         ),
         SealCommand::DecideCase {
@@ -359,7 +388,11 @@ pub fn run(store: &Path, command: SealCommand, out: &Out) -> Result<u8, CliError
                 .map(|d| {
                     format!(
                         "case {} (deadline {}): seal {} under policy {}, engine key {}",
-                        d.case, d.deadline, d.es_id, d.policy, d.engine
+                        d.case,
+                        crate::show(d.deadline),
+                        d.es_id,
+                        d.policy,
+                        d.engine
                     )
                 })
                 .collect();
@@ -368,7 +401,7 @@ pub fn run(store: &Path, command: SealCommand, out: &Out) -> Result<u8, CliError
                 .map(|d| {
                     json!({
                         "case": d.case,
-                        "deadline": d.deadline.to_string(),
+                        "deadline": crate::show(d.deadline),
                         "es_id": d.es_id,
                         "policy": d.policy,
                         "engine_key_id": d.engine.to_string(),
@@ -439,7 +472,7 @@ fn registration(
             .map(time)
             .transpose()?
             .unwrap_or(now),
-        valid_until: opt_time(&r.valid_until)?,
+        valid_until: opt_end_time(&r.valid_until)?,
         registrar,
     };
     Ok((r.signer, registration))
@@ -448,29 +481,40 @@ fn registration(
 /// Prints a sealed document's verification; the exit code (0 valid, 1 not).
 fn print_document(report: &chancery::DocumentReport, at: Timestamp, out: &Out) -> u8 {
     let mut text = vec![format!(
-        "document {} at {at}: {}",
-        report.document, report.verdict
+        "document {} at {}: {}",
+        report.document,
+        crate::show(at),
+        report.verdict
     )];
     let mut items = Vec::new();
     for s in &report.sealings {
         let how = match (&s.automatic, &s.operator) {
             (Some(a), _) => format!(
                 "automatically under policy {} ({}), case {} past its deadline {}",
-                a.policy, a.legal_basis, a.case, a.deadline
+                a.policy,
+                a.legal_basis,
+                a.case,
+                crate::show(a.deadline)
             ),
             (None, Some(op)) => format!("by operator {op}, case {}", s.case),
             (None, None) => format!("case {}", s.case),
         };
         text.push(format!(
             "  seal {} ({}, {}) of {} at {} (entry {}), {how}: {}",
-            s.es_id, s.seal_name, s.seal_type, s.owner, s.sealed_at, s.seq, s.verdict
+            s.es_id,
+            s.seal_name,
+            s.seal_type,
+            s.owner,
+            crate::show(s.sealed_at),
+            s.seq,
+            s.verdict
         ));
         items.push(json!({
             "es_id": s.es_id,
             "owner": s.owner,
             "seal_name": s.seal_name,
             "seal_type": s.seal_type,
-            "sealed_at": s.sealed_at.to_string(),
+            "sealed_at": crate::show(s.sealed_at),
             "seq": s.seq,
             "case": s.case,
             "operator": s.operator,
@@ -478,7 +522,7 @@ fn print_document(report: &chancery::DocumentReport, at: Timestamp, out: &Out) -
                 "policy": a.policy,
                 "legal_basis": a.legal_basis,
                 "case": a.case,
-                "deadline": a.deadline.to_string(),
+                "deadline": crate::show(a.deadline),
                 "engine_key_id": a.engine.to_string(),
             })),
             "valid": s.verdict.is_valid(),
@@ -489,7 +533,7 @@ fn print_document(report: &chancery::DocumentReport, at: Timestamp, out: &Out) -
         &text.join("\n"),
         json!({
             "document": report.document.to_hex(),
-            "at": at.to_string(),
+            "at": crate::show(at),
             "valid": report.verdict.is_valid(),
             "verdict": report.verdict.to_string(),
             "sealings": items,
