@@ -608,6 +608,8 @@ pub struct ArchiveReport {
     pub trailer: Trailer,
     /// The signed checkpoints, each verified against the replay (SPEC §16).
     pub checkpoints: Vec<crate::checkpoint::Checkpoint>,
+    /// Their signed notes, as read (what an import keeps beside the entries).
+    pub notes: Vec<String>,
     /// The state rebuilt by replaying every entry.
     pub state: State,
     /// The Merkle tree over every entry.
@@ -791,6 +793,7 @@ fn replay_archive<R: Read>(
         header,
         trailer,
         checkpoints,
+        notes: notes.into_iter().map(|(_, note)| note).collect(),
         state,
         tree,
     })

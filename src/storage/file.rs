@@ -119,7 +119,17 @@ impl FileStore {
             .map_err(|_| StorageError::Locked(dir.clone()))?;
         let journal_path = dir.join("journal.log");
         let head_path = dir.join("head");
-        let fresh = !journal_path.exists();
+        // A store is new only if neither file exists: a head without its journal is damage to
+        // report, never a reason to start over (that would destroy the evidence).
+        let fresh = !journal_path.exists() && !head_path.exists();
+        if !journal_path.exists() && !fresh {
+            return Err(StorageError::Damaged(Damage {
+                file: journal_path,
+                offset: 0,
+                seq: None,
+                reason: DamageReason::BadHeader,
+            }));
+        }
         let journal = OpenOptions::new()
             .read(true)
             .write(true)

@@ -960,11 +960,27 @@ fn audit(
 ) -> Result<u8, CliError> {
     let since = since
         .map(|p| {
-            std::fs::read(p)
-                .map_err(|e| CliError::io(p, e))
-                .map(|b| (p, b))
+            let bytes = files::read(p)?;
+            // Not a signed checkpoint at all is a usage error, not a mismatch of the ledger.
+            checkpoint::Note::parse(&bytes)
+                .map_err(|e| e.to_string())
+                .and_then(|n| {
+                    checkpoint::Checkpoint::parse_text(&n.text)
+                        .map(|_| ())
+                        .map_err(|e| e.to_string())
+                })
+                .map_err(|e| {
+                    CliError::usage(format!("{}: not a signed checkpoint: {e}", p.display()))
+                })?;
+            Ok::<_, CliError>((p, bytes))
         })
         .transpose()?;
+    if let Some(p) = archive.filter(|p| is_partial(p)) {
+        return Err(CliError::usage(format!(
+            "{}: an unfinished export (.partial) is not an archive",
+            p.display()
+        )));
+    }
     // The time reported is that of the verification; the summary's status counts come after.
     let started = std::time::Instant::now();
     let check_since = |state: &chancery::State, tree: &chancery::merkle::MerkleTree| match &since {
@@ -1184,12 +1200,12 @@ fn export(store: &Path, file: &Path, out: &Out) -> Result<u8, CliError> {
     let stored = stored_checkpoints(store)?;
     let ledger = open_reader(store)?;
     let notes = verified(&ledger, stored)?;
-    let tmp = sibling(file, "partial");
-    match std::fs::remove_file(&tmp) {
-        Ok(()) => {}
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
-        Err(e) => return Err(CliError::io(&tmp, e)),
-    }
+    // `.FILE.partial-PID`, one per process; partial files of killed exports of the same FILE
+    // are removed under a lock, so a running export's file is never touched.
+    let lock = files::lock_beside(file, "export")?;
+    files::remove_leftovers(file, "partial")?;
+    drop(lock);
+    let tmp = files::temp_beside(file, "partial");
     let written = (|| {
         let f = std::fs::OpenOptions::new()
             .write(true)
@@ -1229,9 +1245,13 @@ fn export(store: &Path, file: &Path, out: &Out) -> Result<u8, CliError> {
     Ok(0)
 }
 
-/// Whether `path` names an export in progress (`….partial`), which is never read as an archive.
+/// Whether `path` names an export in progress (`….partial` or `.NAME.partial-PID`), which is
+/// never read or written as an archive.
 fn is_partial(path: &Path) -> bool {
     path.extension().is_some_and(|x| x == "partial")
+        || path
+            .file_name()
+            .is_some_and(|n| n.to_string_lossy().contains(".partial-"))
 }
 
 fn import(store: &Path, file: &Path, out: &Out) -> Result<u8, CliError> {
@@ -1246,15 +1266,30 @@ fn import(store: &Path, file: &Path, out: &Out) -> Result<u8, CliError> {
             store.display()
         )));
     }
+    if is_partial(file) {
+        return Err(CliError::usage(format!(
+            "{}: an unfinished export (.partial) is not an archive",
+            file.display()
+        )));
+    }
     let started = std::time::Instant::now();
+    if file.is_dir() {
+        return Err(CliError::usage(format!(
+            "{} is a directory, not an archive",
+            file.display()
+        )));
+    }
     let input = std::fs::File::open(file).map_err(|e| CliError::io(file, e))?;
     let size = input.metadata().map(|m| m.len()).unwrap_or(0);
-    // Everything is written to a temporary directory beside the store and moved into place
-    // only once the whole archive verified.
-    let tmp = sibling(store, "importing");
-    if tmp.exists() {
-        std::fs::remove_dir_all(&tmp).map_err(|e| CliError::io(&tmp, e))?;
-    }
+    // Everything is written to a temporary directory beside the store (`.NAME.import-PID`,
+    // under the lock `init` takes, which also guards the removal of killed runs' leftovers)
+    // and moved into place only once the whole archive verified, refusing a store another
+    // process created meanwhile.
+    let parent = files::parent(store).to_owned();
+    std::fs::create_dir_all(&parent).map_err(|e| CliError::io(&parent, e))?;
+    let _lock = files::lock_beside(store, "init")?;
+    files::remove_leftovers(store, "import")?;
+    let tmp = files::temp_beside(store, "import");
     let imported = (|| {
         let mut fs = FileStore::open(&tmp)?;
         let progress = Progress::bytes("importing", size);
@@ -1263,6 +1298,24 @@ fn import(store: &Path, file: &Path, out: &Out) -> Result<u8, CliError> {
         progress.finish();
         let report = result.map_err(|e| archive_error(file, e))?;
         drop(fs);
+        // The archive's verified checkpoints are kept in the new store, as `checkpoint` keeps
+        // them.
+        if !report.notes.is_empty() {
+            let dir = tmp.join("checkpoints");
+            std::fs::create_dir(&dir).map_err(|e| CliError::io(&dir, e))?;
+            for (cp, note) in report.checkpoints.iter().zip(&report.notes) {
+                let path = dir.join(format!("{:020}.note", cp.size));
+                files::write(
+                    &path,
+                    note.as_bytes(),
+                    files::Mode {
+                        force: true,
+                        ..files::Mode::NEW
+                    },
+                )?;
+            }
+            files::sync_dir(&tmp)?;
+        }
         Ok::<_, CliError>(report)
     })();
     let report = match imported {
@@ -1272,26 +1325,26 @@ fn import(store: &Path, file: &Path, out: &Out) -> Result<u8, CliError> {
             return Err(e);
         }
     };
-    if store.exists() {
-        std::fs::remove_dir(store).map_err(|e| CliError::io(store, e))?;
+    let placed = (|| {
+        if store.exists() {
+            // Empty (checked above); `remove_dir` refuses it if something appeared meanwhile.
+            std::fs::remove_dir(store).map_err(|e| CliError::io(store, e))?;
+        }
+        files::rename_noreplace(&tmp, store, false)?;
+        files::sync_dir(&parent)
+    })();
+    if let Err(e) = placed {
+        let _ = std::fs::remove_dir_all(&tmp);
+        return Err(e);
     }
-    std::fs::rename(&tmp, store).map_err(|e| CliError::io(store, e))?;
-    report::Summary::of(&report.state, report.trailer.root).print(
-        &format!("imported into {}", store.display()),
-        started.elapsed(),
-        out,
-    );
+    report::Summary::of(&report.state, report.trailer.root)
+        .with_checkpoints(report.checkpoints.len())
+        .print(
+            &format!("imported into {}", store.display()),
+            started.elapsed(),
+            out,
+        );
     Ok(0)
-}
-
-/// `path` with `.suffix` appended to its file name, in the same directory.
-fn sibling(path: &Path, suffix: &str) -> PathBuf {
-    let mut name = path
-        .file_name()
-        .map(|n| n.to_os_string())
-        .unwrap_or_else(|| "chancery".into());
-    name.push(format!(".{suffix}"));
-    path.with_file_name(name)
 }
 
 /// A ledger opened for auditing: failures are damage (exit 1).
