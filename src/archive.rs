@@ -134,6 +134,11 @@ impl Tail {
     }
 }
 
+/// `" (entry N)"` for a damage report, or nothing.
+fn entry_note(entry: &Option<u64>) -> String {
+    entry.map(|n| format!(" (entry {n})")).unwrap_or_default()
+}
+
 /// Why an archive cannot be read. Offsets count bytes from the start of the file.
 #[non_exhaustive]
 #[derive(Debug, thiserror::Error)]
@@ -142,12 +147,15 @@ pub enum ArchiveError {
     #[error("archive I/O: {0}")]
     Io(#[from] std::io::Error),
     /// The file ends early.
-    #[error("archive truncated at byte {offset}: {expected} expected")]
+    #[error("archive truncated at byte {offset}{}: {expected} expected", entry_note(.entry))]
     Truncated {
         /// Where the missing item starts.
         offset: u64,
         /// What was expected there.
         expected: &'static str,
+        /// The sequence number of the entry cut short or missing, when the cut is among the
+        /// entries.
+        entry: Option<u64>,
     },
     /// An item is not what the format requires there.
     #[error("malformed archive {item} at byte {offset}: {reason}")]
@@ -352,6 +360,20 @@ impl<R: Read> ArchiveReader<R> {
 
     /// The next entry, or `None` once the header's count has been read.
     pub fn next_entry(&mut self) -> Result<Option<ArchiveEntry>, ArchiveError> {
+        let seq = self.read;
+        self.read_entry().map_err(|e| match e {
+            ArchiveError::Truncated {
+                offset, expected, ..
+            } => ArchiveError::Truncated {
+                offset,
+                expected,
+                entry: Some(seq),
+            },
+            other => other,
+        })
+    }
+
+    fn read_entry(&mut self) -> Result<Option<ArchiveEntry>, ArchiveError> {
         if self.read == self.header.entries {
             return Ok(None);
         }
@@ -429,6 +451,7 @@ impl<R: Read> ArchiveReader<R> {
             None => Err(ArchiveError::Truncated {
                 offset,
                 expected: "entry",
+                entry: None,
             }),
         }
     }
@@ -532,6 +555,7 @@ fn read_exact(
         Err(e) if e.kind() == std::io::ErrorKind::UnexpectedEof => Err(ArchiveError::Truncated {
             offset: item_start,
             expected: item,
+            entry: None,
         }),
         Err(e) => Err(e.into()),
     }
@@ -555,6 +579,7 @@ fn read_frame(
             return Err(ArchiveError::Truncated {
                 offset: start,
                 expected: item,
+                entry: None,
             });
         };
         frame.extend_from_slice(&head.bytes);

@@ -301,3 +301,21 @@ fn given_the_archive_fuzz_seed_when_audited_then_it_is_clean() {
     let bytes = std::fs::read(&path).unwrap();
     archive::audit_archive(bytes.as_slice(), |_| {}).unwrap();
 }
+
+#[test]
+fn given_an_archive_cut_among_its_entries_when_audited_then_the_cut_entry_is_named() {
+    let (_, bytes) = archived(4);
+    let offsets = entry_offsets(&bytes);
+    for (k, start) in offsets.iter().enumerate() {
+        for cut in [*start as usize, *start as usize + 5] {
+            let e = archive::audit_archive(&bytes[..cut], |_| {}).unwrap_err();
+            match e {
+                ArchiveAuditError::Archive(ArchiveError::Truncated { entry, .. }) => {
+                    assert_eq!(entry, Some(k as u64), "cut at {cut}");
+                    assert!(e.to_string().contains(&format!("(entry {k})")), "{e}");
+                }
+                other => panic!("cut at {cut}: {other}"),
+            }
+        }
+    }
+}

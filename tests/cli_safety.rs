@@ -118,59 +118,153 @@ fn given_init_killed_at_any_point_then_there_is_no_store_or_a_complete_one() {
     }
 }
 
+/// Issues license `serial` of type T1 by authority AUTH1 (key `auth.key`), credential
+/// `SERIAL.cred`.
+fn issue(dir: &Path, serial: &str) -> String {
+    let cred = format!("{serial}.cred");
+    ok(
+        dir,
+        &[
+            "license",
+            "issue",
+            "--signer",
+            "auth.key",
+            "--type",
+            "T1",
+            "--issuer",
+            "AUTH1",
+            "--serial",
+            serial,
+            "--holder",
+            "H1",
+            "--claim",
+            "n=v",
+            "--no-expiry",
+            "--out",
+            &cred,
+            "--print",
+            "id",
+        ],
+    )
+    .trim()
+    .to_owned()
+}
+
 #[test]
-fn given_a_writer_appending_when_readers_audit_then_each_sees_a_committed_prefix() {
+fn given_a_writer_appending_when_four_readers_query_then_each_sees_a_committed_prefix() {
     let d = tempfile::tempdir().unwrap();
-    init(d.path());
+    let dir = d.path();
+    init(dir);
+    ok(dir, &["key", "generate", "--out", "auth.key"]);
+    let root = "chancery-data/keys/root.key";
+    ok(
+        dir,
+        &[
+            "authority",
+            "register",
+            "--signer",
+            root,
+            "--code",
+            "AUTH1",
+            "--name",
+            "A",
+            "--key",
+            "auth.key.pub",
+            "--types",
+            "T1",
+        ],
+    );
+    ok(
+        dir,
+        &[
+            "license-type",
+            "define",
+            "--signer",
+            "auth.key",
+            "--code",
+            "T1",
+            "--name",
+            "T",
+            "--claims",
+            "n",
+        ],
+    );
+    let first = issue(dir, "0");
+    const LICENSES: u64 = 30;
+    let done = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
     let writer = {
-        let dir = d.path().to_owned();
+        let (dir, done) = (dir.to_owned(), done.clone());
         std::thread::spawn(move || {
-            for i in 0..40 {
-                let code = format!("A{i}");
-                let key = format!("a{i}.key");
-                let public = format!("a{i}.key.pub");
-                ok(&dir, &["key", "generate", "--out", &key]);
-                let signer = "chancery-data/keys/root.key";
-                ok(
-                    &dir,
-                    &[
-                        "authority",
-                        "register",
-                        "--signer",
-                        signer,
-                        "--code",
-                        &code,
-                        "--name",
-                        "Unit",
-                        "--key",
-                        &public,
-                    ],
-                );
+            for i in 1..LICENSES {
+                issue(&dir, &i.to_string());
             }
+            done.store(true, std::sync::atomic::Ordering::SeqCst);
         })
     };
-    let mut seen = Vec::new();
-    while !writer.is_finished() {
-        let out = ok(d.path(), &["--json", "audit"]);
-        let v: serde_json::Value = serde_json::from_str(&out).unwrap();
-        seen.push((
-            v["entries"].as_u64().unwrap(),
-            v["root"].as_str().unwrap().to_owned(),
-        ));
-    }
+    let reader = |args: Vec<String>| {
+        let (dir, done) = (dir.to_owned(), done.clone());
+        std::thread::spawn(move || {
+            let mut answers = Vec::new();
+            // At least one answer each; then as many as the writer's run allows.
+            while answers.is_empty() || !done.load(std::sync::atomic::Ordering::SeqCst) {
+                let args: Vec<&str> = args.iter().map(String::as_str).collect();
+                answers.push(ok(&dir, &args));
+            }
+            answers
+        })
+    };
+    let s = |v: &[&str]| v.iter().map(|x| (*x).to_owned()).collect::<Vec<_>>();
+    let audits = reader(s(&["--json", "audit"]));
+    let lists = reader(s(&["--json", "license", "list", "--limit", "1000"]));
+    let statuses = reader(s(&["license", "status", &first]));
+    let verifies = reader(s(&["license", "verify", "0.cred"]));
     writer.join().unwrap();
-    assert!(!seen.is_empty());
-    // Each root a reader saw is the root of the final ledger's prefix of that size.
-    for (size, root) in &seen {
-        let proof = ok(
-            d.path(),
-            &["--json", "prove", "consistency", &size.to_string()],
-        );
+    // Each audit's root is the root of the final ledger's prefix of that size.
+    let audits = audits.join().unwrap();
+    assert!(audits.len() > 1, "the readers ran beside the writer");
+    for out in audits {
+        let v: serde_json::Value = serde_json::from_str(&out).unwrap();
+        let size = v["entries"].as_u64().unwrap();
+        let proof = ok(dir, &["--json", "prove", "consistency", &size.to_string()]);
         let p: serde_json::Value = serde_json::from_str(&proof).unwrap();
         let old = base64::engine::general_purpose::STANDARD
             .decode(p["old_root_hash"].as_str().unwrap())
             .unwrap();
-        assert_eq!(hex::encode(old), *root, "size {size}");
+        assert_eq!(hex::encode(old), v["root"].as_str().unwrap(), "size {size}");
+    }
+    // Each list is the licenses of a prefix: serials 0..k, in order, k never shrinking.
+    let mut last = 0;
+    for out in lists.join().unwrap() {
+        let v: serde_json::Value = serde_json::from_str(&out).unwrap();
+        let total = v["total"].as_u64().unwrap();
+        assert!(
+            (1..=LICENSES).contains(&total) && total >= last,
+            "{total} after {last}"
+        );
+        last = total;
+        let serials: Vec<String> = v["licenses"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|l| {
+                l["license"]
+                    .as_str()
+                    .unwrap()
+                    .split('.')
+                    .nth(7)
+                    .unwrap()
+                    .to_owned()
+            })
+            .collect();
+        let want: Vec<String> = (0..total).map(|i| i.to_string()).collect();
+        assert_eq!(serials, want);
+    }
+    // The first license is valid in every prefix that holds it (all of them).
+    for out in statuses.join().unwrap() {
+        assert!(out.contains(": valid"), "{out}");
+    }
+    for out in verifies.join().unwrap() {
+        assert!(out.contains(": valid"), "{out}");
     }
 }
 
@@ -236,4 +330,46 @@ fn given_a_root_key_when_shown_then_its_verifier_key_follows_the_c2sp_key_id_rul
         .chain_update(&data)
         .finalize();
     assert_eq!(parts[1], hex::encode(&id[..4]));
+}
+
+#[test]
+fn given_a_temp_file_of_a_killed_write_when_writing_beside_it_then_it_is_removed() {
+    let d = tempfile::tempdir().unwrap();
+    init(d.path());
+    // A process id that is not running.
+    let dead = (90_000..4_000_000u32)
+        .find(|p| !Path::new("/proc").join(p.to_string()).exists())
+        .unwrap();
+    let leftover = d.path().join(format!(".cp.note.tmp-{dead}"));
+    std::fs::write(&leftover, b"half a note").unwrap();
+    ok(
+        d.path(),
+        &[
+            "checkpoint",
+            "--signer",
+            "chancery-data/keys/root.key",
+            "--out",
+            "cp.note",
+        ],
+    );
+    assert!(!leftover.exists());
+    assert!(d.path().join("cp.note").exists());
+}
+
+#[test]
+fn given_a_file_of_the_wrong_kind_when_given_as_an_archive_or_trust_list_then_exit_2() {
+    let d = tempfile::tempdir().unwrap();
+    init(d.path());
+    std::fs::write(d.path().join("junk"), b"not an archive").unwrap();
+    let o = run(d.path(), &["audit", "--archive", "junk"]);
+    assert_eq!(o.status.code(), Some(2));
+    let e = String::from_utf8_lossy(&o.stderr);
+    assert!(
+        e.starts_with("chancery: junk:") && e.lines().count() == 1,
+        "{e}"
+    );
+    std::fs::create_dir(d.path().join("adir")).unwrap();
+    let o = run(d.path(), &["license", "verify", "adir"]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&o.stderr).contains("adir"));
 }

@@ -177,9 +177,13 @@ fn seal_life_cycle() {
     refused(&mut w, &seal, W::application("S1", b"doc", ""), |e| {
         matches!(e, RuleError::Invalid { .. })
     });
-    refused(&mut w, &seal, W::application("S9", b"doc", "C"), |e| {
-        matches!(e, RuleError::Unauthorized { .. })
-    });
+    // Another seal's application signed with this seal's key names the mismatch.
+    refused(
+        &mut w,
+        &seal,
+        W::application("S9", b"doc", "C"),
+        |e| matches!(e, RuleError::SealKeyMismatch { key_of, seal } if key_of == "S1" && seal == "S9"),
+    );
     // Neither another unit nor an unknown seal can be managed.
     refused(&mut w, &other, ev("S1"), |e| {
         matches!(e, RuleError::Unauthorized { .. })

@@ -234,3 +234,79 @@ fn torn_tail_is_truncated_and_missing_committed_data_reported() {
         }))
     ));
 }
+
+/// A journal cut short of its committed head names the first committed entry it lost.
+#[test]
+fn given_a_journal_cut_inside_an_entry_when_opened_then_the_damage_names_that_entry() {
+    let d = tempfile::tempdir().unwrap();
+    let n = build_ledger(d.path(), 3);
+    let jp = journal(d.path());
+    let pristine = std::fs::read(&jp).unwrap();
+    std::fs::write(&jp, &pristine[..pristine.len() - 10]).unwrap();
+    match FileStore::open_read_only(d.path()) {
+        Err(StorageError::Damaged(dmg)) => {
+            assert!(matches!(dmg.reason, DamageReason::MissingCommitted { .. }));
+            assert_eq!(dmg.seq, Some(n - 1));
+        }
+        other => panic!("{other:?}"),
+    }
+}
+
+/// A reader takes no lock and writes nothing: it opens beside a writer, and a torn tail the
+/// writer would truncate is left in place.
+#[test]
+fn given_a_writer_holding_the_store_when_a_reader_opens_then_it_reads_without_writing() {
+    let d = tempfile::tempdir().unwrap();
+    let n = build_ledger(d.path(), 3);
+    let jp = journal(d.path());
+    let mut torn = std::fs::read(&jp).unwrap();
+    torn.extend_from_slice(&[0, 0, 1, 0, 9, 9, 9]);
+    std::fs::write(&jp, &torn).unwrap();
+    let reader = FileStore::open_read_only(d.path()).unwrap();
+    assert_eq!(chancery::Store::len(&reader), n);
+    assert_eq!(
+        std::fs::read(&jp).unwrap(),
+        torn,
+        "a reader truncates nothing"
+    );
+    let writer = FileStore::open(d.path()).unwrap();
+    let second = FileStore::open_read_only(d.path()).unwrap();
+    assert_eq!(chancery::Store::len(&second), n);
+    assert!(matches!(
+        FileStore::open(d.path()),
+        Err(StorageError::Locked(_))
+    ));
+    let mut reader = reader;
+    assert!(matches!(
+        chancery::Store::append(&mut reader, n, &[]),
+        Err(StorageError::ReadOnly)
+    ));
+    drop(writer);
+}
+
+/// A store made by format v1 is refused by name.
+#[test]
+fn given_a_v1_journal_when_opened_then_it_is_refused_as_an_older_format() {
+    let d = tempfile::tempdir().unwrap();
+    build_ledger(d.path(), 1);
+    let jp = journal(d.path());
+    let mut bytes = std::fs::read(&jp).unwrap();
+    bytes[15] = 1;
+    std::fs::write(&jp, &bytes).unwrap();
+    let e = FileStore::open(d.path()).unwrap_err();
+    assert!(matches!(e, StorageError::Format { found: 1, .. }), "{e}");
+    assert!(e.to_string().contains("made by format v1"), "{e}");
+}
+
+/// A head without its journal is damage, never a new empty store over the evidence.
+#[test]
+fn given_a_deleted_journal_when_opened_then_damage_is_reported_and_nothing_is_created() {
+    let d = tempfile::tempdir().unwrap();
+    build_ledger(d.path(), 2);
+    std::fs::remove_file(journal(d.path())).unwrap();
+    assert!(matches!(
+        FileStore::open(d.path()),
+        Err(StorageError::Damaged(_))
+    ));
+    assert!(!journal(d.path()).exists());
+}

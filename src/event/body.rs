@@ -485,6 +485,51 @@ pub fn rotation_message(origin: &str, old: &KeyId, new_key: &PublicKey) -> Vec<u
 /// The kind of an event, without its fields (for errors and reports).
 pub type EventKind = &'static str;
 
+/// Who may emit an event of this kind, in words (SPEC §5's table): what a refused statement
+/// tells its submitter.
+pub fn who_may_emit(kind: EventKind) -> &'static str {
+    match kind {
+        "LedgerCreated" => "first entry only; a root key listed in it",
+        "AuthorityRegistered" => "the root (parent null or any existing authority), or the parent itself if it may delegate",
+        "AuthorityKeyAdded" => "the authority itself, an ancestor, or the root",
+        "AuthorityKeyRetired" => "the authority itself, an ancestor, or the root",
+        "AuthorityKeyCompromised" => "the authority itself, an ancestor, or the root",
+        "AuthoritySuspended" => "an ancestor or the root (not itself)",
+        "AuthorityReinstated" => "an ancestor or the root",
+        "AuthorityRevoked" => "an ancestor or the root",
+        "LicenseTypeDefined" => "the root, or an authority whose scope lists the code",
+        "LicenseIssued" => "the issuer named in the id, scoped for its type",
+        "LicenseAmended" => "the issuer",
+        "LicenseRenewed" => "the issuer",
+        "LicenseReissued" => "the issuer",
+        "LicenseSuspended" => "the issuer",
+        "LicenseSuspensionLifted" => "the issuer",
+        "LicenseCancelled" => "the issuer",
+        "LicenseRevoked" => "the issuer",
+        "LicenseWithdrawn" => "the issuer",
+        "LicenseRescinded" => "the issuer",
+        "SealRegistered" => "the registrar it names, holding seal-registration rights",
+        "SealSuspended" => "the seal's owner or registrar",
+        "SealResumed" => "the seal's owner or registrar",
+        "SealReportedLost" => "the seal's owner or registrar",
+        "SealCancelled" => "the seal's owner or registrar",
+        "SealInvalidated" => "the registrar, an ancestor of it, or the root",
+        "SealRemade" => "the new registration's registrar",
+        "SealApplied" => "the seal's own key",
+        "AutoSealPolicyGranted" => "the seal's owner",
+        "AutoSealPolicyRevoked" => "the policy's owner",
+        "CaseOpened" => "any authority (the unit deciding the case: its *owner*)",
+        "CaseDecided" => "the case's owner",
+        "SealAutoApplied" => "the policy's engine key",
+        "HolderKeyBound" => "the issuer (of the current version)",
+        "UseAuthorized" => "the license's holder key",
+        "UseAuthorizationRevoked" => "the license's holder key",
+        "UseRecorded" => "the relying party the consent names",
+        "RootKeyRotated" => "a root key (the old one)",
+        _ => "nobody (an unknown event)",
+    }
+}
+
 impl Event {
     /// The wire tag.
     pub fn tag(&self) -> u64 {

@@ -13,8 +13,8 @@ mod statement;
 
 pub use actor::Actor;
 pub use body::{
-    rotation_message, AuthorityRegistration, Event, EventKind, LicenseVersion, Policy, Succession,
-    Termination,
+    rotation_message, who_may_emit, AuthorityRegistration, Event, EventKind, LicenseVersion,
+    Policy, Succession, Termination,
 };
 pub use consent::{Consent, UseRecord, UseResult};
 pub use entry::Entry;

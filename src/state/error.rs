@@ -70,7 +70,7 @@ pub enum RuleError {
         code: String,
     },
     /// The signer may not emit this event.
-    #[error("the signer may not emit {event} here")]
+    #[error("the signer may not emit {event} here: only {} may", crate::event::who_may_emit(.event))]
     Unauthorized {
         /// The event kind.
         event: &'static str,
@@ -167,6 +167,16 @@ pub enum RuleError {
         es_id: String,
         /// Its status at the ledger time.
         status: crate::state::SealStatus,
+    },
+    /// A seal's application is signed by another seal's key.
+    #[error(
+        "the signing key is seal {key_of}'s, not seal {seal}'s: a seal is applied with its own key"
+    )]
+    SealKeyMismatch {
+        /// The seal whose key signed.
+        key_of: String,
+        /// The seal the application names.
+        seal: String,
     },
     /// The seal is not in the state the event requires.
     #[error("seal {es_id} is {state}")]

@@ -63,6 +63,17 @@ impl State {
             });
         }
         self.check_skew(s.claimed_time, ledger_time)?;
+        // A seal's key applies that seal only: name the mismatch before the key's own state.
+        if let (Event::SealApplied(a), Some(rec)) = (&s.event, self.keys.get(&s.actor)) {
+            if let Principal::Seal(own) = &rec.owner {
+                if *own != a.es_id {
+                    return Err(RuleError::SealKeyMismatch {
+                        key_of: own.clone(),
+                        seal: a.es_id.clone(),
+                    });
+                }
+            }
+        }
         let actor = self.usable_key(&s.actor, ledger_time)?;
         if let Event::RootKeyRotated {
             new_key,

@@ -289,10 +289,12 @@ impl FileStore {
             return Err(self.damage(&self.journal_path, 0, None, DamageReason::BadHeader));
         }
         if file_len < head.journal_len {
+            // Name the first committed entry that is missing or cut short.
+            let seq = self.records_within(file_len);
             return Err(self.damage(
                 &self.journal_path,
                 file_len,
-                None,
+                Some(seq),
                 DamageReason::MissingCommitted {
                     committed: head.journal_len,
                 },
@@ -328,6 +330,23 @@ impl FileStore {
         self.end = pos;
         self.counter = head.counter;
         Ok(())
+    }
+
+    /// How many whole records lie in the first `end` bytes of the journal (by their length
+    /// fields alone): the sequence number of the first record that does not.
+    fn records_within(&self, end: u64) -> u64 {
+        let mut pos = HEADER_LEN;
+        let mut n = 0;
+        let mut len = [0u8; 4];
+        while pos + RECORD_OVERHEAD <= end && self.journal.read_exact_at(&mut len, pos).is_ok() {
+            let next = pos + RECORD_OVERHEAD + u64::from(u32::from_be_bytes(len));
+            if next > end {
+                break;
+            }
+            n += 1;
+            pos = next;
+        }
+        n
     }
 
     /// Walks the journal's records from the start: framing, lengths, the committed head, and

@@ -129,7 +129,7 @@ pub enum InvalidReason {
     #[error("the checkpoint is not signed by a trusted operator key")]
     CheckpointNotSigned,
     /// The status stamp is not signed by a trusted operator key.
-    #[error("the status stamp is not signed by a trusted operator key")]
+    #[error("the status stamp's signature does not verify: the presentation was altered, or no trusted operator key signed it")]
     StampSignature,
     /// An operator key signed outside the validity period the trust list gives it.
     #[error("signed by an operator key outside its validity period")]

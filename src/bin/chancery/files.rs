@@ -80,6 +80,7 @@ fn exists(path: &Path, forcible: bool) -> CliError {
 /// Writes `bytes` to `path` atomically and durably (see the module docs).
 pub fn write(path: &Path, bytes: &[u8], mode: Mode) -> Result<(), CliError> {
     check_writable(path, mode)?;
+    remove_dead_temps(path);
     let tmp = temp_beside(path, "tmp");
     let _ = std::fs::remove_file(&tmp);
     let result = write_temp(&tmp, bytes, mode.private).and_then(|()| place(&tmp, path, mode));
@@ -117,13 +118,56 @@ pub fn place(tmp: &Path, path: &Path, mode: Mode) -> Result<(), CliError> {
 /// atomically: `renameat2(RENAME_NOREPLACE)`.
 pub fn rename_noreplace(from: &Path, to: &Path, forcible: bool) -> Result<(), CliError> {
     use rustix::fs::{renameat_with, RenameFlags, CWD};
-    renameat_with(CWD, from, CWD, to, RenameFlags::NOREPLACE).map_err(|e| {
-        if e == rustix::io::Errno::EXIST {
-            exists(to, forcible)
-        } else {
-            CliError::io(to, e.into())
+    match renameat_with(CWD, from, CWD, to, RenameFlags::NOREPLACE) {
+        Ok(()) => Ok(()),
+        Err(e) if e == rustix::io::Errno::EXIST => Err(exists(to, forcible)),
+        // A filesystem without RENAME_NOREPLACE: a hard link refuses an existing name just as
+        // atomically (files); a directory is renamed after a check, which the callers make
+        // under a lock.
+        Err(e) if e == rustix::io::Errno::INVAL && !from.is_dir() => {
+            std::fs::hard_link(from, to).map_err(|e| {
+                if e.kind() == std::io::ErrorKind::AlreadyExists {
+                    exists(to, forcible)
+                } else {
+                    CliError::io(to, e)
+                }
+            })?;
+            std::fs::remove_file(from).map_err(|e| CliError::io(from, e))
         }
-    })
+        Err(e) if e == rustix::io::Errno::INVAL => {
+            if to.symlink_metadata().is_ok() {
+                return Err(exists(to, forcible));
+            }
+            std::fs::rename(from, to).map_err(|e| CliError::io(to, e))
+        }
+        Err(e) => Err(CliError::io(to, e.into())),
+    }
+}
+
+/// Removes `.NAME.tmp-PID` files beside `path` left by writes whose process is gone (killed
+/// mid-write): they may hold secret material. A live process's file is left alone.
+fn remove_dead_temps(path: &Path) {
+    let name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    let prefix = format!(".{name}.tmp-");
+    let Ok(entries) = std::fs::read_dir(parent(path)) else {
+        return;
+    };
+    for e in entries.flatten() {
+        let file_name = e.file_name();
+        let n = file_name.to_string_lossy();
+        let Some(pid) = n.strip_prefix(&prefix) else {
+            continue;
+        };
+        if !pid.is_empty()
+            && pid.bytes().all(|b| b.is_ascii_digit())
+            && !Path::new("/proc").join(pid).exists()
+        {
+            let _ = std::fs::remove_file(e.path());
+        }
+    }
 }
 
 /// fsyncs a directory, so a rename or a new file in it survives a crash.

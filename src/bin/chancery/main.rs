@@ -396,10 +396,11 @@ fn main() -> ExitCode {
 /// object `{"error": …, "exit": …}`; returns its exit code.
 fn fail(e: &CliError, json: bool) -> ExitCode {
     use std::io::Write;
+    let message = report::localize(&e.message);
     let line = if json {
-        json!({ "error": e.message, "exit": e.code }).to_string()
+        json!({ "error": message, "exit": e.code }).to_string()
     } else {
-        format!("chancery: {}", e.message)
+        format!("chancery: {message}")
     };
     let _ = writeln!(std::io::stderr(), "{line}");
     ExitCode::from(e.code)
@@ -498,7 +499,17 @@ fn run(cli: Cli, out: &Out) -> Result<u8, CliError> {
             checkpoint(store, &signer, file.as_deref(), out)
         }
         Command::Audit { archive, since } => {
-            audit(store, archive.as_deref(), since.as_deref(), out)
+            let result = audit(store, archive.as_deref(), since.as_deref(), out);
+            // Damage is the audit's finding: under --json it is the report on stdout too.
+            if let Err(e) = &result {
+                if e.code == 1 && out.is_json() {
+                    report::line(
+                        &json!({ "result": "damage found", "error": e.message, "exit": 1 })
+                            .to_string(),
+                    );
+                }
+            }
+            result
         }
         Command::Export { out: file } => export(store, &file, out),
         Command::Prove(p) => {
@@ -1179,6 +1190,15 @@ pub fn checkpoint_guard(
 fn archive_error(path: &Path, e: ArchiveAuditError) -> CliError {
     match e {
         ArchiveAuditError::Archive(archive::ArchiveError::Io(io)) => CliError::io(path, io),
+        // Not an archive at all (its header does not parse), or one of another format: the
+        // wrong file, a usage error; damage after a good header is a finding.
+        ArchiveAuditError::Archive(
+            e @ (archive::ArchiveError::OldFormat { .. }
+            | archive::ArchiveError::Malformed { item: "header", .. }),
+        ) => CliError::usage(format!(
+            "{}: not an archive of this version: {e}",
+            path.display()
+        )),
         ArchiveAuditError::Sink(s) => CliError::usage(format!("import failed: {s}")),
         other => CliError::invalid(format!("{}: {other}", path.display())),
     }

@@ -6,7 +6,9 @@ use crate::report::Out;
 use crate::{files, keep_checkpoint, keyfile, open, CliError, Signer};
 use chancery::checkpoint::{cosign_note, Note, NoteVerifier, WitnessPolicy};
 use chancery::present::compact::{verify_compact, CompactPresentation, TEXT_PREFIX};
-use chancery::present::trust::{OperatorKey, SignedTrustList, Trust, TrustList, TrustedLedger};
+use chancery::present::trust::{
+    OperatorKey, SignedTrustList, Trust, TrustError, TrustList, TrustedLedger,
+};
 use chancery::present::{verify_presentation, Presentation};
 use chancery::{Canonical, Timestamp};
 use clap::Args;
@@ -294,9 +296,12 @@ pub fn verify(a: VerifyArgs, out: &Out) -> Result<u8, CliError> {
     let mut trust = Trust::new();
     for f in &a.trust {
         let bytes = files::read(f)?;
-        trust
-            .load(&bytes, &keys)
-            .map_err(|e| CliError::invalid(format!("{}: {e}", f.display())))?;
+        trust.load(&bytes, &keys).map_err(|e| match e {
+            // Not a trust list at all: the wrong file (exit 2); a list whose signature fails
+            // is a finding (exit 1).
+            TrustError::Decode(_) => CliError::usage(format!("{}: {e}", f.display())),
+            _ => CliError::invalid(format!("{}: {e}", f.display())),
+        })?;
     }
     let at = opt_time(&a.at)?.unwrap_or_else(Timestamp::now);
     let bytes = files::read(&a.file)?;
@@ -307,17 +312,24 @@ pub fn verify(a: VerifyArgs, out: &Out) -> Result<u8, CliError> {
         let text = String::from_utf8_lossy(&bytes);
         let c = CompactPresentation::from_text(text.trim_end()).map_err(|e| {
             CliError::invalid(format!(
-                "{}: malformed or altered compact presentation: {e}",
+                "{}: {e} (the text was altered, or is not a presentation)",
                 a.file.display()
             ))
         })?;
         let version = chancery::Entry::from_canonical(&c.entry)
             .ok()
             .and_then(|e| e.statement.statement().event.new_version().cloned());
+        // Claims travel by position; their names are the version's.
         let claims: Vec<(String, String)> = c
             .claims
             .iter()
-            .map(|cl| (format!("#{}", cl.index), cl.value.clone()))
+            .map(|cl| {
+                let name = version
+                    .as_ref()
+                    .and_then(|v| v.claims.get(usize::try_from(cl.index).ok()?))
+                    .map_or_else(|| format!("#{}", cl.index), |d| d.name.clone());
+                (name, cl.value.clone())
+            })
             .collect();
         let holder = c.holder.as_ref().map(|h| h.code.clone());
         let verdict = verify_compact(&c, &trust, at);

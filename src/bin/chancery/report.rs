@@ -58,9 +58,45 @@ impl Out {
     }
 }
 
-/// Writes one line to stdout, ending the process with exit code 2 if stdout is gone.
+/// `text` with every UTC time the library printed (`YYYY-MM-DDTHH:MM:SS.mmmZ`, in statuses,
+/// verdicts and refusals) shown in the ledger's civil time zone instead, with its offset: the
+/// one place where the tool turns the wire's UTC into the time people read.
+pub fn localize(text: &str) -> String {
+    const LEN: usize = 24;
+    let b = text.as_bytes();
+    let shape = |w: &[u8]| {
+        w.len() == LEN
+            && w.iter().enumerate().all(|(i, c)| match i {
+                4 | 7 => *c == b'-',
+                10 => *c == b'T',
+                13 | 16 => *c == b':',
+                19 => *c == b'.',
+                23 => *c == b'Z',
+                _ => c.is_ascii_digit(),
+            })
+    };
+    let mut out = String::with_capacity(text.len());
+    let mut i = 0;
+    while i < b.len() {
+        if i + LEN <= b.len() && shape(&b[i..i + LEN]) {
+            if let Some(t) = text.get(i..i + LEN).and_then(Timestamp::parse) {
+                out.push_str(&crate::show(t));
+                i += LEN;
+                continue;
+            }
+        }
+        let ch = text[i..].chars().next().unwrap_or(' ');
+        out.push(ch);
+        i += ch.len_utf8();
+    }
+    out
+}
+
+/// Writes one line to stdout (times localized, see [`localize`]), ending the process with
+/// exit code 2 if stdout is gone.
 pub fn line(text: &str) {
     use std::io::Write;
+    let text = localize(text);
     let mut stdout = std::io::stdout().lock();
     if writeln!(stdout, "{text}")
         .and_then(|()| stdout.flush())
