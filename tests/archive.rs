@@ -319,3 +319,21 @@ fn given_an_archive_cut_among_its_entries_when_audited_then_the_cut_entry_is_nam
         }
     }
 }
+
+#[test]
+fn given_an_archive_of_format_v1_when_read_then_it_is_refused_by_name() {
+    let (_, mut bytes) = archived(1);
+    // ["chancery-archive", 2, …]: the version follows the 16-character magic.
+    let at = 1 + 1 + "chancery-archive".len();
+    assert_eq!(bytes[at], 2);
+    bytes[at] = 1;
+    let e = archive::audit_archive(bytes.as_slice(), |_| {}).unwrap_err();
+    assert!(
+        matches!(
+            e,
+            ArchiveAuditError::Archive(ArchiveError::OldFormat { found: 1 })
+        ),
+        "{e}"
+    );
+    assert!(e.to_string().contains("made by format v1"), "{e}");
+}

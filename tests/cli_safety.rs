@@ -373,3 +373,124 @@ fn given_a_file_of_the_wrong_kind_when_given_as_an_archive_or_trust_list_then_ex
     assert_eq!(o.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&o.stderr).contains("adir"));
 }
+
+/// Sets up AUTH1 with type T1 in a fresh ledger (zone `zone`) in `dir`.
+fn ledger_with_type(dir: &Path, zone: &str) {
+    ok(
+        dir,
+        &[
+            "init",
+            "--origin",
+            "test.gov.cn/elicense",
+            "--utc-offset",
+            zone,
+        ],
+    );
+    ok(dir, &["key", "generate", "--out", "auth.key"]);
+    ok(
+        dir,
+        &[
+            "authority",
+            "register",
+            "--signer",
+            "chancery-data/keys/root.key",
+            "--code",
+            "AUTH1",
+            "--name",
+            "A",
+            "--key",
+            "auth.key.pub",
+            "--types",
+            "T1",
+        ],
+    );
+    ok(
+        dir,
+        &[
+            "license-type",
+            "define",
+            "--signer",
+            "auth.key",
+            "--code",
+            "T1",
+            "--name",
+            "T",
+            "--claims",
+            "n",
+        ],
+    );
+}
+
+#[test]
+fn given_a_license_valid_until_a_date_when_checked_then_it_is_valid_all_that_local_day() {
+    let d = tempfile::tempdir().unwrap();
+    let dir = d.path();
+    ledger_with_type(dir, "+08:00");
+    let id = ok(
+        dir,
+        &[
+            "license",
+            "issue",
+            "--signer",
+            "auth.key",
+            "--type",
+            "T1",
+            "--issuer",
+            "AUTH1",
+            "--serial",
+            "1",
+            "--holder",
+            "H",
+            "--claim",
+            "n=v",
+            "--valid-from",
+            "2026-01-01",
+            "--valid-until",
+            "2031-01-01",
+            "--out",
+            "1.cred",
+            "--print",
+            "id",
+        ],
+    );
+    let id = id.trim();
+    let status = |at: &str| {
+        run(dir, &["license", "status", id, "--at", at])
+            .status
+            .code()
+    };
+    assert_eq!(status("2031-01-01T23:59:59+08:00"), Some(0));
+    assert_eq!(
+        status("2031-01-01T16:00:00Z"),
+        Some(1),
+        "midnight at +08:00 ends it"
+    );
+    assert_eq!(status("2026-01-01"), Some(0), "local midnight starts it");
+    assert_eq!(
+        status("2025-12-31T23:59:59"),
+        Some(1),
+        "a local time without offset"
+    );
+    let shown = ok(dir, &["--json", "license", "show", id]);
+    assert!(shown.contains("2031-01-02T00:00:00.000+08:00"), "{shown}");
+}
+
+#[test]
+fn given_no_validity_end_when_issuing_then_it_is_refused_unless_no_expiry() {
+    let d = tempfile::tempdir().unwrap();
+    let dir = d.path();
+    ledger_with_type(dir, "-05:30");
+    let issue = [
+        "license", "issue", "--signer", "auth.key", "--type", "T1", "--issuer", "AUTH1",
+        "--serial", "1", "--holder", "H", "--claim", "n=v", "--out", "1.cred",
+    ];
+    let o = run(dir, &issue);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&o.stderr).contains("--no-expiry"));
+    assert!(!dir.join("1.cred").exists(), "nothing written");
+    let mut open_ended = issue.to_vec();
+    open_ended.push("--no-expiry");
+    let out = ok(dir, &open_ended);
+    // Times print in the ledger's own zone.
+    assert!(out.contains("-05:30"), "{out}");
+}

@@ -35,6 +35,7 @@ pub enum ConsentCommand {
         #[arg(long)]
         item: String,
         /// Start of the window; default now.
+        /// A date alone is the start of that day in the ledger's time zone.
         #[arg(long)]
         from: Option<String>,
         /// End of the window (exclusive). A date alone is the end of that day in the ledger's

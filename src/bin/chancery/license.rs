@@ -85,7 +85,8 @@ pub enum LicenseCommand {
     Status {
         /// License version id.
         id: String,
-        /// Reference time (YYYY-MM-DD, YYYY-MM-DDTHH:MM:SSZ or with .mmm); default now.
+        /// Reference time; default now.
+        /// A date alone is the start of that day in the ledger's time zone.
         #[arg(long)]
         at: Option<String>,
     },
@@ -109,6 +110,7 @@ pub enum LicenseCommand {
         /// The stamp file.
         stamp: PathBuf,
         /// Reference time; default now.
+        /// A date alone is the start of that day in the ledger's time zone.
         #[arg(long)]
         at: Option<String>,
     },
@@ -117,6 +119,7 @@ pub enum LicenseCommand {
         /// The credential file.
         credential: PathBuf,
         /// Reference time; default now.
+        /// A date alone is the start of that day in the ledger's time zone.
         #[arg(long)]
         at: Option<String>,
         /// Verify only these claims (comma-separated); default all.
@@ -186,6 +189,7 @@ pub struct End {
     #[arg(long)]
     reason: String,
     /// From when it applies; default now.
+    /// A date alone is the start of that day in the ledger's time zone.
     #[arg(long)]
     effective: Option<String>,
 }

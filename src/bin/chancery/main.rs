@@ -284,6 +284,7 @@ enum AuthorityCommand {
         #[arg(long = "key", value_name = "ID|FILE")]
         key: String,
         /// From when the key may no longer sign.
+        /// A date alone is the start of that day in the ledger's time zone.
         #[arg(long)]
         from: Option<String>,
     },
@@ -298,6 +299,7 @@ enum AuthorityCommand {
         #[arg(long = "key", value_name = "ID|FILE")]
         key: String,
         /// The compromise point.
+        /// A date alone is the start of that day in the ledger's time zone.
         #[arg(long)]
         since: String,
     },

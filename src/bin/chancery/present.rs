@@ -90,7 +90,7 @@ pub struct VerifyArgs {
     /// The list operator's public key file (repeatable).
     #[arg(long = "list-key", value_name = "FILE", required = true)]
     list_keys: Vec<PathBuf>,
-    /// Verification time; default now.
+    /// Verification time; default now. A date alone is the start of that day at +08:00.
     #[arg(long)]
     at: Option<String>,
 }

@@ -54,6 +54,7 @@ pub enum SealCommand {
         #[command(flatten)]
         manage: Manage,
         /// When the seal was lost; default now.
+        /// A date alone is the start of that day in the ledger's time zone.
         #[arg(long)]
         since: Option<String>,
     },
@@ -77,6 +78,7 @@ pub enum SealCommand {
         /// The seal's esID.
         es_id: String,
         /// Reference time; default now.
+        /// A date alone is the start of that day in the ledger's time zone.
         #[arg(long)]
         at: Option<String>,
     },
@@ -90,6 +92,7 @@ pub enum SealCommand {
         #[arg(long, conflicts_with = "file")]
         digest: Option<String>,
         /// Reference time; default now.
+        /// A date alone is the start of that day in the ledger's time zone.
         #[arg(long)]
         at: Option<String>,
     },
@@ -188,6 +191,7 @@ pub struct Registration {
     #[arg(long, value_name = "FILE")]
     image: PathBuf,
     /// Start of validity; default now.
+    /// A date alone is the start of that day in the ledger's time zone.
     #[arg(long)]
     valid_from: Option<String>,
     /// End of validity (exclusive); default none. A date alone is the end of that day in the
