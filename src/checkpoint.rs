@@ -103,7 +103,16 @@ pub struct Note {
 }
 
 fn valid_name(name: &str) -> bool {
-    !name.is_empty() && !name.chars().any(|c| c.is_whitespace() || c == '+')
+    is_key_name(name)
+}
+
+/// Whether `name` may name a C2SP signed-note key: non-empty, with no whitespace, no `+` and
+/// no control character. A ledger's origin names its operator's key, so genesis requires it.
+pub fn is_key_name(name: &str) -> bool {
+    !name.is_empty()
+        && !name
+            .chars()
+            .any(|c| c.is_whitespace() || c == '+' || c.is_control())
 }
 
 impl Note {

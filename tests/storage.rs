@@ -111,8 +111,9 @@ fn failed_sync_is_fatal_and_acknowledges_nothing() {
     drop(ledger);
     let mut ledger = Ledger::open(FileStore::open(&store_dir).unwrap(), w.clock.clone()).unwrap();
     ledger.audit().unwrap();
-    // The journal write had completed before the injected failure, so the entry may be there
-    // (it is a complete, valid record); either way appending continues and is idempotent.
+    // The journal's sync failed before the head was written: the entry was never committed,
+    // and the writer truncated it at open. Appending continues.
+    assert_eq!(ledger.len(), len);
     let r = ledger.append(s).unwrap();
     assert_eq!(r.seq, len);
 }
@@ -309,4 +310,38 @@ fn given_a_deleted_journal_when_opened_then_damage_is_reported_and_nothing_is_cr
         Err(StorageError::Damaged(_))
     ));
     assert!(!journal(d.path()).exists());
+}
+
+/// Attack 11 of issue 12: a batch the caller was told failed must not reappear in part.
+/// Given a 40-entry batch, when its journal write stops part-way (a full disk) or its journal
+/// sync fails, then after reopening none of it is there; when the head's sync fails, all of it
+/// may be (its head slot was written), never a part.
+#[test]
+fn given_a_failed_batch_when_reopened_then_it_is_there_entirely_or_not_at_all() {
+    for failure in ["write", "journal sync", "head sync"] {
+        let d = tempfile::tempdir().unwrap();
+        let (w, a) = World::standard(FileStore::open(d.path()).unwrap());
+        let before = w.ledger.len();
+        let batch: Vec<_> = (0..40)
+            .map(|i| {
+                let (ev, _, _) = w.issue_event("AUTH1", &format!("S{i}"));
+                w.sign(&a, ev)
+            })
+            .collect();
+        let mut ledger = w.ledger;
+        match failure {
+            "write" => ledger.store_mut().fail_write_after(5_000),
+            "journal sync" => ledger.store_mut().fail_sync_in(1),
+            _ => ledger.store_mut().fail_sync_in(2),
+        }
+        assert!(ledger.append_batch(batch).is_err(), "{failure}");
+        drop(ledger);
+        let reopened = Ledger::open(FileStore::open(d.path()).unwrap(), w.clock.clone()).unwrap();
+        let after = reopened.len();
+        match failure {
+            "head sync" => assert!(after == before || after == before + 40, "{after}"),
+            _ => assert_eq!(after, before, "{failure}: the failed batch reappeared"),
+        }
+        reopened.audit().unwrap();
+    }
 }

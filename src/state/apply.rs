@@ -116,12 +116,13 @@ impl State {
             }
             Event::AuthorityKeyRetired { key, from, .. } => {
                 if let Some(k) = self.keys.get_mut(key) {
-                    k.retired_from = Some(*from);
+                    k.retired_from = Some(k.retired_from.map_or(*from, |f| f.min(*from)));
                 }
             }
             Event::AuthorityKeyCompromised { key, since, .. } => {
                 if let Some(k) = self.keys.get_mut(key) {
-                    k.compromised_since = Some(*since);
+                    k.compromised_since =
+                        Some(k.compromised_since.map_or(*since, |s| s.min(*since)));
                 }
             }
             Event::AuthoritySuspended { authority, .. } => {

@@ -121,8 +121,11 @@ impl State {
         ) {
             return Err(RuleError::DuplicateKey(s.actor));
         }
-        if s.origin.is_empty() || s.origin.len() > 255 || s.origin.contains(char::is_whitespace) {
-            return Err(RuleError::Invalid { what: "origin" });
+        if s.origin.len() > 255 || !crate::checkpoint::is_key_name(&s.origin) {
+            return Err(RuleError::Invalid {
+                what: "origin (it must be a C2SP key name: no whitespace, '+' or control \
+                       characters)",
+            });
         }
         if s.claimed_time.0.abs_diff(ledger_time.0) > policy.max_skew_ms {
             return Err(RuleError::ClockSkew {
@@ -340,11 +343,24 @@ impl State {
                     });
                 }
                 let rec = self.keys.get(key).ok_or(RuleError::UnknownKey(*key))?;
-                let ended = match event {
-                    Event::AuthorityKeyRetired { .. } => rec.retired_from.is_some(),
-                    _ => rec.compromised_since.is_some(),
+                // A compromise is found out, so its point lies in the past (or within the skew
+                // of the present): a point far ahead would let a thief pre-empt the honest
+                // declaration. A retirement may be scheduled ahead.
+                let (new, old) = match event {
+                    Event::AuthorityKeyRetired { from, .. } => (*from, rec.retired_from),
+                    Event::AuthorityKeyCompromised { since, .. } => {
+                        if since.0 > t.0.saturating_add(self.policy.max_skew_ms) {
+                            return Err(RuleError::Invalid {
+                                what: "compromise point (it may not lie ahead of the ledger \
+                                       time by more than the skew)",
+                            });
+                        }
+                        (*since, rec.compromised_since)
+                    }
+                    _ => return Ok(()),
                 };
-                if ended {
+                // A later declaration may move an end earlier, never later.
+                if old.is_some_and(|o| new >= o) {
                     return Err(RuleError::KeyAlreadyEnded(*key));
                 }
                 Ok(())

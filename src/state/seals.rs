@@ -590,6 +590,11 @@ impl State {
                 Ok(())
             }
             Event::CaseOpened(c) => {
+                // The case's owner decides it and grants the policies that may cover it: an
+                // authority, never the root (whose case no one could decide).
+                if !matches!(actor, Principal::Authority(_)) {
+                    return Err(unauthorized());
+                }
                 if c.case.is_empty() || c.case_type.is_empty() {
                     return Err(RuleError::Invalid {
                         what: "case reference or type",

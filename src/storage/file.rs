@@ -13,8 +13,9 @@
 //! writes the slot `counter % 2` of the head file with the new count, journal length and last
 //! hash and `fdatasync`s it; only then does it return. At open the intact slot with the highest
 //! counter is the committed head: every record below its journal length must be intact (damage
-//! there is reported with its byte offset), and bytes after it are an unacknowledged tail,
-//! kept while its records are intact and truncated at the first bad one. A failed write or sync
+//! there is reported with its byte offset), and bytes after it are an unacknowledged tail that
+//! the writer truncates (they were never acknowledged, so a failed batch never reappears, even in
+//! part). A failed write or sync
 //! poisons the store: it is never retried, since the kernel may already have dropped the pages.
 //!
 //! One writer at a time holds an exclusive lock on the file `lock` in the directory; only the
@@ -53,6 +54,10 @@ pub struct FileStore {
     poisoned: bool,
     syncs: u64,
     fail_next_sync: bool,
+    /// Test hook: fail the sync this many syncs from now (1 = the next).
+    fail_sync_in: u32,
+    /// Test hook: the next journal write stops after this many bytes, as on a full disk.
+    fail_write_after: Option<usize>,
     /// The writer's lock (`None` for a reader).
     lock: Option<File>,
 }
@@ -160,6 +165,8 @@ impl FileStore {
             poisoned: false,
             syncs: 0,
             fail_next_sync: false,
+            fail_sync_in: 0,
+            fail_write_after: None,
             lock: Some(lock),
         };
         store.recover()?;
@@ -189,6 +196,8 @@ impl FileStore {
             poisoned: false,
             syncs: 0,
             fail_next_sync: false,
+            fail_sync_in: 0,
+            fail_write_after: None,
             lock: None,
         };
         store.recover()?;
@@ -200,19 +209,20 @@ impl FileStore {
         self.lock.is_none()
     }
 
-    /// The committed head: the intact slot with the highest counter. A reader retries a while
-    /// if neither slot checks (a writer may be rewriting one as it reads).
-    fn committed_head(&self) -> Result<Head, StorageError> {
+    /// The committed head: the intact slot with the highest counter, and whether both slots
+    /// are intact. A reader retries a while if neither slot checks (a writer may be rewriting
+    /// one as it reads).
+    fn committed_head(&self) -> Result<(Head, bool), StorageError> {
         let attempts = if self.is_read_only() { 100 } else { 1 };
         for attempt in 0..attempts {
             let mut slots = [0u8; 2 * SLOT_LEN];
             if self.head.read_exact_at(&mut slots, 0).is_ok() {
-                let head = [&slots[..SLOT_LEN], &slots[SLOT_LEN..]]
+                let intact: Vec<Head> = [&slots[..SLOT_LEN], &slots[SLOT_LEN..]]
                     .iter()
                     .filter_map(|s| Head::decode(s))
-                    .max_by_key(|h| h.counter);
-                if let Some(h) = head {
-                    return Ok(h);
+                    .collect();
+                if let Some(h) = intact.iter().max_by_key(|h| h.counter) {
+                    return Ok((*h, intact.len() == 2));
                 }
             }
             if attempt + 1 < attempts {
@@ -263,7 +273,7 @@ impl FileStore {
 
     /// Reads the committed head and scans the journal.
     fn recover(&mut self) -> Result<(), StorageError> {
-        let head = self.committed_head()?;
+        let (head, both_slots) = self.committed_head()?;
         let file_len = self
             .journal
             .metadata()
@@ -304,8 +314,14 @@ impl FileStore {
         // it replays. If the walk finds a fault, a record before it may be the damaged one (a
         // changed length misframes the records after it), so the walk is repeated hashing every
         // record, to name the first damaged record.
-        // A reader reads only what the committed head covers; the tail is the writer's.
-        let scan_len = if self.is_read_only() {
+        // Only what the committed head covers counts. With both head slots intact, bytes after
+        // it were never acknowledged (a batch whose write or sync failed, or a crash before its
+        // head slot was written): the writer truncates them, so a failed batch never reappears
+        // in part. With one slot damaged, that slot may have been the newest, acknowledged,
+        // head: its batch was wholly synced before the slot was written, so the writer keeps
+        // the intact records after the older head (a batch is then there entirely). A reader
+        // reads only what the head covers.
+        let scan_len = if both_slots || self.is_read_only() {
             head.journal_len
         } else {
             file_len
@@ -457,13 +473,36 @@ impl FileStore {
         self.fail_next_sync = true;
     }
 
+    /// Test hook: the `n`-th sync from now fails (1 = the next: the journal's; 2: the head's).
+    #[doc(hidden)]
+    pub fn fail_sync_in(&mut self, n: u32) {
+        self.fail_sync_in = n;
+    }
+
+    /// Test hook: the next journal write stops after `bytes` bytes and fails with ENOSPC.
+    #[doc(hidden)]
+    pub fn fail_write_after(&mut self, bytes: usize) {
+        self.fail_write_after = Some(bytes);
+    }
+
     fn sync(&mut self, which: bool) -> Result<(), StorageError> {
         let (file, path) = if which {
             (&self.journal, &self.journal_path)
         } else {
             (&self.head, &self.head_path)
         };
-        if std::mem::take(&mut self.fail_next_sync) {
+        let scheduled = match self.fail_sync_in {
+            0 => false,
+            1 => {
+                self.fail_sync_in = 0;
+                true
+            }
+            n => {
+                self.fail_sync_in = n - 1;
+                false
+            }
+        };
+        if std::mem::take(&mut self.fail_next_sync) || scheduled {
             return Err(StorageError::Io {
                 op: "sync",
                 path: path.clone(),
@@ -491,6 +530,17 @@ impl FileStore {
             buf.extend_from_slice(&r.hash.0);
             buf.extend_from_slice(&r.bytes);
             pos += RECORD_OVERHEAD + u64::from(len);
+        }
+        if let Some(n) = self.fail_write_after.take() {
+            let n = n.min(buf.len());
+            self.journal
+                .write_all_at(&buf[..n], self.end)
+                .map_err(io("write", &self.journal_path))?;
+            return Err(StorageError::Io {
+                op: "write",
+                path: self.journal_path.clone(),
+                source: std::io::Error::from_raw_os_error(28),
+            });
         }
         self.journal
             .write_all_at(&buf, self.end)
