@@ -150,3 +150,125 @@ fn given_a_stolen_key_when_the_thief_preempts_its_compromise_then_the_honest_dec
         |e| matches!(e, RuleError::KeyAlreadyEnded(_)),
     );
 }
+
+fn cancel(w: &World<MemoryStore>, id: &chancery::LicenseId, days_ahead: u64) -> Event {
+    let mut t = w.termination(id);
+    t.effective = w.now().plus_days(days_ahead);
+    Event::LicenseCancelled(t)
+}
+
+/// Attack 4: a cancellation effective a century ahead would block every later remedy for
+/// ever; an effective date further ahead than the policy's limit is refused.
+#[test]
+fn given_a_termination_a_century_ahead_when_recorded_then_it_is_refused() {
+    let (mut w, a) = World::standard(MemoryStore::new());
+    let (id, _) = w.issue(&a, "AUTH1", "L1");
+    let far = cancel(&w, &id, 100 * 365);
+    refused(
+        &mut w,
+        &a,
+        far,
+        |e| matches!(e, RuleError::Invalid { what } if what.contains("effective")),
+    );
+}
+
+/// Attack 4: a termination not yet in effect blocks nothing: the issuer may still revoke with
+/// an earlier effect, and anyone with the right may rescind.
+#[test]
+fn given_a_pending_cancellation_when_revoking_or_rescinding_earlier_then_it_is_accepted() {
+    let (mut w, a) = World::standard(MemoryStore::new());
+    let (id, _) = w.issue(&a, "AUTH1", "L1");
+    let pending = cancel(&w, &id, 30);
+    w.ok(&a, pending);
+    assert_eq!(w.ledger.status(&id, w.now()), chancery::Status::Valid);
+    // A suspension is still possible before the cancellation takes effect.
+    w.ok(
+        &a,
+        Event::LicenseSuspended {
+            license: id.clone(),
+            reason: "inspection".into(),
+        },
+    );
+    w.ok(
+        &a,
+        Event::LicenseSuspensionLifted {
+            license: id.clone(),
+        },
+    );
+    // The revocation, effective now, takes precedence.
+    let now = w.now();
+    w.ok(&a, Event::LicenseRevoked(w.termination(&id)));
+    assert_eq!(
+        w.ledger.status(&id, w.now()),
+        chancery::Status::Revoked { since: now }
+    );
+    // Once in effect, a termination blocks other events, but not a rescission, by the root.
+    let root = w.root.clone();
+    w.advance_days(1);
+    refused(
+        &mut w,
+        &a,
+        Event::LicenseSuspended {
+            license: id.clone(),
+            reason: "again".into(),
+        },
+        |e| matches!(e, RuleError::LicenseTerminated(_)),
+    );
+    w.ok(
+        &root,
+        Event::LicenseRescinded {
+            license: id.clone(),
+            reason: "unlawful".into(),
+        },
+    );
+    assert_eq!(w.ledger.status(&id, w.now()), chancery::Status::Rescinded);
+    refused(
+        &mut w,
+        &root,
+        Event::LicenseRescinded {
+            license: id.clone(),
+            reason: "twice".into(),
+        },
+        |e| matches!(e, RuleError::LicenseTerminated(_)),
+    );
+    w.ledger.audit().unwrap();
+}
+
+/// Attack 4: a termination signed with a key later declared compromised since before it does
+/// not count, so it blocks nothing and the license is not terminated.
+#[test]
+fn given_a_termination_by_a_key_compromised_before_it_when_acting_then_it_blocks_nothing() {
+    let (mut w, a) = World::standard(MemoryStore::new());
+    let backup = actor(21);
+    w.ok(
+        &a,
+        Event::AuthorityKeyAdded {
+            authority: "AUTH1".into(),
+            key: backup.public_key(),
+        },
+    );
+    let (id, _) = w.issue(&backup, "AUTH1", "L1");
+    w.advance_days(1);
+    let since = w.now();
+    w.ok(&a, Event::LicenseCancelled(w.termination(&id)));
+    w.advance_days(1);
+    let root = w.root.clone();
+    w.ok(
+        &root,
+        Event::AuthorityKeyCompromised {
+            authority: "AUTH1".into(),
+            key: a.key_id(),
+            since,
+        },
+    );
+    assert_eq!(w.ledger.status(&id, w.now()), chancery::Status::Valid);
+    w.ok(
+        &backup,
+        Event::LicenseSuspended {
+            license: id.clone(),
+            reason: "check".into(),
+        },
+    );
+    assert_eq!(w.ledger.status(&id, w.now()), chancery::Status::Suspended);
+    w.ledger.audit().unwrap();
+}

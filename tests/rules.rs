@@ -720,22 +720,32 @@ fn terminations() {
             want_after,
             "{kind} at effective"
         );
-        // Nothing after a termination.
+        // Once in effect (issue 12, attack 4: before, a pending one blocked too), nothing
+        // follows a termination but a remedy: a rescission, unless it was one.
+        w.clock.set(effective.plus_millis(1));
         for ev in [
             Event::LicenseSuspended {
                 license: id.clone(),
                 reason: "x".into(),
             },
             Event::LicenseCancelled(w.termination(&id)),
-            Event::LicenseRescinded {
-                license: id.clone(),
-                reason: "x".into(),
-            },
             Event::LicenseAmended(w.succession(&id, Some(365)).0),
         ] {
             refused(&mut w, &a, ev, |e| {
                 matches!(e, RuleError::LicenseTerminated(_))
             });
+        }
+        let rescission = Event::LicenseRescinded {
+            license: id.clone(),
+            reason: "x".into(),
+        };
+        if kind == "rescind" {
+            refused(&mut w, &a, rescission, |e| {
+                matches!(e, RuleError::LicenseTerminated(_))
+            });
+        } else {
+            w.ok(&a, rescission);
+            assert_eq!(w.ledger.status(&id, w.now()), Status::Rescinded);
         }
     }
 }

@@ -14,7 +14,8 @@ use crate::time::{Timestamp, UtcOffset};
 
 /// Ledger-wide rules fixed at genesis (SPEC §5).
 ///
-/// Encoded `[2, [1, max skew ms], [2, utc offset minutes], [3, rules version]]`: a version,
+/// Encoded `[2, [1, max skew ms], [2, utc offset minutes], [3, rules version], [4, max
+/// effective lead ms]]`: a version,
 /// then `[key, value]` items with integer keys in strictly ascending order, every item this
 /// version knows present, an unknown key refused. Later items are added under new keys.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -26,6 +27,9 @@ pub struct Policy {
     /// The edition of the ledger rules (SPEC §9) the ledger follows; this library knows
     /// [`Policy::RULES_VERSION`] only.
     pub rules_version: u64,
+    /// How far ahead of its ledger time a termination may take effect (default 366 days): a
+    /// date further ahead is refused, so no far-future termination can hold a license.
+    pub max_effective_lead_ms: u64,
 }
 
 impl Policy {
@@ -36,6 +40,9 @@ impl Policy {
     const MAX_SKEW: u64 = 1;
     const UTC_OFFSET: u64 = 2;
     const RULES: u64 = 3;
+    const EFFECTIVE_LEAD: u64 = 4;
+    /// The last item key this version knows.
+    const LAST: u64 = Self::EFFECTIVE_LEAD;
 }
 
 impl Default for Policy {
@@ -44,13 +51,14 @@ impl Default for Policy {
             max_skew_ms: 5 * 60 * 1000,
             utc_offset: UtcOffset::CHINA,
             rules_version: Self::RULES_VERSION,
+            max_effective_lead_ms: 366 * 86_400_000,
         }
     }
 }
 
 impl Canonical for Policy {
     fn encode(&self, e: &mut Encoder) {
-        e.array(4);
+        e.array(1 + Self::LAST);
         e.uint(Self::VERSION);
         e.array(2);
         e.uint(Self::MAX_SKEW);
@@ -61,6 +69,9 @@ impl Canonical for Policy {
         e.array(2);
         e.uint(Self::RULES);
         e.uint(self.rules_version);
+        e.array(2);
+        e.uint(Self::EFFECTIVE_LEAD);
+        e.uint(self.max_effective_lead_ms);
     }
 
     fn decode(d: &mut Decoder<'_>) -> Result<Self, DecodeError> {
@@ -103,6 +114,7 @@ impl Canonical for Policy {
                     }
                     policy.rules_version = v;
                 }
+                Self::EFFECTIVE_LEAD => policy.max_effective_lead_ms = d.uint()?,
                 _ => {
                     return Err(DecodeError::InvalidValue {
                         offset: item,
@@ -111,10 +123,10 @@ impl Canonical for Policy {
                 }
             }
         }
-        if n != 4 || seen != Self::RULES {
+        if n != 1 + Self::LAST || seen != Self::LAST {
             return Err(DecodeError::InvalidValue {
                 offset: at,
-                what: "policy items missing (max skew, UTC offset and rules version are required)",
+                what: "policy items missing (every item of policy version 2 is required)",
             });
         }
         Ok(policy)
@@ -505,9 +517,9 @@ pub fn who_may_emit(kind: EventKind) -> &'static str {
         "LicenseSuspended" => "the issuer",
         "LicenseSuspensionLifted" => "the issuer",
         "LicenseCancelled" => "the issuer",
-        "LicenseRevoked" => "the issuer",
+        "LicenseRevoked" => "the issuer, an ancestor of it, or the root",
         "LicenseWithdrawn" => "the issuer",
-        "LicenseRescinded" => "the issuer",
+        "LicenseRescinded" => "the issuer, an ancestor of it, or the root",
         "SealRegistered" => "the registrar it names, holding seal-registration rights",
         "SealSuspended" => "the seal's owner or registrar",
         "SealResumed" => "the seal's owner or registrar",

@@ -249,7 +249,7 @@ impl State {
         at: Provenance,
     ) {
         if let Some(l) = self.lineages.get_mut(license.lineage()) {
-            l.termination = Some(TerminationRecord {
+            l.terminations.push(TerminationRecord {
                 kind,
                 effective,
                 recorded: at,

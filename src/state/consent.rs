@@ -147,7 +147,7 @@ impl State {
                     .lineage(&c.license)
                     .filter(|l| l.versions.len() >= usize::from(c.license.version()))
                     .ok_or_else(|| RuleError::UnknownLicense(c.license.clone()))?;
-                if lin.termination.is_some() {
+                if self.terminated_at(lin, t).is_some() {
                     return Err(RuleError::LicenseTerminated(c.license.clone()));
                 }
                 let party = self.target_authority(&c.relying_party)?;

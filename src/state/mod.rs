@@ -169,8 +169,8 @@ pub struct Lineage {
     pub versions: Vec<VersionRecord>,
     /// Suspensions in order.
     pub suspensions: Vec<Suspension>,
-    /// The termination, if any.
-    pub termination: Option<TerminationRecord>,
+    /// Terminations in ledger order. The one that governs is [`State::termination`]'s.
+    pub terminations: Vec<TerminationRecord>,
 }
 
 /// What an append returns for a recorded statement.
@@ -373,6 +373,37 @@ impl State {
                 // A comparing thread that panicked cannot have found the states equal.
                 others.into_iter().all(|h| h.join().unwrap_or(false)) && mine
             })
+    }
+
+    /// The termination that governs a lineage: among those that count, a rescission (撤销,
+    /// retroactive), else the one effective earliest. A termination whose signing key was
+    /// declared compromised at or before its recording does not count.
+    pub fn termination<'a>(&self, lineage: &'a Lineage) -> Option<&'a TerminationRecord> {
+        let counting = lineage
+            .terminations
+            .iter()
+            .filter(|t| self.counts(&t.recorded));
+        let mut best: Option<&TerminationRecord> = None;
+        for t in counting {
+            best = match best {
+                Some(b) if b.kind == TerminationKind::Rescinded => Some(b),
+                _ if t.kind == TerminationKind::Rescinded => Some(t),
+                Some(b) if b.effective <= t.effective => Some(b),
+                _ => Some(t),
+            };
+        }
+        best
+    }
+
+    /// The governing termination of `lineage` if it is in effect at `t` (a rescission always
+    /// is): what blocks further events on the lineage.
+    pub fn terminated_at<'a>(
+        &self,
+        lineage: &'a Lineage,
+        t: Timestamp,
+    ) -> Option<&'a TerminationRecord> {
+        self.termination(lineage)
+            .filter(|r| r.kind == TerminationKind::Rescinded || r.effective <= t)
     }
 
     /// Whether an event recorded with `p` counts (its key was not compromised by then).

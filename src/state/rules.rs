@@ -1,5 +1,6 @@
 //! [`State::check`]: whether a statement may be recorded at a ledger time.
 
+use super::TerminationKind;
 use super::{AuthorityState, Principal, RuleError, State};
 use crate::crypto::{KeyId, PublicKey};
 use crate::event::{Event, LicenseVersion, SignedStatement, Succession};
@@ -263,7 +264,7 @@ impl State {
                 self.new_engine_key(&p.engine)
             }
             Event::HolderKeyBound { license, key } => {
-                self.check_current(actor, license, event)?;
+                self.check_current(actor, license, event, t)?;
                 self.new_key(key)
             }
             Event::UseAuthorized(_)
@@ -437,26 +438,34 @@ impl State {
                 self.check_version(v)
             }
             Event::LicenseAmended(s) | Event::LicenseRenewed(s) | Event::LicenseReissued(s) => {
-                self.check_succession(actor, s, event)
+                self.check_succession(actor, s, event, t)
             }
             Event::LicenseSuspended { license, .. } => {
-                self.check_current(actor, license, event)?;
+                self.check_current(actor, license, event, t)?;
                 if self.is_suspended(license) {
                     return Err(RuleError::LicenseSuspended(license.clone()));
                 }
                 Ok(())
             }
             Event::LicenseSuspensionLifted { license } => {
-                self.check_current(actor, license, event)?;
+                self.check_current(actor, license, event, t)?;
                 if !self.is_suspended(license) {
                     return Err(RuleError::LicenseNotSuspended(license.clone()));
                 }
                 Ok(())
             }
-            Event::LicenseCancelled(t) | Event::LicenseRevoked(t) | Event::LicenseWithdrawn(t) => {
-                self.check_current(actor, &t.license, event)
+            Event::LicenseCancelled(end)
+            | Event::LicenseRevoked(end)
+            | Event::LicenseWithdrawn(end) => {
+                if end.effective.0 > t.0.saturating_add(self.policy.max_effective_lead_ms) {
+                    return Err(RuleError::Invalid {
+                        what: "effective date (further ahead of the ledger time than the \
+                               policy's max_effective_lead_ms)",
+                    });
+                }
+                self.check_current(actor, &end.license, event, t)
             }
-            Event::LicenseRescinded { license, .. } => self.check_current(actor, license, event),
+            Event::LicenseRescinded { license, .. } => self.check_current(actor, license, event, t),
         }
     }
 
@@ -524,14 +533,25 @@ impl State {
         Ok(())
     }
 
-    /// `license` must be the current version of a live lineage, and the actor its issuer.
+    /// `license` must be the current version of a lineage that no termination in effect at `t`
+    /// closes, and the actor its issuer. Remedies stay open: a revocation or a rescission may
+    /// also come from an ancestor of the issuer or the root, a rescission follows any
+    /// termination but a rescission, and a revocation one that took effect later than it
+    /// would.
     pub(super) fn check_current(
         &self,
         actor: &Principal,
         license: &LicenseId,
         event: &Event,
+        t: Timestamp,
     ) -> Result<(), RuleError> {
-        self.check_issuer(actor, license, event)?;
+        let remedy = matches!(
+            event,
+            Event::LicenseRevoked(_) | Event::LicenseRescinded { .. }
+        );
+        if !(remedy && self.manages(actor, license.issuer())) {
+            self.check_issuer(actor, license, event)?;
+        }
         let lin = self
             .lineages
             .get(license.lineage())
@@ -543,8 +563,16 @@ impl State {
                 current: current.clone(),
             });
         }
-        if lin.termination.is_some() {
-            return Err(RuleError::LicenseTerminated(license.clone()));
+        if let Some(done) = self.terminated_at(lin, t) {
+            let open = done.kind != TerminationKind::Rescinded
+                && match event {
+                    Event::LicenseRescinded { .. } => true,
+                    Event::LicenseRevoked(r) => r.effective < done.effective,
+                    _ => false,
+                };
+            if !open {
+                return Err(RuleError::LicenseTerminated(license.clone()));
+            }
         }
         Ok(())
     }
@@ -561,8 +589,9 @@ impl State {
         actor: &Principal,
         s: &Succession,
         event: &Event,
+        t: Timestamp,
     ) -> Result<(), RuleError> {
-        self.check_current(actor, &s.previous, event)?;
+        self.check_current(actor, &s.previous, event, t)?;
         if self.is_suspended(&s.previous) {
             return Err(RuleError::LicenseSuspended(s.previous.clone()));
         }

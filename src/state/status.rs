@@ -199,10 +199,7 @@ impl State {
                 key: v.recorded.key,
             };
         }
-        let termination = lin
-            .termination
-            .as_ref()
-            .filter(|t| self.counts(&t.recorded));
+        let termination = self.termination(lin);
         if termination.is_some_and(|t| t.kind == TerminationKind::Rescinded) {
             return Status::Rescinded;
         }

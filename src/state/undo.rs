@@ -41,7 +41,7 @@ enum Undo {
     Suspension(String),
     /// Clear the lift of the last suspension of a lineage.
     Lift(String),
-    /// Clear the termination of a lineage.
+    /// Remove the last termination of a lineage.
     Termination(String),
     /// Put back whatever a seal, policy, case, holder key or consent event changed.
     Restore(Restore),
@@ -191,7 +191,7 @@ impl State {
                 }
                 Undo::Termination(lineage) => {
                     if let Some(l) = self.lineages.get_mut(&lineage) {
-                        l.termination = None;
+                        l.terminations.pop();
                     }
                 }
                 Undo::Restore(Restore(f)) => f(self),

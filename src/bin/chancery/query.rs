@@ -131,7 +131,7 @@ pub fn license_show(ledger: &Ledger<FileStore>, id: &LicenseId, out: &Out) -> Re
             "lifted": s.lifted.as_ref().map(prov),
         }));
     }
-    if let Some(t) = &lineage.termination {
+    for t in &lineage.terminations {
         text.push(format!(
             "  {:?} at entry {} ({}), effective {}",
             t.kind,
