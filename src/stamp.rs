@@ -177,6 +177,14 @@ pub fn claim_for(
         .ok_or_else(|| StampError::UnknownLicense(license.clone()))?;
     let seq = record.recorded.seq;
     let size = state.size();
+    // A termination the ledger already holds, taking effect inside the window, ends the
+    // window: the stamp may not vouch for the status past a change the ledger knows of.
+    let next_update = state
+        .lineage(license)
+        .and_then(|l| state.termination(l))
+        .map(|t| t.effective)
+        .filter(|e| *e > this_update)
+        .map_or(next_update, |e| next_update.min(e));
     Ok(StatusClaim {
         origin: state.origin().unwrap_or_default().to_owned(),
         size,

@@ -272,3 +272,151 @@ fn given_a_termination_by_a_key_compromised_before_it_when_acting_then_it_blocks
     assert_eq!(w.ledger.status(&id, w.now()), chancery::Status::Suspended);
     w.ledger.audit().unwrap();
 }
+
+/// Attack 5: a license recorded today with `valid_from` a year ago must not verify as Valid at
+/// last year's dates: the ledger vouches only from its recording on.
+#[test]
+fn given_a_license_recorded_late_when_verified_before_its_recording_then_indeterminate() {
+    let (mut w, a) = World::standard(MemoryStore::new());
+    let paper_from = w.now();
+    w.advance_days(365);
+    let (ev, id, cred) = w.issue_event("AUTH1", "PAPER");
+    let Event::LicenseIssued(mut v) = ev else {
+        unreachable!()
+    };
+    v.valid_from = paper_from; // migrated from paper: its original start
+    let recorded = w.ok(&a, Event::LicenseIssued(v)).ledger_time;
+    let last_year = paper_from.plus_days(10);
+    assert_eq!(
+        w.ledger.status(&id, last_year),
+        chancery::Status::NotYetRecorded {
+            recorded_at: recorded
+        }
+    );
+    let disclosure = cred.disclose(&["name"], false).unwrap();
+    assert_eq!(
+        w.ledger.verify_disclosure(&disclosure, last_year),
+        chancery::Verdict::Indeterminate(chancery::verify::IndeterminateReason::NotYetRecorded {
+            recorded_at: recorded
+        })
+    );
+    assert_eq!(
+        w.ledger.verify_disclosure(&disclosure, recorded),
+        chancery::Verdict::Valid
+    );
+}
+
+/// Attack 1, the other way round: once an honest declaration has set a key's compromise
+/// point, a thief holding a sibling key of the same authority cannot move it (to void
+/// everything the key ever signed); an ancestor or the root still can.
+#[test]
+fn given_an_honest_compromise_point_when_a_sibling_key_moves_it_earlier_then_it_is_refused() {
+    let (mut w, a) = World::standard(MemoryStore::new());
+    let thief = actor(22);
+    w.ok(
+        &a,
+        Event::AuthorityKeyAdded {
+            authority: "AUTH1".into(),
+            key: thief.public_key(),
+        },
+    );
+    let (early, _) = w.issue(&a, "AUTH1", "EARLY");
+    w.advance_days(2);
+    let since = w.now();
+    let root = w.root.clone();
+    let declare = |since| Event::AuthorityKeyCompromised {
+        authority: "AUTH1".into(),
+        key: a.key_id(),
+        since,
+    };
+    w.ok(&root, declare(since));
+    refused(&mut w, &thief, declare(chancery::Timestamp(0)), |e| {
+        matches!(e, RuleError::KeyAlreadyEnded(_))
+    });
+    assert_eq!(w.ledger.status(&early, w.now()), chancery::Status::Valid);
+    w.ok(&root, declare(chancery::Timestamp(since.0 - DAY)));
+}
+
+/// Review of attack 4: a termination backdated to before the license was recorded is refused
+/// (it would leave no room for an earlier revocation); a revocation effective at the same
+/// time as a cancellation is accepted and governs.
+#[test]
+fn given_a_backdated_cancellation_when_recorded_then_refused_and_a_same_time_revocation_governs() {
+    let (mut w, a) = World::standard(MemoryStore::new());
+    let (id, _) = w.issue(&a, "AUTH1", "L1");
+    let recorded = w.ledger.state().license(&id).unwrap().recorded.ledger_time;
+    let mut t = w.termination(&id);
+    t.effective = chancery::Timestamp(0);
+    refused(
+        &mut w,
+        &a,
+        Event::LicenseCancelled(t.clone()),
+        |e| matches!(e, RuleError::Invalid { what } if what.contains("before the license")),
+    );
+    t.effective = recorded;
+    w.ok(&a, Event::LicenseCancelled(t.clone()));
+    let root = w.root.clone();
+    w.ok(&root, Event::LicenseRevoked(t));
+    assert_eq!(
+        w.ledger.status(&id, w.now()),
+        chancery::Status::Revoked { since: recorded }
+    );
+}
+
+/// Review of attack 4: a status stamp may not vouch past a termination the ledger already
+/// holds: its next update is capped at the termination's effective time.
+#[test]
+fn given_a_pending_cancellation_when_stamping_then_next_update_ends_at_it() {
+    let (mut w, a) = World::standard(MemoryStore::new());
+    let (id, _) = w.issue(&a, "AUTH1", "L1");
+    let effective = w.now().plus_millis(3_600_000);
+    let mut t = w.termination(&id);
+    t.effective = effective;
+    w.ok(&a, Event::LicenseCancelled(t));
+    let now = w.now();
+    let stamp = w.ledger.stamp(&id, now, now.plus_days(1), &key(1)).unwrap();
+    assert_eq!(stamp.claim.status, chancery::Status::Valid);
+    assert_eq!(stamp.claim.next_update, effective);
+    w.ledger.check_stamps(std::slice::from_ref(&stamp)).unwrap();
+}
+
+/// A seal's loss point may be moved earlier by a later report (the true point found out
+/// later), never later.
+#[test]
+fn given_a_lost_seal_when_the_loss_is_reported_earlier_then_earlier_sealings_stop_counting() {
+    let (mut w, _a) = World::standard(MemoryStore::new());
+    let owner = w.unit("OWNER", 40);
+    let seal = actor(41);
+    let auth = actor(10);
+    let reg = w.seal_registration("S1", "OWNER", &seal, "AUTH1");
+    w.ok(&auth, Event::SealRegistered(Box::new(reg)));
+    w.ok(
+        &seal,
+        World::<MemoryStore>::application("S1", b"doc 1", "CASE-1"),
+    );
+    w.advance_days(1);
+    let first = w.now();
+    w.advance_days(1);
+    let lost = |since| Event::SealReportedLost {
+        es_id: "S1".into(),
+        since,
+        reason: "stolen".into(),
+    };
+    w.ok(&owner, lost(first));
+    let doc = chancery::crypto::sha256(b"doc 1");
+    assert!(w
+        .ledger
+        .verify_document_digest(&doc, w.now())
+        .verdict
+        .is_valid());
+    refused(&mut w, &owner, lost(first), |e| {
+        matches!(e, RuleError::SealState { .. })
+    });
+    w.ok(&owner, lost(T0));
+    assert!(!w
+        .ledger
+        .verify_document_digest(&doc, w.now())
+        .verdict
+        .is_valid());
+    w.ledger.audit().unwrap();
+}

@@ -653,10 +653,17 @@ fn suspension_rules_and_status_boundaries() {
     assert_eq!(s(t_susp), Status::Suspended);
     assert_eq!(s(Timestamp(t_lift.0 - 1)), Status::Suspended);
     assert_eq!(s(t_lift), Status::Valid);
-    // Validity window boundaries: 365 days from valid_from.
-    let from = w.ledger.state().license(&id).unwrap().version.valid_from;
-    assert_eq!(s(Timestamp(from.0 - 1)), Status::NotYetValid);
-    assert_eq!(s(from), Status::Valid);
+    // Validity window boundaries: 365 days from valid_from. Before its recording (1 ms after
+    // valid_from here) the ledger vouches for nothing (issue 12, attack 5: was NotYetValid).
+    let record = w.ledger.state().license(&id).unwrap().clone();
+    let from = record.version.valid_from;
+    assert_eq!(
+        s(Timestamp(from.0 - 1)),
+        Status::NotYetRecorded {
+            recorded_at: record.recorded.ledger_time
+        }
+    );
+    assert_eq!(s(record.recorded.ledger_time), Status::Valid);
     assert_eq!(s(Timestamp(from.plus_days(365).0 - 1)), Status::Valid);
     assert_eq!(s(from.plus_days(365)), Status::Expired);
     // Unknown ids.
@@ -703,7 +710,8 @@ fn terminations() {
             want_before,
             "{kind} before effective"
         );
-        let from = w.ledger.state().license(&id).unwrap().version.valid_from;
+        // At its recording (issue 12, attack 5: before it, NotYetRecorded).
+        let from = w.ledger.state().license(&id).unwrap().recorded.ledger_time;
         assert_eq!(
             w.ledger.status(&id, from),
             want_before,

@@ -432,6 +432,11 @@ fn finish(
             next_update: claim.next_update,
         }));
     }
+    if let Status::NotYetRecorded { recorded_at } = claim.status {
+        return Err(Verdict::Indeterminate(
+            IndeterminateReason::NotYetRecorded { recorded_at },
+        ));
+    }
     if claim.status != Status::Valid {
         return Err(invalid(InvalidReason::NotValid(claim.status.clone())));
     }

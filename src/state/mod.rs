@@ -388,7 +388,15 @@ impl State {
             best = match best {
                 Some(b) if b.kind == TerminationKind::Rescinded => Some(b),
                 _ if t.kind == TerminationKind::Rescinded => Some(t),
-                Some(b) if b.effective <= t.effective => Some(b),
+                // Earliest effective; on a tie a revocation (the remedy) governs.
+                Some(b)
+                    if b.effective < t.effective
+                        || (b.effective == t.effective
+                            && (b.kind == TerminationKind::Revoked
+                                || t.kind != TerminationKind::Revoked)) =>
+                {
+                    Some(b)
+                }
                 _ => Some(t),
             };
         }

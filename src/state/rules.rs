@@ -333,17 +333,25 @@ impl State {
                 self.self_or_manager(actor, authority, event)?;
                 self.new_key(key)
             }
-            Event::AuthorityKeyRetired { authority, key, .. }
-            | Event::AuthorityKeyCompromised { authority, key, .. } => {
+            Event::AuthorityKeyRetired {
+                authority,
+                key: ended,
+                ..
+            }
+            | Event::AuthorityKeyCompromised {
+                authority,
+                key: ended,
+                ..
+            } => {
                 let a = self.target_authority(authority)?;
                 self.self_or_manager(actor, authority, event)?;
-                if !a.keys.contains(key) {
+                if !a.keys.contains(ended) {
                     return Err(RuleError::KeyNotOwned {
-                        key: *key,
+                        key: *ended,
                         authority: authority.clone(),
                     });
                 }
-                let rec = self.keys.get(key).ok_or(RuleError::UnknownKey(*key))?;
+                let rec = self.keys.get(ended).ok_or(RuleError::UnknownKey(*ended))?;
                 // A compromise is found out, so its point lies in the past (or within the skew
                 // of the present): a point far ahead would let a thief pre-empt the honest
                 // declaration. A retirement may be scheduled ahead.
@@ -360,9 +368,12 @@ impl State {
                     }
                     _ => return Ok(()),
                 };
-                // A later declaration may move an end earlier, never later.
-                if old.is_some_and(|o| new >= o) {
-                    return Err(RuleError::KeyAlreadyEnded(*key));
+                // A later declaration may move an end earlier, never later; and once an end is
+                // declared, only an ancestor, the root or the key itself may move it (so a
+                // thief holding a sibling key cannot rewrite an honest compromise point).
+                let may_move = self.manages(actor, authority) || key == ended;
+                if old.is_some_and(|o| new >= o || !may_move) {
+                    return Err(RuleError::KeyAlreadyEnded(*ended));
                 }
                 Ok(())
             }
@@ -461,6 +472,18 @@ impl State {
                     return Err(RuleError::Invalid {
                         what: "effective date (further ahead of the ledger time than the \
                                policy's max_effective_lead_ms)",
+                    });
+                }
+                // Nor before the ledger held the license: a termination backdated further
+                // would leave no room for an earlier-effective revocation.
+                let first = self
+                    .lineages
+                    .get(end.license.lineage())
+                    .and_then(|l| l.versions.first())
+                    .map(|v| v.recorded.ledger_time);
+                if first.is_some_and(|f| end.effective < f) {
+                    return Err(RuleError::Invalid {
+                        what: "effective date (before the license was recorded)",
                     });
                 }
                 self.check_current(actor, &end.license, event, t)
@@ -567,7 +590,11 @@ impl State {
             let open = done.kind != TerminationKind::Rescinded
                 && match event {
                     Event::LicenseRescinded { .. } => true,
-                    Event::LicenseRevoked(r) => r.effective < done.effective,
+                    Event::LicenseRevoked(r) => {
+                        r.effective < done.effective
+                            || (r.effective == done.effective
+                                && done.kind != TerminationKind::Revoked)
+                    }
                     _ => false,
                 };
             if !open {

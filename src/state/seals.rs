@@ -509,8 +509,10 @@ impl State {
             }
             Event::SealReportedLost { es_id, since, .. } => {
                 let seal = self.managed_seal(actor, es_id, event)?;
-                if seal.lost.is_some() {
-                    return state(es_id, "already reported lost");
+                // A later report may move the loss earlier (the true point found out later),
+                // never later.
+                if seal.lost.as_ref().is_some_and(|l| *since >= l.since) {
+                    return state(es_id, "already reported lost since then or earlier");
                 }
                 if *since > t {
                     return Err(RuleError::Invalid {

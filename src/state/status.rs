@@ -47,6 +47,13 @@ pub enum Status {
     },
     /// No such version is recorded.
     Unknown,
+    /// The reference time is before the version was recorded: the ledger vouches for nothing
+    /// before then (a license migrated from paper keeps its original `valid_from`, but is
+    /// vouched for from its recording on).
+    NotYetRecorded {
+        /// The version's ledger time.
+        recorded_at: Timestamp,
+    },
 }
 
 impl Status {
@@ -69,13 +76,15 @@ impl Status {
             Status::Superseded { .. } => "Superseded",
             Status::KeyCompromised { .. } => "KeyCompromised",
             Status::Unknown => "Unknown",
+            Status::NotYetRecorded { .. } => "NotYetRecorded",
         }
     }
 }
 
 /// Encoded `[tag, fields...]`: 0 Valid, 1 NotYetValid, 2 Expired, 3 Suspended,
 /// `[4, since]` Cancelled, `[5, since]` Revoked, `[6, since]` Withdrawn, 7 Rescinded,
-/// `[8, by]` Superseded, `[9, key id]` KeyCompromised, 10 Unknown (SPEC §17).
+/// `[8, by]` Superseded, `[9, key id]` KeyCompromised, 10 Unknown, `[11, recorded at]`
+/// NotYetRecorded (SPEC §17).
 impl crate::encoding::Canonical for Status {
     fn encode(&self, e: &mut crate::encoding::Encoder) {
         let simple = |e: &mut crate::encoding::Encoder, tag| {
@@ -109,6 +118,11 @@ impl crate::encoding::Canonical for Status {
                 e.uint(9);
                 key.encode(e);
             }
+            Status::NotYetRecorded { recorded_at } => {
+                e.array(2);
+                e.uint(11);
+                recorded_at.encode(e);
+            }
             Status::Unknown => simple(e, 10),
         }
     }
@@ -139,6 +153,9 @@ impl crate::encoding::Canonical for Status {
                 key: KeyId::decode(d)?,
             },
             (10, 1) => Status::Unknown,
+            (11, 2) => Status::NotYetRecorded {
+                recorded_at: Timestamp::decode(d)?,
+            },
             _ => {
                 return Err(crate::encoding::DecodeError::UnknownTag {
                     offset: at,
@@ -167,6 +184,9 @@ impl std::fmt::Display for Status {
                 write!(f, "recorded under key {key}, compromised before")
             }
             Status::Unknown => f.write_str("unknown"),
+            Status::NotYetRecorded { recorded_at } => {
+                write!(f, "not yet recorded (recorded at {recorded_at})")
+            }
         }
     }
 }
@@ -202,6 +222,11 @@ impl State {
         let termination = self.termination(lin);
         if termination.is_some_and(|t| t.kind == TerminationKind::Rescinded) {
             return Status::Rescinded;
+        }
+        if at < v.recorded.ledger_time {
+            return Status::NotYetRecorded {
+                recorded_at: v.recorded.ledger_time,
+            };
         }
         if let Some(next) = lin.versions[idx + 1..]
             .iter()

@@ -183,6 +183,13 @@ pub enum IndeterminateReason {
         /// Its next update.
         next_update: Timestamp,
     },
+    /// The reference time is before the license version was recorded: the ledger vouches for
+    /// nothing before then.
+    #[error("the license version was recorded only at {recorded_at}")]
+    NotYetRecorded {
+        /// The version's ledger time.
+        recorded_at: Timestamp,
+    },
     /// The status stamp is from after the verifier's present (a clock is wrong).
     #[error("status stamp is from {this_update}, after the present")]
     StampNotYetValid {
@@ -242,6 +249,9 @@ pub fn verify_disclosure(
     }
     match state.status(id, at) {
         Status::Valid => Verdict::Valid,
+        Status::NotYetRecorded { recorded_at } => {
+            Verdict::Indeterminate(IndeterminateReason::NotYetRecorded { recorded_at })
+        }
         other => Verdict::Invalid(InvalidReason::NotValid(other)),
     }
 }
