@@ -420,3 +420,55 @@ fn given_a_lost_seal_when_the_loss_is_reported_earlier_then_earlier_sealings_sto
         .is_valid());
     w.ledger.audit().unwrap();
 }
+
+/// Attack 6: an authority registered by delegation keeps issuing after its parent is
+/// suspended or revoked. An ancestor's suspension refuses the whole subtree from then on
+/// (reinstatement lifts it); licenses issued before keep their status.
+#[test]
+fn given_a_suspended_parent_when_its_delegate_issues_then_it_is_refused_until_reinstated() {
+    let (mut w, parent) = World::standard(MemoryStore::new());
+    let child = actor(23);
+    w.ok(
+        &parent,
+        World::<MemoryStore>::registration("CHILD1", &[&child], &["T1"], Some("AUTH1")),
+    );
+    let (before, _) = w.issue(&child, "CHILD1", "BEFORE");
+    let root = w.root.clone();
+    w.ok(
+        &root,
+        Event::AuthoritySuspended {
+            authority: "AUTH1".into(),
+            reason: "audit".into(),
+        },
+    );
+    let (ev, _, _) = w.issue_event("CHILD1", "DURING");
+    refused(
+        &mut w,
+        &child,
+        ev,
+        |e| matches!(e, RuleError::AuthorityNotActive { code } if code == "AUTH1"),
+    );
+    assert_eq!(w.ledger.status(&before, w.now()), chancery::Status::Valid);
+    w.ok(
+        &root,
+        Event::AuthorityReinstated {
+            authority: "AUTH1".into(),
+        },
+    );
+    w.issue(&child, "CHILD1", "AFTER");
+    w.ok(
+        &root,
+        Event::AuthorityRevoked {
+            authority: "AUTH1".into(),
+            reason: "closed".into(),
+        },
+    );
+    let (ev, _, _) = w.issue_event("CHILD1", "REVOKED");
+    refused(
+        &mut w,
+        &child,
+        ev,
+        |e| matches!(e, RuleError::AuthorityNotActive { code } if code == "AUTH1"),
+    );
+    w.ledger.audit().unwrap();
+}

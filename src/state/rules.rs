@@ -168,15 +168,30 @@ impl State {
             return Err(RuleError::KeyRetired { key: *key, from });
         }
         if let Principal::Authority(code) = &rec.owner {
-            let active = self
-                .authorities
-                .get(code)
-                .is_some_and(|a| a.state == AuthorityState::Active);
-            if !active {
-                return Err(RuleError::AuthorityNotActive { code: code.clone() });
-            }
+            self.standing(code)?;
         }
         Ok(rec.owner.clone())
+    }
+
+    /// An authority may act only while it and every ancestor (registrar chain) is active: an
+    /// ancestor's suspension or revocation stops the whole subtree from then on, and its
+    /// reinstatement lifts that. The error names the first one, nearest first, that is not.
+    pub fn standing(&self, code: &str) -> Result<(), RuleError> {
+        let mut cur = Some(code.to_owned());
+        let mut hops = 0;
+        while let Some(c) = cur {
+            let a = self
+                .authorities
+                .get(&c)
+                .filter(|a| a.state == AuthorityState::Active)
+                .ok_or_else(|| RuleError::AuthorityNotActive { code: c.clone() })?;
+            hops += 1;
+            if hops > self.authorities.len() {
+                break;
+            }
+            cur = a.parent.clone();
+        }
+        Ok(())
     }
 
     /// Whether `actor` is the root or an ancestor (registrar chain) of authority `target`.

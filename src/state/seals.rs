@@ -1,7 +1,7 @@
 //! Seals: their records and status at a time, automatic-sealing policies and cases, the rules
 //! for seal events and their application.
 
-use super::{AuthorityState, Principal, Provenance, RuleError, State, Suspension};
+use super::{Principal, Provenance, RuleError, State, Suspension};
 use crate::crypto::{Digest32, KeyId};
 use crate::event::{AutoSealPolicy, CaseOpening, Event, SealRegistration};
 use crate::id::is_valid_code;
@@ -372,13 +372,7 @@ impl State {
             });
         }
         for code in [&seal.registration.owner, &seal.registration.registrar] {
-            let active = self
-                .authorities
-                .get(code)
-                .is_some_and(|a| a.state == AuthorityState::Active);
-            if !active {
-                return Err(RuleError::AuthorityNotActive { code: code.clone() });
-            }
+            self.standing(code)?;
         }
         Ok(seal)
     }
@@ -442,11 +436,7 @@ impl State {
             return Err(RuleError::DuplicateSeal(r.es_id.clone()));
         }
         let owner = self.target_authority(&r.owner)?;
-        if owner.state != AuthorityState::Active {
-            return Err(RuleError::AuthorityNotActive {
-                code: r.owner.clone(),
-            });
-        }
+        self.standing(&r.owner)?;
         if r.name != owner.name {
             return Err(RuleError::Invalid {
                 what: "seal name (must equal the owner's filed name)",

@@ -468,7 +468,15 @@ pub fn run(store: &Path, command: LicenseCommand, out: &Out) -> Result<u8, CliEr
                 .license(&disclosure.license)
                 .map(|r| r.version.clone());
             let holder = disclosure.holder.as_ref().map(|h| h.code.clone());
-            let (lines, mut value) = describe(version.as_ref(), &claims, holder.as_deref());
+            let (mut lines, mut value) = describe(version.as_ref(), &claims, holder.as_deref());
+            // The issuer's standing now, beside the verdict (a suspended or revoked issuer, or
+            // ancestor, does not change the status of licenses issued before).
+            let standing = match ledger.state().standing(disclosure.license.issuer()) {
+                Ok(()) => "active".to_owned(),
+                Err(e) => e.to_string(),
+            };
+            lines.insert(0, format!("  issuer standing now: {standing}"));
+            value["issuer_standing"] = json!(standing);
             value["license"] = json!(disclosure.license.to_string());
             value["at"] = json!(crate::show(at));
             value["valid"] = json!(verdict.is_valid());
