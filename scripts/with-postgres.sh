@@ -45,7 +45,9 @@ $AS "$BIN/initdb" -D "$DIR/data" -U chancery --auth=trust -E UTF8 >"$DIR/initdb.
     cat "$DIR/initdb.log" >&2
     exit 2
 }
-OPTS="-c listen_addresses=127.0.0.1 -p $PORT -k $DIR -c fsync=on -c synchronous_commit=on"
+# fsync and synchronous_commit are left at their defaults (on), so tests can change them with
+# ALTER SYSTEM and a reload (command-line settings would override that).
+OPTS="-c listen_addresses=127.0.0.1 -p $PORT -k $DIR"
 $AS "$BIN/pg_ctl" -D "$DIR/data" -l "$DIR/server.log" -w -o "$OPTS" start >/dev/null || {
     cat "$DIR/server.log" >&2
     exit 2

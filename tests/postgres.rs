@@ -499,3 +499,52 @@ fn a_store_keyed_by_another_origin_is_refused() {
     let reopened = Ledger::open(PgStore::for_origin(&url(), ORIGIN).unwrap(), clock).unwrap();
     assert_eq!(reopened.state(), ledger.state());
 }
+
+/// A server setting changed for the whole cluster and reloaded (the caller holds the server
+/// alone); `None` resets it.
+fn set_server(setting: &str, value: Option<&str>) {
+    let mut c = postgres::Client::connect(&url(), postgres::NoTls).unwrap();
+    match value {
+        Some(v) => c
+            .batch_execute(&format!("ALTER SYSTEM SET {setting} = {v}"))
+            .unwrap(),
+        None => c
+            .batch_execute(&format!("ALTER SYSTEM RESET {setting}"))
+            .unwrap(),
+    }
+    c.batch_execute("SELECT pg_reload_conf()").unwrap();
+    std::thread::sleep(std::time::Duration::from_millis(300));
+}
+
+/// Issue 12: a server configured with `synchronous_commit = off` lost acknowledged entries;
+/// the store's sessions commit synchronously whatever the server's default, and a server
+/// with `fsync = off` is refused for appends.
+#[test]
+fn given_an_unsafe_server_configuration_when_appending_then_commits_stay_durable_or_are_refused() {
+    let _alone = SERVER.write().unwrap_or_else(|e| e.into_inner());
+    set_server("synchronous_commit", Some("off"));
+    let store = PgStore::connect(&url(), &name("sync")).unwrap();
+    assert_eq!(store.session_setting("synchronous_commit").unwrap(), "on");
+    set_server("synchronous_commit", None);
+    set_server("fsync", Some("off"));
+    let mut store = PgStore::connect(&url(), &name("nofsync")).unwrap();
+    let fsync = store.session_setting("fsync").unwrap();
+    let refused = store.append(
+        0,
+        &[chancery::storage::Record {
+            hash: chancery::crypto::leaf_hash(b"x"),
+            bytes: b"x".to_vec(),
+        }],
+    );
+    set_server("fsync", None);
+    assert!(
+        matches!(
+            refused,
+            Err(StorageError::NotDurable {
+                setting: "fsync = off"
+            })
+        ),
+        "fsync {fsync}: {refused:?}"
+    );
+    assert_eq!(store.len(), 0);
+}

@@ -154,6 +154,13 @@ pub enum StorageError {
         /// The version this library writes.
         supported: i64,
     },
+    /// The database server is configured so that acknowledged commits can be lost (e.g.
+    /// `fsync = off`): appends are refused.
+    #[error("the database server runs with {setting}: an acknowledged entry could be lost in a crash, so appends are refused")]
+    NotDurable {
+        /// The setting found.
+        setting: &'static str,
+    },
     /// The database holds no ledger of that name (read-only mode creates nothing).
     #[error("no ledger {0:?} in the database")]
     NoSuchLedger(String),

@@ -51,6 +51,8 @@ pub struct PgStore {
     read_only: bool,
     /// Whether the ledger's name is its origin (see [`PgStore::for_origin`]).
     named_by_origin: bool,
+    /// Why appends are refused although the store is writable: the server is not durable.
+    not_durable: Option<&'static str>,
 }
 
 impl std::fmt::Debug for PgStore {
@@ -68,6 +70,11 @@ impl PgStore {
     /// schema (serialised between processes by an advisory lock) and the ledger's head row.
     pub fn connect(url: &str, ledger: &str) -> Result<Self, StorageError> {
         let mut client = Client::connect(url, NoTls).map_err(db)?;
+        // A commit is acknowledged only once the server has flushed it: whatever the server's
+        // or the role's default, this session commits synchronously.
+        client
+            .batch_execute("SET synchronous_commit = on")
+            .map_err(db)?;
         migrate(&mut client)?;
         client
             .execute(
@@ -103,13 +110,31 @@ impl PgStore {
         read_only: bool,
     ) -> Result<Self, StorageError> {
         let len = head(&mut client, ledger)?;
+        // A server that does not fsync loses acknowledged commits in a crash: a writer
+        // refuses to append to it (a reader may still read).
+        let fsync: String = client
+            .query_one("SELECT current_setting('fsync')", &[])
+            .map_err(db)?
+            .get(0);
+        let not_durable = (fsync == "off").then_some("fsync = off");
         Ok(Self {
             client: Mutex::new(client),
             ledger: ledger.to_owned(),
             len,
             read_only,
             named_by_origin: false,
+            not_durable,
         })
+    }
+
+    /// The value of a server setting as this store's session sees it (e.g.
+    /// `synchronous_commit`), for operators' checks and tests.
+    pub fn session_setting(&self, name: &str) -> Result<String, StorageError> {
+        let mut client = self.client()?;
+        let row = client
+            .query_one("SELECT current_setting($1)", &[&name])
+            .map_err(db)?;
+        Ok(row.get(0))
     }
 
     /// [`PgStore::connect`] for the ledger of `origin`, keyed by that origin: a ledger of any
@@ -202,6 +227,9 @@ impl Store for PgStore {
         if self.read_only {
             return Err(StorageError::ReadOnly);
         }
+        if let Some(setting) = self.not_durable {
+            return Err(StorageError::NotDurable { setting });
+        }
         let ledger = self.ledger.clone();
         let mut client = self.client()?;
         let mut tx = client.transaction().map_err(db)?;
@@ -255,7 +283,7 @@ impl Store for PgStore {
             )
             .map_err(db)?;
         }
-        // Durable when this returns (synchronous_commit on, the server's default).
+        // Durable when this returns (synchronous_commit on for this session, fsync on).
         tx.commit().map_err(db)?;
         drop(client);
         self.len = new_len;
