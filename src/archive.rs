@@ -7,7 +7,7 @@
 
 use crate::audit::{replay_chunks, PipelineError, RawEntry, ReplayError, Signatures};
 use crate::crypto::Digest32;
-use crate::encoding::{Canonical, DecodeError, Decoder, Encoder, MAX_INPUT_LEN};
+use crate::encoding::{Canonical, DecodeError, Decoder, Encoder};
 use crate::ledger::Ledger;
 use crate::merkle::MerkleTree;
 use crate::state::State;
@@ -409,10 +409,10 @@ impl<R: Read> ArchiveReader<R> {
             "entry",
         )?;
         let len = self.entry_head(offset, 2, "byte string")?;
-        if len > MAX_INPUT_LEN as u64 {
+        if len > crate::event::MAX_ENTRY_LEN as u64 {
             return Err(malformed(DecodeError::TooLarge {
                 len: usize::try_from(len).unwrap_or(usize::MAX),
-                limit: MAX_INPUT_LEN,
+                limit: crate::event::MAX_ENTRY_LEN,
             }));
         }
         let mut bytes = vec![0; len as usize];

@@ -472,3 +472,30 @@ fn given_a_suspended_parent_when_its_delegate_issues_then_it_is_refused_until_re
     );
     w.ledger.audit().unwrap();
 }
+
+/// Issue 12, Formats: an entry always fits a C2SP tlog-tiles entry bundle (uint16 length):
+/// 65,535 bytes are accepted, 65,536 refused.
+#[test]
+fn given_a_statement_whose_entry_is_65536_bytes_when_appended_then_it_is_refused() {
+    let (mut w, a) = World::standard(MemoryStore::new());
+    let define = |code: &str, len: usize| Event::LicenseTypeDefined {
+        code: code.into(),
+        name: "n".repeat(len),
+        claim_names: vec!["c".into()],
+    };
+    // Measure an entry with a long name, then size the name to hit the limit exactly.
+    let probe = w.ok(&a, define("T2", 60_000)).seq;
+    let probe_len = chancery::Canonical::to_canonical(&w.ledger.entry(probe).unwrap()).len();
+    let fit = 60_000 + (chancery::event::MAX_ENTRY_LEN - probe_len);
+    let root = w.root.clone();
+    // (T3, T4 are not in AUTH1's scope: the root defines them.)
+    refused(
+        &mut w,
+        &root,
+        define("T3", fit + 1),
+        |e| matches!(e, RuleError::Invalid { what } if what.contains("65,535")),
+    );
+    let at_limit = w.ok(&root, define("T4", fit)).seq;
+    let len = chancery::Canonical::to_canonical(&w.ledger.entry(at_limit).unwrap()).len();
+    assert_eq!(len, 65_535);
+}

@@ -5,6 +5,11 @@ use crate::crypto::{leaf_hash, Digest32};
 use crate::encoding::{Canonical, DecodeError, Decoder, Encoder};
 use crate::time::Timestamp;
 
+/// The largest encoded entry, in bytes: 65,535, so that every entry fits a C2SP tlog-tiles
+/// entry bundle (a `uint16` length prefix). An append producing a larger entry is refused; a
+/// store or archive holding one is damaged.
+pub const MAX_ENTRY_LEN: usize = 65_535;
+
 /// A recorded statement. Encoded `[1, seq, previous entry hash, ledger time, signed statement]`.
 /// Its hash is the RFC 6962 leaf hash `SHA-256(0x00 || entry bytes)`.
 #[derive(Debug, Clone, PartialEq, Eq)]

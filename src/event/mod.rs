@@ -17,7 +17,7 @@ pub use body::{
     Policy, Succession, Termination,
 };
 pub use consent::{Consent, UseRecord, UseResult};
-pub use entry::Entry;
+pub use entry::{Entry, MAX_ENTRY_LEN};
 pub use seal::{
     AutoSealApplication, AutoSealPolicy, CaseOpening, SealApplication, SealRegistration,
 };

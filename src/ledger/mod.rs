@@ -9,7 +9,7 @@ pub use present::PresentError;
 use crate::audit::{replay_chunks, EntryFault, PipelineError, ReplayError, Replayer, Signatures};
 use crate::crypto::{leaf_hash, Digest32};
 use crate::crypto::{verify_threads, BatchJob, Domain, SignatureError};
-use crate::encoding::{Canonical, DecodeError, MAX_INPUT_LEN};
+use crate::encoding::{Canonical, DecodeError};
 use crate::event::{Entry, SignedStatement};
 use crate::id::LicenseId;
 use crate::merkle::{ConsistencyProof, InclusionProof, MerkleTree, ProofError};
@@ -755,9 +755,9 @@ fn admit(
     }
     let seq = state.size();
     let bytes = Entry::encode_parts(seq, &state.head(), now, statement);
-    if bytes.len() > MAX_INPUT_LEN {
+    if bytes.len() > crate::event::MAX_ENTRY_LEN {
         return Err(RuleError::Invalid {
-            what: "statement size",
+            what: "statement size (its entry would exceed 65,535 bytes)",
         }
         .into());
     }

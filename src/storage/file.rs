@@ -26,7 +26,7 @@
 
 use super::{Damage, DamageReason, Record, StorageError, Store};
 use crate::crypto::{leaf_hash, sha256, Digest32};
-use crate::encoding::MAX_INPUT_LEN;
+use crate::event::MAX_ENTRY_LEN;
 use std::fs::{File, OpenOptions};
 use std::io::{BufReader, Read, Seek};
 use std::os::unix::fs::FileExt;
@@ -400,7 +400,7 @@ impl FileStore {
                 .read_exact(&mut fixed)
                 .map_err(io("read", &self.journal_path))?;
             let len = u32::from_be_bytes([fixed[0], fixed[1], fixed[2], fixed[3]]);
-            if len == 0 || len as usize > MAX_INPUT_LEN {
+            if len == 0 || len as usize > MAX_ENTRY_LEN {
                 if committed {
                     return Err(bad(self, DamageReason::BadLength(len)));
                 }
