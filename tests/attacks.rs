@@ -499,3 +499,56 @@ fn given_a_statement_whose_entry_is_65536_bytes_when_appended_then_it_is_refused
     let len = chancery::Canonical::to_canonical(&w.ledger.entry(at_limit).unwrap()).len();
     assert_eq!(len, 65_535);
 }
+
+/// Attack 9: a third party applies its own seal to the victim's document digest, then reports
+/// its seal lost since before that sealing; the victim's valid sealing must stay valid, each
+/// sealing is reported with its own verdict, and the question "sealed by unit X / by seal S?"
+/// is answered for X or S alone.
+#[test]
+fn given_a_poisoning_sealing_when_the_document_is_verified_then_the_victims_sealing_is_valid() {
+    use chancery::verify::SealFilter;
+    let (mut w, _a) = World::standard(MemoryStore::new());
+    let auth = actor(10);
+    let victim = w.unit("VICTIM", 40);
+    let attacker = w.unit("ATTACKER", 42);
+    let (vseal, aseal) = (actor(41), actor(43));
+    let reg = w.seal_registration("SV", "VICTIM", &vseal, "AUTH1");
+    w.ok(&auth, Event::SealRegistered(Box::new(reg)));
+    let reg = w.seal_registration("SA", "ATTACKER", &aseal, "AUTH1");
+    w.ok(&auth, Event::SealRegistered(Box::new(reg)));
+    let start = w.now();
+    w.ok(
+        &vseal,
+        World::<MemoryStore>::application("SV", b"contract", "C-1"),
+    );
+    w.ok(
+        &aseal,
+        World::<MemoryStore>::application("SA", b"contract", "X-1"),
+    );
+    w.ok(
+        &attacker,
+        Event::SealReportedLost {
+            es_id: "SA".into(),
+            since: start,
+            reason: "oops".into(),
+        },
+    );
+    let _ = victim;
+    let doc = chancery::crypto::sha256(b"contract");
+    let any = w.ledger.verify_document_digest(&doc, w.now());
+    assert_eq!(any.verdict, chancery::Verdict::Valid, "{any:?}");
+    assert_eq!(any.sealings.len(), 2);
+    assert!(any.sealings[0].verdict.is_valid() && !any.sealings[1].verdict.is_valid());
+    let by = |f: SealFilter| {
+        w.ledger
+            .verify_document_digest_by(&doc, &f, w.now())
+            .verdict
+    };
+    assert!(by(SealFilter::owner("VICTIM")).is_valid());
+    assert!(by(SealFilter::seal("SV")).is_valid());
+    assert!(!by(SealFilter::owner("ATTACKER")).is_valid());
+    assert!(matches!(
+        by(SealFilter::owner("NOBODY")),
+        chancery::Verdict::Invalid(chancery::InvalidReason::NotSealed)
+    ));
+}

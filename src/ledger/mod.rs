@@ -529,6 +529,17 @@ impl<S: Store> Ledger<S> {
         crate::verify::verify_sealed_document(&self.state, document, at, self.now())
     }
 
+    /// Whether the document with this digest is validly sealed by the seals `asked` selects
+    /// (a unit's, or one seal), as of `at`; every sealing is reported with its own verdict.
+    pub fn verify_document_digest_by(
+        &self,
+        document: &Digest32,
+        asked: &crate::verify::SealFilter,
+        at: Timestamp,
+    ) -> DocumentReport {
+        crate::verify::verify_sealed_document_by(&self.state, document, asked, at, self.now())
+    }
+
     /// The automatic sealings due now (the auto-seal engine's `tick`): see
     /// [`State::due_auto_seals`].
     pub fn due_auto_seals(&self) -> Vec<DueSealing> {

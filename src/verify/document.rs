@@ -45,15 +45,53 @@ pub struct SealingReport {
     pub verdict: Verdict,
 }
 
+/// Which sealings a document question is about: any seal (the default), one owning unit's,
+/// or one seal's.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct SealFilter {
+    /// Only seals of this owner (a unit's code).
+    pub owner: Option<String>,
+    /// Only this seal (esID).
+    pub es_id: Option<String>,
+}
+
+impl SealFilter {
+    /// Sealings by seals of unit `owner`.
+    pub fn owner(owner: &str) -> Self {
+        Self {
+            owner: Some(owner.to_owned()),
+            es_id: None,
+        }
+    }
+
+    /// Sealings by seal `es_id`.
+    pub fn seal(es_id: &str) -> Self {
+        Self {
+            owner: None,
+            es_id: Some(es_id.to_owned()),
+        }
+    }
+
+    /// Whether a sealing is one the question is about.
+    pub fn matches(&self, s: &SealingReport) -> bool {
+        self.owner.as_ref().is_none_or(|o| *o == s.owner)
+            && self.es_id.as_ref().is_none_or(|e| *e == s.es_id)
+    }
+}
+
 /// The verification of a sealed document.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct DocumentReport {
     /// SHA-256 of the document.
     pub document: Digest32,
-    /// The sealings recorded up to the reference time, in ledger order.
+    /// Every sealing recorded up to the reference time, in ledger order, each with its own
+    /// verdict (one sealing's fault never changes another's).
     pub sealings: Vec<SealingReport>,
-    /// Valid when at least one sealing is recorded and every one is valid; otherwise the
-    /// first problem.
+    /// Which sealings the question was about.
+    pub asked: SealFilter,
+    /// The answer to "is the document validly sealed (by the seals asked about)?": Valid when
+    /// at least one such sealing is valid; `Invalid(NotSealed)` when there is none; otherwise
+    /// the first such sealing's problem.
     pub verdict: Verdict,
 }
 
@@ -68,6 +106,18 @@ pub fn verify_sealed_document(
     at: Timestamp,
     now: Timestamp,
 ) -> DocumentReport {
+    verify_sealed_document_by(state, document, &SealFilter::default(), at, now)
+}
+
+/// As [`verify_sealed_document`], answering for the sealings `asked` selects (a unit's seals,
+/// or one seal); every sealing is still reported with its own verdict.
+pub fn verify_sealed_document_by(
+    state: &State,
+    document: &Digest32,
+    asked: &SealFilter,
+    at: Timestamp,
+    now: Timestamp,
+) -> DocumentReport {
     let sealings: Vec<SealingReport> = state
         .sealings_of(document)
         .iter()
@@ -76,19 +126,21 @@ pub fn verify_sealed_document(
         .collect();
     let verdict = if at > now {
         Verdict::Indeterminate(IndeterminateReason::FutureReferenceTime { at, now })
-    } else if sealings.is_empty() {
-        Verdict::Invalid(InvalidReason::NotSealed)
     } else {
-        sealings
-            .iter()
-            .map(|s| &s.verdict)
-            .find(|v| !v.is_valid())
-            .cloned()
-            .unwrap_or(Verdict::Valid)
+        let mine: Vec<&SealingReport> = sealings.iter().filter(|s| asked.matches(s)).collect();
+        if mine.iter().any(|s| s.verdict.is_valid()) {
+            Verdict::Valid
+        } else {
+            mine.first()
+                .map_or(Verdict::Invalid(InvalidReason::NotSealed), |s| {
+                    s.verdict.clone()
+                })
+        }
     };
     DocumentReport {
         document: *document,
         sealings,
+        asked: asked.clone(),
         verdict,
     }
 }

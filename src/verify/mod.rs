@@ -3,7 +3,10 @@
 
 mod document;
 
-pub use document::{verify_sealed_document, AutoSealCitation, DocumentReport, SealingReport};
+pub use document::{
+    verify_sealed_document, verify_sealed_document_by, AutoSealCitation, DocumentReport,
+    SealFilter, SealingReport,
+};
 
 use crate::id::LicenseId;
 use crate::privacy::Disclosure;

@@ -82,8 +82,9 @@ pub enum SealCommand {
         #[arg(long)]
         at: Option<String>,
     },
-    /// Verify a sealed document: was every seal on it valid when applied? (exit 0 if valid,
-    /// 1 if not).
+    /// Verify a sealed document: is it validly sealed (by --owner's seals, or --seal), each
+    /// seal judged as of when it was applied? Every sealing is listed with its own verdict
+    /// (exit 0 if validly sealed, 1 if not).
     VerifyDocument {
         /// The document file (or give --digest).
         #[arg(required_unless_present = "digest")]
@@ -91,6 +92,12 @@ pub enum SealCommand {
         /// The document's SHA-256 (64 hex digits) instead of the file.
         #[arg(long, conflicts_with = "file")]
         digest: Option<String>,
+        /// Is it validly sealed by this unit (its code)? Default: by any seal.
+        #[arg(long)]
+        owner: Option<String>,
+        /// Is it validly sealed by this seal (esID)?
+        #[arg(long = "seal", value_name = "ES_ID")]
+        es_id: Option<String>,
         /// Reference time; default now.
         /// A date alone is the start of that day in the ledger's time zone.
         #[arg(long)]
@@ -336,11 +343,18 @@ pub fn run(store: &Path, command: SealCommand, out: &Out) -> Result<u8, CliError
             );
             return Ok(u8::from(status != chancery::SealStatus::Active));
         }
-        SealCommand::VerifyDocument { file, digest, at } => {
+        SealCommand::VerifyDocument {
+            file,
+            digest,
+            owner,
+            es_id,
+            at,
+        } => {
             let document = digest_of(file.as_deref(), digest.as_deref())?;
             let at = opt_time(&at)?.unwrap_or(now);
+            let asked = chancery::verify::SealFilter { owner, es_id };
             return Ok(print_document(
-                &ledger.verify_document_digest(&document, at),
+                &ledger.verify_document_digest_by(&document, &asked, at),
                 at,
                 out,
             ));
@@ -484,8 +498,14 @@ fn registration(
 
 /// Prints a sealed document's verification; the exit code (0 valid, 1 not).
 fn print_document(report: &chancery::DocumentReport, at: Timestamp, out: &Out) -> u8 {
+    let asked = match (&report.asked.owner, &report.asked.es_id) {
+        (Some(o), Some(e)) => format!(" (sealed by seal {e} of {o}?)"),
+        (Some(o), None) => format!(" (sealed by a seal of {o}?)"),
+        (None, Some(e)) => format!(" (sealed by seal {e}?)"),
+        (None, None) => String::new(),
+    };
     let mut text = vec![format!(
-        "document {} at {}: {}",
+        "document {} at {}{asked}: {}",
         report.document,
         crate::show(at),
         report.verdict
@@ -540,6 +560,8 @@ fn print_document(report: &chancery::DocumentReport, at: Timestamp, out: &Out) -
             "at": crate::show(at),
             "valid": report.verdict.is_valid(),
             "verdict": report.verdict.to_string(),
+            "owner_asked": report.asked.owner,
+            "seal_asked": report.asked.es_id,
             "sealings": items,
         }),
     );
