@@ -26,7 +26,7 @@ pub use event::{Actor, Entry, Event, SignedStatement, Statement};
 pub use id::LicenseId;
 pub use ledger::{
     AppendError, AuditError, BadEntry, Clock, Ledger, ManualClock, OpenError, ProvenBatch,
-    ProvenReceipt, ReceiptError, StampCheckError, SystemClock,
+    ProvenReceipt, ReceiptError, RecordedUse, StampCheckError, SystemClock,
 };
 pub use privacy::{Credential, Disclosure};
 pub use state::{Receipt, Rejection, RuleError, SealStatus, State, Status};

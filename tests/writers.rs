@@ -180,3 +180,50 @@ fn concurrent_writers_on_threads() {
     }
     fresh.audit().unwrap();
 }
+
+/// Issue 12, attack 13: a one-use consent verified by two writers at once is used once. Each
+/// verifies and records in one step; the second finds the use spent (the check lives in the
+/// ledger rules, re-run after catching up with the first writer) and is told Invalid.
+#[test]
+fn given_a_one_use_consent_when_two_writers_verify_and_record_then_only_one_use_is_recorded() {
+    let (mut w, issuer) = World::standard(Shared::default());
+    let bank = w.unit("BANK", 22);
+    let (id, cred) = w.issue(&issuer, "AUTH1", "S1");
+    let holder = actor(70);
+    w.ok(
+        &issuer,
+        Event::HolderKeyBound {
+            license: id.clone(),
+            key: holder.public_key(),
+        },
+    );
+    let consent = w.consent(&id, "BANK", "LOAN", 30, 1);
+    let granted = w.sign(&holder, Event::UseAuthorized(consent));
+    let consent_id = granted.id();
+    w.ledger.append(granted).unwrap();
+    let mut other = Ledger::open(w.ledger.store().clone(), w.clock.clone()).unwrap();
+    let disclosure = cred.disclose(&["name"], false).unwrap();
+    // Both see one use left before either records.
+    assert_eq!(w.ledger.uses_left(&consent_id), 1);
+    assert_eq!(other.uses_left(&consent_id), 1);
+    w.clock.advance(1);
+    let first = w
+        .ledger
+        .verify_and_record_use(&disclosure, &bank, "BANK", "LOAN", "LOAN-1")
+        .unwrap();
+    assert_eq!(first.verdict, chancery::Verdict::Valid);
+    assert!(first.receipt.is_some());
+    assert_eq!(first.uses_left, 0);
+    w.clock.advance(1);
+    let second = other
+        .verify_and_record_use(&disclosure, &bank, "BANK", "LOAN", "LOAN-2")
+        .unwrap();
+    assert_eq!(
+        second.verdict,
+        chancery::Verdict::Invalid(chancery::InvalidReason::NoConsent)
+    );
+    assert!(second.receipt.is_none());
+    assert_eq!(w.ledger.state().uses_of(&id).len(), 1);
+    other.catch_up().unwrap();
+    assert_eq!(other.state().uses_of(&id).len(), 1);
+}

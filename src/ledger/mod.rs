@@ -2,9 +2,11 @@
 
 mod clock;
 mod present;
+mod uses;
 
 pub use clock::{Clock, ManualClock, SystemClock};
 pub use present::PresentError;
+pub use uses::RecordedUse;
 
 use crate::audit::{replay_chunks, EntryFault, PipelineError, ReplayError, Replayer, Signatures};
 use crate::crypto::{leaf_hash, Digest32};

@@ -132,6 +132,14 @@ pub enum LicenseCommand {
         /// The service item the relying party checks the license for.
         #[arg(long, requires = "party")]
         item: Option<String>,
+        /// Record this use (用证记录) for the relying party's case, in the same step, signed by
+        /// --signer (the party's key): a consent's uses are spent as they are used. Needs
+        /// --party and --item; checks at the present only.
+        #[arg(long, value_name = "CASE", requires_all = ["party", "signer"], conflicts_with = "at")]
+        record_use: Option<String>,
+        /// The relying party's secret key file (with --record-use).
+        #[arg(long, value_name = "FILE")]
+        signer: Option<PathBuf>,
     },
 }
 
@@ -238,7 +246,10 @@ pub fn run(store: &Path, command: LicenseCommand, out: &Out) -> Result<u8, CliEr
         command,
         LicenseCommand::Status { .. }
             | LicenseCommand::CheckStamp { .. }
-            | LicenseCommand::Verify { .. }
+            | LicenseCommand::Verify {
+                record_use: None,
+                ..
+            }
             | LicenseCommand::Stamp { .. }
             | LicenseCommand::Show { .. }
             | LicenseCommand::List(_)
@@ -444,6 +455,8 @@ pub fn run(store: &Path, command: LicenseCommand, out: &Out) -> Result<u8, CliEr
             disclose,
             party,
             item,
+            record_use,
+            signer,
         } => {
             let cred = read_credential(&credential)?;
             let names: Vec<&str> = match &disclose {
@@ -454,9 +467,30 @@ pub fn run(store: &Path, command: LicenseCommand, out: &Out) -> Result<u8, CliEr
                 .disclose(&names, true)
                 .map_err(|e| CliError::usage(e.to_string()))?;
             let at = opt_time(&at)?.unwrap_or(now);
-            let verdict = match (&party, &item) {
-                (Some(p), Some(i)) => ledger.verify_for_relying_party(&disclosure, p, i, at),
+            let mut recorded = None;
+            let verdict = match (&party, &item, &record_use, &signer) {
+                (Some(p), Some(i), Some(case), Some(key)) => {
+                    let actor = crate::actor(
+                        &ledger,
+                        &Signer {
+                            signer: key.clone(),
+                        },
+                    )?;
+                    let r = ledger.verify_and_record_use(&disclosure, &actor, p, i, case)?;
+                    recorded = Some(r.clone());
+                    r.verdict
+                }
+                (Some(p), Some(i), _, _) => ledger.verify_for_relying_party(&disclosure, p, i, at),
                 _ => ledger.verify_disclosure(&disclosure, at),
+            };
+            // How many uses the covering consent has left (after this one, if recorded).
+            let uses_left = match (&recorded, &party, &item) {
+                (Some(r), _, _) => r.consent.map(|_| r.uses_left),
+                (None, Some(p), Some(i)) => ledger
+                    .state()
+                    .consent_covering(&disclosure.license, p, i, at)
+                    .map(|c| ledger.uses_left(&c.id)),
+                _ => None,
             };
             let claims: Vec<(String, String)> = disclosure
                 .claims
@@ -476,6 +510,14 @@ pub fn run(store: &Path, command: LicenseCommand, out: &Out) -> Result<u8, CliEr
                 Err(e) => e.to_string(),
             };
             lines.insert(0, format!("  issuer standing now: {standing}"));
+            if let Some(n) = uses_left {
+                lines.insert(1, format!("  consent: {n} use(s) left"));
+            }
+            if let Some(receipt) = recorded.as_ref().and_then(|r| r.receipt) {
+                lines.insert(1, format!("  use recorded as entry {}", receipt.seq));
+                value["use_recorded_seq"] = json!(receipt.seq);
+            }
+            value["uses_left"] = json!(uses_left);
             value["issuer_standing"] = json!(standing);
             value["license"] = json!(disclosure.license.to_string());
             value["at"] = json!(crate::show(at));

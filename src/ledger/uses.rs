@@ -1,0 +1,90 @@
+//! Verifying a license for a relying party and recording that use in one step, so that a
+//! consent's uses are spent as they are used (issue 12, attack 13).
+
+use super::{AppendError, Ledger};
+use crate::event::{Actor, Event, StatementId, UseRecord, UseResult};
+use crate::privacy::Disclosure;
+use crate::state::{Receipt, Rejection};
+use crate::storage::Store;
+use crate::verify::{InvalidReason, Verdict};
+
+/// The outcome of [`Ledger::verify_and_record_use`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[must_use]
+pub struct RecordedUse {
+    /// The verification's verdict: `Valid` only if the use was also recorded.
+    pub verdict: Verdict,
+    /// The consent the use was recorded under.
+    pub consent: Option<StatementId>,
+    /// The recorded `UseRecorded` entry.
+    pub receipt: Option<Receipt>,
+    /// Uses the consent has left after this one.
+    pub uses_left: u64,
+}
+
+impl<S: Store> Ledger<S> {
+    /// Verifies `disclosure` for the relying party `party` (whose authority code is
+    /// `party_code`) checking the license for `service_item` now, and, if valid, appends the
+    /// party's signed `UseRecorded` for `case` under the covering consent. The use is counted
+    /// by the ledger rules (`State::check`), so of two verifiers racing for a consent's last
+    /// use, on one store or several writers, one records it and the other is told
+    /// `Invalid(NoConsent)`; nothing is recorded for a verdict that is not `Valid`.
+    pub fn verify_and_record_use(
+        &mut self,
+        disclosure: &Disclosure,
+        party: &Actor,
+        party_code: &str,
+        service_item: &str,
+        case: &str,
+    ) -> Result<RecordedUse, AppendError> {
+        let now = self.now();
+        let verdict = self.verify_for_relying_party(disclosure, party_code, service_item, now);
+        let covering = self
+            .state
+            .consent_covering(&disclosure.license, party_code, service_item, now)
+            .map(|c| c.id);
+        let (Verdict::Valid, Some(consent)) = (&verdict, covering) else {
+            return Ok(RecordedUse {
+                verdict,
+                consent: covering,
+                receipt: None,
+                uses_left: covering.map_or(0, |c| self.uses_left(&c)),
+            });
+        };
+        let statement = party.sign(
+            Event::UseRecorded(UseRecord {
+                license: disclosure.license.clone(),
+                consent,
+                service_item: service_item.to_owned(),
+                case: case.to_owned(),
+                result: UseResult::Accepted,
+            }),
+            now,
+        );
+        match self.append(statement) {
+            Ok(receipt) => Ok(RecordedUse {
+                verdict,
+                consent: Some(consent),
+                receipt: Some(receipt),
+                uses_left: self.uses_left(&consent),
+            }),
+            // Another verifier spent the last use first (or the consent ended meanwhile).
+            Err(AppendError::Rejected(Rejection::Rule(_))) => Ok(RecordedUse {
+                verdict: Verdict::Invalid(InvalidReason::NoConsent),
+                consent: Some(consent),
+                receipt: None,
+                uses_left: self.uses_left(&consent),
+            }),
+            Err(e) => Err(e),
+        }
+    }
+
+    /// How many uses consent `id` has left (0 for an unknown one).
+    pub fn uses_left(&self, id: &StatementId) -> u64 {
+        self.state.consent(id).map_or(0, |c| {
+            c.consent
+                .max_uses
+                .saturating_sub(u64::try_from(c.uses.len()).unwrap_or(u64::MAX))
+        })
+    }
+}
