@@ -552,3 +552,35 @@ fn given_a_poisoning_sealing_when_the_document_is_verified_then_the_victims_seal
         chancery::Verdict::Invalid(chancery::InvalidReason::NotSealed)
     ));
 }
+
+/// Attack 10: whoever can write the store appends a correctly framed and hashed entry whose
+/// signature is junk (to the journal, or a database table); opening the ledger must refuse it,
+/// not report the forged license Valid.
+#[test]
+fn given_a_store_writer_adding_an_entry_with_a_junk_signature_when_opening_then_it_is_refused() {
+    use chancery::storage::{Record, Store};
+    use chancery::{Canonical, FileStore, SignedStatement};
+    let d = tempfile::tempdir().unwrap();
+    let (w, a) = World::standard(FileStore::open(d.path()).unwrap());
+    let (ev, id, _) = w.issue_event("AUTH1", "FORGED");
+    let honest = w.sign(&a, ev);
+    let mut bytes = honest.to_canonical();
+    let last = bytes.len() - 1;
+    bytes[last] ^= 0x01; // the signature's last byte
+    let forged = SignedStatement::from_canonical(&bytes).unwrap();
+    let seq = w.ledger.len();
+    let entry = chancery::Entry::encode_parts(seq, &w.ledger.state().head(), w.now(), &forged);
+    let record = Record {
+        hash: chancery::crypto::leaf_hash(&entry),
+        bytes: entry,
+    };
+    drop(w);
+    let mut store = FileStore::open(d.path()).unwrap();
+    store.append(seq, &[record]).unwrap();
+    drop(store);
+    match Ledger::open(FileStore::open(d.path()).unwrap(), ManualClock::new(T0)) {
+        Err(OpenError::BadEntry(bad)) => assert_eq!(bad.error.seq, seq, "{bad}"),
+        Err(e) => panic!("unexpected {e}"),
+        Ok(l) => panic!("accepted; the forged license is {}", l.status(&id, l.now())),
+    }
+}

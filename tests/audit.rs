@@ -7,9 +7,7 @@ mod common;
 use chancery::audit::EntryFault;
 use chancery::crypto::leaf_hash;
 use chancery::storage::{Record, Store};
-use chancery::{
-    AuditError, Canonical, Entry, Ledger, ManualClock, MemoryStore, Rejection, SignedStatement,
-};
+use chancery::{Canonical, Entry, Ledger, ManualClock, MemoryStore, Rejection, SignedStatement};
 use common::*;
 
 /// A standard world with `licenses` issued, and its stored records.
@@ -80,8 +78,8 @@ fn tamper_last(records: &mut [Record], edit: impl Fn(&mut Vec<u8>)) {
     last.hash = leaf_hash(&last.bytes);
 }
 
-/// An entry rewritten with a bad signature but a consistent hash opens (signatures are trusted on
-/// open) but fails the audit, which names it.
+/// An entry rewritten with a bad signature but a consistent hash is refused at open, which
+/// names it (issue 12, attack 10: before, open trusted signatures and only audit caught it).
 #[test]
 fn audit_catches_a_rewritten_signature() {
     let (w, mut records) = ledger_with_licenses(10);
@@ -90,9 +88,8 @@ fn audit_catches_a_rewritten_signature() {
         let len = b.len();
         b[len - 1] ^= 1; // last byte of the signature
     });
-    let ledger = open_records(&records, w.now()).unwrap();
-    match ledger.audit() {
-        Err(AuditError::BadEntry(bad)) => {
+    match open_records(&records, w.now()) {
+        Err(chancery::OpenError::BadEntry(bad)) => {
             assert_eq!(bad.error.seq, n - 1);
             assert_eq!(bad.error.fault, EntryFault::BadSignature);
         }
@@ -373,5 +370,11 @@ fn open_verified_refuses_a_rewritten_signature() {
         }
         other => panic!("expected a bad signature, got {other:?}"),
     }
-    assert!(Ledger::open(store, ManualClock::new(w.now())).is_ok());
+    // Since issue 12 (attack 10), plain open verifies every signature too.
+    match Ledger::open(store, ManualClock::new(w.now())) {
+        Err(chancery::OpenError::BadEntry(bad)) => {
+            assert_eq!(bad.error.fault, EntryFault::BadSignature)
+        }
+        other => panic!("expected a bad signature, got {other:?}"),
+    }
 }
