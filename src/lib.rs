@@ -29,7 +29,7 @@ pub use ledger::{
     ProvenReceipt, ReceiptError, RecordedUse, StampCheckError, SystemClock,
 };
 pub use privacy::{Credential, Disclosure};
-pub use state::{Receipt, Rejection, RuleError, SealStatus, State, Status};
+pub use state::{Effect, Receipt, Rejection, RuleError, SealStatus, State, Status};
 pub use storage::{FileStore, MemoryStore, StorageError, Store};
 pub use time::{Timestamp, UtcOffset};
 pub use verify::{DocumentReport, IndeterminateReason, InvalidReason, Verdict};

@@ -584,3 +584,64 @@ fn given_a_store_writer_adding_an_entry_with_a_junk_signature_when_opening_then_
         Ok(l) => panic!("accepted; the forged license is {}", l.status(&id, l.now())),
     }
 }
+
+/// Attack 14: re-submitting a recorded statement stays idempotent (nothing new is recorded),
+/// but its receipt now says it is a re-submission of entry N and what that entry means now:
+/// a grant re-submitted after its revocation is reported revoked, not silently "recorded".
+#[test]
+fn given_a_revoked_consent_when_its_grant_is_resubmitted_then_the_receipt_says_revoked() {
+    use chancery::Effect;
+    let (mut w, issuer) = World::standard(MemoryStore::new());
+    w.unit("BANK", 22);
+    let (id, _) = w.issue(&issuer, "AUTH1", "S1");
+    let holder = actor(70);
+    w.ok(
+        &issuer,
+        Event::HolderKeyBound {
+            license: id.clone(),
+            key: holder.public_key(),
+        },
+    );
+    let grant = w.sign(
+        &holder,
+        Event::UseAuthorized(w.consent(&id, "BANK", "LOAN", 30, 1)),
+    );
+    let first = w.ledger.append(grant.clone()).unwrap();
+    assert_eq!(first.resubmission, None);
+    let again = w.ledger.append(grant.clone()).unwrap();
+    assert_eq!(
+        (again.seq, again.resubmission),
+        (first.seq, Some(Effect::InForce))
+    );
+    let revoked = w.ok(
+        &holder,
+        Event::UseAuthorizationRevoked {
+            consent: grant.id(),
+        },
+    );
+    let len = w.ledger.len();
+    let after = w.ledger.append(grant).unwrap();
+    assert_eq!(after.seq, first.seq);
+    assert_eq!(
+        after.resubmission,
+        Some(Effect::ConsentRevoked {
+            at_entry: revoked.seq
+        })
+    );
+    assert_eq!(w.ledger.len(), len, "nothing new recorded");
+}
+
+/// Attack 14: an issuance re-submitted after the license was revoked reports the revocation.
+#[test]
+fn given_a_revoked_license_when_its_issuance_is_resubmitted_then_the_receipt_says_so() {
+    let (mut w, a) = World::standard(MemoryStore::new());
+    let (ev, id, _) = w.issue_event("AUTH1", "S1");
+    let issuance = w.sign(&a, ev);
+    w.ledger.append(issuance.clone()).unwrap();
+    w.ok(&a, Event::LicenseRevoked(w.termination(&id)));
+    let again = w.ledger.append(issuance).unwrap();
+    assert_eq!(
+        again.resubmission,
+        Some(chancery::Effect::LicenseNot { status: "Revoked" })
+    );
+}

@@ -766,7 +766,15 @@ fn idempotent_resubmission() {
     let first = w.ledger.append(s.clone()).unwrap();
     w.clock.advance(1000);
     let again = w.ledger.append(s.clone()).unwrap();
-    assert_eq!(first, again);
+    // The same receipt, marked as a re-submission with the entry's effect now (issue 12,
+    // attack 14).
+    assert_eq!(
+        again,
+        chancery::Receipt {
+            resubmission: Some(chancery::Effect::InForce),
+            ..first
+        }
+    );
     // The genesis statement too: re-submitting it returns entry 0's receipt.
     let genesis = genesis(&w.root, T0);
     assert_eq!(w.ledger.append(genesis).unwrap().seq, 0);
@@ -776,8 +784,20 @@ fn idempotent_resubmission() {
     let s2 = w.sign(&a, ev2);
     let rs = w.ledger.append_batch(vec![s2.clone(), s2, s]).unwrap();
     let r0 = rs[0].clone().unwrap();
-    assert_eq!(rs[1].clone().unwrap(), r0);
-    assert_eq!(rs[2].clone().unwrap(), first);
+    assert_eq!(
+        rs[1].clone().unwrap(),
+        chancery::Receipt {
+            resubmission: Some(chancery::Effect::InForce),
+            ..r0
+        }
+    );
+    assert_eq!(
+        rs[2].clone().unwrap(),
+        chancery::Receipt {
+            resubmission: Some(chancery::Effect::InForce),
+            ..first
+        }
+    );
     assert_eq!(w.ledger.len(), r0.seq + 1);
 }
 

@@ -51,7 +51,14 @@ fn two_writers_interleave_without_forking() {
         } else {
             &mut w.ledger
         };
-        assert_eq!(again.append(s).unwrap(), r);
+        // (Marked as a re-submission since issue 12, attack 14.)
+        assert_eq!(
+            again.append(s).unwrap(),
+            chancery::Receipt {
+                resubmission: Some(chancery::Effect::InForce),
+                ..r
+            }
+        );
     }
     assert_eq!(store.len(), 23);
     // Both writers and a fresh audit agree on everything.

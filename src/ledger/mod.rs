@@ -761,9 +761,11 @@ fn admit(
         Ok(()) => {}
         // Idempotent re-submission: the rule found it recorded; answer with its receipt.
         Err(RuleError::DuplicateStatement(seq)) => {
-            return state
+            let mut receipt = state
                 .receipt_of(&statement.id())
-                .ok_or_else(|| RuleError::DuplicateStatement(seq).into());
+                .ok_or(RuleError::DuplicateStatement(seq))?;
+            receipt.resubmission = Some(state.effect_of(statement, &receipt, now));
+            return Ok(receipt);
         }
         Err(e) => return Err(e.into()),
     }
@@ -786,6 +788,7 @@ fn admit(
         seq,
         entry_hash: hash,
         ledger_time: now,
+        resubmission: None,
     })
 }
 

@@ -193,6 +193,7 @@ impl State {
                 seq,
                 entry_hash: hash,
                 ledger_time,
+                resubmission: None,
             },
         );
         self.size = seq + 1;

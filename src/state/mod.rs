@@ -21,7 +21,7 @@ pub use status::Status;
 pub use undo::UndoLog;
 
 use crate::crypto::{Digest32, KeyId, PublicKey};
-use crate::event::{LicenseVersion, Policy, StatementId};
+use crate::event::{LicenseVersion, Policy, SignedStatement, StatementId};
 use crate::id::LicenseId;
 use crate::time::Timestamp;
 use std::collections::{BTreeSet, HashMap};
@@ -182,6 +182,43 @@ pub struct Receipt {
     pub entry_hash: Digest32,
     /// Ledger time of the entry.
     pub ledger_time: Timestamp,
+    /// For a statement submitted again (idempotent: nothing new is recorded), what its entry
+    /// `seq` means now; `None` for a statement recorded by this append.
+    pub resubmission: Option<Effect>,
+}
+
+/// What a recorded entry's event means now, as a re-submission's receipt tells it (later
+/// entries may have undone it).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum Effect {
+    /// Nothing recorded since has undone it.
+    InForce,
+    /// It no longer counts: its signing key was declared compromised since before it.
+    SignerCompromised,
+    /// A consent (`UseAuthorized`), revoked at this entry.
+    ConsentRevoked {
+        /// The revocation's entry.
+        at_entry: u64,
+    },
+    /// A license version that is not valid now: its status (a `Status::name`).
+    LicenseNot {
+        /// The version's status now.
+        status: &'static str,
+    },
+}
+
+impl std::fmt::Display for Effect {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Effect::InForce => f.write_str("in force"),
+            Effect::SignerCompromised => {
+                f.write_str("void: its signing key was declared compromised since before it")
+            }
+            Effect::ConsentRevoked { at_entry } => write!(f, "consent revoked at entry {at_entry}"),
+            Effect::LicenseNot { status } => write!(f, "license version now {status}"),
+        }
+    }
 }
 
 /// The state derived from a ledger's entries.
@@ -412,6 +449,36 @@ impl State {
     ) -> Option<&'a TerminationRecord> {
         self.termination(lineage)
             .filter(|r| r.kind == TerminationKind::Rescinded || r.effective <= t)
+    }
+
+    /// What the entry that recorded `statement` (receipt `r`) means at `now`: for the receipt
+    /// of a re-submission.
+    pub fn effect_of(&self, statement: &SignedStatement, r: &Receipt, now: Timestamp) -> Effect {
+        let recorded = Provenance {
+            seq: r.seq,
+            ledger_time: r.ledger_time,
+            key: statement.statement().actor,
+        };
+        if !self.counts(&recorded) {
+            return Effect::SignerCompromised;
+        }
+        let event = &statement.statement().event;
+        if let Some(v) = event.new_version() {
+            let status = self.status(&v.id, now);
+            if !status.is_valid() {
+                return Effect::LicenseNot {
+                    status: status.name(),
+                };
+            }
+        }
+        if let crate::event::Event::UseAuthorized(_) = event {
+            if let Some(revoked) = self.consent(&statement.id()).and_then(|c| c.revoked) {
+                return Effect::ConsentRevoked {
+                    at_entry: revoked.seq,
+                };
+            }
+        }
+        Effect::InForce
     }
 
     /// Whether an event recorded with `p` counts (its key was not compromised by then).

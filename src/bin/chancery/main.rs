@@ -636,18 +636,28 @@ pub fn append(
     let kind = statement.statement().event.kind();
     let r = ledger.append(statement.clone())?;
     let id = created_id(&statement, r.seq);
-    let mut text = format!(
-        "recorded {kind} as entry {} at {} (entry hash {})",
-        r.seq,
-        show(r.ledger_time),
-        r.entry_hash
-    );
+    let mut text = match r.resubmission {
+        None => format!(
+            "recorded {kind} as entry {} at {} (entry hash {})",
+            r.seq,
+            show(r.ledger_time),
+            r.entry_hash
+        ),
+        Some(effect) => format!(
+            "{kind} was already recorded as entry {} at {} (entry hash {}): nothing new \
+             recorded; its effect now: {effect}",
+            r.seq,
+            show(r.ledger_time),
+            r.entry_hash
+        ),
+    };
     let mut value = json!({
         "event": kind,
         "id": id,
         "seq": r.seq,
         "ledger_time": show(r.ledger_time),
         "entry_hash": r.entry_hash.to_hex(),
+        "resubmission": r.resubmission.map(|e| e.to_string()),
     });
     for (label, key, v) in extra {
         text.push_str(&format!("\n{label} {v}"));
