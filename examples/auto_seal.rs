@@ -56,6 +56,8 @@ fn main() -> Result<(), Box<dyn Error>> {
     let (police_code, bureau_code) = ("11330100POLICE0001", "11330100APPROVAL01");
     let bureau_name = "Hangzhou Administrative Approval Bureau";
     let es_id = "33010020260099";
+    // The document the case decides: the only one the engine may seal for it.
+    let approval = b"%PDF renewal approval for SP-2026-000731 (deemed granted)";
     let setup = vec![
         root.sign(
             unit(
@@ -99,6 +101,8 @@ fn main() -> Result<(), Box<dyn Error>> {
             Event::CaseOpened(CaseOpening {
                 case: "SP-2026-000731".into(),
                 case_type: "FOODBIZ-RENEWAL".into(),
+                service_item: "330100-FOODBIZ-RENEWAL".into(),
+                document: sha256(approval),
                 deadline: now().plus_days(20),
             }),
             now(),
@@ -114,7 +118,6 @@ fn main() -> Result<(), Box<dyn Error>> {
         .ok_or("case not recorded")?;
     println!("case SP-2026-000731 opened; deadline {deadline}");
 
-    let approval = b"%PDF renewal approval for SP-2026-000731 (deemed granted)";
     let auto_seal = |at| {
         engine.sign(
             Event::SealAutoApplied(AutoSealApplication {

@@ -44,6 +44,8 @@ fn given_the_root_when_it_opens_a_case_then_it_is_refused() {
     let case = Event::CaseOpened(CaseOpening {
         case: "C-1".into(),
         case_type: "RENEWAL".into(),
+        service_item: "ITEM".into(),
+        document: chancery::crypto::sha256(b"approval"),
         deadline: w.now().plus_days(3),
     });
     refused(&mut w, &root, case, |e| {
@@ -644,4 +646,44 @@ fn given_a_revoked_license_when_its_issuance_is_resubmitted_then_the_receipt_say
         again.resubmission,
         Some(chancery::Effect::LicenseNot { status: "Revoked" })
     );
+}
+
+/// Attack 8: once a case is overdue, whoever holds the engine key could seal any document,
+/// and verification would cite the legal basis. The case commits to its document: the engine
+/// may seal that one only, and verification reports it.
+#[test]
+fn given_an_overdue_case_when_the_engine_seals_another_document_then_it_is_refused() {
+    let (mut w, _a) = World::standard(MemoryStore::new());
+    let auth = actor(10);
+    let owner = w.unit("OWNER", 40);
+    let (seal, engine) = (actor(41), actor(60));
+    let reg = w.seal_registration("S1", "OWNER", &seal, "AUTH1");
+    w.ok(&auth, Event::SealRegistered(Box::new(reg)));
+    w.ok(
+        &owner,
+        World::<MemoryStore>::auto_policy("P1", "S1", "PERMIT", &engine, 30),
+    );
+    w.ok(&owner, w.case_opening("CASE-1", "PERMIT", 10));
+    w.advance_days(11);
+    let auto = |doc: &[u8]| {
+        Event::SealAutoApplied(chancery::event::AutoSealApplication {
+            policy: "P1".into(),
+            case: "CASE-1".into(),
+            document: chancery::crypto::sha256(doc),
+        })
+    };
+    refused(
+        &mut w,
+        &engine,
+        auto(b"a forged contract"),
+        |e| matches!(e, RuleError::NotTheCaseDocument { case, .. } if case == "CASE-1"),
+    );
+    w.ok(&engine, auto(b"approval"));
+    let report = w
+        .ledger
+        .verify_document_digest(&chancery::crypto::sha256(b"approval"), w.now());
+    assert!(report.verdict.is_valid(), "{report:?}");
+    let cited = report.sealings[0].automatic.as_ref().unwrap();
+    assert_eq!(cited.case_document, chancery::crypto::sha256(b"approval"));
+    assert_eq!(cited.service_item, "ITEM-1");
 }

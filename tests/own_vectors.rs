@@ -1,4 +1,4 @@
-//! The project's own known-answer vectors (tests/vectors/ledger-v1.json), cited by SPEC.md.
+//! The project's own known-answer vectors (tests/vectors/ledger-v2.json), cited by SPEC.md.
 //!
 //! The vectors are made from fixed key seeds, times and salts. This test rebuilds them with the
 //! library and compares byte for byte, and checks them independently with sha2 and
@@ -114,7 +114,7 @@ fn generate() -> Value {
 }
 
 fn path() -> std::path::PathBuf {
-    std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/vectors/ledger-v1.json")
+    std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/vectors/ledger-v2.json")
 }
 
 #[test]

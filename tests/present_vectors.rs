@@ -1,5 +1,5 @@
 //! Known-answer vectors for trust lists, full and compact presentations
-//! (tests/vectors/present-v1.json, cited by SPEC §20): rebuilt by the library byte for byte and
+//! (tests/vectors/present-v2.json, cited by SPEC §20): rebuilt by the library byte for byte and
 //! verified; the trust list's signature is also checked with ed25519-dalek directly. With
 //! CHANCERY_WRITE_VECTORS=1 the file and the fuzz seeds (fuzz/corpus/{presentation,compact,
 //! trust_list}/seed-v1) are rewritten.
@@ -145,7 +145,7 @@ fn generate() -> Value {
 }
 
 fn path() -> std::path::PathBuf {
-    std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/vectors/present-v1.json")
+    std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/vectors/present-v2.json")
 }
 
 fn bytes(v: &Value, field: &str) -> Vec<u8> {

@@ -1,5 +1,5 @@
 //! Known-answer vectors for seal, automatic sealing, holder key, consent and use events
-//! (tests/vectors/seals-v1.json, cited by SPEC §18 and §19): rebuilt by the library and compared
+//! (tests/vectors/seals-v2.json, cited by SPEC §18 and §19): rebuilt by the library and compared
 //! byte for byte, then checked independently with sha2 and ed25519-dalek, including the bytes
 //! of one event of each kind as written by hand from SPEC §5. With CHANCERY_WRITE_VECTORS=1 the
 //! file and the entry fuzz seeds (fuzz/corpus/entry/seed-v1-*) are rewritten.
@@ -137,6 +137,8 @@ fn generate() -> Value {
         Event::CaseOpened(CaseOpening {
             case: "SP-2026-0001".into(),
             case_type: "RENEWAL".into(),
+            service_item: "RENEWAL-FOODBIZ".into(),
+            document: sha256(b"%PDF deemed approval"),
             deadline: T.plus_millis(2000 + 20 * DAY),
         }),
         0,
@@ -220,7 +222,7 @@ fn generate() -> Value {
 }
 
 fn path() -> std::path::PathBuf {
-    std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/vectors/seals-v1.json")
+    std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/vectors/seals-v2.json")
 }
 
 #[test]
@@ -308,14 +310,17 @@ fn seal_vectors_verify_independently() {
         ]
         .concat(),
     );
-    // [42, ["case", "type", deadline]]: deadline as an 8-byte unsigned integer (0x1b).
+    // [42, ["case", "type", "service item", h'document', deadline]]: deadline as an 8-byte
+    // unsigned integer (0x1b).
     let deadline = T.millis() + 2000 + 20 * DAY;
     ends_with(
         "CaseOpened",
         [
-            vec![0x82, 0x18, 42, 0x83],
+            vec![0x82, 0x18, 42, 0x85],
             text("SP-2026-0001"),
             text("RENEWAL"),
+            text("RENEWAL-FOODBIZ"),
+            digest(b"%PDF deemed approval"),
             vec![0x1b],
             deadline.to_be_bytes().to_vec(),
         ]

@@ -757,7 +757,7 @@ fn automatic_sealing_only_after_the_deadline_of_an_undecided_case_under_policy()
     w.ok(&engine, auto("P1", "CASE-1", b"approval"));
     assert!(w.ledger.due_auto_seals().is_empty());
     // Once sealed the case is closed: no second sealing, no decision.
-    refused(&mut w, &engine, auto("P1", "CASE-1", b"again"), |e| {
+    refused(&mut w, &engine, auto("P1", "CASE-1", b"approval"), |e| {
         matches!(e, RuleError::CaseClosed(_))
     });
     refused(
@@ -831,18 +831,18 @@ fn automatic_sealing_outside_the_policy_is_refused() {
         .map(|d| d.case)
         .collect();
     assert_eq!(due, vec!["CASE-1".to_string()]);
-    refused(&mut w, &engine, auto("P1", "DECIDED", b"d"), |e| {
+    refused(&mut w, &engine, auto("P1", "DECIDED", b"approval"), |e| {
         matches!(e, RuleError::CaseClosed(_))
     });
     for case in ["OTHER-TYPE", "TOO-LONG", "NOT-MINE"] {
-        refused(&mut w, &engine, auto("P1", case, b"d"), |e| {
+        refused(&mut w, &engine, auto("P1", case, b"approval"), |e| {
             matches!(e, RuleError::OutsidePolicy { .. })
         });
     }
-    refused(&mut w, &engine, auto("P9", "CASE-1", b"d"), |e| {
+    refused(&mut w, &engine, auto("P9", "CASE-1", b"approval"), |e| {
         matches!(e, RuleError::UnknownPolicy(_))
     });
-    refused(&mut w, &engine, auto("P1", "CASE-9", b"d"), |e| {
+    refused(&mut w, &engine, auto("P1", "CASE-9", b"approval"), |e| {
         matches!(e, RuleError::UnknownCase(_))
     });
     // A suspended seal cannot be applied automatically either.
@@ -857,7 +857,7 @@ fn automatic_sealing_outside_the_policy_is_refused() {
     refused(
         &mut w,
         &engine,
-        auto("P1", "CASE-1", b"d"),
+        auto("P1", "CASE-1", b"approval"),
         not_active(|s| *s == SealStatus::Suspended),
     );
     w.ok(&owner, Event::SealResumed { es_id: "S1".into() });
@@ -868,7 +868,7 @@ fn automatic_sealing_outside_the_policy_is_refused() {
         },
     );
     assert!(w.ledger.due_auto_seals().is_empty());
-    refused(&mut w, &engine, auto("P1", "CASE-1", b"d"), |e| {
+    refused(&mut w, &engine, auto("P1", "CASE-1", b"approval"), |e| {
         matches!(e, RuleError::PolicyRevoked(_))
     });
 }

@@ -135,31 +135,40 @@ impl Canonical for AutoSealPolicy {
     }
 }
 
-/// An approval case opened with a legal deadline. Encoded `[case reference, case type,
-/// deadline]`.
+/// An approval case opened with a legal deadline, committing to the document it decides.
+/// Encoded `[case reference, case type, service item, h'document', deadline]`.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct CaseOpening {
     /// 业务流水号, unique in the ledger.
     pub case: String,
     /// 事项编码: the kind of approval.
     pub case_type: String,
+    /// The service item (服务事项) the case is for.
+    pub service_item: String,
+    /// SHA-256 of the document the case decides: the only document an automatic sealing of
+    /// this case may seal.
+    pub document: Digest32,
     /// When the decision period ends.
     pub deadline: Timestamp,
 }
 
 impl Canonical for CaseOpening {
     fn encode(&self, e: &mut Encoder) {
-        e.array(3);
+        e.array(5);
         e.text(&self.case);
         e.text(&self.case_type);
+        e.text(&self.service_item);
+        self.document.encode(e);
         self.deadline.encode(e);
     }
 
     fn decode(d: &mut Decoder<'_>) -> Result<Self, DecodeError> {
-        d.array(3)?;
+        d.array(5)?;
         Ok(Self {
             case: d.text()?.to_owned(),
             case_type: d.text()?.to_owned(),
+            service_item: d.text()?.to_owned(),
+            document: Digest32::decode(d)?,
             deadline: Timestamp::decode(d)?,
         })
     }

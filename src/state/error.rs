@@ -168,6 +168,14 @@ pub enum RuleError {
         /// Its status at the ledger time.
         status: crate::state::SealStatus,
     },
+    /// An automatic sealing names another document than the one its case committed to.
+    #[error("case {case} decides document {document}, not this one")]
+    NotTheCaseDocument {
+        /// The case.
+        case: String,
+        /// The case's document.
+        document: crate::crypto::Digest32,
+    },
     /// A seal's application is signed by another seal's key.
     #[error(
         "the signing key is seal {key_of}'s, not seal {seal}'s: a seal is applied with its own key"

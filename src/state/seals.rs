@@ -635,6 +635,14 @@ impl State {
                 if c.is_closed() {
                     return Err(RuleError::CaseClosed(a.case.clone()));
                 }
+                // The case committed to the one document it decides: the engine seals that
+                // document or none.
+                if a.document != c.opening.document {
+                    return Err(RuleError::NotTheCaseDocument {
+                        case: a.case.clone(),
+                        document: c.opening.document,
+                    });
+                }
                 if p.revoked.is_some() {
                     return Err(RuleError::PolicyRevoked(a.policy.clone()));
                 }

@@ -16,6 +16,10 @@ pub struct AutoSealCitation {
     pub case: String,
     /// The case's deadline, passed at the time of sealing.
     pub deadline: Timestamp,
+    /// The document the case committed to (the one sealed, for a lawful sealing).
+    pub case_document: Digest32,
+    /// The case's service item.
+    pub service_item: String,
     /// The engine key that applied the seal.
     pub engine: KeyId,
 }
@@ -156,6 +160,8 @@ fn sealing_report(state: &State, u: &SealUse) -> SealingReport {
             legal_basis: policy.policy.legal_basis.clone(),
             case: u.case.clone(),
             deadline: case.opening.deadline,
+            case_document: case.opening.document,
+            service_item: case.opening.service_item.clone(),
             engine: policy.policy.engine.key_id(),
         })
     });
@@ -206,6 +212,9 @@ fn sealing_verdict(state: &State, u: &SealUse) -> Verdict {
         }
         if t < case.opening.deadline {
             return unlawful("deadline had not passed");
+        }
+        if case.opening.document != u.document {
+            return unlawful("not the document the case committed to");
         }
         if case
             .decided

@@ -258,11 +258,14 @@ impl<S: Store> World<S> {
         }))
     }
 
-    /// A case of type `case_type` with a deadline `days` days from now.
+    /// A case of type `case_type` with a deadline `days` days from now, deciding the document
+    /// `b"approval"` (what an automatic sealing of it must seal).
     pub fn case_opening(&self, case: &str, case_type: &str, days: u64) -> Event {
         Event::CaseOpened(CaseOpening {
             case: case.into(),
             case_type: case_type.into(),
+            service_item: "ITEM-1".into(),
+            document: sha256(b"approval"),
             deadline: self.now().plus_days(days),
         })
     }

@@ -141,7 +141,12 @@ pub fn run<S: Store>(store: S, reopen: impl Fn(&S) -> S, ops: &[(u8, u8)]) {
                         Event::SealAutoApplied(AutoSealApplication {
                             policy: "P1".into(),
                             case,
-                            document: chancery::crypto::sha256(&[*arg, 1]),
+                            // The case's document (tests/common case_opening), or another.
+                            document: chancery::crypto::sha256(if arg % 5 == 0 {
+                                b"other".as_slice()
+                            } else {
+                                b"approval".as_slice()
+                            }),
                         }),
                     )
                 };

@@ -643,7 +643,8 @@ impl Generator {
         )
     }
 
-    /// The approval bureau opens a renewal case with a 20-day legal deadline.
+    /// The approval bureau opens a renewal case with a 20-day legal deadline, for the approval
+    /// document the engine would seal if no decision came.
     fn open_case(&mut self, now: Timestamp) -> Item {
         let case = format!("SP-{:09}", self.counter);
         let deadline = now.plus_days(20);
@@ -652,8 +653,10 @@ impl Generator {
         Item::Unsigned(
             APPROVER,
             Event::CaseOpened(CaseOpening {
+                document: case_document(&case),
                 case,
                 case_type: CASE_TYPE.into(),
+                service_item: "RENEWAL-FOODBIZ".into(),
                 deadline,
             }),
         )
@@ -682,7 +685,7 @@ impl Generator {
             self.cases.push_back((case, deadline));
             return self.issue(now).into();
         }
-        let document = sha256(format!("renewal approval for {case} (deemed granted)").as_bytes());
+        let document = case_document(&case);
         Item::Unsigned(
             self.engine,
             Event::SealAutoApplied(AutoSealApplication {
@@ -889,4 +892,9 @@ fn termination(license: LicenseId, now: Timestamp, reason: &str) -> Termination 
         effective: now,
         reason: reason.into(),
     }
+}
+
+/// The approval document a demo case decides (what it commits to, and what the engine seals).
+fn case_document(case: &str) -> chancery::Digest32 {
+    sha256(format!("renewal approval for {case} (deemed granted)").as_bytes())
 }

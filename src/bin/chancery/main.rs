@@ -428,12 +428,21 @@ fn usage_error(e: clap::Error, json: bool) -> ExitCode {
         return ExitCode::from(code);
     }
     let rendered = e.render().to_string();
-    let first = rendered
-        .lines()
-        .find(|l| !l.trim().is_empty())
+    // The first line, with what clap lists under it ("…not provided:" then the arguments).
+    let mut lines = rendered.lines().skip_while(|l| l.trim().is_empty());
+    let mut first = lines
+        .next()
         .unwrap_or("invalid arguments")
         .trim_start_matches("error: ")
         .to_owned();
+    if first.ends_with(':') {
+        let listed: Vec<&str> = lines
+            .take_while(|l| !l.trim().is_empty())
+            .map(str::trim)
+            .collect();
+        first.push(' ');
+        first.push_str(&listed.join(", "));
+    }
     fail(&CliError::usage(format!("{first} (see --help)")), json)
 }
 

@@ -142,6 +142,12 @@ pub enum SealCommand {
         /// Case type (事项编码).
         #[arg(long = "type")]
         case_type: String,
+        /// The service item (服务事项) the case is for.
+        #[arg(long)]
+        item: String,
+        /// The document the case decides: the only one the engine may seal for it.
+        #[command(flatten)]
+        document: Document,
         /// The deadline: sealing is due once it has passed. A date alone is the end of that day
         /// in the ledger's time zone.
         #[arg(long)]
@@ -385,12 +391,16 @@ pub fn run(store: &Path, command: SealCommand, out: &Out) -> Result<u8, CliError
             signer,
             case,
             case_type,
+            item,
+            document,
             deadline,
         } => (
             signer,
             Event::CaseOpened(CaseOpening {
                 case,
                 case_type,
+                service_item: item,
+                document: document.digest()?,
                 deadline: end_time(&deadline)?,
             }),
         ),
