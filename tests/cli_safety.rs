@@ -154,41 +154,7 @@ fn issue(dir: &Path, serial: &str) -> String {
 fn given_a_writer_appending_when_four_readers_query_then_each_sees_a_committed_prefix() {
     let d = tempfile::tempdir().unwrap();
     let dir = d.path();
-    init(dir);
-    ok(dir, &["key", "generate", "--out", "auth.key"]);
-    let root = "chancery-data/keys/root.key";
-    ok(
-        dir,
-        &[
-            "authority",
-            "register",
-            "--signer",
-            root,
-            "--code",
-            "AUTH1",
-            "--name",
-            "A",
-            "--key",
-            "auth.key.pub",
-            "--types",
-            "T1",
-        ],
-    );
-    ok(
-        dir,
-        &[
-            "license-type",
-            "define",
-            "--signer",
-            "auth.key",
-            "--code",
-            "T1",
-            "--name",
-            "T",
-            "--claims",
-            "n",
-        ],
-    );
+    ledger_with_type(dir, "+08:00");
     let first = issue(dir, "0");
     const LICENSES: u64 = 30;
     let done = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));

@@ -152,23 +152,7 @@ impl FileStore {
         if fresh {
             Self::initialise(&dir, &journal_path, &journal, &head_path, &head)?;
         }
-        let mut store = Self {
-            dir,
-            journal_path,
-            head_path,
-            journal,
-            head,
-            offsets: Vec::new(),
-            end: HEADER_LEN,
-            last_hash: Digest32::ZERO,
-            counter: 0,
-            poisoned: false,
-            syncs: 0,
-            fail_next_sync: false,
-            fail_sync_in: 0,
-            fail_write_after: None,
-            lock: Some(lock),
-        };
+        let mut store = Self::handle(dir, journal, head, Some(lock));
         store.recover()?;
         Ok(store)
     }
@@ -183,10 +167,18 @@ impl FileStore {
         let head_path = dir.join("head");
         let journal = File::open(&journal_path).map_err(io("open", &journal_path))?;
         let head = File::open(&head_path).map_err(io("open", &head_path))?;
-        let mut store = Self {
+        let mut store = Self::handle(dir, journal, head, None);
+        store.recover()?;
+        Ok(store)
+    }
+
+    /// A handle on the store in `dir` before [`FileStore::recover`] reads it; a writer's holds
+    /// the lock.
+    fn handle(dir: PathBuf, journal: File, head: File, lock: Option<File>) -> Self {
+        Self {
+            journal_path: dir.join("journal.log"),
+            head_path: dir.join("head"),
             dir,
-            journal_path,
-            head_path,
             journal,
             head,
             offsets: Vec::new(),
@@ -198,10 +190,8 @@ impl FileStore {
             fail_next_sync: false,
             fail_sync_in: 0,
             fail_write_after: None,
-            lock: None,
-        };
-        store.recover()?;
-        Ok(store)
+            lock,
+        }
     }
 
     /// Whether this handle is a reader (opened with [`FileStore::open_read_only`]).

@@ -538,30 +538,29 @@ fn run(cli: Cli, out: &Out) -> Result<u8, CliError> {
     }
 }
 
-/// Opens the ledger in the store (trusting the signatures this tool checked when appending);
-/// times are typed and shown in its civil time zone from now on.
+/// Opens the ledger in the store as its writer (every entry and signature re-checked); times
+/// are typed and shown in its civil time zone from now on.
 pub fn open(store: &Path) -> Result<Ledger<FileStore>, CliError> {
-    if !store.join("head").exists() {
-        return Err(CliError::usage(format!(
-            "no ledger in {} (run `chancery init` or pass --store)",
-            store.display()
-        )));
-    }
-    let ledger = Ledger::open(FileStore::open(store)?, SystemClock)?;
-    set_zone(ledger.state().policy().utc_offset);
-    Ok(ledger)
+    open_with(store, |p| FileStore::open(p))
 }
 
 /// Opens the ledger in the store for reading only: no lock is taken and nothing is written, so
 /// it runs beside a writer; it sees the ledger as of the committed head when it opens.
 pub fn open_reader(store: &Path) -> Result<Ledger<FileStore>, CliError> {
+    open_with(store, |p| FileStore::open_read_only(p))
+}
+
+fn open_with(
+    store: &Path,
+    handle: fn(&Path) -> Result<FileStore, StorageError>,
+) -> Result<Ledger<FileStore>, CliError> {
     if !store.join("head").exists() {
         return Err(CliError::usage(format!(
             "no ledger in {} (run `chancery init` or pass --store)",
             store.display()
         )));
     }
-    let ledger = Ledger::open(FileStore::open_read_only(store)?, SystemClock)?;
+    let ledger = Ledger::open(handle(store)?, SystemClock)?;
     set_zone(ledger.state().policy().utc_offset);
     Ok(ledger)
 }
