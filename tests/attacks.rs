@@ -687,3 +687,43 @@ fn given_an_overdue_case_when_the_engine_seals_another_document_then_it_is_refus
     assert_eq!(cited.case_document, chancery::crypto::sha256(b"approval"));
     assert_eq!(cited.service_item, "ITEM-1");
 }
+
+/// Attack 13, review: the same use recorded twice in one millisecond is one statement; the
+/// second call spends nothing, so it is not answered Valid.
+#[test]
+fn given_the_same_use_twice_in_one_millisecond_when_recorded_then_the_second_is_not_valid() {
+    let (mut w, issuer) = World::standard(MemoryStore::new());
+    let bank = w.unit("BANK", 22);
+    let (id, cred) = w.issue(&issuer, "AUTH1", "S1");
+    let holder = actor(70);
+    w.ok(
+        &issuer,
+        Event::HolderKeyBound {
+            license: id.clone(),
+            key: holder.public_key(),
+        },
+    );
+    w.ok(
+        &holder,
+        Event::UseAuthorized(w.consent(&id, "BANK", "LOAN", 30, 5)),
+    );
+    let disclosure = cred.disclose(&["name"], false).unwrap();
+    let first = w
+        .ledger
+        .verify_and_record_use(&disclosure, &bank, "BANK", "LOAN", "CASE-1")
+        .unwrap();
+    assert!(first.verdict.is_valid() && first.receipt.is_some());
+    let again = w
+        .ledger
+        .verify_and_record_use(&disclosure, &bank, "BANK", "LOAN", "CASE-1")
+        .unwrap();
+    assert!(!again.verdict.is_valid(), "{again:?}");
+    assert!(again.receipt.is_none());
+    assert_eq!(again.uses_left, 4);
+    // A signer that is not the party is an error, not a verdict.
+    let other = w.unit("OTHER", 23);
+    assert!(w
+        .ledger
+        .verify_and_record_use(&disclosure, &other, "BANK", "LOAN", "CASE-2")
+        .is_err());
+}

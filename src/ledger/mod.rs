@@ -618,9 +618,9 @@ impl<S: Store> Ledger<S> {
 
     /// Checks status stamps against the log: each must be signed by a root key and say what the
     /// ledger said at the stamp's size, which is found by replaying the store up to it (one
-    /// pass for all stamps, in size order; entry signatures are trusted here, as by
-    /// [`Ledger::open`], and re-checked by [`Ledger::audit`]). Returns the index of the first stamp (in size
-    /// order) that fails, with the reason.
+    /// pass for all stamps, in size order; entry signatures are trusted here: [`Ledger::open`]
+    /// verified them, and [`Ledger::audit`] re-checks them). Returns the index of the first
+    /// stamp (in size order) that fails, with the reason.
     pub fn check_stamps(&self, stamps: &[StatusStamp]) -> Result<(), StampCheckError> {
         let mut order: Vec<usize> = (0..stamps.len()).collect();
         order.sort_by_key(|&i| stamps[i].claim.size);

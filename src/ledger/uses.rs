@@ -4,7 +4,7 @@
 use super::{AppendError, Ledger};
 use crate::event::{Actor, Event, StatementId, UseRecord, UseResult};
 use crate::privacy::Disclosure;
-use crate::state::{Receipt, Rejection};
+use crate::state::{Receipt, Rejection, RuleError};
 use crate::storage::Store;
 use crate::verify::{InvalidReason, Verdict};
 
@@ -62,14 +62,25 @@ impl<S: Store> Ledger<S> {
             now,
         );
         match self.append(statement) {
+            // The same use statement already recorded (the same millisecond, or a ledger time
+            // ahead of this clock): no use is spent now, so the answer is not Valid.
+            Ok(receipt) if receipt.resubmission.is_some() => Ok(RecordedUse {
+                verdict: Verdict::Invalid(InvalidReason::NoConsent),
+                consent: Some(consent),
+                receipt: None,
+                uses_left: self.uses_left(&consent),
+            }),
             Ok(receipt) => Ok(RecordedUse {
                 verdict,
                 consent: Some(consent),
                 receipt: Some(receipt),
                 uses_left: self.uses_left(&consent),
             }),
-            // Another verifier spent the last use first (or the consent ended meanwhile).
-            Err(AppendError::Rejected(Rejection::Rule(_))) => Ok(RecordedUse {
+            // Another verifier spent the last use first (or the consent ended meanwhile); a
+            // signer that is not the party, or any other refusal, is an error.
+            Err(AppendError::Rejected(Rejection::Rule(
+                RuleError::ConsentNotInForce { .. } | RuleError::UnknownConsent(_),
+            ))) => Ok(RecordedUse {
                 verdict: Verdict::Invalid(InvalidReason::NoConsent),
                 consent: Some(consent),
                 receipt: None,

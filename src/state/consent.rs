@@ -198,6 +198,14 @@ impl State {
                 event: event.kind(),
             });
         }
+        // A consent granted under a key later declared compromised does not count: no use is
+        // recorded under it (verification refuses it too).
+        if !self.counts(&c.recorded) {
+            return Err(RuleError::ConsentNotInForce {
+                consent: u.consent,
+                what: "granted under a compromised key",
+            });
+        }
         if u.license.lineage() != c.consent.license.lineage() || self.license(&u.license).is_none()
         {
             return Err(RuleError::UnknownLicense(u.license.clone()));

@@ -78,8 +78,14 @@ impl SealFilter {
 
     /// Whether a sealing is one the question is about.
     pub fn matches(&self, s: &SealingReport) -> bool {
-        self.owner.as_ref().is_none_or(|o| *o == s.owner)
-            && self.es_id.as_ref().is_none_or(|e| *e == s.es_id)
+        // An empty code names nothing (an unknown seal reports an empty owner).
+        self.owner
+            .as_ref()
+            .is_none_or(|o| !o.is_empty() && *o == s.owner)
+            && self
+                .es_id
+                .as_ref()
+                .is_none_or(|e| !e.is_empty() && *e == s.es_id)
     }
 }
 
