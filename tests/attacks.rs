@@ -727,3 +727,43 @@ fn given_the_same_use_twice_in_one_millisecond_when_recorded_then_the_second_is_
         .verify_and_record_use(&disclosure, &other, "BANK", "LOAN", "CASE-2")
         .is_err());
 }
+
+/// Attack 4's neighbour: a suspension signed with a key later declared compromised since
+/// before it blocks nothing: the license can be amended and suspended again.
+#[test]
+fn given_a_suspension_by_a_key_compromised_before_it_when_amending_then_it_blocks_nothing() {
+    let (mut w, a) = World::standard(MemoryStore::new());
+    let backup = actor(21);
+    w.ok(
+        &a,
+        Event::AuthorityKeyAdded {
+            authority: "AUTH1".into(),
+            key: backup.public_key(),
+        },
+    );
+    let (id, _) = w.issue(&backup, "AUTH1", "L1");
+    w.advance_days(1);
+    let since = w.now();
+    w.ok(
+        &a,
+        Event::LicenseSuspended {
+            license: id.clone(),
+            reason: "thief".into(),
+        },
+    );
+    let root = w.root.clone();
+    w.ok(
+        &root,
+        Event::AuthorityKeyCompromised {
+            authority: "AUTH1".into(),
+            key: a.key_id(),
+            since,
+        },
+    );
+    assert_eq!(w.ledger.status(&id, w.now()), chancery::Status::Valid);
+    w.ok(
+        &backup,
+        Event::LicenseAmended(w.succession(&id, Some(365)).0),
+    );
+    w.ledger.audit().unwrap();
+}

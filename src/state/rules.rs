@@ -468,14 +468,14 @@ impl State {
             }
             Event::LicenseSuspended { license, .. } => {
                 self.check_current(actor, license, event, t)?;
-                if self.is_suspended(license) {
+                if self.is_suspended(license, t) {
                     return Err(RuleError::LicenseSuspended(license.clone()));
                 }
                 Ok(())
             }
             Event::LicenseSuspensionLifted { license } => {
                 self.check_current(actor, license, event, t)?;
-                if !self.is_suspended(license) {
+                if !self.is_suspended(license, t) {
                     return Err(RuleError::LicenseNotSuspended(license.clone()));
                 }
                 Ok(())
@@ -619,11 +619,12 @@ impl State {
         Ok(())
     }
 
-    fn is_suspended(&self, license: &LicenseId) -> bool {
+    /// Whether a counting suspension is in force at `t` (§9's counting: a suspension signed
+    /// with a key later declared compromised since before it blocks nothing).
+    fn is_suspended(&self, license: &LicenseId, t: Timestamp) -> bool {
         self.lineages
             .get(license.lineage())
-            .and_then(|l| l.suspensions.last())
-            .is_some_and(|s| s.lifted.is_none())
+            .is_some_and(|l| self.suspended_at(&l.suspensions, t))
     }
 
     fn check_succession(
@@ -634,7 +635,7 @@ impl State {
         t: Timestamp,
     ) -> Result<(), RuleError> {
         self.check_current(actor, &s.previous, event, t)?;
-        if self.is_suspended(&s.previous) {
+        if self.is_suspended(&s.previous, t) {
             return Err(RuleError::LicenseSuspended(s.previous.clone()));
         }
         let next = s.previous.next_version().ok_or(RuleError::Invalid {
