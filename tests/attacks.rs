@@ -241,14 +241,7 @@ fn given_a_pending_cancellation_when_revoking_or_rescinding_earlier_then_it_is_a
 #[test]
 fn given_a_termination_by_a_key_compromised_before_it_when_acting_then_it_blocks_nothing() {
     let (mut w, a) = World::standard(MemoryStore::new());
-    let backup = actor(21);
-    w.ok(
-        &a,
-        Event::AuthorityKeyAdded {
-            authority: "AUTH1".into(),
-            key: backup.public_key(),
-        },
-    );
+    let backup = w.add_key(&a, "AUTH1", 21);
     let (id, _) = w.issue(&backup, "AUTH1", "L1");
     w.advance_days(1);
     let since = w.now();
@@ -314,14 +307,7 @@ fn given_a_license_recorded_late_when_verified_before_its_recording_then_indeter
 #[test]
 fn given_an_honest_compromise_point_when_a_sibling_key_moves_it_earlier_then_it_is_refused() {
     let (mut w, a) = World::standard(MemoryStore::new());
-    let thief = actor(22);
-    w.ok(
-        &a,
-        Event::AuthorityKeyAdded {
-            authority: "AUTH1".into(),
-            key: thief.public_key(),
-        },
-    );
+    let thief = w.add_key(&a, "AUTH1", 22);
     let (early, _) = w.issue(&a, "AUTH1", "EARLY");
     w.advance_days(2);
     let since = w.now();
@@ -596,14 +582,7 @@ fn given_a_revoked_consent_when_its_grant_is_resubmitted_then_the_receipt_says_r
     let (mut w, issuer) = World::standard(MemoryStore::new());
     w.unit("BANK", 22);
     let (id, _) = w.issue(&issuer, "AUTH1", "S1");
-    let holder = actor(70);
-    w.ok(
-        &issuer,
-        Event::HolderKeyBound {
-            license: id.clone(),
-            key: holder.public_key(),
-        },
-    );
+    let holder = w.bind_holder(&issuer, &id, 70);
     let grant = w.sign(
         &holder,
         Event::UseAuthorized(w.consent(&id, "BANK", "LOAN", 30, 1)),
@@ -665,6 +644,9 @@ fn given_an_overdue_case_when_the_engine_seals_another_document_then_it_is_refus
     );
     w.ok(&owner, w.case_opening("CASE-1", "PERMIT", 10));
     w.advance_days(11);
+    // The engine's tick names the document to seal.
+    let due = w.ledger.due_auto_seals();
+    assert_eq!(due[0].document, chancery::crypto::sha256(b"approval"));
     let auto = |doc: &[u8]| {
         Event::SealAutoApplied(chancery::event::AutoSealApplication {
             policy: "P1".into(),
@@ -695,14 +677,7 @@ fn given_the_same_use_twice_in_one_millisecond_when_recorded_then_the_second_is_
     let (mut w, issuer) = World::standard(MemoryStore::new());
     let bank = w.unit("BANK", 22);
     let (id, cred) = w.issue(&issuer, "AUTH1", "S1");
-    let holder = actor(70);
-    w.ok(
-        &issuer,
-        Event::HolderKeyBound {
-            license: id.clone(),
-            key: holder.public_key(),
-        },
-    );
+    let holder = w.bind_holder(&issuer, &id, 70);
     w.ok(
         &holder,
         Event::UseAuthorized(w.consent(&id, "BANK", "LOAN", 30, 5)),
@@ -733,14 +708,7 @@ fn given_the_same_use_twice_in_one_millisecond_when_recorded_then_the_second_is_
 #[test]
 fn given_a_suspension_by_a_key_compromised_before_it_when_amending_then_it_blocks_nothing() {
     let (mut w, a) = World::standard(MemoryStore::new());
-    let backup = actor(21);
-    w.ok(
-        &a,
-        Event::AuthorityKeyAdded {
-            authority: "AUTH1".into(),
-            key: backup.public_key(),
-        },
-    );
+    let backup = w.add_key(&a, "AUTH1", 21);
     let (id, _) = w.issue(&backup, "AUTH1", "L1");
     w.advance_days(1);
     let since = w.now();

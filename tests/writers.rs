@@ -196,14 +196,7 @@ fn given_a_one_use_consent_when_two_writers_verify_and_record_then_only_one_use_
     let (mut w, issuer) = World::standard(Shared::default());
     let bank = w.unit("BANK", 22);
     let (id, cred) = w.issue(&issuer, "AUTH1", "S1");
-    let holder = actor(70);
-    w.ok(
-        &issuer,
-        Event::HolderKeyBound {
-            license: id.clone(),
-            key: holder.public_key(),
-        },
-    );
+    let holder = w.bind_holder(&issuer, &id, 70);
     let consent = w.consent(&id, "BANK", "LOAN", 30, 1);
     let granted = w.sign(&holder, Event::UseAuthorized(consent));
     let consent_id = granted.id();

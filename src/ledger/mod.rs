@@ -367,7 +367,7 @@ impl<S: Store> Ledger<S> {
             Err(error) => {
                 // Put back the state as it was before the catch-up: the entries it held, which
                 // this ledger checked before (a rare path: only a damaged or forged store).
-                match replay_to(&self.store, Signatures::Trust, base) {
+                match replay_to(&self.store, Signatures::Verify, base) {
                     Ok((s, t)) => {
                         self.state = s;
                         self.tree = t;

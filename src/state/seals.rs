@@ -178,6 +178,8 @@ pub struct DueSealing {
     pub deadline: Timestamp,
     /// The engine key that must sign.
     pub engine: KeyId,
+    /// The document the case committed to: the one the engine must seal.
+    pub document: Digest32,
 }
 
 impl State {
@@ -317,6 +319,7 @@ impl State {
                     case: case.clone(),
                     deadline: *deadline,
                     engine: p.policy.engine.key_id(),
+                    document: c.opening.document,
                 });
             }
         }

@@ -128,6 +128,32 @@ impl<S: Store> World<S> {
         );
     }
 
+    /// Adds a key (seed `seed`) to `authority`, signed by `by`; returns its actor.
+    pub fn add_key(&mut self, by: &Actor, authority: &str, seed: u8) -> Actor {
+        let k = actor(seed);
+        self.ok(
+            by,
+            Event::AuthorityKeyAdded {
+                authority: authority.into(),
+                key: k.public_key(),
+            },
+        );
+        k
+    }
+
+    /// Binds a holder key (seed `seed`) to `license`, signed by its issuer; returns it.
+    pub fn bind_holder(&mut self, issuer: &Actor, license: &LicenseId, seed: u8) -> Actor {
+        let holder = actor(seed);
+        self.ok(
+            issuer,
+            Event::HolderKeyBound {
+                license: license.clone(),
+                key: holder.public_key(),
+            },
+        );
+        holder
+    }
+
     /// A root, authority AUTH1 (seed 10) and type T1: the usual starting point.
     pub fn standard(store: S) -> (Self, Actor) {
         let mut w = Self::with_store(store);

@@ -1093,8 +1093,15 @@ pub fn keep_checkpoint(
         std::fs::create_dir_all(&dir).map_err(|e| CliError::io(&dir, e))?;
         files::sync_dir(store)?;
     }
+    let path = keep_note(&dir, size, &note)?;
+    Ok((path, note, cp))
+}
+
+/// Writes a signed checkpoint note into a `checkpoints` directory as `SIZE.note` (20 digits),
+/// atomically and durably; a note of the same size is the same tree head, so it may be
+/// replaced.
+fn keep_note(dir: &Path, size: u64, note: &str) -> Result<PathBuf, CliError> {
     let path = dir.join(format!("{size:020}.note"));
-    // Atomic and durable; a note of the same size is the same tree head, so it may be replaced.
     files::write(
         &path,
         note.as_bytes(),
@@ -1103,7 +1110,7 @@ pub fn keep_checkpoint(
             ..files::Mode::NEW
         },
     )?;
-    Ok((path, note, cp))
+    Ok(path)
 }
 
 /// The kept checkpoints' notes, each verified against the ledger (a failure is damage).
@@ -1344,15 +1351,7 @@ fn import(store: &Path, file: &Path, out: &Out) -> Result<u8, CliError> {
             let dir = tmp.join("checkpoints");
             std::fs::create_dir(&dir).map_err(|e| CliError::io(&dir, e))?;
             for (cp, note) in report.checkpoints.iter().zip(&report.notes) {
-                let path = dir.join(format!("{:020}.note", cp.size));
-                files::write(
-                    &path,
-                    note.as_bytes(),
-                    files::Mode {
-                        force: true,
-                        ..files::Mode::NEW
-                    },
-                )?;
+                keep_note(&dir, cp.size, note)?;
             }
             files::sync_dir(&tmp)?;
         }

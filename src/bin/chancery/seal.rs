@@ -415,12 +415,14 @@ pub fn run(store: &Path, command: SealCommand, out: &Out) -> Result<u8, CliError
                 .iter()
                 .map(|d| {
                     format!(
-                        "case {} (deadline {}): seal {} under policy {}, engine key {}",
+                        "case {} (deadline {}): seal {} under policy {}, engine key {}, \
+                         document {}",
                         d.case,
                         crate::show(d.deadline),
                         d.es_id,
                         d.policy,
-                        d.engine
+                        d.engine,
+                        d.document
                     )
                 })
                 .collect();
@@ -433,6 +435,7 @@ pub fn run(store: &Path, command: SealCommand, out: &Out) -> Result<u8, CliError
                         "es_id": d.es_id,
                         "policy": d.policy,
                         "engine_key_id": d.engine.to_string(),
+                        "document": d.document.to_hex(),
                     })
                 })
                 .collect();
