@@ -70,7 +70,7 @@ impl<S: Store> Ledger<S> {
         let mut authority = self.state.authority(id.issuer());
         while let Some(a) = authority {
             if let Some(first) = a.keys.first().and_then(|k| self.state.key(k)) {
-                pending.push(first.introduced);
+                pending.push(first.introduced.seq);
             }
             authority = a.parent.as_deref().and_then(|p| self.state.authority(p));
         }
@@ -84,8 +84,8 @@ impl<S: Store> Ledger<S> {
                 .is_ok_and(|v| note_ids.contains(&v.key_id()));
             let signed_stamp = stamp.verify(std::slice::from_ref(&root)).is_ok();
             if let Some(k) = self.state.key(&root.key_id()) {
-                if (signed_note || signed_stamp) && k.introduced != 0 {
-                    pending.push(k.introduced);
+                if (signed_note || signed_stamp) && k.introduced.seq != 0 {
+                    pending.push(k.introduced.seq);
                 }
             }
         }
@@ -100,13 +100,13 @@ impl<S: Store> Ledger<S> {
                 .state
                 .key(&actor)
                 .ok_or(PresentError::KeyBeyondCheckpoint(actor))?;
-            if key.introduced >= cp.size {
+            if key.introduced.seq >= cp.size {
                 return Err(PresentError::KeyBeyondCheckpoint(actor));
             }
             // Genesis keys need no proof: the trust list names them.
-            let genesis_root = key.owner == Principal::Root && key.introduced == 0;
+            let genesis_root = key.owner == Principal::Root && key.introduced.seq == 0;
             if !genesis_root {
-                pending.push(key.introduced);
+                pending.push(key.introduced.seq);
             }
         }
         seqs.remove(&0);

@@ -78,21 +78,22 @@ impl State {
             | Event::UseAuthorizationRevoked { .. }
             | Event::UseRecorded(_) => self.apply_consent_event(id, event, at),
             Event::RootKeyRotated { new_key, .. } => {
-                self.add_key(new_key, Principal::Root, at.seq);
+                self.add_key(new_key, Principal::Root, at);
+                // The rotation is the old key's declaration about itself: it always counts.
                 if let Some(old) = self.keys.get_mut(&at.key) {
-                    old.retired_from = Some(at.ledger_time);
+                    old.retirements.push((at.ledger_time, at));
                 }
             }
             Event::LedgerCreated { root_keys, policy } => {
                 self.origin = Some(origin.to_owned());
                 self.policy = policy.clone();
                 for k in root_keys {
-                    self.add_key(k, Principal::Root, at.seq);
+                    self.add_key(k, Principal::Root, at);
                 }
             }
             Event::AuthorityRegistered(r) => {
                 for k in &r.keys {
-                    self.add_key(k, Principal::Authority(r.code.clone()), at.seq);
+                    self.add_key(k, Principal::Authority(r.code.clone()), at);
                 }
                 self.authorities.insert(
                     r.code.clone(),
@@ -105,34 +106,37 @@ impl State {
                         may_delegate: r.may_delegate,
                         keys: r.keys.iter().map(PublicKey::key_id).collect(),
                         state: AuthorityState::Active,
+                        registered: at,
+                        transitions: Vec::new(),
                     },
                 );
             }
             Event::AuthorityKeyAdded { authority, key } => {
-                self.add_key(key, Principal::Authority(authority.clone()), at.seq);
+                self.add_key(key, Principal::Authority(authority.clone()), at);
                 if let Some(a) = self.authorities.get_mut(authority) {
                     a.keys.push(key.key_id());
                 }
             }
             Event::AuthorityKeyRetired { key, from, .. } => {
                 if let Some(k) = self.keys.get_mut(key) {
-                    k.retired_from = Some(k.retired_from.map_or(*from, |f| f.min(*from)));
+                    k.retirements.push((*from, at));
                 }
             }
             Event::AuthorityKeyCompromised { key, since, .. } => {
-                if let Some(k) = self.keys.get_mut(key) {
-                    k.compromised_since =
-                        Some(k.compromised_since.map_or(*since, |s| s.min(*since)));
-                }
+                self.declare_compromise(super::Declaration {
+                    key: *key,
+                    since: *since,
+                    recorded: at,
+                });
             }
             Event::AuthoritySuspended { authority, .. } => {
-                self.set_authority(authority, AuthorityState::Suspended)
+                self.transition(authority, AuthorityState::Suspended, at)
             }
             Event::AuthorityReinstated { authority } => {
-                self.set_authority(authority, AuthorityState::Active)
+                self.transition(authority, AuthorityState::Active, at)
             }
             Event::AuthorityRevoked { authority, .. } => {
-                self.set_authority(authority, AuthorityState::Revoked)
+                self.transition(authority, AuthorityState::Revoked, at)
             }
             Event::LicenseTypeDefined {
                 code,
@@ -201,23 +205,23 @@ impl State {
         self.last_time = ledger_time;
     }
 
-    pub(super) fn add_key(&mut self, key: &PublicKey, owner: Principal, introduced: u64) {
+    pub(super) fn add_key(&mut self, key: &PublicKey, owner: Principal, introduced: Provenance) {
         self.keys.insert(
             key.key_id(),
             KeyRecord {
                 public: *key,
                 owner,
-                retired_from: None,
-                compromised_since: None,
                 introduced,
+                retirements: Vec::new(),
             },
         );
     }
 
-    fn set_authority(&mut self, code: &str, state: AuthorityState) {
+    fn transition(&mut self, code: &str, state: AuthorityState, at: Provenance) {
         if let Some(a) = self.authorities.get_mut(code) {
-            a.state = state;
+            a.transitions.push((state, at));
         }
+        self.restate(code);
     }
 
     fn add_version(&mut self, v: LicenseVersion, at: Provenance) {

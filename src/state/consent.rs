@@ -120,7 +120,7 @@ impl State {
 
     /// The current holder key of a license, if the issuer bound one.
     pub fn holder_key(&self, license: &LicenseId) -> Option<KeyId> {
-        self.holder_keys.get(license.lineage()).copied()
+        self.current_holder_key(license.lineage())
     }
 
     /// The rules for consent and use events (tags 65–67).
@@ -231,13 +231,14 @@ impl State {
     pub(super) fn apply_consent_event(&mut self, id: StatementId, event: &Event, at: Provenance) {
         match event {
             Event::HolderKeyBound { license, key } => {
+                // The binding retires the key bound before it while the binding counts
+                // (`State::retired_from`).
                 let lineage = license.lineage().to_owned();
-                if let Some(old) = self.holder_keys.insert(lineage.clone(), key.key_id()) {
-                    if let Some(k) = self.keys.get_mut(&old) {
-                        k.retired_from = Some(at.ledger_time);
-                    }
-                }
-                self.add_key(key, Principal::Holder(lineage), at.seq);
+                self.holder_binds
+                    .entry(lineage.clone())
+                    .or_default()
+                    .push(key.key_id());
+                self.add_key(key, Principal::Holder(lineage), at);
             }
             Event::UseAuthorized(c) => {
                 self.lineage_consents

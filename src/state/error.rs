@@ -63,6 +63,19 @@ pub enum RuleError {
         /// Compromise point.
         since: Timestamp,
     },
+    /// The key came into the ledger by an entry that no longer counts: a key somewhere back
+    /// along the entries that introduced it was declared compromised since before them.
+    #[error(
+        "key {key} was brought in under key {by}, compromised since {since}: it does not count"
+    )]
+    IntroducedUnderCompromise {
+        /// The signing key.
+        key: KeyId,
+        /// The compromised key it came in under.
+        by: KeyId,
+        /// That key's compromise point.
+        since: Timestamp,
+    },
     /// The signer's authority is suspended or revoked.
     #[error("authority {code} is not active")]
     AuthorityNotActive {

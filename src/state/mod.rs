@@ -6,6 +6,7 @@
 
 mod apply;
 mod consent;
+mod counting;
 mod error;
 mod rules;
 mod seals;
@@ -14,6 +15,7 @@ mod status;
 mod undo;
 
 pub use consent::{ConsentRecord, UseEntry};
+pub use counting::Declaration;
 pub use error::{Rejection, RuleError};
 pub use seals::{CaseRecord, DueSealing, PolicyRecord, Seal, SealStatus, SealUse};
 pub use signatures::{signature_items, spread_flags, verify_signers, KeyDirectory};
@@ -42,28 +44,21 @@ pub enum Principal {
     Holder(String),
 }
 
-/// A registered key and its life.
+/// A registered key and its life. Its ends are derived from the declarations that count
+/// ([`State::retired_from`], [`State::compromised_since`]; SPEC §9 "What counts").
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct KeyRecord {
     /// The public key.
     pub public: PublicKey,
     /// Its owner.
     pub owner: Principal,
-    /// Unusable from this time on.
-    pub retired_from: Option<Timestamp>,
-    /// Sequence number of the entry that brought the key into the ledger (genesis,
-    /// registration, key addition, rotation, seal registration, policy, holder key binding):
-    /// what a presentation includes to prove whose key it is.
-    pub introduced: u64,
-    /// Statements it signed recorded at or after this time are invalid.
-    pub compromised_since: Option<Timestamp>,
-}
-
-impl KeyRecord {
-    /// Whether a statement signed by this key and recorded at `t` counts.
-    pub fn valid_at(&self, t: Timestamp) -> bool {
-        self.compromised_since.is_none_or(|s| t < s)
-    }
+    /// The entry that brought the key into the ledger (genesis, registration, key addition,
+    /// rotation, seal registration, policy, holder key binding): the key counts only while
+    /// that entry counts, and a presentation includes it to prove whose key it is.
+    pub introduced: Provenance,
+    /// Retirements declared for it (`from`, and where each was recorded), in ledger order;
+    /// a holder key's retirement is the next binding of its license instead.
+    pub retirements: Vec<(Timestamp, Provenance)>,
 }
 
 /// Life state of an authority.
@@ -94,8 +89,13 @@ pub struct Authority {
     pub may_delegate: bool,
     /// Every key ever registered to it.
     pub keys: Vec<KeyId>,
-    /// Current state.
+    /// Current state: the last of `transitions` that counts and applies.
     pub state: AuthorityState,
+    /// Where it was registered: it counts only while that entry counts.
+    pub registered: Provenance,
+    /// Suspensions, reinstatements and revocations, in ledger order, with where each was
+    /// recorded.
+    pub transitions: Vec<(AuthorityState, Provenance)>,
 }
 
 /// A license type's catalogue entry.
@@ -241,8 +241,11 @@ pub struct State {
     cases: HashMap<String, CaseRecord>,
     /// Cases neither decided nor sealed automatically, by deadline.
     open_cases: BTreeSet<(Timestamp, String)>,
-    /// The current holder key of each license lineage.
-    holder_keys: HashMap<String, KeyId>,
+    /// The holder keys bound to each license lineage, in ledger order: the current one is
+    /// the last whose binding counts.
+    holder_binds: HashMap<String, Vec<KeyId>>,
+    /// Compromise declarations and which of them count.
+    compromises: counting::Compromises,
     consents: HashMap<StatementId, ConsentRecord>,
     /// Consent ids by license lineage, in ledger order.
     lineage_consents: HashMap<String, Vec<StatementId>>,
@@ -303,7 +306,7 @@ impl State {
     /// The root keys that may sign at `t` (not retired by then, not compromised): those that
     /// sign new checkpoints and status stamps.
     pub fn active_root_keys(&self, t: Timestamp) -> Vec<PublicKey> {
-        self.root_keys_where(|k| k.retired_from.is_none_or(|r| t < r))
+        self.root_keys_where(|k| self.retired_from(&k.public.key_id()).is_none_or(|r| t < r))
     }
 
     /// Root keys not declared compromised that also satisfy `keep`, in key id order.
@@ -311,7 +314,9 @@ impl State {
         let mut keys: Vec<(&KeyId, &KeyRecord)> = self
             .keys
             .iter()
-            .filter(|(_, k)| k.owner == Principal::Root && k.compromised_since.is_none() && keep(k))
+            .filter(|(id, k)| {
+                k.owner == Principal::Root && self.compromised_since(id).is_none() && keep(k)
+            })
             .collect();
         keys.sort_by_key(|(id, _)| **id);
         keys.into_iter().map(|(_, k)| k.public).collect()
@@ -384,7 +389,8 @@ impl State {
             && self.size == other.size
             && self.head == other.head
             && self.last_time == other.last_time
-            && self.open_cases == other.open_cases;
+            && self.open_cases == other.open_cases
+            && self.compromises == other.compromises;
         let parts = crate::parallel::cores();
         let part = |i: usize| {
             map_part_eq(&self.keys, &other.keys, i, parts)
@@ -398,7 +404,7 @@ impl State {
                 && map_part_eq(&self.seal_uses, &other.seal_uses, i, parts)
                 && map_part_eq(&self.policies, &other.policies, i, parts)
                 && map_part_eq(&self.cases, &other.cases, i, parts)
-                && map_part_eq(&self.holder_keys, &other.holder_keys, i, parts)
+                && map_part_eq(&self.holder_binds, &other.holder_binds, i, parts)
                 && map_part_eq(&self.consents, &other.consents, i, parts)
                 && map_part_eq(&self.lineage_consents, &other.lineage_consents, i, parts)
                 && map_part_eq(&self.uses, &other.uses, i, parts)
@@ -479,13 +485,6 @@ impl State {
             }
         }
         Effect::InForce
-    }
-
-    /// Whether an event recorded with `p` counts (its key was not compromised by then).
-    pub fn counts(&self, p: &Provenance) -> bool {
-        self.keys
-            .get(&p.key)
-            .is_some_and(|k| k.valid_at(p.ledger_time))
     }
 }
 

@@ -149,10 +149,11 @@ impl State {
         Ok(())
     }
 
-    /// The owner of `key` if the key may sign at `t` and its owner may act.
+    /// The owner of `key` if the key may sign at `t` and its owner may act: not compromised or
+    /// retired by then, brought in by entries that count, its authority in good standing.
     fn usable_key(&self, key: &KeyId, t: Timestamp) -> Result<Principal, RuleError> {
         let rec = self.keys.get(key).ok_or(RuleError::UnknownKey(*key))?;
-        if let Some(since) = rec.compromised_since.filter(|s| *s <= t) {
+        if let Some(since) = self.compromised_since(key).filter(|s| *s <= t) {
             // A lost seal's key is compromised since the loss: say so in the seal's terms.
             if let Principal::Seal(es_id) = &rec.owner {
                 if let Some(loss) = self.seal(es_id).and_then(|s| s.lost.as_ref()) {
@@ -164,8 +165,15 @@ impl State {
             }
             return Err(RuleError::KeyCompromised { key: *key, since });
         }
-        if let Some(from) = rec.retired_from.filter(|f| *f <= t) {
+        if let Some(from) = self.retired_from(key).filter(|f| *f <= t) {
             return Err(RuleError::KeyRetired { key: *key, from });
+        }
+        if let Some(by) = self.void_by(&rec.introduced) {
+            return Err(RuleError::IntroducedUnderCompromise {
+                key: *key,
+                by,
+                since: self.compromised_since(&by).unwrap_or_default(),
+            });
         }
         if let Principal::Authority(code) = &rec.owner {
             self.standing(code)?;
@@ -183,7 +191,7 @@ impl State {
             let a = self
                 .authorities
                 .get(&c)
-                .filter(|a| a.state == AuthorityState::Active)
+                .filter(|a| a.state == AuthorityState::Active && self.counts(&a.registered))
                 .ok_or_else(|| RuleError::AuthorityNotActive { code: c.clone() })?;
             hops += 1;
             if hops > self.authorities.len() {
@@ -366,12 +374,14 @@ impl State {
                         authority: authority.clone(),
                     });
                 }
-                let rec = self.keys.get(ended).ok_or(RuleError::UnknownKey(*ended))?;
+                if !self.keys.contains_key(ended) {
+                    return Err(RuleError::UnknownKey(*ended));
+                }
                 // A compromise is found out, so its point lies in the past (or within the skew
                 // of the present): a point far ahead would let a thief pre-empt the honest
                 // declaration. A retirement may be scheduled ahead.
                 let (new, old) = match event {
-                    Event::AuthorityKeyRetired { from, .. } => (*from, rec.retired_from),
+                    Event::AuthorityKeyRetired { from, .. } => (*from, self.retired_from(ended)),
                     Event::AuthorityKeyCompromised { since, .. } => {
                         if since.0 > t.0.saturating_add(self.policy.max_skew_ms) {
                             return Err(RuleError::Invalid {
@@ -379,15 +389,13 @@ impl State {
                                        time by more than the skew)",
                             });
                         }
-                        (*since, rec.compromised_since)
+                        (*since, self.compromised_since(ended))
                     }
                     _ => return Ok(()),
                 };
-                // A later declaration may move an end earlier, never later; and once an end is
-                // declared, only an ancestor, the root or the key itself may move it (so a
-                // thief holding a sibling key cannot rewrite an honest compromise point).
-                let may_move = self.manages(actor, authority) || key == ended;
-                if old.is_some_and(|o| new >= o || !may_move) {
+                // A later declaration may move an end earlier, never later (a thief's earlier
+                // point stops counting once the thief's key is declared: SPEC §9).
+                if old.is_some_and(|o| new >= o) {
                     return Err(RuleError::KeyAlreadyEnded(*ended));
                 }
                 Ok(())

@@ -700,10 +700,11 @@ impl State {
                         recorded: at,
                     });
                     let key = s.registration.key.key_id();
-                    if let Some(k) = self.keys.get_mut(&key) {
-                        let since = k.compromised_since.map_or(*since, |c| c.min(*since));
-                        k.compromised_since = Some(since);
-                    }
+                    self.declare_compromise(super::Declaration {
+                        key,
+                        since: *since,
+                        recorded: at,
+                    });
                 }
             }
             Event::SealCancelled { es_id, .. } => {
@@ -726,7 +727,7 @@ impl State {
             }),
             Event::AutoSealPolicyGranted(p) => {
                 if !self.keys.contains_key(&p.engine.key_id()) {
-                    self.add_key(&p.engine, Principal::Engine, at.seq);
+                    self.add_key(&p.engine, Principal::Engine, at);
                 }
                 let owner = self
                     .seals
@@ -796,7 +797,7 @@ impl State {
     }
 
     fn add_seal(&mut self, r: &SealRegistration, at: Provenance) {
-        self.add_key(&r.key, Principal::Seal(r.es_id.clone()), at.seq);
+        self.add_key(&r.key, Principal::Seal(r.es_id.clone()), at);
         self.seals.insert(
             r.es_id.clone(),
             Seal {

@@ -39,8 +39,9 @@ pub enum Status {
         /// The version that replaced it.
         by: LicenseId,
     },
-    /// Recorded under a key later declared compromised since before the recording: the
-    /// version never validly existed.
+    /// Recorded under a key later declared compromised since before the recording, or under a
+    /// key brought in (however far back) by an entry that no longer counts (SPEC §9): the
+    /// version never validly existed. `key` is the compromised key.
     KeyCompromised {
         /// The compromised key.
         key: KeyId,
@@ -214,10 +215,8 @@ impl State {
         let Some(v) = lin.versions.get(idx) else {
             return Status::Unknown;
         };
-        if !self.counts(&v.recorded) {
-            return Status::KeyCompromised {
-                key: v.recorded.key,
-            };
+        if let Some(key) = self.void_by(&v.recorded) {
+            return Status::KeyCompromised { key };
         }
         let termination = self.termination(lin);
         if termination.is_some_and(|t| t.kind == TerminationKind::Rescinded) {

@@ -245,8 +245,8 @@ impl State {
                 key(ops, k.key_id());
                 authority(ops, a);
             }
-            Event::AuthorityKeyRetired { key: k, .. }
-            | Event::AuthorityKeyCompromised { key: k, .. } => key(ops, *k),
+            Event::AuthorityKeyRetired { key: k, .. } => key(ops, *k),
+            Event::AuthorityKeyCompromised { .. } => ops.push(self.compromises_undo()),
             Event::RootKeyRotated { new_key, .. } => {
                 key(ops, new_key.key_id());
                 key(ops, statement.statement().actor);
@@ -277,6 +277,15 @@ impl State {
             }
             event => self.record_undo_more(statement, event, ops),
         }
+    }
+
+    /// Puts back the compromise declarations, which of them count and the authority states
+    /// they decide.
+    fn compromises_undo(&self) -> Undo {
+        let saved = self.compromises_snapshot();
+        Undo::Restore(Restore(Box::new(move |s: &mut State| {
+            s.restore_compromises(saved)
+        })))
     }
 
     /// The undo operations for seal, policy, case, holder key and consent events.
@@ -326,9 +335,7 @@ impl State {
             | Event::SealInvalidated { es_id, .. } => seal(ops, es_id),
             Event::SealReportedLost { es_id, .. } => {
                 seal(ops, es_id);
-                if let Some(s) = self.seals.get(es_id) {
-                    key(ops, s.registration.key.key_id());
-                }
+                ops.push(self.compromises_undo());
             }
             Event::SealApplied(a) => sealing(ops, a.document, a.es_id.clone()),
             Event::AutoSealPolicyGranted(p) => {
@@ -355,11 +362,10 @@ impl State {
             }
             Event::HolderKeyBound { license, key: k } => {
                 key(ops, k.key_id());
-                let lineage = license.lineage().to_owned();
-                if let Some(old) = self.holder_keys.get(&lineage) {
-                    key(ops, *old);
-                }
-                ops.push(snapshot(|s| &mut s.holder_keys, &self.holder_keys, lineage));
+                ops.push(popped(
+                    |s| &mut s.holder_binds,
+                    license.lineage().to_owned(),
+                ));
             }
             Event::UseAuthorized(c) => {
                 consent(ops, statement.id());

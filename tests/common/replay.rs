@@ -34,6 +34,7 @@ pub fn run<S: Store>(store: S, reopen: impl Fn(&S) -> S, ops: &[(u8, u8)]) {
     let mut root = w.root.clone();
     let mut rotations = 0u8;
     let spare = actor(11);
+    let extra = actor(12);
     let mut ids: Vec<LicenseId> = Vec::new();
     let mut serial = 0;
     // Seals, automatic sealing and consent.
@@ -267,17 +268,38 @@ pub fn run<S: Store>(store: S, reopen: impl Fn(&S) -> S, ops: &[(u8, u8)]) {
                 w.clock.advance(u64::from(*arg) * 3_600_000);
                 continue;
             }
-            9 => Event::AuthorityKeyAdded {
-                authority: "AUTH1".into(),
-                key: spare.public_key(),
-            },
-            10 => {
-                let since = chancery::Timestamp(w.now().0.saturating_sub(u64::from(*arg) * 60_000));
+            9 => {
+                // The spare key, then (added by it) a key of its own: a chain of introductions.
+                let (signer, key) = if arg % 2 == 0 {
+                    (&a, spare.public_key())
+                } else {
+                    (&spare, extra.public_key())
+                };
                 let _ = w.append(
-                    &root,
+                    signer,
+                    Event::AuthorityKeyAdded {
+                        authority: "AUTH1".into(),
+                        key,
+                    },
+                );
+                continue;
+            }
+            10 => {
+                // Compromise declarations by the root or by AUTH1's keys about each other and
+                // about AUTH2's key: what counts is decided again at every one (SPEC §9).
+                let since = chancery::Timestamp(w.now().0.saturating_sub(u64::from(*arg) * 60_000));
+                let signer = [&root, &a, &spare, &extra][usize::from(arg % 4)];
+                let (authority, key) = match (arg / 4) % 4 {
+                    0 => ("AUTH2", b.key_id()),
+                    1 => ("AUTH1", a.key_id()),
+                    2 => ("AUTH1", spare.key_id()),
+                    _ => ("AUTH1", extra.key_id()),
+                };
+                let _ = w.append(
+                    signer,
                     Event::AuthorityKeyCompromised {
-                        authority: "AUTH2".into(),
-                        key: b.key_id(),
+                        authority: authority.into(),
+                        key,
                         since,
                     },
                 );

@@ -226,11 +226,11 @@ pub fn trust_list(store: &Path, a: TrustListArgs, out: &Out) -> Result<u8, CliEr
         .root_keys()
         .into_iter()
         .filter_map(|k| {
-            let rec = state.key(&k.key_id())?;
+            state.key(&k.key_id())?;
             Some(OperatorKey {
                 key: k,
                 valid_from: genesis,
-                valid_until: rec.retired_from,
+                valid_until: state.retired_from(&k.key_id()),
             })
         })
         .collect();

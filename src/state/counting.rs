@@ -1,0 +1,307 @@
+//! What counts (SPEC §9): an entry counts while every key its validity rests on — its signing
+//! key, the entry that introduced that key, the registration of the key's authority, and so on
+//! back to genesis — was not compromised by then, as the compromise declarations that count
+//! say. Which declarations count is decided here, once per new declaration, with one answer
+//! for every ledger; everything else is evaluated when asked, so a later declaration undoes
+//! what a compromised key did.
+
+use super::{AuthorityState, Principal, Provenance, State};
+use crate::crypto::KeyId;
+use crate::time::Timestamp;
+use std::collections::HashMap;
+
+/// A declaration that a key is compromised since a point (`AuthorityKeyCompromised`,
+/// `SealReportedLost` for the seal's key).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Declaration {
+    /// The key declared compromised.
+    pub key: KeyId,
+    /// Statements it signed recorded at or after this point do not count.
+    pub since: Timestamp,
+    /// Where the declaration was recorded.
+    pub recorded: Provenance,
+}
+
+impl Declaration {
+    /// A key's declaration about itself: it always counts against itself.
+    fn about_its_signer(&self) -> bool {
+        self.key == self.recorded.key
+    }
+}
+
+/// Every compromise declaration in ledger order, which of them count, and the compromise
+/// point each key has from those.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub(super) struct Compromises {
+    list: Vec<Declaration>,
+    counts: Vec<bool>,
+    /// Index in `list` by entry sequence number.
+    by_seq: HashMap<u64, usize>,
+    /// The earliest point among the declarations that count, by key.
+    since: HashMap<KeyId, Timestamp>,
+}
+
+/// The (key, ledger time) pairs an entry's validity rests on.
+type Links = Vec<(KeyId, Timestamp)>;
+
+impl State {
+    /// The point from which `key` is compromised, as the declarations that count say.
+    pub fn compromised_since(&self, key: &KeyId) -> Option<Timestamp> {
+        self.compromises.since.get(key).copied()
+    }
+
+    /// From when `key` is retired, as the retirements that count say (a key's own retirement,
+    /// as a root rotation's of its signer, always counts); a holder key is retired by the next
+    /// binding of its license that counts.
+    pub fn retired_from(&self, key: &KeyId) -> Option<Timestamp> {
+        let rec = self.keys.get(key)?;
+        if let Principal::Holder(lineage) = &rec.owner {
+            let binds = self.holder_binds.get(lineage)?;
+            let mine = binds.iter().position(|k| k == key)?;
+            return binds[mine + 1..].iter().find_map(|k| {
+                let bound = self.keys.get(k)?.introduced;
+                self.counts(&bound).then_some(bound.ledger_time)
+            });
+        }
+        rec.retirements
+            .iter()
+            .filter(|(_, p)| p.key == *key || self.counts(p))
+            .map(|(from, _)| *from)
+            .min()
+    }
+
+    /// The compromise declarations, in ledger order, with whether each counts.
+    pub fn declarations(&self) -> impl Iterator<Item = (&Declaration, bool)> {
+        self.compromises
+            .list
+            .iter()
+            .zip(self.compromises.counts.iter().copied())
+    }
+
+    /// Whether the entry recorded with `p` counts: no key its validity rests on was
+    /// compromised by then.
+    pub fn counts(&self, p: &Provenance) -> bool {
+        self.void_by(p).is_none()
+    }
+
+    /// The compromised key that makes the entry recorded with `p` not count, if any: its
+    /// signing key, or a key further back along the entries that introduced it.
+    pub fn void_by(&self, p: &Provenance) -> Option<KeyId> {
+        if let Some(&i) = self.compromises.by_seq.get(&p.seq) {
+            if self.compromises.counts[i] {
+                return None;
+            }
+        }
+        let mut found = None;
+        self.walk(p, &mut |key, t| {
+            let hit = self.compromised_since(&key).is_some_and(|s| s <= t);
+            if hit {
+                found = Some(key);
+            }
+            !hit
+        });
+        if found.is_none() && !self.keys.contains_key(&p.key) {
+            return Some(p.key);
+        }
+        found
+    }
+
+    /// Calls `visit` with each (key, ledger time) the entry recorded with `p` rests on, its own
+    /// signing key first, until `visit` returns false.
+    fn walk(&self, p: &Provenance, visit: &mut dyn FnMut(KeyId, Timestamp) -> bool) -> bool {
+        if !visit(p.key, p.ledger_time) {
+            return false;
+        }
+        let Some(k) = self.keys.get(&p.key) else {
+            return true;
+        };
+        // A key is introduced by an earlier entry than any it signs, so this ends at genesis.
+        if k.introduced.seq != 0 && k.introduced.seq < p.seq && !self.walk(&k.introduced, visit) {
+            return false;
+        }
+        if let Principal::Authority(code) = &k.owner {
+            if let Some(r) = self.authorities.get(code).map(|a| a.registered) {
+                if r.seq != 0 && r.seq != k.introduced.seq && r.seq < p.seq {
+                    return self.walk(&r, visit);
+                }
+            }
+        }
+        true
+    }
+
+    fn links(&self, p: &Provenance) -> Links {
+        let mut out = Vec::new();
+        self.walk(p, &mut |k, t| {
+            out.push((k, t));
+            true
+        });
+        out
+    }
+
+    /// Records a compromise declaration and decides again which declarations count.
+    pub(super) fn declare_compromise(&mut self, d: Declaration) {
+        let c = &mut self.compromises;
+        c.by_seq.insert(d.recorded.seq, c.list.len());
+        c.list.push(d);
+        self.recount();
+    }
+
+    /// Decides which declarations count (SPEC §9):
+    /// 1. Declaration `x` attacks declaration `y` (x ≠ y) when `x`'s key is among the keys `y`
+    ///    rests on at a time at or after `x`'s point. A declaration about its own signer is
+    ///    never attacked: it always counts against itself.
+    /// 2. An attack on an earlier declaration is set aside when that earlier declaration
+    ///    attacks the later one, directly or through a chain of attacks: in a circle the
+    ///    earlier declaration wins. No circle is left.
+    /// 3. A declaration counts when none of its remaining attackers counts.
+    fn recount(&mut self) {
+        let list = &self.compromises.list;
+        let n = list.len();
+        let links: Vec<Links> = list.iter().map(|d| self.links(&d.recorded)).collect();
+        let mut by_key: HashMap<KeyId, Vec<usize>> = HashMap::new();
+        for (i, d) in list.iter().enumerate() {
+            by_key.entry(d.key).or_default().push(i);
+        }
+        // attackers[y] = every x attacking y; attacks[x] = every y x attacks.
+        let mut attackers: Vec<Vec<usize>> = vec![Vec::new(); n];
+        let mut attacks: Vec<Vec<usize>> = vec![Vec::new(); n];
+        for y in 0..n {
+            if list[y].about_its_signer() {
+                continue;
+            }
+            for (key, t) in &links[y] {
+                for &x in by_key.get(key).map_or(&[][..], Vec::as_slice) {
+                    if x != y && list[x].since <= *t && !attackers[y].contains(&x) {
+                        attackers[y].push(x);
+                        attacks[x].push(y);
+                    }
+                }
+            }
+        }
+        let reaches = |from: usize, to: usize| {
+            let mut seen = vec![false; n];
+            let mut stack = vec![from];
+            while let Some(v) = stack.pop() {
+                for &w in &attacks[v] {
+                    if w == to {
+                        return true;
+                    }
+                    if !std::mem::replace(&mut seen[w], true) {
+                        stack.push(w);
+                    }
+                }
+            }
+            false
+        };
+        let kept: Vec<Vec<usize>> = (0..n)
+            .map(|y| {
+                attackers[y]
+                    .iter()
+                    .copied()
+                    .filter(|&x| x < y || !reaches(y, x))
+                    .collect()
+            })
+            .collect();
+        // What remains has no circle, so deciding each declaration after its attackers
+        // terminates with one answer.
+        let mut decided: Vec<Option<bool>> = vec![None; n];
+        for start in 0..n {
+            let mut stack = vec![start];
+            while let Some(&y) = stack.last() {
+                if decided[y].is_some() {
+                    stack.pop();
+                    continue;
+                }
+                let pending: Vec<usize> = kept[y]
+                    .iter()
+                    .copied()
+                    .filter(|&x| decided[x].is_none())
+                    .collect();
+                if pending.is_empty() || stack.len() > n + 1 {
+                    decided[y] = Some(kept[y].iter().all(|&x| decided[x] != Some(true)));
+                    stack.pop();
+                } else {
+                    stack.extend(pending);
+                }
+            }
+        }
+        let counts: Vec<bool> = decided.into_iter().map(|d| d == Some(true)).collect();
+        let mut since: HashMap<KeyId, Timestamp> = HashMap::new();
+        for (d, _) in list
+            .iter()
+            .zip(&counts)
+            .filter(|(d, c)| **c || d.about_its_signer())
+        {
+            let s = since.entry(d.key).or_insert(d.since);
+            *s = (*s).min(d.since);
+        }
+        self.compromises.counts = counts;
+        self.compromises.since = since;
+        let codes: Vec<String> = self
+            .authorities
+            .values()
+            .filter(|a| !a.transitions.is_empty())
+            .map(|a| a.code.clone())
+            .collect();
+        for code in codes {
+            self.restate(&code);
+        }
+    }
+
+    /// Sets an authority's state from its transitions that count: a suspension applies to an
+    /// active authority, a reinstatement to a suspended one, a revocation to any (and is
+    /// final).
+    pub(super) fn restate(&mut self, code: &str) {
+        let Some(a) = self.authorities.get(code) else {
+            return;
+        };
+        let mut state = AuthorityState::Active;
+        for (to, p) in &a.transitions {
+            if state == AuthorityState::Revoked || !self.counts(p) {
+                continue;
+            }
+            state = match (state, to) {
+                (AuthorityState::Active, AuthorityState::Suspended)
+                | (AuthorityState::Suspended, AuthorityState::Active)
+                | (_, AuthorityState::Revoked) => *to,
+                (s, _) => s,
+            };
+        }
+        if let Some(a) = self.authorities.get_mut(code) {
+            a.state = state;
+        }
+    }
+
+    /// The current holder key of each license lineage: the last bound whose binding counts.
+    pub(super) fn current_holder_key(&self, lineage: &str) -> Option<KeyId> {
+        self.holder_binds
+            .get(lineage)?
+            .iter()
+            .rev()
+            .find(|k| self.keys.get(k).is_some_and(|r| self.counts(&r.introduced)))
+            .copied()
+    }
+
+    /// The state restored by an undo of a compromise declaration.
+    pub(super) fn compromises_snapshot(&self) -> (Compromises, Vec<(String, AuthorityState)>) {
+        let states = self
+            .authorities
+            .values()
+            .filter(|a| !a.transitions.is_empty())
+            .map(|a| (a.code.clone(), a.state))
+            .collect();
+        (self.compromises.clone(), states)
+    }
+
+    pub(super) fn restore_compromises(
+        &mut self,
+        (c, states): (Compromises, Vec<(String, AuthorityState)>),
+    ) {
+        self.compromises = c;
+        for (code, state) in states {
+            if let Some(a) = self.authorities.get_mut(&code) {
+                a.state = state;
+            }
+        }
+    }
+}

@@ -1,0 +1,291 @@
+//! Issue 12, attacks 2 and 3: what a stolen key did stops counting once the key is declared
+//! compromised since before it — the keys, authorities and bindings it brought in, and the
+//! keys it ended — evaluated when asked, not frozen when recorded (SPEC §9, "What counts").
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod common;
+
+use chancery::state::{AuthorityState, RuleError};
+use chancery::{Actor, Event, MemoryStore, Status, Timestamp};
+use common::*;
+
+fn compromised(key: &Actor, since: Timestamp) -> Event {
+    Event::AuthorityKeyCompromised {
+        authority: "AUTH1".into(),
+        key: key.key_id(),
+        since,
+    }
+}
+
+/// AUTH1 with its first key (seed 10) and a second key (seed 22) that a thief will steal.
+fn authority_with_a_stolen_key() -> (World<MemoryStore>, Actor, Actor) {
+    let (mut w, a) = World::standard(MemoryStore::new());
+    let thief = w.add_key(&a, "AUTH1", 22);
+    w.advance_days(1);
+    (w, a, thief)
+}
+
+fn half_a_day_ago(w: &World<MemoryStore>) -> Timestamp {
+    Timestamp(w.now().0 - DAY / 2)
+}
+
+/// Attack 2: a backdoor key added with the stolen key stops counting, with its licenses.
+#[test]
+fn given_a_backdoor_key_added_with_a_stolen_key_when_the_key_is_declared_compromised_then_the_backdoor_is_void(
+) {
+    let (mut w, a, thief) = authority_with_a_stolen_key();
+    let since = w.now();
+    w.advance_days(1);
+    let backdoor = w.add_key(&thief, "AUTH1", 23);
+    let (forged, _) = w.issue(&backdoor, "AUTH1", "FORGED");
+    assert_eq!(w.ledger.status(&forged, w.now()), Status::Valid);
+    w.ok(&a, compromised(&thief, since));
+    assert_eq!(
+        w.ledger.status(&forged, w.now()),
+        Status::KeyCompromised {
+            key: thief.key_id()
+        }
+    );
+    let (ev, _, _) = w.issue_event("AUTH1", "FORGED2");
+    refused(&mut w, &backdoor, ev, |e| {
+        matches!(e, RuleError::IntroducedUnderCompromise { key, by, .. }
+            if *key == backdoor.key_id() && *by == thief.key_id())
+    });
+}
+
+/// Attack 2: keys introduced by keys introduced by the stolen key stop counting too, however
+/// long the chain; a key the stolen key introduced before its compromise point still counts.
+#[test]
+fn given_a_chain_of_keys_from_a_stolen_key_when_it_is_declared_compromised_then_only_later_links_fail(
+) {
+    let (mut w, a, thief) = authority_with_a_stolen_key();
+    let before = w.add_key(&thief, "AUTH1", 24);
+    w.advance_days(1);
+    let since = w.now();
+    w.advance_days(1);
+    let first = w.add_key(&thief, "AUTH1", 25);
+    let second = w.add_key(&first, "AUTH1", 26);
+    let (deep, _) = w.issue(&second, "AUTH1", "DEEP");
+    let (kept, _) = w.issue(&before, "AUTH1", "KEPT");
+    w.ok(&a, compromised(&thief, since));
+    assert!(!w.ledger.status(&deep, w.now()).is_valid());
+    assert_eq!(w.ledger.status(&kept, w.now()), Status::Valid);
+}
+
+/// Attack 2: a child authority registered with the stolen key stops counting: its licenses
+/// are void and its keys can no longer sign.
+#[test]
+fn given_a_child_authority_registered_with_a_stolen_key_when_declared_then_its_licenses_are_void() {
+    let (mut w, a, thief) = authority_with_a_stolen_key();
+    let since = w.now();
+    w.advance_days(1);
+    let child = actor(30);
+    w.ok(
+        &thief,
+        World::<MemoryStore>::registration("CHILD", &[&child], &["T1"], Some("AUTH1")),
+    );
+    let (forged, _) = w.issue(&child, "CHILD", "FORGED");
+    assert_eq!(w.ledger.status(&forged, w.now()), Status::Valid);
+    w.ok(&a, compromised(&thief, since));
+    assert!(!w.ledger.status(&forged, w.now()).is_valid());
+    let (ev, _, _) = w.issue_event("CHILD", "FORGED2");
+    refused(&mut w, &child, ev, |e| {
+        matches!(e, RuleError::IntroducedUnderCompromise { .. })
+    });
+}
+
+/// Attack 2: a holder key bound to a victim's license with the stolen key (which retired the
+/// real holder key) stops counting: its consents cover nothing, and the real holder key is the
+/// license's holder key again and signs.
+#[test]
+fn given_a_holder_key_bound_with_a_stolen_key_when_declared_then_the_real_holder_key_is_back() {
+    let (mut w, a, thief) = authority_with_a_stolen_key();
+    w.unit("BANK", 40);
+    let (id, _) = w.issue(&a, "AUTH1", "VICTIM");
+    let real = w.bind_holder(&a, &id, 70);
+    w.advance_days(1);
+    let since = w.now();
+    w.advance_days(1);
+    let fake = w.bind_holder(&thief, &id, 71);
+    w.ok(
+        &fake,
+        Event::UseAuthorized(w.consent(&id, "BANK", "LOAN", 30, 5)),
+    );
+    assert!(w
+        .ledger
+        .state()
+        .consent_covering(&id, "BANK", "LOAN", w.now())
+        .is_some());
+    let card = Event::UseAuthorized(w.consent(&id, "BANK", "CARD", 30, 1));
+    refused(&mut w, &real, card, |e| {
+        matches!(e, RuleError::KeyRetired { .. })
+    });
+    w.ok(&a, compromised(&thief, since));
+    assert_eq!(w.ledger.state().holder_key(&id), Some(real.key_id()));
+    assert!(w
+        .ledger
+        .state()
+        .consent_covering(&id, "BANK", "LOAN", w.now())
+        .is_none());
+    w.ok(
+        &real,
+        Event::UseAuthorized(w.consent(&id, "BANK", "CARD", 30, 1)),
+    );
+}
+
+/// Attack 3: the thief declares the authority's legitimate key compromised since 1970,
+/// voiding every license it issued; once the thief's key is declared compromised since before
+/// that declaration, the declaration no longer counts: the licenses are valid again and the
+/// legitimate key signs again.
+#[test]
+fn given_a_thiefs_compromise_declaration_when_the_thiefs_key_is_declared_then_the_victim_key_is_whole(
+) {
+    let (mut w, a, thief) = authority_with_a_stolen_key();
+    let (honest, _) = w.issue(&a, "AUTH1", "HONEST");
+    let since = w.now();
+    w.advance_days(1);
+    w.ok(&thief, compromised(&a, Timestamp(0)));
+    assert_eq!(
+        w.ledger.status(&honest, w.now()),
+        Status::KeyCompromised { key: a.key_id() }
+    );
+    let root = w.root.clone();
+    w.ok(&root, compromised(&thief, since));
+    assert_eq!(w.ledger.status(&honest, w.now()), Status::Valid);
+    assert_eq!(w.ledger.state().compromised_since(&a.key_id()), None);
+    w.issue(&a, "AUTH1", "AFTER");
+}
+
+/// Attack 3: a retirement and a suspension made with the stolen key stop counting too: the
+/// retired key signs again and the suspended child authority is active again.
+#[test]
+fn given_a_retirement_and_a_suspension_by_a_stolen_key_when_declared_then_both_are_undone() {
+    let (mut w, a, thief) = authority_with_a_stolen_key();
+    let child = actor(30);
+    w.ok(
+        &a,
+        World::<MemoryStore>::registration("CHILD", &[&child], &["T1"], Some("AUTH1")),
+    );
+    let since = w.now();
+    w.advance_days(1);
+    w.ok(
+        &thief,
+        Event::AuthorityKeyRetired {
+            authority: "AUTH1".into(),
+            key: a.key_id(),
+            from: w.now(),
+        },
+    );
+    w.ok(
+        &thief,
+        Event::AuthoritySuspended {
+            authority: "CHILD".into(),
+            reason: "forged".into(),
+        },
+    );
+    let (ev, _, _) = w.issue_event("AUTH1", "X");
+    refused(&mut w, &a, ev, |e| {
+        matches!(e, RuleError::KeyRetired { .. })
+    });
+    let root = w.root.clone();
+    w.ok(&root, compromised(&thief, since));
+    assert_eq!(
+        w.ledger.state().authority("CHILD").unwrap().state,
+        AuthorityState::Active
+    );
+    w.issue(&a, "AUTH1", "X");
+    w.issue(&child, "CHILD", "Y");
+}
+
+/// Attack 3: a key's declaration about itself always counts against itself, even when the
+/// key is then declared compromised by someone else.
+#[test]
+fn given_a_key_declaring_itself_compromised_then_it_counts_against_itself() {
+    let (mut w, _a, thief) = authority_with_a_stolen_key();
+    let (own, _) = w.issue(&thief, "AUTH1", "OWN");
+    w.advance_days(1);
+    w.ok(&thief, compromised(&thief, Timestamp(0)));
+    assert_eq!(
+        w.ledger.status(&own, w.now()),
+        Status::KeyCompromised {
+            key: thief.key_id()
+        }
+    );
+    assert_eq!(
+        w.ledger.state().compromised_since(&thief.key_id()),
+        Some(Timestamp(0))
+    );
+}
+
+/// Attack 3: two keys of one authority declaring each other compromised: once the first
+/// declaration counts, the second key cannot sign, so it cannot answer.
+#[test]
+fn given_one_key_declaring_its_sibling_compromised_when_the_sibling_answers_then_it_is_refused() {
+    let (mut w, a, thief) = authority_with_a_stolen_key();
+    w.ok(&a, compromised(&thief, half_a_day_ago(&w)));
+    w.advance_days(1);
+    refused(&mut w, &thief, compromised(&a, Timestamp(0)), |e| {
+        matches!(e, RuleError::KeyCompromised { .. })
+    });
+}
+
+/// Attack 3, the circle: key A declares key B compromised (x1); key C then voids x1 by
+/// declaring A compromised since before it (x2), so B may answer and declares A compromised
+/// (x3); the root finally declares C compromised since before x2, which revives x1. Now x1 and
+/// x3 each void the other: the earlier declaration wins (SPEC §9), so B is compromised and A
+/// is not — one answer, the same however the ledger is read.
+#[test]
+fn given_two_declarations_voiding_each_other_when_counting_then_the_earlier_wins() {
+    let (mut w, a, b) = authority_with_a_stolen_key();
+    let c = w.add_key(&a, "AUTH1", 23);
+    let (by_a, _) = w.issue(&a, "AUTH1", "BYA");
+    w.advance_days(1);
+    let before_x1 = w.now();
+    w.advance_days(1);
+    w.ok(&a, compromised(&b, Timestamp(0)));
+    w.advance_days(1);
+    w.ok(&c, compromised(&a, before_x1));
+    w.advance_days(1);
+    w.ok(&b, compromised(&a, Timestamp(0)));
+    w.advance_days(1);
+    let root = w.root.clone();
+    w.ok(&root, compromised(&c, Timestamp(0)));
+    let state = w.ledger.state();
+    assert_eq!(state.compromised_since(&b.key_id()), Some(Timestamp(0)));
+    assert_eq!(state.compromised_since(&a.key_id()), None);
+    assert_eq!(w.ledger.status(&by_a, w.now()), Status::Valid);
+    // Replay reaches the same answer.
+    w.ledger.audit().unwrap();
+}
+
+/// Attack 3, root rotation: a rotation retires its own signer (its declaration about itself
+/// counts), and what the old key registered before rotating still counts.
+#[test]
+fn given_a_root_rotation_then_the_old_key_is_retired_and_its_registrations_still_count() {
+    let (mut w, a) = World::standard(MemoryStore::new());
+    let old = w.root.clone();
+    let new = actor(2);
+    let message = chancery::event::rotation_message(ORIGIN, &old.key_id(), &new.public_key());
+    let acceptance = key(2).sign(chancery::crypto::Domain::KeyRotation, &message);
+    w.ok(
+        &old,
+        Event::RootKeyRotated {
+            new_key: new.public_key(),
+            acceptance,
+        },
+    );
+    assert_eq!(w.ledger.state().retired_from(&old.key_id()), Some(w.now()));
+    w.advance_days(1);
+    let (id, _) = w.issue(&a, "AUTH1", "ROTATED");
+    assert_eq!(w.ledger.status(&id, w.now()), Status::Valid);
+    w.ok(
+        &new,
+        World::<MemoryStore>::registration("AUTH2", &[&actor(31)], &["T1"], None),
+    );
+    refused(
+        &mut w,
+        &old,
+        World::<MemoryStore>::registration("AUTH3", &[&actor(32)], &["T1"], None),
+        |e| matches!(e, RuleError::KeyRetired { .. }),
+    );
+}
