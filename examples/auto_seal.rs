@@ -9,8 +9,7 @@
 //! The ledger runs on a simulated clock so that 20 days pass in a moment.
 
 use chancery::event::{
-    AuthorityRegistration, AutoSealApplication, AutoSealPolicy, CaseOpening, Policy,
-    SealRegistration,
+    AuthorityRegistration, AutoSealApplication, AutoSealPolicy, CaseOpening, Policy, SealTerms,
 };
 use chancery::{crypto::sha256, Actor, Clock, Event, FileStore, Ledger, ManualClock, SecretKey};
 use std::error::Error;
@@ -70,17 +69,20 @@ fn main() -> Result<(), Box<dyn Error>> {
         ),
         root.sign(unit(bureau_code, bureau_name, &bureau, false), now()),
         police.sign(
-            Event::SealRegistered(Box::new(SealRegistration {
-                es_id: es_id.into(),
-                owner: bureau_code.into(),
-                name: bureau_name.into(),
-                seal_type: "行政审批专用章".into(),
-                key: seal.public_key(),
-                image: sha256(b"<seal image PNG>"),
-                valid_from: now(),
-                valid_until: None,
-                registrar: police_code.into(),
-            })),
+            Event::SealRegistered(Box::new(bureau.accept_seal(
+                SealTerms {
+                    es_id: es_id.into(),
+                    owner: bureau_code.into(),
+                    name: bureau_name.into(),
+                    seal_type: "行政审批专用章".into(),
+                    key: seal.public_key(),
+                    image: sha256(b"<seal image PNG>"),
+                    valid_from: now(),
+                    valid_until: None,
+                    registrar: police_code.into(),
+                },
+                &seal,
+            ))),
             now(),
         ),
         // 2. The bureau grants the policy: its engine may apply this seal to renewal cases

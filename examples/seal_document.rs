@@ -6,7 +6,7 @@
 //! (挂失); a third sealing is refused; then all three documents are verified as a relying party
 //! would, each as of the time it was sealed.
 
-use chancery::event::{AuthorityRegistration, Policy, SealApplication, SealRegistration};
+use chancery::event::{AuthorityRegistration, Policy, SealApplication, SealTerms};
 use chancery::{
     crypto::sha256, Actor, Event, FileStore, Ledger, SecretKey, SystemClock, Timestamp,
 };
@@ -67,20 +67,24 @@ fn main() -> Result<(), Box<dyn Error>> {
         r?;
     }
 
-    // 2. The registrar registers the company's official seal (制作+备案).
+    // 2. The registrar registers the company's official seal (制作+备案); the company accepts
+    //    it with its own key, and the seal's key proves possession.
     let es_id = "33010020260001";
     ledger.append(police.sign(
-        Event::SealRegistered(Box::new(SealRegistration {
-            es_id: es_id.into(),
-            owner: "91330100MA27XXXX1Q".into(),
-            name: company_name.into(),
-            seal_type: "公章".into(),
-            key: seal.public_key(),
-            image: sha256(b"<seal image PNG>"),
-            valid_from: now(),
-            valid_until: Some(now().plus_days(5 * 365)),
-            registrar: "11330100POLICE0001".into(),
-        })),
+        Event::SealRegistered(Box::new(company.accept_seal(
+            SealTerms {
+                es_id: es_id.into(),
+                owner: "91330100MA27XXXX1Q".into(),
+                name: company_name.into(),
+                seal_type: "公章".into(),
+                key: seal.public_key(),
+                image: sha256(b"<seal image PNG>"),
+                valid_from: now(),
+                valid_until: Some(now().plus_days(5 * 365)),
+                registrar: "11330100POLICE0001".into(),
+            },
+            &seal,
+        ))),
         now(),
     ))?;
     println!(

@@ -738,3 +738,107 @@ fn given_a_suspension_by_a_key_compromised_before_it_when_amending_then_it_block
     );
     w.ledger.audit().unwrap();
 }
+
+/// Attack 7: a registrar registers a 公章 for a unit with a key it holds, and seals in the
+/// unit's name; the owner never agreed. The registration must carry the owner's acceptance (by a
+/// key of the owner that counts) and the seal key's proof of possession, over the origin and
+/// the terms; a registrar's own signature, a signature over other terms, or a missing proof of
+/// possession are refused.
+#[test]
+fn given_a_seal_registered_without_its_owner_when_recorded_then_it_is_refused() {
+    use chancery::event::SealAcceptance;
+    let (mut w, registrar) = World::standard(MemoryStore::new());
+    let owner = w.unit("OWNER", 40);
+    let seal = actor(41);
+    let terms = w.seal_terms("S1", "OWNER", &seal, "AUTH1");
+    let register = |r: chancery::event::SealRegistration| Event::SealRegistered(Box::new(r));
+    let not_accepted = |e: &RuleError| matches!(e, RuleError::SealNotAccepted { .. });
+    // The registrar accepts in the owner's stead.
+    let forged = registrar.accept_seal(terms.clone(), &seal);
+    refused(&mut w, &registrar, register(forged), not_accepted);
+    // The owner's signature over other terms (another seal key), moved onto these.
+    let other = owner.accept_seal(w.seal_terms("S1", "OWNER", &actor(42), "AUTH1"), &actor(42));
+    let honest = owner.accept_seal(terms.clone(), &seal);
+    let moved = chancery::event::SealRegistration {
+        terms: terms.clone(),
+        acceptance: SealAcceptance {
+            possession: honest.acceptance.possession,
+            ..other.acceptance.clone()
+        },
+    };
+    refused(&mut w, &registrar, register(moved), not_accepted);
+    // No proof of possession: the possession signature is by another key.
+    let unproven = chancery::event::SealRegistration {
+        terms: terms.clone(),
+        acceptance: SealAcceptance {
+            possession: other.acceptance.possession,
+            ..honest.acceptance.clone()
+        },
+    };
+    refused(&mut w, &registrar, register(unproven), not_accepted);
+    // For another ledger: the origin is signed too.
+    let elsewhere = chancery::Actor::new("elsewhere.gov.cn/x", key(40)).accept_seal(
+        terms.clone(),
+        &chancery::Actor::new("elsewhere.gov.cn/x", key(41)),
+    );
+    refused(&mut w, &registrar, register(elsewhere), not_accepted);
+    // With the owner's acceptance it is recorded and the seal works.
+    w.ok(&registrar, register(honest));
+    w.ok(
+        &seal,
+        World::<MemoryStore>::application("S1", b"contract", "C1"),
+    );
+}
+
+/// Attack 7 with attack 2: a seal accepted with an owner key that is later declared
+/// compromised since before the acceptance no longer counts, nor do its sealings.
+#[test]
+fn given_a_seal_accepted_with_a_stolen_owner_key_when_declared_then_the_seal_is_void() {
+    let (mut w, registrar) = World::standard(MemoryStore::new());
+    let owner = w.unit("OWNER", 40);
+    let stolen = w.add_key(&owner, "OWNER", 43);
+    w.advance_days(1);
+    let since = w.now();
+    w.advance_days(1);
+    let seal = actor(41);
+    let terms = w.seal_terms("S1", "OWNER", &seal, "AUTH1");
+    w.ok(
+        &registrar,
+        Event::SealRegistered(Box::new(stolen.accept_seal(terms, &seal))),
+    );
+    w.ok(
+        &seal,
+        World::<MemoryStore>::application("S1", b"contract", "C1"),
+    );
+    w.ok(
+        &owner,
+        Event::AuthorityKeyCompromised {
+            authority: "OWNER".into(),
+            key: stolen.key_id(),
+            since,
+        },
+    );
+    assert!(matches!(
+        w.ledger.seal_status("S1", w.now()),
+        chancery::SealStatus::RegistrationVoid { .. }
+    ));
+    assert!(!w
+        .ledger
+        .verify_document(b"contract", w.now())
+        .verdict
+        .is_valid());
+    refused(
+        &mut w,
+        &seal,
+        World::<MemoryStore>::application("S1", b"contract 2", "C2"),
+        |e| {
+            matches!(
+                e,
+                RuleError::SealNotActive {
+                    status: chancery::SealStatus::RegistrationVoid { .. },
+                    ..
+                }
+            )
+        },
+    );
+}

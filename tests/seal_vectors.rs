@@ -10,7 +10,7 @@ mod common;
 use chancery::crypto::sha256;
 use chancery::event::{
     AuthorityRegistration, AutoSealApplication, AutoSealPolicy, CaseOpening, Consent, Policy,
-    SealApplication, SealRegistration, UseRecord, UseResult,
+    SealApplication, SealTerms, UseRecord, UseResult,
 };
 use chancery::{
     Actor, Canonical, Credential, Event, Ledger, LicenseId, ManualClock, SecretKey, Timestamp,
@@ -97,17 +97,20 @@ fn generate() -> Value {
     );
     add(
         &registrar,
-        Event::SealRegistered(Box::new(SealRegistration {
-            es_id: "33010020260001".into(),
-            owner: "11330100APPROVAL01".into(),
-            name: "杭州市行政审批局".into(),
-            seal_type: "行政审批专用章".into(),
-            key: seal.public_key(),
-            image: sha256(b"seal image"),
-            valid_from: T,
-            valid_until: None,
-            registrar: "11330100POLICE0001".into(),
-        })),
+        Event::SealRegistered(Box::new(owner.accept_seal(
+            SealTerms {
+                es_id: "33010020260001".into(),
+                owner: "11330100APPROVAL01".into(),
+                name: "杭州市行政审批局".into(),
+                seal_type: "行政审批专用章".into(),
+                key: seal.public_key(),
+                image: sha256(b"seal image"),
+                valid_from: T,
+                valid_until: None,
+                registrar: "11330100POLICE0001".into(),
+            },
+            &seal,
+        ))),
         0,
     );
     add(

@@ -6,7 +6,7 @@
 mod common;
 
 use chancery::crypto::sha256;
-use chancery::event::{AuthorityRegistration, SealRegistration};
+use chancery::event::{AuthorityRegistration, SealRegistration, SealTerms};
 use chancery::state::RuleError;
 use chancery::{
     Actor, Event, InvalidReason, Ledger, ManualClock, MemoryStore, SealStatus, Timestamp, Verdict,
@@ -52,15 +52,18 @@ fn not_active(status: fn(&SealStatus) -> bool) -> impl Fn(&RuleError) -> bool {
 #[test]
 fn seal_registration_rules() {
     let Fixture {
-        mut w, registrar, ..
+        mut w,
+        registrar,
+        owner,
+        ..
     } = fixture();
     let root = w.root.clone();
     let fresh = actor(41);
     let good = w.seal_registration("S2", "OWNER", &fresh, "AUTH1");
-    let with = |f: &dyn Fn(&mut SealRegistration)| {
-        let mut r = good.clone();
+    let with = |f: &dyn Fn(&mut SealTerms)| {
+        let mut r = good.terms.clone();
         f(&mut r);
-        Event::SealRegistered(Box::new(r))
+        Event::SealRegistered(Box::new(owner.accept_seal(r, &fresh)))
     };
     // Only an authority with seal-registration rights, naming itself as registrar.
     let nodel = actor(16);
@@ -305,9 +308,10 @@ fn remade_seal_supersedes_the_old_one() {
         },
         |e| matches!(e, RuleError::Unauthorized { .. }),
     );
-    let mut foreign = remade.clone();
+    let mut foreign = remade.terms.clone();
     foreign.owner = "OTHER".into();
     foreign.name = "Authority OTHER".into();
+    let foreign = w.accepted(foreign);
     refused(
         &mut w,
         &registrar,
@@ -350,11 +354,12 @@ fn validity_window_and_authorities_at_sealing_time() {
     } = fixture();
     let root = w.root.clone();
     let key = actor(44);
-    let mut r = w.seal_registration("S2", "OWNER", &key, "AUTH1");
+    let mut r = w.seal_terms("S2", "OWNER", &key, "AUTH1");
     let start = w.now().plus_days(1);
     let end = start.plus_days(10);
     r.valid_from = start;
     r.valid_until = Some(end);
+    let r = w.accepted(r);
     w.ok(&registrar, Event::SealRegistered(Box::new(r)));
     // One millisecond before the window: refused; at its start: accepted. (`append` signs at
     // the clock's time and records 1 ms later.)

@@ -100,6 +100,10 @@ pub enum Domain {
     KeyRotation,
     /// A list operator's signature over a trust list.
     TrustList,
+    /// A seal owner's signature accepting a seal registration.
+    SealAcceptance,
+    /// A seal key's proof of possession over its registration.
+    SealPossession,
 }
 
 impl Domain {
@@ -114,6 +118,8 @@ impl Domain {
             Domain::StatusStamp => b"chancery/v1/status-stamp",
             Domain::KeyRotation => b"chancery/v1/key-rotation",
             Domain::TrustList => b"chancery/v1/trust-list",
+            Domain::SealAcceptance => b"chancery/v1/seal-acceptance",
+            Domain::SealPossession => b"chancery/v1/seal-possession",
         }
     }
 

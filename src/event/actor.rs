@@ -45,4 +45,10 @@ impl Actor {
         }
         .sign(&self.key)
     }
+
+    /// As a seal's owner, accepts a registration of `terms` for this ledger; `seal` (the actor
+    /// of the seal's own key, `terms.key`) proves possession (SPEC §18).
+    pub fn accept_seal(&self, terms: super::SealTerms, seal: &Actor) -> super::SealRegistration {
+        terms.accept(&self.origin, &self.key, &seal.key)
+    }
 }

@@ -19,6 +19,7 @@ pub use body::{
 pub use consent::{Consent, UseRecord, UseResult};
 pub use entry::{Entry, MAX_ENTRY_LEN};
 pub use seal::{
-    AutoSealApplication, AutoSealPolicy, CaseOpening, SealApplication, SealRegistration,
+    AutoSealApplication, AutoSealPolicy, CaseOpening, SealAcceptance, SealApplication,
+    SealRegistration, SealTerms,
 };
 pub use statement::{SignedStatement, Statement, StatementId};

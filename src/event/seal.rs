@@ -1,14 +1,14 @@
 //! Bodies of seal events (tags 32–63): registration, application, automatic sealing.
 
-use crate::crypto::{Digest32, PublicKey};
+use crate::crypto::{Digest32, Domain, KeyId, PublicKey, SecretKey, Signature};
 use crate::encoding::{Canonical, DecodeError, Decoder, Encoder};
 use crate::time::Timestamp;
 
-/// A seal's registration (制作 + 备案).
-/// Encoded `[es id, owner, name, seal type, key, image digest, valid from, valid until or null,
-/// registrar]`.
+/// The terms of a seal's registration (制作 + 备案): what the registrar records and the owner
+/// accepts. Encoded `[es id, owner, name, seal type, key, image digest, valid from, valid until
+/// or null, registrar]`.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct SealRegistration {
+pub struct SealTerms {
     /// esID: 1–32 characters of `0-9A-Z`, unique in the ledger.
     pub es_id: String,
     /// The owning unit's code (a registered authority).
@@ -29,7 +29,7 @@ pub struct SealRegistration {
     pub registrar: String,
 }
 
-impl Canonical for SealRegistration {
+impl Canonical for SealTerms {
     fn encode(&self, e: &mut Encoder) {
         e.array(9);
         e.text(&self.es_id);
@@ -55,6 +55,99 @@ impl Canonical for SealRegistration {
             valid_from: Timestamp::decode(d)?,
             valid_until: Option::decode(d)?,
             registrar: d.text()?.to_owned(),
+        })
+    }
+}
+
+impl SealTerms {
+    /// The bytes both acceptance signatures cover: `[origin, terms]`, canonically encoded,
+    /// signed by the owner under `chancery/v1/seal-acceptance` and by the seal key under
+    /// `chancery/v1/seal-possession` (SPEC §18).
+    pub fn acceptance_message(&self, origin: &str) -> Vec<u8> {
+        let mut e = Encoder::new();
+        e.array(2);
+        e.text(origin);
+        self.encode(&mut e);
+        e.into_bytes()
+    }
+
+    /// The registration with the owner's acceptance, signed with `owner` (a key of the owning
+    /// unit), and the seal key's proof of possession, signed with `seal` (the secret half of
+    /// `self.key`).
+    pub fn accept(self, origin: &str, owner: &SecretKey, seal: &SecretKey) -> SealRegistration {
+        let message = self.acceptance_message(origin);
+        let acceptance = SealAcceptance {
+            owner_key: owner.key_id(),
+            owner: owner.sign(Domain::SealAcceptance, &message),
+            possession: seal.sign(Domain::SealPossession, &message),
+        };
+        SealRegistration {
+            terms: self,
+            acceptance,
+        }
+    }
+}
+
+/// The owner's acceptance of a seal and its key's proof of possession.
+/// Encoded `[owner key id, owner's signature, seal key's signature]`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SealAcceptance {
+    /// The owner's key that accepted (it must be a key of the owner that counts then).
+    pub owner_key: KeyId,
+    /// The owner's signature over [`SealTerms::acceptance_message`].
+    pub owner: Signature,
+    /// The seal key's signature over the same message: whoever registered it holds it.
+    pub possession: Signature,
+}
+
+impl Canonical for SealAcceptance {
+    fn encode(&self, e: &mut Encoder) {
+        e.array(3);
+        self.owner_key.encode(e);
+        self.owner.encode(e);
+        self.possession.encode(e);
+    }
+
+    fn decode(d: &mut Decoder<'_>) -> Result<Self, DecodeError> {
+        d.array(3)?;
+        Ok(Self {
+            owner_key: KeyId::decode(d)?,
+            owner: Signature::decode(d)?,
+            possession: Signature::decode(d)?,
+        })
+    }
+}
+
+/// A seal's registration: its terms and the owner's acceptance of them.
+/// Encoded `[terms, acceptance]`. It reads as its terms (`registration.es_id`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SealRegistration {
+    /// What is registered.
+    pub terms: SealTerms,
+    /// The owner's acceptance and the seal key's proof of possession.
+    pub acceptance: SealAcceptance,
+}
+
+impl std::ops::Deref for SealRegistration {
+    type Target = SealTerms;
+
+    fn deref(&self) -> &SealTerms {
+        &self.terms
+    }
+}
+
+impl Canonical for SealRegistration {
+    fn encode(&self, e: &mut Encoder) {
+        e.array(2);
+        self.terms.encode(e);
+        self.acceptance.encode(e);
+    }
+
+    fn decode(d: &mut Decoder<'_>) -> Result<Self, DecodeError> {
+        d.array(2)?;
+        Ok(Self {
+            terms: SealTerms::decode(d)?,
+            acceptance: SealAcceptance::decode(d)?,
         })
     }
 }

@@ -212,6 +212,7 @@ impl State {
                 public: *key,
                 owner,
                 introduced,
+                accepted: None,
                 retirements: Vec::new(),
             },
         );

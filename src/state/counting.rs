@@ -1,5 +1,6 @@
 //! What counts (SPEC §9): an entry counts while every key its validity rests on — its signing
-//! key, the entry that introduced that key, the registration of the key's authority, and so on
+//! key, the entry that introduced that key, the registration of the key's authority (for a
+//! seal's key, also the owner's acceptance), and so on
 //! back to genesis — was not compromised by then, as the compromise declarations that count
 //! say. Which declarations count is decided here, once per new declaration, with one answer
 //! for every ledger; everything else is evaluated when asked, so a later declaration undoes
@@ -118,6 +119,11 @@ impl State {
         // A key is introduced by an earlier entry than any it signs, so this ends at genesis.
         if k.introduced.seq != 0 && k.introduced.seq < p.seq && !self.walk(&k.introduced, visit) {
             return false;
+        }
+        if let Some(acc) = k.accepted.filter(|a| a.seq < p.seq) {
+            if !self.walk(&acc, visit) {
+                return false;
+            }
         }
         if let Principal::Authority(code) = &k.owner {
             if let Some(r) = self.authorities.get(code).map(|a| a.registered) {

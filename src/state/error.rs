@@ -76,6 +76,15 @@ pub enum RuleError {
         /// That key's compromise point.
         since: Timestamp,
     },
+    /// A seal registration without the owner's valid acceptance or the seal key's proof of
+    /// possession.
+    #[error("seal {es_id} is not accepted: {what}")]
+    SealNotAccepted {
+        /// The seal.
+        es_id: String,
+        /// What is missing or wrong.
+        what: &'static str,
+    },
     /// The signer's authority is suspended or revoked.
     #[error("authority {code} is not active")]
     AuthorityNotActive {

@@ -56,6 +56,9 @@ pub struct KeyRecord {
     /// rotation, seal registration, policy, holder key binding): the key counts only while
     /// that entry counts, and a presentation includes it to prove whose key it is.
     pub introduced: Provenance,
+    /// For a seal's key, the owner's acceptance of the registration (the owner's key, at the
+    /// registration): the seal key counts only while that counts too.
+    pub accepted: Option<Provenance>,
     /// Retirements declared for it (`from`, and where each was recorded), in ledger order;
     /// a holder key's retirement is the next binding of its license instead.
     pub retirements: Vec<(Timestamp, Provenance)>,

@@ -151,7 +151,7 @@ impl State {
 
     /// The owner of `key` if the key may sign at `t` and its owner may act: not compromised or
     /// retired by then, brought in by entries that count, its authority in good standing.
-    fn usable_key(&self, key: &KeyId, t: Timestamp) -> Result<Principal, RuleError> {
+    pub(super) fn usable_key(&self, key: &KeyId, t: Timestamp) -> Result<Principal, RuleError> {
         let rec = self.keys.get(key).ok_or(RuleError::UnknownKey(*key))?;
         if let Some(since) = self.compromised_since(key).filter(|s| *s <= t) {
             // A lost seal's key is compromised since the loss: say so in the seal's terms.

@@ -243,10 +243,16 @@ impl State {
         let Some(seal) = self.seals.get(es_id) else {
             return SealStatus::Unknown;
         };
-        if !self.counts(&seal.recorded) {
-            return SealStatus::RegistrationVoid {
-                key: seal.recorded.key,
-            };
+        // The registration counts, and so does the owner's acceptance of it.
+        let accepted = Provenance {
+            key: seal.registration.acceptance.owner_key,
+            ..seal.recorded
+        };
+        if let Some(key) = self
+            .void_by(&seal.recorded)
+            .or_else(|| self.void_by(&accepted))
+        {
+            return SealStatus::RegistrationVoid { key };
         }
         let counted = |p: &Option<Provenance>| p.filter(|p| self.counts(p));
         if counted(&seal.invalidated).is_some() {
@@ -418,6 +424,7 @@ impl State {
         actor: &Principal,
         r: &SealRegistration,
         event: &Event,
+        t: Timestamp,
     ) -> Result<(), RuleError> {
         let unauthorized = || RuleError::Unauthorized {
             event: event.kind(),
@@ -451,7 +458,45 @@ impl State {
         if r.valid_until.is_some_and(|u| u <= r.valid_from) {
             return Err(RuleError::InvalidValidity);
         }
-        self.new_key(&r.key)
+        self.new_key(&r.key)?;
+        self.check_acceptance(r, t)
+    }
+
+    /// The owner accepted the registration with a key of its own that may sign at `t`, and the
+    /// seal key proved possession, both over the origin and the terms (SPEC §18).
+    fn check_acceptance(&self, r: &SealRegistration, t: Timestamp) -> Result<(), RuleError> {
+        let refused = |what| RuleError::SealNotAccepted {
+            es_id: r.es_id.clone(),
+            what,
+        };
+        let a = &r.acceptance;
+        let owner_key = self
+            .keys
+            .get(&a.owner_key)
+            .filter(|k| k.owner == Principal::Authority(r.owner.clone()))
+            .ok_or_else(|| refused("the accepting key is not a key of the owner"))?;
+        self.usable_key(&a.owner_key, t)?;
+        let message = r.acceptance_message(self.origin().unwrap_or_default());
+        if owner_key
+            .public
+            .verify(crate::crypto::Domain::SealAcceptance, &message, &a.owner)
+            .is_err()
+        {
+            return Err(refused("the owner's signature does not verify"));
+        }
+        if r.key
+            .verify(
+                crate::crypto::Domain::SealPossession,
+                &message,
+                &a.possession,
+            )
+            .is_err()
+        {
+            return Err(refused(
+                "the seal key's proof of possession does not verify",
+            ));
+        }
+        Ok(())
     }
 
     /// The rules for seal, auto-seal policy and case events (tags 32–44).
@@ -472,13 +517,13 @@ impl State {
             })
         };
         match event {
-            Event::SealRegistered(r) => self.check_registration(actor, r, event),
+            Event::SealRegistered(r) => self.check_registration(actor, r, event, t),
             Event::SealRemade { old, registration } => {
                 let seal = self
                     .seals
                     .get(old)
                     .ok_or_else(|| RuleError::UnknownSeal(old.clone()))?;
-                self.check_registration(actor, registration, event)?;
+                self.check_registration(actor, registration, event, t)?;
                 if registration.owner != seal.registration.owner {
                     return Err(RuleError::Invalid {
                         what: "remade seal owner (must be the old seal's)",
@@ -798,6 +843,12 @@ impl State {
 
     fn add_seal(&mut self, r: &SealRegistration, at: Provenance) {
         self.add_key(&r.key, Principal::Seal(r.es_id.clone()), at);
+        if let Some(k) = self.keys.get_mut(&r.key.key_id()) {
+            k.accepted = Some(Provenance {
+                key: r.acceptance.owner_key,
+                ..at
+            });
+        }
         self.seals.insert(
             r.es_id.clone(),
             Seal {

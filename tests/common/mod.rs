@@ -7,7 +7,7 @@ pub mod vectors;
 use chancery::crypto::sha256;
 use chancery::event::{
     AuthorityRegistration, AutoSealPolicy, CaseOpening, Consent, LicenseVersion, Policy,
-    SealApplication, SealRegistration, Succession, Termination,
+    SealApplication, SealRegistration, SealTerms, Succession, Termination,
 };
 use chancery::state::{Rejection, RuleError};
 use chancery::storage::Store;
@@ -29,6 +29,11 @@ pub fn key(seed: u8) -> SecretKey {
 
 pub fn actor(seed: u8) -> Actor {
     Actor::new(ORIGIN, key(seed))
+}
+
+/// The seed of the test key with this id, if it is one.
+pub fn seed_of(id: chancery::KeyId) -> Option<u8> {
+    (0..=255u8).find(|s| key(*s).key_id() == id)
 }
 
 pub struct World<S: Store> {
@@ -240,7 +245,8 @@ impl<S: Store> World<S> {
         a
     }
 
-    /// A seal registration for `owner` by `registrar`, valid from now with no end.
+    /// A seal registration for `owner` by `registrar`, valid from now with no end, accepted by
+    /// the owner's first key and with `key`'s proof of possession.
     pub fn seal_registration(
         &self,
         es_id: &str,
@@ -248,7 +254,12 @@ impl<S: Store> World<S> {
         key: &Actor,
         registrar: &str,
     ) -> SealRegistration {
-        SealRegistration {
+        self.accepted(self.seal_terms(es_id, owner, key, registrar))
+    }
+
+    /// The terms of [`World::seal_registration`], not yet accepted.
+    pub fn seal_terms(&self, es_id: &str, owner: &str, key: &Actor, registrar: &str) -> SealTerms {
+        SealTerms {
             es_id: es_id.into(),
             owner: owner.into(),
             name: format!("Authority {owner}"),
@@ -259,6 +270,19 @@ impl<S: Store> World<S> {
             valid_until: None,
             registrar: registrar.into(),
         }
+    }
+
+    /// `terms` accepted by the owner's first key (a test key `actor(seed)`, or a fixed key
+    /// when the owner is unknown) with the proof of possession of the seal key (a test key).
+    pub fn accepted(&self, terms: SealTerms) -> SealRegistration {
+        let owner_key = self
+            .ledger
+            .state()
+            .authority(&terms.owner)
+            .and_then(|a| a.keys.first().copied());
+        let owner = owner_key.and_then(seed_of).map_or(actor(250), actor);
+        let seal = seed_of(terms.key.key_id()).map_or(actor(251), actor);
+        owner.accept_seal(terms, &seal)
     }
 
     /// A manual application of `es_id` to `document`.

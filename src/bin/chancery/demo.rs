@@ -16,8 +16,8 @@ use crate::CliError;
 use chancery::crypto::sha256;
 use chancery::event::{
     AuthorityRegistration, AutoSealApplication, AutoSealPolicy, CaseOpening, Consent,
-    LicenseVersion, Policy, SealApplication, SealRegistration, Succession, Termination, UseRecord,
-    UseResult,
+    LicenseVersion, Policy, SealApplication, SealRegistration, SealTerms, Succession, Termination,
+    UseRecord, UseResult,
 };
 use chancery::{
     Actor, Canonical, Clock, Credential, Digest32, Event, FileStore, Ledger, LicenseId,
@@ -491,7 +491,7 @@ impl Generator {
         key: usize,
         now: Timestamp,
     ) -> SealRegistration {
-        SealRegistration {
+        let terms = SealTerms {
             es_id: es_id.into(),
             owner: AUTHORITIES[owner].code.into(),
             name: AUTHORITIES[owner].name.into(),
@@ -501,7 +501,9 @@ impl Generator {
             valid_from: now,
             valid_until: None,
             registrar: AUTHORITIES[POLICE].code.into(),
-        }
+        };
+        // The owning unit accepts with its key; the seal's key proves possession.
+        self.actors[owner].accept_seal(terms, &self.actors[key])
     }
 
     /// An application of an active official seal to a new document.

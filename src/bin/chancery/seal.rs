@@ -6,7 +6,7 @@ use crate::report::Out;
 use crate::{keyfile, open, record, CliError, Signer};
 use chancery::crypto::sha256;
 use chancery::event::{
-    AutoSealApplication, AutoSealPolicy, CaseOpening, SealApplication, SealRegistration,
+    AutoSealApplication, AutoSealPolicy, CaseOpening, SealApplication, SealRegistration, SealTerms,
 };
 use chancery::state::Principal;
 use chancery::{Digest32, Event, FileStore, Ledger, Timestamp};
@@ -197,9 +197,13 @@ pub struct Registration {
     /// Seal type (公章, 合同专用章, 财务专用章, ...).
     #[arg(long = "type")]
     seal_type: String,
-    /// The seal's public key file (its secret key signs every application).
+    /// The seal's secret key file (it signs every application; it proves possession here,
+    /// and only its public key is recorded).
     #[arg(long, value_name = "FILE")]
     key: PathBuf,
+    /// The owning unit's secret key file: the owner accepts the seal (SPEC §18).
+    #[arg(long, value_name = "FILE")]
+    owner_signer: PathBuf,
     /// The seal image file; its SHA-256 is recorded.
     #[arg(long, value_name = "FILE")]
     image: PathBuf,
@@ -490,12 +494,14 @@ fn registration(
             .ok_or_else(|| CliError::usage(format!("unknown owner {}", r.owner)))?,
     };
     let image = std::fs::read(&r.image).map_err(|e| CliError::io(&r.image, e))?;
-    let registration = SealRegistration {
+    let seal_key = keyfile::read_secret(&r.key)?;
+    let owner_key = keyfile::read_secret(&r.owner_signer)?;
+    let terms = SealTerms {
         es_id: r.es_id,
         owner: r.owner,
         name,
         seal_type: r.seal_type,
-        key: keyfile::read_public(&r.key)?,
+        key: seal_key.public_key(),
         image: sha256(&image),
         valid_from: r
             .valid_from
@@ -506,7 +512,8 @@ fn registration(
         valid_until: opt_end_time(&r.valid_until)?,
         registrar,
     };
-    Ok((r.signer, registration))
+    let origin = ledger.state().origin().unwrap_or_default();
+    Ok((r.signer, terms.accept(origin, &owner_key, &seal_key)))
 }
 
 /// Prints a sealed document's verification; the exit code (0 valid, 1 not).
