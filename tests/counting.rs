@@ -289,3 +289,81 @@ fn given_a_root_rotation_then_the_old_key_is_retired_and_its_registrations_still
         |e| matches!(e, RuleError::KeyRetired { .. }),
     );
 }
+
+/// Review of attacks 2 and 3: declarations that attack one another in long lines (a thief
+/// moving a point earlier three times, then voided) are decided in dependency order, whatever
+/// their number: the thief's declarations stop counting and the honest later one governs.
+#[test]
+fn given_a_thiefs_repeated_declarations_when_voided_then_the_honest_point_governs() {
+    let (mut w, m) = World::standard(MemoryStore::new());
+    let m2 = w.add_key(&m, "AUTH1", 21);
+    let (k, z) = (actor(30), actor(31));
+    w.ok(
+        &m,
+        World::<MemoryStore>::registration("CHILD", &[&k, &z], &["T1"], Some("AUTH1")),
+    );
+    w.advance_days(1);
+    let t1 = w.now();
+    let l = w.add_key(&k, "CHILD", 32);
+    w.advance_days(1);
+    let t2 = w.now();
+    let declare = |key: &Actor, since| Event::AuthorityKeyCompromised {
+        authority: "CHILD".into(),
+        key: key.key_id(),
+        since,
+    };
+    w.ok(&k, declare(&z, t2));
+    w.advance_days(1);
+    let before_thief = w.now();
+    w.advance_days(1);
+    for back in 0..3 {
+        w.ok(&m, declare(&k, Timestamp(t1.0 - back)));
+    }
+    w.ok(
+        &m2,
+        Event::AuthorityKeyCompromised {
+            authority: "AUTH1".into(),
+            key: m.key_id(),
+            since: before_thief,
+        },
+    );
+    let honest = Timestamp(t1.0 + DAY / 2);
+    w.ok(&l, declare(&k, honest));
+    let state = w.ledger.state();
+    assert_eq!(state.compromised_since(&k.key_id()), Some(honest));
+    // K's own declaration about Z came after K's compromise point: it no longer counts.
+    assert_eq!(state.compromised_since(&z.key_id()), None);
+    let (id, _) = w.issue(&l, "CHILD", "STILL");
+    assert_eq!(w.ledger.status(&id, w.now()), Status::Valid);
+    w.ledger.audit().unwrap();
+}
+
+/// Review of attacks 2 and 3: a chain of 20,000 keys, each added by the one before,
+/// is walked without exhausting the stack (replay included).
+#[test]
+fn given_a_long_chain_of_added_keys_when_checking_and_replaying_then_no_stack_overflow() {
+    let (mut w, a) = World::standard(MemoryStore::new());
+    let mut last = a.clone();
+    for i in 0..20_000u32 {
+        let next = Actor::new(
+            ORIGIN,
+            chancery::SecretKey::from_seed({
+                let mut s = [7u8; 32];
+                s[..4].copy_from_slice(&i.to_be_bytes());
+                s
+            }),
+        );
+        w.ok(
+            &last,
+            Event::AuthorityKeyAdded {
+                authority: "AUTH1".into(),
+                key: next.public_key(),
+            },
+        );
+        last = next;
+    }
+    w.ok(&a, compromised(&last, w.now()));
+    let (id, _) = w.issue(&a, "AUTH1", "DEEP");
+    assert_eq!(w.ledger.status(&id, w.now()), Status::Valid);
+    w.ledger.audit().unwrap();
+}

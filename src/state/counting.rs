@@ -93,54 +93,91 @@ impl State {
                 return None;
             }
         }
-        let mut found = None;
-        self.walk(p, &mut |key, t| {
-            let hit = self.compromised_since(&key).is_some_and(|s| s <= t);
-            if hit {
-                found = Some(key);
-            }
-            !hit
-        });
-        if found.is_none() && !self.keys.contains_key(&p.key) {
+        if !self.keys.contains_key(&p.key) {
             return Some(p.key);
         }
-        found
+        if self
+            .compromised_since(&p.key)
+            .is_some_and(|s| s <= p.ledger_time)
+        {
+            return Some(p.key);
+        }
+        self.key_void_by(&p.key)
     }
 
-    /// Calls `visit` with each (key, ledger time) the entry recorded with `p` rests on, its own
-    /// signing key first, until `visit` returns false.
-    fn walk(&self, p: &Provenance, visit: &mut dyn FnMut(KeyId, Timestamp) -> bool) -> bool {
-        if !visit(p.key, p.ledger_time) {
-            return false;
-        }
-        let Some(k) = self.keys.get(&p.key) else {
-            return true;
+    /// The entries a key rests on besides its own signatures: the one that introduced it, the
+    /// owner's acceptance of a seal key, and its authority's registration (each earlier than
+    /// anything the key signs).
+    fn parents(&self, key: &KeyId) -> Vec<Provenance> {
+        let Some(k) = self.keys.get(key) else {
+            return Vec::new();
         };
-        // A key is introduced by an earlier entry than any it signs, so this ends at genesis.
-        if k.introduced.seq != 0 && k.introduced.seq < p.seq && !self.walk(&k.introduced, visit) {
-            return false;
+        let mut out = Vec::with_capacity(3);
+        if k.introduced.seq != 0 {
+            out.push(k.introduced);
         }
-        if let Some(acc) = k.accepted.filter(|a| a.seq < p.seq) {
-            if !self.walk(&acc, visit) {
-                return false;
-            }
-        }
+        out.extend(k.accepted);
         if let Principal::Authority(code) = &k.owner {
             if let Some(r) = self.authorities.get(code).map(|a| a.registered) {
-                if r.seq != 0 && r.seq != k.introduced.seq && r.seq < p.seq {
-                    return self.walk(&r, visit);
+                if r.seq != 0 && r.seq != k.introduced.seq {
+                    out.push(r);
                 }
             }
         }
-        true
+        out
     }
 
+    /// The compromised key that makes `key` not count (a key somewhere back along the entries
+    /// it rests on, compromised since before that entry), if any. Each key is worked out once
+    /// until the next compromise declaration (a memo), without recursion, so a chain of any
+    /// length costs its length once.
+    fn key_void_by(&self, key: &KeyId) -> Option<KeyId> {
+        if let Some(known) = self.void_memo.get(key) {
+            return known;
+        }
+        // Depth-first over the parents' signing keys, deciding each key after its parents.
+        let mut stack = vec![(*key, false)];
+        while let Some((k, expanded)) = stack.pop() {
+            if self.void_memo.get(&k).is_some() {
+                continue;
+            }
+            let parents = self.parents(&k);
+            if !expanded {
+                stack.push((k, true));
+                for p in &parents {
+                    if self.void_memo.get(&p.key).is_none() && p.key != k {
+                        stack.push((p.key, false));
+                    }
+                }
+                continue;
+            }
+            let culprit = parents.iter().find_map(|p| {
+                if self
+                    .compromised_since(&p.key)
+                    .is_some_and(|s| s <= p.ledger_time)
+                {
+                    Some(p.key)
+                } else {
+                    self.void_memo.get(&p.key).flatten()
+                }
+            });
+            self.void_memo.put(k, culprit);
+        }
+        self.void_memo.get(key).flatten()
+    }
+
+    /// Every (key, ledger time) the entry recorded with `p` rests on, its own signing key first.
     fn links(&self, p: &Provenance) -> Links {
         let mut out = Vec::new();
-        self.walk(p, &mut |k, t| {
-            out.push((k, t));
-            true
-        });
+        let mut seen = std::collections::HashSet::new();
+        let mut stack = vec![*p];
+        while let Some(q) = stack.pop() {
+            if !seen.insert((q.key, q.ledger_time)) {
+                continue;
+            }
+            out.push((q.key, q.ledger_time));
+            stack.extend(self.parents(&q.key));
+        }
         out
     }
 
@@ -208,26 +245,28 @@ impl State {
                     .collect()
             })
             .collect();
-        // What remains has no circle, so deciding each declaration after its attackers
-        // terminates with one answer.
+        // What remains has no circle, so deciding each declaration after its attackers (depth
+        // first, each visited once) terminates with one answer.
         let mut decided: Vec<Option<bool>> = vec![None; n];
+        let mut entered = vec![false; n];
         for start in 0..n {
-            let mut stack = vec![start];
-            while let Some(&y) = stack.last() {
-                if decided[y].is_some() {
-                    stack.pop();
-                    continue;
-                }
-                let pending: Vec<usize> = kept[y]
-                    .iter()
-                    .copied()
-                    .filter(|&x| decided[x].is_none())
-                    .collect();
-                if pending.is_empty() || stack.len() > n + 1 {
+            if entered[start] {
+                continue;
+            }
+            entered[start] = true;
+            let mut stack = vec![(start, 0usize)];
+            while let Some((y, next)) = stack.last().copied() {
+                if let Some(&x) = kept[y].get(next) {
+                    if let Some(top) = stack.last_mut() {
+                        top.1 += 1;
+                    }
+                    if !entered[x] {
+                        entered[x] = true;
+                        stack.push((x, 0));
+                    }
+                } else {
                     decided[y] = Some(kept[y].iter().all(|&x| decided[x] != Some(true)));
                     stack.pop();
-                } else {
-                    stack.extend(pending);
                 }
             }
         }
@@ -243,6 +282,7 @@ impl State {
         }
         self.compromises.counts = counts;
         self.compromises.since = since;
+        self.void_memo.clear();
         let codes: Vec<String> = self
             .authorities
             .values()
@@ -304,10 +344,55 @@ impl State {
         (c, states): (Compromises, Vec<(String, AuthorityState)>),
     ) {
         self.compromises = c;
+        self.void_memo.clear();
         for (code, state) in states {
             if let Some(a) = self.authorities.get_mut(&code) {
                 a.state = state;
             }
         }
+    }
+}
+
+/// Which keys do not count, and why (the compromised key each rests on), worked out when first
+/// asked and forgotten at every compromise declaration. A cache: it takes no part in equality,
+/// and a clone starts empty.
+#[derive(Default)]
+pub(super) struct VoidMemo(std::sync::RwLock<HashMap<KeyId, Option<KeyId>>>);
+
+impl VoidMemo {
+    fn get(&self, key: &KeyId) -> Option<Option<KeyId>> {
+        self.0.read().ok()?.get(key).copied()
+    }
+
+    fn put(&self, key: KeyId, culprit: Option<KeyId>) {
+        if let Ok(mut m) = self.0.write() {
+            m.insert(key, culprit);
+        }
+    }
+
+    pub(super) fn clear(&self) {
+        if let Ok(mut m) = self.0.write() {
+            m.clear();
+        }
+    }
+}
+
+impl Clone for VoidMemo {
+    fn clone(&self) -> Self {
+        Self::default()
+    }
+}
+
+impl PartialEq for VoidMemo {
+    fn eq(&self, _: &Self) -> bool {
+        true
+    }
+}
+
+impl Eq for VoidMemo {}
+
+impl std::fmt::Debug for VoidMemo {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("VoidMemo")
     }
 }

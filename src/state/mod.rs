@@ -249,6 +249,8 @@ pub struct State {
     holder_binds: HashMap<String, Vec<KeyId>>,
     /// Compromise declarations and which of them count.
     compromises: counting::Compromises,
+    /// Which keys do not count (a cache of what `compromises` implies).
+    void_memo: counting::VoidMemo,
     consents: HashMap<StatementId, ConsentRecord>,
     /// Consent ids by license lineage, in ledger order.
     lineage_consents: HashMap<String, Vec<StatementId>>,

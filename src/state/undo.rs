@@ -123,6 +123,8 @@ impl State {
     /// Undoes every change in `log`, newest first: the state is exactly as it was before the
     /// first speculative application recorded there.
     pub fn rollback(&mut self, log: UndoLog) {
+        // Keys may go: what was worked out about them goes too.
+        self.void_memo.clear();
         for op in log.ops.into_iter().rev() {
             match op {
                 Undo::Head {
