@@ -367,3 +367,112 @@ fn given_a_long_chain_of_added_keys_when_checking_and_replaying_then_no_stack_ov
     assert_eq!(w.ledger.status(&id, w.now()), Status::Valid);
     w.ledger.audit().unwrap();
 }
+
+/// Review: a thief's earlier loss report, once voided, leaves the owner's own report in force
+/// (every report is kept; the earliest that counts governs).
+#[test]
+fn given_a_thiefs_earlier_loss_report_when_voided_then_the_owners_report_governs() {
+    let (mut w, a, thief) = authority_with_a_stolen_key();
+    let owner = w.unit("OWNER", 40);
+    let seal = actor(41);
+    let reg = w.seal_registration("S1", "OWNER", &seal, "AUTH1");
+    w.ok(&a, Event::SealRegistered(Box::new(reg)));
+    let before_thief = w.now();
+    w.advance_days(2);
+    let t3 = w.now();
+    w.advance_days(2);
+    let t5 = w.now();
+    w.advance_days(1);
+    let lost = |since| Event::SealReportedLost {
+        es_id: "S1".into(),
+        since,
+        reason: "lost".into(),
+    };
+    w.ok(&owner, lost(t5));
+    w.ok(&thief, lost(t3));
+    let root = w.root.clone();
+    w.ok(&root, compromised(&thief, before_thief));
+    assert_eq!(
+        w.ledger.seal_status("S1", w.now()),
+        chancery::SealStatus::Lost { since: t5 }
+    );
+    assert_eq!(w.ledger.state().compromised_since(&seal.key_id()), Some(t5));
+}
+
+/// Review: a case opened with a stolen key, once the key is declared compromised since before
+/// it, is no longer due for automatic sealing, and the engine's sealing of it is refused.
+#[test]
+fn given_a_case_opened_with_a_stolen_key_when_declared_then_it_is_not_auto_sealed() {
+    let (mut w, a) = World::standard(MemoryStore::new());
+    let owner = w.unit("OWNER", 40);
+    let stolen = w.add_key(&owner, "OWNER", 43);
+    let seal = actor(41);
+    let engine = actor(60);
+    let reg = w.seal_registration("S1", "OWNER", &seal, "AUTH1");
+    w.ok(&a, Event::SealRegistered(Box::new(reg)));
+    w.ok(
+        &owner,
+        World::<MemoryStore>::auto_policy("P1", "S1", "PERMIT", &engine, 10),
+    );
+    let since = w.now();
+    w.advance_days(1);
+    w.ok(&stolen, w.case_opening("C1", "PERMIT", 1));
+    w.ok(
+        &owner,
+        Event::AuthorityKeyCompromised {
+            authority: "OWNER".into(),
+            key: stolen.key_id(),
+            since,
+        },
+    );
+    w.advance_days(2);
+    assert!(w.ledger.due_auto_seals().is_empty());
+    let sealing = Event::SealAutoApplied(chancery::event::AutoSealApplication {
+        policy: "P1".into(),
+        case: "C1".into(),
+        document: chancery::crypto::sha256(b"approval"),
+    });
+    refused(
+        &mut w,
+        &engine,
+        sealing,
+        |e| matches!(e, RuleError::OutsidePolicy { what, .. } if what.contains("case")),
+    );
+}
+
+/// Review: a thief lifts an honest suspension and suspends again; once the thief's key is
+/// declared compromised since before, the honest suspension is in force again, and the honest
+/// lift lifts it (a lift ends every suspension before it).
+#[test]
+fn given_a_thiefs_lift_and_suspension_when_voided_then_the_honest_lift_ends_the_honest_suspension()
+{
+    let (mut w, a, thief) = authority_with_a_stolen_key();
+    let (id, _) = w.issue(&a, "AUTH1", "L1");
+    let suspend = |license: &chancery::LicenseId| Event::LicenseSuspended {
+        license: license.clone(),
+        reason: "inspection".into(),
+    };
+    w.ok(&a, suspend(&id));
+    let since = w.now();
+    w.advance_days(1);
+    w.ok(
+        &thief,
+        Event::LicenseSuspensionLifted {
+            license: id.clone(),
+        },
+    );
+    w.ok(&thief, suspend(&id));
+    let root = w.root.clone();
+    w.ok(&root, compromised(&thief, since));
+    assert_eq!(w.ledger.status(&id, w.now()), Status::Suspended);
+    w.ok(
+        &a,
+        Event::LicenseSuspensionLifted {
+            license: id.clone(),
+        },
+    );
+    assert_eq!(w.ledger.status(&id, w.now()), Status::Valid);
+    let (next, _) = w.succession(&id, Some(400));
+    w.ok(&a, Event::LicenseAmended(next));
+    w.ledger.audit().unwrap();
+}

@@ -159,19 +159,12 @@ impl State {
             | Event::LicenseReissued(_) => {}
             Event::LicenseSuspended { license, .. } => {
                 if let Some(l) = self.lineages.get_mut(license.lineage()) {
-                    l.suspensions.push(Suspension {
-                        start: at,
-                        lifted: None,
-                    });
+                    l.suspensions.push(Suspension::new(at));
                 }
             }
             Event::LicenseSuspensionLifted { license } => {
-                if let Some(s) = self
-                    .lineages
-                    .get_mut(license.lineage())
-                    .and_then(|l| l.suspensions.last_mut())
-                {
-                    s.lifted = Some(at);
+                if let Some(l) = self.lineages.get_mut(license.lineage()) {
+                    super::lift_all(&mut l.suspensions, at);
                 }
             }
             Event::LicenseCancelled(t) => {

@@ -132,13 +132,37 @@ pub struct VersionRecord {
     pub recorded: Provenance,
 }
 
-/// A suspension and, once lifted, its lifting.
+/// A suspension and the lifts recorded after it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Suspension {
     /// When it was recorded.
     pub start: Provenance,
-    /// When it was lifted.
-    pub lifted: Option<Provenance>,
+    /// Every lift recorded after it, in ledger order: a lift ends every suspension before it,
+    /// and the first lift that counts is the one that ends this one ([`Suspension::lifted`]).
+    pub lifts: Vec<Provenance>,
+}
+
+impl Suspension {
+    /// A suspension, not lifted.
+    pub fn new(start: Provenance) -> Self {
+        Self {
+            start,
+            lifts: Vec::new(),
+        }
+    }
+
+    /// The first lift of it that `counts` accepts.
+    pub fn lifted(&self, counts: impl Fn(&Provenance) -> bool) -> Option<Provenance> {
+        self.lifts.iter().copied().find(|l| counts(l))
+    }
+}
+
+/// Records a lift: it ends every suspension recorded before it (so a lift never lands on the
+/// wrong one when some of them stop counting).
+pub(super) fn lift_all(suspensions: &mut [Suspension], at: Provenance) {
+    for s in suspensions {
+        s.lifts.push(at);
+    }
 }
 
 /// How a license ended.

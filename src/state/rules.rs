@@ -156,7 +156,7 @@ impl State {
         if let Some(since) = self.compromised_since(key).filter(|s| *s <= t) {
             // A lost seal's key is compromised since the loss: say so in the seal's terms.
             if let Principal::Seal(es_id) = &rec.owner {
-                if let Some(loss) = self.seal(es_id).and_then(|s| s.lost.as_ref()) {
+                if let Some(loss) = self.seal(es_id).and_then(|s| self.seal_loss(s)) {
                     return Err(RuleError::SealNotActive {
                         es_id: es_id.clone(),
                         status: super::SealStatus::Lost { since: loss.since },

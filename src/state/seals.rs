@@ -25,8 +25,8 @@ pub struct Seal {
     pub recorded: Provenance,
     /// Suspensions in order.
     pub suspensions: Vec<Suspension>,
-    /// The loss report, if any.
-    pub lost: Option<Loss>,
+    /// The loss reports, in ledger order; the one that governs is [`State::seal_loss`]'s.
+    pub losses: Vec<Loss>,
     /// The cancellation (注销), if any.
     pub cancelled: Option<Provenance>,
     /// The invalidation, if any.
@@ -237,6 +237,15 @@ impl State {
         self.cases.get(case)
     }
 
+    /// The loss report that governs a seal: among those that count, the earliest loss point (a
+    /// report whose signer no longer counts leaves the others in force).
+    pub fn seal_loss<'a>(&self, seal: &'a Seal) -> Option<&'a Loss> {
+        seal.losses
+            .iter()
+            .filter(|l| self.counts(&l.recorded))
+            .min_by_key(|l| l.since)
+    }
+
     /// Status of seal `es_id` at reference time `at`. Events recorded under keys declared
     /// compromised at or before their recording are disregarded.
     pub fn seal_status(&self, es_id: &str, at: Timestamp) -> SealStatus {
@@ -261,11 +270,7 @@ impl State {
         if at < seal.recorded.ledger_time {
             return SealStatus::NotYetValid;
         }
-        if let Some(loss) = seal
-            .lost
-            .as_ref()
-            .filter(|l| self.counts(&l.recorded) && at >= l.since)
-        {
+        if let Some(loss) = self.seal_loss(seal).filter(|l| at >= l.since) {
             return SealStatus::Lost { since: loss.since };
         }
         if let Some(c) = counted(&seal.cancelled).filter(|c| at >= c.ledger_time) {
@@ -341,8 +346,13 @@ impl State {
         c: &CaseRecord,
         at: Timestamp,
     ) -> Result<(), &'static str> {
-        if p.revoked.is_some_and(|r| r.ledger_time <= at) {
+        if p.revoked
+            .is_some_and(|r| r.ledger_time <= at && self.counts(&r))
+        {
             return Err("policy revoked");
+        }
+        if !self.counts(&c.recorded) {
+            return Err("case opened under a key that no longer counts");
         }
         if at < p.recorded.ledger_time {
             return Err("policy not granted yet");
@@ -549,7 +559,7 @@ impl State {
                 let seal = self.managed_seal(actor, es_id, event)?;
                 // A later report may move the loss earlier (the true point found out later),
                 // never later.
-                if seal.lost.as_ref().is_some_and(|l| *since >= l.since) {
+                if self.seal_loss(seal).is_some_and(|l| *since >= l.since) {
                     return state(es_id, "already reported lost since then or earlier");
                 }
                 if *since > t {
@@ -624,7 +634,7 @@ impl State {
                 if *actor != Principal::Authority(p.owner.clone()) {
                     return Err(unauthorized());
                 }
-                if p.revoked.is_some() {
+                if p.revoked.is_some_and(|r| self.counts(&r)) {
                     return Err(RuleError::PolicyRevoked(policy.clone()));
                 }
                 Ok(())
@@ -691,7 +701,7 @@ impl State {
                         document: c.opening.document,
                     });
                 }
-                if p.revoked.is_some() {
+                if p.revoked.is_some_and(|r| self.counts(&r)) {
                     return Err(RuleError::PolicyRevoked(a.policy.clone()));
                 }
                 self.policy_covers(p, c, t)
@@ -723,24 +733,17 @@ impl State {
             }
             Event::SealSuspended { es_id, .. } => {
                 if let Some(s) = self.seals.get_mut(es_id) {
-                    s.suspensions.push(Suspension {
-                        start: at,
-                        lifted: None,
-                    });
+                    s.suspensions.push(Suspension::new(at));
                 }
             }
             Event::SealResumed { es_id } => {
-                if let Some(s) = self
-                    .seals
-                    .get_mut(es_id)
-                    .and_then(|s| s.suspensions.last_mut())
-                {
-                    s.lifted = Some(at);
+                if let Some(s) = self.seals.get_mut(es_id) {
+                    super::lift_all(&mut s.suspensions, at);
                 }
             }
             Event::SealReportedLost { es_id, since, .. } => {
                 if let Some(s) = self.seals.get_mut(es_id) {
-                    s.lost = Some(Loss {
+                    s.losses.push(Loss {
                         since: *since,
                         recorded: at,
                     });
@@ -855,7 +858,7 @@ impl State {
                 registration: r.clone(),
                 recorded: at,
                 suspensions: Vec::new(),
-                lost: None,
+                losses: Vec::new(),
                 cancelled: None,
                 invalidated: None,
                 superseded: None,

@@ -198,8 +198,7 @@ impl State {
         suspensions.iter().any(|s| {
             self.counts(&s.start)
                 && s.start.ledger_time <= at
-                && s.lifted
-                    .filter(|l| self.counts(l))
+                && s.lifted(|l| self.counts(l))
                     .is_none_or(|l| at < l.ledger_time)
         })
     }

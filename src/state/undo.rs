@@ -39,8 +39,8 @@ enum Undo {
     Holder(Digest32),
     /// Pop the last suspension of a lineage.
     Suspension(String),
-    /// Clear the lift of the last suspension of a lineage.
-    Lift(String),
+    /// Remove the lift recorded at this sequence number from a lineage's suspensions.
+    Lift(String, u64),
     /// Remove the last termination of a lineage.
     Termination(String),
     /// Put back whatever a seal, policy, case, holder key or consent event changed.
@@ -182,13 +182,13 @@ impl State {
                         l.suspensions.pop();
                     }
                 }
-                Undo::Lift(lineage) => {
-                    if let Some(s) = self
-                        .lineages
-                        .get_mut(&lineage)
-                        .and_then(|l| l.suspensions.last_mut())
-                    {
-                        s.lifted = None;
+                Undo::Lift(lineage, seq) => {
+                    if let Some(l) = self.lineages.get_mut(&lineage) {
+                        for s in &mut l.suspensions {
+                            if s.lifts.last().is_some_and(|p| p.seq == seq) {
+                                s.lifts.pop();
+                            }
+                        }
                     }
                 }
                 Undo::Termination(lineage) => {
@@ -269,7 +269,7 @@ impl State {
                 ops.push(Undo::Suspension(license.lineage().to_owned()))
             }
             Event::LicenseSuspensionLifted { license } => {
-                ops.push(Undo::Lift(license.lineage().to_owned()))
+                ops.push(Undo::Lift(license.lineage().to_owned(), self.size))
             }
             Event::LicenseCancelled(t) | Event::LicenseRevoked(t) | Event::LicenseWithdrawn(t) => {
                 ops.push(Undo::Termination(t.license.lineage().to_owned()))

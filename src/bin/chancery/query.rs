@@ -117,18 +117,19 @@ pub fn license_show(ledger: &Ledger<FileStore>, id: &LicenseId, out: &Out) -> Re
     }
     let mut history = Vec::new();
     for s in &lineage.suspensions {
+        let lifted = s.lifted(|l| ledger.state().counts(l));
         text.push(format!(
             "  suspended at entry {} ({}){}",
             s.start.seq,
             show(s.start.ledger_time),
-            s.lifted
+            lifted
                 .map(|l| format!(", lifted at entry {} ({})", l.seq, show(l.ledger_time)))
                 .unwrap_or_default()
         ));
         history.push(json!({
             "event": "suspended",
             "recorded": prov(&s.start),
-            "lifted": s.lifted.as_ref().map(prov),
+            "lifted": lifted.as_ref().map(prov),
         }));
     }
     for t in &lineage.terminations {
