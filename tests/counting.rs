@@ -476,3 +476,120 @@ fn given_a_thiefs_lift_and_suspension_when_voided_then_the_honest_lift_ends_the_
     w.ok(&a, Event::LicenseAmended(next));
     w.ledger.audit().unwrap();
 }
+
+/// A ledger with three root keys (seeds 1, 2, 3; seed 1 signs the genesis) and AUTH1.
+fn three_roots() -> (World<MemoryStore>, [Actor; 3]) {
+    let roots = [actor(1), actor(2), actor(3)];
+    let clock = chancery::ManualClock::new(T0);
+    let genesis = roots[0].sign(
+        Event::LedgerCreated {
+            root_keys: roots.iter().map(Actor::public_key).collect(),
+            policy: chancery::event::Policy::default(),
+        },
+        T0,
+    );
+    let ledger = chancery::Ledger::create(MemoryStore::new(), genesis, clock.clone()).unwrap();
+    let w = World {
+        clock,
+        root: roots[0].clone(),
+        ledger,
+    };
+    (w, roots)
+}
+
+/// Root key `key` declared compromised since `since`, cosigned by `cosigners`.
+fn root_compromised(key: &Actor, since: Timestamp, cosigners: &[&Actor]) -> Event {
+    let message = chancery::event::root_compromise_message(ORIGIN, &key.key_id(), since);
+    Event::RootKeyCompromised {
+        key: key.key_id(),
+        since,
+        cosignatures: cosigners
+            .iter()
+            .map(|a| chancery::event::Cosignature {
+                key: a.key_id(),
+                signature: common::key(seed_of(a.key_id()).unwrap())
+                    .sign(chancery::crypto::Domain::RootCompromise, &message),
+            })
+            .collect(),
+    }
+}
+
+/// Issue 12: a root key is declared compromised by a majority of the other root keys (the
+/// signer and its cosigners); one other key alone, the key itself, or a cosignature over
+/// another declaration is refused. Once declared, what it signed since stops counting and it
+/// no longer signs checkpoints.
+#[test]
+fn given_three_root_keys_when_two_declare_the_third_compromised_then_it_stops_counting() {
+    let (mut w, [r1, r2, r3]) = three_roots();
+    let since = w.now();
+    w.advance_days(1);
+    let stolen = actor(10);
+    w.ok(
+        &r1,
+        World::<MemoryStore>::registration("FAKE", &[&stolen], &["T1"], None),
+    );
+    // One of the two others is no majority.
+    refused(&mut w, &r2, root_compromised(&r1, since, &[]), |e| {
+        matches!(e, RuleError::NoMajority { signed: 1, of: 2 })
+    });
+    // The key itself may not sign or cosign it; a cosignature over another point is refused.
+    refused(&mut w, &r1, root_compromised(&r1, since, &[&r2]), |e| {
+        matches!(e, RuleError::Unauthorized { .. })
+    });
+    refused(&mut w, &r2, root_compromised(&r1, since, &[&r1]), |e| {
+        matches!(e, RuleError::Invalid { .. })
+    });
+    let Event::RootKeyCompromised { cosignatures, .. } =
+        root_compromised(&r1, Timestamp(since.0 + 1), &[&r3])
+    else {
+        unreachable!()
+    };
+    refused(
+        &mut w,
+        &r2,
+        Event::RootKeyCompromised {
+            key: r1.key_id(),
+            since,
+            cosignatures,
+        },
+        |e| matches!(e, RuleError::Invalid { .. }),
+    );
+    // The thief holding r1 cannot end an honest key alone either.
+    refused(&mut w, &r1, root_compromised(&r2, since, &[]), |e| {
+        matches!(e, RuleError::NoMajority { .. })
+    });
+    w.ok(&r2, root_compromised(&r1, since, &[&r3]));
+    let state = w.ledger.state();
+    assert_eq!(state.compromised_since(&r1.key_id()), Some(since));
+    assert!(!state.root_keys().contains(&r1.public_key()));
+    assert_eq!(state.root_keys().len(), 2);
+    refused(
+        &mut w,
+        &stolen,
+        Event::LicenseTypeDefined {
+            code: "T1".into(),
+            name: "x".into(),
+            claim_names: vec![],
+        },
+        |e| matches!(e, RuleError::IntroducedUnderCompromise { .. }),
+    );
+    refused(
+        &mut w,
+        &r1,
+        World::<MemoryStore>::registration("MORE", &[&actor(11)], &["T1"], None),
+        |e| matches!(e, RuleError::KeyCompromised { .. }),
+    );
+    w.ledger.audit().unwrap();
+}
+
+/// Issue 12: a single-root ledger cannot declare its root compromised in the ledger (SPEC §8:
+/// only trust lists can end it).
+#[test]
+fn given_a_single_root_when_declaring_it_compromised_then_it_is_refused() {
+    let (mut w, _) = World::standard(MemoryStore::new());
+    let root = w.root.clone();
+    let declaration = root_compromised(&root, w.now(), &[]);
+    refused(&mut w, &root, declaration, |e| {
+        matches!(e, RuleError::Unauthorized { .. })
+    });
+}

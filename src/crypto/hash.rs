@@ -104,6 +104,8 @@ pub enum Domain {
     SealAcceptance,
     /// A seal key's proof of possession over its registration.
     SealPossession,
+    /// A root key's cosignature declaring another root key compromised.
+    RootCompromise,
 }
 
 impl Domain {
@@ -120,6 +122,7 @@ impl Domain {
             Domain::TrustList => b"chancery/v1/trust-list",
             Domain::SealAcceptance => b"chancery/v1/seal-acceptance",
             Domain::SealPossession => b"chancery/v1/seal-possession",
+            Domain::RootCompromise => b"chancery/v1/root-compromise",
         }
     }
 

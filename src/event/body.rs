@@ -479,6 +479,57 @@ pub enum Event {
         /// The new key's signature accepting the rotation.
         acceptance: crate::crypto::Signature,
     },
+    /// Tag 97: `[97, key id, since, [cosignature…]]`: root key `key` is compromised since
+    /// `since`. Signed by another root key and cosigned by further root keys over
+    /// [`root_compromise_message`]; the signer and the cosigners must be a majority of the root
+    /// keys other than `key` that may sign at the entry's ledger time (SPEC §8), so a
+    /// single-root ledger cannot record it.
+    RootKeyCompromised {
+        /// The compromised root key.
+        key: KeyId,
+        /// Statements it signed recorded at or after this point do not count.
+        since: Timestamp,
+        /// Other root keys' signatures over the declaration.
+        cosignatures: Vec<Cosignature>,
+    },
+}
+
+/// A root key's signature over a [`root_compromise_message`]. Encoded `[key id, signature]`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Cosignature {
+    /// The cosigning root key.
+    pub key: KeyId,
+    /// Its signature, under `chancery/v1/root-compromise`.
+    pub signature: crate::crypto::Signature,
+}
+
+impl Canonical for Cosignature {
+    fn encode(&self, e: &mut Encoder) {
+        e.array(2);
+        self.key.encode(e);
+        self.signature.encode(e);
+    }
+
+    fn decode(d: &mut Decoder<'_>) -> Result<Self, DecodeError> {
+        d.array(2)?;
+        Ok(Self {
+            key: KeyId::decode(d)?,
+            signature: crate::crypto::Signature::decode(d)?,
+        })
+    }
+}
+
+/// What the root keys declaring root key `key` compromised since `since` in ledger `origin`
+/// sign (the cosigners under `chancery/v1/root-compromise`): the canonical encoding of `[2,
+/// origin, key id, since]`.
+pub fn root_compromise_message(origin: &str, key: &KeyId, since: Timestamp) -> Vec<u8> {
+    let mut e = Encoder::new();
+    e.array(4);
+    e.uint(2);
+    e.text(origin);
+    key.encode(&mut e);
+    since.encode(&mut e);
+    e.into_bytes()
 }
 
 /// What a new root key signs to accept a rotation from `old` in ledger `origin` (under the
@@ -538,6 +589,7 @@ pub fn who_may_emit(kind: EventKind) -> &'static str {
         "UseAuthorizationRevoked" => "the license's holder key",
         "UseRecorded" => "the relying party the consent names",
         "RootKeyRotated" => "a root key (the old one)",
+        "RootKeyCompromised" => "another root key, cosigned by a majority of the other root keys",
         _ => "nobody (an unknown event)",
     }
 }
@@ -583,6 +635,7 @@ impl Event {
             Event::UseAuthorizationRevoked { .. } => 66,
             Event::UseRecorded(_) => 67,
             Event::RootKeyRotated { .. } => 96,
+            Event::RootKeyCompromised { .. } => 97,
         }
     }
 
@@ -637,6 +690,7 @@ impl Event {
             Event::UseAuthorizationRevoked { .. } => "UseAuthorizationRevoked",
             Event::UseRecorded(_) => "UseRecorded",
             Event::RootKeyRotated { .. } => "RootKeyRotated",
+            Event::RootKeyCompromised { .. } => "RootKeyCompromised",
         }
     }
 
@@ -644,7 +698,7 @@ impl Event {
         Some(match tag {
             1 | 6 | 9..=12 | 14..=17 | 32 | 34 | 39..=42 | 44 | 65..=67 => 2,
             0 | 5 | 7 | 13 | 18 | 2 | 33 | 36..=38 | 43 | 64 | 96 => 3,
-            3 | 4 | 8 | 35 => 4,
+            3 | 4 | 8 | 35 | 97 => 4,
             _ => return None,
         })
     }
@@ -710,6 +764,15 @@ impl Canonical for Event {
             } => {
                 new_key.encode(e);
                 acceptance.encode(e);
+            }
+            Event::RootKeyCompromised {
+                key,
+                since,
+                cosignatures,
+            } => {
+                key.encode(e);
+                since.encode(e);
+                cosignatures.encode(e);
             }
             Event::LicenseCancelled(t) | Event::LicenseRevoked(t) | Event::LicenseWithdrawn(t) => {
                 t.encode(e)
@@ -865,6 +928,11 @@ impl Canonical for Event {
             96 => Event::RootKeyRotated {
                 new_key: PublicKey::decode(d)?,
                 acceptance: crate::crypto::Signature::decode(d)?,
+            },
+            97 => Event::RootKeyCompromised {
+                key: KeyId::decode(d)?,
+                since: Timestamp::decode(d)?,
+                cosignatures: Vec::decode(d)?,
             },
             _ => Event::LicenseRescinded {
                 license: LicenseId::decode(d)?,

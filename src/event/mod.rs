@@ -13,8 +13,8 @@ mod statement;
 
 pub use actor::Actor;
 pub use body::{
-    rotation_message, who_may_emit, AuthorityRegistration, Event, EventKind, LicenseVersion,
-    Policy, Succession, Termination,
+    root_compromise_message, rotation_message, who_may_emit, AuthorityRegistration, Cosignature,
+    Event, EventKind, LicenseVersion, Policy, Succession, Termination,
 };
 pub use consent::{Consent, UseRecord, UseResult};
 pub use entry::{Entry, MAX_ENTRY_LEN};

@@ -122,7 +122,8 @@ impl State {
                     k.retirements.push((*from, at));
                 }
             }
-            Event::AuthorityKeyCompromised { key, since, .. } => {
+            Event::AuthorityKeyCompromised { key, since, .. }
+            | Event::RootKeyCompromised { key, since, .. } => {
                 self.declare_compromise(super::Declaration {
                     key: *key,
                     since: *since,

@@ -85,6 +85,14 @@ pub enum RuleError {
         /// What is missing or wrong.
         what: &'static str,
     },
+    /// A root key compromise declaration signed by too few of the other root keys.
+    #[error("{signed} of the {of} other root keys signed: a majority is needed")]
+    NoMajority {
+        /// Distinct root keys that signed (the signer and its cosigners).
+        signed: usize,
+        /// Root keys other than the declared one that may sign now.
+        of: usize,
+    },
     /// The signer's authority is suspended or revoked.
     #[error("authority {code} is not active")]
     AuthorityNotActive {

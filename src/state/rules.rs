@@ -98,7 +98,92 @@ impl State {
             }
             return Ok(());
         }
+        if let Event::RootKeyCompromised {
+            key,
+            since,
+            cosignatures,
+        } = &s.event
+        {
+            return self.check_root_compromise(
+                &actor,
+                &s.actor,
+                ledger_time,
+                key,
+                *since,
+                cosignatures,
+            );
+        }
         self.check_event(&actor, &s.actor, ledger_time, &s.event)
+    }
+
+    /// `RootKeyCompromised`: another root key signs, further root keys cosign, and together
+    /// they are a majority of the root keys other than the declared one that may sign at `t`;
+    /// the point is not ahead of `t` beyond the skew and moves an end only earlier.
+    fn check_root_compromise(
+        &self,
+        actor: &Principal,
+        signer: &KeyId,
+        t: Timestamp,
+        key: &KeyId,
+        since: Timestamp,
+        cosignatures: &[crate::event::Cosignature],
+    ) -> Result<(), RuleError> {
+        let unauthorized = || RuleError::Unauthorized {
+            event: "RootKeyCompromised",
+        };
+        if *actor != Principal::Root || signer == key {
+            return Err(unauthorized());
+        }
+        if self.keys.get(key).map(|k| &k.owner) != Some(&Principal::Root) {
+            return Err(RuleError::Invalid {
+                what: "declared key (not a root key)",
+            });
+        }
+        if since.0 > t.0.saturating_add(self.policy.max_skew_ms) {
+            return Err(RuleError::Invalid {
+                what: "compromise point (it may not lie ahead of the ledger time by more than \
+                       the skew)",
+            });
+        }
+        if self.compromised_since(key).is_some_and(|o| since >= o) {
+            return Err(RuleError::KeyAlreadyEnded(*key));
+        }
+        let message =
+            crate::event::root_compromise_message(self.origin().unwrap_or_default(), key, since);
+        let mut signers = HashSet::from([*signer]);
+        for c in cosignatures {
+            let cosigner = self.keys.get(&c.key);
+            let valid = cosigner.is_some_and(|k| {
+                k.owner == Principal::Root
+                    && k.public
+                        .verify(
+                            crate::crypto::Domain::RootCompromise,
+                            &message,
+                            &c.signature,
+                        )
+                        .is_ok()
+            });
+            if c.key == *key || !valid || !signers.insert(c.key) {
+                return Err(RuleError::Invalid {
+                    what: "root compromise cosignature (by another root key, once, verifying)",
+                });
+            }
+            self.usable_key(&c.key, t)?;
+        }
+        let voters = self
+            .keys
+            .iter()
+            .filter(|(id, k)| {
+                k.owner == Principal::Root && *id != key && self.usable_key(id, t).is_ok()
+            })
+            .count();
+        if signers.len() * 2 <= voters {
+            return Err(RuleError::NoMajority {
+                signed: signers.len(),
+                of: voters,
+            });
+        }
+        Ok(())
     }
 
     fn check_genesis(
@@ -294,7 +379,7 @@ impl State {
             | Event::UseAuthorizationRevoked { .. }
             | Event::UseRecorded(_) => self.check_consent_event(actor, t, event),
             // Checked in `check`, which knows the signing key.
-            Event::RootKeyRotated { .. } => Ok(()),
+            Event::RootKeyRotated { .. } | Event::RootKeyCompromised { .. } => Ok(()),
             Event::LedgerCreated { .. } => Err(RuleError::GenesisRepeated),
             Event::AuthorityRegistered(r) => {
                 if !is_valid_code(&r.code) {

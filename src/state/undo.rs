@@ -248,7 +248,9 @@ impl State {
                 authority(ops, a);
             }
             Event::AuthorityKeyRetired { key: k, .. } => key(ops, *k),
-            Event::AuthorityKeyCompromised { .. } => ops.push(self.compromises_undo()),
+            Event::AuthorityKeyCompromised { .. } | Event::RootKeyCompromised { .. } => {
+                ops.push(self.compromises_undo())
+            }
             Event::RootKeyRotated { new_key, .. } => {
                 key(ops, new_key.key_id());
                 key(ops, statement.statement().actor);
