@@ -25,8 +25,8 @@ pub use encoding::{Canonical, DecodeError};
 pub use event::{Actor, Entry, Event, SignedStatement, Statement};
 pub use id::LicenseId;
 pub use ledger::{
-    AppendError, AuditError, BadEntry, Clock, Ledger, ManualClock, OpenError, ProvenBatch,
-    ProvenReceipt, ReceiptError, RecordedUse, StampCheckError, SystemClock,
+    AppendError, AuditError, BadEntry, Clock, IntegrityKey, IntegrityKeyError, Ledger, ManualClock,
+    OpenError, ProvenBatch, ProvenReceipt, ReceiptError, RecordedUse, StampCheckError, SystemClock,
 };
 pub use privacy::{Credential, Disclosure};
 pub use state::{Effect, Receipt, Rejection, RuleError, SealStatus, State, Status};

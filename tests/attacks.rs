@@ -842,3 +842,126 @@ fn given_a_seal_accepted_with_a_stolen_owner_key_when_declared_then_the_seal_is_
         },
     );
 }
+
+/// A file-store ledger with AUTH1, type T1 and one license, keeping an integrity record under
+/// `key`; the junk-signature forgery of attack 10 as a record at the end.
+fn integrity_ledger(
+    dir: &std::path::Path,
+    key: &chancery::IntegrityKey,
+) -> (chancery::storage::Record, chancery::LicenseId) {
+    use chancery::{Canonical, FileStore, SignedStatement};
+    let (mut w, a) = World::standard(FileStore::open(dir).unwrap());
+    w.ledger.keep_integrity(key.clone());
+    w.issue(&a, "AUTH1", "HONEST");
+    let (ev, id, _) = w.issue_event("AUTH1", "FORGED");
+    let mut bytes = w.sign(&a, ev).to_canonical();
+    let last = bytes.len() - 1;
+    bytes[last] ^= 0x01;
+    let forged = SignedStatement::from_canonical(&bytes).unwrap();
+    let seq = w.ledger.len();
+    let entry = chancery::Entry::encode_parts(seq, &w.ledger.state().head(), w.now(), &forged);
+    let record = chancery::storage::Record {
+        hash: chancery::crypto::leaf_hash(&entry),
+        bytes: entry,
+    };
+    (record, id)
+}
+
+/// Attack 10, the trusted open: with the integrity key (kept outside the store), reopening
+/// trusts the signatures the record covers and reaches the same state; an entry a store writer
+/// appends after the record has its signature checked and is refused.
+#[test]
+fn given_an_integrity_record_when_a_store_writer_appends_a_junk_entry_then_the_trusted_open_refuses_it(
+) {
+    use chancery::storage::Store;
+    use chancery::FileStore;
+    let d = tempfile::tempdir().unwrap();
+    let key = chancery::IntegrityKey::from_bytes([5; 32]);
+    let (forged, id) = integrity_ledger(d.path(), &key);
+    let plain = Ledger::open(FileStore::open(d.path()).unwrap(), ManualClock::new(T0))
+        .unwrap()
+        .state()
+        .clone();
+    let trusted = Ledger::open_trusting(
+        FileStore::open(d.path()).unwrap(),
+        ManualClock::new(T0),
+        key.clone(),
+    )
+    .unwrap();
+    assert_eq!(trusted.trusted_at_open(), plain.size());
+    assert_eq!(trusted.state(), &plain);
+    drop(trusted);
+    let mut store = FileStore::open(d.path()).unwrap();
+    let seq = store.len();
+    store.append(seq, &[forged]).unwrap();
+    drop(store);
+    match Ledger::open_trusting(
+        FileStore::open(d.path()).unwrap(),
+        ManualClock::new(T0),
+        key,
+    ) {
+        Err(OpenError::BadEntry(bad)) => assert_eq!(bad.error.seq, seq, "{bad}"),
+        Err(e) => panic!("unexpected {e}"),
+        Ok(l) => panic!("accepted; the forged license is {}", l.status(&id, l.now())),
+    }
+}
+
+/// Attack 10, the trusted open: a store writer who rewrites covered entries (a junk-signature
+/// entry in place of a real one, the chain rebuilt) or forges the record without the key gets
+/// every signature verified, and the forgery is refused.
+#[test]
+fn given_an_integrity_record_when_covered_entries_or_the_record_are_forged_then_every_signature_is_checked(
+) {
+    use chancery::storage::Store;
+    use chancery::FileStore;
+    let d = tempfile::tempdir().unwrap();
+    let key = chancery::IntegrityKey::from_bytes([5; 32]);
+    let (forged, _) = integrity_ledger(d.path(), &key);
+    // A copy of the store with the last real entry replaced by the forgery, and the record.
+    let copy = tempfile::tempdir().unwrap();
+    {
+        let original = FileStore::open_read_only(d.path()).unwrap();
+        let n = original.len();
+        let mut target = FileStore::open(copy.path()).unwrap();
+        target.append(0, &original.read(0, n - 1).unwrap()).unwrap();
+        let bytes = forged.bytes.clone();
+        // Same position and chain link as the entry it replaces: re-encode at seq n - 1.
+        let entry = <chancery::Entry as chancery::Canonical>::from_canonical(&bytes).unwrap();
+        let prev = original.read(n - 2, n - 1).unwrap()[0].hash;
+        let bytes =
+            chancery::Entry::encode_parts(n - 1, &prev, entry.ledger_time, &entry.statement);
+        let record = chancery::storage::Record {
+            hash: chancery::crypto::leaf_hash(&bytes),
+            bytes,
+        };
+        target.append(n - 1, &[record]).unwrap();
+        let rec = original.integrity_record().unwrap();
+        target.set_integrity_record(&rec).unwrap();
+    }
+    match Ledger::open_trusting(
+        FileStore::open(copy.path()).unwrap(),
+        ManualClock::new(T0),
+        key.clone(),
+    ) {
+        Err(OpenError::BadEntry(_)) => {}
+        Err(e) => panic!("unexpected {e}"),
+        Ok(_) => panic!("a rewritten covered entry was trusted"),
+    }
+    // A record made without the key is ignored: everything is verified.
+    let mut store = FileStore::open(d.path()).unwrap();
+    let n = store.len();
+    let head = store.read(n - 1, n).unwrap()[0].hash;
+    let fake = chancery::IntegrityKey::from_bytes([6; 32]).seal(n + 1, &forged.hash);
+    store.append(n, &[forged]).unwrap();
+    store.set_integrity_record(&fake).unwrap();
+    drop(store);
+    assert_ne!(head, chancery::Digest32([0; 32]));
+    assert!(matches!(
+        Ledger::open_trusting(
+            FileStore::open(d.path()).unwrap(),
+            ManualClock::new(T0),
+            key
+        ),
+        Err(OpenError::BadEntry(_))
+    ));
+}

@@ -1116,3 +1116,68 @@ fn presentations_from_the_command_line() {
         stderr(&o)
     );
 }
+
+/// The integrity key (SPEC §12): `key integrity` makes one; a writer command given it keeps the
+/// store's integrity record, a reader opens trusting it; a key inside the store is refused.
+#[test]
+fn given_an_integrity_key_when_commands_run_then_the_record_is_kept_and_a_key_in_the_store_is_refused(
+) {
+    let d = tempfile::tempdir().unwrap();
+    let dir = d.path();
+    let id = set_up(dir);
+    expect(
+        dir,
+        "data",
+        &["key", "integrity", "--out", "integrity.key"],
+        0,
+    );
+    expect(
+        dir,
+        "data",
+        &["key", "integrity", "--out", "integrity.key"],
+        2,
+    );
+    let with_key = |args: &[&str]| {
+        let mut all = vec!["--integrity-key", "integrity.key"];
+        all.extend_from_slice(args);
+        all.into_iter().map(str::to_owned).collect::<Vec<_>>()
+    };
+    let args = with_key(&[
+        "license",
+        "suspend",
+        "--signer",
+        "bureau.key",
+        &id,
+        "--reason",
+        "x",
+    ]);
+    expect(
+        dir,
+        "data",
+        &args.iter().map(String::as_str).collect::<Vec<_>>(),
+        0,
+    );
+    assert!(dir.join("data/integrity").exists());
+    let args = with_key(&["license", "status", &id]);
+    let shown = expect(
+        dir,
+        "data",
+        &args.iter().map(String::as_str).collect::<Vec<_>>(),
+        1,
+    );
+    assert!(shown.contains("suspended"), "{shown}");
+    std::fs::copy(dir.join("integrity.key"), dir.join("data/integrity.key")).unwrap();
+    let o = run(
+        dir,
+        "data",
+        &[
+            "--integrity-key",
+            "data/integrity.key",
+            "license",
+            "status",
+            &id,
+        ],
+    );
+    assert_eq!(code(&o), 2);
+    assert!(stderr(&o).contains("inside the store"), "{}", stderr(&o));
+}

@@ -1,10 +1,12 @@
 //! The ledger: append pipeline, reopening, queries, proofs and audit over a [`Store`].
 
 mod clock;
+mod integrity;
 mod present;
 mod uses;
 
 pub use clock::{Clock, ManualClock, SystemClock};
+pub use integrity::{IntegrityKey, IntegrityKeyError};
 pub use present::PresentError;
 pub use uses::RecordedUse;
 
@@ -133,6 +135,10 @@ pub struct Ledger<S: Store> {
     tree: MerkleTree,
     clock: Box<dyn Clock>,
     poisoned: bool,
+    /// The integrity key, if the ledger keeps an integrity record (SPEC §12).
+    integrity: Option<IntegrityKey>,
+    /// How many entries' signatures were trusted at open, on a valid integrity record.
+    trusted: u64,
 }
 
 impl<S: Store> std::fmt::Debug for Ledger<S> {
@@ -173,6 +179,8 @@ impl<S: Store> Ledger<S> {
             tree: MerkleTree::new(),
             clock: Box::new(clock),
             poisoned: false,
+            integrity: None,
+            trusted: 0,
         };
         match ledger.append_batch(vec![genesis])?.pop() {
             Some(Ok(_)) => Ok(ledger),
@@ -212,7 +220,71 @@ impl<S: Store> Ledger<S> {
             tree,
             clock: Box::new(clock),
             poisoned: false,
+            integrity: None,
+            trusted: 0,
         })
+    }
+
+    /// Opens a ledger as [`Ledger::open`] does, except that the signatures of the entries a
+    /// valid integrity record covers are trusted (SPEC §12): the record's MAC verifies under
+    /// `key` and the replayed entries up to its size end in its head. Every later entry's
+    /// signature is verified, and without a valid record (none, another key's, a torn one, or
+    /// one the entries do not match) every signature is. The ledger then keeps the record
+    /// up to date after each durable append.
+    pub fn open_trusting(
+        store: S,
+        clock: impl Clock + 'static,
+        key: IntegrityKey,
+    ) -> Result<Self, OpenError> {
+        if store.is_empty() {
+            return Err(OpenError::Empty);
+        }
+        let covered = store
+            .integrity_record()
+            .and_then(|r| key.open(&r))
+            .filter(|(size, _)| *size > 0 && *size <= store.len());
+        let trusted = covered.and_then(|(size, head)| {
+            replay_to(&store, Signatures::Trust, size)
+                .ok()
+                .filter(|(state, _)| state.head() == head)
+        });
+        let mut ledger = match trusted {
+            Some((state, tree)) => {
+                let trusted = state.size();
+                let mut ledger = Self {
+                    store,
+                    state,
+                    tree,
+                    clock: Box::new(clock),
+                    poisoned: false,
+                    integrity: None,
+                    trusted,
+                };
+                // The rest is read and checked as another writer's entries are: every
+                // signature verified.
+                ledger.catch_up()?;
+                ledger
+            }
+            None => Self::replayed(store, clock, Signatures::Verify)?,
+        };
+        check_origin(&ledger.store, ledger.state.origin().unwrap_or_default())?;
+        ledger.keep_integrity(key);
+        Ok(ledger)
+    }
+
+    /// From now on, keeps an integrity record under `key` (SPEC §12): one is written now for
+    /// the entries held, and again after each durable append. A record that cannot be written
+    /// costs only signature checks at the next open, so write errors are not reported.
+    pub fn keep_integrity(&mut self, key: IntegrityKey) {
+        let record = key.seal(self.state.size(), &self.state.head());
+        let _ = self.store.set_integrity_record(&record);
+        self.integrity = Some(key);
+    }
+
+    /// How many entries' signatures [`Ledger::open_trusting`] trusted on a valid integrity
+    /// record (0 after any other open).
+    pub fn trusted_at_open(&self) -> u64 {
+        self.trusted
     }
 
     /// [`Ledger::append_batch`], then a checkpoint of the ledger after the batch signed with
@@ -454,6 +526,10 @@ impl<S: Store> Ledger<S> {
                     self.tree = tree;
                 }
                 return Err(e);
+            }
+            if let Some(key) = &self.integrity {
+                let record = key.seal(self.state.size(), &self.state.head());
+                let _ = self.store.set_integrity_record(&record);
             }
         }
         Ok(results)

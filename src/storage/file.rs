@@ -560,6 +560,22 @@ impl Store for FileStore {
         self.offsets.len() as u64
     }
 
+    /// The file `integrity` in the store directory.
+    fn integrity_record(&self) -> Option<Vec<u8>> {
+        std::fs::read(self.dir.join("integrity")).ok()
+    }
+
+    /// Written to a temporary file and renamed over `integrity` (no sync: see the trait).
+    fn set_integrity_record(&mut self, record: &[u8]) -> Result<(), StorageError> {
+        if self.is_read_only() {
+            return Err(StorageError::ReadOnly);
+        }
+        let path = self.dir.join("integrity");
+        let temp = self.dir.join("integrity.new");
+        std::fs::write(&temp, record).map_err(io("write", &temp))?;
+        std::fs::rename(&temp, &path).map_err(io("rename", &path))
+    }
+
     fn append(&mut self, expected_len: u64, records: &[Record]) -> Result<(), StorageError> {
         if self.is_read_only() {
             return Err(StorageError::ReadOnly);

@@ -200,4 +200,17 @@ pub trait Store: Send {
         let _ = seq;
         None
     }
+
+    /// The stored integrity record (SPEC §12), if this store keeps one. Its bytes are checked
+    /// by the ledger with the integrity key; the store only keeps them.
+    fn integrity_record(&self) -> Option<Vec<u8>> {
+        None
+    }
+
+    /// Replaces the integrity record. It need not be durable: a lost or torn record only makes
+    /// the next open verify more signatures. A store that keeps none ignores it.
+    fn set_integrity_record(&mut self, record: &[u8]) -> Result<(), StorageError> {
+        let _ = record;
+        Ok(())
+    }
 }

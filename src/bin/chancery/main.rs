@@ -55,6 +55,12 @@ pub struct Cli {
     /// need it to sign.
     #[arg(long, global = true, value_name = "FILE")]
     passphrase_file: Option<PathBuf>,
+    /// The integrity key file (made by `key integrity`; default: the CHANCERY_INTEGRITY_KEY
+    /// environment variable names it), kept outside the store directory: with it, opening the
+    /// ledger trusts the signatures its integrity record covers instead of verifying each, and
+    /// the record is kept up to date (SPEC §12).
+    #[arg(long, global = true, value_name = "FILE")]
+    integrity_key: Option<PathBuf>,
     #[command(subcommand)]
     command: Command,
 }
@@ -186,6 +192,13 @@ enum KeyCommand {
     /// one is given) and FILE.pub.
     Generate {
         /// The secret key file to create (must not exist).
+        #[arg(long, value_name = "FILE")]
+        out: PathBuf,
+    },
+    /// Generate an integrity key (64 hex digits, mode 0600), to keep outside the store
+    /// directory and pass as --integrity-key (SPEC §12).
+    Integrity {
+        /// The key file to create (must not exist).
         #[arg(long, value_name = "FILE")]
         out: PathBuf,
     },
@@ -451,6 +464,11 @@ fn usage_error(e: clap::Error, json: bool) -> ExitCode {
 fn run(cli: Cli, out: &Out) -> Result<u8, CliError> {
     keyfile::init_passphrase(cli.passphrase_file.as_deref())?;
     let store = cli.store.as_path();
+    init_integrity_key(
+        cli.integrity_key
+            .or_else(|| std::env::var_os("CHANCERY_INTEGRITY_KEY").map(PathBuf::from)),
+        store,
+    )?;
     match cli.command {
         Command::Init {
             origin,
@@ -560,9 +578,42 @@ fn open_with(
             store.display()
         )));
     }
-    let ledger = Ledger::open(handle(store)?, SystemClock)?;
+    let ledger = match INTEGRITY_KEY.get().cloned().flatten() {
+        Some(key) => Ledger::open_trusting(handle(store)?, SystemClock, key)?,
+        None => Ledger::open(handle(store)?, SystemClock)?,
+    };
     set_zone(ledger.state().policy().utc_offset);
     Ok(ledger)
+}
+
+/// The integrity key of this process, if one was given.
+static INTEGRITY_KEY: std::sync::OnceLock<Option<chancery::IntegrityKey>> =
+    std::sync::OnceLock::new();
+
+/// Reads the integrity key file, which must lie outside the store directory (whoever can write
+/// the store must not be able to read the key).
+fn init_integrity_key(file: Option<PathBuf>, store: &Path) -> Result<(), CliError> {
+    let Some(file) = file else {
+        let _ = INTEGRITY_KEY.set(None);
+        return Ok(());
+    };
+    let text = std::fs::read_to_string(&file).map_err(|e| CliError::io(&file, e))?;
+    let key = chancery::IntegrityKey::from_hex(&text)
+        .map_err(|e| CliError::usage(format!("{}: {e}", file.display())))?;
+    let inside = match (file.canonicalize(), store.canonicalize()) {
+        (Ok(f), Ok(s)) => f.starts_with(s),
+        _ => false,
+    };
+    if inside {
+        return Err(CliError::usage(format!(
+            "the integrity key {} lies inside the store {}: keep it where the store's writers \
+             cannot read it",
+            file.display(),
+            store.display()
+        )));
+    }
+    let _ = INTEGRITY_KEY.set(Some(key));
+    Ok(())
 }
 
 /// The civil time zone of the ledger this process opened (before one is open: `+08:00`).
@@ -776,6 +827,20 @@ fn policy_zone(policy: &Policy) -> String {
 fn key(store: &Path, command: KeyCommand, out: &Out) -> Result<u8, CliError> {
     let is_show = matches!(command, KeyCommand::Show { .. });
     let (path, public, cosigner) = match command {
+        KeyCommand::Integrity { out: path } => {
+            let key = chancery::IntegrityKey::generate();
+            keyfile::create_private(&path, format!("{}\n", key.to_hex()).as_bytes())?;
+            out.created(
+                &path.display().to_string(),
+                &format!(
+                    "{}: integrity key (keep it outside the store directory; pass it as \
+                     --integrity-key)",
+                    path.display()
+                ),
+                json!({"file": path.display().to_string(), "kind": "integrity key"}),
+            );
+            return Ok(0);
+        }
         KeyCommand::Generate { out: path } => {
             let k = SecretKey::generate();
             keyfile::write_new(&path, &k, true)?;
