@@ -173,15 +173,7 @@ impl<S: Store> Ledger<S> {
             return Err(OpenError::AlreadyExists);
         }
         check_origin(&store, &genesis.statement().origin)?;
-        let mut ledger = Self {
-            store,
-            state: State::new(),
-            tree: MerkleTree::new(),
-            clock: Box::new(clock),
-            poisoned: false,
-            integrity: None,
-            trusted: 0,
-        };
+        let mut ledger = Self::assemble(store, State::new(), MerkleTree::new(), clock);
         match ledger.append_batch(vec![genesis])?.pop() {
             Some(Ok(_)) => Ok(ledger),
             Some(Err(r)) => Err(OpenError::Genesis(r)),
@@ -214,7 +206,13 @@ impl<S: Store> Ledger<S> {
         }
         let (state, tree) = replay(&store, signatures)?;
         check_origin(&store, state.origin().unwrap_or_default())?;
-        Ok(Self {
+        Ok(Self::assemble(store, state, tree, clock))
+    }
+
+    /// A ledger over `store` holding `state` and `tree`, appending normally, keeping no
+    /// integrity record.
+    fn assemble(store: S, state: State, tree: MerkleTree, clock: impl Clock + 'static) -> Self {
+        Self {
             store,
             state,
             tree,
@@ -222,7 +220,7 @@ impl<S: Store> Ledger<S> {
             poisoned: false,
             integrity: None,
             trusted: 0,
-        })
+        }
     }
 
     /// Opens a ledger as [`Ledger::open`] does, except that the signatures of the entries a
@@ -251,15 +249,8 @@ impl<S: Store> Ledger<S> {
         let mut ledger = match trusted {
             Some((state, tree)) => {
                 let trusted = state.size();
-                let mut ledger = Self {
-                    store,
-                    state,
-                    tree,
-                    clock: Box::new(clock),
-                    poisoned: false,
-                    integrity: None,
-                    trusted,
-                };
+                let mut ledger = Self::assemble(store, state, tree, clock);
+                ledger.trusted = trusted;
                 // The rest is read and checked as another writer's entries are: every
                 // signature verified.
                 ledger.catch_up()?;
