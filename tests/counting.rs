@@ -593,3 +593,44 @@ fn given_a_single_root_when_declaring_it_compromised_then_it_is_refused() {
         matches!(e, RuleError::Unauthorized { .. })
     });
 }
+
+/// Review: uses recorded with a relying party's stolen key, once the key is declared
+/// compromised since before them, no longer spend the consent.
+#[test]
+fn given_uses_recorded_with_a_stolen_key_when_declared_then_the_uses_are_back() {
+    use chancery::event::{UseRecord, UseResult};
+    let (mut w, a) = World::standard(MemoryStore::new());
+    let bank = w.unit("BANK", 40);
+    let stolen = w.add_key(&bank, "BANK", 43);
+    let (id, _) = w.issue(&a, "AUTH1", "L1");
+    let holder = w.bind_holder(&a, &id, 70);
+    let grant = w.sign(
+        &holder,
+        Event::UseAuthorized(w.consent(&id, "BANK", "LOAN", 30, 1)),
+    );
+    w.ledger.append(grant.clone()).unwrap();
+    let since = w.now();
+    w.advance_days(1);
+    let record = |case: &str| {
+        Event::UseRecorded(UseRecord {
+            license: id.clone(),
+            consent: grant.id(),
+            service_item: "LOAN".into(),
+            case: case.into(),
+            result: UseResult::Accepted,
+        })
+    };
+    w.ok(&stolen, record("THIEF"));
+    assert_eq!(w.ledger.uses_left(&grant.id()), 0);
+    w.ok(
+        &bank,
+        Event::AuthorityKeyCompromised {
+            authority: "BANK".into(),
+            key: stolen.key_id(),
+            since,
+        },
+    );
+    assert_eq!(w.ledger.uses_left(&grant.id()), 1);
+    w.ok(&bank, record("HONEST"));
+    assert_eq!(w.ledger.uses_left(&grant.id()), 0);
+}

@@ -93,9 +93,10 @@ impl<S: Store> Ledger<S> {
     /// How many uses consent `id` has left (0 for an unknown one).
     pub fn uses_left(&self, id: &StatementId) -> u64 {
         self.state.consent(id).map_or(0, |c| {
-            c.consent
-                .max_uses
-                .saturating_sub(u64::try_from(c.uses.len()).unwrap_or(u64::MAX))
+            c.consent.max_uses.saturating_sub(
+                u64::try_from(c.uses.iter().filter(|u| self.state.counts(u)).count())
+                    .unwrap_or(u64::MAX),
+            )
         })
     }
 }

@@ -17,15 +17,23 @@ pub struct ConsentRecord {
     pub recorded: Provenance,
     /// Where it was revoked.
     pub revoked: Option<Provenance>,
-    /// Ledger times of the uses recorded under it.
-    pub uses: Vec<Timestamp>,
+    /// Where each use recorded under it was recorded.
+    pub uses: Vec<Provenance>,
 }
 
 impl ConsentRecord {
     /// Whether the consent lets a relying party use the license at `at`: inside its window,
-    /// not revoked by then, with a use left (uses recorded up to `at` counted).
-    pub fn covers_at(&self, at: Timestamp) -> Result<(), &'static str> {
-        if self.revoked.is_some_and(|r| r.ledger_time <= at) {
+    /// not revoked by then, with a use left (uses recorded up to `at` counted); a revocation
+    /// or a use counts only if `counts` accepts where it was recorded (SPEC §9).
+    pub fn covers_at(
+        &self,
+        at: Timestamp,
+        counts: impl Fn(&Provenance) -> bool,
+    ) -> Result<(), &'static str> {
+        if self
+            .revoked
+            .is_some_and(|r| r.ledger_time <= at && counts(&r))
+        {
             return Err("consent revoked");
         }
         if at < self.consent.from || at < self.recorded.ledger_time {
@@ -34,7 +42,11 @@ impl ConsentRecord {
         if at >= self.consent.until {
             return Err("consent window ended");
         }
-        let used = self.uses.iter().filter(|t| **t <= at).count();
+        let used = self
+            .uses
+            .iter()
+            .filter(|u| u.ledger_time <= at && counts(u))
+            .count();
         if u64::try_from(used).unwrap_or(u64::MAX) >= self.consent.max_uses {
             return Err("no uses left");
         }
@@ -91,7 +103,7 @@ impl State {
             c.consent.relying_party == relying_party
                 && c.consent.service_item == service_item
                 && self.counts(&c.recorded)
-                && c.covers_at(at).is_ok()
+                && c.covers_at(at, |p| self.counts(p)).is_ok()
         })
     }
 
@@ -169,7 +181,7 @@ impl State {
                     .get(consent)
                     .ok_or(RuleError::UnknownConsent(*consent))?;
                 holder_of(&c.consent.license)?;
-                if c.revoked.is_some() {
+                if c.revoked.is_some_and(|r| self.counts(&r)) {
                     return Err(RuleError::ConsentNotInForce {
                         consent: *consent,
                         what: "consent revoked",
@@ -221,10 +233,11 @@ impl State {
                 what: "case number",
             });
         }
-        c.covers_at(t).map_err(|what| RuleError::ConsentNotInForce {
-            consent: u.consent,
-            what,
-        })
+        c.covers_at(t, |p| self.counts(p))
+            .map_err(|what| RuleError::ConsentNotInForce {
+                consent: u.consent,
+                what,
+            })
     }
 
     /// Records a holder key, consent or use event (tags 64–67). `id` is the statement's id.
@@ -264,7 +277,7 @@ impl State {
             Event::UseRecorded(u) => {
                 let party = match self.consents.get_mut(&u.consent) {
                     Some(c) => {
-                        c.uses.push(at.ledger_time);
+                        c.uses.push(at);
                         c.consent.relying_party.clone()
                     }
                     None => String::new(),

@@ -507,7 +507,11 @@ impl State {
             }
         }
         if let crate::event::Event::UseAuthorized(_) = event {
-            if let Some(revoked) = self.consent(&statement.id()).and_then(|c| c.revoked) {
+            if let Some(revoked) = self
+                .consent(&statement.id())
+                .and_then(|c| c.revoked)
+                .filter(|r| self.counts(r))
+            {
                 return Effect::ConsentRevoked {
                     at_entry: revoked.seq,
                 };

@@ -163,6 +163,12 @@ impl CaseRecord {
     pub fn is_closed(&self) -> bool {
         self.decided.is_some() || self.auto_sealed.is_some()
     }
+
+    /// Whether a decision or an automatic sealing that `counts` accepts closed the case.
+    pub fn closed_by(&self, counts: impl Fn(&Provenance) -> bool) -> bool {
+        self.decided.as_ref().is_some_and(|(_, p)| counts(p))
+            || self.auto_sealed.as_ref().is_some_and(&counts)
+    }
 }
 
 /// An automatic sealing that is due: the engine signs a `SealAutoApplied` for it.
@@ -414,11 +420,12 @@ impl State {
                 event: event.kind(),
             });
         }
-        let state = if seal.cancelled.is_some() {
+        let counted = |p: &Option<Provenance>| p.is_some_and(|p| self.counts(&p));
+        let state = if counted(&seal.cancelled) {
             "cancelled"
-        } else if seal.invalidated.is_some() {
+        } else if counted(&seal.invalidated) {
             "invalidated"
-        } else if seal.superseded.is_some() {
+        } else if counted(&seal.superseded.as_ref().map(|(_, p)| *p)) {
             "remade"
         } else {
             return Ok(seal);
@@ -673,7 +680,7 @@ impl State {
                         what: "case outcome",
                     });
                 }
-                if c.is_closed() {
+                if c.closed_by(|p| self.counts(p)) {
                     return Err(RuleError::CaseClosed(case.clone()));
                 }
                 Ok(())
@@ -690,7 +697,7 @@ impl State {
                     .cases
                     .get(&a.case)
                     .ok_or_else(|| RuleError::UnknownCase(a.case.clone()))?;
-                if c.is_closed() {
+                if c.closed_by(|p| self.counts(p)) {
                     return Err(RuleError::CaseClosed(a.case.clone()));
                 }
                 // The case committed to the one document it decides: the engine seals that
