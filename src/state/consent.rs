@@ -163,7 +163,7 @@ impl State {
                     return Err(RuleError::LicenseTerminated(c.license.clone()));
                 }
                 let party = self.target_authority(&c.relying_party)?;
-                if party.state == AuthorityState::Revoked {
+                if party.state == AuthorityState::Revoked || !self.counts(&party.registered) {
                     return Err(RuleError::AuthorityNotActive {
                         code: c.relying_party.clone(),
                     });

@@ -1004,16 +1004,26 @@ fn authority(store: &Path, command: AuthorityCommand, out: &Out) -> Result<u8, C
             },
         ),
         AuthorityCommand::List => {
-            let mut all: Vec<_> = ledger.state().authorities().collect();
+            let state = ledger.state();
+            let mut all: Vec<_> = state.authorities().collect();
             all.sort_by(|a, b| a.code.cmp(&b.code));
+            // An authority whose registration no longer counts (SPEC §9) is void, whatever
+            // its recorded transitions say.
+            let standing = |a: &chancery::state::Authority| {
+                if state.counts(&a.registered) {
+                    format!("{:?}", a.state)
+                } else {
+                    "Void".to_owned()
+                }
+            };
             let text: Vec<String> = all
                 .iter()
                 .map(|a| {
                     format!(
-                        "{} {:?} {:?} types {}",
+                        "{} {:?} {} types {}",
                         a.code,
                         a.name,
-                        a.state,
+                        standing(a),
                         a.license_types.join(",")
                     )
                 })
@@ -1025,7 +1035,7 @@ fn authority(store: &Path, command: AuthorityCommand, out: &Out) -> Result<u8, C
                         "code": a.code,
                         "name": a.name,
                         "parent": a.parent,
-                        "state": format!("{:?}", a.state),
+                        "state": standing(a),
                         "license_types": a.license_types,
                         "may_register_seals": a.may_register_seals,
                         "may_delegate": a.may_delegate,
