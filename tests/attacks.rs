@@ -965,3 +965,27 @@ fn given_an_integrity_record_when_covered_entries_or_the_record_are_forged_then_
         Err(OpenError::BadEntry(_))
     ));
 }
+
+/// Review of attack 10: a store writer who plants links where the integrity record is read or
+/// written cannot make the ledger write outside the store or read a device: the temporary file
+/// is created exclusively (a link there is removed, not followed), and a record that is not a
+/// regular file reads as none.
+#[test]
+fn given_links_planted_for_the_integrity_record_when_kept_and_read_then_nothing_outside_is_touched()
+{
+    use chancery::storage::Store;
+    use chancery::FileStore;
+    let d = tempfile::tempdir().unwrap();
+    let outside = tempfile::tempdir().unwrap();
+    let victim = outside.path().join("victim");
+    std::fs::write(&victim, b"precious").unwrap();
+    let key = chancery::IntegrityKey::from_bytes([5; 32]);
+    integrity_ledger(d.path(), &key);
+    std::os::unix::fs::symlink(&victim, d.path().join("integrity.new")).unwrap();
+    let mut store = FileStore::open(d.path()).unwrap();
+    store.set_integrity_record(b"x").unwrap();
+    assert_eq!(std::fs::read(&victim).unwrap(), b"precious");
+    std::fs::remove_file(d.path().join("integrity")).unwrap();
+    std::os::unix::fs::symlink("/dev/zero", d.path().join("integrity")).unwrap();
+    assert_eq!(store.integrity_record(), None);
+}

@@ -528,9 +528,9 @@ fn given_three_root_keys_when_two_declare_the_third_compromised_then_it_stops_co
         &r1,
         World::<MemoryStore>::registration("FAKE", &[&stolen], &["T1"], None),
     );
-    // One of the two others is no majority.
+    // One of the three is no majority.
     refused(&mut w, &r2, root_compromised(&r1, since, &[]), |e| {
-        matches!(e, RuleError::NoMajority { signed: 1, of: 2 })
+        matches!(e, RuleError::NoMajority { signed: 1, of: 3 })
     });
     // The key itself may not sign or cosign it; a cosignature over another point is refused.
     refused(&mut w, &r1, root_compromised(&r1, since, &[&r2]), |e| {
@@ -559,6 +559,10 @@ fn given_three_root_keys_when_two_declare_the_third_compromised_then_it_stops_co
         matches!(e, RuleError::NoMajority { .. })
     });
     w.ok(&r2, root_compromised(&r1, since, &[&r3]));
+    // Now two root keys may sign: one of them alone cannot end the other.
+    refused(&mut w, &r2, root_compromised(&r3, since, &[]), |e| {
+        matches!(e, RuleError::NoMajority { signed: 1, of: 2 })
+    });
     let state = w.ledger.state();
     assert_eq!(state.compromised_since(&r1.key_id()), Some(since));
     assert!(!state.root_keys().contains(&r1.public_key()));
@@ -633,4 +637,45 @@ fn given_uses_recorded_with_a_stolen_key_when_declared_then_the_uses_are_back() 
     assert_eq!(w.ledger.uses_left(&grant.id()), 1);
     w.ok(&bank, record("HONEST"));
     assert_eq!(w.ledger.uses_left(&grant.id()), 0);
+}
+
+/// Review: in a ledger of two root keys, neither can end the other alone (a thief holding one
+/// would otherwise void the other's whole history).
+#[test]
+fn given_two_root_keys_when_one_declares_the_other_compromised_then_it_is_refused() {
+    let (mut w, [r1, r2, _]) = three_roots();
+    let since = w.now();
+    w.advance_days(1);
+    w.ok(&r1, root_compromised(&actor(3), since, &[&r2]));
+    refused(&mut w, &r1, root_compromised(&r2, since, &[]), |e| {
+        matches!(e, RuleError::NoMajority { signed: 1, of: 2 })
+    });
+}
+
+/// Review of attack 7: a registrar above the owner (which may add keys to it) adds a key to
+/// the owner and accepts the seal with it: refused, only the owner's registered keys or keys
+/// the owner added itself accept for it.
+#[test]
+fn given_a_registrar_above_the_owner_when_it_accepts_with_a_key_it_added_then_refused() {
+    let (mut w, registrar) = World::standard(MemoryStore::new());
+    let owner = actor(40);
+    w.ok(
+        &registrar,
+        World::<MemoryStore>::registration("OWNER", &[&owner], &[], Some("AUTH1")),
+    );
+    let planted = w.add_key(&registrar, "OWNER", 44);
+    let seal = actor(41);
+    let terms = w.seal_terms("S1", "OWNER", &seal, "AUTH1");
+    let event = Event::SealRegistered(Box::new(planted.accept_seal(terms.clone(), &seal)));
+    refused(
+        &mut w,
+        &registrar,
+        event,
+        |e| matches!(e, RuleError::SealNotAccepted { what, .. } if what.contains("added by another")),
+    );
+    let own = w.add_key(&owner, "OWNER", 45);
+    w.ok(
+        &registrar,
+        Event::SealRegistered(Box::new(own.accept_seal(terms, &seal))),
+    );
 }

@@ -481,9 +481,9 @@ pub enum Event {
     },
     /// Tag 97: `[97, key id, since, [cosignature…]]`: root key `key` is compromised since
     /// `since`. Signed by another root key and cosigned by further root keys over
-    /// [`root_compromise_message`]; the signer and the cosigners must be a majority of the root
-    /// keys other than `key` that may sign at the entry's ledger time (SPEC §8), so a
-    /// single-root ledger cannot record it.
+    /// [`root_compromise_message`]; the signer and the cosigners must be at least two and more
+    /// than half of the root keys that may sign at the entry's ledger time, `key` included
+    /// (SPEC §8), so a ledger of fewer than three root keys cannot record it.
     RootKeyCompromised {
         /// The compromised root key.
         key: KeyId,
@@ -589,7 +589,7 @@ pub fn who_may_emit(kind: EventKind) -> &'static str {
         "UseAuthorizationRevoked" => "the license's holder key",
         "UseRecorded" => "the relying party the consent names",
         "RootKeyRotated" => "a root key (the old one)",
-        "RootKeyCompromised" => "another root key, cosigned by a majority of the other root keys",
+        "RootKeyCompromised" => "another root key, cosigned so that at least two and more than half of the root keys sign",
         _ => "nobody (an unknown event)",
     }
 }

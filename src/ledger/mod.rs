@@ -6,7 +6,7 @@ mod present;
 mod uses;
 
 pub use clock::{Clock, ManualClock, SystemClock};
-pub use integrity::{IntegrityKey, IntegrityKeyError};
+pub use integrity::{IntegrityKey, IntegrityKeyError, RECORD_LEN as INTEGRITY_RECORD_LEN};
 pub use present::PresentError;
 pub use uses::RecordedUse;
 

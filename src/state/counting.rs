@@ -88,6 +88,10 @@ impl State {
     /// The compromised key that makes the entry recorded with `p` not count, if any: its
     /// signing key, or a key further back along the entries that introduced it.
     pub fn void_by(&self, p: &Provenance) -> Option<KeyId> {
+        // The genesis always counts: it is what the trust lists name.
+        if p.seq == 0 {
+            return None;
+        }
         if let Some(&i) = self.compromises.by_seq.get(&p.seq) {
             if self.compromises.counts[i] {
                 return None;

@@ -85,12 +85,12 @@ pub enum RuleError {
         /// What is missing or wrong.
         what: &'static str,
     },
-    /// A root key compromise declaration signed by too few of the other root keys.
-    #[error("{signed} of the {of} other root keys signed: a majority is needed")]
+    /// A root key compromise declaration signed by too few root keys.
+    #[error("{signed} of the {of} root keys that may sign signed: at least two others and more than half are needed")]
     NoMajority {
         /// Distinct root keys that signed (the signer and its cosigners).
         signed: usize,
-        /// Root keys other than the declared one that may sign now.
+        /// Root keys that may sign now, the declared one included.
         of: usize,
     },
     /// The signer's authority is suspended or revoked.

@@ -117,7 +117,8 @@ impl State {
     }
 
     /// `RootKeyCompromised`: another root key signs, further root keys cosign, and together
-    /// they are a majority of the root keys other than the declared one that may sign at `t`;
+    /// they are at least two and more than half of the root keys that may sign at `t` (the
+    /// declared one included);
     /// the point is not ahead of `t` beyond the skew and moves an end only earlier.
     fn check_root_compromise(
         &self,
@@ -170,14 +171,14 @@ impl State {
             }
             self.usable_key(&c.key, t)?;
         }
+        // The root keys that may sign now, the declared one included: at least two others and
+        // more than half of all of them must sign, so no single root key ends another.
         let voters = self
             .keys
             .iter()
-            .filter(|(id, k)| {
-                k.owner == Principal::Root && *id != key && self.usable_key(id, t).is_ok()
-            })
+            .filter(|(id, k)| k.owner == Principal::Root && self.usable_key(id, t).is_ok())
             .count();
-        if signers.len() * 2 <= voters {
+        if signers.len() < 2 || signers.len() * 2 <= voters {
             return Err(RuleError::NoMajority {
                 signed: signers.len(),
                 of: voters,

@@ -487,12 +487,33 @@ impl State {
             what,
         };
         let a = &r.acceptance;
+        let owner = Principal::Authority(r.owner.clone());
         let owner_key = self
             .keys
             .get(&a.owner_key)
-            .filter(|k| k.owner == Principal::Authority(r.owner.clone()))
+            .filter(|k| k.owner == owner)
             .ok_or_else(|| refused("the accepting key is not a key of the owner"))?;
-        self.usable_key(&a.owner_key, t)?;
+        // One of the owner's registered keys, or one the owner added itself: a key an ancestor
+        // added (an ancestor may add keys to it) does not accept for it, so a registrar above
+        // the owner cannot add a key and accept with it.
+        let registered = self
+            .authorities
+            .get(&r.owner)
+            .is_some_and(|o| o.registered.seq == owner_key.introduced.seq);
+        let added_by_owner = self
+            .keys
+            .get(&owner_key.introduced.key)
+            .is_some_and(|k| k.owner == owner);
+        if !registered && !added_by_owner {
+            return Err(refused(
+                "the accepting key was added by another authority, not the owner",
+            ));
+        }
+        if self.usable_key(&a.owner_key, t).is_err() {
+            return Err(refused(
+                "the accepting key may not sign now (retired, compromised or void)",
+            ));
+        }
         let message = r.acceptance_message(self.origin().unwrap_or_default());
         if owner_key
             .public

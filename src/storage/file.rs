@@ -560,19 +560,45 @@ impl Store for FileStore {
         self.offsets.len() as u64
     }
 
-    /// The file `integrity` in the store directory.
+    /// The file `integrity` in the store directory, if it is a regular file (never more than
+    /// a record's length is read: a device or a pipe planted there reads as no record).
     fn integrity_record(&self) -> Option<Vec<u8>> {
-        std::fs::read(self.dir.join("integrity")).ok()
+        use std::io::Read;
+        let path = self.dir.join("integrity");
+        if !std::fs::symlink_metadata(&path).ok()?.is_file() {
+            return None;
+        }
+        let mut out = Vec::new();
+        File::open(&path)
+            .ok()?
+            .take(crate::ledger::INTEGRITY_RECORD_LEN as u64 + 1)
+            .read_to_end(&mut out)
+            .ok()?;
+        Some(out)
     }
 
-    /// Written to a temporary file and renamed over `integrity` (no sync: see the trait).
+    /// Written to a new temporary file (any leftover or link of that name is removed first, and
+    /// the file is created exclusively, so nothing outside the store is followed or written)
+    /// and renamed over `integrity` (no sync: see the trait).
     fn set_integrity_record(&mut self, record: &[u8]) -> Result<(), StorageError> {
+        use std::io::Write;
         if self.is_read_only() {
             return Err(StorageError::ReadOnly);
         }
         let path = self.dir.join("integrity");
         let temp = self.dir.join("integrity.new");
-        std::fs::write(&temp, record).map_err(io("write", &temp))?;
+        match std::fs::remove_file(&temp) {
+            Err(e) if e.kind() != std::io::ErrorKind::NotFound => {
+                return Err(io("remove", &temp)(e));
+            }
+            _ => {}
+        }
+        OpenOptions::new()
+            .write(true)
+            .create_new(true)
+            .open(&temp)
+            .and_then(|mut f| f.write_all(record))
+            .map_err(io("write", &temp))?;
         std::fs::rename(&temp, &path).map_err(io("rename", &path))
     }
 
