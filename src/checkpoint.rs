@@ -205,7 +205,9 @@ impl Note {
                             name: s.name.clone(),
                         });
                     }
-                    if !ok.contains(&i) {
+                    // A key named twice (under two names, or the same name twice) counts
+                    // once: the threshold counts distinct keys.
+                    if !ok.iter().any(|&j: &usize| verifiers[j].key == v.key) {
                         ok.push(i);
                     }
                 }
@@ -346,6 +348,11 @@ impl NoteVerifier {
     /// The key name.
     pub fn name(&self) -> &str {
         &self.name
+    }
+
+    /// Whether `other` verifies with the same public key (whatever its name or kind).
+    pub fn same_key(&self, other: &NoteVerifier) -> bool {
+        self.key == other.key
     }
 
     /// The 4-byte key id.

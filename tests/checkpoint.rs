@@ -469,3 +469,46 @@ fn verifier_keys_with_plus_in_their_key_data_parse() {
     }
     assert!(seen > 0, "no key data with '+' among the seeds");
 }
+
+/// Issue 13, attack 6: a policy naming the same witness twice with threshold 2 is not met by
+/// that witness's one cosignature (distinct keys are counted), and a trust list naming a
+/// witness twice does not decode.
+#[test]
+fn given_a_witness_named_twice_when_one_cosignature_is_counted_then_the_quorum_is_not_met() {
+    let w = world(8, "S");
+    let key = SecretKey::from_seed([50; 32]);
+    let mut witness = Witness::new(
+        "witness.example/w1",
+        key.clone(),
+        ORIGIN,
+        log_verifiers(),
+        None,
+    )
+    .unwrap();
+    let text = signed_at(&w, 5);
+    let sig = witness
+        .cosign(text.as_bytes(), None, 1_767_225_600)
+        .unwrap();
+    let mut note = Note::parse(text.as_bytes()).unwrap();
+    note.signatures.push(sig);
+    let verifier = NoteVerifier::cosigner("witness.example/w1", &key.public_key()).unwrap();
+    let policy = WitnessPolicy {
+        witnesses: vec![verifier.clone(), verifier.clone()],
+        threshold: 2,
+    };
+    assert_eq!(
+        policy.check(&note),
+        Err(chancery::checkpoint::NoteError::QuorumNotMet { have: 1, need: 2 })
+    );
+    let listed = chancery::present::trust::TrustedLedger {
+        origin: ORIGIN.into(),
+        operator_keys: vec![],
+        witnesses: policy,
+        max_checkpoint_age_ms: 1,
+    };
+    let bytes = chancery::Canonical::to_canonical(&listed);
+    assert!(matches!(
+        <chancery::present::trust::TrustedLedger as chancery::Canonical>::from_canonical(&bytes),
+        Err(chancery::encoding::DecodeError::InvalidValue { what, .. }) if what.contains("twice")
+    ));
+}

@@ -1115,6 +1115,13 @@ fn presentations_from_the_command_line() {
         "{}",
         stderr(&o)
     );
+    // Issue 13, attack 8: a file larger than any presentation is refused unread.
+    let mut big = b"CH1:".to_vec();
+    big.resize(4 << 20, b'0');
+    std::fs::write(dir.join("big.txt"), &big).unwrap();
+    let o = verify("big.txt", "listop.key.pub", &[]);
+    assert_eq!(code(&o), 2, "{}", stderr(&o));
+    assert!(stderr(&o).contains("too large"), "{}", stderr(&o));
 }
 
 /// The integrity key (SPEC §12): `key integrity` makes one; a writer command given it keeps the

@@ -432,3 +432,21 @@ fn qr_png_reads_back_and_verifies() {
         Verdict::Valid
     );
 }
+
+/// Issue 13, attack 8: a compact text longer than any presentation could be is refused before
+/// it is decoded (32 MiB of base45 would otherwise be decoded in full first).
+#[test]
+fn given_an_oversize_compact_text_when_read_then_it_is_refused_before_decoding() {
+    use chancery::present::compact::{CompactError, MAX_TEXT_LEN, TEXT_PREFIX};
+    let text = format!("{TEXT_PREFIX}{}", "0".repeat(MAX_TEXT_LEN + 3));
+    assert!(matches!(
+        CompactPresentation::from_text(&text),
+        Err(CompactError::TooLong { .. })
+    ));
+    // At the limit itself the text is decoded (and here refused for what it says).
+    let text = format!("{TEXT_PREFIX}{}", "0".repeat(MAX_TEXT_LEN));
+    assert!(!matches!(
+        CompactPresentation::from_text(&text),
+        Err(CompactError::TooLong { .. })
+    ));
+}

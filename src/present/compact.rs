@@ -163,6 +163,16 @@ pub enum CompactError {
     /// The text does not start with [`TEXT_PREFIX`].
     #[error("not a Chancery compact presentation (expected the prefix {TEXT_PREFIX})")]
     Prefix,
+    /// The text is longer than any presentation's base45 can be.
+    #[error(
+        "the text is {len} characters after the prefix, more than the {max} a presentation can be"
+    )]
+    TooLong {
+        /// Its length.
+        len: usize,
+        /// The most a presentation's text can be.
+        max: usize,
+    },
     /// A character outside the base45 alphabet, or a group that does not decode.
     #[error("invalid base45 at character {0}")]
     Base45(usize),
@@ -245,13 +255,24 @@ impl CompactPresentation {
         format!("{TEXT_PREFIX}{}", base45_encode(&self.to_canonical()))
     }
 
-    /// Reads the text form.
+    /// Reads the text form. A text longer than the base45 of the largest canonical input
+    /// ([`MAX_TEXT_LEN`] characters after the prefix) is refused before it is decoded.
     pub fn from_text(text: &str) -> Result<Self, CompactError> {
         let body = text.strip_prefix(TEXT_PREFIX).ok_or(CompactError::Prefix)?;
+        if body.len() > MAX_TEXT_LEN {
+            return Err(CompactError::TooLong {
+                len: body.len(),
+                max: MAX_TEXT_LEN,
+            });
+        }
         let bytes = base45_decode(body).map_err(|i| CompactError::Base45(i + TEXT_PREFIX.len()))?;
         Ok(Self::from_canonical(&bytes)?)
     }
 }
+
+/// The longest base45 body of a compact presentation's text: three characters for every two
+/// bytes of the largest canonical input ([`crate::encoding::MAX_INPUT_LEN`]).
+pub const MAX_TEXT_LEN: usize = crate::encoding::MAX_INPUT_LEN.div_ceil(2) * 3;
 
 /// Verifies a compact presentation at `now` against the trust lists held, offline: the stamp
 /// rebuilt from the entry and signed by an operator key valid when it was made, the witness

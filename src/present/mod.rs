@@ -402,9 +402,16 @@ fn finish(
     let made = if policy.threshold == 0 {
         claim.this_update
     } else {
+        // One time per distinct witness key (a key named twice counts once, as in the quorum).
+        let mut seen: Vec<&crate::checkpoint::NoteVerifier> = Vec::new();
         let mut times: Vec<u64> = policy
             .witnesses
             .iter()
+            .filter(|w| {
+                let new = !seen.iter().any(|s| s.same_key(w));
+                seen.push(w);
+                new
+            })
             .filter_map(|w| note.signatures.iter().find_map(|s| w.cosignature_time(s)))
             .collect();
         times.sort_unstable_by(|a, b| b.cmp(a));

@@ -94,6 +94,12 @@ impl Canonical for TrustedLedger {
                     offset: at,
                     what: "witness cosigner key",
                 })?;
+            if witnesses.iter().any(|x: &NoteVerifier| x.same_key(&w)) {
+                return Err(DecodeError::InvalidValue {
+                    offset: at,
+                    what: "witness cosigner key (named twice)",
+                });
+            }
             witnesses.push(w);
         }
         if threshold > witnesses.len() {

@@ -188,6 +188,36 @@ pub fn read(path: &Path) -> Result<Vec<u8>, CliError> {
     std::fs::read(path).map_err(|e| CliError::io(path, e))
 }
 
+/// Reads a file of at most `max` bytes: a larger one is refused unread (its size from its
+/// metadata; a file that grows meanwhile is cut at `max + 1` bytes and refused too).
+pub fn read_at_most(path: &Path, max: usize) -> Result<Vec<u8>, CliError> {
+    use std::io::Read;
+    let too_large = || {
+        CliError::usage(format!(
+            "{} is too large: at most {max} bytes are read",
+            path.display()
+        ))
+    };
+    let meta = std::fs::metadata(path).map_err(|e| CliError::io(path, e))?;
+    if meta.is_dir() {
+        return Err(CliError::usage(format!(
+            "{} is a directory, not a file",
+            path.display()
+        )));
+    }
+    if meta.len() > max as u64 {
+        return Err(too_large());
+    }
+    let mut out = Vec::new();
+    std::fs::File::open(path)
+        .and_then(|f| f.take(max as u64 + 1).read_to_end(&mut out))
+        .map_err(|e| CliError::io(path, e))?;
+    if out.len() > max {
+        return Err(too_large());
+    }
+    Ok(out)
+}
+
 /// Whether `--force` was given, for this process.
 static FORCE: std::sync::OnceLock<bool> = std::sync::OnceLock::new();
 

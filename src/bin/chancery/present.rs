@@ -295,7 +295,7 @@ pub fn verify(a: VerifyArgs, out: &Out) -> Result<u8, CliError> {
         .collect::<Result<Vec<_>, _>>()?;
     let mut trust = Trust::new();
     for f in &a.trust {
-        let bytes = files::read(f)?;
+        let bytes = files::read_at_most(f, chancery::encoding::MAX_INPUT_LEN)?;
         trust.load(&bytes, &keys).map_err(|e| match e {
             // Not a trust list at all: the wrong file (exit 2); a list whose signature fails
             // is a finding (exit 1).
@@ -304,7 +304,10 @@ pub fn verify(a: VerifyArgs, out: &Out) -> Result<u8, CliError> {
         })?;
     }
     let at = opt_time(&a.at)?.unwrap_or_else(Timestamp::now);
-    let bytes = files::read(&a.file)?;
+    // The larger form is the text (base45 of at most MAX_INPUT_LEN bytes), with its prefix
+    // and a line end.
+    let most = chancery::present::compact::MAX_TEXT_LEN + TEXT_PREFIX.len() + 2;
+    let bytes = files::read_at_most(&a.file, most)?;
     let looks_like_text = bytes
         .iter()
         .all(|b| b.is_ascii_graphic() || b.is_ascii_whitespace());
