@@ -217,6 +217,18 @@ fn signed_at(w: &World<MemoryStore>, size: u64) -> String {
     .to_text()
 }
 
+/// The witness `witness.example/w1` with `key`, for this test log, having cosigned nothing.
+fn witness_w1(key: &SecretKey) -> Witness {
+    Witness::new(
+        "witness.example/w1",
+        key.clone(),
+        ORIGIN,
+        log_verifiers(),
+        None,
+    )
+    .unwrap()
+}
+
 fn log_verifiers() -> Vec<NoteVerifier> {
     vec![NoteVerifier::new(ORIGIN, &SecretKey::from_seed([1; 32]).public_key()).unwrap()]
 }
@@ -225,14 +237,7 @@ fn log_verifiers() -> Vec<NoteVerifier> {
 fn witness_cosigns_only_checkpoints_that_extend_the_last() {
     let w = world(8, "S");
     let key = SecretKey::from_seed([50; 32]);
-    let mut witness = Witness::new(
-        "witness.example/w1",
-        key.clone(),
-        ORIGIN,
-        log_verifiers(),
-        None,
-    )
-    .unwrap();
+    let mut witness = witness_w1(&key);
     let first = signed_at(&w, 5);
     let sig = witness
         .cosign(first.as_bytes(), None, 1_767_225_600)
@@ -477,19 +482,10 @@ fn verifier_keys_with_plus_in_their_key_data_parse() {
 fn given_a_witness_named_twice_when_one_cosignature_is_counted_then_the_quorum_is_not_met() {
     let w = world(8, "S");
     let key = SecretKey::from_seed([50; 32]);
-    let mut witness = Witness::new(
-        "witness.example/w1",
-        key.clone(),
-        ORIGIN,
-        log_verifiers(),
-        None,
-    )
-    .unwrap();
-    let text = signed_at(&w, 5);
-    let sig = witness
-        .cosign(text.as_bytes(), None, 1_767_225_600)
+    let mut note = Note::parse(signed_at(&w, 5).as_bytes()).unwrap();
+    let sig = witness_w1(&key)
+        .cosign(signed_at(&w, 5).as_bytes(), None, 1_767_225_600)
         .unwrap();
-    let mut note = Note::parse(text.as_bytes()).unwrap();
     note.signatures.push(sig);
     let verifier = NoteVerifier::cosigner("witness.example/w1", &key.public_key()).unwrap();
     let policy = WitnessPolicy {
