@@ -1051,41 +1051,8 @@ fn presentations_from_the_command_line() {
     let v: serde_json::Value = serde_json::from_str(&json).unwrap();
     assert!(v["compact_characters"].as_u64().unwrap() < 1400, "{v}");
     assert!(dir.join("p.png").exists() && dir.join("p.svg").exists());
-    // The witness's cosigner verifier key, as the list operator names it.
-    let shown = expect(
-        dir,
-        "data",
-        &[
-            "--json",
-            "key",
-            "show",
-            "witness.key.pub",
-            "--cosigner",
-            "w.example.org",
-        ],
-        0,
-    );
-    let shown: serde_json::Value = serde_json::from_str(&shown).unwrap();
-    let vkey = shown["cosigner_vkey"].as_str().unwrap().to_owned();
-    expect(
-        dir,
-        "data",
-        &[
-            "trust-list",
-            "create",
-            "--signer",
-            "listop.key",
-            "--name",
-            "gov.cn/trust",
-            "--witness",
-            &vkey,
-            "--threshold",
-            "1",
-            "--out",
-            "trust.list",
-        ],
-        0,
-    );
+    // The list operator names the witness by its cosigner verifier key.
+    trust_list_naming_the_witness(dir);
     let verify = |file: &str, list_key: &str, extra: &[&str]| {
         let mut args = vec![
             "verify-presentation",
@@ -1187,4 +1154,103 @@ fn given_an_integrity_key_when_commands_run_then_the_record_is_kept_and_a_key_in
     );
     assert_eq!(code(&o), 2);
     assert!(stderr(&o).contains("inside the store"), "{}", stderr(&o));
+}
+
+/// Issue 13, attack 9: a trust list made after a root rotation names the old key until just
+/// after its rotation (which it signed at exactly that time) and the new key from the
+/// rotation; full and compact presentations signed with the new key verify against it.
+#[test]
+fn given_a_trust_list_made_after_a_rotation_when_presenting_then_both_forms_verify() {
+    let d = tempfile::tempdir().unwrap();
+    let dir = d.path();
+    set_up(dir);
+    for k in ["witness.key", "listop.key", "new-root.key"] {
+        expect(dir, "data", &["key", "generate", "--out", k], 0);
+    }
+    expect(
+        dir,
+        "data",
+        &[
+            "rotate-root",
+            "--signer",
+            "data/keys/root.key",
+            "--new-key",
+            "new-root.key",
+        ],
+        0,
+    );
+    expect(
+        dir,
+        "data",
+        &[
+            "present",
+            "--signer",
+            "new-root.key",
+            "noodles.cred",
+            "--disclose",
+            "name",
+            "--witness",
+            "w.example.org=witness.key",
+            "--out",
+            "p.cbor",
+            "--compact",
+            "p.txt",
+        ],
+        0,
+    );
+    trust_list_naming_the_witness(dir);
+    for file in ["p.cbor", "p.txt"] {
+        let o = run(
+            dir,
+            "data",
+            &[
+                "verify-presentation",
+                file,
+                "--trust",
+                "trust.list",
+                "--list-key",
+                "listop.key.pub",
+            ],
+        );
+        assert_eq!(code(&o), 0, "{file}: {}{}", stdout(&o), stderr(&o));
+    }
+}
+
+/// `trust.list`, signed by `listop.key`, naming the store's ledger with the witness
+/// `w.example.org` (`witness.key`) as a 1-of-1 policy.
+fn trust_list_naming_the_witness(dir: &Path) {
+    let shown = expect(
+        dir,
+        "data",
+        &[
+            "--json",
+            "key",
+            "show",
+            "witness.key.pub",
+            "--cosigner",
+            "w.example.org",
+        ],
+        0,
+    );
+    let shown: serde_json::Value = serde_json::from_str(&shown).unwrap();
+    let vkey = shown["cosigner_vkey"].as_str().unwrap().to_owned();
+    expect(
+        dir,
+        "data",
+        &[
+            "trust-list",
+            "create",
+            "--signer",
+            "listop.key",
+            "--name",
+            "gov.cn/trust",
+            "--witness",
+            &vkey,
+            "--threshold",
+            "1",
+            "--out",
+            "trust.list",
+        ],
+        0,
+    );
 }

@@ -226,11 +226,20 @@ pub fn trust_list(store: &Path, a: TrustListArgs, out: &Out) -> Result<u8, CliEr
         .root_keys()
         .into_iter()
         .filter_map(|k| {
-            state.key(&k.key_id())?;
+            let rec = state.key(&k.key_id())?;
+            // A key from a rotation may sign from the rotation on; a rotated-out key signed its
+            // rotation at its retirement time, so it is valid up to one millisecond after.
+            let valid_from = if rec.introduced.seq == 0 {
+                genesis
+            } else {
+                rec.introduced.ledger_time
+            };
             Some(OperatorKey {
                 key: k,
-                valid_from: genesis,
-                valid_until: state.retired_from(&k.key_id()),
+                valid_from,
+                valid_until: state
+                    .retired_from(&k.key_id())
+                    .map(|t| Timestamp(t.0.saturating_add(1))),
             })
         })
         .collect();
