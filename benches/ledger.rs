@@ -365,6 +365,7 @@ fn presentations(c: &mut Criterion) {
         name: "bench".into(),
         version: 1,
         issued: now,
+        next_update: now.plus_days(30),
         ledgers: vec![TrustedLedger {
             origin: ORIGIN.into(),
             operator_keys: vec![OperatorKey {

@@ -136,6 +136,7 @@ fn main() -> Result<(), Box<dyn Error>> {
             name: "gov.cn/trust/elicense".into(),
             version: 1,
             issued: now(),
+            next_update: now().plus_days(30),
             ledgers: vec![TrustedLedger {
                 origin: ORIGIN.into(),
                 operator_keys: vec![OperatorKey {

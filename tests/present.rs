@@ -96,6 +96,7 @@ fn list(ledgers: Vec<TrustedLedger>, version: u64) -> TrustList {
         name: "gov.cn/trust/elicense".into(),
         version,
         issued: T0,
+        next_update: T0.plus_days(3650),
         ledgers,
     }
 }
@@ -449,4 +450,36 @@ fn given_an_oversize_compact_text_when_read_then_it_is_refused_before_decoding()
         CompactPresentation::from_text(&text),
         Err(CompactError::TooLong { .. })
     ));
+}
+
+/// Issue 13, attack 5: a trust list expires at its next update; handed an old list, the
+/// verifier answers indeterminate (never valid); a list from the future is not current either.
+#[test]
+fn given_an_expired_trust_list_when_verifying_then_indeterminate() {
+    let f = fixture();
+    let p = f.present(&["name"]);
+    let now = f.w.now();
+    let mut old = f.trust(1).lists()[0].clone();
+    old.next_update = now;
+    assert_eq!(
+        verify_presentation(&p, &Trust::from_lists([old.clone()]), now),
+        Verdict::Indeterminate(IndeterminateReason::TrustListNotCurrent {
+            name: old.name.clone(),
+            issued: old.issued,
+            next_update: now,
+        })
+    );
+    let mut future = f.trust(1).lists()[0].clone();
+    future.issued = now.plus_days(1);
+    assert!(matches!(
+        verify_presentation(&p, &Trust::from_lists([future]), now),
+        Verdict::Indeterminate(IndeterminateReason::TrustListNotCurrent { .. })
+    ));
+    // A current list naming the ledger is used even if an expired one was loaded first.
+    let current = f.trust(1).lists()[0].clone();
+    let mut other = current.clone();
+    other.name = "other.gov.cn/trust".into();
+    let mut t = Trust::from_lists([old]);
+    t.add(other);
+    assert_eq!(verify_presentation(&p, &t, now), Verdict::Valid);
 }

@@ -111,6 +111,7 @@ fn generate() -> Value {
             name: "gov.cn/trust/elicense".into(),
             version: 1,
             issued: T,
+            next_update: T.plus_days(3650),
             ledgers: vec![TrustedLedger {
                 origin: ORIGIN.into(),
                 operator_keys: vec![OperatorKey {

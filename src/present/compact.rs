@@ -20,7 +20,7 @@ use crate::privacy::{ClaimValue, Disclosure, HolderOpening, Salt};
 use crate::stamp::{StatusClaim, StatusStamp};
 use crate::state::Status;
 use crate::time::Timestamp;
-use crate::verify::{check_claims, IndeterminateReason, Verdict};
+use crate::verify::{check_claims, Verdict};
 
 /// The prefix of the text form (Chancery, format 1).
 pub const TEXT_PREFIX: &str = "CH1:";
@@ -294,9 +294,9 @@ fn check_compact(c: &CompactPresentation, trust: &Trust, now: Timestamp) -> Resu
         .new_version()
         .ok_or_else(|| malformed("not a license version entry"))?;
     let origin = &statement.origin;
-    let ledger = trust.ledger(origin).ok_or_else(|| {
-        Verdict::Indeterminate(IndeterminateReason::UntrustedOrigin(origin.clone()))
-    })?;
+    let ledger = trust
+        .ledger_for(origin, now)
+        .map_err(Verdict::Indeterminate)?;
     let claim = StatusClaim {
         origin: origin.clone(),
         size: c.size,

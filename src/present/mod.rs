@@ -302,9 +302,9 @@ fn check_signatures(
 fn check_full(p: &Presentation, trust: &Trust, now: Timestamp) -> Result<(), Verdict> {
     let note = Note::parse(p.checkpoint.as_bytes()).map_err(|_| malformed("checkpoint note"))?;
     let cp = Checkpoint::parse_text(&note.text).map_err(|_| malformed("checkpoint"))?;
-    let ledger = trust.ledger(&cp.origin).ok_or_else(|| {
-        Verdict::Indeterminate(IndeterminateReason::UntrustedOrigin(cp.origin.clone()))
-    })?;
+    let ledger = trust
+        .ledger_for(&cp.origin, now)
+        .map_err(Verdict::Indeterminate)?;
     let mut entries = Vec::with_capacity(p.entries.len());
     for pe in &p.entries {
         let entry = Entry::from_canonical(&pe.entry).map_err(|_| malformed("entry"))?;

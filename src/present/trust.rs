@@ -120,36 +120,52 @@ impl Canonical for TrustedLedger {
     }
 }
 
-/// A trust list. Encoded `[1, name, version, issued, [ledger...]]`.
+/// A trust list. Encoded `[2, name, version, issued, next update, [ledger...]]`.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct TrustList {
     /// The list's name (who publishes it and for whom, e.g. `zj.gov.cn/trust/elicense`).
     pub name: String,
     /// Its version: a verifier holding several versions of one list uses the highest.
     pub version: u64,
-    /// When it was issued.
+    /// When it was issued: it is not current before.
     pub issued: Timestamp,
+    /// When it expires: from then on it vouches for nothing, and a newer version must be
+    /// fetched (after `issued`).
+    pub next_update: Timestamp,
     /// The trusted ledgers.
     pub ledgers: Vec<TrustedLedger>,
 }
 
 impl Canonical for TrustList {
     fn encode(&self, e: &mut Encoder) {
-        e.array(5);
-        e.uint(1);
+        e.array(6);
+        e.uint(2);
         e.text(&self.name);
         e.uint(self.version);
         self.issued.encode(e);
+        self.next_update.encode(e);
         self.ledgers.encode(e);
     }
 
     fn decode(d: &mut Decoder<'_>) -> Result<Self, DecodeError> {
-        d.array(5)?;
-        d.version("trust list", 1)?;
+        d.array(6)?;
+        d.version("trust list", 2)?;
+        let name = d.text()?.to_owned();
+        let version = d.uint()?;
+        let issued = Timestamp::decode(d)?;
+        let at = d.position();
+        let next_update = Timestamp::decode(d)?;
+        if next_update <= issued {
+            return Err(DecodeError::InvalidValue {
+                offset: at,
+                what: "trust list next update (not after its issue)",
+            });
+        }
         Ok(Self {
-            name: d.text()?.to_owned(),
-            version: d.uint()?,
-            issued: Timestamp::decode(d)?,
+            name,
+            version,
+            issued,
+            next_update,
             ledgers: Vec::decode(d)?,
         })
     }
@@ -255,12 +271,50 @@ impl Trust {
         Ok(())
     }
 
-    /// The trusted ledger with this origin, if a held list names it.
+    /// The trusted ledger with this origin, if a held list names it (current or not).
     pub fn ledger(&self, origin: &str) -> Option<&TrustedLedger> {
         self.lists
             .iter()
             .flat_map(|l| &l.ledgers)
             .find(|l| l.origin == origin)
+    }
+
+    /// The trusted ledger with this origin from the first held list that names it and is
+    /// current at `now`, or why there is none: what a verification starts with.
+    pub fn ledger_for(
+        &self,
+        origin: &str,
+        now: Timestamp,
+    ) -> Result<&TrustedLedger, crate::verify::IndeterminateReason> {
+        use crate::verify::IndeterminateReason;
+        match self.current_ledger(origin, now) {
+            Some(Ok(t)) => Ok(t),
+            Some(Err(l)) => Err(IndeterminateReason::TrustListNotCurrent {
+                name: l.name.clone(),
+                issued: l.issued,
+                next_update: l.next_update,
+            }),
+            None => Err(IndeterminateReason::UntrustedOrigin(origin.to_owned())),
+        }
+    }
+
+    /// The trusted ledger with this origin from the first held list that names it and is
+    /// current at `now` (`issued ≤ now < next_update`); if only lists that are not current
+    /// name it, the first of them as the reason; `None` if no list names it.
+    pub fn current_ledger(
+        &self,
+        origin: &str,
+        now: Timestamp,
+    ) -> Option<Result<&TrustedLedger, &TrustList>> {
+        let naming = || {
+            self.lists
+                .iter()
+                .filter_map(move |l| Some((l, l.ledgers.iter().find(|t| t.origin == origin)?)))
+        };
+        naming()
+            .find(|(l, _)| l.issued <= now && now < l.next_update)
+            .map(|(_, t)| Ok(t))
+            .or_else(|| naming().next().map(|(l, _)| Err(l)))
     }
 
     /// The lists held.

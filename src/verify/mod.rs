@@ -164,6 +164,17 @@ pub enum IndeterminateReason {
     /// The ledger is on none of the trust lists held.
     #[error("ledger {0:?} is not on a trusted list")]
     UntrustedOrigin(String),
+    /// The only trust lists naming the ledger are not current (expired, or issued after the
+    /// verifier's present): fetch the list's newer version.
+    #[error("trust list {name:?} is current only from {issued} until {next_update}")]
+    TrustListNotCurrent {
+        /// The list.
+        name: String,
+        /// When it was issued.
+        issued: Timestamp,
+        /// When it expired (or expires).
+        next_update: Timestamp,
+    },
     /// Too few of the trust list's witnesses cosigned the checkpoint.
     #[error("{have} of the {need} witness cosignatures required")]
     WitnessQuorum {

@@ -74,6 +74,10 @@ pub struct TrustListArgs {
     /// How old a checkpoint may be, in days.
     #[arg(long, default_value_t = 7)]
     max_age_days: u64,
+    /// How long the list is current, in days: verifiers refuse it from then on (it must be
+    /// reissued, e.g. after a root rotation).
+    #[arg(long, default_value_t = 30)]
+    valid_days: u64,
     /// The signed list to write.
     #[arg(long, value_name = "FILE")]
     out: PathBuf,
@@ -255,10 +259,15 @@ pub fn trust_list(store: &Path, a: TrustListArgs, out: &Out) -> Result<u8, CliEr
             "--threshold is more than the witnesses given",
         ));
     }
+    if a.valid_days == 0 {
+        return Err(CliError::usage("--valid-days must be at least 1"));
+    }
+    let issued = Timestamp::now();
     let list = TrustList {
         name: a.name,
         version: a.version,
-        issued: Timestamp::now(),
+        issued,
+        next_update: issued.plus_days(a.valid_days),
         ledgers: vec![TrustedLedger {
             origin: origin.clone(),
             operator_keys,
