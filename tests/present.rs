@@ -483,3 +483,39 @@ fn given_an_expired_trust_list_when_verifying_then_indeterminate() {
     t.add(other);
     assert_eq!(verify_presentation(&p, &t, now), Verdict::Valid);
 }
+
+/// Issue 13, attack 7: C2SP key ids are 4 bytes, so two witnesses' ids can collide (found here
+/// by a birthday search); a trust list naming two witnesses with one key id does not decode,
+/// so the compact form, which matches cosignatures by id, is never ambiguous.
+#[test]
+fn given_two_witnesses_with_colliding_key_ids_when_a_list_names_both_then_it_does_not_decode() {
+    use std::collections::HashMap;
+    let mut seen: HashMap<u32, NoteVerifier> = HashMap::new();
+    let (a, b) = (0u32..)
+        .find_map(|i| {
+            let mut seed = [9u8; 32];
+            seed[..4].copy_from_slice(&i.to_be_bytes());
+            let v = NoteVerifier::cosigner(
+                &format!("w{i}.example"),
+                &SecretKey::from_seed(seed).public_key(),
+            )
+            .unwrap();
+            seen.insert(v.key_id(), v.clone()).map(|other| (other, v))
+        })
+        .unwrap();
+    assert_eq!(a.key_id(), b.key_id());
+    let listed = TrustedLedger {
+        origin: ORIGIN.into(),
+        operator_keys: vec![],
+        witnesses: WitnessPolicy {
+            witnesses: vec![a, b],
+            threshold: 1,
+        },
+        max_checkpoint_age_ms: DAY,
+    };
+    let bytes = listed.to_canonical();
+    assert!(matches!(
+        TrustedLedger::from_canonical(&bytes),
+        Err(chancery::encoding::DecodeError::InvalidValue { what, .. }) if what.contains("key id")
+    ));
+}

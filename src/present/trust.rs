@@ -100,6 +100,17 @@ impl Canonical for TrustedLedger {
                     what: "witness cosigner key (named twice)",
                 });
             }
+            // C2SP key ids are 4 bytes: two witnesses may share one, and the compact form
+            // matches cosignatures to witnesses by id alone.
+            if witnesses
+                .iter()
+                .any(|x: &NoteVerifier| x.key_id() == w.key_id())
+            {
+                return Err(DecodeError::InvalidValue {
+                    offset: at,
+                    what: "witness cosigner key (its 4-byte key id collides with another's)",
+                });
+            }
             witnesses.push(w);
         }
         if threshold > witnesses.len() {
