@@ -1052,7 +1052,7 @@ fn presentations_from_the_command_line() {
     assert!(v["compact_characters"].as_u64().unwrap() < 1400, "{v}");
     assert!(dir.join("p.png").exists() && dir.join("p.svg").exists());
     // The list operator names the witness by its cosigner verifier key.
-    trust_list_naming_the_witness(dir);
+    let _ = trust_list_naming_the_witness(dir);
     let verify = |file: &str, list_key: &str, extra: &[&str]| {
         let mut args = vec![
             "verify-presentation",
@@ -1198,7 +1198,32 @@ fn given_a_trust_list_made_after_a_rotation_when_presenting_then_both_forms_veri
         ],
         0,
     );
-    trust_list_naming_the_witness(dir);
+    let vkey = trust_list_naming_the_witness(dir);
+    // Review (issue 13): a list a verifier would not load (a witness named twice) is refused
+    // before it is signed.
+    let o = run(
+        dir,
+        "data",
+        &[
+            "trust-list",
+            "create",
+            "--signer",
+            "listop.key",
+            "--name",
+            "gov.cn/trust",
+            "--witness",
+            &vkey,
+            "--witness",
+            &vkey,
+            "--threshold",
+            "2",
+            "--out",
+            "twice.list",
+        ],
+    );
+    assert_eq!(code(&o), 2, "{}", stderr(&o));
+    assert!(stderr(&o).contains("would not load"), "{}", stderr(&o));
+    assert!(!dir.join("twice.list").exists());
     for file in ["p.cbor", "p.txt"] {
         let o = run(
             dir,
@@ -1218,7 +1243,7 @@ fn given_a_trust_list_made_after_a_rotation_when_presenting_then_both_forms_veri
 
 /// `trust.list`, signed by `listop.key`, naming the store's ledger with the witness
 /// `w.example.org` (`witness.key`) as a 1-of-1 policy.
-fn trust_list_naming_the_witness(dir: &Path) {
+fn trust_list_naming_the_witness(dir: &Path) -> String {
     let shown = expect(
         dir,
         "data",
@@ -1253,4 +1278,5 @@ fn trust_list_naming_the_witness(dir: &Path) {
         ],
         0,
     );
+    vkey
 }

@@ -679,3 +679,30 @@ fn given_a_registrar_above_the_owner_when_it_accepts_with_a_key_it_added_then_re
         Event::SealRegistered(Box::new(own.accept_seal(terms, &seal))),
     );
 }
+
+/// Review (issue 13): the operator keys a trust list names follow what counts: a root key
+/// brought in by a rotation that no longer counts is left out, and a compromised root key is
+/// named until its compromise point (what it registered before still presents).
+#[test]
+fn given_a_voided_rotation_and_a_compromised_root_when_listing_operator_keys_then_they_follow_what_counts(
+) {
+    let (mut w, [r1, r2, r3]) = three_roots();
+    w.advance_days(1);
+    let since = w.now();
+    w.advance_days(1);
+    let thief = actor(9);
+    let message = chancery::event::rotation_message(ORIGIN, &r1.key_id(), &thief.public_key());
+    w.ok(
+        &r1,
+        Event::RootKeyRotated {
+            new_key: thief.public_key(),
+            acceptance: key(9).sign(chancery::crypto::Domain::KeyRotation, &message),
+        },
+    );
+    w.ok(&r2, root_compromised(&r1, since, &[&r3]));
+    let keys = w.ledger.operator_keys().unwrap();
+    assert!(keys.iter().all(|k| k.key != thief.public_key()), "{keys:?}");
+    let old = keys.iter().find(|k| k.key == r1.public_key()).unwrap();
+    assert_eq!((old.valid_from, old.valid_until), (T0, Some(since)));
+    assert_eq!(keys.len(), 3);
+}

@@ -519,3 +519,20 @@ fn given_two_witnesses_with_colliding_key_ids_when_a_list_names_both_then_it_doe
         Err(chancery::encoding::DecodeError::InvalidValue { what, .. }) if what.contains("key id")
     ));
 }
+
+/// Review (issue 13, attack 5): a version-1 trust list, without a next update, is refused by
+/// its version.
+#[test]
+fn given_a_version_1_trust_list_when_decoding_then_it_is_refused_by_version() {
+    let mut e = chancery::encoding::Encoder::new();
+    e.array(5);
+    e.uint(1);
+    e.text("gov.cn/trust");
+    e.uint(1);
+    T0.encode(&mut e);
+    e.array(0);
+    assert!(matches!(
+        TrustList::from_canonical(&e.into_bytes()),
+        Err(chancery::encoding::DecodeError::UnknownVersion { found: 1, .. })
+    ));
+}

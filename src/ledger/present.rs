@@ -38,6 +38,42 @@ pub enum PresentError {
 }
 
 impl<S: Store> Ledger<S> {
+    /// The operator keys a trust list should name for this ledger (SPEC §15): each root key
+    /// valid from the genesis (or from the rotation that brought it in) until one millisecond
+    /// after its retirement (its rotation, which it signed then) or until its compromise
+    /// point, whichever is first; a key whose rotation no longer counts (§9) is left out.
+    pub fn operator_keys(&self) -> Result<Vec<crate::present::trust::OperatorKey>, AuditError> {
+        use crate::time::Timestamp;
+        let genesis = self.entry(0)?.ledger_time;
+        let state = self.state();
+        Ok(state
+            .all_root_keys()
+            .into_iter()
+            .filter(|rec| state.void_by(&rec.introduced).is_none())
+            .map(|rec| {
+                let id = rec.public.key_id();
+                let valid_from = if rec.introduced.seq == 0 {
+                    genesis
+                } else {
+                    rec.introduced.ledger_time
+                };
+                let retired = state
+                    .retired_from(&id)
+                    .map(|t| Timestamp(t.0.saturating_add(1)));
+                let valid_until = match (retired, state.compromised_since(&id)) {
+                    (Some(r), Some(c)) => Some(r.min(c)),
+                    (r, c) => r.or(c),
+                };
+                crate::present::trust::OperatorKey {
+                    key: rec.public,
+                    valid_from,
+                    valid_until,
+                }
+            })
+            .filter(|k| k.valid_until.is_none_or(|u| k.valid_from < u))
+            .collect())
+    }
+
     /// A full presentation of the disclosed license version under the signed checkpoint `note`
     /// (with whatever cosignatures it carries) and the operator's `stamp` as of that
     /// checkpoint: the version's entry, the entry that introduced its signing key and so on up

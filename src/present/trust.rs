@@ -159,8 +159,17 @@ impl Canonical for TrustList {
     }
 
     fn decode(d: &mut Decoder<'_>) -> Result<Self, DecodeError> {
-        d.array(6)?;
+        // A version-1 list (five items) is refused by its version, not its length.
+        let at = d.position();
+        let n = d.array_of(&[6, 5])?;
         d.version("trust list", 2)?;
+        if n != 6 {
+            return Err(DecodeError::WrongLength {
+                offset: at,
+                expected: 6,
+                found: n,
+            });
+        }
         let name = d.text()?.to_owned();
         let version = d.uint()?;
         let issued = Timestamp::decode(d)?;

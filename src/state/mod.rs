@@ -338,6 +338,19 @@ impl State {
         self.root_keys_where(|k| self.retired_from(&k.public.key_id()).is_none_or(|r| t < r))
     }
 
+    /// Every root key the ledger ever had, compromised or not, in key id order: what a trust
+    /// list's operator keys are made from (with [`State::retired_from`],
+    /// [`State::compromised_since`] and whether its introduction counts).
+    pub fn all_root_keys(&self) -> Vec<&KeyRecord> {
+        let mut keys: Vec<(&KeyId, &KeyRecord)> = self
+            .keys
+            .iter()
+            .filter(|(_, k)| k.owner == Principal::Root)
+            .collect();
+        keys.sort_by_key(|(id, _)| **id);
+        keys.into_iter().map(|(_, k)| k).collect()
+    }
+
     /// Root keys not declared compromised that also satisfy `keep`, in key id order.
     fn root_keys_where(&self, keep: impl Fn(&KeyRecord) -> bool) -> Vec<PublicKey> {
         let mut keys: Vec<(&KeyId, &KeyRecord)> = self

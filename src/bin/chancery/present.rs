@@ -6,9 +6,7 @@ use crate::report::Out;
 use crate::{files, keep_checkpoint, keyfile, open, CliError, Signer};
 use chancery::checkpoint::{cosign_note, Note, NoteVerifier, WitnessPolicy};
 use chancery::present::compact::{verify_compact, CompactPresentation, TEXT_PREFIX};
-use chancery::present::trust::{
-    OperatorKey, SignedTrustList, Trust, TrustError, TrustList, TrustedLedger,
-};
+use chancery::present::trust::{SignedTrustList, Trust, TrustError, TrustList, TrustedLedger};
 use chancery::present::{verify_presentation, Presentation};
 use chancery::{Canonical, Timestamp};
 use clap::Args;
@@ -62,9 +60,10 @@ pub struct TrustListArgs {
     /// The list's name.
     #[arg(long)]
     name: String,
-    /// The list's version.
-    #[arg(long, default_value_t = 1)]
-    version: u64,
+    /// The list's version (default: the issue time in seconds since the epoch, so a renewal
+    /// always replaces the list it renews; verifiers keep the highest version of a name).
+    #[arg(long)]
+    version: Option<u64>,
     /// A witness the verifiers require, as a C2SP cosigner verifier key (repeatable).
     #[arg(long = "witness", value_name = "VKEY")]
     witnesses: Vec<String>,
@@ -215,38 +214,18 @@ pub fn present(store: &Path, a: PresentArgs, out: &Out) -> Result<u8, CliError> 
     Ok(0)
 }
 
-/// Runs `chancery trust-list create`: a list naming this store's ledger with its root keys
-/// (each valid from the ledger's genesis, until its retirement).
+/// Runs `chancery trust-list create`: a list naming this store's ledger with its root keys:
+/// each valid from the genesis (or from the rotation that brought it in) until one millisecond
+/// after its retirement (its rotation, which it signed then) or until its compromise point; a
+/// key brought in by a rotation that no longer counts is left out.
 pub fn trust_list(store: &Path, a: TrustListArgs, out: &Out) -> Result<u8, CliError> {
     files::check_writable(&a.out, files::output(files::Mode::NEW))?;
     let ledger = crate::open_reader(store)?;
     let state = ledger.state();
     let origin = state.origin().unwrap_or_default().to_owned();
-    let genesis = ledger
-        .entry(0)
-        .map_err(|e| CliError::invalid(e.to_string()))?
-        .ledger_time;
-    let operator_keys = state
-        .root_keys()
-        .into_iter()
-        .filter_map(|k| {
-            let rec = state.key(&k.key_id())?;
-            // A key from a rotation may sign from the rotation on; a rotated-out key signed its
-            // rotation at its retirement time, so it is valid up to one millisecond after.
-            let valid_from = if rec.introduced.seq == 0 {
-                genesis
-            } else {
-                rec.introduced.ledger_time
-            };
-            Some(OperatorKey {
-                key: k,
-                valid_from,
-                valid_until: state
-                    .retired_from(&k.key_id())
-                    .map(|t| Timestamp(t.0.saturating_add(1))),
-            })
-        })
-        .collect();
+    let operator_keys = ledger
+        .operator_keys()
+        .map_err(|e| CliError::invalid(e.to_string()))?;
     let witnesses = a
         .witnesses
         .iter()
@@ -265,7 +244,7 @@ pub fn trust_list(store: &Path, a: TrustListArgs, out: &Out) -> Result<u8, CliEr
     let issued = Timestamp::now();
     let list = TrustList {
         name: a.name,
-        version: a.version,
+        version: a.version.unwrap_or(issued.0 / 1000),
         issued,
         next_update: issued.plus_days(a.valid_days),
         ledgers: vec![TrustedLedger {
@@ -278,6 +257,10 @@ pub fn trust_list(store: &Path, a: TrustListArgs, out: &Out) -> Result<u8, CliEr
             max_checkpoint_age_ms: a.max_age_days.saturating_mul(86_400_000),
         }],
     };
+    // What a verifier would refuse (a witness named twice, colliding key ids, a key that is
+    // not a cosigner's) is refused here, before anything is signed.
+    TrustList::from_canonical(&list.to_canonical())
+        .map_err(|e| CliError::usage(format!("the list would not load in a verifier: {e}")))?;
     let key = keyfile::read_secret(&a.signer.signer)?;
     let signed = SignedTrustList::sign(list, &key);
     files::write(
