@@ -353,6 +353,25 @@ fn delegated_issuer_and_root_rotation_are_followed() {
     );
     // The holder's code was disclosed and matches.
     assert!(p.disclosure.holder.is_some());
+    // Review (issue 13, attacks 1 and 3): a list that ends the old key knows of its end; a
+    // rotation it does not name (a thief's, in a tree of its own) adds no key to it.
+    let rotated = w.ledger.state().retired_from(&root.key_id()).unwrap();
+    let mut ended = trust.lists()[0].clone();
+    ended.ledgers[0].operator_keys[0].valid_until = Some(chancery::Timestamp(rotated.0 + 1));
+    assert_eq!(
+        verify_presentation(&p, &Trust::from_lists([ended.clone()]), now),
+        Verdict::Invalid(InvalidReason::StampSignature)
+    );
+    // Naming the new key, as a list made after the rotation does, it verifies.
+    ended.ledgers[0].operator_keys.push(OperatorKey {
+        key: new_root.public_key(),
+        valid_from: rotated,
+        valid_until: None,
+    });
+    assert_eq!(
+        verify_presentation(&p, &Trust::from_lists([ended]), now),
+        Verdict::Valid
+    );
 }
 
 #[test]

@@ -201,6 +201,15 @@ impl Chain {
                     {
                         return Err(invalid(InvalidReason::BadSignature { seq }));
                     }
+                    // A list that ends the signing key was made knowing of its end: it names
+                    // the keys that followed, and a rotation it does not name (a thief's, in
+                    // a tree of its own) adds nothing. A list with no end for the key predates
+                    // the rotation, which is followed.
+                    let listed_end = self
+                        .roots
+                        .iter()
+                        .find(|k| k.key.key_id() == s.actor)
+                        .and_then(|k| k.valid_until);
                     for k in &mut self.roots {
                         if k.key.key_id() == s.actor {
                             k.valid_until = Some(
@@ -209,11 +218,14 @@ impl Chain {
                             );
                         }
                     }
-                    self.roots.push(OperatorKey {
-                        key: *new_key,
-                        valid_from: entry.ledger_time,
-                        valid_until: None,
-                    });
+                    let named = self.roots.iter().any(|k| k.key == *new_key);
+                    if listed_end.is_none() && !named {
+                        self.roots.push(OperatorKey {
+                            key: *new_key,
+                            valid_from: entry.ledger_time,
+                            valid_until: None,
+                        });
+                    }
                 }
                 _ => {}
             }
