@@ -1089,6 +1089,15 @@ fn presentations_from_the_command_line() {
     let o = verify("big.txt", "listop.key.pub", &[]);
     assert_eq!(code(&o), 2, "{}", stderr(&o));
     assert!(stderr(&o).contains("too large"), "{}", stderr(&o));
+    // A named pipe (which would block the open for ever) is refused unopened.
+    let made = std::process::Command::new("mkfifo")
+        .arg(dir.join("pipe.txt"))
+        .status()
+        .unwrap();
+    assert!(made.success());
+    let o = verify("pipe.txt", "listop.key.pub", &[]);
+    assert_eq!(code(&o), 2, "{}", stderr(&o));
+    assert!(stderr(&o).contains("not a regular file"), "{}", stderr(&o));
 }
 
 /// The integrity key (SPEC §12): `key integrity` makes one; a writer command given it keeps the

@@ -205,6 +205,13 @@ pub fn read_at_most(path: &Path, max: usize) -> Result<Vec<u8>, CliError> {
             path.display()
         )));
     }
+    // A pipe or a device would block the open or never end: only regular files are read.
+    if !meta.is_file() {
+        return Err(CliError::usage(format!(
+            "{} is not a regular file",
+            path.display()
+        )));
+    }
     if meta.len() > max as u64 {
         return Err(too_large());
     }
