@@ -673,6 +673,16 @@ fn given_a_registrar_above_the_owner_when_it_accepts_with_a_key_it_added_then_re
         event,
         |e| matches!(e, RuleError::SealNotAccepted { what, .. } if what.contains("added by another")),
     );
+    // Nor one step removed: a key the planted key added (signed as the owner) does not
+    // accept either, since it too comes from the registrar's addition.
+    let laundered = w.add_key(&planted, "OWNER", 46);
+    let event = Event::SealRegistered(Box::new(laundered.accept_seal(terms.clone(), &seal)));
+    refused(
+        &mut w,
+        &registrar,
+        event,
+        |e| matches!(e, RuleError::SealNotAccepted { what, .. } if what.contains("added by another")),
+    );
     let own = w.add_key(&owner, "OWNER", 45);
     w.ok(
         &registrar,

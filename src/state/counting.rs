@@ -135,7 +135,7 @@ impl State {
     /// it rests on, compromised since before that entry), if any. Each key is worked out once
     /// until the next compromise declaration (a memo), without recursion, so a chain of any
     /// length costs its length once.
-    fn key_void_by(&self, key: &KeyId) -> Option<KeyId> {
+    pub(super) fn key_void_by(&self, key: &KeyId) -> Option<KeyId> {
         if let Some(known) = self.void_memo.get(key) {
             return known;
         }

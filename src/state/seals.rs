@@ -159,11 +159,6 @@ pub struct CaseRecord {
 }
 
 impl CaseRecord {
-    /// Whether the case was decided or sealed automatically.
-    pub fn is_closed(&self) -> bool {
-        self.decided.is_some() || self.auto_sealed.is_some()
-    }
-
     /// Whether a decision or an automatic sealing that `counts` accepts closed the case.
     pub fn closed_by(&self, counts: impl Fn(&Provenance) -> bool) -> bool {
         self.decided.as_ref().is_some_and(|(_, p)| counts(p))
@@ -258,15 +253,9 @@ impl State {
         let Some(seal) = self.seals.get(es_id) else {
             return SealStatus::Unknown;
         };
-        // The registration counts, and so does the owner's acceptance of it.
-        let accepted = Provenance {
-            key: seal.registration.acceptance.owner_key,
-            ..seal.recorded
-        };
-        if let Some(key) = self
-            .void_by(&seal.recorded)
-            .or_else(|| self.void_by(&accepted))
-        {
+        // The seal's key rests on its registration and on the owner's acceptance (SPEC §9):
+        // if either no longer counts, neither does the seal.
+        if let Some(key) = self.key_void_by(&seal.registration.key.key_id()) {
             return SealStatus::RegistrationVoid { key };
         }
         let counted = |p: &Option<Provenance>| p.filter(|p| self.counts(p));
@@ -479,6 +468,29 @@ impl State {
         self.check_acceptance(r, t)
     }
 
+    /// Whether `key` (a key of authority `owner`) descends from the owner's registration
+    /// through additions the owner made itself: one of its registered keys, or added by such a
+    /// key, and so on. A key an ancestor added (an ancestor may add keys to it), or any key
+    /// that one added, does not: a registrar above the owner cannot accept in its name.
+    fn owners_own_key(&self, key: &super::KeyRecord, owner: &str) -> bool {
+        let Some(registered) = self.authorities.get(owner).map(|a| a.registered.seq) else {
+            return false;
+        };
+        let mut cur = key;
+        // Each step goes to an earlier entry, so this ends.
+        loop {
+            if cur.introduced.seq == registered {
+                return true;
+            }
+            match self.keys.get(&cur.introduced.key) {
+                Some(by) if by.owner == cur.owner && by.introduced.seq < cur.introduced.seq => {
+                    cur = by
+                }
+                _ => return false,
+            }
+        }
+    }
+
     /// The owner accepted the registration with a key of its own that may sign at `t`, and the
     /// seal key proved possession, both over the origin and the terms (SPEC §18).
     fn check_acceptance(&self, r: &SealRegistration, t: Timestamp) -> Result<(), RuleError> {
@@ -493,18 +505,7 @@ impl State {
             .get(&a.owner_key)
             .filter(|k| k.owner == owner)
             .ok_or_else(|| refused("the accepting key is not a key of the owner"))?;
-        // One of the owner's registered keys, or one the owner added itself: a key an ancestor
-        // added (an ancestor may add keys to it) does not accept for it, so a registrar above
-        // the owner cannot add a key and accept with it.
-        let registered = self
-            .authorities
-            .get(&r.owner)
-            .is_some_and(|o| o.registered.seq == owner_key.introduced.seq);
-        let added_by_owner = self
-            .keys
-            .get(&owner_key.introduced.key)
-            .is_some_and(|k| k.owner == owner);
-        if !registered && !added_by_owner {
+        if !self.owners_own_key(owner_key, &r.owner) {
             return Err(refused(
                 "the accepting key was added by another authority, not the owner",
             ));
