@@ -248,14 +248,7 @@ fn given_a_termination_by_a_key_compromised_before_it_when_acting_then_it_blocks
     w.ok(&a, Event::LicenseCancelled(w.termination(&id)));
     w.advance_days(1);
     let root = w.root.clone();
-    w.ok(
-        &root,
-        Event::AuthorityKeyCompromised {
-            authority: "AUTH1".into(),
-            key: a.key_id(),
-            since,
-        },
-    );
+    w.compromise(&root, "AUTH1", &a, since);
     assert_eq!(w.ledger.status(&id, w.now()), chancery::Status::Valid);
     w.ok(
         &backup,
@@ -379,8 +372,7 @@ fn given_a_lost_seal_when_the_loss_is_reported_earlier_then_earlier_sealings_sto
     let owner = w.unit("OWNER", 40);
     let seal = actor(41);
     let auth = actor(10);
-    let reg = w.seal_registration("S1", "OWNER", &seal, "AUTH1");
-    w.ok(&auth, Event::SealRegistered(Box::new(reg)));
+    w.register_seal(&auth, "S1", "OWNER", &seal, "AUTH1");
     w.ok(
         &seal,
         World::<MemoryStore>::application("S1", b"doc 1", "CASE-1"),
@@ -503,10 +495,8 @@ fn given_a_poisoning_sealing_when_the_document_is_verified_then_the_victims_seal
     let victim = w.unit("VICTIM", 40);
     let attacker = w.unit("ATTACKER", 42);
     let (vseal, aseal) = (actor(41), actor(43));
-    let reg = w.seal_registration("SV", "VICTIM", &vseal, "AUTH1");
-    w.ok(&auth, Event::SealRegistered(Box::new(reg)));
-    let reg = w.seal_registration("SA", "ATTACKER", &aseal, "AUTH1");
-    w.ok(&auth, Event::SealRegistered(Box::new(reg)));
+    w.register_seal(&auth, "SV", "VICTIM", &vseal, "AUTH1");
+    w.register_seal(&auth, "SA", "ATTACKER", &aseal, "AUTH1");
     let start = w.now();
     w.ok(
         &vseal,
@@ -639,8 +629,7 @@ fn given_an_overdue_case_when_the_engine_seals_another_document_then_it_is_refus
     let auth = actor(10);
     let owner = w.unit("OWNER", 40);
     let (seal, engine) = (actor(41), actor(60));
-    let reg = w.seal_registration("S1", "OWNER", &seal, "AUTH1");
-    w.ok(&auth, Event::SealRegistered(Box::new(reg)));
+    w.register_seal(&auth, "S1", "OWNER", &seal, "AUTH1");
     w.ok(
         &owner,
         World::<MemoryStore>::auto_policy("P1", "S1", "PERMIT", &engine, 30),
@@ -723,14 +712,7 @@ fn given_a_suspension_by_a_key_compromised_before_it_when_amending_then_it_block
         },
     );
     let root = w.root.clone();
-    w.ok(
-        &root,
-        Event::AuthorityKeyCompromised {
-            authority: "AUTH1".into(),
-            key: a.key_id(),
-            since,
-        },
-    );
+    w.compromise(&root, "AUTH1", &a, since);
     assert_eq!(w.ledger.status(&id, w.now()), chancery::Status::Valid);
     w.ok(
         &backup,
@@ -810,14 +792,7 @@ fn given_a_seal_accepted_with_a_stolen_owner_key_when_declared_then_the_seal_is_
         &seal,
         World::<MemoryStore>::application("S1", b"contract", "C1"),
     );
-    w.ok(
-        &owner,
-        Event::AuthorityKeyCompromised {
-            authority: "OWNER".into(),
-            key: stolen.key_id(),
-            since,
-        },
-    );
+    w.compromise(&owner, "OWNER", &stolen, since);
     assert!(matches!(
         w.ledger.seal_status("S1", w.now()),
         chancery::SealStatus::RegistrationVoid { .. }

@@ -1213,22 +1213,7 @@ fn given_a_trust_list_made_after_a_rotation_when_presenting_then_both_forms_veri
     let o = run(
         dir,
         "data",
-        &[
-            "trust-list",
-            "create",
-            "--signer",
-            "listop.key",
-            "--name",
-            "gov.cn/trust",
-            "--witness",
-            &vkey,
-            "--witness",
-            &vkey,
-            "--threshold",
-            "2",
-            "--out",
-            "twice.list",
-        ],
+        &trust_list_args(&[&vkey, &vkey], "2", "twice.list"),
     );
     assert_eq!(code(&o), 2, "{}", stderr(&o));
     assert!(stderr(&o).contains("would not load"), "{}", stderr(&o));
@@ -1271,21 +1256,25 @@ fn trust_list_naming_the_witness(dir: &Path) -> String {
     expect(
         dir,
         "data",
-        &[
-            "trust-list",
-            "create",
-            "--signer",
-            "listop.key",
-            "--name",
-            "gov.cn/trust",
-            "--witness",
-            &vkey,
-            "--threshold",
-            "1",
-            "--out",
-            "trust.list",
-        ],
+        &trust_list_args(&[&vkey], "1", "trust.list"),
         0,
     );
     vkey
+}
+
+/// `trust-list create` by `listop.key` for `gov.cn/trust` naming `witnesses` with `threshold`.
+fn trust_list_args<'a>(witnesses: &[&'a str], threshold: &'a str, out: &'a str) -> Vec<&'a str> {
+    let mut args = vec![
+        "trust-list",
+        "create",
+        "--signer",
+        "listop.key",
+        "--name",
+        "gov.cn/trust",
+    ];
+    for w in witnesses {
+        args.extend(["--witness", w]);
+    }
+    args.extend(["--threshold", threshold, "--out", out]);
+    args
 }

@@ -319,14 +319,7 @@ fn given_a_thiefs_repeated_declarations_when_voided_then_the_honest_point_govern
     for back in 0..3 {
         w.ok(&m, declare(&k, Timestamp(t1.0 - back)));
     }
-    w.ok(
-        &m2,
-        Event::AuthorityKeyCompromised {
-            authority: "AUTH1".into(),
-            key: m.key_id(),
-            since: before_thief,
-        },
-    );
+    w.compromise(&m2, "AUTH1", &m, before_thief);
     let honest = Timestamp(t1.0 + DAY / 2);
     w.ok(&l, declare(&k, honest));
     let state = w.ledger.state();
@@ -375,8 +368,7 @@ fn given_a_thiefs_earlier_loss_report_when_voided_then_the_owners_report_governs
     let (mut w, a, thief) = authority_with_a_stolen_key();
     let owner = w.unit("OWNER", 40);
     let seal = actor(41);
-    let reg = w.seal_registration("S1", "OWNER", &seal, "AUTH1");
-    w.ok(&a, Event::SealRegistered(Box::new(reg)));
+    w.register_seal(&a, "S1", "OWNER", &seal, "AUTH1");
     let before_thief = w.now();
     w.advance_days(2);
     let t3 = w.now();
@@ -408,8 +400,7 @@ fn given_a_case_opened_with_a_stolen_key_when_declared_then_it_is_not_auto_seale
     let stolen = w.add_key(&owner, "OWNER", 43);
     let seal = actor(41);
     let engine = actor(60);
-    let reg = w.seal_registration("S1", "OWNER", &seal, "AUTH1");
-    w.ok(&a, Event::SealRegistered(Box::new(reg)));
+    w.register_seal(&a, "S1", "OWNER", &seal, "AUTH1");
     w.ok(
         &owner,
         World::<MemoryStore>::auto_policy("P1", "S1", "PERMIT", &engine, 10),
@@ -417,14 +408,7 @@ fn given_a_case_opened_with_a_stolen_key_when_declared_then_it_is_not_auto_seale
     let since = w.now();
     w.advance_days(1);
     w.ok(&stolen, w.case_opening("C1", "PERMIT", 1));
-    w.ok(
-        &owner,
-        Event::AuthorityKeyCompromised {
-            authority: "OWNER".into(),
-            key: stolen.key_id(),
-            since,
-        },
-    );
+    w.compromise(&owner, "OWNER", &stolen, since);
     w.advance_days(2);
     assert!(w.ledger.due_auto_seals().is_empty());
     let sealing = Event::SealAutoApplied(chancery::event::AutoSealApplication {
@@ -626,14 +610,7 @@ fn given_uses_recorded_with_a_stolen_key_when_declared_then_the_uses_are_back() 
     };
     w.ok(&stolen, record("THIEF"));
     assert_eq!(w.ledger.uses_left(&grant.id()), 0);
-    w.ok(
-        &bank,
-        Event::AuthorityKeyCompromised {
-            authority: "BANK".into(),
-            key: stolen.key_id(),
-            since,
-        },
-    );
+    w.compromise(&bank, "BANK", &stolen, since);
     assert_eq!(w.ledger.uses_left(&grant.id()), 1);
     w.ok(&bank, record("HONEST"));
     assert_eq!(w.ledger.uses_left(&grant.id()), 0);

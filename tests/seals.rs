@@ -30,8 +30,7 @@ fn fixture() -> Fixture {
     let owner = w.unit("OWNER", 20);
     let other = w.unit("OTHER", 21);
     let seal = actor(40);
-    let reg = w.seal_registration("S1", "OWNER", &seal, "AUTH1");
-    w.ok(&registrar, Event::SealRegistered(Box::new(reg)));
+    w.register_seal(&registrar, "S1", "OWNER", &seal, "AUTH1");
     Fixture {
         w,
         registrar,
@@ -569,14 +568,7 @@ fn registrar_key_compromise_cuts_over() {
             key: spare.public_key(),
         },
     );
-    w.ok(
-        &root,
-        Event::AuthorityKeyCompromised {
-            authority: "AUTH1".into(),
-            key: registrar.key_id(),
-            since: Timestamp(point.0 + 1),
-        },
-    );
+    w.compromise(&root, "AUTH1", &registrar, Timestamp(point.0 + 1));
     let check = |l: &Ledger<MemoryStore>| {
         let now = l.now();
         assert_eq!(l.seal_status("S2", now), SealStatus::Active);

@@ -146,6 +146,38 @@ impl<S: Store> World<S> {
         k
     }
 
+    /// Records, signed by `by`, that `key` of `authority` is compromised since `since`.
+    pub fn compromise(
+        &mut self,
+        by: &Actor,
+        authority: &str,
+        key: &Actor,
+        since: Timestamp,
+    ) -> Receipt {
+        self.ok(
+            by,
+            Event::AuthorityKeyCompromised {
+                authority: authority.into(),
+                key: key.key_id(),
+                since,
+            },
+        )
+    }
+
+    /// Registers seal `es_id` of `owner` with seal key `key` (accepted by the owner), signed by
+    /// `by` of authority `registrar`.
+    pub fn register_seal(
+        &mut self,
+        by: &Actor,
+        es_id: &str,
+        owner: &str,
+        key: &Actor,
+        registrar: &str,
+    ) {
+        let reg = self.seal_registration(es_id, owner, key, registrar);
+        self.ok(by, Event::SealRegistered(Box::new(reg)));
+    }
+
     /// Binds a holder key (seed `seed`) to `license`, signed by its issuer; returns it.
     pub fn bind_holder(&mut self, issuer: &Actor, license: &LicenseId, seed: u8) -> Actor {
         let holder = actor(seed);
