@@ -312,7 +312,7 @@ fn merkle_1m(c: &mut Criterion) {
 fn presentations(c: &mut Criterion) {
     use chancery::checkpoint::{cosign_note, Checkpoint, NoteVerifier, WitnessPolicy};
     use chancery::present::compact::{verify_compact, CompactPresentation};
-    use chancery::present::trust::{OperatorKey, Trust, TrustList, TrustedLedger};
+    use chancery::present::trust::{Freshness, OperatorKey, Trust, TrustList, TrustedLedger};
     use chancery::present::verify_presentation;
     let mut f = Fixture::new();
     let mut ledger = f.ledger(chancery::MemoryStore::new());
@@ -374,7 +374,11 @@ fn presentations(c: &mut Criterion) {
                 valid_until: None,
             }],
             witnesses: policy.clone(),
-            max_checkpoint_age_ms: 86_400_000,
+            freshness: Freshness {
+                max_checkpoint_age_ms: 86_400_000,
+                ..Freshness::DEFAULT
+            },
+            unwitnessed: false,
         }],
     }]);
     assert!(verify_presentation(&p, &trust, now).is_valid());

@@ -13,7 +13,9 @@ use chancery::checkpoint::{cosign_note, Checkpoint, NoteVerifier, WitnessPolicy}
 use chancery::event::{AuthorityRegistration, LicenseVersion, Policy, Termination};
 use chancery::present::compact::{verify_compact, CompactPresentation};
 use chancery::present::qr;
-use chancery::present::trust::{OperatorKey, SignedTrustList, Trust, TrustList, TrustedLedger};
+use chancery::present::trust::{
+    Freshness, OperatorKey, SignedTrustList, Trust, TrustList, TrustedLedger,
+};
 use chancery::{
     crypto::sha256, Actor, Canonical, Clock, Credential, Event, FileStore, Ledger, LicenseId,
     ManualClock, SecretKey,
@@ -148,7 +150,8 @@ fn main() -> Result<(), Box<dyn Error>> {
                     witnesses: vec![NoteVerifier::cosigner(WITNESS, &witness.public_key())?],
                     threshold: 1,
                 },
-                max_checkpoint_age_ms: 7 * DAY,
+                freshness: Freshness::DEFAULT,
+                unwitnessed: false,
             }],
         },
         &list_operator,

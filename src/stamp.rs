@@ -11,10 +11,43 @@ use crate::merkle::MerkleTree;
 use crate::state::{State, Status};
 use crate::time::Timestamp;
 
-/// What the operator asserts. Encoded `[1, origin, checkpoint size, checkpoint root, license
-/// id, entry seq, entry hash, status, this update, next update]`.
+/// What a stamp is for (SPEC §17).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum StampKind {
+    /// The status now: `this_update` is the ledger's present when it was signed. The only kind
+    /// a presentation is verified with.
+    Current,
+    /// The status at a past moment, for auditors and courts: never accepted as current.
+    AsOf,
+}
+
+impl Canonical for StampKind {
+    fn encode(&self, e: &mut Encoder) {
+        e.uint(match self {
+            Self::Current => 0,
+            Self::AsOf => 1,
+        });
+    }
+
+    fn decode(d: &mut Decoder<'_>) -> Result<Self, DecodeError> {
+        let at = d.position();
+        match d.uint()? {
+            0 => Ok(Self::Current),
+            1 => Ok(Self::AsOf),
+            _ => Err(DecodeError::InvalidValue {
+                offset: at,
+                what: "stamp kind",
+            }),
+        }
+    }
+}
+
+/// What the operator asserts. Encoded `[2, kind, origin, checkpoint size, checkpoint root,
+/// license id, entry seq, entry hash, status, this update, next update]`.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct StatusClaim {
+    /// A current stamp, or one about the past.
+    pub kind: StampKind,
     /// The ledger's origin.
     pub origin: String,
     /// Size of the checkpoint the status is computed at.
@@ -37,8 +70,9 @@ pub struct StatusClaim {
 
 impl Canonical for StatusClaim {
     fn encode(&self, e: &mut Encoder) {
-        e.array(10);
-        e.uint(1);
+        e.array(11);
+        e.uint(2);
+        self.kind.encode(e);
         e.text(&self.origin);
         e.uint(self.size);
         self.root.encode(e);
@@ -51,9 +85,19 @@ impl Canonical for StatusClaim {
     }
 
     fn decode(d: &mut Decoder<'_>) -> Result<Self, DecodeError> {
-        d.array(10)?;
-        d.version("status claim", 1)?;
+        // A version-1 claim (ten items, no kind) is refused by its version.
+        let at = d.position();
+        let n = d.array_of(&[11, 10])?;
+        d.version("status claim", 2)?;
+        if n != 11 {
+            return Err(DecodeError::WrongLength {
+                offset: at,
+                expected: 11,
+                found: n,
+            });
+        }
         Ok(Self {
+            kind: StampKind::decode(d)?,
             origin: d.text()?.to_owned(),
             size: d.uint()?,
             root: Digest32::decode(d)?,
@@ -106,9 +150,21 @@ pub enum StampError {
     /// `next_update` is not after `this_update`.
     #[error("status stamp's next update is not after its this update")]
     BadWindow,
-    /// A stamp for a time after the ledger's present.
+    /// A stamp about a time after the ledger's present.
     #[error("status stamp for {0}, after the ledger's present")]
     Future(Timestamp),
+    /// A current stamp whose this update is not the ledger's present (within the clock skew):
+    /// a stamp about the past is made with [`StampKind::AsOf`].
+    #[error(
+        "a current status stamp is for the ledger's present ({present}), not {at}: a stamp \
+         about the past is an as-of stamp"
+    )]
+    NotPresent {
+        /// The this update asked for.
+        at: Timestamp,
+        /// The ledger's present.
+        present: Timestamp,
+    },
     /// The reference time is outside `[this_update, next_update)`.
     #[error("status stamp not current at {at} (valid {from} to {until})")]
     NotCurrent {
@@ -168,6 +224,7 @@ impl StatusStamp {
 pub fn claim_for(
     state: &State,
     tree: &MerkleTree,
+    kind: StampKind,
     license: &LicenseId,
     this_update: Timestamp,
     next_update: Timestamp,
@@ -186,6 +243,7 @@ pub fn claim_for(
         .filter(|e| *e > this_update)
         .map_or(next_update, |e| next_update.min(e));
     Ok(StatusClaim {
+        kind,
         origin: state.origin().unwrap_or_default().to_owned(),
         size,
         root: tree.root(size).map_err(|_| StampError::Mismatch("tree"))?,
@@ -211,6 +269,7 @@ pub fn check_claim(
     let expected = claim_for(
         state,
         tree,
+        claim.kind,
         &claim.license,
         claim.this_update,
         claim.next_update,

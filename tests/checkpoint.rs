@@ -500,7 +500,8 @@ fn given_a_witness_named_twice_when_one_cosignature_is_counted_then_the_quorum_i
         origin: ORIGIN.into(),
         operator_keys: vec![],
         witnesses: policy,
-        max_checkpoint_age_ms: 1,
+        freshness: chancery::present::trust::Freshness::DEFAULT,
+        unwitnessed: false,
     };
     let bytes = chancery::Canonical::to_canonical(&listed);
     assert!(matches!(

@@ -1278,3 +1278,64 @@ fn trust_list_args<'a>(witnesses: &[&'a str], threshold: &'a str, out: &'a str) 
     args.extend(["--threshold", threshold, "--out", out]);
     args
 }
+
+#[test]
+fn given_an_as_of_time_when_stamping_then_an_as_of_stamp_is_written_and_checked_against_the_log() {
+    let d = tempfile::tempdir().unwrap();
+    let dir = d.path();
+    let id = set_up(dir);
+    let json = expect(
+        dir,
+        "data",
+        &[
+            "--json",
+            "license",
+            "stamp",
+            "--signer",
+            "data/keys/root.key",
+            &id,
+            "--as-of",
+            "2020-01-01",
+            "--out",
+            "old.stamp",
+        ],
+        0,
+    );
+    let v: serde_json::Value = serde_json::from_str(&json).unwrap();
+    assert_eq!(v["kind"], "as-of", "{v}");
+    // Before the version was recorded: not yet recorded, which the log confirms (exit 1: the
+    // status is not valid).
+    let o = run(dir, "data", &["license", "check-stamp", "old.stamp"]);
+    assert_eq!(code(&o), 1, "{}", stderr(&o));
+    assert!(stdout(&o).contains("not yet recorded"), "{}", stdout(&o));
+}
+
+#[test]
+fn given_no_witness_when_creating_a_trust_list_then_it_must_say_unwitnessed() {
+    let d = tempfile::tempdir().unwrap();
+    let dir = d.path();
+    set_up(dir);
+    expect(dir, "data", &["key", "generate", "--out", "listop.key"], 0);
+    let base = [
+        "trust-list",
+        "create",
+        "--signer",
+        "listop.key",
+        "--name",
+        "gov.cn/trust",
+        "--out",
+        "t.list",
+    ];
+    let o = run(dir, "data", &base);
+    assert_eq!(code(&o), 2);
+    assert!(stderr(&o).contains("--unwitnessed"), "{}", stderr(&o));
+    let o = run(dir, "data", &[&base[..], &["--threshold", "0"]].concat());
+    assert_eq!(code(&o), 2, "{}", stderr(&o));
+    assert!(!dir.join("t.list").exists());
+    expect(dir, "data", &[&base[..], &["--unwitnessed"]].concat(), 0);
+    let bytes = std::fs::read(dir.join("t.list")).unwrap();
+    let signed =
+        <chancery::present::trust::SignedTrustList as chancery::Canonical>::from_canonical(&bytes)
+            .unwrap();
+    assert!(signed.list.ledgers[0].unwitnessed);
+}

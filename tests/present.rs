@@ -6,7 +6,9 @@ mod common;
 
 use chancery::checkpoint::{cosign_note, Checkpoint, Note, NoteVerifier, WitnessPolicy};
 use chancery::present::compact::{verify_compact, CompactPresentation};
-use chancery::present::trust::{OperatorKey, SignedTrustList, Trust, TrustList, TrustedLedger};
+use chancery::present::trust::{
+    Freshness, OperatorKey, SignedTrustList, Trust, TrustList, TrustedLedger,
+};
 use chancery::present::{verify_presentation, Presentation};
 use chancery::{
     Canonical, Credential, Event, IndeterminateReason, InvalidReason, LicenseId, MemoryStore,
@@ -42,18 +44,7 @@ fn fixture() -> Fixture {
 impl Fixture {
     /// A checkpoint of the ledger now, signed by `root`, cosigned by the witness at `now`.
     fn note(&self, root: &SecretKey) -> String {
-        let size = self.w.ledger.len();
-        let cp = Checkpoint {
-            origin: ORIGIN.into(),
-            size,
-            root: self.w.ledger.root(size).unwrap(),
-            extensions: vec![],
-        };
-        let mut note = cp.sign(ORIGIN, root).unwrap();
-        let secs = self.w.now().millis() / 1000;
-        note.signatures
-            .push(cosign_note(&note.text, WITNESS, &self.witness, secs).unwrap());
-        note.to_text()
+        self.w.note(root, &[(WITNESS, &self.witness)])
     }
 
     fn present(&self, claims: &[&str]) -> Presentation {
@@ -85,7 +76,8 @@ impl Fixture {
                 ],
                 threshold,
             },
-            max_checkpoint_age_ms: 7 * DAY,
+            freshness: Freshness::DEFAULT,
+            unwitnessed: threshold == 0,
         };
         Trust::from_lists([list(vec![ledger], 1)])
     }
@@ -311,14 +303,7 @@ fn delegated_issuer_and_root_rotation_are_followed() {
             acceptance: new_root.sign(chancery::crypto::Domain::KeyRotation, &message),
         },
     );
-    let size = w.ledger.len();
-    let cp = Checkpoint {
-        origin: ORIGIN.into(),
-        size,
-        root: w.ledger.root(size).unwrap(),
-        extensions: vec![],
-    };
-    let note = cp.sign(ORIGIN, &new_root).unwrap().to_text();
+    let note = w.note(&new_root, &[]);
     let now = w.now();
     let stamp = w
         .ledger
@@ -340,7 +325,8 @@ fn delegated_issuer_and_root_rotation_are_followed() {
             witnesses: vec![],
             threshold: 0,
         },
-        max_checkpoint_age_ms: DAY,
+        freshness: Freshness::DEFAULT,
+        unwitnessed: true,
     };
     let trust = Trust::from_lists([list(vec![ledger], 1)]);
     assert_eq!(verify_presentation(&p, &trust, now), Verdict::Valid);
@@ -530,7 +516,8 @@ fn given_two_witnesses_with_colliding_key_ids_when_a_list_names_both_then_it_doe
             witnesses: vec![a, b],
             threshold: 1,
         },
-        max_checkpoint_age_ms: DAY,
+        freshness: Freshness::DEFAULT,
+        unwitnessed: false,
     };
     let bytes = listed.to_canonical();
     assert!(matches!(

@@ -35,10 +35,15 @@ fn stamps_are_issued_verified_and_checked_against_the_log() {
         valid.verify(&[key(10).public_key()]),
         Err(StampError::BadSignature)
     );
-    // Not for the future, nor with an empty window.
+    // Not for the future (current or as of), nor with an empty window.
     assert!(matches!(
         w.ledger
             .stamp(&id, now.plus_days(1), now.plus_days(2), &root),
+        Err(StampError::NotPresent { .. })
+    ));
+    assert!(matches!(
+        w.ledger
+            .stamp_as_of(&id, now.plus_days(1), now.plus_days(2), &root),
         Err(StampError::Future(_))
     ));
     assert_eq!(

@@ -18,7 +18,7 @@ use crate::event::{Entry, SignedStatement};
 use crate::id::LicenseId;
 use crate::merkle::{ConsistencyProof, InclusionProof, MerkleTree, ProofError};
 use crate::privacy::Disclosure;
-use crate::stamp::{StampError, StatusStamp};
+use crate::stamp::{StampError, StampKind, StatusStamp};
 use crate::state::{
     signature_items, spread_flags, verify_signers, DueSealing, Receipt, Rejection, RuleError,
     SealStatus, State, Status, UndoLog,
@@ -658,11 +658,43 @@ impl<S: Store> Ledger<S> {
         self.tree.prove_consistency(old, new)
     }
 
-    /// A status stamp (SPEC §17) for `license` at `this_update` (not after the ledger's
-    /// present), valid until `next_update`, as of the ledger's current size, signed with the
-    /// operator's `key`.
+    /// A current status stamp (SPEC §17) for `license` at `this_update`, which must be the
+    /// ledger's present within the clock skew ([`StampError::NotPresent`] otherwise), valid
+    /// until `next_update`, as of the ledger's current size, signed with the operator's `key`
+    /// (an active root key). A stamp about the past is [`Ledger::stamp_as_of`].
     pub fn stamp(
         &self,
+        license: &LicenseId,
+        this_update: Timestamp,
+        next_update: Timestamp,
+        key: &crate::crypto::SecretKey,
+    ) -> Result<StatusStamp, StampError> {
+        let present = self.now();
+        if this_update.0.abs_diff(present.0) > self.state.policy().max_skew_ms {
+            return Err(StampError::NotPresent {
+                at: this_update,
+                present,
+            });
+        }
+        self.sign_stamp(StampKind::Current, license, this_update, next_update, key)
+    }
+
+    /// An as-of status stamp (SPEC §17): the status of `license` at a past moment `at` (not
+    /// after the ledger's present) as the ledger's current size gives it, for auditors and
+    /// courts. Verifiers of presentations never accept it as current.
+    pub fn stamp_as_of(
+        &self,
+        license: &LicenseId,
+        at: Timestamp,
+        next_update: Timestamp,
+        key: &crate::crypto::SecretKey,
+    ) -> Result<StatusStamp, StampError> {
+        self.sign_stamp(StampKind::AsOf, license, at, next_update, key)
+    }
+
+    fn sign_stamp(
+        &self,
+        kind: StampKind,
         license: &LicenseId,
         this_update: Timestamp,
         next_update: Timestamp,
@@ -678,8 +710,14 @@ impl<S: Store> Ledger<S> {
         {
             return Err(StampError::BadSignature);
         }
-        let claim =
-            crate::stamp::claim_for(&self.state, &self.tree, license, this_update, next_update)?;
+        let claim = crate::stamp::claim_for(
+            &self.state,
+            &self.tree,
+            kind,
+            license,
+            this_update,
+            next_update,
+        )?;
         StatusStamp::sign(claim, key)
     }
 

@@ -11,13 +11,13 @@
 //! byte (3 % more than binary byte mode) and still survives being copied as plain text.
 
 use super::trust::Trust;
-use super::{check_stamp_signature, finish, malformed, Presentation};
+use super::{attested_time, check_stamp_signature, finish, malformed, signing_keys, Presentation};
 use crate::checkpoint::{Checkpoint, Note, NoteSignature};
 use crate::crypto::{leaf_hash, Digest32, Signature};
 use crate::encoding::{Canonical, DecodeError, Decoder, Encoder};
 use crate::event::Entry;
 use crate::privacy::{ClaimValue, Disclosure, HolderOpening, Salt};
-use crate::stamp::{StatusClaim, StatusStamp};
+use crate::stamp::{StampKind, StatusClaim, StatusStamp};
 use crate::state::Status;
 use crate::time::Timestamp;
 use crate::verify::{check_claims, Verdict};
@@ -298,6 +298,7 @@ fn check_compact(c: &CompactPresentation, trust: &Trust, now: Timestamp) -> Resu
         .ledger_for(origin, now)
         .map_err(Verdict::Indeterminate)?;
     let claim = StatusClaim {
+        kind: StampKind::Current,
         origin: origin.clone(),
         size: c.size,
         root: c.root,
@@ -312,14 +313,6 @@ fn check_compact(c: &CompactPresentation, trust: &Trust, now: Timestamp) -> Resu
         claim,
         signature: c.signature,
     };
-    let valid: Vec<_> = ledger
-        .operator_keys
-        .iter()
-        .filter(|k| k.valid_at(c.this_update))
-        .map(|k| k.key)
-        .collect();
-    let all: Vec<_> = ledger.operator_keys.iter().map(|k| k.key).collect();
-    check_stamp_signature(&stamp, &valid, &all)?;
     if entry.seq >= c.size {
         return Err(malformed("entry beyond the checkpoint"));
     }
@@ -349,6 +342,10 @@ fn check_compact(c: &CompactPresentation, trust: &Trust, now: Timestamp) -> Resu
         })
         .collect();
     let note = Note { text, signatures };
+    let attested = attested_time(ledger, &note, c.this_update);
+    let at = attested.as_ref().copied().unwrap_or(c.this_update);
+    let (valid, all) = signing_keys(&ledger.operator_keys, at, now);
+    check_stamp_signature(&stamp, &valid, &all)?;
     let claims = c
         .claims
         .iter()
@@ -370,7 +367,7 @@ fn check_compact(c: &CompactPresentation, trust: &Trust, now: Timestamp) -> Resu
         claims,
     };
     check_claims(version, &disclosure).map_err(Verdict::Invalid)?;
-    finish(ledger, &note, &stamp.claim, version, now)
+    finish(ledger, attested, &stamp.claim, version, now)
 }
 
 const BASE45: &[u8; 45] = b"0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ $%*+-./:";

@@ -21,7 +21,7 @@ use crate::encoding::{Canonical, DecodeError, Decoder, Encoder};
 use crate::event::{rotation_message, AuthorityRegistration, Entry, Event, LicenseVersion};
 use crate::merkle::InclusionProof;
 use crate::privacy::Disclosure;
-use crate::stamp::{StatusClaim, StatusStamp};
+use crate::stamp::{StampKind, StatusClaim, StatusStamp};
 use crate::state::Status;
 use crate::time::Timestamp;
 use crate::verify::{check_claims, IndeterminateReason, InvalidReason, Verdict};
@@ -234,17 +234,76 @@ impl Chain {
         }
         Ok((signers, keys))
     }
+}
 
-    /// The operator keys that may sign at `t`, and all of them.
-    fn operator_keys(&self, t: Timestamp) -> (Vec<PublicKey>, Vec<PublicKey>) {
-        let valid = self
-            .roots
-            .iter()
-            .filter(|k| k.valid_at(t))
-            .map(|k| k.key)
-            .collect();
-        (valid, self.roots.iter().map(|k| k.key).collect())
+/// The operator keys that may have signed a stamp or checkpoint relied on at `now` whose
+/// checkpoint the witnesses attest at `attested` (a whole second): those valid at some instant
+/// of that second and at `now` (so ending a key ends its outstanding stamps at once), and all
+/// of them.
+fn signing_keys(
+    keys: &[OperatorKey],
+    attested: Timestamp,
+    now: Timestamp,
+) -> (Vec<PublicKey>, Vec<PublicKey>) {
+    // Witnesses attest in whole seconds: a key valid at some instant of that second.
+    let second_end = attested.plus_millis(999);
+    let valid = keys
+        .iter()
+        .filter(|k| {
+            k.valid_from <= second_end
+                && k.valid_until.is_none_or(|u| attested < u)
+                && k.valid_at(now)
+        })
+        .map(|k| k.key)
+        .collect();
+    (valid, keys.iter().map(|k| k.key).collect())
+}
+
+/// When the checkpoint was made, as its witnesses attest (SPEC §20): the `threshold`-th most
+/// recent cosignature time of a distinct policy witness key. With no witness required, only if
+/// the list allows unwitnessed ledgers, and then the stamp's `this_update`. Or why there is no
+/// such time: too few cosignatures, one that does not verify, or a ledger not allowed to go
+/// unwitnessed.
+fn attested_time(
+    ledger: &TrustedLedger,
+    note: &Note,
+    this_update: Timestamp,
+) -> Result<Timestamp, Verdict> {
+    let policy = &ledger.witnesses;
+    if policy.threshold == 0 {
+        return if ledger.unwitnessed {
+            Ok(this_update)
+        } else {
+            Err(Verdict::Indeterminate(IndeterminateReason::Unwitnessed {
+                origin: ledger.origin.clone(),
+            }))
+        };
     }
+    match policy.check(note) {
+        Ok(_) => {}
+        Err(NoteError::QuorumNotMet { have, need }) => {
+            return Err(Verdict::Indeterminate(IndeterminateReason::WitnessQuorum {
+                have,
+                need,
+            }))
+        }
+        Err(_) => return Err(invalid(InvalidReason::BadCosignature)),
+    }
+    // One time per distinct witness key (a key named twice counts once, as in the quorum).
+    let mut seen: Vec<&NoteVerifier> = Vec::new();
+    let mut times: Vec<u64> = policy
+        .witnesses
+        .iter()
+        .filter(|w| {
+            let new = !seen.iter().any(|s| s.same_key(w));
+            seen.push(w);
+            new
+        })
+        .filter_map(|w| note.signatures.iter().find_map(|s| w.cosignature_time(s)))
+        .collect();
+    times.sort_unstable_by(|a, b| b.cmp(a));
+    let secs = times.get(policy.threshold - 1).copied().unwrap_or(0);
+    Ok(Timestamp(secs.saturating_mul(1000)))
 }
 
 /// Verifies the stamp with the operator keys valid when it was made; a signature by a key
@@ -340,8 +399,17 @@ fn check_full(p: &Presentation, trust: &Trust, now: Timestamp) -> Result<(), Ver
     let mut chain = Chain::new(ledger);
     let (signers, keys) = chain.learn(&cp.origin, &entries)?;
     let claim = &p.stamp.claim;
-    let (valid, all) = chain.operator_keys(claim.this_update);
+    // Keys are judged at the attested time; without one the verdict will say why, and the
+    // stamp's own time stands in meanwhile.
+    let attested = attested_time(ledger, &note, claim.this_update);
+    let at = attested.as_ref().copied().unwrap_or(claim.this_update);
+    let (valid, all) = signing_keys(&chain.roots, at, now);
     check_signatures(&entries, &keys, &p.stamp, &valid, &all)?;
+    if claim.kind != StampKind::Current {
+        return Err(invalid(InvalidReason::NotACurrentStamp {
+            this_update: claim.this_update,
+        }));
+    }
     let verifiers = |keys: &[PublicKey]| -> Vec<NoteVerifier> {
         keys.iter()
             .filter_map(|k| NoteVerifier::new(&cp.origin, k).ok())
@@ -386,56 +454,44 @@ fn check_full(p: &Presentation, trust: &Trust, now: Timestamp) -> Result<(), Ver
         .new_version()
         .ok_or_else(|| malformed("license entry"))?;
     check_claims(version, &p.disclosure).map_err(invalid)?;
-    finish(ledger, &note, claim, version, now)
+    finish(ledger, attested, claim, version, now)
 }
 
-/// The checks both forms share once the version and the stamp are proven: the witness policy,
-/// the checkpoint's age, the stamp's currency, the status and the validity window at `now`.
+/// The checks both forms share once the version and the stamp are proven (SPEC §20 steps
+/// 6–10): the checkpoint's attested time, the stamp against it and the list's freshness
+/// limits, the stamp's currency, the status and the validity window at `now`.
 fn finish(
     ledger: &TrustedLedger,
-    note: &Note,
+    attested: Result<Timestamp, Verdict>,
     claim: &StatusClaim,
     version: &LicenseVersion,
     now: Timestamp,
 ) -> Result<(), Verdict> {
-    let policy = &ledger.witnesses;
-    match policy.check(note) {
-        Ok(_) => {}
-        Err(NoteError::QuorumNotMet { have, need }) => {
-            return Err(Verdict::Indeterminate(IndeterminateReason::WitnessQuorum {
-                have,
-                need,
-            }))
-        }
-        Err(_) => return Err(invalid(InvalidReason::BadCosignature)),
+    let made = attested?;
+    let limits = &ledger.freshness;
+    let lag = made.millis().saturating_sub(claim.this_update.millis());
+    if lag > limits.max_checkpoint_age_ms {
+        return Err(invalid(InvalidReason::StampPredatesCheckpoint {
+            lag_ms: lag,
+            max_ms: limits.max_checkpoint_age_ms,
+        }));
     }
-    // The checkpoint's time: when the threshold-th most recent policy witness cosigned it, or
-    // (with no witnesses required) when the operator stamped it.
-    let made = if policy.threshold == 0 {
-        claim.this_update
-    } else {
-        // One time per distinct witness key (a key named twice counts once, as in the quorum).
-        let mut seen: Vec<&crate::checkpoint::NoteVerifier> = Vec::new();
-        let mut times: Vec<u64> = policy
-            .witnesses
-            .iter()
-            .filter(|w| {
-                let new = !seen.iter().any(|s| s.same_key(w));
-                seen.push(w);
-                new
-            })
-            .filter_map(|w| note.signatures.iter().find_map(|s| w.cosignature_time(s)))
-            .collect();
-        times.sort_unstable_by(|a, b| b.cmp(a));
-        let secs = times.get(policy.threshold - 1).copied().unwrap_or(0);
-        Timestamp(secs.saturating_mul(1000))
-    };
+    let window = claim
+        .next_update
+        .millis()
+        .saturating_sub(claim.this_update.millis());
+    if window > limits.max_stamp_window_ms {
+        return Err(invalid(InvalidReason::StampWindowTooLong {
+            window_ms: window,
+            max_ms: limits.max_stamp_window_ms,
+        }));
+    }
     let age = now.millis().saturating_sub(made.millis());
-    if age > ledger.max_checkpoint_age_ms {
+    if age > limits.max_checkpoint_age_ms {
         return Err(Verdict::Indeterminate(
             IndeterminateReason::StaleCheckpoint {
                 age_ms: age,
-                max_ms: ledger.max_checkpoint_age_ms,
+                max_ms: limits.max_checkpoint_age_ms,
             },
         ));
     }
@@ -449,6 +505,13 @@ fn finish(
     if now >= claim.next_update {
         return Err(Verdict::Indeterminate(IndeterminateReason::StaleStamp {
             next_update: claim.next_update,
+        }));
+    }
+    let stamp_age = now.millis().saturating_sub(claim.this_update.millis());
+    if stamp_age > limits.max_stamp_age_ms {
+        return Err(Verdict::Indeterminate(IndeterminateReason::StampTooOld {
+            age_ms: stamp_age,
+            max_ms: limits.max_stamp_age_ms,
         }));
     }
     if let Status::NotYetRecorded { recorded_at } = claim.status {

@@ -44,8 +44,54 @@ impl Canonical for OperatorKey {
     }
 }
 
+/// How fresh what a verifier relies on must be (SPEC §20). Encoded `[max checkpoint age ms,
+/// max stamp age ms, max stamp window ms]`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Freshness {
+    /// How old a checkpoint may be (by its witnesses' attested time) at the verifier's now;
+    /// also how long before that time a stamp's this update may lie.
+    pub max_checkpoint_age_ms: u64,
+    /// How old a status stamp may be (`now − this_update`), whatever its next update says.
+    pub max_stamp_age_ms: u64,
+    /// The longest window a status stamp may give itself (`next_update − this_update`).
+    pub max_stamp_window_ms: u64,
+}
+
+impl Freshness {
+    /// A week for checkpoints, a day for stamps.
+    pub const DEFAULT: Self = Self {
+        max_checkpoint_age_ms: 7 * 86_400_000,
+        max_stamp_age_ms: 86_400_000,
+        max_stamp_window_ms: 86_400_000,
+    };
+}
+
+impl Default for Freshness {
+    fn default() -> Self {
+        Self::DEFAULT
+    }
+}
+
+impl Canonical for Freshness {
+    fn encode(&self, e: &mut Encoder) {
+        e.array(3);
+        e.uint(self.max_checkpoint_age_ms);
+        e.uint(self.max_stamp_age_ms);
+        e.uint(self.max_stamp_window_ms);
+    }
+
+    fn decode(d: &mut Decoder<'_>) -> Result<Self, DecodeError> {
+        d.array(3)?;
+        Ok(Self {
+            max_checkpoint_age_ms: d.uint()?,
+            max_stamp_age_ms: d.uint()?,
+            max_stamp_window_ms: d.uint()?,
+        })
+    }
+}
+
 /// A ledger on a trust list. Encoded `[origin, [operator key...], [threshold, ["witness
-/// verifier key"...]], max checkpoint age in ms]`; witnesses are C2SP cosigner verifier keys.
+/// verifier key"...]], freshness, unwitnessed]`; witnesses are C2SP cosigner verifier keys.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct TrustedLedger {
     /// The ledger's origin.
@@ -54,14 +100,17 @@ pub struct TrustedLedger {
     pub operator_keys: Vec<OperatorKey>,
     /// The witnesses that must have cosigned a checkpoint before it is relied on.
     pub witnesses: WitnessPolicy,
-    /// How old (by its witnesses' cosignature times, or else its status stamp) a checkpoint
-    /// may be.
-    pub max_checkpoint_age_ms: u64,
+    /// How fresh checkpoints and stamps must be.
+    pub freshness: Freshness,
+    /// Whether the list accepts this ledger with no witness (threshold 0): nothing then
+    /// attests when a checkpoint was made but the operator's own stamp. Only with a threshold
+    /// of 0; a list with threshold 0 and without this flag vouches for nothing.
+    pub unwitnessed: bool,
 }
 
 impl Canonical for TrustedLedger {
     fn encode(&self, e: &mut Encoder) {
-        e.array(4);
+        e.array(5);
         e.text(&self.origin);
         self.operator_keys.encode(e);
         e.array(2);
@@ -70,11 +119,12 @@ impl Canonical for TrustedLedger {
         for w in &self.witnesses.witnesses {
             e.text(&w.to_vkey());
         }
-        e.uint(self.max_checkpoint_age_ms);
+        self.freshness.encode(e);
+        e.bool(self.unwitnessed);
     }
 
     fn decode(d: &mut Decoder<'_>) -> Result<Self, DecodeError> {
-        d.array(4)?;
+        d.array(5)?;
         let origin = d.text()?.to_owned();
         let operator_keys = Vec::decode(d)?;
         d.array(2)?;
@@ -119,6 +169,15 @@ impl Canonical for TrustedLedger {
                 what: "witness threshold (more than the witnesses)",
             });
         }
+        let freshness = Freshness::decode(d)?;
+        let at = d.position();
+        let unwitnessed = d.bool()?;
+        if unwitnessed && threshold != 0 {
+            return Err(DecodeError::InvalidValue {
+                offset: at,
+                what: "unwitnessed flag (with a witness threshold)",
+            });
+        }
         Ok(Self {
             origin,
             operator_keys,
@@ -126,12 +185,13 @@ impl Canonical for TrustedLedger {
                 witnesses,
                 threshold,
             },
-            max_checkpoint_age_ms: d.uint()?,
+            freshness,
+            unwitnessed,
         })
     }
 }
 
-/// A trust list. Encoded `[2, name, version, issued, next update, [ledger...]]`.
+/// A trust list. Encoded `[3, name, version, issued, next update, [ledger...]]`.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct TrustList {
     /// The list's name (who publishes it and for whom, e.g. `zj.gov.cn/trust/elicense`).
@@ -150,7 +210,7 @@ pub struct TrustList {
 impl Canonical for TrustList {
     fn encode(&self, e: &mut Encoder) {
         e.array(6);
-        e.uint(2);
+        e.uint(3);
         e.text(&self.name);
         e.uint(self.version);
         self.issued.encode(e);
@@ -159,10 +219,11 @@ impl Canonical for TrustList {
     }
 
     fn decode(d: &mut Decoder<'_>) -> Result<Self, DecodeError> {
-        // A version-1 list (five items) is refused by its version, not its length.
+        // Older lists (version 1 had five items, version 2 no freshness limits) are refused
+        // by their version, not their length.
         let at = d.position();
         let n = d.array_of(&[6, 5])?;
-        d.version("trust list", 2)?;
+        d.version("trust list", 3)?;
         if n != 6 {
             return Err(DecodeError::WrongLength {
                 offset: at,

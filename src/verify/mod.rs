@@ -146,6 +146,32 @@ pub enum InvalidReason {
     /// A policy witness's cosignature does not verify (e.g. it is over another checkpoint).
     #[error("a witness cosignature does not verify")]
     BadCosignature,
+    /// The stamp is an as-of stamp (about the past): it is never accepted as current.
+    #[error("the status stamp is about the past (as of {this_update}), not a current one")]
+    NotACurrentStamp {
+        /// The moment it is about.
+        this_update: Timestamp,
+    },
+    /// The stamp's this update lies before the checkpoint's attested time by more than the
+    /// trust list's maximum checkpoint age: an old stamp pointed at a fresh checkpoint.
+    #[error(
+        "the status stamp's this update is {lag_ms} ms before its checkpoint's attested time, \
+         more than the {max_ms} ms allowed"
+    )]
+    StampPredatesCheckpoint {
+        /// How much earlier.
+        lag_ms: u64,
+        /// The limit.
+        max_ms: u64,
+    },
+    /// The stamp's window (`next_update − this_update`) is longer than the trust list allows.
+    #[error("the status stamp's window is {window_ms} ms, more than the {max_ms} ms allowed")]
+    StampWindowTooLong {
+        /// Its window.
+        window_ms: u64,
+        /// The limit.
+        max_ms: u64,
+    },
 }
 
 /// Why a verification could not decide.
@@ -203,6 +229,23 @@ pub enum IndeterminateReason {
     NotYetRecorded {
         /// The version's ledger time.
         recorded_at: Timestamp,
+    },
+    /// The status stamp is older than the trust list allows, whatever its next update says.
+    #[error("status stamp is {age_ms} ms old, more than the {max_ms} ms allowed")]
+    StampTooOld {
+        /// Its age (`now − this_update`).
+        age_ms: u64,
+        /// The limit.
+        max_ms: u64,
+    },
+    /// The trust list requires no witness for the ledger (threshold 0) but does not allow
+    /// unwitnessed ledgers: with no witness nothing attests when the checkpoint was made.
+    #[error(
+        "the trust list requires no witness for {origin:?} and does not allow unwitnessed ledgers"
+    )]
+    Unwitnessed {
+        /// The ledger.
+        origin: String,
     },
     /// The status stamp is from after the verifier's present (a clock is wrong).
     #[error("status stamp is from {this_update}, after the present")]

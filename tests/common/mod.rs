@@ -407,3 +407,42 @@ impl NowTs for ManualClock {
         chancery::Clock::now(self)
     }
 }
+
+/// Root keys.
+impl<S: Store> World<S> {
+    /// Rotates root key `old` to the key of `seed` (which accepts it) and returns the new one.
+    pub fn rotate_root(&mut self, old: &Actor, seed: u8) -> Actor {
+        let new = actor(seed);
+        let message = chancery::event::rotation_message(ORIGIN, &old.key_id(), &new.public_key());
+        self.ok(
+            old,
+            Event::RootKeyRotated {
+                new_key: new.public_key(),
+                acceptance: key(seed).sign(chancery::crypto::Domain::KeyRotation, &message),
+            },
+        );
+        new
+    }
+}
+
+/// Checkpoints.
+impl<S: Store> World<S> {
+    /// A checkpoint note of the ledger now, signed by `signer` under the origin, cosigned by
+    /// each `(name, key)` witness now.
+    pub fn note(&self, signer: &SecretKey, witnesses: &[(&str, &SecretKey)]) -> String {
+        let size = self.ledger.len();
+        let cp = chancery::checkpoint::Checkpoint {
+            origin: ORIGIN.into(),
+            size,
+            root: self.ledger.root(size).unwrap(),
+            extensions: vec![],
+        };
+        let mut note = cp.sign(ORIGIN, signer).unwrap();
+        let secs = self.now().millis() / 1000;
+        for (name, key) in witnesses {
+            note.signatures
+                .push(chancery::checkpoint::cosign_note(&note.text, name, key, secs).unwrap());
+        }
+        note.to_text()
+    }
+}

@@ -4,6 +4,7 @@ use crate::report::Out;
 use crate::{files, keyfile, open, CliError, Signer};
 use chancery::crypto::sha256;
 use chancery::event::{LicenseVersion, Succession, Termination};
+use chancery::stamp::StampKind;
 use chancery::{Canonical, Credential, Digest32, Event, LicenseId, Timestamp};
 use clap::{Args, Subcommand};
 use serde_json::json;
@@ -100,6 +101,11 @@ pub enum LicenseCommand {
         /// Hours until the stamp's next update.
         #[arg(long, default_value_t = 24)]
         hours: u64,
+        /// Stamp the status at this past moment instead (an as-of stamp, for auditors and
+        /// courts; never accepted as current by a presentation's verifier). A date alone is
+        /// the start of that day in the ledger's time zone.
+        #[arg(long, value_name = "TIME")]
+        as_of: Option<String>,
         /// The stamp file to write (canonical CBOR).
         #[arg(long, value_name = "FILE")]
         out: PathBuf,
@@ -368,18 +374,17 @@ pub fn run(store: &Path, command: LicenseCommand, out: &Out) -> Result<u8, CliEr
             signer,
             id: s,
             hours,
+            as_of,
             out: path,
         } => {
             let license = id(&s)?;
             let key = keyfile::read_secret(&signer.signer)?;
-            let stamp = ledger
-                .stamp(
-                    &license,
-                    now,
-                    now.plus_millis(hours.saturating_mul(3_600_000)),
-                    &key,
-                )
-                .map_err(|e| CliError::usage(e.to_string()))?;
+            let window = hours.saturating_mul(3_600_000);
+            let stamp = match opt_time(&as_of)? {
+                Some(at) => ledger.stamp_as_of(&license, at, at.plus_millis(window), &key),
+                None => ledger.stamp(&license, now, now.plus_millis(window), &key),
+            }
+            .map_err(|e| CliError::usage(e.to_string()))?;
             if stamp.verify(&ledger.state().root_keys()).is_err() {
                 return Err(CliError::usage(format!(
                     "{} is not a root key of this ledger",
@@ -392,16 +397,23 @@ pub fn run(store: &Path, command: LicenseCommand, out: &Out) -> Result<u8, CliEr
                 files::output(files::Mode::NEW),
             )?;
             let c = &stamp.claim;
+            let kind = match c.kind {
+                StampKind::Current => "current",
+                StampKind::AsOf => "as-of",
+            };
             out.print(
                 &format!(
-                    "{license}: {} as of tree size {} (until {}); stamp written to {}",
+                    "{license}: {} at {} as of tree size {} ({kind} stamp, until {}); stamp \
+                     written to {}",
                     c.status,
+                    crate::show(c.this_update),
                     c.size,
                     crate::show(c.next_update),
                     path.display()
                 ),
                 json!({
                     "license": license.to_string(),
+                    "kind": kind,
                     "status": c.status.name(),
                     "size": c.size,
                     "this_update": crate::show(c.this_update),
@@ -417,10 +429,15 @@ pub fn run(store: &Path, command: LicenseCommand, out: &Out) -> Result<u8, CliEr
                 CliError::usage(format!("{}: not a status stamp: {e}", path.display()))
             })?;
             let at = opt_time(&at)?.unwrap_or(now);
+            // An as-of stamp is about its moment: it is checked against the log, not for
+            // currency.
             let verdict = stamp
                 .verify(&ledger.state().root_keys())
                 .map(|_| ())
-                .and_then(|()| stamp.current_at(at))
+                .and_then(|()| match stamp.claim.kind {
+                    StampKind::Current => stamp.current_at(at),
+                    StampKind::AsOf => Ok(()),
+                })
                 .map_err(|e| e.to_string())
                 .and_then(|()| {
                     ledger

@@ -6,7 +6,9 @@ use crate::report::Out;
 use crate::{files, keep_checkpoint, keyfile, open, CliError, Signer};
 use chancery::checkpoint::{cosign_note, Note, NoteVerifier, WitnessPolicy};
 use chancery::present::compact::{verify_compact, CompactPresentation, TEXT_PREFIX};
-use chancery::present::trust::{SignedTrustList, Trust, TrustError, TrustList, TrustedLedger};
+use chancery::present::trust::{
+    Freshness, SignedTrustList, Trust, TrustError, TrustList, TrustedLedger,
+};
 use chancery::present::{verify_presentation, Presentation};
 use chancery::{Canonical, Timestamp};
 use clap::Args;
@@ -67,12 +69,25 @@ pub struct TrustListArgs {
     /// A witness the verifiers require, as a C2SP cosigner verifier key (repeatable).
     #[arg(long = "witness", value_name = "VKEY")]
     witnesses: Vec<String>,
-    /// How many of the witnesses must have cosigned.
-    #[arg(long, default_value_t = 0)]
-    threshold: usize,
-    /// How old a checkpoint may be, in days.
+    /// A witness the verifiers require, as its name and public key file (repeatable).
+    #[arg(long = "witness-key", value_name = "NAME=FILE")]
+    witness_keys: Vec<String>,
+    /// How many of the witnesses must have cosigned (default 1 when witnesses are named).
+    #[arg(long)]
+    threshold: Option<usize>,
+    /// Trust the ledger's checkpoints with no witness: nothing but the operator's own stamp
+    /// then says when a checkpoint was made (only with no --threshold).
+    #[arg(long)]
+    unwitnessed: bool,
+    /// How old a checkpoint may be, in days (by its witnesses' cosignature times).
     #[arg(long, default_value_t = 7)]
     max_age_days: u64,
+    /// How old a status stamp may be, in hours, whatever its next update says.
+    #[arg(long, default_value_t = 24)]
+    max_stamp_age_hours: u64,
+    /// The longest window a status stamp may give itself, in hours.
+    #[arg(long, default_value_t = 24)]
+    max_stamp_window_hours: u64,
     /// How long the list is current, in days: verifiers refuse it from then on (it must be
     /// reissued, e.g. after a root rotation).
     #[arg(long, default_value_t = 30)]
@@ -226,14 +241,44 @@ pub fn trust_list(store: &Path, a: TrustListArgs, out: &Out) -> Result<u8, CliEr
     let operator_keys = ledger
         .operator_keys()
         .map_err(|e| CliError::invalid(e.to_string()))?;
-    let witnesses = a
+    let mut witnesses = a
         .witnesses
         .iter()
         .map(|v| {
             NoteVerifier::parse(v).map_err(|e| CliError::usage(format!("--witness {v:?}: {e}")))
         })
         .collect::<Result<Vec<_>, _>>()?;
-    if a.threshold > witnesses.len() {
+    for w in &a.witness_keys {
+        let (name, file) = w
+            .split_once('=')
+            .ok_or_else(|| CliError::usage(format!("--witness-key {w:?}: expected NAME=FILE")))?;
+        let key = keyfile::read_public(Path::new(file))?;
+        witnesses.push(
+            NoteVerifier::cosigner(name, &key)
+                .map_err(|e| CliError::usage(format!("--witness-key {name}: {e}")))?,
+        );
+    }
+    let threshold =
+        match (a.threshold, a.unwitnessed) {
+            (Some(_), true) => {
+                return Err(CliError::usage(
+                    "--unwitnessed takes no --threshold: it trusts checkpoints no witness cosigned",
+                ))
+            }
+            (Some(0), false) => return Err(CliError::usage(
+                "--threshold 0 trusts checkpoints no witness cosigned: say so with --unwitnessed",
+            )),
+            (Some(n), false) => n,
+            (None, true) => 0,
+            (None, false) if witnesses.is_empty() => {
+                return Err(CliError::usage(
+                    "name the witnesses verifiers require with --witness VKEY, or trust the \
+                 ledger's checkpoints with no witness with --unwitnessed",
+                ))
+            }
+            (None, false) => 1,
+        };
+    if threshold > witnesses.len() {
         return Err(CliError::usage(
             "--threshold is more than the witnesses given",
         ));
@@ -252,9 +297,14 @@ pub fn trust_list(store: &Path, a: TrustListArgs, out: &Out) -> Result<u8, CliEr
             operator_keys,
             witnesses: WitnessPolicy {
                 witnesses,
-                threshold: a.threshold,
+                threshold,
             },
-            max_checkpoint_age_ms: a.max_age_days.saturating_mul(86_400_000),
+            freshness: Freshness {
+                max_checkpoint_age_ms: a.max_age_days.saturating_mul(86_400_000),
+                max_stamp_age_ms: a.max_stamp_age_hours.saturating_mul(3_600_000),
+                max_stamp_window_ms: a.max_stamp_window_hours.saturating_mul(3_600_000),
+            },
+            unwitnessed: a.unwitnessed,
         }],
     };
     // What a verifier would refuse (a witness named twice, colliding key ids, a key that is

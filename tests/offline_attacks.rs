@@ -1,0 +1,447 @@
+//! Issue 13: attacks on offline verification (presentations, stamps, trust lists), each
+//! written as the attacker would mount it through the public API, and refused.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod common;
+
+use chancery::checkpoint::{Checkpoint, Note, NoteVerifier, WitnessPolicy};
+use chancery::present::compact::{verify_compact, CompactPresentation};
+use chancery::present::trust::{Freshness, OperatorKey, Trust, TrustList, TrustedLedger};
+use chancery::present::{verify_presentation, Presentation};
+use chancery::stamp::{StampError, StampKind, StatusClaim, StatusStamp};
+use chancery::{
+    Canonical, Credential, Event, IndeterminateReason, InvalidReason, LicenseId, MemoryStore,
+    SecretKey, Status, Timestamp, Verdict,
+};
+use common::*;
+
+type W = World<MemoryStore>;
+
+const WITNESS: &str = "witness.example.org";
+
+fn witness() -> SecretKey {
+    key(90)
+}
+
+/// The ledger's entry for a trust list: these operator keys, the one witness required.
+fn trusted(operator_keys: Vec<OperatorKey>, threshold: usize) -> TrustedLedger {
+    TrustedLedger {
+        origin: ORIGIN.into(),
+        operator_keys,
+        witnesses: WitnessPolicy {
+            witnesses: vec![NoteVerifier::cosigner(WITNESS, &witness().public_key()).unwrap()],
+            threshold,
+        },
+        freshness: Freshness::DEFAULT,
+        unwitnessed: false,
+    }
+}
+
+fn trust_of(ledgers: Vec<TrustedLedger>, issued: Timestamp) -> Trust {
+    Trust::from_lists([TrustList {
+        name: "gov.cn/trust/elicense".into(),
+        version: 1,
+        issued,
+        next_update: issued.plus_days(3650),
+        ledgers,
+    }])
+}
+
+/// A checkpoint of `w`'s ledger now, signed by `signer`, cosigned by the witness now.
+fn fresh_note(w: &W, signer: &SecretKey) -> String {
+    w.note(signer, &[(WITNESS, &witness())])
+}
+
+/// A ledger whose root key 1 was rotated to key 95, with a license issued before; the trust
+/// list is made after the rotation (it ends key 1 there); then 90 days pass.
+struct Rotated {
+    w: W,
+    id: LicenseId,
+    cred: Credential,
+    rotated_at: Timestamp,
+    trust: Trust,
+}
+
+fn rotated() -> Rotated {
+    let (mut w, a) = W::standard(MemoryStore::new());
+    let (id, cred) = w.issue(&a, "AUTH1", "S1");
+    w.advance_days(1);
+    let old = w.root.clone();
+    w.rotate_root(&old, 95);
+    let rotated_at = w.ledger.state().retired_from(&old.key_id()).unwrap();
+    let trust = trust_of(vec![trusted(w.ledger.operator_keys().unwrap(), 1)], w.now());
+    w.advance_days(90);
+    Rotated {
+        w,
+        id,
+        cred,
+        rotated_at,
+        trust,
+    }
+}
+
+/// A license entry of a ledger with the same origin that the thief made up: any issuer, any
+/// claims, any holder.
+fn made_up_entry() -> Vec<u8> {
+    let mut thief = W::new();
+    let a = thief.authority("AUTH9", 66);
+    thief.define_type(&a, "T1");
+    let (id, _) = thief.issue(&a, "AUTH9", "FAKE");
+    let seq = thief.ledger.state().license(&id).unwrap().recorded.seq;
+    thief.ledger.entry(seq).unwrap().to_canonical()
+}
+
+#[test]
+fn given_a_retired_root_key_when_it_stamps_a_made_up_license_then_the_compact_form_is_refused() {
+    let r = rotated();
+    let note = Note::parse(fresh_note(&r.w, &key(95)).as_bytes()).unwrap();
+    let cp = Checkpoint::parse_text(&note.text).unwrap();
+    let entry = made_up_entry();
+    let decoded = chancery::Entry::from_canonical(&entry).unwrap();
+    let version = decoded.statement.statement().event.new_version().unwrap();
+    // Just before key 1's end, for ten years.
+    let this_update = Timestamp(r.rotated_at.0 - 1);
+    let next_update = this_update.plus_days(3650);
+    let claim = StatusClaim {
+        kind: StampKind::Current,
+        origin: ORIGIN.into(),
+        size: cp.size,
+        root: cp.root,
+        license: version.id.clone(),
+        entry_seq: decoded.seq,
+        entry_hash: chancery::crypto::leaf_hash(&entry),
+        status: Status::Valid,
+        this_update,
+        next_update,
+    };
+    let stamp = StatusStamp::sign(claim, &key(1)).unwrap();
+    let s = &note.signatures[1];
+    let forged = CompactPresentation {
+        entry,
+        size: cp.size,
+        root: cp.root,
+        status: Status::Valid,
+        this_update,
+        next_update,
+        signature: stamp.signature,
+        cosignatures: vec![chancery::present::compact::CompactCosignature {
+            key_id: s.key_id,
+            time: u64::from_be_bytes(s.signature[..8].try_into().unwrap()),
+            signature: s.signature[8..].try_into().unwrap(),
+        }],
+        claims: vec![],
+        holder: None,
+    };
+    assert_eq!(
+        verify_compact(&forged, &r.trust, r.w.now()),
+        Verdict::Invalid(InvalidReason::OperatorKeyOutsideValidity)
+    );
+}
+
+#[test]
+fn given_a_retired_root_key_when_it_stamps_a_revoked_license_valid_then_the_full_form_is_refused() {
+    let mut r = rotated();
+    let a = actor(10);
+    let t = r.w.termination(&r.id);
+    r.w.ok(&a, Event::LicenseRevoked(t));
+    r.w.advance_days(1);
+    let new_root = key(95);
+    let note = fresh_note(&r.w, &new_root);
+    let now = r.w.now();
+    let honest =
+        r.w.ledger
+            .stamp(&r.id, now, now.plus_days(1), &new_root)
+            .unwrap();
+    assert!(matches!(honest.claim.status, Status::Revoked { .. }));
+    let mut p: Presentation =
+        r.w.ledger
+            .present(r.cred.disclose(&["name"], false).unwrap(), &note, honest)
+            .unwrap();
+    // The thief signs the fresh checkpoint with key 1 too (keeping the witness's cosignature,
+    // which is over the text alone), drops the rotation from the bundle and re-signs the claim
+    // as "valid", just before key 1's end.
+    let mut n = Note::parse(p.checkpoint.as_bytes()).unwrap();
+    n.signatures[0] = chancery::checkpoint::sign_note(&n.text, ORIGIN, &key(1)).unwrap();
+    p.checkpoint = n.to_text();
+    p.entries.retain(|pe| {
+        !matches!(
+            chancery::Entry::from_canonical(&pe.entry)
+                .unwrap()
+                .statement
+                .statement()
+                .event,
+            Event::RootKeyRotated { .. }
+        )
+    });
+    let just_before = Timestamp(r.rotated_at.0 - 1);
+    let claim = StatusClaim {
+        status: Status::Valid,
+        this_update: just_before,
+        next_update: just_before.plus_days(3650),
+        ..p.stamp.claim.clone()
+    };
+    p.stamp = StatusStamp::sign(claim, &key(1)).unwrap();
+    assert_eq!(
+        verify_presentation(&p, &r.trust, now),
+        Verdict::Invalid(InvalidReason::OperatorKeyOutsideValidity)
+    );
+}
+
+#[test]
+fn given_a_suspended_license_when_the_operator_stamps_it_as_of_the_day_before_then_the_ledger_refuses(
+) {
+    let (mut w, a) = W::standard(MemoryStore::new());
+    let (id, _) = w.issue(&a, "AUTH1", "S1");
+    w.advance_days(2);
+    let day_before = Timestamp(w.now().0 - DAY);
+    w.ok(
+        &a,
+        Event::LicenseSuspended {
+            license: id.clone(),
+            reason: "inspection".into(),
+        },
+    );
+    let backdated = w
+        .ledger
+        .stamp(&id, day_before, day_before.plus_days(30), &key(1));
+    assert!(
+        matches!(backdated, Err(StampError::NotPresent { at, .. }) if at == day_before),
+        "{backdated:?}"
+    );
+}
+
+/// A ledger with a license of AUTH1, a day old, its root key 1 the only operator key.
+struct Fresh {
+    w: W,
+    id: LicenseId,
+    cred: Credential,
+}
+
+fn fresh() -> Fresh {
+    let (mut w, a) = W::standard(MemoryStore::new());
+    let (id, cred) = w.issue(&a, "AUTH1", "S1");
+    w.advance_days(1);
+    Fresh { w, id, cred }
+}
+
+impl Fresh {
+    fn trust_with(&self, f: impl FnOnce(&mut TrustedLedger)) -> Trust {
+        let mut t = trusted(
+            vec![OperatorKey {
+                key: key(1).public_key(),
+                valid_from: T0,
+                valid_until: None,
+            }],
+            1,
+        );
+        f(&mut t);
+        trust_of(vec![t], T0)
+    }
+
+    fn trust(&self) -> Trust {
+        self.trust_with(|_| {})
+    }
+
+    /// A full presentation under a fresh cosigned checkpoint with `stamp`.
+    fn present(&self, stamp: StatusStamp) -> Presentation {
+        let note = fresh_note(&self.w, &key(1));
+        let disclosure = self.cred.disclose(&["name"], false).unwrap();
+        self.w.ledger.present(disclosure, &note, stamp).unwrap()
+    }
+
+    /// The ledger's current stamp, valid for `window_ms`.
+    fn stamp(&self, window_ms: u64) -> StatusStamp {
+        let now = self.w.now();
+        self.w
+            .ledger
+            .stamp(&self.id, now, now.plus_millis(window_ms), &key(1))
+            .unwrap()
+    }
+
+    /// The verdicts of the full and the compact form of `p` at `at`.
+    fn verdicts(&self, p: &Presentation, trust: &Trust, at: Timestamp) -> [Verdict; 2] {
+        let compact = CompactPresentation::from_presentation(p, 1).unwrap();
+        [
+            verify_presentation(p, trust, at),
+            verify_compact(&compact, trust, at),
+        ]
+    }
+}
+
+#[test]
+fn given_a_key_the_list_ends_after_it_stamped_when_verifying_now_then_its_stamp_no_longer_counts() {
+    let f = fresh();
+    let p = f.present(f.stamp(DAY));
+    let now = f.w.now();
+    assert_eq!(
+        f.verdicts(&p, &f.trust(), now),
+        [Verdict::Valid, Verdict::Valid]
+    );
+    // The list is reissued an hour later, ending key 1 then (its compromise came to light).
+    let ended = f.trust_with(|t| t.operator_keys[0].valid_until = Some(now.plus_millis(1000)));
+    let later = now.plus_millis(3_600_000);
+    let refused = Verdict::Invalid(InvalidReason::OperatorKeyOutsideValidity);
+    assert_eq!(f.verdicts(&p, &ended, later), [refused.clone(), refused]);
+}
+
+#[test]
+fn given_a_stamp_made_long_before_its_checkpoint_was_attested_when_verifying_then_it_is_refused() {
+    let f = fresh();
+    let honest = f.stamp(DAY);
+    // Signed by a valid operator key, but about a moment eight days before the witnesses saw
+    // the checkpoint it names (the list allows checkpoints a week old).
+    let this_update = Timestamp(f.w.now().0 - 8 * DAY);
+    let old = StatusStamp::sign(
+        StatusClaim {
+            this_update,
+            next_update: this_update.plus_millis(DAY / 2),
+            ..honest.claim
+        },
+        &key(1),
+    )
+    .unwrap();
+    let p = f.present(old);
+    // The witness attests in whole seconds.
+    let attested = f.w.now().0 / 1000 * 1000;
+    let refused = Verdict::Invalid(InvalidReason::StampPredatesCheckpoint {
+        lag_ms: attested - this_update.0,
+        max_ms: 7 * DAY,
+    });
+    assert_eq!(
+        f.verdicts(&p, &f.trust(), f.w.now()),
+        [refused.clone(), refused]
+    );
+}
+
+#[test]
+fn given_a_stamp_window_longer_than_the_list_allows_when_verifying_then_it_is_refused() {
+    let f = fresh();
+    let p = f.present(f.stamp(2 * DAY));
+    let refused = Verdict::Invalid(InvalidReason::StampWindowTooLong {
+        window_ms: 2 * DAY,
+        max_ms: DAY,
+    });
+    assert_eq!(
+        f.verdicts(&p, &f.trust(), f.w.now()),
+        [refused.clone(), refused]
+    );
+}
+
+#[test]
+fn given_a_stamp_older_than_the_list_allows_when_verifying_then_it_is_indeterminate() {
+    let f = fresh();
+    let p = f.present(f.stamp(DAY));
+    let hour = 3_600_000;
+    let trust = f.trust_with(|t| t.freshness.max_stamp_age_ms = hour);
+    let at = f.w.now().plus_millis(2 * hour);
+    let stale = Verdict::Indeterminate(IndeterminateReason::StampTooOld {
+        age_ms: 2 * hour,
+        max_ms: hour,
+    });
+    assert_eq!(f.verdicts(&p, &trust, at), [stale.clone(), stale]);
+    assert_eq!(
+        f.verdicts(&p, &trust, f.w.now().plus_millis(hour)),
+        [Verdict::Valid, Verdict::Valid]
+    );
+}
+
+#[test]
+fn given_a_list_requiring_no_witness_when_it_does_not_allow_unwitnessed_ledgers_then_nothing_is_trusted(
+) {
+    let f = fresh();
+    let p = f.present(f.stamp(DAY));
+    let now = f.w.now();
+    let none = f.trust_with(|t| t.witnesses.threshold = 0);
+    let refused = Verdict::Indeterminate(IndeterminateReason::Unwitnessed {
+        origin: ORIGIN.into(),
+    });
+    assert_eq!(f.verdicts(&p, &none, now), [refused.clone(), refused]);
+    let allowed = f.trust_with(|t| {
+        t.witnesses.threshold = 0;
+        t.unwitnessed = true;
+    });
+    assert_eq!(
+        f.verdicts(&p, &allowed, now),
+        [Verdict::Valid, Verdict::Valid]
+    );
+}
+
+#[test]
+fn given_an_unwitnessed_flag_with_a_witness_threshold_when_decoding_the_list_then_it_is_refused() {
+    let f = fresh();
+    let mut list = f.trust().lists()[0].clone();
+    list.ledgers[0].unwitnessed = true;
+    let err = TrustList::from_canonical(&list.to_canonical()).unwrap_err();
+    assert!(err.to_string().contains("unwitnessed"), "{err}");
+}
+
+#[test]
+fn given_an_as_of_stamp_when_presented_as_current_then_it_is_refused() {
+    let f = fresh();
+    let now = f.w.now();
+    let at = Timestamp(now.0 - 3_600_000);
+    let as_of =
+        f.w.ledger
+            .stamp_as_of(&f.id, at, at.plus_millis(DAY), &key(1))
+            .unwrap();
+    assert_eq!(as_of.claim.kind, StampKind::AsOf);
+    let p = f.present(as_of);
+    assert_eq!(
+        verify_presentation(&p, &f.trust(), now),
+        Verdict::Invalid(InvalidReason::NotACurrentStamp { this_update: at })
+    );
+    // The compact form carries no kind: its stamp is rebuilt as a current one, which the
+    // operator did not sign.
+    let compact = CompactPresentation::from_presentation(&p, 1).unwrap();
+    assert_eq!(
+        verify_compact(&compact, &f.trust(), now),
+        Verdict::Invalid(InvalidReason::StampSignature)
+    );
+}
+
+#[test]
+fn given_an_as_of_stamp_when_checked_against_the_log_then_it_holds() {
+    let f = fresh();
+    let at = Timestamp(f.w.now().0 - 3_600_000);
+    let as_of =
+        f.w.ledger
+            .stamp_as_of(&f.id, at, at.plus_millis(DAY), &key(1))
+            .unwrap();
+    f.w.ledger
+        .check_stamps(std::slice::from_ref(&as_of))
+        .unwrap();
+    assert_eq!(
+        StatusStamp::from_canonical(&as_of.to_canonical()).unwrap(),
+        as_of
+    );
+    // Calling it current changes what was signed.
+    let relabelled = StatusStamp {
+        claim: StatusClaim {
+            kind: StampKind::Current,
+            ..as_of.claim.clone()
+        },
+        ..as_of
+    };
+    assert_eq!(
+        relabelled.verify(&[key(1).public_key()]),
+        Err(StampError::BadSignature)
+    );
+}
+
+#[test]
+fn given_a_current_stamp_within_the_clock_skew_when_issued_then_it_is_accepted() {
+    let f = fresh();
+    let skew = f.w.ledger.state().policy().max_skew_ms;
+    let now = f.w.now();
+    let edge = Timestamp(now.0 - skew);
+    assert!(f
+        .w
+        .ledger
+        .stamp(&f.id, edge, now.plus_days(1), &key(1))
+        .is_ok());
+    let past = Timestamp(now.0 - skew - 1);
+    assert!(matches!(
+        f.w.ledger.stamp(&f.id, past, now.plus_days(1), &key(1)),
+        Err(StampError::NotPresent { .. })
+    ));
+}
