@@ -14,7 +14,7 @@ use chancery::event::{AuthorityRegistration, LicenseVersion, Policy, Termination
 use chancery::present::compact::{verify_compact, CompactPresentation};
 use chancery::present::qr;
 use chancery::present::trust::{
-    Freshness, OperatorKey, SignedTrustList, Trust, TrustList, TrustedLedger,
+    Freshness, ListOperator, OperatorKey, SignedTrustList, Trust, TrustList, TrustedLedger,
 };
 use chancery::{
     crypto::sha256, Actor, Canonical, Clock, Credential, Event, FileStore, Ledger, LicenseId,
@@ -158,7 +158,14 @@ fn main() -> Result<(), Box<dyn Error>> {
     )
     .to_canonical();
     let mut bank = Trust::new();
-    bank.load(&trust_list, &[list_operator.public_key()])?;
+    // The bank trusts this list operator for this list's name only.
+    bank.load(
+        &trust_list,
+        &[ListOperator::new(
+            list_operator.public_key(),
+            ["gov.cn/trust/elicense"],
+        )],
+    )?;
     let scanned = CompactPresentation::from_text(&text)?;
     let verdict = verify_compact(&scanned, &bank, now());
     println!("bank, offline, now: {verdict}");

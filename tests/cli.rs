@@ -1066,27 +1066,45 @@ fn presentations_from_the_command_line() {
         run(dir, "data", &args)
     };
     for file in ["p.cbor", "p.txt"] {
-        let o = verify(file, "listop.key.pub", &[]);
+        let o = verify(file, "gov.cn/trust=listop.key.pub", &[]);
         assert_eq!(code(&o), 0, "{}", stderr(&o));
         assert!(stdout(&o).contains(": valid"), "{}", stdout(&o));
     }
     // Past the stamp's next update: indeterminate, exit 1.
-    let o = verify("p.txt", "listop.key.pub", &["--at", "2099-01-01"]);
+    let o = verify(
+        "p.txt",
+        "gov.cn/trust=listop.key.pub",
+        &["--at", "2099-01-01"],
+    );
     assert_eq!(code(&o), 1);
     assert!(stdout(&o).contains("indeterminate"), "{}", stdout(&o));
     // A trust list signed by someone else is refused.
-    let o = verify("p.txt", "witness.key.pub", &[]);
+    let o = verify("p.txt", "gov.cn/trust=witness.key.pub", &[]);
     assert_eq!(code(&o), 1);
     assert!(
-        stderr(&o).contains("not signed by its list operator"),
+        stderr(&o).contains("not signed by a list operator"),
         "{}",
         stderr(&o)
     );
+    // Issue 13, attack 4: the list operator may publish other lists, not this one; or this
+    // one for other origins only.
+    let o = verify("p.txt", "other.gov.cn/trust=listop.key.pub", &[]);
+    assert_eq!(code(&o), 1);
+    assert!(stderr(&o).contains("may not publish it"), "{}", stderr(&o));
+    let o = verify(
+        "p.txt",
+        "gov.cn/trust=listop.key.pub",
+        &["--list-origins", "gov.cn/trust=elsewhere.gov.cn/elicense"],
+    );
+    assert_eq!(code(&o), 1);
+    assert!(stderr(&o).contains("may not vouch for"), "{}", stderr(&o));
+    let o = verify("p.txt", "listop.key.pub", &[]);
+    assert_eq!(code(&o), 2, "{}", stderr(&o));
     // Issue 13, attack 8: a file larger than any presentation is refused unread.
     let mut big = b"CH1:".to_vec();
     big.resize(4 << 20, b'0');
     std::fs::write(dir.join("big.txt"), &big).unwrap();
-    let o = verify("big.txt", "listop.key.pub", &[]);
+    let o = verify("big.txt", "gov.cn/trust=listop.key.pub", &[]);
     assert_eq!(code(&o), 2, "{}", stderr(&o));
     assert!(stderr(&o).contains("too large"), "{}", stderr(&o));
     // A named pipe (which would block the open for ever) is refused unopened.
@@ -1095,7 +1113,7 @@ fn presentations_from_the_command_line() {
         .status()
         .unwrap();
     assert!(made.success());
-    let o = verify("pipe.txt", "listop.key.pub", &[]);
+    let o = verify("pipe.txt", "gov.cn/trust=listop.key.pub", &[]);
     assert_eq!(code(&o), 2, "{}", stderr(&o));
     assert!(stderr(&o).contains("not a regular file"), "{}", stderr(&o));
 }
@@ -1228,7 +1246,7 @@ fn given_a_trust_list_made_after_a_rotation_when_presenting_then_both_forms_veri
                 "--trust",
                 "trust.list",
                 "--list-key",
-                "listop.key.pub",
+                "gov.cn/trust=listop.key.pub",
             ],
         );
         assert_eq!(code(&o), 0, "{file}: {}{}", stdout(&o), stderr(&o));

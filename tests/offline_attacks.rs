@@ -6,7 +6,10 @@ mod common;
 
 use chancery::checkpoint::{Checkpoint, Note, NoteVerifier, WitnessPolicy};
 use chancery::present::compact::{verify_compact, CompactPresentation};
-use chancery::present::trust::{Freshness, OperatorKey, Trust, TrustList, TrustedLedger};
+use chancery::present::trust::{
+    Freshness, ListOperator, OperatorKey, SignedTrustList, Trust, TrustError, TrustList,
+    TrustedLedger,
+};
 use chancery::present::{verify_presentation, Presentation};
 use chancery::stamp::{StampError, StampKind, StatusClaim, StatusStamp};
 use chancery::{
@@ -444,4 +447,84 @@ fn given_a_current_stamp_within_the_clock_skew_when_issued_then_it_is_accepted()
         f.w.ledger.stamp(&f.id, past, now.plus_days(1), &key(1)),
         Err(StampError::NotPresent { .. })
     ));
+}
+
+#[test]
+fn given_another_list_operator_when_it_publishes_a_list_named_like_ours_then_it_replaces_nothing() {
+    let f = fresh();
+    let p = f.present(f.stamp(DAY));
+    let now = f.w.now();
+    let (x, y) = (key(91), key(92));
+    let ours = f.trust().lists()[0].clone();
+    // Y's list: the same name, a higher version, naming our ledger with Y's own key.
+    let mut theirs = ours.clone();
+    theirs.version = ours.version + 1;
+    theirs.ledgers[0].operator_keys = vec![OperatorKey {
+        key: key(66).public_key(),
+        valid_from: T0,
+        valid_until: None,
+    }];
+    let signed_ours = SignedTrustList::sign(ours, &x).to_canonical();
+    let signed_theirs = SignedTrustList::sign(theirs, &y).to_canonical();
+    let operators = [
+        ListOperator::new(x.public_key(), ["gov.cn/trust/elicense"]),
+        ListOperator::new(y.public_key(), ["other.gov.cn/trust"]),
+    ];
+    for order in [
+        [&signed_ours, &signed_theirs],
+        [&signed_theirs, &signed_ours],
+    ] {
+        let mut trust = Trust::new();
+        for bytes in order {
+            let _ = trust.load(bytes, &operators);
+        }
+        assert_eq!(verify_presentation(&p, &trust, now), Verdict::Valid);
+    }
+    // Y may not publish under X's name at all.
+    assert!(matches!(
+        Trust::new().load(&signed_theirs, &operators),
+        Err(TrustError::NameNotAllowed { .. })
+    ));
+}
+
+#[test]
+fn given_a_list_operator_bound_to_origins_when_its_list_names_another_then_the_list_is_refused() {
+    let f = fresh();
+    let x = key(91);
+    let signed = SignedTrustList::sign(f.trust().lists()[0].clone(), &x).to_canonical();
+    let bound = ListOperator::new(x.public_key(), ["gov.cn/trust/elicense"])
+        .with_origins(["zj.gov.cn/elicense"]);
+    assert_eq!(
+        Trust::new().load(&signed, &[bound]),
+        Err(TrustError::OriginNotAllowed {
+            name: "gov.cn/trust/elicense".into(),
+            origin: ORIGIN.into(),
+        })
+    );
+    let allowed =
+        ListOperator::new(x.public_key(), ["gov.cn/trust/elicense"]).with_origins([ORIGIN]);
+    assert!(Trust::new().load(&signed, &[allowed]).is_ok());
+}
+
+#[test]
+fn given_one_signer_when_it_reissues_its_list_then_the_higher_version_replaces_the_lower() {
+    let f = fresh();
+    let x = key(91);
+    let operators = [ListOperator::new(x.public_key(), ["gov.cn/trust/elicense"])];
+    let v1 = f.trust().lists()[0].clone();
+    let mut v2 = v1.clone();
+    v2.version = v1.version + 1;
+    v2.ledgers.clear();
+    let mut trust = Trust::new();
+    trust
+        .load(&SignedTrustList::sign(v2, &x).to_canonical(), &operators)
+        .unwrap();
+    trust
+        .load(&SignedTrustList::sign(v1, &x).to_canonical(), &operators)
+        .unwrap();
+    assert_eq!(trust.lists().len(), 1);
+    assert!(
+        trust.ledger(ORIGIN).is_none(),
+        "the lower version never replaces the higher"
+    );
 }

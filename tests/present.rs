@@ -7,7 +7,7 @@ mod common;
 use chancery::checkpoint::{cosign_note, Checkpoint, Note, NoteVerifier, WitnessPolicy};
 use chancery::present::compact::{verify_compact, CompactPresentation};
 use chancery::present::trust::{
-    Freshness, OperatorKey, SignedTrustList, Trust, TrustList, TrustedLedger,
+    Freshness, ListOperator, OperatorKey, SignedTrustList, Trust, TrustList, TrustedLedger,
 };
 use chancery::present::{verify_presentation, Presentation};
 use chancery::{
@@ -115,15 +115,16 @@ fn trust_lists_are_signed_and_versioned() {
     let signed = SignedTrustList::sign(trust.lists()[0].clone(), &list_operator);
     let bytes = signed.to_canonical();
     let mut t = Trust::new();
-    t.load(&bytes, &[list_operator.public_key()]).unwrap();
+    let operator = |k: &SecretKey| [ListOperator::new(k.public_key(), ["gov.cn/trust/elicense"])];
+    t.load(&bytes, &operator(&list_operator)).unwrap();
     assert!(t.ledger(ORIGIN).is_some());
     // Another signer, or one altered byte, is refused.
-    assert!(Trust::new().load(&bytes, &[key(92).public_key()]).is_err());
+    assert!(Trust::new().load(&bytes, &operator(&key(92))).is_err());
     let mut altered = bytes.clone();
     let n = altered.len();
     altered[n - 70] ^= 1;
     assert!(Trust::new()
-        .load(&altered, &[list_operator.public_key()])
+        .load(&altered, &operator(&list_operator))
         .is_err());
     // A higher version replaces a lower one; a lower one is ignored.
     let mut t = Trust::from_lists([list(vec![], 2)]);

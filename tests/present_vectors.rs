@@ -8,7 +8,9 @@
 use chancery::checkpoint::{cosign_note, Checkpoint, NoteVerifier, WitnessPolicy};
 use chancery::event::{AuthorityRegistration, LicenseVersion, Policy};
 use chancery::present::compact::{verify_compact, CompactPresentation};
-use chancery::present::trust::{OperatorKey, SignedTrustList, Trust, TrustList, TrustedLedger};
+use chancery::present::trust::{
+    ListOperator, OperatorKey, SignedTrustList, Trust, TrustList, TrustedLedger,
+};
 use chancery::present::{verify_presentation, Presentation};
 use chancery::{
     crypto::sha256, Actor, Canonical, Credential, Event, Ledger, LicenseId, ManualClock, SecretKey,
@@ -183,7 +185,10 @@ fn presentation_vectors_match_and_verify() {
         chancery::PublicKey::from_canonical(&bytes(&v, "list_operator_public_key_hex")).unwrap();
     let mut trust = Trust::new();
     trust
-        .load(&bytes(&v, "signed_trust_list_hex"), &[list_key])
+        .load(
+            &bytes(&v, "signed_trust_list_hex"),
+            &[ListOperator::new(list_key, ["gov.cn/trust/elicense"])],
+        )
         .unwrap();
     let at = Timestamp(v["verify_at"].as_u64().unwrap());
     let full = Presentation::from_canonical(&bytes(&v, "presentation_hex")).unwrap();

@@ -280,6 +280,36 @@ impl Canonical for SignedTrustList {
     }
 }
 
+/// A list operator a verifier trusts, and what it may publish (SPEC §20): the list names, and
+/// optionally the origins its lists may name. A list is identified by its name and its
+/// signer, so another operator's list of the same name never replaces it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ListOperator {
+    /// The operator's key.
+    pub key: PublicKey,
+    /// The names of the lists it may publish.
+    pub names: Vec<String>,
+    /// The origins its lists may name; `None`: any.
+    pub origins: Option<Vec<String>>,
+}
+
+impl ListOperator {
+    /// An operator that may publish the lists `names`, naming any origin.
+    pub fn new<N: Into<String>>(key: PublicKey, names: impl IntoIterator<Item = N>) -> Self {
+        Self {
+            key,
+            names: names.into_iter().map(Into::into).collect(),
+            origins: None,
+        }
+    }
+
+    /// Only these origins may its lists name.
+    pub fn with_origins<O: Into<String>>(mut self, origins: impl IntoIterator<Item = O>) -> Self {
+        self.origins = Some(origins.into_iter().map(Into::into).collect());
+        self
+    }
+}
+
 /// Why a trust list is refused.
 #[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -288,8 +318,22 @@ pub enum TrustError {
     #[error("malformed trust list: {0}")]
     Decode(#[from] DecodeError),
     /// Not signed by any of the list operator keys given.
-    #[error("trust list {0:?} is not signed by its list operator")]
+    #[error("trust list {0:?} is not signed by a list operator")]
     BadSignature(String),
+    /// Signed by a list operator that may not publish a list of this name.
+    #[error("trust list {name:?} is signed by a list operator that may not publish it")]
+    NameNotAllowed {
+        /// The list's name.
+        name: String,
+    },
+    /// The list names an origin its operator may not vouch for.
+    #[error("trust list {name:?} names {origin:?}, which its list operator may not vouch for")]
+    OriginNotAllowed {
+        /// The list's name.
+        name: String,
+        /// The origin.
+        origin: String,
+    },
 }
 
 impl SignedTrustList {
@@ -299,26 +343,58 @@ impl SignedTrustList {
         Self { list, signature }
     }
 
-    /// Decodes `bytes` and returns the list if one of `list_operators` signed it.
-    pub fn open(bytes: &[u8], list_operators: &[PublicKey]) -> Result<TrustList, TrustError> {
+    /// Decodes `bytes` and returns the list and its signer's key if one of `operators` signed
+    /// it, may publish a list of its name, and may vouch for every origin it names.
+    pub fn open(
+        bytes: &[u8],
+        operators: &[ListOperator],
+    ) -> Result<(TrustList, PublicKey), TrustError> {
         let signed = Self::from_canonical(bytes)?;
         let body = signed.list.to_canonical();
-        if list_operators.iter().any(|k| {
-            k.verify(Domain::TrustList, &body, &signed.signature)
-                .is_ok()
-        }) {
-            Ok(signed.list)
-        } else {
-            Err(TrustError::BadSignature(signed.list.name))
+        let signers: Vec<&ListOperator> = operators
+            .iter()
+            .filter(|o| {
+                o.key
+                    .verify(Domain::TrustList, &body, &signed.signature)
+                    .is_ok()
+            })
+            .collect();
+        let name = &signed.list.name;
+        if signers.is_empty() {
+            return Err(TrustError::BadSignature(name.clone()));
         }
+        let Some(op) = signers.iter().find(|o| o.names.contains(name)) else {
+            return Err(TrustError::NameNotAllowed { name: name.clone() });
+        };
+        if let Some(origins) = &op.origins {
+            if let Some(l) = signed
+                .list
+                .ledgers
+                .iter()
+                .find(|l| !origins.contains(&l.origin))
+            {
+                return Err(TrustError::OriginNotAllowed {
+                    name: name.clone(),
+                    origin: l.origin.clone(),
+                });
+            }
+        }
+        Ok((signed.list, op.key))
     }
 }
 
-/// The trust lists a verifier has loaded: the highest version of each list, searched in the
-/// order they were first loaded.
+/// A list held, with who signed it (`None`: added by the caller as already verified).
+#[derive(Debug, Clone)]
+struct Held {
+    list: TrustList,
+    signer: Option<PublicKey>,
+}
+
+/// The trust lists a verifier has loaded: the highest version of each list (a list is its
+/// name and its signer), searched in the order they were first loaded.
 #[derive(Debug, Clone, Default)]
 pub struct Trust {
-    lists: Vec<TrustList>,
+    held: Vec<Held>,
 }
 
 impl Trust {
@@ -327,7 +403,7 @@ impl Trust {
         Self::default()
     }
 
-    /// Trust exactly these lists (already verified).
+    /// Trust exactly these lists (already verified by the caller).
     pub fn from_lists(lists: impl IntoIterator<Item = TrustList>) -> Self {
         let mut t = Self::new();
         for l in lists {
@@ -336,27 +412,38 @@ impl Trust {
         t
     }
 
-    /// Adds a verified list; a lower or equal version of a list already held is ignored, a
-    /// higher one replaces it.
+    /// Adds a list the caller verified itself; of lists with one name added this way, a lower
+    /// or equal version is ignored and a higher one replaces the one held.
     pub fn add(&mut self, list: TrustList) {
-        match self.lists.iter_mut().find(|l| l.name == list.name) {
-            Some(held) if held.version < list.version => *held = list,
+        self.hold(list, None);
+    }
+
+    fn hold(&mut self, list: TrustList, signer: Option<PublicKey>) {
+        match self
+            .held
+            .iter_mut()
+            .find(|h| h.list.name == list.name && h.signer == signer)
+        {
+            Some(h) if h.list.version < list.version => h.list = list,
             Some(_) => {}
-            None => self.lists.push(list),
+            None => self.held.push(Held { list, signer }),
         }
     }
 
-    /// Verifies a signed list (`bytes`) with its list operator's keys and adds it.
-    pub fn load(&mut self, bytes: &[u8], list_operators: &[PublicKey]) -> Result<(), TrustError> {
-        self.add(SignedTrustList::open(bytes, list_operators)?);
+    /// Verifies a signed list (`bytes`) against the list operators the verifier trusts
+    /// ([`SignedTrustList::open`]) and holds it: a higher version of the same name by the
+    /// same signer replaces the one held; another signer's list of that name never does.
+    pub fn load(&mut self, bytes: &[u8], operators: &[ListOperator]) -> Result<(), TrustError> {
+        let (list, signer) = SignedTrustList::open(bytes, operators)?;
+        self.hold(list, Some(signer));
         Ok(())
     }
 
     /// The trusted ledger with this origin, if a held list names it (current or not).
     pub fn ledger(&self, origin: &str) -> Option<&TrustedLedger> {
-        self.lists
+        self.held
             .iter()
-            .flat_map(|l| &l.ledgers)
+            .flat_map(|h| &h.list.ledgers)
             .find(|l| l.origin == origin)
     }
 
@@ -388,9 +475,10 @@ impl Trust {
         now: Timestamp,
     ) -> Option<Result<&TrustedLedger, &TrustList>> {
         let naming = || {
-            self.lists
-                .iter()
-                .filter_map(move |l| Some((l, l.ledgers.iter().find(|t| t.origin == origin)?)))
+            self.held.iter().filter_map(move |h| {
+                let l = &h.list;
+                Some((l, l.ledgers.iter().find(|t| t.origin == origin)?))
+            })
         };
         naming()
             .find(|(l, _)| l.issued <= now && now < l.next_update)
@@ -398,8 +486,8 @@ impl Trust {
             .or_else(|| naming().next().map(|(l, _)| Err(l)))
     }
 
-    /// The lists held.
-    pub fn lists(&self) -> &[TrustList] {
-        &self.lists
+    /// The lists held, in the order first loaded.
+    pub fn lists(&self) -> Vec<&TrustList> {
+        self.held.iter().map(|h| &h.list).collect()
     }
 }

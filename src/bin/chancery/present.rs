@@ -7,7 +7,7 @@ use crate::{files, keep_checkpoint, keyfile, open, CliError, Signer};
 use chancery::checkpoint::{cosign_note, Note, NoteVerifier, WitnessPolicy};
 use chancery::present::compact::{verify_compact, CompactPresentation, TEXT_PREFIX};
 use chancery::present::trust::{
-    Freshness, SignedTrustList, Trust, TrustError, TrustList, TrustedLedger,
+    Freshness, ListOperator, SignedTrustList, Trust, TrustError, TrustList, TrustedLedger,
 };
 use chancery::present::{verify_presentation, Presentation};
 use chancery::{Canonical, Timestamp};
@@ -105,9 +105,14 @@ pub struct VerifyArgs {
     /// A signed trust list (repeatable).
     #[arg(long = "trust", value_name = "FILE", required = true)]
     trust: Vec<PathBuf>,
-    /// The list operator's public key file (repeatable).
-    #[arg(long = "list-key", value_name = "FILE", required = true)]
-    list_keys: Vec<PathBuf>,
+    /// A list operator the verifier trusts, as the name of the list it may publish and its
+    /// public key file (repeatable: one operator may publish several lists). A list is
+    /// refused unless its signer may publish its name.
+    #[arg(long = "list-key", value_name = "NAME=FILE", required = true)]
+    list_keys: Vec<String>,
+    /// Restrict the list NAME to these ledger origins (comma-separated; repeatable per list).
+    #[arg(long = "list-origins", value_name = "NAME=ORIGIN,…")]
+    list_origins: Vec<String>,
     /// Verification time; default now. A date alone is the start of that day at +08:00.
     #[arg(long)]
     at: Option<String>,
@@ -339,15 +344,11 @@ pub fn trust_list(store: &Path, a: TrustListArgs, out: &Out) -> Result<u8, CliEr
 /// party needs beside the verdict: the license, its type, issuer, version, validity window and
 /// the disclosed claims.
 pub fn verify(a: VerifyArgs, out: &Out) -> Result<u8, CliError> {
-    let keys = a
-        .list_keys
-        .iter()
-        .map(|p| keyfile::read_public(p))
-        .collect::<Result<Vec<_>, _>>()?;
+    let operators = list_operators(&a.list_keys, &a.list_origins)?;
     let mut trust = Trust::new();
     for f in &a.trust {
         let bytes = files::read_at_most(f, chancery::encoding::MAX_INPUT_LEN)?;
-        trust.load(&bytes, &keys).map_err(|e| match e {
+        trust.load(&bytes, &operators).map_err(|e| match e {
             // Not a trust list at all: the wrong file (exit 2); a list whose signature fails
             // is a finding (exit 1).
             TrustError::Decode(_) => CliError::usage(format!("{}: {e}", f.display())),
@@ -433,4 +434,40 @@ pub fn verify(a: VerifyArgs, out: &Out) -> Result<u8, CliError> {
     text.extend(lines);
     out.print(&text.join("\n"), value);
     Ok(u8::from(!verdict.is_valid()))
+}
+
+/// The list operators of `--list-key NAME=FILE` (one per key file, with every name given for
+/// it) and `--list-origins NAME=ORIGIN,…` (the origins of the operators publishing NAME).
+fn list_operators(keys: &[String], origins: &[String]) -> Result<Vec<ListOperator>, CliError> {
+    let split = |flag: &str, v: &str| -> Result<(String, String), CliError> {
+        v.split_once('=')
+            .filter(|(n, f)| !n.is_empty() && !f.is_empty())
+            .map(|(n, f)| (n.to_owned(), f.to_owned()))
+            .ok_or_else(|| CliError::usage(format!("{flag} {v:?}: expected NAME=…")))
+    };
+    let mut operators: Vec<ListOperator> = Vec::new();
+    for v in keys {
+        let (name, file) = split("--list-key", v)?;
+        let key = keyfile::read_public(Path::new(&file))?;
+        match operators.iter_mut().find(|o| o.key == key) {
+            Some(o) => o.names.push(name),
+            None => operators.push(ListOperator::new(key, [name])),
+        }
+    }
+    for v in origins {
+        let (name, list) = split("--list-origins", v)?;
+        let mut found = false;
+        for o in operators.iter_mut().filter(|o| o.names.contains(&name)) {
+            o.origins
+                .get_or_insert_with(Vec::new)
+                .extend(list.split(',').map(str::to_owned));
+            found = true;
+        }
+        if !found {
+            return Err(CliError::usage(format!(
+                "--list-origins {name:?}: no --list-key publishes that list"
+            )));
+        }
+    }
+    Ok(operators)
 }
