@@ -528,3 +528,51 @@ fn given_one_signer_when_it_reissues_its_list_then_the_higher_version_replaces_t
         "the lower version never replaces the higher"
     );
 }
+
+#[test]
+fn given_an_authority_the_root_registers_under_a_parent_when_presenting_then_both_forms_verify() {
+    let mut w = W::new();
+    let root = w.root.clone();
+    let parent = w.authority("PARENT", 20);
+    w.define_type(&parent, "T1");
+    let child = actor(21);
+    // The ledger lets the root register a child under a parent (§8).
+    w.ok(
+        &root,
+        W::registration("CHILD", &[&child], &["T1"], Some("PARENT")),
+    );
+    let (id, cred) = w.issue(&child, "CHILD", "S1");
+    let note = fresh_note(&w, &key(1));
+    let now = w.now();
+    let stamp = w.ledger.stamp(&id, now, now.plus_days(1), &key(1)).unwrap();
+    let p = w
+        .ledger
+        .present(cred.disclose(&["name"], false).unwrap(), &note, stamp)
+        .unwrap();
+    let f = Fresh { w, id, cred };
+    assert_eq!(
+        f.verdicts(&p, &f.trust(), now),
+        [Verdict::Valid, Verdict::Valid]
+    );
+}
+
+#[test]
+fn given_a_repeated_or_undecodable_entry_when_verifying_then_the_presentation_is_malformed() {
+    let f = fresh();
+    let p = f.present(f.stamp(DAY));
+    let now = f.w.now();
+    let mut repeated = p.clone();
+    repeated.entries.push(p.entries[0].clone());
+    assert_eq!(
+        verify_presentation(&repeated, &f.trust(), now),
+        Verdict::Invalid(InvalidReason::MalformedPresentation {
+            what: "entries out of ledger order"
+        })
+    );
+    let mut junk = p.clone();
+    junk.entries[0].entry = vec![0x80];
+    assert_eq!(
+        verify_presentation(&junk, &f.trust(), now),
+        Verdict::Invalid(InvalidReason::MalformedPresentation { what: "entry" })
+    );
+}

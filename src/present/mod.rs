@@ -167,10 +167,12 @@ impl Chain {
             let not_proven = || invalid(InvalidReason::SignerNotProven { seq });
             match &s.event {
                 Event::AuthorityRegistered(r) => {
+                    // As the ledger's rule (§8): an operator key registers with or without a
+                    // parent; an authority only under itself.
                     let ok = match (&signer.1, &r.parent) {
-                        (None, None) => true,
+                        (None, _) => true,
                         (Some(a), Some(p)) => a == p,
-                        _ => false,
+                        (Some(_), None) => false,
                     };
                     if !ok {
                         return Err(not_proven());

@@ -240,7 +240,8 @@ enum AuthorityCommand {
         /// only owns seals or relies on licenses).
         #[arg(long, value_delimiter = ',')]
         types: Vec<String>,
-        /// The registering parent authority's code, when the signer is that parent.
+        /// The parent authority the new one is registered under (the signer is that parent, or
+        /// the root).
         #[arg(long)]
         parent: Option<String>,
         /// It may register seals.
