@@ -257,7 +257,9 @@ pub fn claim_for(
 }
 
 /// Checks a claim against the log: `state` and `tree` must be those of exactly the claim's
-/// `size` first entries (a replay of that prefix); the claim must be what [`claim_for`] gives.
+/// `size` first entries (a replay of that prefix); the claim must be what [`claim_for`] gives
+/// (so its next update does not reach past a termination the log holds), and a current one
+/// may not be dated before the last of those entries.
 pub fn check_claim(
     claim: &StatusClaim,
     state: &State,
@@ -274,14 +276,20 @@ pub fn check_claim(
         claim.this_update,
         claim.next_update,
     )?;
+    // A current stamp is about the present at its size: not before the last entry it covers
+    // (else a change that entry records would be dated after the stamp).
     let field = if expected.origin != claim.origin {
         "origin"
     } else if expected.root != claim.root {
         "checkpoint root"
     } else if expected.entry_seq != claim.entry_seq || expected.entry_hash != claim.entry_hash {
         "entry"
+    } else if claim.kind == StampKind::Current && claim.this_update < state.last_time() {
+        "this update (a current stamp dated before its checkpoint's last entry)"
     } else if expected.status != claim.status {
         "status"
+    } else if expected.next_update != claim.next_update {
+        "next update"
     } else {
         return Ok(());
     };

@@ -1326,6 +1326,7 @@ fn given_an_as_of_time_when_stamping_then_an_as_of_stamp_is_written_and_checked_
     let o = run(dir, "data", &["license", "check-stamp", "old.stamp"]);
     assert_eq!(code(&o), 1, "{}", stderr(&o));
     assert!(stdout(&o).contains("not yet recorded"), "{}", stdout(&o));
+    assert!(stdout(&o).contains("as-of stamp"), "{}", stdout(&o));
 }
 
 #[test]
@@ -1350,6 +1351,21 @@ fn given_no_witness_when_creating_a_trust_list_then_it_must_say_unwitnessed() {
     let o = run(dir, "data", &[&base[..], &["--threshold", "0"]].concat());
     assert_eq!(code(&o), 2, "{}", stderr(&o));
     assert!(!dir.join("t.list").exists());
+    expect(dir, "data", &["key", "generate", "--out", "witness.key"], 0);
+    let o = run(
+        dir,
+        "data",
+        &[
+            &base[..],
+            &[
+                "--unwitnessed",
+                "--witness-key",
+                "w.example.org=witness.key.pub",
+            ],
+        ]
+        .concat(),
+    );
+    assert_eq!(code(&o), 2, "{}", stderr(&o));
     expect(dir, "data", &[&base[..], &["--unwitnessed"]].concat(), 0);
     let bytes = std::fs::read(dir.join("t.list")).unwrap();
     let signed =

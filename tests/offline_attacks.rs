@@ -576,3 +576,88 @@ fn given_a_repeated_or_undecodable_entry_when_verifying_then_the_presentation_is
         Verdict::Invalid(InvalidReason::MalformedPresentation { what: "entry" })
     );
 }
+
+/// Review of attack 2: a current stamp may not be dated before the last entry it covers, even
+/// within the clock skew (a suspension recorded at S, a stamp "now" at S − skew said Valid).
+#[test]
+fn given_a_suspension_just_recorded_when_the_operator_stamps_within_the_skew_before_it_then_the_ledger_refuses(
+) {
+    let (mut w, a) = W::standard(MemoryStore::new());
+    let (id, _) = w.issue(&a, "AUTH1", "S1");
+    w.advance_days(1);
+    let r = w.ok(
+        &a,
+        Event::LicenseSuspended {
+            license: id.clone(),
+            reason: "inspection".into(),
+        },
+    );
+    let before = Timestamp(r.ledger_time.0 - 1);
+    let stamped = w.ledger.stamp(&id, before, before.plus_days(1), &key(1));
+    assert!(
+        matches!(stamped, Err(StampError::NotPresent { .. })),
+        "{stamped:?}"
+    );
+}
+
+/// Review of attack 2: the log check refuses a hand-signed current stamp dated before the last
+/// entry at its size, and one whose next update reaches past a termination the log holds.
+#[test]
+fn given_a_hand_signed_backdated_current_stamp_when_checked_against_the_log_then_it_is_refused() {
+    let (mut w, a) = W::standard(MemoryStore::new());
+    let (id, _) = w.issue(&a, "AUTH1", "S1");
+    w.advance_days(1);
+    let now = w.now();
+    let honest = w.ledger.stamp(&id, now, now.plus_days(1), &key(1)).unwrap();
+    let t = w.termination(&id);
+    let effective = t.effective;
+    w.ok(&a, Event::LicenseRevoked(t));
+    let after = w
+        .ledger
+        .stamp(&id, w.now(), w.now().plus_days(1), &key(1))
+        .unwrap();
+    // Dated just before the revocation, at the size that holds it: status Valid then.
+    let just_before = Timestamp(effective.0 - 1);
+    let backdated = StatusStamp::sign(
+        StatusClaim {
+            this_update: just_before,
+            next_update: just_before.plus_millis(DAY / 2),
+            status: Status::Valid,
+            ..after.claim.clone()
+        },
+        &key(1),
+    )
+    .unwrap();
+    assert!(matches!(
+        w.ledger.check_stamps(std::slice::from_ref(&backdated)),
+        Err(chancery::StampCheckError::Stamp(0, StampError::Mismatch(_)))
+    ));
+    // An as-of stamp may be about that moment (its window is capped at the revocation).
+    let as_of = w
+        .ledger
+        .stamp_as_of(
+            &id,
+            backdated.claim.this_update,
+            backdated.claim.next_update,
+            &key(1),
+        )
+        .unwrap();
+    assert_eq!(as_of.claim.next_update, effective);
+    w.ledger.check_stamps(&[honest, as_of.clone()]).unwrap();
+    // Reaching past the revocation the log holds.
+    let reaching = StatusStamp::sign(
+        StatusClaim {
+            next_update: as_of.claim.next_update.plus_days(1),
+            ..as_of.claim
+        },
+        &key(1),
+    )
+    .unwrap();
+    assert!(matches!(
+        w.ledger.check_stamps(&[reaching]),
+        Err(chancery::StampCheckError::Stamp(
+            0,
+            StampError::Mismatch("next update")
+        ))
+    ));
+}

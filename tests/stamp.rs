@@ -39,7 +39,7 @@ fn stamps_are_issued_verified_and_checked_against_the_log() {
     assert!(matches!(
         w.ledger
             .stamp(&id, now.plus_days(1), now.plus_days(2), &root),
-        Err(StampError::NotPresent { .. })
+        Err(StampError::Future(_))
     ));
     assert!(matches!(
         w.ledger

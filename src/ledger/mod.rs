@@ -659,7 +659,8 @@ impl<S: Store> Ledger<S> {
     }
 
     /// A current status stamp (SPEC §17) for `license` at `this_update`, which must be the
-    /// ledger's present within the clock skew ([`StampError::NotPresent`] otherwise), valid
+    /// ledger's present: not after it ([`StampError::Future`]), within the clock skew before it
+    /// and not before the last entry's ledger time ([`StampError::NotPresent`]), valid
     /// until `next_update`, as of the ledger's current size, signed with the operator's `key`
     /// (an active root key). A stamp about the past is [`Ledger::stamp_as_of`].
     pub fn stamp(
@@ -670,7 +671,14 @@ impl<S: Store> Ledger<S> {
         key: &crate::crypto::SecretKey,
     ) -> Result<StatusStamp, StampError> {
         let present = self.now();
-        if this_update.0.abs_diff(present.0) > self.state.policy().max_skew_ms {
+        // The present: not after it, not before the last entry (a change it records would be
+        // dated after the stamp), and within the skew of it.
+        if this_update > present {
+            return Err(StampError::Future(this_update));
+        }
+        if this_update < self.state.last_time()
+            || present.0 - this_update.0 > self.state.policy().max_skew_ms
+        {
             return Err(StampError::NotPresent {
                 at: this_update,
                 present,

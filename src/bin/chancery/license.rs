@@ -445,16 +445,29 @@ pub fn run(store: &Path, command: LicenseCommand, out: &Out) -> Result<u8, CliEr
                         .map_err(|e| e.to_string())
                 });
             let c = &stamp.claim;
+            let kind = match c.kind {
+                StampKind::Current => "current",
+                StampKind::AsOf => "as-of",
+            };
             out.print(
                 &match &verdict {
                     Ok(()) => format!(
-                        "{}: {} (stamp checked against the log)",
-                        c.license, c.status
+                        "{}: {} at {} ({kind} stamp{}, checked against the log)",
+                        c.license,
+                        c.status,
+                        crate::show(c.this_update),
+                        if c.kind == StampKind::AsOf {
+                            ": the status then, not now"
+                        } else {
+                            ""
+                        }
                     ),
                     Err(e) => format!("{}: stamp refused: {e}", c.license),
                 },
                 json!({
                     "license": c.license.to_string(),
+                    "kind": kind,
+                    "this_update": crate::show(c.this_update),
                     "status": c.status.name(),
                     "valid": verdict.is_ok(),
                     "error": verdict.as_ref().err(),

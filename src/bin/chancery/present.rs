@@ -263,6 +263,11 @@ pub fn trust_list(store: &Path, a: TrustListArgs, out: &Out) -> Result<u8, CliEr
                 .map_err(|e| CliError::usage(format!("--witness-key {name}: {e}")))?,
         );
     }
+    if a.unwitnessed && !witnesses.is_empty() {
+        return Err(CliError::usage(
+            "--unwitnessed trusts checkpoints no witness cosigned: name no --witness with it",
+        ));
+    }
     let threshold =
         match (a.threshold, a.unwitnessed) {
             (Some(_), true) => {
