@@ -703,6 +703,10 @@ pub enum WitnessError {
     /// The checkpoint does not extend the last one the witness cosigned.
     #[error(transparent)]
     Inconsistent(#[from] ConsistencyError),
+    /// A witness that follows the ledger (`Ledger::cosign`): the checkpoint is not the
+    /// ledger's.
+    #[error(transparent)]
+    NotTheLedgers(#[from] CheckpointError),
 }
 
 /// A witness: cosigns a log's checkpoints only if each extends the last one it cosigned.
@@ -739,6 +743,12 @@ impl Witness {
     /// The last checkpoint cosigned.
     pub fn last(&self) -> Option<&Checkpoint> {
         self.last.as_ref()
+    }
+
+    /// Replaces the log's verifiers: a witness that follows the log (`Ledger::cosign`) sets
+    /// them to the keys that may sign the log's checkpoints now.
+    pub fn follow(&mut self, log: Vec<NoteVerifier>) {
+        self.log = log;
     }
 
     /// Verifies the log's signature on `note`, checks that it extends the last checkpoint

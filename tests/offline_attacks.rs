@@ -4,7 +4,7 @@
 
 mod common;
 
-use chancery::checkpoint::{Checkpoint, Note, NoteVerifier, WitnessPolicy};
+use chancery::checkpoint::{Checkpoint, Note, NoteVerifier, Witness, WitnessError, WitnessPolicy};
 use chancery::present::compact::{verify_compact, CompactPresentation};
 use chancery::present::trust::{
     Freshness, ListOperator, OperatorKey, SignedTrustList, Trust, TrustError, TrustList,
@@ -660,4 +660,32 @@ fn given_a_hand_signed_backdated_current_stamp_when_checked_against_the_log_then
             StampError::Mismatch("next update")
         ))
     ));
+}
+
+/// Attack 3: Chancery's own witness follows the log and refuses a checkpoint signed by a key
+/// the log has retired (a plain C2SP witness configured with that key cosigns it).
+#[test]
+fn given_a_rotated_out_root_key_when_it_signs_a_checkpoint_then_the_following_witness_refuses() {
+    let (mut w, _) = W::standard(MemoryStore::new());
+    let old = w.root.clone();
+    let new = w.rotate_root(&old, 95);
+    let by_old = w.note(&key(1), &[]);
+    let log = vec![NoteVerifier::new(ORIGIN, &old.public_key()).unwrap()];
+    let mut plain = Witness::new(WITNESS, witness(), ORIGIN, log, None).unwrap();
+    assert!(plain.cosign(by_old.as_bytes(), None, 1).is_ok());
+    let mut own = Witness::new(WITNESS, witness(), ORIGIN, vec![], None).unwrap();
+    assert!(matches!(
+        w.ledger.cosign(&mut own, by_old.as_bytes(), 1),
+        Err(WitnessError::Note(_))
+    ));
+    assert!(own.last().is_none(), "a refusal changes nothing");
+    // The new key's checkpoint is cosigned; a later one is checked for consistency by the
+    // ledger's own proof.
+    let _ = new;
+    let by_new = w.note(&key(95), &[]);
+    w.ledger.cosign(&mut own, by_new.as_bytes(), 2).unwrap();
+    w.issue(&actor(10), "AUTH1", "S7");
+    let later = w.note(&key(95), &[]);
+    w.ledger.cosign(&mut own, later.as_bytes(), 3).unwrap();
+    assert_eq!(own.last().unwrap().size, w.ledger.len());
 }

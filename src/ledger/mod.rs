@@ -729,6 +729,40 @@ impl<S: Store> Ledger<S> {
         StatusStamp::sign(claim, key)
     }
 
+    /// Cosigns `note` as `witness`, a witness that follows this ledger (SPEC §16): the note
+    /// must be signed by a root key active at the ledger's present (a retired or compromised
+    /// one is refused, [`WitnessError::Note`]) and belong to this ledger, and it must extend
+    /// the last checkpoint the witness cosigned (the ledger makes the consistency proof).
+    /// Nothing changes if it refuses.
+    pub fn cosign(
+        &self,
+        witness: &mut crate::checkpoint::Witness,
+        note: &[u8],
+        now_secs: u64,
+    ) -> Result<crate::checkpoint::NoteSignature, crate::checkpoint::WitnessError> {
+        use crate::checkpoint::NoteVerifier;
+        let origin = self.state.origin().unwrap_or_default();
+        let active: Vec<NoteVerifier> = self
+            .state
+            .active_root_keys(self.now())
+            .iter()
+            .filter_map(|k| NoteVerifier::new(origin, k).ok())
+            .collect();
+        let (cp, _) = crate::checkpoint::Checkpoint::open(note, &active)?;
+        crate::checkpoint::verify_for_ledger(note, &self.state, &self.tree)?;
+        // The ledger holds `cp.size` entries (just checked), so the proof exists; a witness
+        // that saw a larger tree refuses the smaller one itself.
+        let proof = witness
+            .last()
+            .filter(|last| last.size < cp.size)
+            .and_then(|last| self.prove_consistency(last.size, cp.size).ok());
+        let mut following = witness.clone();
+        following.follow(active);
+        let signature = following.cosign(note, proof.as_ref(), now_secs)?;
+        *witness = following;
+        Ok(signature)
+    }
+
     /// Checks status stamps against the log: each must be signed by a root key and say what the
     /// ledger said at the stamp's size, which is found by replaying the store up to it (one
     /// pass for all stamps, in size order; entry signatures are trusted here: [`Ledger::open`]

@@ -4,7 +4,7 @@
 use crate::license::{opt_time, read_credential};
 use crate::report::Out;
 use crate::{files, keep_checkpoint, keyfile, open, CliError, Signer};
-use chancery::checkpoint::{cosign_note, Note, NoteVerifier, WitnessPolicy};
+use chancery::checkpoint::{Note, NoteVerifier, Witness, WitnessPolicy};
 use chancery::present::compact::{verify_compact, CompactPresentation, TEXT_PREFIX};
 use chancery::present::trust::{
     Freshness, ListOperator, SignedTrustList, Trust, TrustError, TrustList, TrustedLedger,
@@ -150,16 +150,20 @@ pub fn present(store: &Path, a: PresentArgs, out: &Out) -> Result<u8, CliError> 
         )));
     }
     crate::checkpoint_guard(store, &ledger, &key, &a.signer)?;
-    let (_, note, cp) = keep_checkpoint(store, &ledger, &key)?;
+    let (_, signed, cp) = keep_checkpoint(store, &ledger, &key)?;
     let mut note =
-        Note::parse(note.as_bytes()).map_err(|e| CliError::usage(format!("checkpoint: {e}")))?;
+        Note::parse(signed.as_bytes()).map_err(|e| CliError::usage(format!("checkpoint: {e}")))?;
     let secs = now.millis() / 1000;
     for w in &a.witnesses {
         let (name, file) = w
             .split_once('=')
             .ok_or_else(|| CliError::usage(format!("--witness {w:?}: expected NAME=FILE")))?;
         let wkey = keyfile::read_secret(Path::new(file))?;
-        let sig = cosign_note(&note.text, name, &wkey, secs)
+        // A witness that follows the ledger: it cosigns only what an active root key signed.
+        let mut witness = Witness::new(name, wkey, &cp.origin, vec![], None)
+            .map_err(|e| CliError::usage(format!("--witness {name}: {e}")))?;
+        let sig = ledger
+            .cosign(&mut witness, signed.as_bytes(), secs)
             .map_err(|e| CliError::usage(format!("--witness {name}: {e}")))?;
         note.signatures.push(sig);
     }
