@@ -312,7 +312,9 @@ fn merkle_1m(c: &mut Criterion) {
 fn presentations(c: &mut Criterion) {
     use chancery::checkpoint::{cosign_note, Checkpoint, NoteVerifier, WitnessPolicy};
     use chancery::present::compact::{verify_compact, CompactPresentation};
-    use chancery::present::trust::{Freshness, OperatorKey, Trust, TrustList, TrustedLedger};
+    use chancery::present::trust::{
+        Freshness, KeyRoles, OperatorKey, Trust, TrustList, TrustedLedger,
+    };
     use chancery::present::verify_presentation;
     let mut f = Fixture::new();
     let mut ledger = f.ledger(chancery::MemoryStore::new());
@@ -372,6 +374,7 @@ fn presentations(c: &mut Criterion) {
                 key: root_key.public_key(),
                 valid_from: Timestamp(0),
                 valid_until: None,
+                roles: KeyRoles::ROOT,
             }],
             witnesses: policy.clone(),
             freshness: Freshness {

@@ -14,7 +14,8 @@ use chancery::event::{AuthorityRegistration, LicenseVersion, Policy, Termination
 use chancery::present::compact::{verify_compact, CompactPresentation};
 use chancery::present::qr;
 use chancery::present::trust::{
-    Freshness, ListOperator, OperatorKey, SignedTrustList, Trust, TrustList, TrustedLedger,
+    Freshness, KeyRoles, ListOperator, OperatorKey, SignedTrustList, Trust, TrustList,
+    TrustedLedger,
 };
 use chancery::{
     crypto::sha256, Actor, Canonical, Clock, Credential, Event, FileStore, Ledger, LicenseId,
@@ -145,6 +146,7 @@ fn main() -> Result<(), Box<dyn Error>> {
                     key: root.public_key(),
                     valid_from: now(),
                     valid_until: None,
+                    roles: KeyRoles::ROOT,
                 }],
                 witnesses: WitnessPolicy {
                     witnesses: vec![NoteVerifier::cosigner(WITNESS, &witness.public_key())?],

@@ -544,11 +544,12 @@ pub enum CheckpointError {
     },
 }
 
-/// The verifiers of a ledger's checkpoints: its root keys under its origin as key name.
+/// The verifiers of a ledger's checkpoints: its root keys and operator keys (retired or not)
+/// under its origin as key name.
 pub fn ledger_verifiers(state: &State) -> Vec<NoteVerifier> {
     let origin = state.origin().unwrap_or_default();
     state
-        .root_keys()
+        .all_checkpoint_keys()
         .iter()
         .filter_map(|k| NoteVerifier::new(origin, k).ok())
         .collect()

@@ -143,8 +143,8 @@ impl Canonical for StatusStamp {
 #[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum StampError {
-    /// Not signed by any of the operator keys given (or, when issuing, the key is not an
-    /// active root key).
+    /// Not signed by any of the operator keys given (or, when issuing, the key is not a
+    /// key that signs the ledger's checkpoints now, SPEC §16).
     #[error("status stamp not signed by the operator")]
     BadSignature,
     /// `next_update` is not after `this_update`.

@@ -1237,18 +1237,7 @@ fn given_a_trust_list_made_after_a_rotation_when_presenting_then_both_forms_veri
     assert!(stderr(&o).contains("would not load"), "{}", stderr(&o));
     assert!(!dir.join("twice.list").exists());
     for file in ["p.cbor", "p.txt"] {
-        let o = run(
-            dir,
-            "data",
-            &[
-                "verify-presentation",
-                file,
-                "--trust",
-                "trust.list",
-                "--list-key",
-                "gov.cn/trust=listop.key.pub",
-            ],
-        );
+        let o = run(dir, "data", &verify_args(file));
         assert_eq!(code(&o), 0, "{file}: {}{}", stdout(&o), stderr(&o));
     }
 }
@@ -1372,4 +1361,93 @@ fn given_no_witness_when_creating_a_trust_list_then_it_must_say_unwitnessed() {
         <chancery::present::trust::SignedTrustList as chancery::Canonical>::from_canonical(&bytes)
             .unwrap();
     assert!(signed.list.ledgers[0].unwitnessed);
+}
+
+#[test]
+fn given_an_operator_key_when_the_operator_signs_then_it_does_and_the_root_key_no_longer_does() {
+    let d = tempfile::tempdir().unwrap();
+    let dir = d.path();
+    let id = set_up(dir);
+    for k in ["op.key", "witness.key", "listop.key"] {
+        expect(dir, "data", &["key", "generate", "--out", k], 0);
+    }
+    expect(
+        dir,
+        "data",
+        &[
+            "operator-key",
+            "add",
+            "--signer",
+            "data/keys/root.key",
+            "--key",
+            "op.key",
+        ],
+        0,
+    );
+    let o = run(
+        dir,
+        "data",
+        &["checkpoint", "--signer", "data/keys/root.key"],
+    );
+    assert_eq!(code(&o), 2, "{}", stderr(&o));
+    assert!(stderr(&o).contains("operator key"), "{}", stderr(&o));
+    expect(dir, "data", &["checkpoint", "--signer", "op.key"], 0);
+    expect(
+        dir,
+        "data",
+        &[
+            "license", "stamp", "--signer", "op.key", &id, "--out", "s.stamp",
+        ],
+        0,
+    );
+    expect(dir, "data", &["license", "check-stamp", "s.stamp"], 0);
+    let _ = trust_list_naming_the_witness(dir);
+    expect(
+        dir,
+        "data",
+        &[
+            "present",
+            "--signer",
+            "op.key",
+            "noodles.cred",
+            "--witness",
+            "w.example.org=witness.key",
+            "--out",
+            "p.cbor",
+            "--compact",
+            "p.txt",
+        ],
+        0,
+    );
+    for file in ["p.cbor", "p.txt"] {
+        expect(dir, "data", &verify_args(file), 0);
+    }
+    expect(
+        dir,
+        "data",
+        &[
+            "operator-key",
+            "retire",
+            "--signer",
+            "data/keys/root.key",
+            "--key",
+            "op.key.pub",
+        ],
+        0,
+    );
+    let o = run(dir, "data", &["checkpoint", "--signer", "op.key"]);
+    assert_eq!(code(&o), 2, "{}", stderr(&o));
+    expect(dir, "data", &["audit"], 0);
+}
+
+/// `verify-presentation FILE` against `trust.list` by `listop.key` (list `gov.cn/trust`).
+fn verify_args(file: &str) -> [&str; 6] {
+    [
+        "verify-presentation",
+        file,
+        "--trust",
+        "trust.list",
+        "--list-key",
+        "gov.cn/trust=listop.key.pub",
+    ]
 }

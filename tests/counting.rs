@@ -693,3 +693,22 @@ fn given_a_voided_rotation_and_a_compromised_root_when_listing_operator_keys_the
     assert_eq!((old.valid_from, old.valid_until), (T0, Some(since)));
     assert_eq!(keys.len(), 3);
 }
+
+/// Issue 13, attack 11: an operator key added by a root key declared compromised since before
+/// the addition does not count: it signs no checkpoint, and root keys sign them again.
+#[test]
+fn given_an_operator_key_added_by_a_compromised_root_when_counting_then_it_signs_no_checkpoint() {
+    let (mut w, [r1, r2, r3]) = three_roots();
+    let since = w.now();
+    w.clock.advance(1);
+    w.add_operator_key(40);
+    assert_eq!(
+        w.ledger.state().checkpoint_keys(w.now()),
+        vec![common::key(40).public_key()]
+    );
+    w.ok(&r2, root_compromised(&r1, since, &[&r3]));
+    let keys = w.ledger.state().checkpoint_keys(w.now());
+    assert!(!keys.contains(&common::key(40).public_key()), "{keys:?}");
+    assert!(!keys.contains(&r1.public_key()));
+    assert!(keys.contains(&r2.public_key()));
+}

@@ -7,7 +7,7 @@ mod common;
 use chancery::checkpoint::{Checkpoint, Note, NoteVerifier, Witness, WitnessError, WitnessPolicy};
 use chancery::present::compact::{verify_compact, CompactPresentation};
 use chancery::present::trust::{
-    Freshness, ListOperator, OperatorKey, SignedTrustList, Trust, TrustError, TrustList,
+    Freshness, KeyRoles, ListOperator, OperatorKey, SignedTrustList, Trust, TrustError, TrustList,
     TrustedLedger,
 };
 use chancery::present::{verify_presentation, Presentation};
@@ -234,6 +234,7 @@ impl Fresh {
                 key: key(1).public_key(),
                 valid_from: T0,
                 valid_until: None,
+                roles: KeyRoles::ROOT,
             }],
             1,
         );
@@ -463,6 +464,7 @@ fn given_another_list_operator_when_it_publishes_a_list_named_like_ours_then_it_
         key: key(66).public_key(),
         valid_from: T0,
         valid_until: None,
+        roles: KeyRoles::ROOT,
     }];
     let signed_ours = SignedTrustList::sign(ours, &x).to_canonical();
     let signed_theirs = SignedTrustList::sign(theirs, &y).to_canonical();

@@ -7,7 +7,8 @@ mod common;
 use chancery::checkpoint::{cosign_note, Checkpoint, Note, NoteVerifier, WitnessPolicy};
 use chancery::present::compact::{verify_compact, CompactPresentation};
 use chancery::present::trust::{
-    Freshness, ListOperator, OperatorKey, SignedTrustList, Trust, TrustList, TrustedLedger,
+    Freshness, KeyRoles, ListOperator, OperatorKey, SignedTrustList, Trust, TrustList,
+    TrustedLedger,
 };
 use chancery::present::{verify_presentation, Presentation};
 use chancery::{
@@ -69,6 +70,7 @@ impl Fixture {
                 key: key(1).public_key(),
                 valid_from: T0,
                 valid_until: None,
+                roles: KeyRoles::ROOT,
             }],
             witnesses: WitnessPolicy {
                 witnesses: vec![
@@ -321,6 +323,7 @@ fn delegated_issuer_and_root_rotation_are_followed() {
             key: root.public_key(),
             valid_from: T0,
             valid_until: None,
+            roles: KeyRoles::ROOT,
         }],
         witnesses: WitnessPolicy {
             witnesses: vec![],
@@ -354,6 +357,7 @@ fn delegated_issuer_and_root_rotation_are_followed() {
         key: new_root.public_key(),
         valid_from: rotated,
         valid_until: None,
+        roles: KeyRoles::ROOT,
     });
     assert_eq!(
         verify_presentation(&p, &Trust::from_lists([ended]), now),

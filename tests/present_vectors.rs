@@ -9,7 +9,7 @@ use chancery::checkpoint::{cosign_note, Checkpoint, NoteVerifier, WitnessPolicy}
 use chancery::event::{AuthorityRegistration, LicenseVersion, Policy};
 use chancery::present::compact::{verify_compact, CompactPresentation};
 use chancery::present::trust::{
-    ListOperator, OperatorKey, SignedTrustList, Trust, TrustList, TrustedLedger,
+    KeyRoles, ListOperator, OperatorKey, SignedTrustList, Trust, TrustList, TrustedLedger,
 };
 use chancery::present::{verify_presentation, Presentation};
 use chancery::{
@@ -120,6 +120,7 @@ fn generate() -> Value {
                     key: root.public_key(),
                     valid_from: T,
                     valid_until: None,
+                    roles: KeyRoles::ROOT,
                 }],
                 witnesses: WitnessPolicy {
                     witnesses: vec![NoteVerifier::cosigner(

@@ -106,6 +106,8 @@ pub enum Domain {
     SealPossession,
     /// A root key's cosignature declaring another root key compromised.
     RootCompromise,
+    /// A new operator key's signature accepting its role.
+    OperatorKey,
 }
 
 impl Domain {
@@ -123,6 +125,7 @@ impl Domain {
             Domain::SealAcceptance => b"chancery/v1/seal-acceptance",
             Domain::SealPossession => b"chancery/v1/seal-possession",
             Domain::RootCompromise => b"chancery/v1/root-compromise",
+            Domain::OperatorKey => b"chancery/v1/operator-key",
         }
     }
 

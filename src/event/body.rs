@@ -492,6 +492,21 @@ pub enum Event {
         /// Other root keys' signatures over the declaration.
         cosignatures: Vec<Cosignature>,
     },
+    /// Tag 98: `[98, key, acceptance]`: a root key adds an operator key, which signs the
+    /// ledger's checkpoints and status stamps (and no statement) from the entry's ledger time
+    /// (SPEC §16). `acceptance` is the new key's signature over [`operator_key_message`].
+    OperatorKeyAdded {
+        /// The operator key.
+        key: PublicKey,
+        /// Its signature accepting the role.
+        acceptance: crate::crypto::Signature,
+    },
+    /// Tag 99: `[99, key id]`: a root key retires an operator key at the entry's ledger time;
+    /// its outstanding stamps stop counting at once for verifiers that learn of it.
+    OperatorKeyRetired {
+        /// The operator key.
+        key: KeyId,
+    },
 }
 
 /// A root key's signature over a [`root_compromise_message`]. Encoded `[key id, signature]`.
@@ -529,6 +544,17 @@ pub fn root_compromise_message(origin: &str, key: &KeyId, since: Timestamp) -> V
     e.text(origin);
     key.encode(&mut e);
     since.encode(&mut e);
+    e.into_bytes()
+}
+
+/// What a new operator key signs to accept its role in ledger `origin` (under the domain
+/// `chancery/v1/operator-key`): the canonical encoding of `[1, origin, key]`.
+pub fn operator_key_message(origin: &str, key: &PublicKey) -> Vec<u8> {
+    let mut e = Encoder::new();
+    e.array(3);
+    e.uint(1);
+    e.text(origin);
+    key.encode(&mut e);
     e.into_bytes()
 }
 
@@ -590,6 +616,8 @@ pub fn who_may_emit(kind: EventKind) -> &'static str {
         "UseRecorded" => "the relying party the consent names",
         "RootKeyRotated" => "a root key (the old one)",
         "RootKeyCompromised" => "another root key, cosigned so that at least two and more than half of the root keys sign",
+        "OperatorKeyAdded" => "a root key (and the new operator key accepts)",
+        "OperatorKeyRetired" => "a root key",
         _ => "nobody (an unknown event)",
     }
 }
@@ -636,6 +664,8 @@ impl Event {
             Event::UseRecorded(_) => 67,
             Event::RootKeyRotated { .. } => 96,
             Event::RootKeyCompromised { .. } => 97,
+            Event::OperatorKeyAdded { .. } => 98,
+            Event::OperatorKeyRetired { .. } => 99,
         }
     }
 
@@ -691,13 +721,15 @@ impl Event {
             Event::UseRecorded(_) => "UseRecorded",
             Event::RootKeyRotated { .. } => "RootKeyRotated",
             Event::RootKeyCompromised { .. } => "RootKeyCompromised",
+            Event::OperatorKeyAdded { .. } => "OperatorKeyAdded",
+            Event::OperatorKeyRetired { .. } => "OperatorKeyRetired",
         }
     }
 
     fn field_count(tag: u64) -> Option<u64> {
         Some(match tag {
-            1 | 6 | 9..=12 | 14..=17 | 32 | 34 | 39..=42 | 44 | 65..=67 => 2,
-            0 | 5 | 7 | 13 | 18 | 2 | 33 | 36..=38 | 43 | 64 | 96 => 3,
+            1 | 6 | 9..=12 | 14..=17 | 32 | 34 | 39..=42 | 44 | 65..=67 | 99 => 2,
+            0 | 5 | 7 | 13 | 18 | 2 | 33 | 36..=38 | 43 | 64 | 96 | 98 => 3,
             3 | 4 | 8 | 35 | 97 => 4,
             _ => return None,
         })
@@ -814,6 +846,11 @@ impl Canonical for Event {
             Event::UseAuthorized(c) => c.encode(e),
             Event::UseAuthorizationRevoked { consent } => consent.encode(e),
             Event::UseRecorded(r) => r.encode(e),
+            Event::OperatorKeyAdded { key, acceptance } => {
+                key.encode(e);
+                acceptance.encode(e);
+            }
+            Event::OperatorKeyRetired { key } => key.encode(e),
         }
     }
 
@@ -933,6 +970,13 @@ impl Canonical for Event {
                 key: KeyId::decode(d)?,
                 since: Timestamp::decode(d)?,
                 cosignatures: Vec::decode(d)?,
+            },
+            98 => Event::OperatorKeyAdded {
+                key: PublicKey::decode(d)?,
+                acceptance: crate::crypto::Signature::decode(d)?,
+            },
+            99 => Event::OperatorKeyRetired {
+                key: KeyId::decode(d)?,
             },
             _ => Event::LicenseRescinded {
                 license: LicenseId::decode(d)?,

@@ -13,8 +13,9 @@ mod statement;
 
 pub use actor::Actor;
 pub use body::{
-    root_compromise_message, rotation_message, who_may_emit, AuthorityRegistration, Cosignature,
-    Event, EventKind, LicenseVersion, Policy, Succession, Termination,
+    operator_key_message, root_compromise_message, rotation_message, who_may_emit,
+    AuthorityRegistration, Cosignature, Event, EventKind, LicenseVersion, Policy, Succession,
+    Termination,
 };
 pub use consent::{Consent, UseRecord, UseResult};
 pub use entry::{Entry, MAX_ENTRY_LEN};

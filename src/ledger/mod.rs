@@ -292,11 +292,12 @@ impl<S: Store> Ledger<S> {
         // Refuse before appending if the key could not sign the checkpoint.
         if !self
             .state
-            .active_root_keys(self.now())
+            .checkpoint_keys(self.now())
             .contains(&key.public_key())
         {
             return Err(AppendError::Rejected(Rejection::from(RuleError::Invalid {
-                what: "checkpoint key (not a root key)",
+                what: "checkpoint key (not an active operator key, nor a root key while the \
+                       ledger has none)",
             })));
         }
         let results = self.append_batch(statements)?;
@@ -713,7 +714,7 @@ impl<S: Store> Ledger<S> {
         }
         if !self
             .state
-            .active_root_keys(self.now())
+            .checkpoint_keys(self.now())
             .contains(&key.public_key())
         {
             return Err(StampError::BadSignature);
@@ -730,8 +731,9 @@ impl<S: Store> Ledger<S> {
     }
 
     /// Cosigns `note` as `witness`, a witness that follows this ledger (SPEC §16): the note
-    /// must be signed by a root key active at the ledger's present (a retired or compromised
-    /// one is refused, [`WitnessError::Note`]) and belong to this ledger, and it must extend
+    /// must be signed by a key that signs the ledger's checkpoints at its present (an active
+    /// operator key, or a root key while it has none; a retired or compromised one is refused,
+    /// [`crate::checkpoint::WitnessError::Note`]) and belong to this ledger, and it must extend
     /// the last checkpoint the witness cosigned (the ledger makes the consistency proof).
     /// Nothing changes if it refuses.
     pub fn cosign(
@@ -744,7 +746,7 @@ impl<S: Store> Ledger<S> {
         let origin = self.state.origin().unwrap_or_default();
         let active: Vec<NoteVerifier> = self
             .state
-            .active_root_keys(self.now())
+            .checkpoint_keys(self.now())
             .iter()
             .filter_map(|k| NoteVerifier::new(origin, k).ok())
             .collect();
@@ -799,7 +801,7 @@ impl<S: Store> Ledger<S> {
             }
             let (state, tree) = replayer.parts();
             stamp
-                .verify(&state.root_keys())
+                .verify(&state.all_checkpoint_keys())
                 .and_then(|claim| crate::stamp::check_claim(claim, state, tree))
                 .map_err(|e| StampCheckError::Stamp(i, e))?;
         }

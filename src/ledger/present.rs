@@ -38,37 +38,49 @@ pub enum PresentError {
 }
 
 impl<S: Store> Ledger<S> {
-    /// The operator keys a trust list should name for this ledger (SPEC §15): each root key
-    /// valid from the genesis (or from the rotation that brought it in) until one millisecond
-    /// after its retirement (its rotation, which it signed then) or until its compromise
-    /// point, whichever is first; a key whose rotation no longer counts (§9) is left out.
+    /// The keys a trust list should name for this ledger (SPEC §15): each root key valid from
+    /// the genesis (or from the rotation that brought it in) until one millisecond after its
+    /// retirement (its rotation, which it signed then) or until its compromise point,
+    /// whichever is first, signing entries (and checkpoints and stamps while the ledger has no
+    /// operator key); each operator key valid from its addition until its retirement, signing
+    /// checkpoints and stamps. A key whose introduction no longer counts (§9) is left out.
     pub fn operator_keys(&self) -> Result<Vec<crate::present::trust::OperatorKey>, AuditError> {
+        use crate::present::trust::{KeyRoles, OperatorKey};
         use crate::time::Timestamp;
         let genesis = self.entry(0)?.ledger_time;
         let state = self.state();
-        Ok(state
-            .all_root_keys()
-            .into_iter()
-            .filter(|rec| state.void_by(&rec.introduced).is_none())
-            .map(|rec| {
-                let id = rec.public.key_id();
-                let valid_from = if rec.introduced.seq == 0 {
+        let root_roles = if state.has_operator_keys() {
+            KeyRoles::ENTRIES
+        } else {
+            KeyRoles::ROOT
+        };
+        let roots = state.all_root_keys().into_iter().map(|rec| {
+            let id = rec.public.key_id();
+            let retired = state
+                .retired_from(&id)
+                .map(|t| Timestamp(t.0.saturating_add(1)));
+            let valid_until = match (retired, state.compromised_since(&id)) {
+                (Some(r), Some(c)) => Some(r.min(c)),
+                (r, c) => r.or(c),
+            };
+            (rec, valid_until, root_roles)
+        });
+        let operators = state.all_operator_keys().into_iter().map(|rec| {
+            let valid_until = state.retired_from(&rec.public.key_id());
+            (rec, valid_until, KeyRoles::OPERATOR)
+        });
+        Ok(roots
+            .chain(operators)
+            .filter(|(rec, ..)| state.void_by(&rec.introduced).is_none())
+            .map(|(rec, valid_until, roles)| OperatorKey {
+                key: rec.public,
+                valid_from: if rec.introduced.seq == 0 {
                     genesis
                 } else {
                     rec.introduced.ledger_time
-                };
-                let retired = state
-                    .retired_from(&id)
-                    .map(|t| Timestamp(t.0.saturating_add(1)));
-                let valid_until = match (retired, state.compromised_since(&id)) {
-                    (Some(r), Some(c)) => Some(r.min(c)),
-                    (r, c) => r.or(c),
-                };
-                crate::present::trust::OperatorKey {
-                    key: rec.public,
-                    valid_from,
-                    valid_until,
-                }
+                },
+                valid_until,
+                roles,
             })
             .filter(|k| k.valid_until.is_none_or(|u| k.valid_from < u))
             .collect())
@@ -110,12 +122,13 @@ impl<S: Store> Ledger<S> {
             }
             authority = a.parent.as_deref().and_then(|p| self.state.authority(p));
         }
-        // Root keys that signed the note or the stamp and came by rotation: their rotations
-        // (and the earlier ones) let a verifier that trusts an older key follow.
+        // Keys that signed the note or the stamp and came by a rotation or an operator key
+        // addition: those entries (and the earlier ones) let a verifier that trusts an older
+        // root key follow.
         let note_ids: Vec<u32> = crate::checkpoint::Note::parse(note.as_bytes())
             .map(|n| n.signatures.iter().map(|s| s.key_id).collect())
             .unwrap_or_default();
-        for root in self.state.root_keys() {
+        for root in self.state.all_checkpoint_keys() {
             let signed_note = crate::checkpoint::NoteVerifier::new(&cp.origin, &root)
                 .is_ok_and(|v| note_ids.contains(&v.key_id()));
             let signed_stamp = stamp.verify(std::slice::from_ref(&root)).is_ok();

@@ -18,7 +18,9 @@ use crate::crypto::{
     leaf_hash, verify_all, verify_many, Digest32, Domain, DomainItem, KeyId, PublicKey,
 };
 use crate::encoding::{Canonical, DecodeError, Decoder, Encoder};
-use crate::event::{rotation_message, AuthorityRegistration, Entry, Event, LicenseVersion};
+use crate::event::{
+    operator_key_message, rotation_message, AuthorityRegistration, Entry, Event, LicenseVersion,
+};
 use crate::merkle::InclusionProof;
 use crate::privacy::Disclosure;
 use crate::stamp::{StampKind, StatusClaim, StatusStamp};
@@ -26,7 +28,7 @@ use crate::state::Status;
 use crate::time::Timestamp;
 use crate::verify::{check_claims, IndeterminateReason, InvalidReason, Verdict};
 use std::collections::HashMap;
-use trust::{OperatorKey, Trust, TrustedLedger};
+use trust::{KeyRoles, OperatorKey, Trust, TrustedLedger};
 
 /// An entry with its inclusion proof in the presentation's checkpoint (index: the entry's
 /// sequence number; tree size: the checkpoint's). Encoded `[entry bytes, [hash...]]`.
@@ -154,7 +156,13 @@ impl Chain {
         for (entry, _) in entries {
             let s = entry.statement.statement();
             let seq = entry.seq;
-            let signer = if let Some(k) = self.roots.iter().find(|k| k.key.key_id() == s.actor) {
+            // Only root keys (the entries role) sign entries; an operator key that signed one
+            // proves nothing.
+            let signer = if let Some(k) = self
+                .roots
+                .iter()
+                .find(|k| k.roles.entries && k.key.key_id() == s.actor)
+            {
                 if !k.valid_at(entry.ledger_time) {
                     return Err(invalid(InvalidReason::OperatorKeyOutsideValidity));
                 }
@@ -207,27 +215,32 @@ impl Chain {
                     // the keys that followed, and a rotation it does not name (a thief's, in
                     // a tree of its own) adds nothing. A list with no end for the key predates
                     // the rotation, which is followed.
-                    let listed_end = self
-                        .roots
-                        .iter()
-                        .find(|k| k.key.key_id() == s.actor)
-                        .and_then(|k| k.valid_until);
-                    for k in &mut self.roots {
-                        if k.key.key_id() == s.actor {
-                            k.valid_until = Some(
-                                k.valid_until
-                                    .map_or(entry.ledger_time, |u| u.min(entry.ledger_time)),
-                            );
+                    let (listed_end, roles) = self.listed(&s.actor);
+                    self.end(&s.actor, entry.ledger_time);
+                    if listed_end.is_none() {
+                        self.follow(*new_key, entry.ledger_time, roles);
+                    }
+                }
+                // An operator key added by a root key the list gives no end (the list
+                // predates it): it signs checkpoints and stamps from then on, and the root
+                // keys no longer do, as in the ledger (§16).
+                Event::OperatorKeyAdded { key, acceptance } if signer.1.is_none() => {
+                    let message = operator_key_message(origin, key);
+                    if key
+                        .verify(Domain::OperatorKey, &message, acceptance)
+                        .is_err()
+                    {
+                        return Err(invalid(InvalidReason::BadSignature { seq }));
+                    }
+                    if self.listed(&s.actor).0.is_none() {
+                        for k in self.roots.iter_mut().filter(|k| k.roles.entries) {
+                            k.roles.checkpoints = false;
                         }
+                        self.follow(*key, entry.ledger_time, KeyRoles::OPERATOR);
                     }
-                    let named = self.roots.iter().any(|k| k.key == *new_key);
-                    if listed_end.is_none() && !named {
-                        self.roots.push(OperatorKey {
-                            key: *new_key,
-                            valid_from: entry.ledger_time,
-                            valid_until: None,
-                        });
-                    }
+                }
+                Event::OperatorKeyRetired { key } if signer.1.is_none() => {
+                    self.end(key, entry.ledger_time);
                 }
                 _ => {}
             }
@@ -235,6 +248,33 @@ impl Chain {
             signers.push(signer.1);
         }
         Ok((signers, keys))
+    }
+
+    /// The end and roles the keys known so far give `key`.
+    fn listed(&self, key: &KeyId) -> (Option<Timestamp>, KeyRoles) {
+        self.roots
+            .iter()
+            .find(|k| k.key.key_id() == *key)
+            .map_or((None, KeyRoles::ENTRIES), |k| (k.valid_until, k.roles))
+    }
+
+    /// Ends `key`'s validity at `t` (or earlier, if it already ends earlier).
+    fn end(&mut self, key: &KeyId, t: Timestamp) {
+        for k in self.roots.iter_mut().filter(|k| k.key.key_id() == *key) {
+            k.valid_until = Some(k.valid_until.map_or(t, |u| u.min(t)));
+        }
+    }
+
+    /// Adds `key` with `roles` from `t`, unless it is known already.
+    fn follow(&mut self, key: PublicKey, t: Timestamp, roles: KeyRoles) {
+        if !self.roots.iter().any(|k| k.key == key) {
+            self.roots.push(OperatorKey {
+                key,
+                valid_from: t,
+                valid_until: None,
+                roles,
+            });
+        }
     }
 }
 
@@ -249,6 +289,7 @@ fn signing_keys(
 ) -> (Vec<PublicKey>, Vec<PublicKey>) {
     // Witnesses attest in whole seconds: a key valid at some instant of that second.
     let second_end = attested.plus_millis(999);
+    let keys: Vec<&OperatorKey> = keys.iter().filter(|k| k.roles.checkpoints).collect();
     let valid = keys
         .iter()
         .filter(|k| {

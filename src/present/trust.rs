@@ -7,8 +7,57 @@ use crate::crypto::{Domain, PublicKey, SecretKey, Signature};
 use crate::encoding::{Canonical, DecodeError, Decoder, Encoder};
 use crate::time::Timestamp;
 
-/// An operator (root) key of a trusted ledger and when it may sign. Encoded `[key, valid from,
-/// valid until or null]`.
+/// What a trusted key of a ledger may sign (SPEC §20). Encoded as a bitmask, 1 to 3: 1 the
+/// ledger's entries (a root key: registrations, key additions, rotations), 2 its checkpoints
+/// and status stamps.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct KeyRoles {
+    /// It signs the ledger's entries (a root key).
+    pub entries: bool,
+    /// It signs the ledger's checkpoints and status stamps.
+    pub checkpoints: bool,
+}
+
+impl KeyRoles {
+    /// A root key of a ledger with no operator key: both.
+    pub const ROOT: Self = Self {
+        entries: true,
+        checkpoints: true,
+    };
+    /// A root key of a ledger with operator keys: entries only (it can stay offline).
+    pub const ENTRIES: Self = Self {
+        entries: true,
+        checkpoints: false,
+    };
+    /// An operator key: checkpoints and stamps only.
+    pub const OPERATOR: Self = Self {
+        entries: false,
+        checkpoints: true,
+    };
+}
+
+impl Canonical for KeyRoles {
+    fn encode(&self, e: &mut Encoder) {
+        e.uint(u64::from(self.entries) | u64::from(self.checkpoints) << 1);
+    }
+
+    fn decode(d: &mut Decoder<'_>) -> Result<Self, DecodeError> {
+        let at = d.position();
+        match d.uint()? {
+            n @ 1..=3 => Ok(Self {
+                entries: n & 1 != 0,
+                checkpoints: n & 2 != 0,
+            }),
+            _ => Err(DecodeError::InvalidValue {
+                offset: at,
+                what: "key roles (1 entries, 2 checkpoints, 3 both)",
+            }),
+        }
+    }
+}
+
+/// A key of a trusted ledger's operator, what it may sign and when. Encoded `[key, valid
+/// from, valid until or null, roles]`.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct OperatorKey {
     /// The key.
@@ -17,6 +66,8 @@ pub struct OperatorKey {
     pub valid_from: Timestamp,
     /// First instant it may no longer sign (`None`: no end).
     pub valid_until: Option<Timestamp>,
+    /// What it signs.
+    pub roles: KeyRoles,
 }
 
 impl OperatorKey {
@@ -28,18 +79,20 @@ impl OperatorKey {
 
 impl Canonical for OperatorKey {
     fn encode(&self, e: &mut Encoder) {
-        e.array(3);
+        e.array(4);
         self.key.encode(e);
         self.valid_from.encode(e);
         self.valid_until.encode(e);
+        self.roles.encode(e);
     }
 
     fn decode(d: &mut Decoder<'_>) -> Result<Self, DecodeError> {
-        d.array(3)?;
+        d.array(4)?;
         Ok(Self {
             key: PublicKey::decode(d)?,
             valid_from: Timestamp::decode(d)?,
             valid_until: Option::decode(d)?,
+            roles: KeyRoles::decode(d)?,
         })
     }
 }

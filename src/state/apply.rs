@@ -84,6 +84,12 @@ impl State {
                     old.retirements.push((at.ledger_time, at));
                 }
             }
+            Event::OperatorKeyAdded { key, .. } => self.add_key(key, Principal::Operator, at),
+            Event::OperatorKeyRetired { key } => {
+                if let Some(k) = self.keys.get_mut(key) {
+                    k.retirements.push((at.ledger_time, at));
+                }
+            }
             Event::LedgerCreated { root_keys, policy } => {
                 self.origin = Some(origin.to_owned());
                 self.policy = policy.clone();

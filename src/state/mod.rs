@@ -42,6 +42,9 @@ pub enum Principal {
     Engine,
     /// A license holder's key, by license lineage: it signs the holder's consents.
     Holder(String),
+    /// An operator key (SPEC §16): it signs the ledger's checkpoints and status stamps, and no
+    /// statement.
+    Operator,
 }
 
 /// A registered key and its life. Its ends are derived from the declarations that count
@@ -332,8 +335,52 @@ impl State {
         self.root_keys_where(|_| true)
     }
 
+    /// The operator keys (SPEC §16) that may sign at `t`: not retired by then and brought in by
+    /// an entry that counts (§9).
+    pub fn operator_keys_at(&self, t: Timestamp) -> Vec<PublicKey> {
+        self.operator_keys_where(|k| self.retired_from(&k.public.key_id()).is_none_or(|r| t < r))
+    }
+
+    /// Whether the ledger has an operator key that counts (retired or not): from its first,
+    /// root keys no longer sign checkpoints and stamps (SPEC §16).
+    pub fn has_operator_keys(&self) -> bool {
+        !self.operator_keys_where(|_| true).is_empty()
+    }
+
+    /// The keys that may sign the ledger's checkpoints and status stamps at `t` (SPEC §16): its
+    /// operator keys active then once it has one that counts, else its active root keys.
+    pub fn checkpoint_keys(&self, t: Timestamp) -> Vec<PublicKey> {
+        if self.has_operator_keys() {
+            self.operator_keys_at(t)
+        } else {
+            self.active_root_keys(t)
+        }
+    }
+
+    /// Every key that signs or signed the ledger's checkpoints and stamps: root keys not
+    /// declared compromised and operator keys that count, retired or not.
+    pub fn all_checkpoint_keys(&self) -> Vec<PublicKey> {
+        let mut keys = self.root_keys();
+        keys.extend(self.operator_keys_where(|_| true));
+        keys
+    }
+
+    /// Every operator key the ledger ever had, in key id order, with its record.
+    pub fn all_operator_keys(&self) -> Vec<&KeyRecord> {
+        self.all_keys_of(&Principal::Operator)
+    }
+
+    /// Operator keys brought in by entries that count and satisfying `keep`, in key id order.
+    fn operator_keys_where(&self, keep: impl Fn(&KeyRecord) -> bool) -> Vec<PublicKey> {
+        self.all_operator_keys()
+            .into_iter()
+            .filter(|k| self.void_by(&k.introduced).is_none() && keep(k))
+            .map(|k| k.public)
+            .collect()
+    }
+
     /// The root keys that may sign at `t` (not retired by then, not compromised): those that
-    /// sign new checkpoints and status stamps.
+    /// sign new checkpoints and status stamps while the ledger has no operator key.
     pub fn active_root_keys(&self, t: Timestamp) -> Vec<PublicKey> {
         self.root_keys_where(|k| self.retired_from(&k.public.key_id()).is_none_or(|r| t < r))
     }
@@ -342,10 +389,14 @@ impl State {
     /// list's operator keys are made from (with [`State::retired_from`],
     /// [`State::compromised_since`] and whether its introduction counts).
     pub fn all_root_keys(&self) -> Vec<&KeyRecord> {
+        self.all_keys_of(&Principal::Root)
+    }
+
+    fn all_keys_of(&self, owner: &Principal) -> Vec<&KeyRecord> {
         let mut keys: Vec<(&KeyId, &KeyRecord)> = self
             .keys
             .iter()
-            .filter(|(_, k)| k.owner == Principal::Root)
+            .filter(|(_, k)| k.owner == *owner)
             .collect();
         keys.sort_by_key(|(id, _)| **id);
         keys.into_iter().map(|(_, k)| k).collect()

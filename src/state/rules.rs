@@ -15,6 +15,7 @@ pub fn introduced_keys(event: &Event) -> &[PublicKey] {
         Event::AuthorityRegistered(r) => &r.keys,
         Event::AuthorityKeyAdded { key, .. } => std::slice::from_ref(key),
         Event::RootKeyRotated { new_key, .. } => std::slice::from_ref(new_key),
+        Event::OperatorKeyAdded { key, .. } => std::slice::from_ref(key),
         Event::SealRegistered(r)
         | Event::SealRemade {
             registration: r, ..
@@ -97,6 +98,38 @@ impl State {
                 });
             }
             return Ok(());
+        }
+        if let Event::OperatorKeyAdded { key, acceptance } = &s.event {
+            if actor != Principal::Root {
+                return Err(RuleError::Unauthorized {
+                    event: s.event.kind(),
+                });
+            }
+            self.new_key(key)?;
+            let message = crate::event::operator_key_message(origin, key);
+            if key
+                .verify(crate::crypto::Domain::OperatorKey, &message, acceptance)
+                .is_err()
+            {
+                return Err(RuleError::Invalid {
+                    what: "operator key acceptance (the new key's signature)",
+                });
+            }
+            return Ok(());
+        }
+        if let Event::OperatorKeyRetired { key } = &s.event {
+            if actor != Principal::Root {
+                return Err(RuleError::Unauthorized {
+                    event: s.event.kind(),
+                });
+            }
+            return match self.keys.get(key) {
+                Some(k) if k.owner == Principal::Operator => match self.retired_from(key) {
+                    Some(from) => Err(RuleError::KeyRetired { key: *key, from }),
+                    None => Ok(()),
+                },
+                _ => Err(RuleError::UnknownKey(*key)),
+            };
         }
         if let Event::RootKeyCompromised {
             key,
@@ -380,7 +413,10 @@ impl State {
             | Event::UseAuthorizationRevoked { .. }
             | Event::UseRecorded(_) => self.check_consent_event(actor, t, event),
             // Checked in `check`, which knows the signing key.
-            Event::RootKeyRotated { .. } | Event::RootKeyCompromised { .. } => Ok(()),
+            Event::RootKeyRotated { .. }
+            | Event::RootKeyCompromised { .. }
+            | Event::OperatorKeyAdded { .. }
+            | Event::OperatorKeyRetired { .. } => Ok(()),
             Event::LedgerCreated { .. } => Err(RuleError::GenesisRepeated),
             Event::AuthorityRegistered(r) => {
                 if !is_valid_code(&r.code) {

@@ -255,6 +255,8 @@ impl State {
                 key(ops, new_key.key_id());
                 key(ops, statement.statement().actor);
             }
+            Event::OperatorKeyAdded { key: k, .. } => key(ops, k.key_id()),
+            Event::OperatorKeyRetired { key: k } => key(ops, *k),
             Event::AuthoritySuspended { authority: a, .. }
             | Event::AuthorityReinstated { authority: a }
             | Event::AuthorityRevoked { authority: a, .. } => authority(ops, a),

@@ -446,3 +446,21 @@ impl<S: Store> World<S> {
         note.to_text()
     }
 }
+
+/// Operator keys.
+impl<S: Store> World<S> {
+    /// The root adds the key of `seed` as an operator key (which accepts it).
+    pub fn add_operator_key(&mut self, seed: u8) -> SecretKey {
+        let k = key(seed);
+        let message = chancery::event::operator_key_message(ORIGIN, &k.public_key());
+        let root = self.root.clone();
+        self.ok(
+            &root,
+            Event::OperatorKeyAdded {
+                key: k.public_key(),
+                acceptance: k.sign(chancery::crypto::Domain::OperatorKey, &message),
+            },
+        );
+        k
+    }
+}

@@ -106,6 +106,10 @@ enum Command {
         #[arg(long, value_name = "FILE")]
         new_key: PathBuf,
     },
+    /// Operator keys: dedicated keys that sign checkpoints and status stamps (and no
+    /// statement), so the root key can stay offline (SPEC §16).
+    #[command(subcommand, name = "operator-key")]
+    OperatorKey(OperatorKeyCommand),
     /// Issuing authorities.
     #[command(subcommand)]
     Authority(AuthorityCommand),
@@ -130,8 +134,9 @@ enum Command {
     TrustList(TrustListCommand),
     /// Verify a presentation offline against signed trust lists (exit 0 if valid, 1 if not).
     VerifyPresentation(present::VerifyArgs),
-    /// Sign a checkpoint (C2SP signed note: origin, size, Merkle root) with a root key and keep
-    /// it in DIR/checkpoints; refused if the ledger is not consistent with the last one kept.
+    /// Sign a checkpoint (C2SP signed note: origin, size, Merkle root) with an operator key (or
+    /// the root key while the ledger has none) and keep it in DIR/checkpoints; refused if the
+    /// ledger is not consistent with the last one kept.
     Checkpoint {
         #[command(flatten)]
         signer: Signer,
@@ -180,9 +185,30 @@ enum Command {
 }
 
 #[derive(Subcommand, Debug)]
+enum OperatorKeyCommand {
+    /// Add an operator key, signed by a root key (the new key signs its acceptance). From the
+    /// first, only operator keys sign checkpoints and stamps.
+    Add {
+        #[command(flatten)]
+        signer: Signer,
+        /// The new operator key's secret key file.
+        #[arg(long, value_name = "FILE")]
+        key: PathBuf,
+    },
+    /// Retire an operator key now, signed by a root key.
+    Retire {
+        #[command(flatten)]
+        signer: Signer,
+        /// The operator key's public key file.
+        #[arg(long, value_name = "FILE")]
+        key: PathBuf,
+    },
+}
+
+#[derive(Subcommand, Debug)]
 enum TrustListCommand {
-    /// Sign a trust list naming this store's ledger: its origin, root keys (valid from genesis
-    /// until retired), the witnesses required and how old a checkpoint may be.
+    /// Sign a trust list naming this store's ledger: its origin, root and operator keys (each
+    /// with what it signs and when), the witnesses required and the freshness limits.
     Create(present::TrustListArgs),
 }
 
@@ -498,6 +524,24 @@ fn run(cli: Cli, out: &Out) -> Result<u8, CliError> {
             let event = Event::RootKeyRotated {
                 new_key: new.public_key(),
                 acceptance: new.sign(chancery::crypto::Domain::KeyRotation, &message),
+            };
+            record(&mut ledger, &signer, event, out)
+        }
+        Command::OperatorKey(OperatorKeyCommand::Add { signer, key }) => {
+            let mut ledger = open(store)?;
+            let new = keyfile::read_secret(&key)?;
+            let origin = ledger.state().origin().unwrap_or_default().to_owned();
+            let message = chancery::event::operator_key_message(&origin, &new.public_key());
+            let event = Event::OperatorKeyAdded {
+                key: new.public_key(),
+                acceptance: new.sign(chancery::crypto::Domain::OperatorKey, &message),
+            };
+            record(&mut ledger, &signer, event, out)
+        }
+        Command::OperatorKey(OperatorKeyCommand::Retire { signer, key }) => {
+            let mut ledger = open(store)?;
+            let event = Event::OperatorKeyRetired {
+                key: keyfile::read_public(&key)?.key_id(),
             };
             record(&mut ledger, &signer, event, out)
         }
@@ -868,7 +912,7 @@ fn key(store: &Path, command: KeyCommand, out: &Out) -> Result<u8, CliError> {
         let ledger = open_reader(store)?;
         let state = ledger.state();
         match state.origin() {
-            Some(origin) if state.root_keys().contains(&public) => Some(
+            Some(origin) if state.all_checkpoint_keys().contains(&public) => Some(
                 checkpoint::NoteVerifier::new(origin, &public)
                     .map(|v| v.to_vkey())
                     .map_err(|e| CliError::usage(format!("verifier key: {e}")))?,
@@ -1268,11 +1312,12 @@ pub fn checkpoint_guard(
 ) -> Result<(), CliError> {
     if !ledger
         .state()
-        .active_root_keys(ledger.now())
+        .checkpoint_keys(ledger.now())
         .contains(&key.public_key())
     {
         return Err(CliError::usage(format!(
-            "{} is not an active root key of this ledger",
+            "{} does not sign this ledger's checkpoints now (an active operator key does, or a \
+             root key while the ledger has none)",
             signer.signer.display()
         )));
     }

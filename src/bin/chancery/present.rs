@@ -18,7 +18,8 @@ use std::path::{Path, PathBuf};
 /// `chancery present`.
 #[derive(Args, Debug)]
 pub struct PresentArgs {
-    /// The operator's root key: it signs the checkpoint and the status stamp.
+    /// The operator's key (an operator key, or the root key while the ledger has none): it
+    /// signs the checkpoint and the status stamp.
     #[command(flatten)]
     signer: Signer,
     /// The holder's credential file.
