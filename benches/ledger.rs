@@ -382,6 +382,7 @@ fn presentations(c: &mut Criterion) {
                 ..Freshness::DEFAULT
             },
             unwitnessed: false,
+            require_holder: false,
         }],
     }]);
     assert!(verify_presentation(&p, &trust, now).is_valid());

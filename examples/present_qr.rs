@@ -154,6 +154,7 @@ fn main() -> Result<(), Box<dyn Error>> {
                 },
                 freshness: Freshness::DEFAULT,
                 unwitnessed: false,
+                require_holder: false,
             }],
         },
         &list_operator,

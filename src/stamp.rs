@@ -43,7 +43,7 @@ impl Canonical for StampKind {
 }
 
 /// What the operator asserts. Encoded `[2, kind, origin, checkpoint size, checkpoint root,
-/// license id, entry seq, entry hash, status, this update, next update]`.
+/// license id, entry seq, entry hash, status, this update, next update, holder key or null]`.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct StatusClaim {
     /// A current stamp, or one about the past.
@@ -66,11 +66,14 @@ pub struct StatusClaim {
     pub this_update: Timestamp,
     /// The stamp must not be relied on from this time on.
     pub next_update: Timestamp,
+    /// The license's holder key that counts (SPEC §19), if one is bound: the key whose
+    /// signature binds a presentation to the person showing it (§20).
+    pub holder: Option<PublicKey>,
 }
 
 impl Canonical for StatusClaim {
     fn encode(&self, e: &mut Encoder) {
-        e.array(11);
+        e.array(12);
         e.uint(2);
         self.kind.encode(e);
         e.text(&self.origin);
@@ -82,20 +85,12 @@ impl Canonical for StatusClaim {
         self.status.encode(e);
         self.this_update.encode(e);
         self.next_update.encode(e);
+        self.holder.encode(e);
     }
 
     fn decode(d: &mut Decoder<'_>) -> Result<Self, DecodeError> {
         // A version-1 claim (ten items, no kind) is refused by its version.
-        let at = d.position();
-        let n = d.array_of(&[11, 10])?;
-        d.version("status claim", 2)?;
-        if n != 11 {
-            return Err(DecodeError::WrongLength {
-                offset: at,
-                expected: 11,
-                found: n,
-            });
-        }
+        d.versioned("status claim", 2, 12, &[10])?;
         Ok(Self {
             kind: StampKind::decode(d)?,
             origin: d.text()?.to_owned(),
@@ -107,6 +102,7 @@ impl Canonical for StatusClaim {
             status: Status::decode(d)?,
             this_update: Timestamp::decode(d)?,
             next_update: Timestamp::decode(d)?,
+            holder: Option::decode(d)?,
         })
     }
 }
@@ -253,6 +249,10 @@ pub fn claim_for(
         status: state.status(license, this_update),
         this_update,
         next_update,
+        holder: state
+            .holder_key(license)
+            .and_then(|k| state.key(&k))
+            .map(|r| r.public),
     })
 }
 
@@ -290,6 +290,8 @@ pub fn check_claim(
         "status"
     } else if expected.next_update != claim.next_update {
         "next update"
+    } else if expected.holder != claim.holder {
+        "holder key"
     } else {
         return Ok(());
     };

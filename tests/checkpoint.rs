@@ -502,6 +502,7 @@ fn given_a_witness_named_twice_when_one_cosignature_is_counted_then_the_quorum_i
         witnesses: policy,
         freshness: chancery::present::trust::Freshness::DEFAULT,
         unwitnessed: false,
+        require_holder: false,
     };
     let bytes = chancery::Canonical::to_canonical(&listed);
     assert!(matches!(

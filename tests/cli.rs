@@ -1451,3 +1451,94 @@ fn verify_args(file: &str) -> [&str; 6] {
         "gov.cn/trust=listop.key.pub",
     ]
 }
+
+#[test]
+fn given_a_bound_holder_key_when_the_holder_signs_for_a_bank_then_only_that_bank_accepts_it_bound()
+{
+    let d = tempfile::tempdir().unwrap();
+    let dir = d.path();
+    let id = set_up(dir);
+    for k in ["holder.key", "other.key", "witness.key", "listop.key"] {
+        expect(dir, "data", &["key", "generate", "--out", k], 0);
+    }
+    expect(
+        dir,
+        "data",
+        &[
+            "consent",
+            "bind-key",
+            "--signer",
+            "bureau.key",
+            &id,
+            "--key",
+            "holder.key.pub",
+        ],
+        0,
+    );
+    let _ = trust_list_naming_the_witness(dir);
+    expect(
+        dir,
+        "data",
+        &[
+            "present",
+            "--signer",
+            "data/keys/root.key",
+            "noodles.cred",
+            "--witness",
+            "w.example.org=witness.key",
+            "--out",
+            "p.cbor",
+            "--compact",
+            "p.txt",
+        ],
+        0,
+    );
+    let sign = |input: &str, key: &str, out: &str| {
+        run(
+            dir,
+            "data",
+            &[
+                "holder-sign",
+                input,
+                "--holder-key",
+                key,
+                "--audience",
+                "BANK01",
+                "--nonce",
+                "n-1",
+                "--ttl",
+                "2m",
+                "--out",
+                out,
+            ],
+        )
+    };
+    assert_eq!(code(&sign("p.txt", "holder.key", "signed.txt")), 0);
+    assert_eq!(code(&sign("p.cbor", "holder.key", "signed.cbor")), 0);
+    let o = sign("p.txt", "other.key", "forged.txt");
+    assert_eq!(code(&o), 2, "{}", stderr(&o));
+    let verify =
+        |file: &str, extra: &[&str]| run(dir, "data", &[&verify_args(file)[..], extra].concat());
+    let bank = ["--require-holder", "--audience", "BANK01", "--nonce", "n-1"];
+    for file in ["signed.txt", "signed.cbor"] {
+        let o = verify(file, &bank);
+        assert_eq!(code(&o), 0, "{file}: {}{}", stdout(&o), stderr(&o));
+        assert!(stdout(&o).contains("holder: bound"), "{}", stdout(&o));
+    }
+    // Not signed, another bank, another nonce: refused.
+    assert_eq!(code(&verify("p.txt", &bank)), 1);
+    let shop = ["--require-holder", "--audience", "SHOP99"];
+    assert_eq!(code(&verify("signed.txt", &shop)), 1);
+    let fresh = ["--require-holder", "--audience", "BANK01", "--nonce", "n-2"];
+    assert_eq!(code(&verify("signed.txt", &fresh)), 1);
+    // Unasked, an unsigned presentation is valid and says it is unbound; --explain says what
+    // that proves.
+    let o = verify("p.txt", &["--explain"]);
+    assert_eq!(code(&o), 0, "{}", stderr(&o));
+    assert!(stdout(&o).contains("holder: unbound"), "{}", stdout(&o));
+    assert!(
+        stdout(&o).contains("What it does not prove"),
+        "{}",
+        stdout(&o)
+    );
+}

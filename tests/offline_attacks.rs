@@ -20,8 +20,6 @@ use common::*;
 
 type W = World<MemoryStore>;
 
-const WITNESS: &str = "witness.example.org";
-
 fn witness() -> SecretKey {
     key(90)
 }
@@ -37,6 +35,7 @@ fn trusted(operator_keys: Vec<OperatorKey>, threshold: usize) -> TrustedLedger {
         },
         freshness: Freshness::DEFAULT,
         unwitnessed: false,
+        require_holder: false,
     }
 }
 
@@ -116,6 +115,7 @@ fn given_a_retired_root_key_when_it_stamps_a_made_up_license_then_the_compact_fo
         status: Status::Valid,
         this_update,
         next_update,
+        holder: None,
     };
     let stamp = StatusStamp::sign(claim, &key(1)).unwrap();
     let s = &note.signatures[1];
@@ -134,6 +134,8 @@ fn given_a_retired_root_key_when_it_stamps_a_made_up_license_then_the_compact_fo
         }],
         claims: vec![],
         holder: None,
+        holder_key: None,
+        holder_signature: None,
     };
     assert_eq!(
         verify_compact(&forged, &r.trust, r.w.now()),

@@ -4,9 +4,8 @@
 
 mod common;
 
-use chancery::checkpoint::{NoteVerifier, WitnessPolicy};
 use chancery::present::compact::{verify_compact, CompactPresentation};
-use chancery::present::trust::{Freshness, KeyRoles, Trust, TrustList, TrustedLedger};
+use chancery::present::trust::{KeyRoles, Trust};
 use chancery::present::verify_presentation;
 use chancery::stamp::StampError;
 use chancery::state::RuleError;
@@ -15,25 +14,8 @@ use common::*;
 
 type W = World<MemoryStore>;
 
-const WITNESS: &str = "witness.example.org";
-
 fn trust(w: &W) -> Trust {
-    Trust::from_lists([TrustList {
-        name: "gov.cn/trust/elicense".into(),
-        version: 1,
-        issued: T0,
-        next_update: T0.plus_days(3650),
-        ledgers: vec![TrustedLedger {
-            origin: ORIGIN.into(),
-            operator_keys: w.ledger.operator_keys().unwrap(),
-            witnesses: WitnessPolicy {
-                witnesses: vec![NoteVerifier::cosigner(WITNESS, &key(90).public_key()).unwrap()],
-                threshold: 1,
-            },
-            freshness: Freshness::DEFAULT,
-            unwitnessed: false,
-        }],
-    }])
+    w.trust(|_| {})
 }
 
 #[test]

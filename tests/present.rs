@@ -28,8 +28,6 @@ struct Fixture {
     witness: SecretKey,
 }
 
-const WITNESS: &str = "witness.example.org";
-
 fn fixture() -> Fixture {
     let (mut w, a) = W::standard(MemoryStore::new());
     let (id, cred) = w.issue(&a, "AUTH1", "S1");
@@ -80,6 +78,7 @@ impl Fixture {
             },
             freshness: Freshness::DEFAULT,
             unwitnessed: threshold == 0,
+            require_holder: false,
         };
         Trust::from_lists([list(vec![ledger], 1)])
     }
@@ -331,6 +330,7 @@ fn delegated_issuer_and_root_rotation_are_followed() {
         },
         freshness: Freshness::DEFAULT,
         unwitnessed: true,
+        require_holder: false,
     };
     let trust = Trust::from_lists([list(vec![ledger], 1)]);
     assert_eq!(verify_presentation(&p, &trust, now), Verdict::Valid);
@@ -523,6 +523,7 @@ fn given_two_witnesses_with_colliding_key_ids_when_a_list_names_both_then_it_doe
         },
         freshness: Freshness::DEFAULT,
         unwitnessed: false,
+        require_holder: false,
     };
     let bytes = listed.to_canonical();
     assert!(matches!(

@@ -132,6 +132,7 @@ fn generate() -> Value {
                 },
                 freshness: chancery::present::trust::Freshness::DEFAULT,
                 unwitnessed: false,
+                require_holder: false,
             }],
         },
         &sk(4),

@@ -108,6 +108,8 @@ pub enum Domain {
     RootCompromise,
     /// A new operator key's signature accepting its role.
     OperatorKey,
+    /// A holder key's signature binding a presentation to a verifier and a window.
+    HolderPresentation,
 }
 
 impl Domain {
@@ -126,6 +128,7 @@ impl Domain {
             Domain::SealPossession => b"chancery/v1/seal-possession",
             Domain::RootCompromise => b"chancery/v1/root-compromise",
             Domain::OperatorKey => b"chancery/v1/operator-key",
+            Domain::HolderPresentation => b"chancery/v1/holder-presentation",
         }
     }
 

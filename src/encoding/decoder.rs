@@ -107,6 +107,35 @@ impl<'a> Decoder<'a> {
         Ok(n)
     }
 
+    /// The head of a versioned structure: an array of `len` items whose first is `version`.
+    /// An array of one of the `older` lengths (an earlier version's) is read as far as its
+    /// version, so it is refused by its version rather than by its length.
+    pub fn versioned(
+        &mut self,
+        structure: &'static str,
+        version: u64,
+        len: u64,
+        older: &[u64],
+    ) -> Result<(), DecodeError> {
+        let (at, n) = self.expect(4, "array")?;
+        if n != len && !older.contains(&n) {
+            return Err(DecodeError::WrongLength {
+                offset: at,
+                expected: len,
+                found: n,
+            });
+        }
+        self.version(structure, version)?;
+        if n != len {
+            return Err(DecodeError::WrongLength {
+                offset: at,
+                expected: len,
+                found: n,
+            });
+        }
+        Ok(())
+    }
+
     /// A version field that must equal `version`.
     pub fn version(&mut self, structure: &'static str, version: u64) -> Result<(), DecodeError> {
         let at = self.pos;

@@ -173,6 +173,7 @@ impl<S: Store> Ledger<S> {
             entries,
             disclosure,
             stamp,
+            holder_signature: None,
         })
     }
 }

@@ -11,9 +11,12 @@
 //! byte (3 % more than binary byte mode) and still survives being copied as plain text.
 
 use super::trust::Trust;
-use super::{attested_time, check_stamp_signature, finish, malformed, signing_keys, Presentation};
+use super::{
+    attested_time, check_stamp_signature, finish, malformed, signing_keys, Binding, HolderCheck,
+    HolderSignature, Presentation, Verification,
+};
 use crate::checkpoint::{Checkpoint, Note, NoteSignature};
-use crate::crypto::{leaf_hash, Digest32, Signature};
+use crate::crypto::{leaf_hash, Digest32, PublicKey, Signature};
 use crate::encoding::{Canonical, DecodeError, Decoder, Encoder};
 use crate::event::Entry;
 use crate::privacy::{ClaimValue, Disclosure, HolderOpening, Salt};
@@ -53,8 +56,9 @@ impl std::fmt::Debug for CompactClaim {
     }
 }
 
-/// The compact presentation. Encoded `[1, entry bytes, [size, root, status, this update, next
-/// update, signature], [cosignature...], [claim...], holder opening or null]`.
+/// The compact presentation. Encoded `[2, entry bytes, [size, root, status, this update, next
+/// update, signature, holder key or null], [cosignature...], [claim...], holder opening or
+/// null, holder signature or null]`.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct CompactPresentation {
     /// The license version's entry.
@@ -77,6 +81,10 @@ pub struct CompactPresentation {
     pub claims: Vec<CompactClaim>,
     /// The holder's code and salt, if disclosed.
     pub holder: Option<HolderOpening>,
+    /// The holder key the stamp names, if one is bound to the license.
+    pub holder_key: Option<PublicKey>,
+    /// The holder's signature binding it to one verifier (SPEC §20).
+    pub holder_signature: Option<HolderSignature>,
 }
 
 impl Canonical for CompactCosignature {
@@ -121,37 +129,48 @@ impl Canonical for CompactClaim {
 
 impl Canonical for CompactPresentation {
     fn encode(&self, e: &mut Encoder) {
-        e.array(6);
-        e.uint(1);
+        e.array(7);
+        e.uint(2);
         e.bytes(&self.entry);
-        e.array(6);
+        e.array(7);
         e.uint(self.size);
         self.root.encode(e);
         self.status.encode(e);
         self.this_update.encode(e);
         self.next_update.encode(e);
         self.signature.encode(e);
+        self.holder_key.encode(e);
         self.cosignatures.encode(e);
         self.claims.encode(e);
         self.holder.encode(e);
+        self.holder_signature.encode(e);
     }
 
     fn decode(d: &mut Decoder<'_>) -> Result<Self, DecodeError> {
-        d.array(6)?;
-        d.version("compact presentation", 1)?;
+        // A version-1 compact presentation (six items) is refused by its version.
+        d.versioned("compact presentation", 2, 7, &[6])?;
         let entry = d.bytes()?.to_vec();
-        d.array(6)?;
+        d.array(7)?;
+        let size = d.uint()?;
+        let root = Digest32::decode(d)?;
+        let status = Status::decode(d)?;
+        let this_update = Timestamp::decode(d)?;
+        let next_update = Timestamp::decode(d)?;
+        let signature = Signature::decode(d)?;
+        let holder_key = Option::decode(d)?;
         Ok(Self {
             entry,
-            size: d.uint()?,
-            root: Digest32::decode(d)?,
-            status: Status::decode(d)?,
-            this_update: Timestamp::decode(d)?,
-            next_update: Timestamp::decode(d)?,
-            signature: Signature::decode(d)?,
+            size,
+            root,
+            status,
+            this_update,
+            next_update,
+            signature,
+            holder_key,
             cosignatures: Vec::decode(d)?,
             claims: Vec::decode(d)?,
             holder: Option::decode(d)?,
+            holder_signature: Option::decode(d)?,
         })
     }
 }
@@ -247,6 +266,32 @@ impl CompactPresentation {
             cosignatures,
             claims,
             holder: p.disclosure.holder.clone(),
+            holder_key: claim.holder,
+            holder_signature: p.holder_signature.clone(),
+        })
+    }
+
+    /// The status claim the stamp signs, rebuilt from the entry and the stamp's fields (what a
+    /// holder signature is over).
+    pub fn claim(&self) -> Result<StatusClaim, CompactError> {
+        let entry = Entry::from_canonical(&self.entry)?;
+        let statement = entry.statement.statement();
+        let version = statement
+            .event
+            .new_version()
+            .ok_or(CompactError::Incomplete("a license version entry"))?;
+        Ok(StatusClaim {
+            kind: StampKind::Current,
+            origin: statement.origin.clone(),
+            size: self.size,
+            root: self.root,
+            license: version.id.clone(),
+            entry_seq: entry.seq,
+            entry_hash: leaf_hash(&self.entry),
+            status: self.status.clone(),
+            this_update: self.this_update,
+            next_update: self.next_update,
+            holder: self.holder_key,
         })
     }
 
@@ -280,13 +325,26 @@ pub const MAX_TEXT_LEN: usize = crate::encoding::MAX_INPUT_LEN.div_ceil(2) * 3;
 /// claims against the version's digests, the stamp's currency, the status and the validity
 /// window.
 pub fn verify_compact(c: &CompactPresentation, trust: &Trust, now: Timestamp) -> Verdict {
-    match check_compact(c, trust, now) {
-        Ok(()) => Verdict::Valid,
-        Err(v) => v,
-    }
+    verify_compact_for(c, trust, now, &HolderCheck::default()).verdict
 }
 
-fn check_compact(c: &CompactPresentation, trust: &Trust, now: Timestamp) -> Result<(), Verdict> {
+/// Verifies a compact presentation as [`verify_compact`] does, and its holder signature as
+/// [`super::verify_presentation_for`] does.
+pub fn verify_compact_for(
+    c: &CompactPresentation,
+    trust: &Trust,
+    now: Timestamp,
+    holder: &HolderCheck,
+) -> Verification {
+    Verification::of(check_compact(c, trust, now, holder))
+}
+
+fn check_compact(
+    c: &CompactPresentation,
+    trust: &Trust,
+    now: Timestamp,
+    asked: &HolderCheck,
+) -> Result<Binding, Verdict> {
     let entry = Entry::from_canonical(&c.entry).map_err(|_| malformed("entry"))?;
     let statement = entry.statement.statement();
     let version = statement
@@ -297,18 +355,7 @@ fn check_compact(c: &CompactPresentation, trust: &Trust, now: Timestamp) -> Resu
     let ledger = trust
         .ledger_for(origin, now)
         .map_err(Verdict::Indeterminate)?;
-    let claim = StatusClaim {
-        kind: StampKind::Current,
-        origin: origin.clone(),
-        size: c.size,
-        root: c.root,
-        license: version.id.clone(),
-        entry_seq: entry.seq,
-        entry_hash: leaf_hash(&c.entry),
-        status: c.status.clone(),
-        this_update: c.this_update,
-        next_update: c.next_update,
-    };
+    let claim = c.claim().map_err(|_| malformed("entry"))?;
     let stamp = StatusStamp {
         claim,
         signature: c.signature,
@@ -367,7 +414,15 @@ fn check_compact(c: &CompactPresentation, trust: &Trust, now: Timestamp) -> Resu
         claims,
     };
     check_claims(version, &disclosure).map_err(Verdict::Invalid)?;
-    finish(ledger, attested, &stamp.claim, version, now)
+    let binding = super::holder::check(
+        ledger,
+        &stamp.claim,
+        c.holder_signature.as_ref(),
+        asked,
+        now,
+    )?;
+    finish(ledger, attested, &stamp.claim, version, now)?;
+    Ok(binding)
 }
 
 const BASE45: &[u8; 45] = b"0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ $%*+-./:";

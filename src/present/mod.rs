@@ -9,6 +9,7 @@
 //! fits one QR code. Verification is pure: no storage, no network.
 
 pub mod compact;
+pub mod holder;
 #[cfg(feature = "qr")]
 pub mod qr;
 pub mod trust;
@@ -27,6 +28,7 @@ use crate::stamp::{StampKind, StatusClaim, StatusStamp};
 use crate::state::Status;
 use crate::time::Timestamp;
 use crate::verify::{check_claims, IndeterminateReason, InvalidReason, Verdict};
+pub use holder::{Binding, HolderCheck, HolderSignature};
 use std::collections::HashMap;
 use trust::{KeyRoles, OperatorKey, Trust, TrustedLedger};
 
@@ -56,8 +58,8 @@ impl Canonical for ProvenEntry {
     }
 }
 
-/// A holder's full presentation of a license. Encoded `[1, checkpoint note, [proven entry...],
-/// disclosure, status stamp]`.
+/// A holder's full presentation of a license. Encoded `[2, checkpoint note, [proven entry...],
+/// disclosure, status stamp, holder signature or null]`.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Presentation {
     /// The signed checkpoint note (C2SP), with the witnesses' cosignatures.
@@ -68,26 +70,31 @@ pub struct Presentation {
     pub disclosure: Disclosure,
     /// The operator's status stamp for the version, as of the checkpoint.
     pub stamp: StatusStamp,
+    /// The holder's signature binding it to one verifier for a few minutes (SPEC §20), added
+    /// by the holder (`chancery holder-sign`).
+    pub holder_signature: Option<HolderSignature>,
 }
 
 impl Canonical for Presentation {
     fn encode(&self, e: &mut Encoder) {
-        e.array(5);
-        e.uint(1);
+        e.array(6);
+        e.uint(2);
         e.text(&self.checkpoint);
         self.entries.encode(e);
         self.disclosure.encode(e);
         self.stamp.encode(e);
+        self.holder_signature.encode(e);
     }
 
     fn decode(d: &mut Decoder<'_>) -> Result<Self, DecodeError> {
-        d.array(5)?;
-        d.version("presentation", 1)?;
+        // A version-1 presentation (five items) is refused by its version.
+        d.versioned("presentation", 2, 6, &[5])?;
         Ok(Self {
             checkpoint: d.text()?.to_owned(),
             entries: Vec::decode(d)?,
             disclosure: Disclosure::decode(d)?,
             stamp: StatusStamp::decode(d)?,
+            holder_signature: Option::decode(d)?,
         })
     }
 }
@@ -107,10 +114,45 @@ fn malformed(what: &'static str) -> Verdict {
 /// Indeterminate when it cannot be relied on now (untrusted origin, witness quorum not met,
 /// checkpoint too old, stamp stale).
 pub fn verify_presentation(p: &Presentation, trust: &Trust, now: Timestamp) -> Verdict {
-    match check_full(p, trust, now) {
-        Ok(()) => Verdict::Valid,
-        Err(v) => v,
+    verify_presentation_for(p, trust, now, &HolderCheck::default()).verdict
+}
+
+/// What a verification found: the verdict, and whether the person showing the presentation
+/// proved they hold the license's holder key (meaningful when the verdict is valid).
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[must_use]
+pub struct Verification {
+    /// The verdict.
+    pub verdict: Verdict,
+    /// Holder binding.
+    pub binding: Binding,
+}
+
+impl Verification {
+    fn of(result: Result<Binding, Verdict>) -> Self {
+        match result {
+            Ok(binding) => Self {
+                verdict: Verdict::Valid,
+                binding,
+            },
+            Err(verdict) => Self {
+                verdict,
+                binding: Binding::Unbound,
+            },
+        }
     }
+}
+
+/// Verifies a full presentation as [`verify_presentation`] does, and its holder signature
+/// against what the verifier asks (`holder`: its audience and nonce, which require one) and
+/// the trust list (`require_holder`).
+pub fn verify_presentation_for(
+    p: &Presentation,
+    trust: &Trust,
+    now: Timestamp,
+    holder: &HolderCheck,
+) -> Verification {
+    Verification::of(check_full(p, trust, now, holder))
 }
 
 /// The keys a verifier learns from the bundle's entries.
@@ -413,7 +455,12 @@ fn check_signatures(
     check_stamp_signature(stamp, valid, all)
 }
 
-fn check_full(p: &Presentation, trust: &Trust, now: Timestamp) -> Result<(), Verdict> {
+fn check_full(
+    p: &Presentation,
+    trust: &Trust,
+    now: Timestamp,
+    asked: &HolderCheck,
+) -> Result<Binding, Verdict> {
     let note = Note::parse(p.checkpoint.as_bytes()).map_err(|_| malformed("checkpoint note"))?;
     let cp = Checkpoint::parse_text(&note.text).map_err(|_| malformed("checkpoint"))?;
     let ledger = trust
@@ -497,7 +544,9 @@ fn check_full(p: &Presentation, trust: &Trust, now: Timestamp) -> Result<(), Ver
         .new_version()
         .ok_or_else(|| malformed("license entry"))?;
     check_claims(version, &p.disclosure).map_err(invalid)?;
-    finish(ledger, attested, claim, version, now)
+    let binding = holder::check(ledger, claim, p.holder_signature.as_ref(), asked, now)?;
+    finish(ledger, attested, claim, version, now)?;
+    Ok(binding)
 }
 
 /// The checks both forms share once the version and the stamp are proven (SPEC §20 steps

@@ -144,7 +144,8 @@ impl Canonical for Freshness {
 }
 
 /// A ledger on a trust list. Encoded `[origin, [operator key...], [threshold, ["witness
-/// verifier key"...]], freshness, unwitnessed]`; witnesses are C2SP cosigner verifier keys.
+/// verifier key"...]], freshness, unwitnessed, require holder]`; witnesses are C2SP cosigner
+/// verifier keys.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct TrustedLedger {
     /// The ledger's origin.
@@ -159,11 +160,13 @@ pub struct TrustedLedger {
     /// attests when a checkpoint was made but the operator's own stamp. Only with a threshold
     /// of 0; a list with threshold 0 and without this flag vouches for nothing.
     pub unwitnessed: bool,
+    /// Whether presentations of this ledger must be signed by the license's holder (SPEC §20).
+    pub require_holder: bool,
 }
 
 impl Canonical for TrustedLedger {
     fn encode(&self, e: &mut Encoder) {
-        e.array(5);
+        e.array(6);
         e.text(&self.origin);
         self.operator_keys.encode(e);
         e.array(2);
@@ -174,10 +177,11 @@ impl Canonical for TrustedLedger {
         }
         self.freshness.encode(e);
         e.bool(self.unwitnessed);
+        e.bool(self.require_holder);
     }
 
     fn decode(d: &mut Decoder<'_>) -> Result<Self, DecodeError> {
-        d.array(5)?;
+        d.array(6)?;
         let origin = d.text()?.to_owned();
         let operator_keys = Vec::decode(d)?;
         d.array(2)?;
@@ -240,6 +244,7 @@ impl Canonical for TrustedLedger {
             },
             freshness,
             unwitnessed,
+            require_holder: d.bool()?,
         })
     }
 }
@@ -274,16 +279,7 @@ impl Canonical for TrustList {
     fn decode(d: &mut Decoder<'_>) -> Result<Self, DecodeError> {
         // Older lists (version 1 had five items, version 2 no freshness limits) are refused
         // by their version, not their length.
-        let at = d.position();
-        let n = d.array_of(&[6, 5])?;
-        d.version("trust list", 3)?;
-        if n != 6 {
-            return Err(DecodeError::WrongLength {
-                offset: at,
-                expected: 6,
-                found: n,
-            });
-        }
+        d.versioned("trust list", 3, 6, &[5])?;
         let name = d.text()?.to_owned();
         let version = d.uint()?;
         let issued = Timestamp::decode(d)?;

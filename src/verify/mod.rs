@@ -164,6 +164,30 @@ pub enum InvalidReason {
         /// The limit.
         max_ms: u64,
     },
+    /// A holder signature is required (by the verifier or the trust list) and the
+    /// presentation has none (or the license has no holder key).
+    #[error("the presentation is not signed by the license's holder, as required")]
+    HolderBindingMissing,
+    /// The holder signature does not verify under the holder key the stamp names.
+    #[error("the holder signature does not verify")]
+    HolderSignature,
+    /// The holder signature's window does not hold the present, or is longer than allowed.
+    #[error("the holder signature is valid only from {not_before} until {not_after}")]
+    HolderWindow {
+        /// Its start.
+        not_before: Timestamp,
+        /// Its end.
+        not_after: Timestamp,
+    },
+    /// The holder signed the presentation for another verifier.
+    #[error("the holder signed the presentation for {signed_for:?}, not this verifier")]
+    HolderAudience {
+        /// The audience it was signed for.
+        signed_for: String,
+    },
+    /// The holder signature is not over the verifier's nonce.
+    #[error("the holder signature is not over this verifier's nonce")]
+    HolderNonce,
     /// The stamp's window (`next_update − this_update`) is longer than the trust list allows.
     #[error("the status stamp's window is {window_ms} ms, more than the {max_ms} ms allowed")]
     StampWindowTooLong {
@@ -247,6 +271,10 @@ pub enum IndeterminateReason {
         /// The ledger.
         origin: String,
     },
+    /// The trust list requires holder binding, and the verifier gave no audience to check
+    /// the holder signature against.
+    #[error("the trust list requires holder binding: give the verifier's audience")]
+    AudienceNeeded,
     /// The status stamp is from after the verifier's present (a clock is wrong).
     #[error("status stamp is from {this_update}, after the present")]
     StampNotYetValid {

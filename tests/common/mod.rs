@@ -464,3 +464,38 @@ impl<S: Store> World<S> {
         k
     }
 }
+
+/// The witness the trust lists of [`World::trust`] require.
+pub const WITNESS: &str = "witness.example.org";
+
+/// Trust lists.
+impl<S: Store> World<S> {
+    /// A trust list naming this ledger with its keys now (`Ledger::operator_keys`), the witness
+    /// `WITNESS` (key 90) required, default freshness, changed by `f`.
+    pub fn trust(
+        &self,
+        f: impl FnOnce(&mut chancery::present::trust::TrustedLedger),
+    ) -> chancery::present::trust::Trust {
+        use chancery::checkpoint::{NoteVerifier, WitnessPolicy};
+        use chancery::present::trust::{Freshness, Trust, TrustList, TrustedLedger};
+        let mut ledger = TrustedLedger {
+            origin: ORIGIN.into(),
+            operator_keys: self.ledger.operator_keys().unwrap(),
+            witnesses: WitnessPolicy {
+                witnesses: vec![NoteVerifier::cosigner(WITNESS, &key(90).public_key()).unwrap()],
+                threshold: 1,
+            },
+            freshness: Freshness::DEFAULT,
+            unwitnessed: false,
+            require_holder: false,
+        };
+        f(&mut ledger);
+        Trust::from_lists([TrustList {
+            name: "gov.cn/trust/elicense".into(),
+            version: 1,
+            issued: T0,
+            next_update: T0.plus_days(3650),
+            ledgers: vec![ledger],
+        }])
+    }
+}

@@ -134,6 +134,9 @@ enum Command {
     TrustList(TrustListCommand),
     /// Verify a presentation offline against signed trust lists (exit 0 if valid, 1 if not).
     VerifyPresentation(present::VerifyArgs),
+    /// The holder signs a presentation for one verifier and a few minutes (offline, no store):
+    /// a copy is then useless to anyone else.
+    HolderSign(present::HolderSignArgs),
     /// Sign a checkpoint (C2SP signed note: origin, size, Merkle root) with an operator key (or
     /// the root key while the ledger has none) and keep it in DIR/checkpoints; refused if the
     /// ledger is not consistent with the last one kept.
@@ -569,6 +572,7 @@ fn run(cli: Cli, out: &Out) -> Result<u8, CliError> {
         Command::Present(a) => present::present(store, a, out),
         Command::TrustList(TrustListCommand::Create(a)) => present::trust_list(store, a, out),
         Command::VerifyPresentation(a) => present::verify(a, out),
+        Command::HolderSign(a) => present::holder_sign(a, out),
         Command::Checkpoint { signer, out: file } => {
             checkpoint(store, &signer, file.as_deref(), out)
         }

@@ -5,11 +5,14 @@ use crate::license::{opt_time, read_credential};
 use crate::report::Out;
 use crate::{files, keep_checkpoint, keyfile, open, CliError, Signer};
 use chancery::checkpoint::{Note, NoteVerifier, Witness, WitnessPolicy};
-use chancery::present::compact::{verify_compact, CompactPresentation, TEXT_PREFIX};
+use chancery::present::compact::{verify_compact_for, CompactPresentation, TEXT_PREFIX};
 use chancery::present::trust::{
     Freshness, ListOperator, SignedTrustList, Trust, TrustError, TrustList, TrustedLedger,
 };
-use chancery::present::{verify_presentation, Presentation};
+use chancery::present::{
+    verify_presentation_for, Binding, HolderCheck, HolderSignature, Presentation, Verification,
+};
+use chancery::stamp::StatusClaim;
 use chancery::{Canonical, Timestamp};
 use clap::Args;
 use serde_json::json;
@@ -89,6 +92,9 @@ pub struct TrustListArgs {
     /// The longest window a status stamp may give itself, in hours.
     #[arg(long, default_value_t = 24)]
     max_stamp_window_hours: u64,
+    /// Verifiers require presentations signed by the license's holder (`holder-sign`).
+    #[arg(long)]
+    require_holder: bool,
     /// How long the list is current, in days: verifiers refuse it from then on (it must be
     /// reissued, e.g. after a root rotation).
     #[arg(long, default_value_t = 30)]
@@ -117,6 +123,40 @@ pub struct VerifyArgs {
     /// Verification time; default now. A date alone is the start of that day at +08:00.
     #[arg(long)]
     at: Option<String>,
+    /// Require the presentation to be signed by the license's holder for --audience.
+    #[arg(long, requires = "audience")]
+    require_holder: bool,
+    /// This verifier's audience code (e.g. BANK01): a holder signature must be for it.
+    #[arg(long)]
+    audience: Option<String>,
+    /// This verifier's nonce: a holder signature must be over it.
+    #[arg(long, requires = "audience")]
+    nonce: Option<String>,
+    /// Also print what a valid verdict proves and what it does not (SPEC §24).
+    #[arg(long)]
+    explain: bool,
+}
+
+/// `chancery holder-sign`: the holder binds a presentation to one verifier, offline.
+#[derive(Args, Debug)]
+pub struct HolderSignArgs {
+    /// A full presentation (CBOR) or a compact one (text starting `CH1:`).
+    presentation: PathBuf,
+    /// The holder's secret key file (the key bound to the license).
+    #[arg(long, value_name = "FILE")]
+    holder_key: PathBuf,
+    /// The verifier's audience code (e.g. BANK01).
+    #[arg(long)]
+    audience: String,
+    /// The verifier's nonce, if it gave one.
+    #[arg(long)]
+    nonce: Option<String>,
+    /// How long the signature holds: seconds (`90s`) or minutes (`5m`), at most 10 minutes.
+    #[arg(long, default_value = "5m")]
+    ttl: String,
+    /// The signed presentation to write (the same form as the input).
+    #[arg(long, value_name = "FILE")]
+    out: PathBuf,
 }
 
 /// Runs `chancery present`. Every output file is checked before anything is signed, and the
@@ -320,6 +360,7 @@ pub fn trust_list(store: &Path, a: TrustListArgs, out: &Out) -> Result<u8, CliEr
                 max_stamp_window_ms: a.max_stamp_window_hours.saturating_mul(3_600_000),
             },
             unwitnessed: a.unwitnessed,
+            require_holder: a.require_holder,
         }],
     };
     // What a verifier would refuse (a witness named twice, colliding key ids, a key that is
@@ -366,6 +407,10 @@ pub fn verify(a: VerifyArgs, out: &Out) -> Result<u8, CliError> {
         })?;
     }
     let at = opt_time(&a.at)?.unwrap_or_else(Timestamp::now);
+    let asked = HolderCheck {
+        audience: a.audience.clone(),
+        nonce: a.nonce.clone(),
+    };
     // The larger form is the text (base45 of at most MAX_INPUT_LEN bytes), with its prefix
     // and a line end.
     let most = chancery::present::compact::MAX_TEXT_LEN + TEXT_PREFIX.len() + 2;
@@ -397,7 +442,7 @@ pub fn verify(a: VerifyArgs, out: &Out) -> Result<u8, CliError> {
             })
             .collect();
         let holder = c.holder.as_ref().map(|h| h.code.clone());
-        let verdict = verify_compact(&c, &trust, at);
+        let verdict = verify_compact_for(&c, &trust, at, &asked);
         ("compact", version, claims, holder, verdict)
     } else if looks_like_text {
         return Err(CliError::usage(format!(
@@ -424,26 +469,138 @@ pub fn verify(a: VerifyArgs, out: &Out) -> Result<u8, CliError> {
             .map(|c| (c.name.clone(), c.value.clone()))
             .collect();
         let holder = p.disclosure.holder.as_ref().map(|h| h.code.clone());
-        let verdict = verify_presentation(&p, &trust, at);
+        let verdict = verify_presentation_for(&p, &trust, at, &asked);
         ("full", version, claims, holder, verdict)
     };
     let license = version
         .as_ref()
         .map(|v| v.id.to_string())
         .unwrap_or_default();
+    let Verification { verdict, binding } = verdict;
     let (lines, mut value) = crate::license::describe(version.as_ref(), &claims, holder.as_deref());
     value["license"] = json!(license);
     value["form"] = json!(form);
     value["at"] = json!(crate::show(at));
     value["valid"] = json!(verdict.is_valid());
     value["verdict"] = json!(verdict.to_string());
+    let bound = match &binding {
+        Binding::Bound { audience } => {
+            value["holder_bound"] = json!(true);
+            value["audience"] = json!(audience);
+            format!("holder: bound (signed by the license's holder key for {audience})")
+        }
+        Binding::Unbound => {
+            value["holder_bound"] = json!(false);
+            "holder: unbound (no holder signature: anyone with a copy can show it)".to_owned()
+        }
+    };
     let mut text = vec![format!(
         "{license} ({form} presentation) at {}: {verdict}",
         crate::show(at)
     )];
     text.extend(lines);
+    if verdict.is_valid() {
+        text.push(bound);
+    }
+    if a.explain {
+        text.push(EXPLAIN.to_owned());
+        value["explain"] = json!(EXPLAIN);
+    }
     out.print(&text.join("\n"), value);
     Ok(u8::from(!verdict.is_valid()))
+}
+
+/// What a valid verdict proves and does not (SPEC §24), for `verify-presentation --explain`.
+const EXPLAIN: &str = "\
+What a valid verdict proves (SPEC §20, §24):
+  - a key of the ledger's operator that the trust list names, valid when the witnesses saw the
+    checkpoint and now, stamped the license version's status as valid within the list's
+    freshness limits, and the required witnesses cosigned that checkpoint;
+  - the disclosed claims (and the holder's code, if shown) are the ones recorded;
+  - full form only: the version's entry and its issuer's registration chain are in that
+    checkpoint's tree, signed by keys bound back to a root key the list names;
+  - when bound: the person showing it holds the license's holder key and signed it for this
+    verifier (and nonce) within the last few minutes.
+What it does not prove:
+  - compact form: inclusion, the entry's signature or the issuer's authority (they rest on the
+    operator's stamp);
+  - unbound: who shows it (a copy or a photo works for anyone until the stamp's next update);
+  - that nothing changed after the stamp's this update (a revocation since is known only to a
+    fresh stamp), or, with a list made before a root rotation, that the stamp's key was not
+    rotated out since (the list's own expiry bounds that).";
+
+/// Runs `chancery holder-sign`: the holder signs a presentation for one verifier, offline,
+/// with no store.
+pub fn holder_sign(a: HolderSignArgs, out: &Out) -> Result<u8, CliError> {
+    let ttl = parse_ttl(&a.ttl)?;
+    let key = keyfile::read_secret(&a.holder_key)?;
+    files::check_writable(&a.out, files::output(files::Mode::PRIVATE))?;
+    let most = chancery::present::compact::MAX_TEXT_LEN + TEXT_PREFIX.len() + 2;
+    let bytes = files::read_at_most(&a.presentation, most)?;
+    let now = Timestamp::now();
+    let sign = |claim: &StatusClaim| {
+        HolderSignature::sign(
+            claim,
+            &a.audience,
+            a.nonce.as_deref(),
+            now,
+            now.plus_millis(ttl),
+            &key,
+        )
+        .map_err(|e| CliError::usage(format!("{}: {e}", a.presentation.display())))
+    };
+    let written = if bytes.starts_with(TEXT_PREFIX.as_bytes()) {
+        let text = String::from_utf8_lossy(&bytes);
+        let mut c = CompactPresentation::from_text(text.trim_end())
+            .map_err(|e| CliError::usage(format!("{}: {e}", a.presentation.display())))?;
+        let claim = c
+            .claim()
+            .map_err(|e| CliError::usage(format!("{}: {e}", a.presentation.display())))?;
+        c.holder_signature = Some(sign(&claim)?);
+        c.to_text().into_bytes()
+    } else {
+        let mut p = Presentation::from_canonical(&bytes).map_err(|e| {
+            CliError::usage(format!(
+                "{}: not a presentation: {e}",
+                a.presentation.display()
+            ))
+        })?;
+        p.holder_signature = Some(sign(&p.stamp.claim)?);
+        p.to_canonical()
+    };
+    files::write(&a.out, &written, files::output(files::Mode::PRIVATE))?;
+    out.print(
+        &format!(
+            "presentation signed for {} until {} written to {}",
+            a.audience,
+            crate::show(now.plus_millis(ttl)),
+            a.out.display()
+        ),
+        json!({
+            "audience": a.audience,
+            "nonce": a.nonce,
+            "not_after": crate::show(now.plus_millis(ttl)),
+            "file": a.out.display().to_string(),
+        }),
+    );
+    Ok(0)
+}
+
+/// `90s`, `5m` or a number of seconds, at most 10 minutes.
+fn parse_ttl(s: &str) -> Result<u64, CliError> {
+    let (n, unit) = match s.strip_suffix('m') {
+        Some(n) => (n, 60_000),
+        None => (s.strip_suffix('s').unwrap_or(s), 1000),
+    };
+    let ms = n
+        .parse::<u64>()
+        .ok()
+        .and_then(|n| n.checked_mul(unit))
+        .filter(|ms| (1..=chancery::present::holder::MAX_WINDOW_MS).contains(ms))
+        .ok_or_else(|| {
+            CliError::usage(format!("--ttl {s:?}: expected 1s to 10m (e.g. 90s, 5m)"))
+        })?;
+    Ok(ms)
 }
 
 /// The list operators of `--list-key NAME=FILE` (one per key file, with every name given for
