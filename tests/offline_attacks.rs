@@ -693,3 +693,89 @@ fn given_a_rotated_out_root_key_when_it_signs_a_checkpoint_then_the_following_wi
     w.ledger.cosign(&mut own, later.as_bytes(), 3).unwrap();
     assert_eq!(own.last().unwrap().size, w.ledger.len());
 }
+
+/// Review (issue 13, attack 2): the log check refuses a current stamp pinned to an old size
+/// (dated after the next entry, which it ignores) and one signed by a key that could not sign
+/// at its this update.
+#[test]
+fn given_a_current_stamp_for_an_old_size_when_checked_against_the_log_then_it_is_refused() {
+    let (mut w, a) = W::standard(MemoryStore::new());
+    let (id, _) = w.issue(&a, "AUTH1", "S1");
+    w.advance_days(1);
+    let old = w
+        .ledger
+        .stamp(&id, w.now(), w.now().plus_days(1), &key(1))
+        .unwrap();
+    w.advance_days(1);
+    let t = w.termination(&id);
+    w.ok(&a, Event::LicenseRevoked(t));
+    w.advance_days(1);
+    // A day after the revocation, "current" and Valid, at the size before it.
+    let later = w.now();
+    let pinned = StatusStamp::sign(
+        StatusClaim {
+            this_update: later,
+            next_update: later.plus_days(1),
+            ..old.claim.clone()
+        },
+        &key(1),
+    )
+    .unwrap();
+    assert!(matches!(
+        w.ledger.check_stamps(std::slice::from_ref(&pinned)),
+        Err(chancery::StampCheckError::Stamp(0, StampError::Mismatch(_)))
+    ));
+    w.ledger.check_stamps(&[old]).unwrap();
+}
+
+#[test]
+fn given_a_stamp_by_a_rotated_out_root_key_when_checked_against_the_log_then_it_is_refused() {
+    let (mut w, a) = W::standard(MemoryStore::new());
+    let (id, _) = w.issue(&a, "AUTH1", "S1");
+    let old = w.root.clone();
+    w.rotate_root(&old, 95);
+    w.advance_days(1);
+    let now = w.now();
+    let honest = w
+        .ledger
+        .stamp(&id, now, now.plus_days(1), &key(95))
+        .unwrap();
+    let by_old = StatusStamp::sign(honest.claim.clone(), &key(1)).unwrap();
+    assert!(matches!(
+        w.ledger.check_stamps(&[by_old]),
+        Err(chancery::StampCheckError::Stamp(
+            0,
+            StampError::BadSignature
+        ))
+    ));
+    w.ledger.check_stamps(&[honest]).unwrap();
+}
+
+/// Review (issue 13, attack 4): an origin a verifier binds to one list operator cannot be
+/// named by another operator's list, under any name.
+#[test]
+fn given_an_origin_bound_to_one_list_operator_when_another_names_it_then_its_list_is_refused() {
+    let f = fresh();
+    let p = f.present(f.stamp(DAY));
+    let (x, y) = (key(91), key(92));
+    let ours = f.trust().lists()[0].clone();
+    let mut theirs = ours.clone();
+    theirs.name = "js.gov.cn/trust".into();
+    theirs.ledgers[0].operator_keys[0].key = key(66).public_key();
+    let operators = [
+        ListOperator::new(x.public_key(), ["gov.cn/trust/elicense"]).with_origins([ORIGIN]),
+        ListOperator::new(y.public_key(), ["js.gov.cn/trust"]),
+    ];
+    let mut trust = Trust::new();
+    assert!(matches!(
+        trust.load(
+            &SignedTrustList::sign(theirs, &y).to_canonical(),
+            &operators
+        ),
+        Err(TrustError::OriginNotAllowed { .. })
+    ));
+    trust
+        .load(&SignedTrustList::sign(ours, &x).to_canonical(), &operators)
+        .unwrap();
+    assert_eq!(verify_presentation(&p, &trust, f.w.now()), Verdict::Valid);
+}

@@ -35,7 +35,7 @@ fn given_an_operator_key_when_it_signs_a_statement_then_it_is_refused() {
 fn given_an_authority_when_it_adds_an_operator_key_then_it_is_refused() {
     let (mut w, a) = W::standard(MemoryStore::new());
     let k = key(40);
-    let message = chancery::event::operator_key_message(ORIGIN, &k.public_key());
+    let message = chancery::event::operator_key_message(ORIGIN, &a.key_id(), &k.public_key());
     let event = Event::OperatorKeyAdded {
         key: k.public_key(),
         acceptance: k.sign(chancery::crypto::Domain::OperatorKey, &message),
@@ -50,7 +50,7 @@ fn given_an_operator_key_addition_without_the_keys_acceptance_when_appended_then
     let mut w = W::new();
     let root = w.root.clone();
     let k = key(40);
-    let message = chancery::event::operator_key_message(ORIGIN, &k.public_key());
+    let message = chancery::event::operator_key_message(ORIGIN, &root.key_id(), &k.public_key());
     let event = Event::OperatorKeyAdded {
         key: k.public_key(),
         acceptance: key(41).sign(chancery::crypto::Domain::OperatorKey, &message),
@@ -178,4 +178,52 @@ fn given_a_list_that_predates_the_operator_key_when_presenting_then_the_full_for
         Verdict::Invalid(InvalidReason::StampSignature)
     );
     assert_eq!(verify_compact(&compact, &trust(&w), now), Verdict::Valid);
+}
+
+/// Review (issue 13, attack 11): with a list made after the ledger's operator keys, a thief
+/// holding the (entries-only) root key cannot bring in an operator key of its own through the
+/// bundle of a tree of its own.
+#[test]
+fn given_a_list_naming_operator_keys_when_a_bundle_adds_another_then_it_is_not_followed() {
+    let (mut w, a) = W::standard(MemoryStore::new());
+    w.add_operator_key(40);
+    let (id, cred) = w.issue(&a, "AUTH1", "S1");
+    let t = trust(&w);
+    // The thief's tree: the same history, then its own operator key.
+    let thief_key = w.add_operator_key(41);
+    w.advance_days(1);
+    let now = w.now();
+    let note = w.note(&thief_key, &[(WITNESS, &key(90))]);
+    let stamp = w
+        .ledger
+        .stamp(&id, now, now.plus_days(1), &thief_key)
+        .unwrap();
+    let p = w
+        .ledger
+        .present(cred.disclose(&["name"], false).unwrap(), &note, stamp)
+        .unwrap();
+    assert_eq!(
+        verify_presentation(&p, &t, now),
+        Verdict::Invalid(InvalidReason::StampSignature)
+    );
+}
+
+/// Review (issue 13, attack 11): a proven batch may not change which keys sign checkpoints,
+/// else its checkpoint is signed by a key that may no longer sign one; nothing is appended.
+#[test]
+fn given_a_batch_adding_an_operator_key_when_appended_proven_then_it_is_refused_whole() {
+    let mut w = W::new();
+    let k = key(40);
+    let root = w.root.clone();
+    let message = chancery::event::operator_key_message(ORIGIN, &root.key_id(), &k.public_key());
+    let add = w.sign(
+        &root,
+        Event::OperatorKeyAdded {
+            key: k.public_key(),
+            acceptance: k.sign(chancery::crypto::Domain::OperatorKey, &message),
+        },
+    );
+    let before = w.ledger.len();
+    assert!(w.ledger.append_batch_proven(vec![add], &key(1)).is_err());
+    assert_eq!(w.ledger.len(), before);
 }

@@ -547,13 +547,15 @@ pub fn root_compromise_message(origin: &str, key: &KeyId, since: Timestamp) -> V
     e.into_bytes()
 }
 
-/// What a new operator key signs to accept its role in ledger `origin` (under the domain
-/// `chancery/v1/operator-key`): the canonical encoding of `[1, origin, key]`.
-pub fn operator_key_message(origin: &str, key: &PublicKey) -> Vec<u8> {
+/// What a new operator key signs to accept its role in ledger `origin` from the root key
+/// `adder` (under the domain `chancery/v1/operator-key`): the canonical encoding of `[1,
+/// origin, adder key id, key]`, so another root key cannot record the acceptance first.
+pub fn operator_key_message(origin: &str, adder: &KeyId, key: &PublicKey) -> Vec<u8> {
     let mut e = Encoder::new();
-    e.array(3);
+    e.array(4);
     e.uint(1);
     e.text(origin);
+    adder.encode(&mut e);
     key.encode(&mut e);
     e.into_bytes()
 }

@@ -289,6 +289,22 @@ impl<S: Store> Ledger<S> {
         key: &crate::crypto::SecretKey,
     ) -> Result<ProvenBatch, AppendError> {
         let origin = self.state.origin().unwrap_or_default().to_owned();
+        // A batch that changes which keys sign checkpoints would be proven by a checkpoint
+        // its own key may no longer sign: such events go through `append_batch`, then a
+        // checkpoint is signed with the key that signs then.
+        if statements.iter().any(|s| {
+            matches!(
+                s.statement().event,
+                crate::event::Event::RootKeyRotated { .. }
+                    | crate::event::Event::RootKeyCompromised { .. }
+                    | crate::event::Event::OperatorKeyAdded { .. }
+                    | crate::event::Event::OperatorKeyRetired { .. }
+            )
+        }) {
+            return Err(AppendError::Rejected(Rejection::from(RuleError::Invalid {
+                what: "proven batch (it changes the checkpoint keys: append it, then sign)",
+            })));
+        }
         // Refuse before appending if the key could not sign the checkpoint.
         if !self
             .state
@@ -800,9 +816,36 @@ impl<S: Store> Ledger<S> {
                 at = end;
             }
             let (state, tree) = replayer.parts();
+            // Signed by a key that could sign at its this update (judged with all the ledger
+            // knows now), and not dated after the next entry, which a stamp at this size
+            // ignores (an honest one is made before that entry is recorded).
+            let after_next = match size < self.len() {
+                true => {
+                    let next = self
+                        .entry(size)
+                        .map_err(|e| StampCheckError::Read(Box::new(e)))?
+                        .ledger_time;
+                    stamp.claim.this_update.0
+                        > next.0.saturating_add(self.state.policy().max_skew_ms)
+                }
+                false => false,
+            };
+            // A current stamp is signed at its this update; an as-of one when the ledger had
+            // `size` entries (at or after the last of them).
+            let signed_at = match stamp.claim.kind {
+                StampKind::Current => stamp.claim.this_update,
+                StampKind::AsOf => state.last_time(),
+            };
             stamp
-                .verify(&state.all_checkpoint_keys())
-                .and_then(|claim| crate::stamp::check_claim(claim, state, tree))
+                .verify(&self.state.checkpoint_keys(signed_at))
+                .and_then(|claim| {
+                    if after_next {
+                        return Err(StampError::Mismatch(
+                            "this update (after the next entry, which a stamp at this size ignores)",
+                        ));
+                    }
+                    crate::stamp::check_claim(claim, state, tree)
+                })
                 .map_err(|e| StampCheckError::Stamp(i, e))?;
         }
         Ok(())
@@ -893,6 +936,9 @@ pub enum StampCheckError {
     /// A stored entry is bad.
     #[error(transparent)]
     BadEntry(Box<BadEntry>),
+    /// The entry after a stamp's size could not be read.
+    #[error(transparent)]
+    Read(Box<AuditError>),
 }
 
 /// Checks one statement (whose signature verified, or is being verified while `log` records

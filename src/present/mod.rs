@@ -162,11 +162,18 @@ struct Chain {
     /// Authority keys proven by the bundle, with their authority.
     keys: HashMap<KeyId, (PublicKey, String)>,
     registrations: HashMap<String, AuthorityRegistration>,
+    /// Whether the trust list names operator keys (checkpoints only): it was made after the
+    /// ledger had them.
+    names_operator_keys: bool,
 }
 
 impl Chain {
     fn new(ledger: &TrustedLedger) -> Self {
         Self {
+            names_operator_keys: ledger
+                .operator_keys
+                .iter()
+                .any(|k| k.roles == KeyRoles::OPERATOR),
             roots: ledger.operator_keys.clone(),
             keys: HashMap::new(),
             registrations: HashMap::new(),
@@ -267,14 +274,16 @@ impl Chain {
                 // predates it): it signs checkpoints and stamps from then on, and the root
                 // keys no longer do, as in the ledger (§16).
                 Event::OperatorKeyAdded { key, acceptance } if signer.1.is_none() => {
-                    let message = operator_key_message(origin, key);
+                    let message = operator_key_message(origin, &s.actor, key);
                     if key
                         .verify(Domain::OperatorKey, &message, acceptance)
                         .is_err()
                     {
                         return Err(invalid(InvalidReason::BadSignature { seq }));
                     }
-                    if self.listed(&s.actor).0.is_none() {
+                    // Only a list made before the ledger had operator keys (it names none)
+                    // learns them from the bundle; a list that names them names them all.
+                    if self.listed(&s.actor).0.is_none() && !self.names_operator_keys {
                         for k in self.roots.iter_mut().filter(|k| k.roles.entries) {
                             k.roles.checkpoints = false;
                         }

@@ -330,8 +330,10 @@ impl Canonical for SignedTrustList {
 }
 
 /// A list operator a verifier trusts, and what it may publish (SPEC §20): the list names, and
-/// optionally the origins its lists may name. A list is identified by its name and its
-/// signer, so another operator's list of the same name never replaces it.
+/// optionally the origins its lists may name. An origin bound to one operator this way may be
+/// named by no other operator's list unless that one's entry binds it too. A list is
+/// identified by its name and its signer, so another operator's list of the same name never
+/// replaces it. One key may be given several entries (say, one per list name).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ListOperator {
     /// The operator's key.
@@ -412,23 +414,35 @@ impl SignedTrustList {
         if signers.is_empty() {
             return Err(TrustError::BadSignature(name.clone()));
         }
-        let Some(op) = signers.iter().find(|o| o.names.contains(name)) else {
+        let candidates: Vec<&&ListOperator> =
+            signers.iter().filter(|o| o.names.contains(name)).collect();
+        if candidates.is_empty() {
             return Err(TrustError::NameNotAllowed { name: name.clone() });
+        }
+        // An origin some operator is bound to is that operator's alone: another may name it
+        // only if its own entry lists it too.
+        let may_name = |op: &ListOperator, origin: &String| {
+            let listed = op.origins.as_ref().is_some_and(|o| o.contains(origin));
+            let claimed = operators.iter().any(|o| {
+                o.key != op.key && o.origins.as_ref().is_some_and(|os| os.contains(origin))
+            });
+            listed || (op.origins.is_none() && !claimed)
         };
-        if let Some(origins) = &op.origins {
-            if let Some(l) = signed
+        let refused = |op: &ListOperator| {
+            signed
                 .list
                 .ledgers
                 .iter()
-                .find(|l| !origins.contains(&l.origin))
-            {
-                return Err(TrustError::OriginNotAllowed {
-                    name: name.clone(),
-                    origin: l.origin.clone(),
-                });
-            }
+                .find(|l| !may_name(op, &l.origin))
+                .map(|l| l.origin.clone())
+        };
+        match candidates.iter().find(|op| refused(op).is_none()) {
+            Some(op) => Ok((signed.list, op.key)),
+            None => Err(TrustError::OriginNotAllowed {
+                name: name.clone(),
+                origin: refused(candidates[0]).unwrap_or_default(),
+            }),
         }
-        Ok((signed.list, op.key))
     }
 }
 
@@ -468,12 +482,17 @@ impl Trust {
     }
 
     fn hold(&mut self, list: TrustList, signer: Option<PublicKey>) {
+        // A list is its name and signer; one the caller added (no signer) gives way to a
+        // higher version loaded from a list operator that may publish it.
         match self
             .held
             .iter_mut()
-            .find(|h| h.list.name == list.name && h.signer == signer)
+            .find(|h| h.list.name == list.name && (h.signer == signer || h.signer.is_none()))
         {
-            Some(h) if h.list.version < list.version => h.list = list,
+            Some(h) if h.list.version < list.version => {
+                h.list = list;
+                h.signer = signer;
+            }
             Some(_) => {}
             None => self.held.push(Held { list, signer }),
         }

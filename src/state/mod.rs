@@ -338,7 +338,10 @@ impl State {
     /// The operator keys (SPEC §16) that may sign at `t`: not retired by then and brought in by
     /// an entry that counts (§9).
     pub fn operator_keys_at(&self, t: Timestamp) -> Vec<PublicKey> {
-        self.operator_keys_where(|k| self.retired_from(&k.public.key_id()).is_none_or(|r| t < r))
+        self.operator_keys_where(|k| {
+            k.introduced.ledger_time <= t
+                && self.retired_from(&k.public.key_id()).is_none_or(|r| t < r)
+        })
     }
 
     /// Whether the ledger has an operator key that counts (retired or not): from its first,
@@ -348,12 +351,14 @@ impl State {
     }
 
     /// The keys that may sign the ledger's checkpoints and status stamps at `t` (SPEC §16): its
-    /// operator keys active then once it has one that counts, else its active root keys.
+    /// operator keys active then once it had one that counts by then, else its root keys
+    /// active then; judged with all the ledger knows now.
     pub fn checkpoint_keys(&self, t: Timestamp) -> Vec<PublicKey> {
-        if self.has_operator_keys() {
-            self.operator_keys_at(t)
-        } else {
+        let by_then = |k: &KeyRecord| k.introduced.ledger_time <= t;
+        if self.operator_keys_where(by_then).is_empty() {
             self.active_root_keys(t)
+        } else {
+            self.operator_keys_at(t)
         }
     }
 
@@ -382,7 +387,10 @@ impl State {
     /// The root keys that may sign at `t` (not retired by then, not compromised): those that
     /// sign new checkpoints and status stamps while the ledger has no operator key.
     pub fn active_root_keys(&self, t: Timestamp) -> Vec<PublicKey> {
-        self.root_keys_where(|k| self.retired_from(&k.public.key_id()).is_none_or(|r| t < r))
+        self.root_keys_where(|k| {
+            k.introduced.ledger_time <= t
+                && self.retired_from(&k.public.key_id()).is_none_or(|r| t < r)
+        })
     }
 
     /// Every root key the ledger ever had, compromised or not, in key id order: what a trust

@@ -106,7 +106,7 @@ impl State {
                 });
             }
             self.new_key(key)?;
-            let message = crate::event::operator_key_message(origin, key);
+            let message = crate::event::operator_key_message(origin, &s.actor, key);
             if key
                 .verify(crate::crypto::Domain::OperatorKey, &message, acceptance)
                 .is_err()

@@ -452,8 +452,9 @@ impl<S: Store> World<S> {
     /// The root adds the key of `seed` as an operator key (which accepts it).
     pub fn add_operator_key(&mut self, seed: u8) -> SecretKey {
         let k = key(seed);
-        let message = chancery::event::operator_key_message(ORIGIN, &k.public_key());
         let root = self.root.clone();
+        let message =
+            chancery::event::operator_key_message(ORIGIN, &root.key_id(), &k.public_key());
         self.ok(
             &root,
             Event::OperatorKeyAdded {

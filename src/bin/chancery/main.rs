@@ -533,8 +533,10 @@ fn run(cli: Cli, out: &Out) -> Result<u8, CliError> {
         Command::OperatorKey(OperatorKeyCommand::Add { signer, key }) => {
             let mut ledger = open(store)?;
             let new = keyfile::read_secret(&key)?;
+            let root = keyfile::read_secret(&signer.signer)?;
             let origin = ledger.state().origin().unwrap_or_default().to_owned();
-            let message = chancery::event::operator_key_message(&origin, &new.public_key());
+            let message =
+                chancery::event::operator_key_message(&origin, &root.key_id(), &new.public_key());
             let event = Event::OperatorKeyAdded {
                 key: new.public_key(),
                 acceptance: new.sign(chancery::crypto::Domain::OperatorKey, &message),

@@ -603,8 +603,8 @@ fn parse_ttl(s: &str) -> Result<u64, CliError> {
     Ok(ms)
 }
 
-/// The list operators of `--list-key NAME=FILE` (one per key file, with every name given for
-/// it) and `--list-origins NAME=ORIGIN,…` (the origins of the operators publishing NAME).
+/// The list operators of `--list-key NAME=FILE` (one per list name) and `--list-origins
+/// NAME=ORIGIN,…` (the origins the list NAME may name, and no other operator's list).
 fn list_operators(keys: &[String], origins: &[String]) -> Result<Vec<ListOperator>, CliError> {
     let split = |flag: &str, v: &str| -> Result<(String, String), CliError> {
         v.split_once('=')
@@ -616,10 +616,7 @@ fn list_operators(keys: &[String], origins: &[String]) -> Result<Vec<ListOperato
     for v in keys {
         let (name, file) = split("--list-key", v)?;
         let key = keyfile::read_public(Path::new(&file))?;
-        match operators.iter_mut().find(|o| o.key == key) {
-            Some(o) => o.names.push(name),
-            None => operators.push(ListOperator::new(key, [name])),
-        }
+        operators.push(ListOperator::new(key, [name]));
     }
     for v in origins {
         let (name, list) = split("--list-origins", v)?;
