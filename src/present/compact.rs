@@ -13,7 +13,7 @@
 use super::trust::Trust;
 use super::{
     attested_time, check_stamp_signature, finish, malformed, signing_keys, Binding, HolderCheck,
-    HolderSignature, Presentation, Verification,
+    HolderSignature, Presentation, StampSig, Verification,
 };
 use crate::checkpoint::{Checkpoint, Note, NoteSignature};
 use crate::crypto::{leaf_hash, Digest32, PublicKey, Signature};
@@ -392,7 +392,7 @@ fn check_compact(
     let attested = attested_time(ledger, &note, c.this_update);
     let at = attested.as_ref().copied().unwrap_or(c.this_update);
     let (valid, all) = signing_keys(&ledger.operator_keys, at, now);
-    check_stamp_signature(&stamp, &valid, &all)?;
+    check_stamp_signature(&StampSig::status(&stamp), &valid, &all)?;
     let claims = c
         .claims
         .iter()

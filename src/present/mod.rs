@@ -156,11 +156,30 @@ pub fn verify_presentation_for(
 }
 
 /// The keys a verifier learns from the bundle's entries.
+/// Who signed an entry of a bundle, as the bundle proves it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum Signer {
+    /// A root key (a list key with the entries role, or one the bundle rotated to).
+    Root,
+    /// A key the bundle binds to this authority.
+    Authority(String),
+    /// A seal's key, by esID (bound by its registration in the bundle).
+    Seal(String),
+    /// An engine key, by the policy that names it (granted in the bundle).
+    Engine(String),
+}
+
 struct Chain {
     /// The ledger's operator keys: the trust list's, then any the log rotated to.
     roots: Vec<OperatorKey>,
     /// Authority keys proven by the bundle, with their authority.
     keys: HashMap<KeyId, (PublicKey, String)>,
+    /// Seal and engine keys proven by the bundle.
+    seal_keys: HashMap<KeyId, (PublicKey, Signer)>,
+    /// Seals registered in the bundle, with their owners.
+    seals: HashMap<String, String>,
+    /// Auto-seal policies granted in the bundle, with their seals.
+    policies: HashMap<String, String>,
     registrations: HashMap<String, AuthorityRegistration>,
     /// Whether the trust list names operator keys (checkpoints only): it was made after the
     /// ledger had them.
@@ -176,6 +195,9 @@ impl Chain {
                 .any(|k| k.roles == KeyRoles::OPERATOR),
             roots: ledger.operator_keys.clone(),
             keys: HashMap::new(),
+            seal_keys: HashMap::new(),
+            seals: HashMap::new(),
+            policies: HashMap::new(),
             registrations: HashMap::new(),
         }
     }
@@ -193,13 +215,13 @@ impl Chain {
         false
     }
 
-    /// Learns from the entries in ledger order; returns each entry's signing authority (`None`:
-    /// an operator key) and key. The statement signatures are checked by the caller.
+    /// Learns from the entries in ledger order; returns each entry's signer and key. The
+    /// statement signatures are checked by the caller.
     fn learn(
         &mut self,
         origin: &str,
         entries: &[(Entry, Digest32)],
-    ) -> Result<(Vec<Option<String>>, Vec<PublicKey>), Verdict> {
+    ) -> Result<(Vec<Signer>, Vec<PublicKey>), Verdict> {
         let mut signers = Vec::with_capacity(entries.len());
         let mut keys = Vec::with_capacity(entries.len());
         for (entry, _) in entries {
@@ -215,9 +237,11 @@ impl Chain {
                 if !k.valid_at(entry.ledger_time) {
                     return Err(invalid(InvalidReason::OperatorKeyOutsideValidity));
                 }
-                (k.key, None)
+                (k.key, Signer::Root)
             } else if let Some((k, a)) = self.keys.get(&s.actor) {
-                (*k, Some(a.clone()))
+                (*k, Signer::Authority(a.clone()))
+            } else if let Some((k, who)) = self.seal_keys.get(&s.actor) {
+                (*k, who.clone())
             } else {
                 return Err(invalid(InvalidReason::SignerNotProven { seq }));
             };
@@ -227,9 +251,9 @@ impl Chain {
                     // As the ledger's rule (§8): an operator key registers with or without a
                     // parent; an authority only under itself.
                     let ok = match (&signer.1, &r.parent) {
-                        (None, _) => true,
-                        (Some(a), Some(p)) => a == p,
-                        (Some(_), None) => false,
+                        (Signer::Root, _) => true,
+                        (Signer::Authority(a), Some(p)) => a == p,
+                        _ => false,
                     };
                     if !ok {
                         return Err(not_proven());
@@ -241,8 +265,9 @@ impl Chain {
                 }
                 Event::AuthorityKeyAdded { authority, key } => {
                     let ok = match &signer.1 {
-                        None => true,
-                        Some(a) => self.within(authority, a),
+                        Signer::Root => true,
+                        Signer::Authority(a) => self.within(authority, a),
+                        _ => false,
                     };
                     if !ok {
                         return Err(not_proven());
@@ -252,7 +277,7 @@ impl Chain {
                 Event::RootKeyRotated {
                     new_key,
                     acceptance,
-                } if signer.1.is_none() => {
+                } if signer.1 == Signer::Root => {
                     let message = rotation_message(origin, &s.actor, new_key);
                     if new_key
                         .verify(Domain::KeyRotation, &message, acceptance)
@@ -273,7 +298,7 @@ impl Chain {
                 // An operator key added by a root key the list gives no end (the list
                 // predates it): it signs checkpoints and stamps from then on, and the root
                 // keys no longer do, as in the ledger (§16).
-                Event::OperatorKeyAdded { key, acceptance } if signer.1.is_none() => {
+                Event::OperatorKeyAdded { key, acceptance } if signer.1 == Signer::Root => {
                     let message = operator_key_message(origin, &s.actor, key);
                     if key
                         .verify(Domain::OperatorKey, &message, acceptance)
@@ -290,8 +315,30 @@ impl Chain {
                         self.follow(*key, entry.ledger_time, KeyRoles::OPERATOR);
                     }
                 }
-                Event::OperatorKeyRetired { key } if signer.1.is_none() => {
+                Event::OperatorKeyRetired { key } if signer.1 == Signer::Root => {
                     self.end(key, entry.ledger_time);
+                }
+                // A seal's key, bound by its registrar (the authority the terms name), and an
+                // engine key, by the seal's owner granting the policy.
+                Event::SealRegistered(r)
+                | Event::SealRemade {
+                    registration: r, ..
+                } => {
+                    if signer.1 != Signer::Authority(r.registrar.clone()) {
+                        return Err(not_proven());
+                    }
+                    self.seal_keys
+                        .insert(r.key.key_id(), (r.key, Signer::Seal(r.es_id.clone())));
+                    self.seals.insert(r.es_id.clone(), r.owner.clone());
+                }
+                Event::AutoSealPolicyGranted(p) => {
+                    let owner = self.seals.get(&p.es_id).cloned();
+                    if owner.is_none_or(|o| signer.1 != Signer::Authority(o)) {
+                        return Err(not_proven());
+                    }
+                    self.seal_keys
+                        .insert(p.engine.key_id(), (p.engine, Signer::Engine(p.id.clone())));
+                    self.policies.insert(p.id.clone(), p.es_id.clone());
                 }
                 _ => {}
             }
@@ -400,17 +447,46 @@ fn attested_time(
     Ok(Timestamp(secs.saturating_mul(1000)))
 }
 
+/// What an operator stamp signs, for checking its signature whatever the stamp's kind.
+struct StampSig<'a> {
+    domain: Domain,
+    bytes: Vec<u8>,
+    signature: &'a crate::crypto::Signature,
+    this_update: Timestamp,
+    next_update: Timestamp,
+}
+
+impl<'a> StampSig<'a> {
+    fn status(stamp: &'a StatusStamp) -> Self {
+        Self {
+            domain: Domain::StatusStamp,
+            bytes: stamp.claim.to_canonical(),
+            signature: &stamp.signature,
+            this_update: stamp.claim.this_update,
+            next_update: stamp.claim.next_update,
+        }
+    }
+
+    fn verifies(&self, keys: &[PublicKey]) -> bool {
+        keys.iter()
+            .any(|k| k.verify(self.domain, &self.bytes, self.signature).is_ok())
+    }
+}
+
 /// Verifies the stamp with the operator keys valid when it was made; a signature by a key
 /// outside its period is told apart from no trusted signature at all.
 fn check_stamp_signature(
-    stamp: &StatusStamp,
+    stamp: &StampSig<'_>,
     valid: &[PublicKey],
     all: &[PublicKey],
 ) -> Result<(), Verdict> {
-    if stamp.verify(valid).is_ok() {
+    if stamp.next_update <= stamp.this_update {
+        return Err(malformed("status stamp window"));
+    }
+    if stamp.verifies(valid) {
         return Ok(());
     }
-    Err(if stamp.verify(all).is_ok() {
+    Err(if stamp.verifies(all) {
         invalid(InvalidReason::OperatorKeyOutsideValidity)
     } else {
         invalid(InvalidReason::StampSignature)
@@ -423,14 +499,13 @@ fn check_stamp_signature(
 fn check_signatures(
     entries: &[(Entry, Digest32)],
     keys: &[PublicKey],
-    stamp: &StatusStamp,
+    stamp: &StampSig<'_>,
     valid: &[PublicKey],
     all: &[PublicKey],
 ) -> Result<(), Verdict> {
-    if stamp.claim.next_update <= stamp.claim.this_update {
+    if stamp.next_update <= stamp.this_update {
         return Err(malformed("status stamp window"));
     }
-    let claim_bytes = stamp.claim.to_canonical();
     let mut items: Vec<DomainItem<'_>> = entries
         .iter()
         .zip(keys)
@@ -444,7 +519,7 @@ fn check_signatures(
         })
         .collect();
     if let [only] = valid {
-        items.push((Domain::StatusStamp, &claim_bytes, only, &stamp.signature));
+        items.push((stamp.domain, &stamp.bytes, only, stamp.signature));
         if verify_all(&items) {
             return Ok(());
         }
@@ -464,19 +539,34 @@ fn check_signatures(
     check_stamp_signature(stamp, valid, all)
 }
 
-fn check_full(
-    p: &Presentation,
-    trust: &Trust,
+/// A full bundle proven up to its stamp: what license and sealing presentations share (SPEC
+/// §20 steps 1–4).
+struct Proven<'t> {
+    ledger: &'t TrustedLedger,
+    cp: Checkpoint,
+    entries: Vec<(Entry, Digest32)>,
+    signers: Vec<Signer>,
+    chain: Chain,
+    attested: Result<Timestamp, Verdict>,
+}
+
+/// Parses the note, finds the trusted ledger, proves each entry's inclusion and the chain of
+/// keys, and checks every statement signature, the stamp's and the note's under the operator
+/// keys that may sign what is relied on at `now`.
+fn prove<'t>(
+    trust: &'t Trust,
+    checkpoint: &str,
+    proven: &[ProvenEntry],
+    stamp: &StampSig<'_>,
     now: Timestamp,
-    asked: &HolderCheck,
-) -> Result<Binding, Verdict> {
-    let note = Note::parse(p.checkpoint.as_bytes()).map_err(|_| malformed("checkpoint note"))?;
+) -> Result<Proven<'t>, Verdict> {
+    let note = Note::parse(checkpoint.as_bytes()).map_err(|_| malformed("checkpoint note"))?;
     let cp = Checkpoint::parse_text(&note.text).map_err(|_| malformed("checkpoint"))?;
     let ledger = trust
         .ledger_for(&cp.origin, now)
         .map_err(Verdict::Indeterminate)?;
-    let mut entries = Vec::with_capacity(p.entries.len());
-    for pe in &p.entries {
+    let mut entries = Vec::with_capacity(proven.len());
+    for pe in proven {
         let entry = Entry::from_canonical(&pe.entry).map_err(|_| malformed("entry"))?;
         if entry.statement.statement().origin != cp.origin {
             return Err(malformed("entry of another ledger"));
@@ -497,18 +587,12 @@ fn check_full(
     }
     let mut chain = Chain::new(ledger);
     let (signers, keys) = chain.learn(&cp.origin, &entries)?;
-    let claim = &p.stamp.claim;
     // Keys are judged at the attested time; without one the verdict will say why, and the
     // stamp's own time stands in meanwhile.
-    let attested = attested_time(ledger, &note, claim.this_update);
-    let at = attested.as_ref().copied().unwrap_or(claim.this_update);
+    let attested = attested_time(ledger, &note, stamp.this_update);
+    let at = attested.as_ref().copied().unwrap_or(stamp.this_update);
     let (valid, all) = signing_keys(&chain.roots, at, now);
-    check_signatures(&entries, &keys, &p.stamp, &valid, &all)?;
-    if claim.kind != StampKind::Current {
-        return Err(invalid(InvalidReason::NotACurrentStamp {
-            this_update: claim.this_update,
-        }));
-    }
+    check_signatures(&entries, &keys, stamp, &valid, &all)?;
     let verifiers = |keys: &[PublicKey]| -> Vec<NoteVerifier> {
         keys.iter()
             .filter_map(|k| NoteVerifier::new(&cp.origin, k).ok())
@@ -520,6 +604,42 @@ fn check_full(
         } else {
             invalid(InvalidReason::CheckpointNotSigned)
         });
+    }
+    Ok(Proven {
+        ledger,
+        cp,
+        entries,
+        signers,
+        chain,
+        attested,
+    })
+}
+
+fn check_full(
+    p: &Presentation,
+    trust: &Trust,
+    now: Timestamp,
+    asked: &HolderCheck,
+) -> Result<Binding, Verdict> {
+    let claim = &p.stamp.claim;
+    let Proven {
+        ledger,
+        cp,
+        entries,
+        signers,
+        chain,
+        attested,
+    } = prove(
+        trust,
+        &p.checkpoint,
+        &p.entries,
+        &StampSig::status(&p.stamp),
+        now,
+    )?;
+    if claim.kind != StampKind::Current {
+        return Err(invalid(InvalidReason::NotACurrentStamp {
+            this_update: claim.this_update,
+        }));
     }
     if claim.origin != cp.origin || claim.size != cp.size || claim.root != cp.root {
         return Err(invalid(InvalidReason::StampMismatch { what: "checkpoint" }));
@@ -538,7 +658,7 @@ fn check_full(
     if claim.license != *id || claim.entry_seq != entry.seq || claim.entry_hash != *hash {
         return Err(invalid(InvalidReason::StampMismatch { what: "entry" }));
     }
-    let scoped = signer.as_deref() == Some(id.issuer())
+    let scoped = *signer == Signer::Authority(id.issuer().to_owned())
         && chain
             .registrations
             .get(id.issuer())
@@ -568,19 +688,44 @@ fn finish(
     version: &LicenseVersion,
     now: Timestamp,
 ) -> Result<(), Verdict> {
+    fresh(ledger, attested, claim.this_update, claim.next_update, now)?;
+    if let Status::NotYetRecorded { recorded_at } = claim.status {
+        return Err(Verdict::Indeterminate(
+            IndeterminateReason::NotYetRecorded { recorded_at },
+        ));
+    }
+    if claim.status != Status::Valid {
+        return Err(invalid(InvalidReason::NotValid(claim.status.clone())));
+    }
+    if now < version.valid_from {
+        return Err(invalid(InvalidReason::NotValid(Status::NotYetValid)));
+    }
+    if version.valid_until.is_some_and(|u| u <= now) {
+        return Err(invalid(InvalidReason::NotValid(Status::Expired)));
+    }
+    Ok(())
+}
+
+/// The freshness every stamp relied on offline must have (SPEC §20 steps 6–8): an attested
+/// time, the stamp made near it with a window and an age the list allows, a checkpoint young
+/// enough, `now` inside the window.
+fn fresh(
+    ledger: &TrustedLedger,
+    attested: Result<Timestamp, Verdict>,
+    this_update: Timestamp,
+    next_update: Timestamp,
+    now: Timestamp,
+) -> Result<(), Verdict> {
     let made = attested?;
     let limits = &ledger.freshness;
-    let lag = made.millis().saturating_sub(claim.this_update.millis());
+    let lag = made.millis().saturating_sub(this_update.millis());
     if lag > limits.max_checkpoint_age_ms {
         return Err(invalid(InvalidReason::StampPredatesCheckpoint {
             lag_ms: lag,
             max_ms: limits.max_checkpoint_age_ms,
         }));
     }
-    let window = claim
-        .next_update
-        .millis()
-        .saturating_sub(claim.this_update.millis());
+    let window = next_update.millis().saturating_sub(this_update.millis());
     if window > limits.max_stamp_window_ms {
         return Err(invalid(InvalidReason::StampWindowTooLong {
             window_ms: window,
@@ -596,38 +741,22 @@ fn finish(
             },
         ));
     }
-    if now < claim.this_update {
+    if now < this_update {
         return Err(Verdict::Indeterminate(
-            IndeterminateReason::StampNotYetValid {
-                this_update: claim.this_update,
-            },
+            IndeterminateReason::StampNotYetValid { this_update },
         ));
     }
-    if now >= claim.next_update {
+    if now >= next_update {
         return Err(Verdict::Indeterminate(IndeterminateReason::StaleStamp {
-            next_update: claim.next_update,
+            next_update,
         }));
     }
-    let stamp_age = now.millis().saturating_sub(claim.this_update.millis());
+    let stamp_age = now.millis().saturating_sub(this_update.millis());
     if stamp_age > limits.max_stamp_age_ms {
         return Err(Verdict::Indeterminate(IndeterminateReason::StampTooOld {
             age_ms: stamp_age,
             max_ms: limits.max_stamp_age_ms,
         }));
-    }
-    if let Status::NotYetRecorded { recorded_at } = claim.status {
-        return Err(Verdict::Indeterminate(
-            IndeterminateReason::NotYetRecorded { recorded_at },
-        ));
-    }
-    if claim.status != Status::Valid {
-        return Err(invalid(InvalidReason::NotValid(claim.status.clone())));
-    }
-    if now < version.valid_from {
-        return Err(invalid(InvalidReason::NotValid(Status::NotYetValid)));
-    }
-    if version.valid_until.is_some_and(|u| u <= now) {
-        return Err(invalid(InvalidReason::NotValid(Status::Expired)));
     }
     Ok(())
 }
