@@ -173,13 +173,52 @@ fn given_no_holder_signature_when_required_by_the_verifier_or_the_list_then_refu
         &trust(&b.w, false),
     );
     assert_eq!(by_call, [missing.clone(), missing.clone()]);
-    let by_list = b.check(&b.p, &HolderCheck::default(), now, &trust(&b.w, true));
+    let by_list = b.check(
+        &b.p,
+        &HolderCheck::require("BANK01"),
+        now,
+        &trust(&b.w, true),
+    );
     assert_eq!(by_list, [missing.clone(), missing]);
-    // A list that requires binding needs the verifier's audience to check a signature.
+    // A list that requires binding needs the verifier's audience, signed or not.
     let p = b.signed(&b.holder, "BANK01", None, MINUTE);
     let needed = Verdict::Indeterminate(IndeterminateReason::AudienceNeeded);
+    for q in [&b.p, &p] {
+        assert_eq!(
+            b.check(q, &HolderCheck::default(), now, &trust(&b.w, true)),
+            [needed.clone(), needed.clone()]
+        );
+    }
+}
+
+/// Review: without the verifier's audience, a holder signature proves nothing about who shows
+/// the presentation here: it is reported unchecked, never bound.
+#[test]
+fn given_a_holder_signature_when_the_verifier_gives_no_audience_then_it_is_unchecked_not_bound() {
+    let b = bound();
+    let p = b.signed(&b.holder, "BANK01", None, MINUTE);
+    let v = verify_presentation_for(&p, &trust(&b.w, false), b.w.now(), &HolderCheck::default());
+    assert_eq!(v.verdict, Verdict::Valid);
     assert_eq!(
-        b.check(&p, &HolderCheck::default(), now, &trust(&b.w, true)),
+        v.binding,
+        Binding::Unchecked {
+            audience: "BANK01".into()
+        }
+    );
+}
+
+/// Review: a nonce without an audience would let a verifier relay another's challenge.
+#[test]
+fn given_a_nonce_without_an_audience_when_verifying_then_indeterminate() {
+    let b = bound();
+    let p = b.signed(&b.holder, "EVIL", Some("n-1"), MINUTE);
+    let ask = HolderCheck {
+        audience: None,
+        nonce: Some("n-1".into()),
+    };
+    let needed = Verdict::Indeterminate(IndeterminateReason::AudienceNeeded);
+    assert_eq!(
+        b.check(&p, &ask, b.w.now(), &trust(&b.w, false)),
         [needed.clone(), needed]
     );
 }

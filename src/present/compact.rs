@@ -414,15 +414,14 @@ fn check_compact(
         claims,
     };
     check_claims(version, &disclosure).map_err(Verdict::Invalid)?;
-    let binding = super::holder::check(
+    finish(ledger, attested, &stamp.claim, version, now)?;
+    super::holder::check(
         ledger,
         &stamp.claim,
         c.holder_signature.as_ref(),
         asked,
         now,
-    )?;
-    finish(ledger, attested, &stamp.claim, version, now)?;
-    Ok(binding)
+    )
 }
 
 const BASE45: &[u8; 45] = b"0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ $%*+-./:";

@@ -145,7 +145,8 @@ impl HolderSignature {
 
 /// What a verifier asks of the holder: with an audience, a holder signature for that audience
 /// is required (and, with a nonce, for that nonce). Without one, a holder signature is checked
-/// if present, and the presentation is reported as bound or unbound.
+/// if present but reported [`Binding::Unchecked`]; a nonce without an audience, or a trust
+/// list requiring binding, makes the verdict `Indeterminate(AudienceNeeded)`.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct HolderCheck {
     /// The verifier's audience code: requires a holder signature for it.
@@ -175,9 +176,15 @@ impl HolderCheck {
 pub enum Binding {
     /// No holder signature: anyone holding a copy can show it.
     Unbound,
-    /// Signed by the holder key for this audience, within its window.
+    /// Signed by the holder key, within its window, for an audience the verifier did not
+    /// check (it gave none): whoever shows it may not be the holder.
+    Unchecked {
+        /// The audience it was signed for (as the holder wrote it).
+        audience: String,
+    },
+    /// Signed by the holder key for the verifier's audience (and nonce), within its window.
     Bound {
-        /// The audience it was signed for.
+        /// The verifier's audience.
         audience: String,
     },
 }
@@ -191,7 +198,11 @@ pub(super) fn check(
     asked: &HolderCheck,
     now: Timestamp,
 ) -> Result<Binding, Verdict> {
-    let required = asked.audience.is_some() || asked.nonce.is_some() || ledger.require_holder;
+    // A nonce alone would let a verifier relay another's challenge: it needs an audience.
+    if asked.audience.is_none() && (asked.nonce.is_some() || ledger.require_holder) {
+        return Err(Verdict::Indeterminate(IndeterminateReason::AudienceNeeded));
+    }
+    let required = asked.audience.is_some();
     let Some(s) = signature else {
         return if required {
             Err(invalid(InvalidReason::HolderBindingMissing))
@@ -217,22 +228,21 @@ pub(super) fn check(
             not_after: s.not_after,
         }));
     }
-    match &asked.audience {
-        Some(a) if *a != s.audience => {
-            return Err(invalid(InvalidReason::HolderAudience {
-                signed_for: s.audience.clone(),
-            }))
-        }
-        None if ledger.require_holder => {
-            return Err(Verdict::Indeterminate(IndeterminateReason::AudienceNeeded))
-        }
-        _ => {}
+    let Some(audience) = &asked.audience else {
+        return Ok(Binding::Unchecked {
+            audience: s.audience.clone(),
+        });
+    };
+    if *audience != s.audience {
+        return Err(invalid(InvalidReason::HolderAudience {
+            signed_for: s.audience.clone(),
+        }));
     }
     if asked.nonce.is_some() && asked.nonce != s.nonce {
         return Err(invalid(InvalidReason::HolderNonce));
     }
     Ok(Binding::Bound {
-        audience: s.audience.clone(),
+        audience: audience.clone(),
     })
 }
 

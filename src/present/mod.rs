@@ -673,9 +673,8 @@ fn check_full(
         .new_version()
         .ok_or_else(|| malformed("license entry"))?;
     check_claims(version, &p.disclosure).map_err(invalid)?;
-    let binding = holder::check(ledger, claim, p.holder_signature.as_ref(), asked, now)?;
     finish(ledger, attested, claim, version, now)?;
-    Ok(binding)
+    holder::check(ledger, claim, p.holder_signature.as_ref(), asked, now)
 }
 
 /// The checks both forms share once the version and the stamp are proven (SPEC §20 steps

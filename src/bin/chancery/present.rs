@@ -151,7 +151,8 @@ pub struct HolderSignArgs {
     /// The verifier's nonce, if it gave one.
     #[arg(long)]
     nonce: Option<String>,
-    /// How long the signature holds: seconds (`90s`) or minutes (`5m`), at most 10 minutes.
+    /// How long the signature holds, from 30 seconds ago (a verifier's clock may lag): seconds
+    /// (`90s`) or minutes (`5m`), at most 10 minutes.
     #[arg(long, default_value = "5m")]
     ttl: String,
     /// The signed presentation to write (the same form as the input).
@@ -489,6 +490,14 @@ pub fn verify(a: VerifyArgs, out: &Out) -> Result<u8, CliError> {
             value["audience"] = json!(audience);
             format!("holder: bound (signed by the license's holder key for {audience})")
         }
+        Binding::Unchecked { audience } => {
+            value["holder_bound"] = json!(false);
+            value["signed_for"] = json!(audience);
+            format!(
+                "holder: signed by the holder key for {:?}, not checked (give --audience)",
+                audience
+            )
+        }
         Binding::Unbound => {
             value["holder_bound"] = json!(false);
             "holder: unbound (no holder signature: anyone with a copy can show it)".to_owned()
@@ -519,12 +528,13 @@ What a valid verdict proves (SPEC §20, §24):
   - the disclosed claims (and the holder's code, if shown) are the ones recorded;
   - full form only: the version's entry and its issuer's registration chain are in that
     checkpoint's tree, signed by keys bound back to a root key the list names;
-  - when bound: the person showing it holds the license's holder key and signed it for this
-    verifier (and nonce) within the last few minutes.
+  - when bound (checked against this verifier's --audience): the person showing it holds the
+    license's holder key and signed it for this verifier (and nonce) within a few minutes.
 What it does not prove:
   - compact form: inclusion, the entry's signature or the issuer's authority (they rest on the
     operator's stamp);
-  - unbound: who shows it (a copy or a photo works for anyone until the stamp's next update);
+  - unbound, or signed but not checked (no --audience): who shows it (a copy or a photo works
+    for anyone until the stamp's next update);
   - that nothing changed after the stamp's this update (a revocation since is known only to a
     fresh stamp), or, with a list made before a root rotation, that the stamp's key was not
     rotated out since (the list's own expiry bounds that).";
@@ -537,17 +547,13 @@ pub fn holder_sign(a: HolderSignArgs, out: &Out) -> Result<u8, CliError> {
     files::check_writable(&a.out, files::output(files::Mode::PRIVATE))?;
     let most = chancery::present::compact::MAX_TEXT_LEN + TEXT_PREFIX.len() + 2;
     let bytes = files::read_at_most(&a.presentation, most)?;
+    // Valid from 30 s ago (a verifier's clock may lag), for the ttl in all.
     let now = Timestamp::now();
+    let from = Timestamp(now.0.saturating_sub(30_000));
+    let until = from.plus_millis(ttl);
     let sign = |claim: &StatusClaim| {
-        HolderSignature::sign(
-            claim,
-            &a.audience,
-            a.nonce.as_deref(),
-            now,
-            now.plus_millis(ttl),
-            &key,
-        )
-        .map_err(|e| CliError::usage(format!("{}: {e}", a.presentation.display())))
+        HolderSignature::sign(claim, &a.audience, a.nonce.as_deref(), from, until, &key)
+            .map_err(|e| CliError::usage(format!("{}: {e}", a.presentation.display())))
     };
     let written = if bytes.starts_with(TEXT_PREFIX.as_bytes()) {
         let text = String::from_utf8_lossy(&bytes);
@@ -573,13 +579,13 @@ pub fn holder_sign(a: HolderSignArgs, out: &Out) -> Result<u8, CliError> {
         &format!(
             "presentation signed for {} until {} written to {}",
             a.audience,
-            crate::show(now.plus_millis(ttl)),
+            crate::show(until),
             a.out.display()
         ),
         json!({
             "audience": a.audience,
             "nonce": a.nonce,
-            "not_after": crate::show(now.plus_millis(ttl)),
+            "not_after": crate::show(until),
             "file": a.out.display().to_string(),
         }),
     );
