@@ -174,6 +174,12 @@ pub enum StampError {
     /// The license version is not on the ledger (at the stamp's size).
     #[error("license {0} not on the ledger")]
     UnknownLicense(LicenseId),
+    /// No sealing of the document is recorded at that entry.
+    #[error("no sealing of the document is recorded at entry {seq}")]
+    UnknownSealing {
+        /// The entry.
+        seq: u64,
+    },
     /// The stamp's checkpoint, entry or status disagrees with the log.
     #[error("status stamp disagrees with the log: {0}")]
     Mismatch(&'static str),
@@ -296,4 +302,129 @@ pub fn check_claim(
         return Ok(());
     };
     Err(StampError::Mismatch(field))
+}
+
+/// What the operator asserts about one sealing (SPEC §17): that, as of a checkpoint, the
+/// sealing of `document` recorded at `entry_seq` was valid or not, judged at `this_update`
+/// with the first `size` entries (a seal's loss or invalidation is retroactive, so the verdict
+/// is stated for a moment). Encoded `[1, origin, checkpoint size, checkpoint root, entry seq,
+/// entry hash, document digest, valid, this update, next update]`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SealingClaim {
+    /// The ledger's origin.
+    pub origin: String,
+    /// Size of the checkpoint the verdict is computed at.
+    pub size: u64,
+    /// Merkle root at that size.
+    pub root: Digest32,
+    /// Sequence number of the sealing entry.
+    pub entry_seq: u64,
+    /// Hash of that entry.
+    pub entry_hash: Digest32,
+    /// SHA-256 of the sealed document.
+    pub document: Digest32,
+    /// Whether the sealing is valid (SPEC §18).
+    pub valid: bool,
+    /// The moment the verdict is for.
+    pub this_update: Timestamp,
+    /// The stamp must not be relied on from this time on.
+    pub next_update: Timestamp,
+}
+
+impl Canonical for SealingClaim {
+    fn encode(&self, e: &mut Encoder) {
+        e.array(10);
+        e.uint(1);
+        e.text(&self.origin);
+        e.uint(self.size);
+        self.root.encode(e);
+        e.uint(self.entry_seq);
+        self.entry_hash.encode(e);
+        self.document.encode(e);
+        e.bool(self.valid);
+        self.this_update.encode(e);
+        self.next_update.encode(e);
+    }
+
+    fn decode(d: &mut Decoder<'_>) -> Result<Self, DecodeError> {
+        d.versioned("sealing claim", 1, 10, &[])?;
+        Ok(Self {
+            origin: d.text()?.to_owned(),
+            size: d.uint()?,
+            root: Digest32::decode(d)?,
+            entry_seq: d.uint()?,
+            entry_hash: Digest32::decode(d)?,
+            document: Digest32::decode(d)?,
+            valid: d.bool()?,
+            this_update: Timestamp::decode(d)?,
+            next_update: Timestamp::decode(d)?,
+        })
+    }
+}
+
+/// A sealing claim signed by the operator. Encoded `[1, claim, signature]`, the signature over
+/// `"chancery/v1/sealing-stamp" || 0x00 || claim bytes`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SealingStamp {
+    /// The claim.
+    pub claim: SealingClaim,
+    /// The operator's signature.
+    pub signature: Signature,
+}
+
+impl Canonical for SealingStamp {
+    fn encode(&self, e: &mut Encoder) {
+        e.array(3);
+        e.uint(1);
+        self.claim.encode(e);
+        self.signature.encode(e);
+    }
+
+    fn decode(d: &mut Decoder<'_>) -> Result<Self, DecodeError> {
+        d.versioned("sealing stamp", 1, 3, &[])?;
+        Ok(Self {
+            claim: SealingClaim::decode(d)?,
+            signature: Signature::decode(d)?,
+        })
+    }
+}
+
+impl SealingStamp {
+    /// Signs `claim` with the operator `key`.
+    pub fn sign(claim: SealingClaim, key: &SecretKey) -> Result<Self, StampError> {
+        if claim.next_update <= claim.this_update {
+            return Err(StampError::BadWindow);
+        }
+        let signature = key.sign(Domain::SealingStamp, &claim.to_canonical());
+        Ok(Self { claim, signature })
+    }
+}
+
+/// The claim a ledger makes about the sealing of `document` at `seq`: its state and tree are
+/// those of the first `state.size()` entries, the verdict is judged with them.
+pub fn sealing_claim_for(
+    state: &State,
+    tree: &MerkleTree,
+    document: &Digest32,
+    seq: u64,
+    this_update: Timestamp,
+    next_update: Timestamp,
+) -> Result<SealingClaim, StampError> {
+    let sealing = state
+        .sealings_of(document)
+        .iter()
+        .find(|u| u.recorded.seq == seq)
+        .ok_or(StampError::UnknownSealing { seq })?;
+    let size = state.size();
+    Ok(SealingClaim {
+        origin: state.origin().unwrap_or_default().to_owned(),
+        size,
+        root: tree.root(size).map_err(|_| StampError::Mismatch("tree"))?,
+        entry_seq: seq,
+        entry_hash: tree.leaf(seq).ok_or(StampError::Mismatch("entry"))?,
+        document: *document,
+        valid: crate::verify::sealing_verdict(state, sealing).is_valid(),
+        this_update,
+        next_update,
+    })
 }

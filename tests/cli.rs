@@ -793,6 +793,44 @@ fn seal_workflow() {
     assert_eq!(v["sealings"][0]["operator"], "clerk");
     let out = expect(dir, "data", &["seal", "verify-document", "b.pdf"], 1);
     assert!(out.contains("no seal application"), "{out}");
+    // Issue 13: the sealed document verified offline, with a seal presentation and a list.
+    for k in ["witness.key", "listop.key"] {
+        expect(dir, "data", &["key", "generate", "--out", k], 0);
+    }
+    let _ = trust_list_naming_the_witness(dir);
+    expect(
+        dir,
+        "data",
+        &[
+            "present-seal",
+            "--signer",
+            "data/keys/root.key",
+            "a.pdf",
+            "--witness",
+            "w.example.org=witness.key",
+            "--out",
+            "a.seal",
+        ],
+        0,
+    );
+    let offline = |doc: &str| {
+        code(&run(
+            dir,
+            "data",
+            &[
+                "verify-sealed",
+                doc,
+                "--presentation",
+                "a.seal",
+                "--trust",
+                "trust.list",
+                "--list-key",
+                "gov.cn/trust=listop.key.pub",
+            ],
+        ))
+    };
+    assert_eq!(offline("a.pdf"), 0);
+    assert_eq!(offline("b.pdf"), 1);
     // Found unlawful: every application is invalid.
     expect(
         dir,

@@ -110,6 +110,8 @@ pub enum Domain {
     OperatorKey,
     /// A holder key's signature binding a presentation to a verifier and a window.
     HolderPresentation,
+    /// Signature over a sealing stamp.
+    SealingStamp,
 }
 
 impl Domain {
@@ -129,6 +131,7 @@ impl Domain {
             Domain::RootCompromise => b"chancery/v1/root-compromise",
             Domain::OperatorKey => b"chancery/v1/operator-key",
             Domain::HolderPresentation => b"chancery/v1/holder-presentation",
+            Domain::SealingStamp => b"chancery/v1/sealing-stamp",
         }
     }
 

@@ -687,9 +687,27 @@ impl<S: Store> Ledger<S> {
         next_update: Timestamp,
         key: &crate::crypto::SecretKey,
     ) -> Result<StatusStamp, StampError> {
+        self.check_present(this_update)?;
+        self.sign_stamp(StampKind::Current, license, this_update, next_update, key)
+    }
+
+    /// Only a key that signs checkpoints now signs stamps (SPEC §16).
+    fn check_stamp_key(&self, key: &crate::crypto::SecretKey) -> Result<(), StampError> {
+        if self
+            .state
+            .checkpoint_keys(self.now())
+            .contains(&key.public_key())
+        {
+            Ok(())
+        } else {
+            Err(StampError::BadSignature)
+        }
+    }
+
+    /// A current stamp's time is the ledger's present: not after it, not before the last
+    /// entry (a change it records would be dated after the stamp), and within the skew of it.
+    fn check_present(&self, this_update: Timestamp) -> Result<(), StampError> {
         let present = self.now();
-        // The present: not after it, not before the last entry (a change it records would be
-        // dated after the stamp), and within the skew of it.
         if this_update > present {
             return Err(StampError::Future(this_update));
         }
@@ -701,7 +719,31 @@ impl<S: Store> Ledger<S> {
                 present,
             });
         }
-        self.sign_stamp(StampKind::Current, license, this_update, next_update, key)
+        Ok(())
+    }
+
+    /// A sealing stamp (SPEC §17) for the sealing of `document` recorded at `seq`: its verdict
+    /// (§18) judged now with the whole ledger, at `this_update` (the ledger's present, as for
+    /// [`Ledger::stamp`]), valid until `next_update`, signed with the operator's `key`.
+    pub fn stamp_sealing(
+        &self,
+        document: &Digest32,
+        seq: u64,
+        this_update: Timestamp,
+        next_update: Timestamp,
+        key: &crate::crypto::SecretKey,
+    ) -> Result<crate::stamp::SealingStamp, StampError> {
+        self.check_present(this_update)?;
+        self.check_stamp_key(key)?;
+        let claim = crate::stamp::sealing_claim_for(
+            &self.state,
+            &self.tree,
+            document,
+            seq,
+            this_update,
+            next_update,
+        )?;
+        crate::stamp::SealingStamp::sign(claim, key)
     }
 
     /// An as-of status stamp (SPEC §17): the status of `license` at a past moment `at` (not
@@ -728,13 +770,7 @@ impl<S: Store> Ledger<S> {
         if this_update > self.now() {
             return Err(StampError::Future(this_update));
         }
-        if !self
-            .state
-            .checkpoint_keys(self.now())
-            .contains(&key.public_key())
-        {
-            return Err(StampError::BadSignature);
-        }
+        self.check_stamp_key(key)?;
         let claim = crate::stamp::claim_for(
             &self.state,
             &self.tree,

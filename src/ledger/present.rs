@@ -26,6 +26,12 @@ pub enum PresentError {
     /// The stamp is for another version, entry or checkpoint.
     #[error("the status stamp is not for this version at this checkpoint")]
     StampMismatch,
+    /// No sealing of the document is recorded at that sequence number (by the checkpoint).
+    #[error("no sealing of the document is recorded at entry {seq} (by the checkpoint)")]
+    UnknownSealing {
+        /// The entry asked for.
+        seq: u64,
+    },
     /// A key in the chain was introduced after the checkpoint.
     #[error("key {0} is not on the ledger at the checkpoint")]
     KeyBeyondCheckpoint(KeyId),
@@ -122,6 +128,33 @@ impl<S: Store> Ledger<S> {
             }
             authority = a.parent.as_deref().and_then(|p| self.state.authority(p));
         }
+        let entries = self.bundle(
+            pending,
+            note,
+            |k| stamp.verify(std::slice::from_ref(k)).is_ok(),
+            cp.size,
+        )?;
+        Ok(Presentation {
+            checkpoint: note.to_owned(),
+            entries,
+            disclosure,
+            stamp,
+            holder_signature: None,
+        })
+    }
+
+    /// The entries at `pending` and, for each entry taken, the one that introduced its signing
+    /// key, until a genesis root key; plus the introductions (rotations, operator key
+    /// additions) of the keys that signed the note or (by `signed_stamp`) the stamp; each with
+    /// its inclusion proof at size `size`, in ledger order.
+    fn bundle(
+        &self,
+        mut pending: Vec<u64>,
+        note: &str,
+        signed_stamp: impl Fn(&crate::crypto::PublicKey) -> bool,
+        size: u64,
+    ) -> Result<Vec<ProvenEntry>, PresentError> {
+        let origin = self.state.origin().unwrap_or_default();
         // Keys that signed the note or the stamp and came by a rotation or an operator key
         // addition: those entries (and the earlier ones) let a verifier that trusts an older
         // root key follow.
@@ -129,11 +162,10 @@ impl<S: Store> Ledger<S> {
             .map(|n| n.signatures.iter().map(|s| s.key_id).collect())
             .unwrap_or_default();
         for root in self.state.all_checkpoint_keys() {
-            let signed_note = crate::checkpoint::NoteVerifier::new(&cp.origin, &root)
+            let signed_note = crate::checkpoint::NoteVerifier::new(origin, &root)
                 .is_ok_and(|v| note_ids.contains(&v.key_id()));
-            let signed_stamp = stamp.verify(std::slice::from_ref(&root)).is_ok();
             if let Some(k) = self.state.key(&root.key_id()) {
-                if (signed_note || signed_stamp) && k.introduced.seq != 0 {
+                if (signed_note || signed_stamp(&root)) && k.introduced.seq != 0 {
                     pending.push(k.introduced.seq);
                 }
             }
@@ -149,7 +181,7 @@ impl<S: Store> Ledger<S> {
                 .state
                 .key(&actor)
                 .ok_or(PresentError::KeyBeyondCheckpoint(actor))?;
-            if key.introduced.seq >= cp.size {
+            if key.introduced.seq >= size {
                 return Err(PresentError::KeyBeyondCheckpoint(actor));
             }
             // Genesis keys need no proof: the trust list names them.
@@ -159,21 +191,69 @@ impl<S: Store> Ledger<S> {
             }
         }
         seqs.remove(&0);
-        let entries = seqs
-            .into_iter()
+        seqs.into_iter()
             .map(|seq| {
                 Ok(ProvenEntry {
                     entry: self.entry(seq)?.to_canonical(),
-                    path: self.prove_inclusion(seq, cp.size)?.path,
+                    path: self.prove_inclusion(seq, size)?.path,
                 })
             })
-            .collect::<Result<_, PresentError>>()?;
-        Ok(Presentation {
+            .collect()
+    }
+
+    /// A sealing presentation (SPEC §20) of the sealing of `document` recorded at `seq`, under
+    /// the signed checkpoint `note` and the operator's sealing `stamp` as of it: the sealing
+    /// entry, the entries that introduced its signing key (the seal's registration, or the
+    /// automatic-sealing policy's grant and the seal's registration) and so on up to a root
+    /// key, each with its inclusion proof.
+    pub fn present_sealing(
+        &self,
+        document: &crate::crypto::Digest32,
+        seq: u64,
+        note: &str,
+        stamp: crate::stamp::SealingStamp,
+    ) -> Result<crate::present::seal::SealPresentation, PresentError> {
+        let cp = verify_for_ledger(note.as_bytes(), &self.state, &self.tree)?;
+        let sealing = self
+            .state
+            .sealings_of(document)
+            .iter()
+            .find(|u| u.recorded.seq == seq && seq < cp.size)
+            .ok_or(PresentError::UnknownSealing { seq })?;
+        let claim = &stamp.claim;
+        if claim.entry_seq != seq
+            || claim.document != *document
+            || claim.size != cp.size
+            || claim.root != cp.root
+        {
+            return Err(PresentError::StampMismatch);
+        }
+        let mut pending = vec![seq];
+        // An automatic sealing's engine key comes from the policy; the verifier also needs
+        // the seal's registration, which names the owner that granted it.
+        if let Some(seal) = self.state.seal(&sealing.es_id) {
+            if let Some(k) = self.state.key(&seal.registration.key.key_id()) {
+                pending.push(k.introduced.seq);
+            }
+        }
+        let entries = self.bundle(
+            pending,
+            note,
+            |k| {
+                k.verify(
+                    crate::crypto::Domain::SealingStamp,
+                    &claim.to_canonical(),
+                    &stamp.signature,
+                )
+                .is_ok()
+            },
+            cp.size,
+        )?;
+        Ok(crate::present::seal::SealPresentation {
             checkpoint: note.to_owned(),
             entries,
-            disclosure,
+            document: *document,
             stamp,
-            holder_signature: None,
         })
     }
 }

@@ -12,6 +12,7 @@ pub mod compact;
 pub mod holder;
 #[cfg(feature = "qr")]
 pub mod qr;
+pub mod seal;
 pub mod trust;
 
 use crate::checkpoint::{Checkpoint, Note, NoteError, NoteVerifier};

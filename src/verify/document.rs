@@ -185,7 +185,7 @@ fn sealing_report(state: &State, u: &SealUse) -> SealingReport {
     }
 }
 
-fn sealing_verdict(state: &State, u: &SealUse) -> Verdict {
+pub(crate) fn sealing_verdict(state: &State, u: &SealUse) -> Verdict {
     let t = u.recorded.ledger_time;
     let status = state.seal_status(&u.es_id, t);
     if status != SealStatus::Active {

@@ -3,6 +3,7 @@
 
 mod document;
 
+pub(crate) use document::sealing_verdict;
 pub use document::{
     verify_sealed_document, verify_sealed_document_by, AutoSealCitation, DocumentReport,
     SealFilter, SealingReport,
@@ -164,6 +165,10 @@ pub enum InvalidReason {
         /// The limit.
         max_ms: u64,
     },
+    /// The operator's sealing stamp says the sealing is not valid (SPEC §18: a seal not active
+    /// when applied, a signer compromised by then, an unlawful automatic sealing).
+    #[error("the sealing is not valid, as the operator's stamp says")]
+    SealingNotValid,
     /// A holder signature is required (by the verifier or the trust list) and the
     /// presentation has none (or the license has no holder key).
     #[error("the presentation is not signed by the license's holder, as required")]

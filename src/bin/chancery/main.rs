@@ -137,6 +137,12 @@ enum Command {
     /// The holder signs a presentation for one verifier and a few minutes (offline, no store):
     /// a copy is then useless to anyone else.
     HolderSign(present::HolderSignArgs),
+    /// Make a seal presentation of a sealed document (one sealing, its seal's registration
+    /// chain, inclusion proofs, a checkpoint and a stamp of the sealing's verdict).
+    PresentSeal(present::PresentSealArgs),
+    /// Verify a sealed document offline with its seal presentation and trust lists (exit 0 if
+    /// validly sealed, 1 if not).
+    VerifySealed(present::VerifySealedArgs),
     /// Sign a checkpoint (C2SP signed note: origin, size, Merkle root) with an operator key (or
     /// the root key while the ledger has none) and keep it in DIR/checkpoints; refused if the
     /// ledger is not consistent with the last one kept.
@@ -575,6 +581,8 @@ fn run(cli: Cli, out: &Out) -> Result<u8, CliError> {
         Command::TrustList(TrustListCommand::Create(a)) => present::trust_list(store, a, out),
         Command::VerifyPresentation(a) => present::verify(a, out),
         Command::HolderSign(a) => present::holder_sign(a, out),
+        Command::PresentSeal(a) => present::present_seal(store, a, out),
+        Command::VerifySealed(a) => present::verify_sealed(a, out),
         Command::Checkpoint { signer, out: file } => {
             checkpoint(store, &signer, file.as_deref(), out)
         }

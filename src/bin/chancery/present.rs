@@ -191,24 +191,7 @@ pub fn present(store: &Path, a: PresentArgs, out: &Out) -> Result<u8, CliError> 
             disclosure.license
         )));
     }
-    crate::checkpoint_guard(store, &ledger, &key, &a.signer)?;
-    let (_, signed, cp) = keep_checkpoint(store, &ledger, &key)?;
-    let mut note =
-        Note::parse(signed.as_bytes()).map_err(|e| CliError::usage(format!("checkpoint: {e}")))?;
-    let secs = now.millis() / 1000;
-    for w in &a.witnesses {
-        let (name, file) = w
-            .split_once('=')
-            .ok_or_else(|| CliError::usage(format!("--witness {w:?}: expected NAME=FILE")))?;
-        let wkey = keyfile::read_secret(Path::new(file))?;
-        // A witness that follows the ledger: it cosigns only what an active root key signed.
-        let mut witness = Witness::new(name, wkey, &cp.origin, vec![], None)
-            .map_err(|e| CliError::usage(format!("--witness {name}: {e}")))?;
-        let sig = ledger
-            .cosign(&mut witness, signed.as_bytes(), secs)
-            .map_err(|e| CliError::usage(format!("--witness {name}: {e}")))?;
-        note.signatures.push(sig);
-    }
+    let (note, cp) = cosigned_checkpoint(store, &ledger, &key, &a.signer, &a.witnesses)?;
     let stamp = ledger
         .stamp(
             &disclosure.license,
@@ -218,7 +201,7 @@ pub fn present(store: &Path, a: PresentArgs, out: &Out) -> Result<u8, CliError> 
         )
         .map_err(|e| CliError::usage(format!("cannot stamp: {e}")))?;
     let p = ledger
-        .present(disclosure, &note.to_text(), stamp)
+        .present(disclosure, &note, stamp)
         .map_err(|e| CliError::usage(e.to_string()))?;
     let bytes = p.to_canonical();
     let compact = CompactPresentation::from_presentation(&p, a.witnesses.len())
@@ -396,17 +379,7 @@ pub fn trust_list(store: &Path, a: TrustListArgs, out: &Out) -> Result<u8, CliEr
 /// party needs beside the verdict: the license, its type, issuer, version, validity window and
 /// the disclosed claims.
 pub fn verify(a: VerifyArgs, out: &Out) -> Result<u8, CliError> {
-    let operators = list_operators(&a.list_keys, &a.list_origins)?;
-    let mut trust = Trust::new();
-    for f in &a.trust {
-        let bytes = files::read_at_most(f, chancery::encoding::MAX_INPUT_LEN)?;
-        trust.load(&bytes, &operators).map_err(|e| match e {
-            // Not a trust list at all: the wrong file (exit 2); a list whose signature fails
-            // is a finding (exit 1).
-            TrustError::Decode(_) => CliError::usage(format!("{}: {e}", f.display())),
-            _ => CliError::invalid(format!("{}: {e}", f.display())),
-        })?;
-    }
+    let trust = load_trust(&a.trust, &a.list_keys, &a.list_origins)?;
     let at = opt_time(&a.at)?.unwrap_or_else(Timestamp::now);
     let asked = HolderCheck {
         audience: a.audience.clone(),
@@ -640,4 +613,186 @@ fn list_operators(keys: &[String], origins: &[String]) -> Result<Vec<ListOperato
         }
     }
     Ok(operators)
+}
+
+/// Signs and keeps a checkpoint of the ledger now (refusing one inconsistent with the last
+/// kept) and has each `--witness NAME=FILE` cosign it as a witness that follows the ledger
+/// (it cosigns only what a key that signs checkpoints now signed).
+fn cosigned_checkpoint(
+    store: &Path,
+    ledger: &chancery::Ledger<chancery::FileStore>,
+    key: &chancery::SecretKey,
+    signer: &Signer,
+    witnesses: &[String],
+) -> Result<(String, chancery::checkpoint::Checkpoint), CliError> {
+    crate::checkpoint_guard(store, ledger, key, signer)?;
+    let (_, signed, cp) = keep_checkpoint(store, ledger, key)?;
+    let mut note =
+        Note::parse(signed.as_bytes()).map_err(|e| CliError::usage(format!("checkpoint: {e}")))?;
+    let secs = ledger.now().millis() / 1000;
+    for w in witnesses {
+        let (name, file) = w
+            .split_once('=')
+            .ok_or_else(|| CliError::usage(format!("--witness {w:?}: expected NAME=FILE")))?;
+        let wkey = keyfile::read_secret(Path::new(file))?;
+        let mut witness = Witness::new(name, wkey, &cp.origin, vec![], None)
+            .map_err(|e| CliError::usage(format!("--witness {name}: {e}")))?;
+        let sig = ledger
+            .cosign(&mut witness, signed.as_bytes(), secs)
+            .map_err(|e| CliError::usage(format!("--witness {name}: {e}")))?;
+        note.signatures.push(sig);
+    }
+    Ok((note.to_text(), cp))
+}
+
+/// `chancery present-seal`.
+#[derive(Args, Debug)]
+pub struct PresentSealArgs {
+    /// The operator's key (an operator key, or the root key while the ledger has none).
+    #[command(flatten)]
+    signer: Signer,
+    /// The sealed document.
+    document: PathBuf,
+    /// Present the sealing by this seal (esID); default the first valid one.
+    #[arg(long, value_name = "ES_ID")]
+    seal: Option<String>,
+    /// Hours until the stamp's next update.
+    #[arg(long, default_value_t = 24)]
+    hours: u64,
+    /// A witness to cosign the checkpoint, as NAME=SECRET_KEY_FILE (repeatable).
+    #[arg(long = "witness", value_name = "NAME=FILE")]
+    witnesses: Vec<String>,
+    /// The seal presentation file to write (canonical CBOR).
+    #[arg(long, value_name = "FILE")]
+    out: PathBuf,
+}
+
+/// `chancery verify-sealed`.
+#[derive(Args, Debug)]
+pub struct VerifySealedArgs {
+    /// The document.
+    document: PathBuf,
+    /// Its seal presentation (`chancery present-seal`).
+    #[arg(long, value_name = "FILE")]
+    presentation: PathBuf,
+    /// A signed trust list (repeatable).
+    #[arg(long = "trust", value_name = "FILE", required = true)]
+    trust: Vec<PathBuf>,
+    /// A list operator, as NAME=FILE (see verify-presentation).
+    #[arg(long = "list-key", value_name = "NAME=FILE", required = true)]
+    list_keys: Vec<String>,
+    /// Restrict the list NAME to these ledger origins.
+    #[arg(long = "list-origins", value_name = "NAME=ORIGIN,…")]
+    list_origins: Vec<String>,
+    /// Verification time; default now.
+    #[arg(long)]
+    at: Option<String>,
+}
+
+/// Runs `chancery present-seal`: a presentation of one sealing of the document that a relying
+/// party verifies offline with the document and a trust list.
+pub fn present_seal(store: &Path, a: PresentSealArgs, out: &Out) -> Result<u8, CliError> {
+    let mode = files::output(files::Mode::PRIVATE);
+    files::check_writable(&a.out, mode)?;
+    let ledger = open(store)?;
+    let key = keyfile::read_secret(&a.signer.signer)?;
+    let bytes = std::fs::read(&a.document).map_err(|e| CliError::io(&a.document, e))?;
+    let digest = chancery::crypto::sha256(&bytes);
+    let now = ledger.now();
+    let report = chancery::verify::verify_sealed_document(ledger.state(), &digest, now, now);
+    let mine: Vec<_> = report
+        .sealings
+        .iter()
+        .filter(|s| a.seal.as_ref().is_none_or(|e| *e == s.es_id))
+        .collect();
+    let sealing = mine
+        .iter()
+        .find(|s| s.verdict.is_valid())
+        .or(mine.first())
+        .ok_or_else(|| {
+            CliError::invalid(format!(
+                "{}: no sealing of it is recorded",
+                a.document.display()
+            ))
+        })?;
+    let (note, cp) = cosigned_checkpoint(store, &ledger, &key, &a.signer, &a.witnesses)?;
+    let stamp = ledger
+        .stamp_sealing(
+            &digest,
+            sealing.seq,
+            now,
+            now.plus_millis(a.hours.saturating_mul(3_600_000)),
+            &key,
+        )
+        .map_err(|e| CliError::usage(format!("cannot stamp: {e}")))?;
+    let valid = stamp.claim.valid;
+    let p = ledger
+        .present_sealing(&digest, sealing.seq, &note, stamp)
+        .map_err(|e| CliError::usage(e.to_string()))?;
+    let written = p.to_canonical();
+    files::write(&a.out, &written, mode)?;
+    out.print(
+        &format!(
+            "seal presentation of {} (seal {}, entry {}, {}) at checkpoint of tree size {} \
+             written to {} ({} bytes)",
+            a.document.display(),
+            sealing.es_id,
+            sealing.seq,
+            if valid { "valid" } else { "not valid" },
+            cp.size,
+            a.out.display(),
+            written.len()
+        ),
+        json!({
+            "es_id": sealing.es_id,
+            "seq": sealing.seq,
+            "valid": valid,
+            "checkpoint_size": cp.size,
+            "file": a.out.display().to_string(),
+            "bytes": written.len(),
+        }),
+    );
+    Ok(0)
+}
+
+/// Runs `chancery verify-sealed`: exit 0 if the document is validly sealed, 1 if not.
+pub fn verify_sealed(a: VerifySealedArgs, out: &Out) -> Result<u8, CliError> {
+    let trust = load_trust(&a.trust, &a.list_keys, &a.list_origins)?;
+    let at = opt_time(&a.at)?.unwrap_or_else(Timestamp::now);
+    let bytes = files::read_at_most(&a.presentation, chancery::encoding::MAX_INPUT_LEN)?;
+    let p = chancery::present::seal::SealPresentation::from_canonical(&bytes).map_err(|e| {
+        CliError::invalid(format!(
+            "{}: malformed or altered seal presentation: {e}",
+            a.presentation.display()
+        ))
+    })?;
+    let document = std::fs::read(&a.document).map_err(|e| CliError::io(&a.document, e))?;
+    let verdict = chancery::present::seal::verify_sealed(&document, &p, &trust, at);
+    out.print(
+        &format!("{} at {}: {verdict}", a.document.display(), crate::show(at)),
+        json!({
+            "document": a.document.display().to_string(),
+            "at": crate::show(at),
+            "valid": verdict.is_valid(),
+            "verdict": verdict.to_string(),
+        }),
+    );
+    Ok(u8::from(!verdict.is_valid()))
+}
+
+/// The trust lists `files`, loaded against the list operators of `--list-key` and
+/// `--list-origins`.
+fn load_trust(files: &[PathBuf], keys: &[String], origins: &[String]) -> Result<Trust, CliError> {
+    let operators = list_operators(keys, origins)?;
+    let mut trust = Trust::new();
+    for f in files {
+        let bytes = files::read_at_most(f, chancery::encoding::MAX_INPUT_LEN)?;
+        trust.load(&bytes, &operators).map_err(|e| match e {
+            // Not a trust list at all: the wrong file (exit 2); a list whose signature fails
+            // is a finding (exit 1).
+            TrustError::Decode(_) => CliError::usage(format!("{}: {e}", f.display())),
+            _ => CliError::invalid(format!("{}: {e}", f.display())),
+        })?;
+    }
+    Ok(trust)
 }
