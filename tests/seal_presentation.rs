@@ -8,6 +8,7 @@ mod common;
 use chancery::crypto::sha256;
 use chancery::present::seal::{verify_sealed, SealPresentation};
 use chancery::stamp::SealingStamp;
+use chancery::verify::SealFilter;
 use chancery::{Canonical, Event, InvalidReason, MemoryStore, Verdict};
 use common::*;
 
@@ -58,7 +59,7 @@ fn given_a_sealed_document_when_verified_offline_then_valid() {
     let back = SealPresentation::from_canonical(&p.to_canonical()).unwrap();
     assert_eq!(back, p);
     assert_eq!(
-        verify_sealed(DOC, &p, &w.trust(|_| {}), w.now()),
+        verify_sealed(DOC, &p, &w.trust(|_| {}), w.now(), &SealFilter::default()).verdict,
         Verdict::Valid
     );
 }
@@ -68,7 +69,14 @@ fn given_another_document_when_verified_with_the_presentation_then_not_sealed() 
     let (w, seq) = sealed();
     let p = present(&w, seq);
     assert_eq!(
-        verify_sealed(b"another document", &p, &w.trust(|_| {}), w.now()),
+        verify_sealed(
+            b"another document",
+            &p,
+            &w.trust(|_| {}),
+            w.now(),
+            &SealFilter::default()
+        )
+        .verdict,
         Verdict::Invalid(InvalidReason::NotSealed)
     );
 }
@@ -80,7 +88,7 @@ fn given_a_seal_lost_before_the_sealing_when_stamped_then_the_presentation_is_in
     let p = present(&w, seq);
     assert!(!p.stamp.claim.valid);
     assert_eq!(
-        verify_sealed(DOC, &p, &w.trust(|_| {}), w.now()),
+        verify_sealed(DOC, &p, &w.trust(|_| {}), w.now(), &SealFilter::default()).verdict,
         Verdict::Invalid(InvalidReason::SealingNotValid)
     );
 }
@@ -96,7 +104,7 @@ fn given_a_forged_verdict_or_a_dropped_registration_when_verified_then_refused()
     forged.stamp.claim.valid = true;
     forged.stamp = SealingStamp::sign(forged.stamp.claim.clone(), &key(66)).unwrap();
     assert_eq!(
-        verify_sealed(DOC, &forged, &t, w.now()),
+        verify_sealed(DOC, &forged, &t, w.now(), &SealFilter::default()).verdict,
         Verdict::Invalid(InvalidReason::StampSignature)
     );
     // The seal's registration dropped: its key is not proven.
@@ -112,7 +120,7 @@ fn given_a_forged_verdict_or_a_dropped_registration_when_verified_then_refused()
         )
     });
     assert!(matches!(
-        verify_sealed(DOC, &dropped, &t, w.now()),
+        verify_sealed(DOC, &dropped, &t, w.now(), &SealFilter::default()).verdict,
         Verdict::Invalid(InvalidReason::SignerNotProven { .. })
     ));
 }
@@ -144,7 +152,14 @@ fn given_an_automatic_sealing_when_verified_offline_then_valid() {
     let note = w.note(&key(1), &[(WITNESS, &key(90))]);
     let p = w.ledger.present_sealing(&doc, r.seq, &note, stamp).unwrap();
     assert_eq!(
-        verify_sealed(b"approval", &p, &w.trust(|_| {}), now),
+        verify_sealed(
+            b"approval",
+            &p,
+            &w.trust(|_| {}),
+            now,
+            &SealFilter::default()
+        )
+        .verdict,
         Verdict::Valid
     );
 }
@@ -155,7 +170,70 @@ fn given_a_stale_sealing_stamp_when_verified_then_indeterminate() {
     let p = present(&w, seq);
     let later = w.now().plus_days(2);
     assert!(matches!(
-        verify_sealed(DOC, &p, &w.trust(|_| {}), later),
+        verify_sealed(DOC, &p, &w.trust(|_| {}), later, &SealFilter::default()).verdict,
         Verdict::Indeterminate(_)
     ));
+}
+
+/// Review: a valid verdict says who sealed the document, and a relying party may ask for the
+/// seal or the owner it expects.
+#[test]
+fn given_a_sealed_document_when_verified_then_the_sealer_is_reported_and_can_be_required() {
+    let (w, seq) = sealed();
+    let p = present(&w, seq);
+    let t = w.trust(|_| {});
+    let v = verify_sealed(DOC, &p, &t, w.now(), &SealFilter::default());
+    let s = v.sealer.unwrap();
+    assert_eq!(
+        (s.es_id.as_str(), s.owner.as_str(), s.registrar.as_str()),
+        ("S1", "OWNER", "AUTH1")
+    );
+    assert_eq!(
+        verify_sealed(DOC, &p, &t, w.now(), &SealFilter::owner("OWNER")).verdict,
+        Verdict::Valid
+    );
+    let other = verify_sealed(DOC, &p, &t, w.now(), &SealFilter::owner("MINISTRY"));
+    assert_eq!(other.verdict, Verdict::Invalid(InvalidReason::NotSealed));
+    assert!(other.sealer.is_none());
+}
+
+/// Review: one engine key may serve several policies, the first for another owner's seal; an
+/// automatic sealing under the second still verifies offline.
+#[test]
+fn given_an_engine_key_serving_two_policies_when_the_second_seals_then_it_verifies() {
+    let (mut w, registrar) = W::standard(MemoryStore::new());
+    let other = w.unit("OTHER", 21);
+    let owner = w.unit("OWNER", 20);
+    w.register_seal(&registrar, "S0", "OTHER", &actor(41), "AUTH1");
+    w.register_seal(&registrar, "S1", "OWNER", &actor(40), "AUTH1");
+    let engine = actor(60);
+    w.ok(&other, W::auto_policy("P0", "S0", "PERMIT", &engine, 20));
+    w.ok(&owner, W::auto_policy("P1", "S1", "PERMIT", &engine, 20));
+    w.ok(&owner, w.case_opening("CASE-1", "PERMIT", 10));
+    w.advance_days(11);
+    let doc = sha256(b"approval");
+    let r = w.ok(
+        &engine,
+        Event::SealAutoApplied(chancery::event::AutoSealApplication {
+            policy: "P1".into(),
+            case: "CASE-1".into(),
+            document: doc,
+        }),
+    );
+    let now = w.now();
+    let stamp = w
+        .ledger
+        .stamp_sealing(&doc, r.seq, now, now.plus_days(1), &key(1))
+        .unwrap();
+    let note = w.note(&key(1), &[(WITNESS, &key(90))]);
+    let p = w.ledger.present_sealing(&doc, r.seq, &note, stamp).unwrap();
+    let v = verify_sealed(
+        b"approval",
+        &p,
+        &w.trust(|_| {}),
+        now,
+        &SealFilter::default(),
+    );
+    assert_eq!(v.verdict, Verdict::Valid);
+    assert_eq!(v.sealer.unwrap().policy.as_deref(), Some("P1"));
 }

@@ -121,13 +121,7 @@ impl<S: Store> Ledger<S> {
         // The version's entry, the registrations of its issuer and the issuer's ancestors, and,
         // for each entry taken, the one that introduced its signing key.
         let mut pending = vec![record.recorded.seq];
-        let mut authority = self.state.authority(id.issuer());
-        while let Some(a) = authority {
-            if let Some(first) = a.keys.first().and_then(|k| self.state.key(k)) {
-                pending.push(first.introduced.seq);
-            }
-            authority = a.parent.as_deref().and_then(|p| self.state.authority(p));
-        }
+        pending.extend(self.registration_chain(id.issuer()));
         let entries = self.bundle(
             pending,
             note,
@@ -141,6 +135,20 @@ impl<S: Store> Ledger<S> {
             stamp,
             holder_signature: None,
         })
+    }
+
+    /// The registrations of authority `code` and its ancestors (by the entries that introduced
+    /// their first keys).
+    fn registration_chain(&self, code: &str) -> Vec<u64> {
+        let mut seqs = Vec::new();
+        let mut authority = self.state.authority(code);
+        while let Some(a) = authority {
+            if let Some(first) = a.keys.first().and_then(|k| self.state.key(k)) {
+                seqs.push(first.introduced.seq);
+            }
+            authority = a.parent.as_deref().and_then(|p| self.state.authority(p));
+        }
+        seqs
     }
 
     /// The entries at `pending` and, for each entry taken, the one that introduced its signing
@@ -229,12 +237,22 @@ impl<S: Store> Ledger<S> {
             return Err(PresentError::StampMismatch);
         }
         let mut pending = vec![seq];
-        // An automatic sealing's engine key comes from the policy; the verifier also needs
-        // the seal's registration, which names the owner that granted it.
+        // The seal's registration (it names the owner that grants a policy and the registrar),
+        // the registrar's registration chain (its seal-registration rights), and, for an
+        // automatic sealing, the grant of the policy it cites (one engine key may serve
+        // several policies: its own introduction is only the first).
         if let Some(seal) = self.state.seal(&sealing.es_id) {
             if let Some(k) = self.state.key(&seal.registration.key.key_id()) {
                 pending.push(k.introduced.seq);
             }
+            pending.extend(self.registration_chain(&seal.registration.registrar));
+        }
+        if let Some(p) = sealing
+            .policy
+            .as_deref()
+            .and_then(|p| self.state.auto_seal_policy(p))
+        {
+            pending.push(p.recorded.seq);
         }
         let entries = self.bundle(
             pending,

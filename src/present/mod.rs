@@ -177,10 +177,10 @@ struct Chain {
     keys: HashMap<KeyId, (PublicKey, String)>,
     /// Seal and engine keys proven by the bundle.
     seal_keys: HashMap<KeyId, (PublicKey, Signer)>,
-    /// Seals registered in the bundle, with their owners.
-    seals: HashMap<String, String>,
-    /// Auto-seal policies granted in the bundle, with their seals.
-    policies: HashMap<String, String>,
+    /// Seals registered in the bundle, by esID.
+    seals: HashMap<String, crate::event::SealRegistration>,
+    /// Auto-seal policies their seals' owners granted in the bundle, by id.
+    policies: HashMap<String, crate::event::AutoSealPolicy>,
     registrations: HashMap<String, AuthorityRegistration>,
     /// Whether the trust list names operator keys (checkpoints only): it was made after the
     /// ledger had them.
@@ -325,21 +325,33 @@ impl Chain {
                 | Event::SealRemade {
                     registration: r, ..
                 } => {
-                    if signer.1 != Signer::Authority(r.registrar.clone()) {
+                    // The registrar must hold seal-registration rights, by its registration in
+                    // the bundle.
+                    let rights = self
+                        .registrations
+                        .get(&r.registrar)
+                        .is_some_and(|a| a.may_register_seals);
+                    if signer.1 != Signer::Authority(r.registrar.clone()) || !rights {
                         return Err(not_proven());
                     }
                     self.seal_keys
                         .insert(r.key.key_id(), (r.key, Signer::Seal(r.es_id.clone())));
-                    self.seals.insert(r.es_id.clone(), r.owner.clone());
+                    self.seals.insert(r.es_id.clone(), (**r).clone());
                 }
+                // A grant by the seal's owner (of a seal registered in the bundle) proves its
+                // policy; any other grant proves nothing (one engine key may serve several
+                // policies, some of other owners' seals).
                 Event::AutoSealPolicyGranted(p) => {
-                    let owner = self.seals.get(&p.es_id).cloned();
-                    if owner.is_none_or(|o| signer.1 != Signer::Authority(o)) {
-                        return Err(not_proven());
-                    }
+                    let by_owner = self
+                        .seals
+                        .get(&p.es_id)
+                        .is_some_and(|r| signer.1 == Signer::Authority(r.owner.clone()));
                     self.seal_keys
-                        .insert(p.engine.key_id(), (p.engine, Signer::Engine(p.id.clone())));
-                    self.policies.insert(p.id.clone(), p.es_id.clone());
+                        .entry(p.engine.key_id())
+                        .or_insert((p.engine, Signer::Engine(p.id.clone())));
+                    if by_owner {
+                        self.policies.insert(p.id.clone(), (**p).clone());
+                    }
                 }
                 _ => {}
             }

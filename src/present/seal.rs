@@ -12,7 +12,7 @@ use crate::encoding::{Canonical, DecodeError, Decoder, Encoder};
 use crate::event::Event;
 use crate::stamp::SealingStamp;
 use crate::time::Timestamp;
-use crate::verify::{InvalidReason, Verdict};
+use crate::verify::{InvalidReason, SealFilter, Verdict};
 
 /// A sealing presentation. Encoded `[1, checkpoint note, [proven entry...], document digest,
 /// sealing stamp]`.
@@ -49,18 +49,60 @@ impl Canonical for SealPresentation {
     }
 }
 
-/// Verifies that `document` (its bytes) was validly sealed, by a seal presentation, at `now`
-/// against the trust lists held, offline (SPEC §20).
+/// Who sealed the document, as a seal presentation proves it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Sealer {
+    /// The ledger.
+    pub origin: String,
+    /// The seal.
+    pub es_id: String,
+    /// Its owning unit's code.
+    pub owner: String,
+    /// The seal's name (the owner's filed name).
+    pub name: String,
+    /// Its type.
+    pub seal_type: String,
+    /// The authority that registered it.
+    pub registrar: String,
+    /// When the sealing was recorded.
+    pub sealed_at: Timestamp,
+    /// The case it was applied for.
+    pub case: String,
+    /// The automatic-sealing policy, for an automatic sealing.
+    pub policy: Option<String>,
+}
+
+/// What a seal presentation's verification found: the verdict, and (when it is valid) who
+/// sealed the document.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[must_use]
+pub struct SealVerification {
+    /// The verdict.
+    pub verdict: Verdict,
+    /// The seal, its owner and registrar, when the sealing is proven.
+    pub sealer: Option<Sealer>,
+}
+
+/// Verifies that `document` (its bytes) was validly sealed by a seal `asked` selects (any
+/// seal, one owner's, one seal), by a seal presentation, at `now` against the trust lists held,
+/// offline (SPEC §20). A valid verdict comes with who sealed it: a relying party must look at
+/// that, or ask for the seal it expects.
 pub fn verify_sealed(
     document: &[u8],
     p: &SealPresentation,
     trust: &Trust,
     now: Timestamp,
-) -> Verdict {
-    match check(&sha256(document), p, trust, now) {
+    asked: &SealFilter,
+) -> SealVerification {
+    let mut sealer = None;
+    let verdict = match check(&sha256(document), p, trust, now, asked, &mut sealer) {
         Ok(()) => Verdict::Valid,
         Err(v) => v,
+    };
+    if !verdict.is_valid() {
+        sealer = None;
     }
+    SealVerification { verdict, sealer }
 }
 
 fn check(
@@ -68,6 +110,8 @@ fn check(
     p: &SealPresentation,
     trust: &Trust,
     now: Timestamp,
+    asked: &SealFilter,
+    found_sealer: &mut Option<Sealer>,
 ) -> Result<(), Verdict> {
     let claim = &p.stamp.claim;
     if *document != p.document || claim.document != p.document {
@@ -102,24 +146,51 @@ fn check(
         return Err(invalid(InvalidReason::StampMismatch { what: "entry" }));
     }
     // The sealing is of this document, signed by the seal's own key or by the engine key of
-    // the policy it cites, for that policy's seal.
-    let sealed_by_its_key = match &entry.statement.statement().event {
-        Event::SealApplied(a) => {
-            a.document == *document && *signer == Signer::Seal(a.es_id.clone())
+    // the policy it cites (granted by the seal's owner), and the seal is registered in the
+    // bundle.
+    let actor = entry.statement.statement().actor;
+    let (es_id, case, policy) = match &entry.statement.statement().event {
+        Event::SealApplied(a)
+            if a.document == *document && *signer == Signer::Seal(a.es_id.clone()) =>
+        {
+            (a.es_id.clone(), a.case.clone(), None)
         }
-        Event::SealAutoApplied(a) => {
-            a.document == *document
-                && *signer == Signer::Engine(a.policy.clone())
-                && chain.policies.contains_key(&a.policy)
+        Event::SealAutoApplied(a) if a.document == *document => {
+            match chain.policies.get(&a.policy) {
+                Some(pol) if pol.engine.key_id() == actor => {
+                    (pol.es_id.clone(), a.case.clone(), Some(a.policy.clone()))
+                }
+                _ => return Err(invalid(InvalidReason::SignerNotProven { seq: entry.seq })),
+            }
+        }
+        Event::SealApplied(_) | Event::SealAutoApplied(_) => {
+            return Err(invalid(InvalidReason::SignerNotProven { seq: entry.seq }))
         }
         _ => return Err(malformed("not a sealing entry")),
     };
-    if !sealed_by_its_key {
+    let Some(reg) = chain.seals.get(&es_id) else {
         return Err(invalid(InvalidReason::SignerNotProven { seq: entry.seq }));
+    };
+    let sealer = Sealer {
+        origin: cp.origin.clone(),
+        es_id,
+        owner: reg.owner.clone(),
+        name: reg.name.clone(),
+        seal_type: reg.seal_type.clone(),
+        registrar: reg.registrar.clone(),
+        sealed_at: entry.ledger_time,
+        case,
+        policy,
+    };
+    let wanted = asked.owner.as_ref().is_none_or(|o| *o == sealer.owner)
+        && asked.es_id.as_ref().is_none_or(|e| *e == sealer.es_id);
+    if !wanted {
+        return Err(invalid(InvalidReason::NotSealed));
     }
     super::fresh(ledger, attested, claim.this_update, claim.next_update, now)?;
     if !claim.valid {
         return Err(invalid(InvalidReason::SealingNotValid));
     }
+    *found_sealer = Some(sealer);
     Ok(())
 }

@@ -665,6 +665,9 @@ pub struct PresentSealArgs {
     /// The seal presentation file to write (canonical CBOR).
     #[arg(long, value_name = "FILE")]
     out: PathBuf,
+    /// Make the presentation even if the sealing is not valid (it then shows that).
+    #[arg(long)]
+    even_if_not_valid: bool,
 }
 
 /// `chancery verify-sealed`.
@@ -687,6 +690,12 @@ pub struct VerifySealedArgs {
     /// Verification time; default now.
     #[arg(long)]
     at: Option<String>,
+    /// Accept only a sealing by this seal (esID).
+    #[arg(long, value_name = "ES_ID")]
+    seal: Option<String>,
+    /// Accept only a sealing by a seal of this unit (its code).
+    #[arg(long, value_name = "CODE")]
+    owner: Option<String>,
 }
 
 /// Runs `chancery present-seal`: a presentation of one sealing of the document that a relying
@@ -710,11 +719,23 @@ pub fn present_seal(store: &Path, a: PresentSealArgs, out: &Out) -> Result<u8, C
         .find(|s| s.verdict.is_valid())
         .or(mine.first())
         .ok_or_else(|| {
-            CliError::invalid(format!(
-                "{}: no sealing of it is recorded",
-                a.document.display()
-            ))
+            CliError::invalid(match &a.seal {
+                Some(e) => format!(
+                    "{}: no sealing of it by seal {e} is recorded",
+                    a.document.display()
+                ),
+                None => format!("{}: no sealing of it is recorded", a.document.display()),
+            })
         })?;
+    if !sealing.verdict.is_valid() && !a.even_if_not_valid {
+        return Err(CliError::invalid(format!(
+            "{}: its sealing by {} is not valid ({}): a presentation would only show that; give \
+             --even-if-not-valid to make one anyway",
+            a.document.display(),
+            sealing.es_id,
+            sealing.verdict
+        )));
+    }
     let (note, cp) = cosigned_checkpoint(store, &ledger, &key, &a.signer, &a.witnesses)?;
     let stamp = ledger
         .stamp_sealing(
@@ -767,16 +788,49 @@ pub fn verify_sealed(a: VerifySealedArgs, out: &Out) -> Result<u8, CliError> {
         ))
     })?;
     let document = std::fs::read(&a.document).map_err(|e| CliError::io(&a.document, e))?;
-    let verdict = chancery::present::seal::verify_sealed(&document, &p, &trust, at);
-    out.print(
-        &format!("{} at {}: {verdict}", a.document.display(), crate::show(at)),
-        json!({
-            "document": a.document.display().to_string(),
-            "at": crate::show(at),
-            "valid": verdict.is_valid(),
-            "verdict": verdict.to_string(),
-        }),
-    );
+    let asked = chancery::verify::SealFilter {
+        owner: a.owner.clone(),
+        es_id: a.seal.clone(),
+    };
+    let found = chancery::present::seal::verify_sealed(&document, &p, &trust, at, &asked);
+    let verdict = &found.verdict;
+    let mut text = format!("{} at {}: {verdict}", a.document.display(), crate::show(at));
+    let mut value = json!({
+        "document": a.document.display().to_string(),
+        "at": crate::show(at),
+        "valid": verdict.is_valid(),
+        "verdict": verdict.to_string(),
+    });
+    if let Some(s) = &found.sealer {
+        text.push_str(&format!(
+            "\n  sealed by seal {} ({} {:?}) of {}, registered by {}, on ledger {}, at {}, \
+             case {}{}",
+            s.es_id,
+            s.seal_type,
+            s.name,
+            s.owner,
+            s.registrar,
+            s.origin,
+            crate::show(s.sealed_at),
+            s.case,
+            s.policy
+                .as_ref()
+                .map(|p| format!(", automatically under policy {p}"))
+                .unwrap_or_default()
+        ));
+        value["sealer"] = json!({
+            "origin": s.origin,
+            "es_id": s.es_id,
+            "owner": s.owner,
+            "name": s.name,
+            "seal_type": s.seal_type,
+            "registrar": s.registrar,
+            "sealed_at": crate::show(s.sealed_at),
+            "case": s.case,
+            "policy": s.policy,
+        });
+    }
+    out.print(&text, value);
     Ok(u8::from(!verdict.is_valid()))
 }
 
