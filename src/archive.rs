@@ -267,7 +267,7 @@ pub fn export<S: Store, W: Write>(
 ) -> Result<W, ExportError> {
     let n = ledger.len();
     let header = Header {
-        origin: ledger.state().origin().unwrap_or_default().to_owned(),
+        origin: ledger.origin().to_owned(),
         entries: n,
     };
     let mut w = ArchiveWriter::new(out, &header)?;
@@ -283,8 +283,7 @@ pub fn export<S: Store, W: Write>(
     for note in checkpoints {
         w.checkpoint(note)?;
     }
-    let root = ledger.root(n).unwrap_or_default();
-    Ok(w.finish(root, ledger.state().head())?)
+    Ok(w.finish(ledger.tree_head().root, ledger.state().head())?)
 }
 
 /// Exporting failed.

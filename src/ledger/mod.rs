@@ -133,6 +133,8 @@ pub struct Ledger<S: Store> {
     store: S,
     state: State,
     tree: MerkleTree,
+    /// The origin its genesis names (every ledger has one).
+    origin: String,
     clock: Box<dyn Clock>,
     poisoned: bool,
     /// The integrity key, if the ledger keeps an integrity record (SPEC §12).
@@ -172,8 +174,9 @@ impl<S: Store> Ledger<S> {
         if !store.is_empty() {
             return Err(OpenError::AlreadyExists);
         }
-        check_origin(&store, &genesis.statement().origin)?;
-        let mut ledger = Self::assemble(store, State::new(), MerkleTree::new(), clock);
+        let origin = genesis.statement().origin.clone();
+        check_origin(&store, &origin)?;
+        let mut ledger = Self::assemble(store, State::new(), MerkleTree::new(), origin, clock);
         match ledger.append_batch(vec![genesis])?.pop() {
             Some(Ok(_)) => Ok(ledger),
             Some(Err(r)) => Err(OpenError::Genesis(r)),
@@ -205,17 +208,25 @@ impl<S: Store> Ledger<S> {
             return Err(OpenError::Empty);
         }
         let (state, tree) = replay(&store, signatures)?;
-        check_origin(&store, state.origin().unwrap_or_default())?;
-        Ok(Self::assemble(store, state, tree, clock))
+        let origin = state.origin().ok_or(OpenError::Empty)?.to_owned();
+        check_origin(&store, &origin)?;
+        Ok(Self::assemble(store, state, tree, origin, clock))
     }
 
     /// A ledger over `store` holding `state` and `tree`, appending normally, keeping no
     /// integrity record.
-    fn assemble(store: S, state: State, tree: MerkleTree, clock: impl Clock + 'static) -> Self {
+    fn assemble(
+        store: S,
+        state: State,
+        tree: MerkleTree,
+        origin: String,
+        clock: impl Clock + 'static,
+    ) -> Self {
         Self {
             store,
             state,
             tree,
+            origin,
             clock: Box::new(clock),
             poisoned: false,
             integrity: None,
@@ -249,7 +260,8 @@ impl<S: Store> Ledger<S> {
         let mut ledger = match trusted {
             Some((state, tree)) => {
                 let trusted = state.size();
-                let mut ledger = Self::assemble(store, state, tree, clock);
+                let origin = state.origin().ok_or(OpenError::Empty)?.to_owned();
+                let mut ledger = Self::assemble(store, state, tree, origin, clock);
                 ledger.trusted = trusted;
                 // The rest is read and checked as another writer's entries are: every
                 // signature verified.
@@ -258,7 +270,7 @@ impl<S: Store> Ledger<S> {
             }
             None => Self::replayed(store, clock, Signatures::Verify)?,
         };
-        check_origin(&ledger.store, ledger.state.origin().unwrap_or_default())?;
+        check_origin(&ledger.store, &ledger.origin)?;
         ledger.keep_integrity(key);
         Ok(ledger)
     }
@@ -288,7 +300,7 @@ impl<S: Store> Ledger<S> {
         statements: Vec<SignedStatement>,
         key: &crate::crypto::SecretKey,
     ) -> Result<ProvenBatch, AppendError> {
-        let origin = self.state.origin().unwrap_or_default().to_owned();
+        let origin = self.origin.clone();
         // A batch that changes which keys sign checkpoints would be proven by a checkpoint
         // its own key may no longer sign: such events go through `append_batch`, then a
         // checkpoint is signed with the key that signs then.
@@ -317,11 +329,12 @@ impl<S: Store> Ledger<S> {
             })));
         }
         let results = self.append_batch(statements)?;
-        let size = self.len();
+        let head = self.tree_head();
+        let size = head.size;
         let checkpoint = crate::checkpoint::Checkpoint {
             origin: origin.clone(),
             size,
-            root: self.tree.root(size).unwrap_or_default(),
+            root: head.root,
             extensions: vec![],
         };
         let note = checkpoint
@@ -655,6 +668,16 @@ impl<S: Store> Ledger<S> {
         })))
     }
 
+    /// The ledger's origin (its genesis names it).
+    pub fn origin(&self) -> &str {
+        &self.origin
+    }
+
+    /// The current tree head: the number of entries and their Merkle root.
+    pub fn tree_head(&self) -> crate::merkle::TreeHead {
+        self.tree.head()
+    }
+
     /// The Merkle tree over the entries.
     pub fn tree(&self) -> &MerkleTree {
         &self.tree
@@ -795,7 +818,7 @@ impl<S: Store> Ledger<S> {
         now_secs: u64,
     ) -> Result<crate::checkpoint::NoteSignature, crate::checkpoint::WitnessError> {
         use crate::checkpoint::NoteVerifier;
-        let origin = self.state.origin().unwrap_or_default();
+        let origin = self.origin();
         let active: Vec<NoteVerifier> = self
             .state
             .checkpoint_keys(self.now())
@@ -895,7 +918,7 @@ impl<S: Store> Ledger<S> {
         let same = tree == self.tree && state.equals_on_cores(&self.state);
         let report = AuditReport {
             entries: state.size(),
-            root: tree.root(state.size()).unwrap_or_default(),
+            root: tree.head().root,
             head: state.head(),
         };
         // Freeing a replayed state costs about a microsecond per entry; let another thread do

@@ -162,7 +162,7 @@ impl<S: Store> Ledger<S> {
         signed_stamp: impl Fn(&crate::crypto::PublicKey) -> bool,
         size: u64,
     ) -> Result<Vec<ProvenEntry>, PresentError> {
-        let origin = self.state.origin().unwrap_or_default();
+        let origin = self.origin();
         // Keys that signed the note or the stamp and came by a rotation or an operator key
         // addition: those entries (and the earlier ones) let a verifier that trusts an older
         // root key follow.

@@ -4,7 +4,7 @@ mod proof;
 mod tree;
 
 pub use proof::{root_from_leaves, ConsistencyProof, InclusionProof, ProofError};
-pub use tree::MerkleTree;
+pub use tree::{MerkleTree, TreeHead};
 
 /// Largest power of two strictly less than `n` (`n >= 2`).
 pub(crate) fn split_point(n: u64) -> u64 {

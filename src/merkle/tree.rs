@@ -78,6 +78,19 @@ impl MerkleTree {
         )
     }
 
+    /// The head of the whole tree: its size and root.
+    pub fn head(&self) -> TreeHead {
+        let size = self.len();
+        TreeHead {
+            size,
+            root: if size == 0 {
+                sha256(b"")
+            } else {
+                self.subtree(0, size)
+            },
+        }
+    }
+
     /// Root of the tree of the first `size` leaves.
     pub fn root(&self, size: u64) -> Result<Digest32, ProofError> {
         if size > self.len() {
@@ -157,4 +170,13 @@ impl MerkleTree {
             out.push(self.subtree(start, start + k));
         }
     }
+}
+
+/// A tree's size and Merkle root (SPEC §11): what a checkpoint states.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct TreeHead {
+    /// The number of leaves.
+    pub size: u64,
+    /// The root of the tree of those leaves.
+    pub root: Digest32,
 }

@@ -527,7 +527,7 @@ fn run(cli: Cli, out: &Out) -> Result<u8, CliError> {
             let mut ledger = open(store)?;
             let new = keyfile::read_secret(&new_key)?;
             let old = keyfile::read_secret(&signer.signer)?;
-            let origin = ledger.state().origin().unwrap_or_default().to_owned();
+            let origin = ledger.origin().to_owned();
             let message =
                 chancery::event::rotation_message(&origin, &old.key_id(), &new.public_key());
             let event = Event::RootKeyRotated {
@@ -540,7 +540,7 @@ fn run(cli: Cli, out: &Out) -> Result<u8, CliError> {
             let mut ledger = open(store)?;
             let new = keyfile::read_secret(&key)?;
             let root = keyfile::read_secret(&signer.signer)?;
-            let origin = ledger.state().origin().unwrap_or_default().to_owned();
+            let origin = ledger.origin().to_owned();
             let message =
                 chancery::event::operator_key_message(&origin, &root.key_id(), &new.public_key());
             let event = Event::OperatorKeyAdded {
@@ -695,7 +695,7 @@ pub fn show(t: Timestamp) -> String {
 /// The signer's actor for this ledger.
 pub fn actor(ledger: &Ledger<FileStore>, signer: &Signer) -> Result<Actor, CliError> {
     let key = keyfile::read_secret(&signer.signer)?;
-    Ok(Actor::new(ledger.state().origin().unwrap_or_default(), key))
+    Ok(Actor::new(ledger.origin(), key))
 }
 
 /// Signs `event` as `signer`, appends it and prints the receipt.
@@ -1192,7 +1192,7 @@ fn audit(
             let kept = verified(&ledger, stored)?;
             check_since(ledger.state(), ledger.tree())?;
             let elapsed = started.elapsed();
-            let root = ledger.root(ledger.len()).unwrap_or_default();
+            let root = ledger.tree_head().root;
             let summary = report::Summary::of(ledger.state(), root).with_checkpoints(kept.len());
             // As above; the store's lock is released when the process exits.
             std::mem::forget(ledger);
@@ -1210,12 +1210,13 @@ pub fn keep_checkpoint(
     ledger: &Ledger<FileStore>,
     key: &SecretKey,
 ) -> Result<(PathBuf, String, checkpoint::Checkpoint), CliError> {
-    let origin = ledger.state().origin().unwrap_or_default().to_owned();
-    let size = ledger.len();
+    let origin = ledger.origin().to_owned();
+    let head = ledger.tree_head();
+    let size = head.size;
     let cp = checkpoint::Checkpoint {
         origin: origin.clone(),
         size,
-        root: ledger.root(size).unwrap_or_default(),
+        root: head.root,
         extensions: vec![],
     };
     let note = cp

@@ -270,8 +270,7 @@ pub fn present(store: &Path, a: PresentArgs, out: &Out) -> Result<u8, CliError> 
 pub fn trust_list(store: &Path, a: TrustListArgs, out: &Out) -> Result<u8, CliError> {
     files::check_writable(&a.out, files::output(files::Mode::NEW))?;
     let ledger = crate::open_reader(store)?;
-    let state = ledger.state();
-    let origin = state.origin().unwrap_or_default().to_owned();
+    let origin = ledger.origin().to_owned();
     let operator_keys = ledger
         .operator_keys()
         .map_err(|e| CliError::invalid(e.to_string()))?;

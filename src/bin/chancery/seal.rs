@@ -512,7 +512,7 @@ fn registration(
         valid_until: opt_end_time(&r.valid_until)?,
         registrar,
     };
-    let origin = ledger.state().origin().unwrap_or_default();
+    let origin = ledger.origin();
     Ok((r.signer, terms.accept(origin, &owner_key, &seal_key)))
 }
 
