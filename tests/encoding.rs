@@ -253,3 +253,21 @@ proptest! {
         prop_assert_eq!(String::from_canonical(&b).unwrap(), s);
     }
 }
+
+/// SPEC §2's table names every domain tag the code signs or hashes under, each once (issue 14:
+/// `chancery/v1/trust-list` was missing).
+#[test]
+fn given_the_domain_tags_when_reading_spec_section_2_then_each_has_its_row() {
+    let spec = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/SPEC.md")).unwrap();
+    let start = spec.find("## 2. Hashes and domain separation").unwrap();
+    let end = spec[start..].find("## 3.").unwrap() + start;
+    let section = &spec[start..end];
+    for d in chancery::crypto::Domain::ALL {
+        let tag = std::str::from_utf8(d.tag()).unwrap();
+        let row = format!("| `{tag}` |");
+        assert_eq!(section.matches(&row).count(), 1, "{tag}");
+    }
+    let rows = section.matches("| `chancery/v1/").count();
+    // The integrity record's MAC key tag is the one row that is not a Domain.
+    assert_eq!(rows, chancery::crypto::Domain::ALL.len() + 1);
+}

@@ -115,6 +115,24 @@ pub enum Domain {
 }
 
 impl Domain {
+    /// Every domain, in the order of SPEC §2's table.
+    pub const ALL: [Domain; 14] = [
+        Domain::Statement,
+        Domain::KeyId,
+        Domain::StatementId,
+        Domain::Holder,
+        Domain::Claim,
+        Domain::StatusStamp,
+        Domain::SealingStamp,
+        Domain::KeyRotation,
+        Domain::TrustList,
+        Domain::SealAcceptance,
+        Domain::SealPossession,
+        Domain::RootCompromise,
+        Domain::OperatorKey,
+        Domain::HolderPresentation,
+    ];
+
     /// The ASCII tag.
     pub fn tag(self) -> &'static [u8] {
         match self {
