@@ -139,10 +139,13 @@ impl Canonical for StatusStamp {
 #[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum StampError {
-    /// Not signed by any of the operator keys given (or, when issuing, the key is not a
-    /// key that signs the ledger's checkpoints now, SPEC §16).
+    /// Not signed by any of the operator keys given.
     #[error("status stamp not signed by the operator")]
     BadSignature,
+    /// Issuing: the key does not sign the ledger's checkpoints and stamps now (SPEC §16: an
+    /// active operator key, or a root key while the ledger has none).
+    #[error("the key does not sign this ledger's stamps now (an active operator key does, or a root key while the ledger has none)")]
+    NotAStampKey,
     /// `next_update` is not after `this_update`.
     #[error("status stamp's next update is not after its this update")]
     BadWindow,

@@ -70,7 +70,7 @@ fn given_an_operator_key_when_the_ledger_stamps_then_only_it_signs_and_the_root_
     let now = w.now();
     assert_eq!(
         w.ledger.stamp(&id, now, now.plus_days(1), &key(1)),
-        Err(StampError::BadSignature)
+        Err(StampError::NotAStampKey)
     );
     let stamp = w.ledger.stamp(&id, now, now.plus_days(1), &op).unwrap();
     w.ledger.check_stamps(&[stamp]).unwrap();
@@ -87,7 +87,7 @@ fn given_a_retired_operator_key_when_it_stamps_then_the_ledger_refuses_and_a_ret
     let now = w.now();
     assert_eq!(
         w.ledger.stamp(&id, now, now.plus_days(1), &op),
-        Err(StampError::BadSignature)
+        Err(StampError::NotAStampKey)
     );
     refused(
         &mut w,
@@ -224,6 +224,24 @@ fn given_a_batch_adding_an_operator_key_when_appended_proven_then_it_is_refused_
         },
     );
     let before = w.ledger.len();
-    assert!(w.ledger.append_batch_proven(vec![add], &key(1)).is_err());
+    assert!(matches!(
+        w.ledger.append_batch_proven(vec![add], &key(1)),
+        Err(chancery::AppendError::ChangesCheckpointKeys)
+    ));
+    assert_eq!(w.ledger.len(), before);
+}
+
+/// Issue 14 (errors that tell the truth): a proven batch under a key that does not sign
+/// checkpoints is refused with its own error, and nothing is appended.
+#[test]
+fn given_a_key_that_does_not_sign_checkpoints_when_a_batch_is_proven_then_it_is_refused() {
+    let (mut w, a) = W::standard(MemoryStore::new());
+    let (event, _, _) = w.issue_event("AUTH1", "S9");
+    let s = w.sign(&a, event);
+    let before = w.ledger.len();
+    assert!(matches!(
+        w.ledger.append_batch_proven(vec![s], &key(10)),
+        Err(chancery::AppendError::NotACheckpointKey)
+    ));
     assert_eq!(w.ledger.len(), before);
 }

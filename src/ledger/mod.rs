@@ -50,6 +50,16 @@ pub enum AppendError {
     /// The store failed; nothing of the batch was acknowledged.
     #[error("storage failure: {0}")]
     Storage(#[from] StorageError),
+    /// A proven batch's checkpoint key does not sign the ledger's checkpoints now (SPEC
+    /// §16); nothing was appended.
+    #[error("the key does not sign this ledger's checkpoints now (an active operator key does, or a root key while the ledger has none)")]
+    NotACheckpointKey,
+    /// A proven batch holds an event that changes which keys sign checkpoints (tags 96–99):
+    /// append it with `append_batch`, then sign; nothing was appended.
+    #[error(
+        "a proven batch may not change the checkpoint keys: append it, then sign a checkpoint"
+    )]
+    ChangesCheckpointKeys,
 }
 
 /// Opening or creating a ledger failed.
@@ -313,9 +323,7 @@ impl<S: Store> Ledger<S> {
                     | crate::event::Event::OperatorKeyRetired { .. }
             )
         }) {
-            return Err(AppendError::Rejected(Rejection::from(RuleError::Invalid {
-                what: "proven batch (it changes the checkpoint keys: append it, then sign)",
-            })));
+            return Err(AppendError::ChangesCheckpointKeys);
         }
         // Refuse before appending if the key could not sign the checkpoint.
         if !self
@@ -323,10 +331,7 @@ impl<S: Store> Ledger<S> {
             .checkpoint_keys(self.now())
             .contains(&key.public_key())
         {
-            return Err(AppendError::Rejected(Rejection::from(RuleError::Invalid {
-                what: "checkpoint key (not an active operator key, nor a root key while the \
-                       ledger has none)",
-            })));
+            return Err(AppendError::NotACheckpointKey);
         }
         let results = self.append_batch(statements)?;
         let head = self.tree_head();
@@ -723,7 +728,7 @@ impl<S: Store> Ledger<S> {
         {
             Ok(())
         } else {
-            Err(StampError::BadSignature)
+            Err(StampError::NotAStampKey)
         }
     }
 
