@@ -18,7 +18,7 @@ use super::{
 use crate::checkpoint::{Checkpoint, Note, NoteSignature};
 use crate::crypto::{leaf_hash, Digest32, PublicKey, Signature};
 use crate::encoding::{Canonical, DecodeError, Decoder, Encoder};
-use crate::event::Entry;
+use crate::event::{Entry, LicenseVersion};
 use crate::privacy::{ClaimValue, Disclosure, HolderOpening, Salt};
 use crate::stamp::{StampKind, StatusClaim, StatusStamp};
 use crate::state::Status;
@@ -275,14 +275,20 @@ impl CompactPresentation {
     /// holder signature is over).
     pub fn claim(&self) -> Result<StatusClaim, CompactError> {
         let entry = Entry::from_canonical(&self.entry)?;
-        let statement = entry.statement.statement();
-        let version = statement
+        let version = entry
+            .statement
+            .statement()
             .event
             .new_version()
             .ok_or(CompactError::Incomplete("a license version entry"))?;
-        Ok(StatusClaim {
+        Ok(self.claim_of(&entry, version))
+    }
+
+    /// The claim, from the entry already decoded and its version.
+    fn claim_of(&self, entry: &Entry, version: &LicenseVersion) -> StatusClaim {
+        StatusClaim {
             kind: StampKind::Current,
-            origin: statement.origin.clone(),
+            origin: entry.statement.statement().origin.clone(),
             size: self.size,
             root: self.root,
             license: version.id.clone(),
@@ -292,7 +298,7 @@ impl CompactPresentation {
             this_update: self.this_update,
             next_update: self.next_update,
             holder: self.holder_key,
-        })
+        }
     }
 
     /// The text form: `CH1:` and the base45 of the canonical bytes.
@@ -355,9 +361,8 @@ fn check_compact(
     let ledger = trust
         .ledger_for(origin, now)
         .map_err(Verdict::Indeterminate)?;
-    let claim = c.claim().map_err(|_| malformed("entry"))?;
     let stamp = StatusStamp {
-        claim,
+        claim: c.claim_of(&entry, version),
         signature: c.signature,
     };
     if entry.seq >= c.size {

@@ -467,16 +467,20 @@ struct StampSig<'a> {
     signature: &'a crate::crypto::Signature,
     this_update: Timestamp,
     next_update: Timestamp,
+    /// The checkpoint the claim names: origin, size, root.
+    checkpoint: (&'a str, u64, Digest32),
 }
 
 impl<'a> StampSig<'a> {
     fn status(stamp: &'a StatusStamp) -> Self {
+        let c = &stamp.claim;
         Self {
             domain: Domain::StatusStamp,
-            bytes: stamp.claim.to_canonical(),
+            bytes: c.to_canonical(),
             signature: &stamp.signature,
-            this_update: stamp.claim.this_update,
-            next_update: stamp.claim.next_update,
+            this_update: c.this_update,
+            next_update: c.next_update,
+            checkpoint: (&c.origin, c.size, c.root),
         }
     }
 
@@ -618,6 +622,9 @@ fn prove<'t>(
             invalid(InvalidReason::CheckpointNotSigned)
         });
     }
+    if stamp.checkpoint != (cp.origin.as_str(), cp.size, cp.root) {
+        return Err(invalid(InvalidReason::StampMismatch { what: "checkpoint" }));
+    }
     Ok(Proven {
         ledger,
         cp,
@@ -637,7 +644,7 @@ fn check_full(
     let claim = &p.stamp.claim;
     let Proven {
         ledger,
-        cp,
+        cp: _,
         entries,
         signers,
         chain,
@@ -653,9 +660,6 @@ fn check_full(
         return Err(invalid(InvalidReason::NotACurrentStamp {
             this_update: claim.this_update,
         }));
-    }
-    if claim.origin != cp.origin || claim.size != cp.size || claim.root != cp.root {
-        return Err(invalid(InvalidReason::StampMismatch { what: "checkpoint" }));
     }
     let id = &p.disclosure.license;
     let found = entries.iter().zip(&signers).find(|((e, _), _)| {

@@ -123,6 +123,7 @@ fn check(
         signature: &p.stamp.signature,
         this_update: claim.this_update,
         next_update: claim.next_update,
+        checkpoint: (&claim.origin, claim.size, claim.root),
     };
     let Proven {
         ledger,
@@ -132,9 +133,6 @@ fn check(
         chain,
         attested,
     } = prove(trust, &p.checkpoint, &p.entries, &stamp, now)?;
-    if claim.origin != cp.origin || claim.size != cp.size || claim.root != cp.root {
-        return Err(invalid(InvalidReason::StampMismatch { what: "checkpoint" }));
-    }
     let found = entries
         .iter()
         .zip(&signers)

@@ -104,11 +104,9 @@ pub struct TrustListArgs {
     out: PathBuf,
 }
 
-/// `chancery verify-presentation`.
+/// The trust lists a verifier loads and the list operators it trusts.
 #[derive(Args, Debug)]
-pub struct VerifyArgs {
-    /// A full presentation (CBOR) or a compact one (text starting `CH1:`).
-    file: PathBuf,
+pub struct TrustArgs {
     /// A signed trust list (repeatable).
     #[arg(long = "trust", value_name = "FILE", required = true)]
     trust: Vec<PathBuf>,
@@ -117,9 +115,19 @@ pub struct VerifyArgs {
     /// refused unless its signer may publish its name.
     #[arg(long = "list-key", value_name = "NAME=FILE", required = true)]
     list_keys: Vec<String>,
-    /// Restrict the list NAME to these ledger origins (comma-separated; repeatable per list).
+    /// Restrict the list NAME to these ledger origins (comma-separated; repeatable per list),
+    /// and no other operator's list may name them.
     #[arg(long = "list-origins", value_name = "NAME=ORIGIN,…")]
     list_origins: Vec<String>,
+}
+
+/// `chancery verify-presentation`.
+#[derive(Args, Debug)]
+pub struct VerifyArgs {
+    /// A full presentation (CBOR) or a compact one (text starting `CH1:`).
+    file: PathBuf,
+    #[command(flatten)]
+    trust: TrustArgs,
     /// Verification time; default now. A date alone is the start of that day at +08:00.
     #[arg(long)]
     at: Option<String>,
@@ -378,7 +386,7 @@ pub fn trust_list(store: &Path, a: TrustListArgs, out: &Out) -> Result<u8, CliEr
 /// party needs beside the verdict: the license, its type, issuer, version, validity window and
 /// the disclosed claims.
 pub fn verify(a: VerifyArgs, out: &Out) -> Result<u8, CliError> {
-    let trust = load_trust(&a.trust, &a.list_keys, &a.list_origins)?;
+    let trust = a.trust.load()?;
     let at = opt_time(&a.at)?.unwrap_or_else(Timestamp::now);
     let asked = HolderCheck {
         audience: a.audience.clone(),
@@ -677,15 +685,8 @@ pub struct VerifySealedArgs {
     /// Its seal presentation (`chancery present-seal`).
     #[arg(long, value_name = "FILE")]
     presentation: PathBuf,
-    /// A signed trust list (repeatable).
-    #[arg(long = "trust", value_name = "FILE", required = true)]
-    trust: Vec<PathBuf>,
-    /// A list operator, as NAME=FILE (see verify-presentation).
-    #[arg(long = "list-key", value_name = "NAME=FILE", required = true)]
-    list_keys: Vec<String>,
-    /// Restrict the list NAME to these ledger origins.
-    #[arg(long = "list-origins", value_name = "NAME=ORIGIN,…")]
-    list_origins: Vec<String>,
+    #[command(flatten)]
+    trust: TrustArgs,
     /// Verification time; default now.
     #[arg(long)]
     at: Option<String>,
@@ -777,7 +778,7 @@ pub fn present_seal(store: &Path, a: PresentSealArgs, out: &Out) -> Result<u8, C
 
 /// Runs `chancery verify-sealed`: exit 0 if the document is validly sealed, 1 if not.
 pub fn verify_sealed(a: VerifySealedArgs, out: &Out) -> Result<u8, CliError> {
-    let trust = load_trust(&a.trust, &a.list_keys, &a.list_origins)?;
+    let trust = a.trust.load()?;
     let at = opt_time(&a.at)?.unwrap_or_else(Timestamp::now);
     let bytes = files::read_at_most(&a.presentation, chancery::encoding::MAX_INPUT_LEN)?;
     let p = chancery::present::seal::SealPresentation::from_canonical(&bytes).map_err(|e| {
@@ -833,8 +834,14 @@ pub fn verify_sealed(a: VerifySealedArgs, out: &Out) -> Result<u8, CliError> {
     Ok(u8::from(!verdict.is_valid()))
 }
 
-/// The trust lists `files`, loaded against the list operators of `--list-key` and
-/// `--list-origins`.
+impl TrustArgs {
+    /// The trust lists of `--trust`, loaded against the list operators of `--list-key` and
+    /// `--list-origins`.
+    fn load(&self) -> Result<Trust, CliError> {
+        load_trust(&self.trust, &self.list_keys, &self.list_origins)
+    }
+}
+
 fn load_trust(files: &[PathBuf], keys: &[String], origins: &[String]) -> Result<Trust, CliError> {
     let operators = list_operators(keys, origins)?;
     let mut trust = Trust::new();
