@@ -27,7 +27,7 @@ const CHUNK: usize = 4096;
 /// Largest header or trailer accepted.
 const MAX_FRAME: usize = 4096;
 
-/// The first item: `["chancery-archive", 1, origin, entry count]`.
+/// The first item: `["chancery-archive", VERSION, origin, entry count]`.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Header {
     /// The ledger's origin.
@@ -805,12 +805,12 @@ fn replay_archive<R: Read>(
     let checkpoints = notes
         .iter()
         .map(|(offset, note)| {
-            crate::checkpoint::verify_for_ledger(note.as_bytes(), &state, &tree).map_err(|reason| {
-                ArchiveAuditError::BadCheckpoint {
+            crate::ledger::check_checkpoint(note.as_bytes(), genesis, &state, &tree).map_err(
+                |reason| ArchiveAuditError::BadCheckpoint {
                     offset: *offset,
                     reason,
-                }
-            })
+                },
+            )
         })
         .collect::<Result<_, _>>()?;
     Ok(ArchiveReport {

@@ -11,8 +11,6 @@
 //! before the signatures, canonical base64, tree sizes without leading zeros, 32-byte roots.
 
 use crate::crypto::{sha256, Digest32, PublicKey, SecretKey};
-use crate::merkle::MerkleTree;
-use crate::state::State;
 use base64::Engine as _;
 use ed25519_dalek::{Signature as DalekSignature, VerifyingKey};
 
@@ -542,43 +540,6 @@ pub enum CheckpointError {
         /// The checkpoint's size.
         size: u64,
     },
-}
-
-/// The verifiers of a ledger's checkpoints: its root keys and operator keys (retired or not)
-/// under its origin as key name.
-pub fn ledger_verifiers(state: &State) -> Vec<NoteVerifier> {
-    let origin = state.origin().unwrap_or_default();
-    state
-        .all_checkpoint_keys()
-        .iter()
-        .filter_map(|k| NoteVerifier::new(origin, k).ok())
-        .collect()
-}
-
-/// Checks a signed checkpoint against a ledger (its replayed state and tree): signed by one of
-/// its root keys, for its origin, at a size it has reached, with the root the ledger has at
-/// that size.
-pub fn verify_for_ledger(
-    note: &[u8],
-    state: &State,
-    tree: &MerkleTree,
-) -> Result<Checkpoint, CheckpointError> {
-    let (cp, _) = Checkpoint::open(note, &ledger_verifiers(state))?;
-    let origin = state.origin().unwrap_or_default();
-    if cp.origin != origin {
-        return Err(CheckpointError::WrongOrigin {
-            expected: origin.to_owned(),
-            found: cp.origin,
-        });
-    }
-    let len = tree.len();
-    if cp.size > len {
-        return Err(CheckpointError::BeyondLedger { size: cp.size, len });
-    }
-    if tree.root(cp.size).ok() != Some(cp.root) {
-        return Err(CheckpointError::Inconsistent { size: cp.size });
-    }
-    Ok(cp)
 }
 
 /// Why a checkpoint cannot follow another of the same log.

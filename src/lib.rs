@@ -26,10 +26,14 @@ pub use event::{Actor, Entry, Event, SignedStatement, Statement};
 pub use id::LicenseId;
 pub use ledger::{
     AppendError, AuditError, BadEntry, Clock, IntegrityKey, IntegrityKeyError, Ledger, ManualClock,
-    OpenError, ProvenBatch, ProvenReceipt, ReceiptError, RecordedUse, StampCheckError, SystemClock,
+    OpenError, ProvenBatch, ProvenReceipt, ReceiptError, RecordedUse, SignCheckpointError,
+    SignedCheckpoint, StampCheckError, SystemClock,
 };
 pub use privacy::{Credential, Disclosure};
 pub use state::{Effect, Receipt, Rejection, RuleError, SealStatus, State, Status};
-pub use storage::{FileStore, MemoryStore, StorageError, Store};
+pub use storage::{
+    CheckpointLog, FileCheckpointLog, FileStore, MemoryCheckpointLog, MemoryStore, StorageError,
+    Store,
+};
 pub use time::{Timestamp, UtcOffset};
 pub use verify::{DocumentReport, IndeterminateReason, InvalidReason, Verdict};

@@ -428,15 +428,22 @@ fn proven_receipts() {
     // Only a key that signs checkpoints (here the root key) does; nothing is appended
     // otherwise.
     assert!(matches!(
-        w.ledger
-            .append_batch_proven(batch.clone(), &SecretKey::from_seed([10; 32])),
+        w.ledger.append_batch_proven(
+            batch.clone(),
+            &SecretKey::from_seed([10; 32]),
+            &mut chancery::MemoryCheckpointLog::new(),
+        ),
         Err(chancery::AppendError::NotACheckpointKey)
     ));
     assert_eq!(w.ledger.len(), before);
 
     let proven = w
         .ledger
-        .append_batch_proven(batch, &SecretKey::from_seed([1; 32]))
+        .append_batch_proven(
+            batch,
+            &SecretKey::from_seed([1; 32]),
+            &mut chancery::MemoryCheckpointLog::new(),
+        )
         .unwrap();
     assert_eq!(proven.receipts.len(), 6);
     assert!(proven.receipts[5].is_err());

@@ -573,11 +573,11 @@ fn checkpoints_from_the_command_line() {
     .sign("test.gov.cn/elicense", &root_key(dir))
     .unwrap()
     .to_text();
-    std::fs::write(
-        dir.join("data/checkpoints/99999999999999999999.note"),
-        &fork,
-    )
-    .unwrap();
+    {
+        use chancery::CheckpointLog;
+        let mut log = chancery::FileCheckpointLog::open(dir.join("data")).unwrap();
+        log.keep_checkpoint(&fork).unwrap();
+    }
     std::fs::write(dir.join("fork.note"), &fork).unwrap();
     let o = run(
         dir,

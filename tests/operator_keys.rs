@@ -225,7 +225,11 @@ fn given_a_batch_adding_an_operator_key_when_appended_proven_then_it_is_refused_
     );
     let before = w.ledger.len();
     assert!(matches!(
-        w.ledger.append_batch_proven(vec![add], &key(1)),
+        w.ledger.append_batch_proven(
+            vec![add],
+            &key(1),
+            &mut chancery::MemoryCheckpointLog::new()
+        ),
         Err(chancery::AppendError::ChangesCheckpointKeys)
     ));
     assert_eq!(w.ledger.len(), before);
@@ -240,7 +244,8 @@ fn given_a_key_that_does_not_sign_checkpoints_when_a_batch_is_proven_then_it_is_
     let s = w.sign(&a, event);
     let before = w.ledger.len();
     assert!(matches!(
-        w.ledger.append_batch_proven(vec![s], &key(10)),
+        w.ledger
+            .append_batch_proven(vec![s], &key(10), &mut chancery::MemoryCheckpointLog::new()),
         Err(chancery::AppendError::NotACheckpointKey)
     ));
     assert_eq!(w.ledger.len(), before);

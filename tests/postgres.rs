@@ -555,3 +555,37 @@ fn given_an_unsafe_server_configuration_when_appending_then_commits_stay_durable
     );
     assert_eq!(store.len(), 0);
 }
+
+/// Issue 14, item 1: the PostgreSQL store keeps the operator's checkpoints in
+/// `chancery_checkpoints`, so a node that restarts (or another node) refuses to sign a
+/// checkpoint the ledger does not extend.
+#[test]
+fn given_a_checkpoint_kept_in_postgres_when_another_handle_signs_then_it_extends_the_kept_one() {
+    use chancery::CheckpointLog;
+    let _server = shared();
+    let ledger_name = name("checkpoints");
+    let (mut w, a) = World::standard(PgStore::connect(&url(), &ledger_name).unwrap());
+    let mut log = PgStore::connect(&url(), &ledger_name).unwrap();
+    let first = w.ledger.sign_checkpoint(&key(1), &mut log).unwrap();
+    w.issue(&a, "AUTH1", "P1");
+    let second = w.ledger.sign_checkpoint(&key(1), &mut log).unwrap();
+    let reconnected = PgStore::connect(&url(), &ledger_name).unwrap();
+    assert_eq!(
+        reconnected.checkpoints().unwrap(),
+        vec![first.note, second.note.clone()]
+    );
+    assert_eq!(reconnected.last_checkpoint().unwrap(), Some(second.note));
+}
+
+#[test]
+fn given_a_read_only_handle_when_keeping_a_checkpoint_then_it_is_refused() {
+    use chancery::CheckpointLog;
+    let _server = shared();
+    let ledger_name = name("checkpoints-ro");
+    let (_w, _a) = World::standard(PgStore::connect(&url(), &ledger_name).unwrap());
+    let mut reader = PgStore::connect_read_only(&url(), &ledger_name).unwrap();
+    assert!(matches!(
+        reader.keep_checkpoint("note"),
+        Err(StorageError::ReadOnly)
+    ));
+}

@@ -625,6 +625,18 @@ pub fn who_may_emit(kind: EventKind) -> &'static str {
 }
 
 impl Event {
+    /// Whether the event changes which keys sign the ledger's checkpoints and stamps (tags
+    /// 96–99: root key rotation and compromise, operator key addition and retirement; SPEC §16).
+    pub fn changes_checkpoint_keys(&self) -> bool {
+        matches!(
+            self,
+            Event::RootKeyRotated { .. }
+                | Event::RootKeyCompromised { .. }
+                | Event::OperatorKeyAdded { .. }
+                | Event::OperatorKeyRetired { .. }
+        )
+    }
+
     /// The wire tag.
     pub fn tag(&self) -> u64 {
         match self {

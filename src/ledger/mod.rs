@@ -1,10 +1,14 @@
 //! The ledger: append pipeline, reopening, queries, proofs and audit over a [`Store`].
 
+mod checkpoints;
 mod clock;
 mod integrity;
 mod present;
 mod uses;
 
+pub use checkpoints::{
+    check_checkpoint, checkpoint_verifiers, SignCheckpointError, SignedCheckpoint,
+};
 pub use clock::{Clock, ManualClock, SystemClock};
 pub use integrity::{IntegrityKey, IntegrityKeyError, RECORD_LEN as INTEGRITY_RECORD_LEN};
 pub use present::PresentError;
@@ -60,6 +64,15 @@ pub enum AppendError {
         "a proven batch may not change the checkpoint keys: append it, then sign a checkpoint"
     )]
     ChangesCheckpointKeys,
+    /// No checkpoint could be signed for a proven batch. Refused before appending (nothing
+    /// was appended) when the ledger does not extend the last checkpoint kept; after
+    /// appending when keeping the new checkpoint failed: the statements are then recorded
+    /// (submitting them again returns their receipts) but unproven.
+    #[error("no checkpoint for the batch: {0}")]
+    Unproven(Box<SignCheckpointError>),
+    /// An inclusion proof could not be made for a recorded entry (a bug; please report it).
+    #[error("inclusion proof: {0}")]
+    Proof(#[from] ProofError),
 }
 
 /// Opening or creating a ledger failed.
@@ -301,74 +314,50 @@ impl<S: Store> Ledger<S> {
     }
 
     /// [`Ledger::append_batch`], then a checkpoint of the ledger after the batch signed with
-    /// the operator's root `key` (SPEC §16), and each recorded statement's receipt with its
-    /// inclusion proof to that checkpoint: "add and get the proof back". One checkpoint is
-    /// signed per batch, so the batch size is the batching knob: larger batches, fewer
-    /// checkpoints and signatures.
+    /// `key` and kept in `log` as [`Ledger::sign_checkpoint`] does (SPEC §16), and each recorded
+    /// statement's receipt with its inclusion proof to that checkpoint: "add and get the proof
+    /// back". One checkpoint is signed per batch, so the batch size is the batching knob: larger
+    /// batches, fewer checkpoints and signatures. Refused before anything is appended if `key`
+    /// could not sign the checkpoint, the ledger does not extend the last one kept, or the
+    /// batch changes which keys sign checkpoints.
     pub fn append_batch_proven(
         &mut self,
         statements: Vec<SignedStatement>,
         key: &crate::crypto::SecretKey,
+        log: &mut impl crate::storage::CheckpointLog,
     ) -> Result<ProvenBatch, AppendError> {
-        let origin = self.origin.clone();
         // A batch that changes which keys sign checkpoints would be proven by a checkpoint
         // its own key may no longer sign: such events go through `append_batch`, then a
         // checkpoint is signed with the key that signs then.
-        if statements.iter().any(|s| {
-            matches!(
-                s.statement().event,
-                crate::event::Event::RootKeyRotated { .. }
-                    | crate::event::Event::RootKeyCompromised { .. }
-                    | crate::event::Event::OperatorKeyAdded { .. }
-                    | crate::event::Event::OperatorKeyRetired { .. }
-            )
-        }) {
+        if statements
+            .iter()
+            .any(|s| s.statement().event.changes_checkpoint_keys())
+        {
             return Err(AppendError::ChangesCheckpointKeys);
         }
-        // Refuse before appending if the key could not sign the checkpoint.
-        if !self
-            .state
-            .checkpoint_keys(self.now())
-            .contains(&key.public_key())
-        {
-            return Err(AppendError::NotACheckpointKey);
-        }
+        // Refuse before appending if the checkpoint could not be signed.
+        self.may_sign_checkpoint(key, log).map_err(|e| match e {
+            SignCheckpointError::NotACheckpointKey => AppendError::NotACheckpointKey,
+            other => AppendError::Unproven(Box::new(other)),
+        })?;
         let results = self.append_batch(statements)?;
-        let head = self.tree_head();
-        let size = head.size;
-        let checkpoint = crate::checkpoint::Checkpoint {
-            origin: origin.clone(),
-            size,
-            root: head.root,
-            extensions: vec![],
-        };
-        let note = checkpoint
-            .sign(&origin, key)
-            .map_err(|_| {
-                AppendError::Rejected(Rejection::from(RuleError::Invalid {
-                    what: "origin as checkpoint key name",
-                }))
-            })?
-            .to_text();
+        let signed = self
+            .sign_checkpoint(key, log)
+            .map_err(|e| AppendError::Unproven(Box::new(e)))?;
+        let size = signed.checkpoint.size;
         let receipts = results
             .into_iter()
-            .map(|r| {
-                r.map(|receipt| ProvenReceipt {
-                    proof: self
-                        .tree
-                        .prove_inclusion(receipt.seq, size)
-                        .unwrap_or(InclusionProof {
-                            index: receipt.seq,
-                            tree_size: size,
-                            path: Vec::new(),
-                        }),
+            .map(|r| match r {
+                Ok(receipt) => Ok(Ok(ProvenReceipt {
+                    proof: self.tree.prove_inclusion(receipt.seq, size)?,
                     receipt,
-                })
+                })),
+                Err(rejection) => Ok(Err(rejection)),
             })
-            .collect();
+            .collect::<Result<_, ProofError>>()?;
         Ok(ProvenBatch {
             receipts,
-            checkpoint: note,
+            checkpoint: signed.note,
         })
     }
 
@@ -831,7 +820,7 @@ impl<S: Store> Ledger<S> {
             .filter_map(|k| NoteVerifier::new(origin, k).ok())
             .collect();
         let (cp, _) = crate::checkpoint::Checkpoint::open(note, &active)?;
-        crate::checkpoint::verify_for_ledger(note, &self.state, &self.tree)?;
+        self.check_checkpoint(note)?;
         // The ledger holds `cp.size` entries (just checked), so the proof exists; a witness
         // that saw a larger tree refuses the smaller one itself.
         let proof = witness

@@ -2,7 +2,7 @@
 //! and its issuer, with inclusion proofs in a signed checkpoint.
 
 use super::{AuditError, Ledger};
-use crate::checkpoint::{verify_for_ledger, CheckpointError};
+use crate::checkpoint::CheckpointError;
 use crate::crypto::KeyId;
 use crate::encoding::Canonical;
 use crate::merkle::ProofError;
@@ -103,7 +103,7 @@ impl<S: Store> Ledger<S> {
         note: &str,
         stamp: StatusStamp,
     ) -> Result<Presentation, PresentError> {
-        let cp = verify_for_ledger(note.as_bytes(), &self.state, &self.tree)?;
+        let cp = self.check_checkpoint(note.as_bytes())?;
         let id = &disclosure.license;
         let record = self
             .state
@@ -221,7 +221,7 @@ impl<S: Store> Ledger<S> {
         note: &str,
         stamp: crate::stamp::SealingStamp,
     ) -> Result<crate::present::seal::SealPresentation, PresentError> {
-        let cp = verify_for_ledger(note.as_bytes(), &self.state, &self.tree)?;
+        let cp = self.check_checkpoint(note.as_bytes())?;
         let sealing = self
             .state
             .sealings_of(document)

@@ -24,7 +24,7 @@
 //! a slot is caught mid-write) and only the journal bytes it covers, so a reader always sees a
 //! committed prefix of the ledger, never blocks the writer and is never blocked by it.
 
-use super::{Damage, DamageReason, Record, StorageError, Store};
+use super::{io, Damage, DamageReason, Record, StorageError, Store};
 use crate::crypto::{leaf_hash, sha256, Digest32};
 use crate::event::MAX_ENTRY_LEN;
 use std::fs::{File, OpenOptions};
@@ -97,13 +97,6 @@ impl Head {
     }
 }
 
-fn io<'a>(op: &'static str, path: &'a Path) -> impl FnOnce(std::io::Error) -> StorageError + 'a {
-    move |source| StorageError::Io {
-        op,
-        path: path.to_owned(),
-        source,
-    }
-}
 
 impl FileStore {
     /// Opens the store in `dir` as its writer, creating it if the directory holds none. Takes

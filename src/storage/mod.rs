@@ -4,19 +4,30 @@
 //! decoding, hashing, checking and indexing, so a backend cannot break the ledger's invariants.
 //! A backend must make `append` durable before it returns.
 
+mod checkpoints;
 pub mod conformance;
 mod file;
 mod memory;
 #[cfg(feature = "postgres")]
 mod postgres;
 
+pub use checkpoints::{CheckpointLog, FileCheckpointLog, MemoryCheckpointLog};
 pub use file::FileStore;
 pub use memory::MemoryStore;
 #[cfg(feature = "postgres")]
 pub use postgres::{PgStore, SCHEMA_VERSION};
 
 use crate::crypto::Digest32;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
+
+/// An I/O error of `op` on `path`, as a storage error.
+fn io<'a>(op: &'static str, path: &'a Path) -> impl FnOnce(std::io::Error) -> StorageError + 'a {
+    move |source| StorageError::Io {
+        op,
+        path: path.to_owned(),
+        source,
+    }
+}
 
 /// One stored entry: its canonical bytes and entry hash.
 #[derive(Debug, Clone, PartialEq, Eq)]

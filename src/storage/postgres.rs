@@ -8,16 +8,17 @@
 //! client is synchronous (the `postgres` crate over a private tokio runtime): inside a tokio
 //! runtime, call it from `spawn_blocking`, or it panics.
 
-use super::{Record, StorageError, Store};
+use super::{CheckpointLog, Record, StorageError, Store};
 use crate::crypto::Digest32;
 use postgres::{Client, NoTls};
 use std::sync::Mutex;
 
 /// The schema version this library creates and reads.
-pub const SCHEMA_VERSION: i64 = 1;
+pub const SCHEMA_VERSION: i64 = 2;
 
 /// The migrations, in order: migration `i` brings the schema to version `i + 1`.
-const MIGRATIONS: &[&str] = &["
+const MIGRATIONS: &[&str] = &[
+    "
     CREATE TABLE chancery_head (
         ledger TEXT PRIMARY KEY,
         seq BIGINT NOT NULL CHECK (seq >= 0),
@@ -30,7 +31,16 @@ const MIGRATIONS: &[&str] = &["
         bytes BYTEA NOT NULL,
         PRIMARY KEY (ledger, seq)
     );
-"];
+",
+    "
+    CREATE TABLE chancery_checkpoints (
+        ledger TEXT NOT NULL REFERENCES chancery_head (ledger),
+        n BIGINT NOT NULL CHECK (n >= 0),
+        note TEXT NOT NULL,
+        PRIMARY KEY (ledger, n)
+    );
+",
+];
 
 /// An advisory lock key serialising migrations between processes ("chancery" in ASCII).
 const MIGRATION_LOCK: i64 = 0x6368_616e_6365_7279;
@@ -152,6 +162,18 @@ impl PgStore {
         &self.ledger
     }
 
+    /// The ledger's name and the client, for a write: refused on a read-only handle or a
+    /// server that could lose acknowledged commits.
+    fn writer(&self) -> Result<(String, std::sync::MutexGuard<'_, Client>), StorageError> {
+        if self.read_only {
+            return Err(StorageError::ReadOnly);
+        }
+        if let Some(setting) = self.not_durable {
+            return Err(StorageError::NotDurable { setting });
+        }
+        Ok((self.ledger.clone(), self.client()?))
+    }
+
     fn client(&self) -> Result<std::sync::MutexGuard<'_, Client>, StorageError> {
         self.client
             .lock()
@@ -224,14 +246,7 @@ impl Store for PgStore {
     }
 
     fn append(&mut self, expected_len: u64, records: &[Record]) -> Result<(), StorageError> {
-        if self.read_only {
-            return Err(StorageError::ReadOnly);
-        }
-        if let Some(setting) = self.not_durable {
-            return Err(StorageError::NotDurable { setting });
-        }
-        let ledger = self.ledger.clone();
-        let mut client = self.client()?;
+        let (ledger, mut client) = self.writer()?;
         let mut tx = client.transaction().map_err(db)?;
         let new_len =
             expected_len
@@ -342,5 +357,60 @@ impl Store for PgStore {
         let len = head(&mut *self.client()?, &ledger)?;
         self.len = len;
         Ok(len)
+    }
+}
+
+/// The operator's checkpoints of the ledger, in the table `chancery_checkpoints` (one row each,
+/// numbered from 0), each kept in its own committed transaction; keepers of one ledger are
+/// serialised by a lock on its head row. Use a second handle on the same ledger as the log of
+/// a ledger over this store (`Ledger::sign_checkpoint(key, &mut log)`).
+impl CheckpointLog for PgStore {
+    fn last_checkpoint(&self) -> Result<Option<String>, StorageError> {
+        Ok(self
+            .client()?
+            .query_opt(
+                "SELECT note FROM chancery_checkpoints WHERE ledger = $1 ORDER BY n DESC LIMIT 1",
+                &[&self.ledger],
+            )
+            .map_err(db)?
+            .map(|row| row.get(0)))
+    }
+
+    fn checkpoints(&self) -> Result<Vec<String>, StorageError> {
+        Ok(self
+            .client()?
+            .query(
+                "SELECT note FROM chancery_checkpoints WHERE ledger = $1 ORDER BY n",
+                &[&self.ledger],
+            )
+            .map_err(db)?
+            .iter()
+            .map(|row| row.get(0))
+            .collect())
+    }
+
+    fn keep_checkpoint(&mut self, note: &str) -> Result<(), StorageError> {
+        let (ledger, mut client) = self.writer()?;
+        let mut tx = client.transaction().map_err(db)?;
+        // The head row serialises keepers as it serialises appends.
+        tx.execute(
+            "SELECT 1 FROM chancery_head WHERE ledger = $1 FOR UPDATE",
+            &[&ledger],
+        )
+        .map_err(db)?;
+        let n: i64 = tx
+            .query_one(
+                "SELECT COUNT(*) FROM chancery_checkpoints WHERE ledger = $1",
+                &[&ledger],
+            )
+            .map_err(db)?
+            .get(0);
+        tx.execute(
+            "INSERT INTO chancery_checkpoints (ledger, n, note) VALUES ($1, $2, $3)",
+            &[&ledger, &n, &note],
+        )
+        .map_err(db)?;
+        // Durable when this returns (synchronous_commit on for this session, fsync on).
+        tx.commit().map_err(db)
     }
 }

@@ -329,7 +329,9 @@ pub fn run(store: &Path, origin: &str, entries: u64, out: &Out) -> Result<u8, Cl
     }
     progress.finish();
     // The operator signs a checkpoint of the finished ledger with the root key.
-    crate::keep_checkpoint(store, &ledger, &root_key)?;
+    ledger
+        .sign_checkpoint(&root_key, &mut chancery::FileCheckpointLog::open(store)?)
+        .map_err(|e| crate::CliError::invalid(e.to_string()))?;
     let mut showcase = Vec::new();
     for (credential, kind) in &gen.showcase {
         let path = creds.join(format!("{}.cred", credential.license));

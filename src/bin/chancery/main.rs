@@ -17,8 +17,9 @@ use chancery::archive::{self, ArchiveAuditError};
 use chancery::checkpoint;
 use chancery::event::{AuthorityRegistration, Policy};
 use chancery::{
-    Actor, AuditError, Event, FileStore, Ledger, OpenError, SecretKey, SignedStatement,
-    StorageError, SystemClock, Timestamp, UtcOffset,
+    Actor, AuditError, CheckpointLog, Event, FileCheckpointLog, FileStore, Ledger, OpenError,
+    SecretKey, SignCheckpointError, SignedStatement, StorageError, SystemClock, Timestamp,
+    UtcOffset,
 };
 use clap::{Args, Parser, Subcommand};
 use report::{Out, Progress};
@@ -603,7 +604,7 @@ fn run(cli: Cli, out: &Out) -> Result<u8, CliError> {
         Command::Prove(p) => {
             let stored = stored_checkpoints(store)?;
             let ledger = open_reader(store)?;
-            let latest = verified(&ledger, stored)?
+            let latest = verified(store, &ledger, stored)?
                 .last()
                 .and_then(|n| checkpoint::Note::parse(n.as_bytes()).ok())
                 .and_then(|n| checkpoint::Checkpoint::parse_text(&n.text).ok())
@@ -1148,17 +1149,18 @@ fn audit(
     }
     // The time reported is that of the verification; the summary's status counts come after.
     let started = std::time::Instant::now();
-    let check_since = |state: &chancery::State, tree: &chancery::merkle::MerkleTree| match &since {
-        Some((path, bytes)) => checkpoint::verify_for_ledger(bytes, state, tree)
-            .map(|_| ())
-            .map_err(|e| {
-                CliError::invalid(format!(
-                    "the ledger does not match the checkpoint in {}: {e}",
-                    path.display()
-                ))
-            }),
-        None => Ok(()),
-    };
+    let check_since =
+        |origin: &str, state: &chancery::State, tree: &chancery::merkle::MerkleTree| match &since {
+            Some((path, bytes)) => chancery::ledger::check_checkpoint(bytes, origin, state, tree)
+                .map(|_| ())
+                .map_err(|e| {
+                    CliError::invalid(format!(
+                        "the ledger does not match the checkpoint in {}: {e}",
+                        path.display()
+                    ))
+                }),
+            None => Ok(()),
+        };
     let (summary, elapsed) = match archive {
         Some(path) => {
             let file = std::fs::File::open(path).map_err(|e| CliError::io(path, e))?;
@@ -1168,7 +1170,7 @@ fn audit(
             let result = archive::audit_archive(reader, |n| progress.set_entries(n));
             progress.finish();
             let report = result.map_err(|e| archive_error(path, e))?;
-            check_since(&report.state, &report.tree)?;
+            check_since(&report.header.origin, &report.state, &report.tree)?;
             let elapsed = started.elapsed();
             let summary = report::Summary::of(&report.state, report.trailer.root)
                 .with_checkpoints(report.checkpoints.len());
@@ -1189,8 +1191,8 @@ fn audit(
             progress.finish();
             let ledger = ledger?;
             set_zone(ledger.state().policy().utc_offset);
-            let kept = verified(&ledger, stored)?;
-            check_since(ledger.state(), ledger.tree())?;
+            let kept = verified(store, &ledger, stored)?;
+            check_since(ledger.origin(), ledger.state(), ledger.tree())?;
             let elapsed = started.elapsed();
             let root = ledger.tree_head().root;
             let summary = report::Summary::of(ledger.state(), root).with_checkpoints(kept.len());
@@ -1203,83 +1205,57 @@ fn audit(
     Ok(0)
 }
 
-/// Signs a checkpoint of the ledger as it is with `key` and keeps it in the store's
-/// `checkpoints` directory, named by its size; returns the file, the note and the checkpoint.
-pub fn keep_checkpoint(
+/// Signs a checkpoint of the ledger as it is with `signer`'s key and keeps it in the store's
+/// checkpoint log (`Ledger::sign_checkpoint`: refused unless the key signs checkpoints now and
+/// the ledger still holds the last checkpoint kept).
+pub fn sign_checkpoint(
     store: &Path,
     ledger: &Ledger<FileStore>,
     key: &SecretKey,
-) -> Result<(PathBuf, String, checkpoint::Checkpoint), CliError> {
-    let origin = ledger.origin().to_owned();
-    let head = ledger.tree_head();
-    let size = head.size;
-    let cp = checkpoint::Checkpoint {
-        origin: origin.clone(),
-        size,
-        root: head.root,
-        extensions: vec![],
-    };
-    let note = cp
-        .sign(&origin, key)
-        .map_err(|e| CliError::usage(format!("cannot sign a checkpoint for {origin:?}: {e}")))?
-        .to_text();
-    let dir = store.join("checkpoints");
-    if !dir.exists() {
-        std::fs::create_dir_all(&dir).map_err(|e| CliError::io(&dir, e))?;
-        files::sync_dir(store)?;
+    signer: &Signer,
+) -> Result<chancery::ledger::SignedCheckpoint, CliError> {
+    let mut log = FileCheckpointLog::open(store)?;
+    ledger.sign_checkpoint(key, &mut log).map_err(|e| match e {
+        SignCheckpointError::NotACheckpointKey => CliError::usage(format!(
+            "{} does not sign this ledger's checkpoints now (an active operator key does, or a \
+             root key while the ledger has none)",
+            signer.signer.display()
+        )),
+        SignCheckpointError::Storage(s) => CliError::from(s),
+        SignCheckpointError::Origin(e) => CliError::usage(e.to_string()),
+        other => CliError::invalid(format!("{other} ({})", log.path().display())),
+    })
+}
+
+/// The checkpoints kept in the store's checkpoint log, oldest first. Read them before opening
+/// the ledger: every one is then covered by the entries read.
+fn stored_checkpoints(store: &Path) -> Result<Vec<String>, CliError> {
+    match FileCheckpointLog::open_read_only(store)? {
+        Some(log) => Ok(log.checkpoints()?),
+        None => Ok(Vec::new()),
     }
-    let path = keep_note(&dir, size, &note)?;
-    Ok((path, note, cp))
 }
 
-/// Writes a signed checkpoint note into a `checkpoints` directory as `SIZE.note` (20 digits),
-/// atomically and durably; a note of the same size is the same tree head, so it may be
-/// replaced.
-fn keep_note(dir: &Path, size: u64, note: &str) -> Result<PathBuf, CliError> {
-    let path = dir.join(format!("{size:020}.note"));
-    files::write(
-        &path,
-        note.as_bytes(),
-        files::Mode {
-            force: true,
-            ..files::Mode::NEW
-        },
-    )?;
-    Ok(path)
-}
-
-/// The kept checkpoints' notes, each verified against the ledger (a failure is damage).
+/// The kept checkpoints, each checked against the ledger (a failure is damage).
 fn verified<S: chancery::Store>(
+    store: &Path,
     ledger: &Ledger<S>,
-    stored: Vec<(PathBuf, String)>,
+    stored: Vec<String>,
 ) -> Result<Vec<String>, CliError> {
     stored
         .into_iter()
-        .map(|(path, note)| {
-            checkpoint::verify_for_ledger(note.as_bytes(), ledger.state(), ledger.tree())
+        .enumerate()
+        .map(|(i, note)| {
+            ledger
+                .check_checkpoint(note.as_bytes())
                 .map(|_| note)
-                .map_err(|e| CliError::invalid(format!("{}: {e}", path.display())))
-        })
-        .collect()
-}
-
-/// The signed checkpoints kept in the store's `checkpoints` directory, oldest first.
-fn stored_checkpoints(store: &Path) -> Result<Vec<(PathBuf, String)>, CliError> {
-    let dir = store.join("checkpoints");
-    if !dir.exists() {
-        return Ok(Vec::new());
-    }
-    let mut paths: Vec<PathBuf> = std::fs::read_dir(&dir)
-        .map_err(|e| CliError::io(&dir, e))?
-        .filter_map(|e| e.ok().map(|e| e.path()))
-        .filter(|p| p.extension().is_some_and(|x| x == "note"))
-        .collect();
-    paths.sort();
-    paths
-        .into_iter()
-        .map(|p| {
-            let text = std::fs::read_to_string(&p).map_err(|e| CliError::io(&p, e))?;
-            Ok((p, text))
+                .map_err(|e| {
+                    CliError::invalid(format!(
+                        "{}, checkpoint {}: {e}",
+                        store.join(FileCheckpointLog::FILE).display(),
+                        i + 1
+                    ))
+                })
         })
         .collect()
 }
@@ -1295,8 +1271,9 @@ fn checkpoint(
     }
     let ledger = open(store)?;
     let key = keyfile::read_secret(&signer.signer)?;
-    checkpoint_guard(store, &ledger, &key, signer)?;
-    let (path, note, cp) = keep_checkpoint(store, &ledger, &key)?;
+    let signed = sign_checkpoint(store, &ledger, &key, signer)?;
+    let (note, cp) = (signed.note, signed.checkpoint);
+    let path = store.join(FileCheckpointLog::FILE);
     if let Some(f) = file {
         files::write(f, note.as_bytes(), files::output(files::Mode::NEW))?;
     }
@@ -1315,38 +1292,6 @@ fn checkpoint(
         }),
     );
     Ok(0)
-}
-
-/// Refuses to sign a checkpoint unless `key` is an active root key and the ledger is consistent
-/// with the last checkpoint kept (the operator never signs two inconsistent checkpoints).
-pub fn checkpoint_guard(
-    store: &Path,
-    ledger: &Ledger<FileStore>,
-    key: &SecretKey,
-    signer: &Signer,
-) -> Result<(), CliError> {
-    if !ledger
-        .state()
-        .checkpoint_keys(ledger.now())
-        .contains(&key.public_key())
-    {
-        return Err(CliError::usage(format!(
-            "{} does not sign this ledger's checkpoints now (an active operator key does, or a \
-             root key while the ledger has none)",
-            signer.signer.display()
-        )));
-    }
-    if let Some((path, last)) = stored_checkpoints(store)?.pop() {
-        checkpoint::verify_for_ledger(last.as_bytes(), ledger.state(), ledger.tree()).map_err(
-            |e| {
-                CliError::invalid(format!(
-                    "refusing to sign: the ledger is not consistent with {}: {e}",
-                    path.display()
-                ))
-            },
-        )?;
-    }
-    Ok(())
 }
 
 /// An archive verification failure as the CLI reports it.
@@ -1382,7 +1327,7 @@ fn export(store: &Path, file: &Path, out: &Out) -> Result<u8, CliError> {
     // Checkpoints first, then the entries: every kept checkpoint is then covered (SPEC §14).
     let stored = stored_checkpoints(store)?;
     let ledger = open_reader(store)?;
-    let notes = verified(&ledger, stored)?;
+    let notes = verified(store, &ledger, stored)?;
     // `.FILE.partial-PID`, one per process; partial files of killed exports of the same FILE
     // are removed under a lock, so a running export's file is never touched.
     let lock = files::lock_beside(file, "export")?;
@@ -1484,12 +1429,10 @@ fn import(store: &Path, file: &Path, out: &Out) -> Result<u8, CliError> {
         // The archive's verified checkpoints are kept in the new store, as `checkpoint` keeps
         // them.
         if !report.notes.is_empty() {
-            let dir = tmp.join("checkpoints");
-            std::fs::create_dir(&dir).map_err(|e| CliError::io(&dir, e))?;
-            for (cp, note) in report.checkpoints.iter().zip(&report.notes) {
-                keep_note(&dir, cp.size, note)?;
+            let mut log = FileCheckpointLog::open(&tmp)?;
+            for note in &report.notes {
+                log.keep_checkpoint(note)?;
             }
-            files::sync_dir(&tmp)?;
         }
         Ok::<_, CliError>(report)
     })();

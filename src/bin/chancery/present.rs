@@ -3,7 +3,7 @@
 
 use crate::license::{opt_time, read_credential};
 use crate::report::Out;
-use crate::{files, keep_checkpoint, keyfile, open, CliError, Signer};
+use crate::{files, keyfile, open, CliError, Signer};
 use chancery::checkpoint::{Note, NoteVerifier, Witness, WitnessPolicy};
 use chancery::present::compact::{verify_compact_for, CompactPresentation, TEXT_PREFIX};
 use chancery::present::trust::{
@@ -632,8 +632,8 @@ fn cosigned_checkpoint(
     signer: &Signer,
     witnesses: &[String],
 ) -> Result<(String, chancery::checkpoint::Checkpoint), CliError> {
-    crate::checkpoint_guard(store, ledger, key, signer)?;
-    let (_, signed, cp) = keep_checkpoint(store, ledger, key)?;
+    let kept = crate::sign_checkpoint(store, ledger, key, signer)?;
+    let (signed, cp) = (kept.note, kept.checkpoint);
     let mut note =
         Note::parse(signed.as_bytes()).map_err(|e| CliError::usage(format!("checkpoint: {e}")))?;
     let secs = ledger.now().millis() / 1000;

@@ -1,0 +1,262 @@
+//! Issue 14, item 1: the rule that the operator never signs two checkpoints that do not fit
+//! together lives in the library (`Ledger::sign_checkpoint` over a `CheckpointLog`), and the
+//! file store's log keeps each checkpoint durably before it is returned.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod common;
+
+use chancery::checkpoint::CheckpointError;
+use chancery::storage::{DamageReason, StorageError};
+use chancery::{
+    AppendError, CheckpointLog, FileCheckpointLog, Ledger, MemoryCheckpointLog, MemoryStore,
+    SignCheckpointError, Store,
+};
+use common::*;
+
+type W = World<MemoryStore>;
+
+/// A ledger of a root, an authority, a type and `licenses` licenses.
+fn ledger_with(licenses: usize) -> (W, chancery::Actor) {
+    let (mut w, a) = W::standard(MemoryStore::new());
+    for i in 0..licenses {
+        w.issue(&a, "AUTH1", &format!("L{i}"));
+    }
+    (w, a)
+}
+
+/// The ledger as it was at `len` entries, in a store of its own (a restored backup).
+fn rolled_back(w: &W, len: u64) -> Ledger<MemoryStore> {
+    let records = w.ledger.store().read(0, len).unwrap();
+    let mut store = MemoryStore::new();
+    store.append(0, &records).unwrap();
+    Ledger::open(store, w.clock.clone()).unwrap()
+}
+
+#[test]
+fn given_an_empty_log_when_a_checkpoint_is_signed_then_it_is_kept_and_belongs_to_the_ledger() {
+    let (w, _) = ledger_with(2);
+    let mut log = MemoryCheckpointLog::new();
+    let signed = w.ledger.sign_checkpoint(&key(1), &mut log).unwrap();
+    assert_eq!(log.checkpoints().unwrap(), vec![signed.note.clone()]);
+    assert_eq!(signed.checkpoint.size, w.ledger.len());
+    assert_eq!(
+        w.ledger.check_checkpoint(signed.note.as_bytes()).unwrap(),
+        signed.checkpoint
+    );
+}
+
+#[test]
+fn given_a_kept_checkpoint_when_the_same_head_is_signed_again_then_it_is_kept_once() {
+    let (w, _) = ledger_with(1);
+    let mut log = MemoryCheckpointLog::new();
+    let first = w.ledger.sign_checkpoint(&key(1), &mut log).unwrap();
+    let second = w.ledger.sign_checkpoint(&key(1), &mut log).unwrap();
+    assert_eq!(first, second);
+    assert_eq!(log.checkpoints().unwrap().len(), 1);
+}
+
+#[test]
+fn given_a_key_that_does_not_sign_checkpoints_when_signing_then_it_is_refused_and_nothing_kept() {
+    let (w, _) = ledger_with(1);
+    let mut log = MemoryCheckpointLog::new();
+    // Seed 10 is the authority's key: it signs statements, not checkpoints.
+    assert!(matches!(
+        w.ledger.sign_checkpoint(&key(10), &mut log),
+        Err(SignCheckpointError::NotACheckpointKey)
+    ));
+    assert!(log.checkpoints().unwrap().is_empty());
+}
+
+/// The attack: restore an older backup of the store and sign a checkpoint of it with the same
+/// log. The older ledger does not hold the last checkpoint kept; signing would publish a
+/// smaller tree that the operator's earlier checkpoint contradicts (or, once it grows again,
+/// a fork).
+#[test]
+fn given_a_checkpoint_kept_when_the_ledger_is_rolled_back_then_signing_is_refused() {
+    let (w, _) = ledger_with(3);
+    let mut log = MemoryCheckpointLog::new();
+    w.ledger.sign_checkpoint(&key(1), &mut log).unwrap();
+    let older = rolled_back(&w, w.ledger.len() - 2);
+    assert!(matches!(
+        older.sign_checkpoint(&key(1), &mut log),
+        Err(SignCheckpointError::Inconsistent(
+            CheckpointError::BeyondLedger { .. }
+        ))
+    ));
+    assert_eq!(log.checkpoints().unwrap().len(), 1);
+}
+
+/// The same attack by another road: roll back, append other entries until the ledger is as
+/// large as before, and sign; the root at the kept size differs.
+#[test]
+fn given_a_checkpoint_kept_when_the_ledger_is_rewritten_to_the_same_size_then_signing_is_refused() {
+    let (w, a) = ledger_with(3);
+    let mut log = MemoryCheckpointLog::new();
+    w.ledger.sign_checkpoint(&key(1), &mut log).unwrap();
+    let len = w.ledger.len();
+    let mut forked = W {
+        ledger: rolled_back(&w, len - 2),
+        clock: w.clock.clone(),
+        root: w.root.clone(),
+    };
+    forked.issue(&a, "AUTH1", "F1");
+    forked.issue(&a, "AUTH1", "F2");
+    assert_eq!(forked.ledger.len(), len);
+    assert!(matches!(
+        forked.ledger.sign_checkpoint(&key(1), &mut log),
+        Err(SignCheckpointError::Inconsistent(
+            CheckpointError::Inconsistent { .. }
+        ))
+    ));
+}
+
+#[test]
+fn given_a_log_of_another_ledger_when_signing_then_it_is_refused() {
+    let (w, _) = ledger_with(1);
+    let other = World::with_store(MemoryStore::new());
+    let mut log = MemoryCheckpointLog::new();
+    // Another ledger of the same origin under another root key (seed 2).
+    let mut other = other;
+    let root2 = actor(2);
+    other.ledger = Ledger::create(
+        MemoryStore::new(),
+        genesis(&root2, other.now()),
+        other.clock.clone(),
+    )
+    .unwrap();
+    other.ledger.sign_checkpoint(&key(2), &mut log).unwrap();
+    assert!(matches!(
+        w.ledger.sign_checkpoint(&key(1), &mut log),
+        Err(SignCheckpointError::Inconsistent(CheckpointError::Note(_)))
+    ));
+}
+
+#[test]
+fn given_a_rolled_back_ledger_when_a_batch_is_proven_then_nothing_is_appended() {
+    let (w, a) = ledger_with(3);
+    let mut log = MemoryCheckpointLog::new();
+    w.ledger.sign_checkpoint(&key(1), &mut log).unwrap();
+    let mut older = W {
+        ledger: rolled_back(&w, w.ledger.len() - 2),
+        clock: w.clock.clone(),
+        root: w.root.clone(),
+    };
+    let (event, _, _) = older.issue_event("AUTH1", "P1");
+    let statement = older.sign(&a, event);
+    let before = older.ledger.len();
+    let refused = older
+        .ledger
+        .append_batch_proven(vec![statement], &key(1), &mut log);
+    assert!(matches!(
+        refused,
+        Err(AppendError::Unproven(e)) if matches!(*e, SignCheckpointError::Inconsistent(_))
+    ));
+    assert_eq!(older.ledger.len(), before);
+    assert_eq!(log.checkpoints().unwrap().len(), 1);
+}
+
+#[test]
+fn given_proven_batches_when_each_is_appended_then_the_log_keeps_one_checkpoint_per_batch() {
+    let (mut w, a) = ledger_with(0);
+    let mut log = MemoryCheckpointLog::new();
+    for serial in ["B1", "B2"] {
+        let (event, _, _) = w.issue_event("AUTH1", serial);
+        let statement = w.sign(&a, event);
+        let proven = w
+            .ledger
+            .append_batch_proven(vec![statement], &key(1), &mut log)
+            .unwrap();
+        assert_eq!(log.last_checkpoint().unwrap(), Some(proven.checkpoint));
+    }
+    assert_eq!(log.checkpoints().unwrap().len(), 2);
+}
+
+#[test]
+fn given_a_file_log_when_reopened_then_it_holds_every_checkpoint_kept() {
+    let d = tempfile::tempdir().unwrap();
+    let (w, _) = ledger_with(1);
+    let signed = {
+        let mut log = FileCheckpointLog::open(d.path()).unwrap();
+        w.ledger.sign_checkpoint(&key(1), &mut log).unwrap()
+    };
+    let log = FileCheckpointLog::open(d.path()).unwrap();
+    assert_eq!(log.checkpoints().unwrap(), vec![signed.note.clone()]);
+    assert_eq!(log.last_checkpoint().unwrap(), Some(signed.note));
+}
+
+#[test]
+fn given_a_file_log_held_by_a_writer_when_another_opens_it_then_it_is_locked() {
+    let d = tempfile::tempdir().unwrap();
+    let _writer = FileCheckpointLog::open(d.path()).unwrap();
+    assert!(matches!(
+        FileCheckpointLog::open(d.path()),
+        Err(StorageError::Locked(_))
+    ));
+}
+
+/// Two notes kept in a fresh log in `dir`; returns them and the byte offset of the second.
+fn two_kept(dir: &std::path::Path) -> (Vec<String>, u64) {
+    let (mut w, a) = ledger_with(0);
+    let mut log = FileCheckpointLog::open(dir).unwrap();
+    let first = w.ledger.sign_checkpoint(&key(1), &mut log).unwrap().note;
+    w.issue(&a, "AUTH1", "K1");
+    let second = w.ledger.sign_checkpoint(&key(1), &mut log).unwrap().note;
+    // Header (16 bytes), then the first record: length, hash, note.
+    (vec![first.clone(), second], 16 + 36 + first.len() as u64)
+}
+
+#[test]
+fn given_a_torn_last_record_when_the_writer_opens_then_it_is_truncated_and_the_rest_kept() {
+    let d = tempfile::tempdir().unwrap();
+    let (notes, second_at) = two_kept(d.path());
+    let path = d.path().join(FileCheckpointLog::FILE);
+    let len = std::fs::metadata(&path).unwrap().len();
+    // The second record's write stopped half-way (it was never synced, so never returned).
+    let f = std::fs::OpenOptions::new().write(true).open(&path).unwrap();
+    f.set_len(second_at + (len - second_at) / 2).unwrap();
+    drop(f);
+    let log = FileCheckpointLog::open(d.path()).unwrap();
+    assert_eq!(log.checkpoints().unwrap(), vec![notes[0].clone()]);
+    assert_eq!(std::fs::metadata(&path).unwrap().len(), second_at);
+}
+
+#[test]
+fn given_a_damaged_record_before_the_last_when_opened_then_the_damage_is_reported_at_its_byte() {
+    let d = tempfile::tempdir().unwrap();
+    two_kept(d.path());
+    let path = d.path().join(FileCheckpointLog::FILE);
+    let mut bytes = std::fs::read(&path).unwrap();
+    // A byte of the first note.
+    bytes[16 + 36 + 3] ^= 1;
+    std::fs::write(&path, &bytes).unwrap();
+    match FileCheckpointLog::open(d.path()) {
+        Err(StorageError::Damaged(damage)) => {
+            assert_eq!(damage.offset, 16);
+            assert_eq!(damage.reason, DamageReason::HashMismatch);
+        }
+        other => panic!("{other:?}"),
+    }
+}
+
+#[test]
+fn given_a_store_without_a_log_when_read_only_then_it_has_kept_nothing() {
+    let d = tempfile::tempdir().unwrap();
+    assert!(FileCheckpointLog::open_read_only(d.path())
+        .unwrap()
+        .is_none());
+    assert!(!d.path().join(FileCheckpointLog::FILE).exists());
+}
+
+#[test]
+fn given_a_read_only_log_when_keeping_then_it_is_refused() {
+    let d = tempfile::tempdir().unwrap();
+    two_kept(d.path());
+    let mut log = FileCheckpointLog::open_read_only(d.path())
+        .unwrap()
+        .unwrap();
+    assert_eq!(log.len(), 2);
+    assert!(matches!(
+        log.keep_checkpoint("x"),
+        Err(StorageError::ReadOnly)
+    ));
+}
