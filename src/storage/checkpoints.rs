@@ -85,7 +85,6 @@ pub struct FileCheckpointLog {
     poisoned: bool,
 }
 
-
 impl FileCheckpointLog {
     /// The file's name in the store directory.
     pub const FILE: &'static str = "checkpoints.log";

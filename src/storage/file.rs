@@ -97,7 +97,6 @@ impl Head {
     }
 }
 
-
 impl FileStore {
     /// Opens the store in `dir` as its writer, creating it if the directory holds none. Takes
     /// the exclusive writer lock (refused with [`StorageError::Locked`] while another writer
