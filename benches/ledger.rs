@@ -3,7 +3,7 @@
 #![allow(missing_docs, clippy::unwrap_used, clippy::expect_used)]
 
 use chancery::crypto::{leaf_hash, sha256, Digest32};
-use chancery::event::{AuthorityRegistration, LicenseVersion, Policy};
+use chancery::event::{AuthorityRegistration, Policy};
 use chancery::merkle::MerkleTree;
 use chancery::{
     Actor, Credential, Event, FileStore, Ledger, LicenseId, SecretKey, SignedStatement, Store,
@@ -94,16 +94,13 @@ impl Fixture {
         );
         let now = Timestamp::now();
         let statement = self.issuer.sign(
-            Event::LicenseIssued(LicenseVersion {
-                id: id.clone(),
+            Event::LicenseIssued(cred.version(chancery::VersionTerms {
                 printed_number: format!("JY{:014}", self.serial),
                 valid_from: now,
                 valid_until: Some(now.plus_days(1825)),
-                holder: cred.holder_commitment(),
-                claims: cred.claim_digests(),
                 document: sha256(&self.serial.to_be_bytes()),
                 related: vec![],
-            }),
+            })),
             now,
         );
         (statement, id, cred)

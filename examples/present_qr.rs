@@ -10,7 +10,7 @@
 //! a simulated clock so a day passes in a moment.
 
 use chancery::checkpoint::{cosign_note, Checkpoint, NoteVerifier, WitnessPolicy};
-use chancery::event::{AuthorityRegistration, LicenseVersion, Policy, Termination};
+use chancery::event::{AuthorityRegistration, Policy, Termination};
 use chancery::present::compact::{verify_compact, CompactPresentation};
 use chancery::present::qr;
 use chancery::present::trust::{
@@ -86,16 +86,13 @@ fn main() -> Result<(), Box<dyn Error>> {
             now(),
         ),
         bureau.sign(
-            Event::LicenseIssued(LicenseVersion {
-                id: id.clone(),
+            Event::LicenseIssued(cred.version(chancery::VersionTerms {
                 printed_number: "JY13301000000123".into(),
                 valid_from: now(),
                 valid_until: Some(now().plus_days(5 * 365)),
-                holder: cred.holder_commitment(),
-                claims: cred.claim_digests(),
                 document: sha256(b"%PDF food business permit"),
                 related: vec![],
-            }),
+            })),
             now(),
         ),
     ];

@@ -79,16 +79,13 @@ fn main() -> Result<(), Box<dyn Error>> {
                 ("scope", "catering"),
             ],
         );
-        let v = LicenseVersion {
-            id,
+        let v = cred.version(chancery::VersionTerms {
             printed_number: format!("JY{serial}"),
             valid_from: now(),
             valid_until: Some(now().plus_days(5 * 365)),
-            holder: cred.holder_commitment(),
-            claims: cred.claim_digests(),
             document: sha256(format!("PDF of {serial}").as_bytes()),
             related: vec![],
-        };
+        });
         Ok((v, cred))
     };
     let (v1, cred1) = issue("000123", "330106199001011234", "West Lake Noodles")?;
@@ -112,16 +109,13 @@ fn main() -> Result<(), Box<dyn Error>> {
             ("scope", "catering"),
         ],
     );
-    let amended = LicenseVersion {
-        id: id1b.clone(),
+    let amended = cred1b.version(chancery::VersionTerms {
         printed_number: "JY000123".into(),
         valid_from: now(),
         valid_until: Some(now().plus_days(5 * 365)),
-        holder: cred1b.holder_commitment(),
-        claims: cred1b.claim_digests(),
         document: sha256(b"PDF of 000123 v2"),
         related: vec![],
-    };
+    });
     ledger.append(bureau.sign(
         Event::LicenseAmended(Succession {
             previous: id1.clone(),

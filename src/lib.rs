@@ -20,16 +20,19 @@ pub mod storage;
 pub mod time;
 pub mod verify;
 
-pub use crypto::{Digest32, KeyId, PublicKey, SecretKey, Signature};
+pub use crypto::{sha256, Digest32, KeyId, PublicKey, SecretKey, Signature};
 pub use encoding::{Canonical, DecodeError};
-pub use event::{Actor, Entry, Event, SignedStatement, Statement};
+pub use event::{
+    Actor, AuthorityRegistration, Entry, Event, LicenseVersion, Policy, SignedStatement, Statement,
+    Succession, Termination,
+};
 pub use id::LicenseId;
 pub use ledger::{
     AppendError, AuditError, BadEntry, Clock, IntegrityKey, IntegrityKeyError, Ledger, ManualClock,
     OpenError, ProvenBatch, ProvenReceipt, ReceiptError, RecordedUse, SignCheckpointError,
     SignedCheckpoint, StampCheckError, SystemClock,
 };
-pub use privacy::{Credential, Disclosure};
+pub use privacy::{ClaimsError, Credential, Disclosure, VersionTerms};
 pub use state::{Effect, Receipt, Rejection, RuleError, SealStatus, State, Status};
 pub use storage::{
     CheckpointLog, FileCheckpointLog, FileStore, MemoryCheckpointLog, MemoryStore, StorageError,

@@ -6,7 +6,9 @@
 
 use crate::crypto::{domain_hash, Digest32, Domain};
 use crate::encoding::{Canonical, DecodeError, Decoder, Encoder};
+use crate::event::LicenseVersion;
 use crate::id::LicenseId;
+use crate::time::Timestamp;
 use rand_core::RngCore;
 use std::fmt;
 
@@ -166,7 +168,102 @@ pub struct UnknownClaim {
     pub name: String,
 }
 
+/// Claims given for a license type do not pair with its claim names.
+#[non_exhaustive]
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum ClaimsError {
+    /// A claim the license type does not have.
+    #[error("the license type has no claim {name:?} (its claims: {})", names.join(", "))]
+    Unknown {
+        /// The name given.
+        name: String,
+        /// The type's claim names.
+        names: Vec<String>,
+    },
+    /// A claim given twice.
+    #[error("claim {0:?} given twice")]
+    Repeated(String),
+    /// A claim of the type given no value.
+    #[error("claim {0:?} has no value")]
+    Missing(String),
+}
+
+/// The terms of a license version besides what its credential commits to (§5 `version`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct VersionTerms {
+    /// The number printed on the document.
+    pub printed_number: String,
+    /// Start of validity.
+    pub valid_from: Timestamp,
+    /// End of validity (exclusive); `None` is 长期 (no end).
+    pub valid_until: Option<Timestamp>,
+    /// SHA-256 of the OFD/PDF document.
+    pub document: Digest32,
+    /// Related license ids.
+    pub related: Vec<LicenseId>,
+}
+
 impl Credential {
+    /// A credential for `license` with fresh salts whose claims are the `given` `(name,
+    /// value)` pairs put in the order of the license type's `claim_names`; a claim not given
+    /// takes its value from `previous` (the credential of the version before, for an
+    /// amendment), if any. A name the type does not have, one given twice, or one left with
+    /// no value is refused: the version made from it then passes the ledger's claims rule.
+    pub fn for_claim_names(
+        license: LicenseId,
+        holder_code: &str,
+        claim_names: &[String],
+        given: &[(&str, &str)],
+        previous: Option<&Credential>,
+    ) -> Result<Self, ClaimsError> {
+        for (i, (name, _)) in given.iter().enumerate() {
+            if !claim_names.iter().any(|n| n == name) {
+                return Err(ClaimsError::Unknown {
+                    name: (*name).to_owned(),
+                    names: claim_names.to_vec(),
+                });
+            }
+            if given[..i].iter().any(|(n, _)| n == name) {
+                return Err(ClaimsError::Repeated((*name).to_owned()));
+            }
+        }
+        let pairs = claim_names
+            .iter()
+            .map(|name| {
+                given
+                    .iter()
+                    .find(|(n, _)| n == name)
+                    .map(|(_, v)| *v)
+                    .or_else(|| {
+                        previous.and_then(|p| {
+                            p.claims
+                                .iter()
+                                .find(|c| &c.name == name)
+                                .map(|c| c.value.as_str())
+                        })
+                    })
+                    .map(|v| (name.as_str(), v))
+                    .ok_or_else(|| ClaimsError::Missing(name.clone()))
+            })
+            .collect::<Result<Vec<_>, _>>()?;
+        Ok(Self::new(license, holder_code, &pairs))
+    }
+
+    /// The license version that records this credential: its license id, holder commitment
+    /// and claim digests, with `terms`.
+    pub fn version(&self, terms: VersionTerms) -> LicenseVersion {
+        LicenseVersion {
+            id: self.license.clone(),
+            printed_number: terms.printed_number,
+            valid_from: terms.valid_from,
+            valid_until: terms.valid_until,
+            holder: self.holder_commitment(),
+            claims: self.claim_digests(),
+            document: terms.document,
+            related: terms.related,
+        }
+    }
+
     /// A credential with fresh random salts for the holder code and each `(name, value)` claim.
     pub fn new(license: LicenseId, holder_code: &str, claims: &[(&str, &str)]) -> Self {
         Self {

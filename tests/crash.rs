@@ -49,16 +49,13 @@ fn issuance(a: &chancery::Actor, serial: &str) -> chancery::SignedStatement {
     let id = chancery::LicenseId::new("T1", "AUTH1", serial, 1).unwrap();
     let cred = World::<chancery::MemoryStore>::credential(&id);
     let now = Timestamp::now();
-    let v = chancery::event::LicenseVersion {
-        id,
+    let v = cred.version(chancery::VersionTerms {
         printed_number: "P".into(),
         valid_from: now,
         valid_until: None,
-        holder: cred.holder_commitment(),
-        claims: cred.claim_digests(),
         document: chancery::crypto::sha256(serial.as_bytes()),
         related: vec![],
-    };
+    });
     a.sign(Event::LicenseIssued(v), now)
 }
 

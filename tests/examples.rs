@@ -26,10 +26,99 @@ fn run(name: &str) -> String {
     stdout
 }
 
+/// Whether `line` is `pattern` with each `<hex>` in it a SHA-256 digest in lowercase hex and each
+/// `<time>` an RFC 3339 time with milliseconds in UTC (`2026-11-23T09:45:00.000Z`).
+fn fits(mut line: &str, mut pattern: &str) -> bool {
+    loop {
+        let next = ["<hex>", "<time>"]
+            .into_iter()
+            .filter_map(|p| pattern.find(p).map(|i| (i, p)))
+            .min();
+        let Some((i, placeholder)) = next else {
+            return line == pattern;
+        };
+        let Some(rest) = line.strip_prefix(&pattern[..i]) else {
+            return false;
+        };
+        let hex = placeholder == "<hex>";
+        let len = if hex { 64 } else { 24 };
+        let Some(value) = rest.get(..len) else {
+            return false;
+        };
+        let fine = if hex {
+            is_hex(value.as_bytes())
+        } else {
+            is_time(value.as_bytes())
+        };
+        if !fine {
+            return false;
+        }
+        line = &rest[len..];
+        pattern = &pattern[i + placeholder.len()..];
+    }
+}
+
+fn is_hex(s: &[u8]) -> bool {
+    s.iter().all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f'))
+}
+
+/// `YYYY-MM-DDTHH:MM:SS.mmmZ`.
+fn is_time(s: &[u8]) -> bool {
+    s.iter().enumerate().all(|(i, b)| match i {
+        4 | 7 => *b == b'-',
+        10 => *b == b'T',
+        13 | 16 => *b == b':',
+        19 => *b == b'.',
+        23 => *b == b'Z',
+        _ => b.is_ascii_digit(),
+    })
+}
+
+/// Every line the quickstart prints: its store, the entries it records (genesis, the
+/// authority and the type, two licenses), statuses after each step, the refused suspension,
+/// the three verdicts, the inclusion proof and the audit of the reopened store.
 #[test]
 fn quickstart() {
     let out = run("quickstart");
-    assert!(out.contains("audit"), "{out}");
+    let id = |serial: &str, version: u16| {
+        chancery::LicenseId::new("FOODBIZ", "11330100MB0000001X", serial, version)
+            .unwrap()
+            .to_string()
+    };
+    let (v1, v2, other) = (id("000123", 1), id("000123", 2), id("000124", 1));
+    let store = std::env::temp_dir().join(format!(
+        "chancery-example-quickstart-{}",
+        std::process::id()
+    ));
+    let want = [
+        format!("store: {}", store.display()),
+        "created ledger ledger.example.gov.cn/elicense".to_owned(),
+        "  recorded entry 1".to_owned(),
+        "  recorded entry 2".to_owned(),
+        "issued at entry 3 (<hex>)".to_owned(),
+        "issued at entry 4 (<hex>)".to_owned(),
+        format!("{v1}: valid"),
+        format!("amended: {v1} -> superseded by {v2}"),
+        format!("         {v2} -> valid"),
+        format!("suspended: {other} -> suspended"),
+        format!("lifted:    {other} -> valid"),
+        format!("revoked:   {other} -> revoked since <time>"),
+        format!(
+            "suspending a revoked license is refused: statement refused: license {other} has \
+             been terminated"
+        ),
+        format!("verdict for {v2} (name, scope): valid"),
+        format!("verdict for superseded {v1}: invalid: license status: superseded by {v2}"),
+        "verdict for a forged value: invalid: claim \"name\" does not match the recorded digest"
+            .to_owned(),
+        "entry 3 is included in the tree of size 9 (proof of 4 hashes)".to_owned(),
+        "audit: 9 entries verified, root <hex>, head <hex>".to_owned(),
+    ];
+    let lines: Vec<&str> = out.lines().collect();
+    assert_eq!(lines.len(), want.len(), "{out}");
+    for (line, pattern) in lines.iter().zip(&want) {
+        assert!(fits(line, pattern), "{line:?} is not {pattern:?}:\n{out}");
+    }
 }
 
 #[test]

@@ -9,7 +9,7 @@
 mod common;
 
 use chancery::crypto::{sha256, Digest32};
-use chancery::event::{AuthorityRegistration, LicenseVersion, Policy};
+use chancery::event::{AuthorityRegistration, Policy};
 use chancery::privacy::{ClaimValue, HolderOpening};
 use chancery::{
     Actor, Canonical, Credential, Event, Ledger, LicenseId, ManualClock, SecretKey, Timestamp,
@@ -80,16 +80,13 @@ fn generate() -> Value {
     };
     ledger
         .append(auth.sign(
-            Event::LicenseIssued(LicenseVersion {
-                id: id.clone(),
+            Event::LicenseIssued(cred.version(chancery::VersionTerms {
                 printed_number: "JY13301000000123".into(),
                 valid_from: T,
                 valid_until: Some(T.plus_days(5 * 365)),
-                holder: cred.holder_commitment(),
-                claims: cred.claim_digests(),
                 document: sha256(b"%PDF-1.7 example"),
                 related: vec![],
-            }),
+            })),
             t1,
         ))
         .unwrap();

@@ -6,7 +6,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use chancery::checkpoint::{cosign_note, Checkpoint, NoteVerifier, WitnessPolicy};
-use chancery::event::{AuthorityRegistration, LicenseVersion, Policy};
+use chancery::event::{AuthorityRegistration, Policy};
 use chancery::present::compact::{verify_compact, CompactPresentation};
 use chancery::present::trust::{
     KeyRoles, ListOperator, OperatorKey, SignedTrustList, Trust, TrustList, TrustedLedger,
@@ -74,16 +74,13 @@ fn generate() -> Value {
             T,
         ),
         bureau.sign(
-            Event::LicenseIssued(LicenseVersion {
-                id: id.clone(),
+            Event::LicenseIssued(cred.version(chancery::VersionTerms {
                 printed_number: "JY13301000000123".into(),
                 valid_from: T,
                 valid_until: Some(T.plus_days(5 * 365)),
-                holder: cred.holder_commitment(),
-                claims: cred.claim_digests(),
                 document: sha256(b"%PDF-1.7 example"),
                 related: vec![],
-            }),
+            })),
             T,
         ),
     ] {

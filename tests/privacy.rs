@@ -156,3 +156,116 @@ fn disclosure_verdicts() {
     // Holder lookup by commitment.
     assert_eq!(w.ledger.state().by_holder(&cred.holder_commitment()), &[id]);
 }
+
+/// Issue 14, item 1: pairing claims with a license type and building the version from the
+/// credential is one library function.
+mod credential_for_a_type {
+    use super::*;
+    use chancery::privacy::{ClaimsError, VersionTerms};
+
+    fn names() -> Vec<String> {
+        CLAIMS.iter().map(|n| (*n).to_owned()).collect()
+    }
+
+    fn id() -> chancery::LicenseId {
+        chancery::LicenseId::new("T1", "AUTH1", "C1", 1).unwrap()
+    }
+
+    #[test]
+    fn given_claims_in_any_order_when_paired_then_they_follow_the_types_order() {
+        let c = Credential::for_claim_names(
+            id(),
+            HOLDER_ID,
+            &names(),
+            &[("scope", "s"), ("name", "n"), ("address", "a")],
+            None,
+        )
+        .unwrap();
+        let got: Vec<(&str, &str)> = c
+            .claims
+            .iter()
+            .map(|c| (c.name.as_str(), c.value.as_str()))
+            .collect();
+        assert_eq!(got, [("name", "n"), ("address", "a"), ("scope", "s")]);
+    }
+
+    #[test]
+    fn given_a_claim_the_type_lacks_when_paired_then_unknown_names_it() {
+        let e = Credential::for_claim_names(id(), HOLDER_ID, &names(), &[("colour", "x")], None);
+        assert_eq!(
+            e,
+            Err(ClaimsError::Unknown {
+                name: "colour".into(),
+                names: names()
+            })
+        );
+    }
+
+    #[test]
+    fn given_a_claim_twice_when_paired_then_repeated() {
+        let given = [
+            ("name", "n"),
+            ("name", "m"),
+            ("address", "a"),
+            ("scope", "s"),
+        ];
+        let e = Credential::for_claim_names(id(), HOLDER_ID, &names(), &given, None);
+        assert_eq!(e, Err(ClaimsError::Repeated("name".into())));
+    }
+
+    #[test]
+    fn given_a_claim_missing_when_paired_then_missing_names_it() {
+        let e = Credential::for_claim_names(id(), HOLDER_ID, &names(), &[("name", "n")], None);
+        assert_eq!(e, Err(ClaimsError::Missing("address".into())));
+    }
+
+    #[test]
+    fn given_a_previous_credential_when_paired_then_claims_not_given_keep_their_values() {
+        let previous = World::<MemoryStore>::credential(&id());
+        let next = id().next_version().unwrap();
+        let c = Credential::for_claim_names(
+            next,
+            HOLDER_ID,
+            &names(),
+            &[("scope", "retail")],
+            Some(&previous),
+        )
+        .unwrap();
+        let values: Vec<&str> = c.claims.iter().map(|c| c.value.as_str()).collect();
+        assert_eq!(values, ["West Lake Noodles", "1 Wensan Road", "retail"]);
+        // Fresh salts: the versions cannot be linked by their digests.
+        assert_ne!(c.claims[0].salt, previous.claims[0].salt);
+    }
+
+    #[test]
+    fn given_a_credential_when_its_version_is_made_then_it_commits_to_the_credential() {
+        let (mut w, a) = World::standard(MemoryStore::new());
+        let c = w
+            .ledger
+            .state()
+            .license_type("T1")
+            .unwrap()
+            .credential(
+                id(),
+                HOLDER_ID,
+                &[("name", "n"), ("address", "a"), ("scope", "s")],
+                None,
+            )
+            .unwrap();
+        let version = c.version(VersionTerms {
+            printed_number: "No.C1".into(),
+            valid_from: w.now(),
+            valid_until: None,
+            document: chancery::Digest32::ZERO,
+            related: vec![],
+        });
+        assert_eq!(version.holder, c.holder_commitment());
+        assert_eq!(version.claims, c.claim_digests());
+        w.ok(&a, Event::LicenseIssued(version));
+        let all: Vec<&str> = CLAIMS.to_vec();
+        let verdict = w
+            .ledger
+            .verify_disclosure(&c.disclose(&all, true).unwrap(), w.now());
+        assert!(verdict.is_valid(), "{verdict}");
+    }
+}

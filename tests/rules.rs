@@ -4,44 +4,57 @@
 
 mod common;
 
-use chancery::event::AuthorityRegistration;
+use chancery::event::{AuthorityRegistration, LicenseVersion};
 use chancery::state::{AuthorityState, Rejection, RuleError};
-use chancery::{AppendError, Event, LicenseId, MemoryStore, Status, Timestamp};
+use chancery::{
+    Actor, AppendError, Event, LicenseId, MemoryStore, OpenError, Receipt, SignedStatement, Status,
+    Timestamp,
+};
 use common::*;
 
 type W = World<MemoryStore>;
 
+// Genesis.
+
+/// Creating a ledger at T0 from `genesis`: the rule it was refused under, if it was.
+fn genesis_refusal(genesis: SignedStatement) -> Option<RuleError> {
+    match chancery::Ledger::in_memory(genesis, chancery::ManualClock::new(T0)) {
+        Err(OpenError::Genesis(Rejection::Rule(e))) => Some(e),
+        _ => None,
+    }
+}
+
 #[test]
-fn genesis_rules() {
-    let root = actor(1);
-    let other = actor(2);
-    let clock = chancery::ManualClock::new(T0);
-    // Not a LedgerCreated first.
-    let s = root.sign(W::registration("A", &[&other], &[], None), T0);
-    assert!(matches!(
-        chancery::Ledger::in_memory(s, clock.clone()),
-        Err(chancery::OpenError::Genesis(Rejection::Rule(
-            RuleError::NotGenesis
-        )))
-    ));
-    // Signed by a key that is not a root key.
-    let s = other.sign(
+fn given_a_first_statement_other_than_ledger_created_when_creating_then_not_genesis() {
+    let s = actor(1).sign(W::registration("A", &[&actor(2)], &[], None), T0);
+    assert_eq!(genesis_refusal(s), Some(RuleError::NotGenesis));
+}
+
+/// The signature verifies with the signer's own key, but that key is not a root key the
+/// genesis names.
+#[test]
+fn given_a_genesis_signed_by_a_key_not_among_its_root_keys_when_creating_then_not_genesis() {
+    let s = actor(2).sign(
         Event::LedgerCreated {
-            root_keys: vec![root.public_key()],
+            root_keys: vec![actor(1).public_key()],
             policy: Default::default(),
         },
         T0,
     );
-    assert!(chancery::Ledger::in_memory(s, clock.clone()).is_err());
-    // Claimed time too far from ledger time.
-    let s = genesis(&root, T0.plus_days(1));
-    assert!(matches!(
-        chancery::Ledger::in_memory(s, clock),
-        Err(chancery::OpenError::Genesis(Rejection::Rule(
-            RuleError::ClockSkew { .. }
-        )))
-    ));
-    // A second genesis.
+    assert_eq!(genesis_refusal(s), Some(RuleError::NotGenesis));
+}
+
+#[test]
+fn given_a_genesis_claimed_a_day_after_ledger_time_when_creating_then_clock_skew() {
+    let refusal = genesis_refusal(genesis(&actor(1), T0.plus_days(1)));
+    assert!(
+        matches!(refusal, Some(RuleError::ClockSkew { .. })),
+        "{refusal:?}"
+    );
+}
+
+#[test]
+fn given_a_ledger_when_a_second_genesis_is_appended_then_genesis_repeated() {
     let mut w = W::new();
     let g = genesis(&actor(1), w.now().plus_millis(1));
     let r = w.ledger.append(g);
@@ -51,140 +64,223 @@ fn genesis_rules() {
             RuleError::GenesisRepeated
         )))
     ));
+    assert_eq!(w.ledger.len(), 1);
+}
+
+// The statement envelope: origin, claimed time, key, signature.
+
+#[test]
+fn given_a_statement_for_another_origin_when_appended_then_wrong_origin() {
+    let (mut w, _) = W::standard(MemoryStore::new());
+    let foreign = Actor::new("other.example/ledger", key(10));
+    refused(&mut w, &foreign, reinstatement("AUTH1"), |e| {
+        matches!(e, RuleError::WrongOrigin { expected, found }
+            if expected == ORIGIN && found == "other.example/ledger")
+    });
+}
+
+/// AUTH1 appends its issuance of S1 claimed at `claimed(now, max_skew_ms)`: the outcome, and
+/// whether the ledger's length is unchanged.
+fn append_claimed(
+    claimed: fn(Timestamp, u64) -> Timestamp,
+) -> (Result<Receipt, AppendError>, bool) {
+    let (mut w, a) = W::standard(MemoryStore::new());
+    let skew = w.ledger.state().policy().max_skew_ms;
+    let (ev, _, _) = w.issue_event("AUTH1", "S1");
+    let before = w.ledger.len();
+    let r = w.ledger.append(a.sign(ev, claimed(w.now(), skew)));
+    let unchanged = w.ledger.len() == before;
+    (r, unchanged)
+}
+
+fn is_clock_skew(r: &Result<Receipt, AppendError>) -> bool {
+    matches!(
+        r,
+        Err(AppendError::Rejected(Rejection::Rule(
+            RuleError::ClockSkew { .. }
+        )))
+    )
 }
 
 #[test]
-fn statement_envelope_rules() {
-    let (mut w, a) = W::standard(MemoryStore::new());
-    // Wrong origin.
-    let foreign = chancery::Actor::new("other.example/ledger", key(10));
-    let s = foreign.sign(
-        Event::AuthorityReinstated {
-            authority: "AUTH1".into(),
-        },
-        w.now(),
-    );
-    assert!(matches!(
-        w.ledger.append(s),
-        Err(AppendError::Rejected(Rejection::Rule(
-            RuleError::WrongOrigin { .. }
-        )))
-    ));
-    // Claimed time out of the skew window, on both sides; inside it is fine.
-    let skew = w.ledger.state().policy().max_skew_ms;
-    let (ev, _, _) = w.issue_event("AUTH1", "S1");
-    for claimed in [
-        w.now().plus_millis(skew + 1),
-        Timestamp(w.now().0 - skew - 1),
-    ] {
-        let before = w.ledger.len();
-        let r = w.ledger.append(a.sign(ev.clone(), claimed));
-        assert!(matches!(
-            r,
-            Err(AppendError::Rejected(Rejection::Rule(
-                RuleError::ClockSkew { .. }
-            )))
-        ));
-        assert_eq!(w.ledger.len(), before);
-    }
-    assert!(w
-        .ledger
-        .append(a.sign(ev, w.now().plus_millis(skew)))
-        .is_ok());
-    // Unknown key.
+fn given_a_claimed_time_too_far_ahead_when_appended_then_clock_skew_and_nothing_recorded() {
+    let (r, unchanged) = append_claimed(|now, skew| now.plus_millis(skew + 1));
+    assert!(is_clock_skew(&r), "{r:?}");
+    assert!(unchanged);
+}
+
+#[test]
+fn given_a_claimed_time_too_far_behind_when_appended_then_clock_skew_and_nothing_recorded() {
+    let (r, unchanged) = append_claimed(|now, skew| Timestamp(now.0 - skew - 1));
+    assert!(is_clock_skew(&r), "{r:?}");
+    assert!(unchanged);
+}
+
+#[test]
+fn given_a_claimed_time_at_the_edge_of_the_skew_when_appended_then_accepted() {
+    let (r, _) = append_claimed(|now, skew| now.plus_millis(skew));
+    assert!(r.is_ok(), "{r:?}");
+}
+
+#[test]
+fn given_a_key_no_one_registered_when_it_signs_then_unknown_key() {
+    let (mut w, _) = W::standard(MemoryStore::new());
     let stranger = actor(99);
+    let id = stranger.key_id();
     refused(
         &mut w,
         &stranger,
-        Event::AuthorityReinstated {
-            authority: "AUTH1".into(),
-        },
-        |e| matches!(e, RuleError::UnknownKey(_)),
+        reinstatement("AUTH1"),
+        |e| matches!(e, RuleError::UnknownKey(k) if *k == id),
     );
-    // A bad signature.
+}
+
+#[test]
+fn given_a_signature_over_another_statement_when_appended_then_refused_and_nothing_changes() {
+    let (mut w, a) = W::standard(MemoryStore::new());
     let s = w.sign(
         &a,
         Event::LicenseSuspensionLifted {
             license: LicenseId::new("T1", "AUTH1", "S1", 1).unwrap(),
         },
     );
-    let forged = chancery::SignedStatement::new(
-        s.statement().clone(),
-        *w.sign(
-            &stranger,
-            Event::AuthorityReinstated {
-                authority: "X".into(),
-            },
-        )
-        .signature(),
-    );
-    let before = w.ledger.state().clone();
+    let other = w.sign(&actor(99), reinstatement("X"));
+    let forged = SignedStatement::new(s.statement().clone(), *other.signature());
+    let (before, len) = (w.ledger.state().clone(), w.ledger.len());
     assert!(matches!(
         w.ledger.append(forged),
         Err(AppendError::Rejected(Rejection::Signature(_)))
     ));
     assert_eq!(w.ledger.state(), &before);
+    assert_eq!(w.ledger.len(), len);
 }
 
-#[test]
-fn authority_registration_and_delegation() {
+// Authority registration and delegation.
+
+fn suspension(authority: &str, reason: &str) -> Event {
+    Event::AuthoritySuspended {
+        authority: authority.into(),
+        reason: reason.into(),
+    }
+}
+
+fn reinstatement(authority: &str) -> Event {
+    Event::AuthorityReinstated {
+        authority: authority.into(),
+    }
+}
+
+fn revocation(authority: &str, reason: &str) -> Event {
+    Event::AuthorityRevoked {
+        authority: authority.into(),
+        reason: reason.into(),
+    }
+}
+
+/// A root and authority PARENT (seed 10), scoped for T1, which may delegate: the world, the
+/// root and PARENT.
+fn with_parent() -> (W, Actor, Actor) {
     let mut w = W::new();
     let root = w.root.clone();
     let parent = actor(10);
-    // Given the root registers a parent scoped for T1 that may delegate.
     w.ok(&root, W::registration("PARENT", &[&parent], &["T1"], None));
-    // Then codes must be valid and unique, keys present and fresh.
-    refused(
-        &mut w,
-        &root,
-        W::registration("bad code", &[&actor(11)], &[], None),
-        |e| matches!(e, RuleError::Invalid { .. }),
-    );
-    refused(
-        &mut w,
-        &root,
-        W::registration("PARENT", &[&actor(11)], &[], None),
-        |e| matches!(e, RuleError::DuplicateAuthority(_)),
-    );
-    refused(
-        &mut w,
-        &root,
-        W::registration("NOKEY", &[], &[], None),
-        |e| matches!(e, RuleError::Invalid { .. }),
-    );
-    refused(
-        &mut w,
-        &root,
-        W::registration("REUSE", &[&parent], &[], None),
-        |e| matches!(e, RuleError::DuplicateKey(_)),
-    );
-    // When the parent delegates within its scope, it is accepted.
+    (w, root, parent)
+}
+
+/// `with_parent`, and CHILD (seed 12), scoped for T1, registered by PARENT: the world, PARENT
+/// and CHILD.
+fn with_child() -> (W, Actor, Actor) {
+    let (mut w, _, parent) = with_parent();
     let child = actor(12);
     w.ok(
         &parent,
         W::registration("CHILD", &[&child], &["T1"], Some("PARENT")),
     );
-    // When it delegates a type outside its scope, it is refused.
+    (w, parent, child)
+}
+
+#[test]
+fn given_a_malformed_code_when_an_authority_is_registered_then_invalid() {
+    let (mut w, root, _) = with_parent();
+    let ev = W::registration("bad code", &[&actor(11)], &[], None);
+    refused(&mut w, &root, ev, |e| {
+        matches!(e, RuleError::Invalid { .. })
+    });
+}
+
+#[test]
+fn given_a_code_already_taken_when_an_authority_is_registered_then_duplicate_authority() {
+    let (mut w, root, _) = with_parent();
+    let ev = W::registration("PARENT", &[&actor(11)], &[], None);
     refused(
         &mut w,
-        &parent,
-        W::registration("CHILD2", &[&actor(13)], &["T2"], Some("PARENT")),
-        |e| matches!(e, RuleError::ScopeExceeded),
+        &root,
+        ev,
+        |e| matches!(e, RuleError::DuplicateAuthority(c) if c == "PARENT"),
     );
-    // When it registers under another parent or as a top-level authority, it is refused.
+}
+
+#[test]
+fn given_no_key_when_an_authority_is_registered_then_invalid() {
+    let (mut w, root, _) = with_parent();
+    let ev = W::registration("NOKEY", &[], &[], None);
+    refused(&mut w, &root, ev, |e| {
+        matches!(e, RuleError::Invalid { .. })
+    });
+}
+
+#[test]
+fn given_a_key_already_registered_when_an_authority_is_registered_with_it_then_duplicate_key() {
+    let (mut w, root, parent) = with_parent();
+    let ev = W::registration("REUSE", &[&parent], &[], None);
+    let id = parent.key_id();
     refused(
         &mut w,
-        &parent,
-        W::registration("CHILD3", &[&actor(14)], &["T1"], Some("CHILD")),
-        |e| matches!(e, RuleError::Unauthorized { .. }),
+        &root,
+        ev,
+        |e| matches!(e, RuleError::DuplicateKey(k) if *k == id),
     );
-    refused(
-        &mut w,
-        &parent,
-        W::registration("CHILD4", &[&actor(15)], &["T1"], None),
-        |e| matches!(e, RuleError::Unauthorized { .. }),
-    );
-    // A parent without delegation rights cannot delegate.
+}
+
+#[test]
+fn given_a_parent_that_may_delegate_when_it_registers_a_child_within_its_scope_then_accepted() {
+    let (w, _, _) = with_child();
+    let child = w.ledger.state().authority("CHILD").unwrap();
+    assert_eq!(child.parent.as_deref(), Some("PARENT"));
+    assert_eq!(child.state, AuthorityState::Active);
+}
+
+#[test]
+fn given_a_parent_when_it_delegates_a_type_outside_its_scope_then_scope_exceeded() {
+    let (mut w, _, parent) = with_parent();
+    let ev = W::registration("CHILD2", &[&actor(13)], &["T2"], Some("PARENT"));
+    refused(&mut w, &parent, ev, |e| {
+        matches!(e, RuleError::ScopeExceeded)
+    });
+}
+
+#[test]
+fn given_a_parent_when_it_registers_a_child_under_another_parent_then_unauthorized() {
+    let (mut w, parent, _) = with_child();
+    let ev = W::registration("CHILD3", &[&actor(14)], &["T1"], Some("CHILD"));
+    refused(&mut w, &parent, ev, |e| {
+        matches!(e, RuleError::Unauthorized { .. })
+    });
+}
+
+#[test]
+fn given_a_parent_when_it_registers_a_top_level_authority_then_unauthorized() {
+    let (mut w, _, parent) = with_parent();
+    let ev = W::registration("CHILD4", &[&actor(15)], &["T1"], None);
+    refused(&mut w, &parent, ev, |e| {
+        matches!(e, RuleError::Unauthorized { .. })
+    });
+}
+
+#[test]
+fn given_a_parent_without_delegation_rights_when_it_registers_a_child_then_unauthorized() {
+    let mut w = W::new();
+    let root = w.root.clone();
     let nodel = actor(16);
     w.ok(
         &root,
@@ -198,379 +294,501 @@ fn authority_registration_and_delegation() {
             may_delegate: false,
         }),
     );
-    refused(
-        &mut w,
-        &nodel,
-        W::registration("CHILD5", &[&actor(17)], &["T1"], Some("NODEL")),
-        |e| matches!(e, RuleError::Unauthorized { .. }),
-    );
-    // The child cannot manage its parent; the parent can manage the child.
-    refused(
-        &mut w,
-        &child,
-        Event::AuthoritySuspended {
-            authority: "PARENT".into(),
-            reason: "x".into(),
-        },
-        |e| matches!(e, RuleError::Unauthorized { .. }),
-    );
-    w.ok(
-        &parent,
-        Event::AuthoritySuspended {
-            authority: "CHILD".into(),
-            reason: "audit".into(),
-        },
-    );
+    let ev = W::registration("CHILD5", &[&actor(17)], &["T1"], Some("NODEL"));
+    refused(&mut w, &nodel, ev, |e| {
+        matches!(e, RuleError::Unauthorized { .. })
+    });
+}
+
+#[test]
+fn given_a_child_when_it_suspends_its_parent_then_unauthorized() {
+    let (mut w, _, child) = with_child();
+    refused(&mut w, &child, suspension("PARENT", "x"), |e| {
+        matches!(e, RuleError::Unauthorized { .. })
+    });
+}
+
+#[test]
+fn given_a_parent_when_it_suspends_its_child_then_accepted_and_the_child_is_suspended() {
+    let (mut w, parent, _) = with_child();
+    w.ok(&parent, suspension("CHILD", "audit"));
     assert_eq!(
         w.ledger.state().authority("CHILD").unwrap().state,
         AuthorityState::Suspended
     );
 }
 
-#[test]
-fn authority_life_cycle() {
+// Authority life cycle.
+
+/// A refusal because AUTH1 is `state`, not in the state the event requires.
+fn auth1_is(state: &'static str) -> impl Fn(&RuleError) -> bool {
+    move |e| {
+        matches!(e, RuleError::AuthorityState { code, state: s }
+            if code == "AUTH1" && *s == state)
+    }
+}
+
+/// The usual start, then the root's `event` accepted: the world, AUTH1's key and the root.
+fn auth1_after(event: Event) -> (W, Actor, Actor) {
     let (mut w, a) = W::standard(MemoryStore::new());
     let root = w.root.clone();
-    // An authority cannot suspend itself.
+    w.ok(&root, event);
+    (w, a, root)
+}
+
+#[test]
+fn given_an_authority_when_it_suspends_itself_then_unauthorized() {
+    let (mut w, a) = W::standard(MemoryStore::new());
+    refused(&mut w, &a, suspension("AUTH1", "x"), |e| {
+        matches!(e, RuleError::Unauthorized { .. })
+    });
+}
+
+#[test]
+fn given_an_active_authority_when_the_root_reinstates_it_then_authority_state() {
+    let (mut w, _) = W::standard(MemoryStore::new());
+    let root = w.root.clone();
+    refused(&mut w, &root, reinstatement("AUTH1"), auth1_is("active"));
+}
+
+#[test]
+fn given_a_suspended_authority_when_it_issues_then_authority_not_active() {
+    let (mut w, a, _) = auth1_after(suspension("AUTH1", "inquiry"));
+    let (ev, _, _) = w.issue_event("AUTH1", "S1");
     refused(
         &mut w,
         &a,
-        Event::AuthoritySuspended {
-            authority: "AUTH1".into(),
-            reason: "x".into(),
-        },
-        |e| matches!(e, RuleError::Unauthorized { .. }),
+        ev,
+        |e| matches!(e, RuleError::AuthorityNotActive { code } if code == "AUTH1"),
     );
+}
+
+#[test]
+fn given_a_suspended_authority_when_suspended_again_then_authority_state() {
+    let (mut w, _, root) = auth1_after(suspension("AUTH1", "inquiry"));
     refused(
         &mut w,
         &root,
-        Event::AuthorityReinstated {
-            authority: "AUTH1".into(),
-        },
-        |e| matches!(e, RuleError::AuthorityState { .. }),
+        suspension("AUTH1", "again"),
+        auth1_is("suspended"),
     );
-    w.ok(
-        &root,
-        Event::AuthoritySuspended {
-            authority: "AUTH1".into(),
-            reason: "inquiry".into(),
-        },
-    );
-    // While suspended its statements are refused.
-    let (ev, _, _) = w.issue_event("AUTH1", "S1");
-    refused(&mut w, &a, ev.clone(), |e| {
-        matches!(e, RuleError::AuthorityNotActive { .. })
-    });
+}
+
+#[test]
+fn given_a_reinstated_authority_when_it_issues_then_accepted() {
+    let (mut w, a, root) = auth1_after(suspension("AUTH1", "inquiry"));
+    w.ok(&root, reinstatement("AUTH1"));
+    let (id, _) = w.issue(&a, "AUTH1", "S1");
+    assert_eq!(w.ledger.status(&id, w.now()), Status::Valid);
+}
+
+#[test]
+fn given_a_revoked_authority_when_revoked_again_then_authority_state() {
+    let (mut w, _, root) = auth1_after(revocation("AUTH1", "merged"));
     refused(
         &mut w,
         &root,
-        Event::AuthoritySuspended {
-            authority: "AUTH1".into(),
-            reason: "again".into(),
-        },
-        |e| matches!(e, RuleError::AuthorityState { .. }),
+        revocation("AUTH1", "again"),
+        auth1_is("revoked"),
     );
-    w.ok(
-        &root,
-        Event::AuthorityReinstated {
-            authority: "AUTH1".into(),
-        },
-    );
-    w.ok(&a, ev);
-    w.ok(
-        &root,
-        Event::AuthorityRevoked {
-            authority: "AUTH1".into(),
-            reason: "merged".into(),
-        },
-    );
-    refused(
-        &mut w,
-        &root,
-        Event::AuthorityRevoked {
-            authority: "AUTH1".into(),
-            reason: "again".into(),
-        },
-        |e| matches!(e, RuleError::AuthorityState { .. }),
-    );
-    refused(
-        &mut w,
-        &root,
-        Event::AuthorityReinstated {
-            authority: "AUTH1".into(),
-        },
-        |e| matches!(e, RuleError::AuthorityState { .. }),
-    );
+}
+
+#[test]
+fn given_a_revoked_authority_when_reinstated_then_authority_state() {
+    let (mut w, _, root) = auth1_after(revocation("AUTH1", "merged"));
+    refused(&mut w, &root, reinstatement("AUTH1"), auth1_is("revoked"));
+}
+
+#[test]
+fn given_a_revoked_authority_when_it_issues_then_authority_not_active() {
+    let (mut w, a, _) = auth1_after(revocation("AUTH1", "merged"));
     let (ev, _, _) = w.issue_event("AUTH1", "S2");
     refused(&mut w, &a, ev, |e| {
         matches!(e, RuleError::AuthorityNotActive { .. })
     });
+}
+
+#[test]
+fn given_an_unknown_authority_when_reinstated_then_unknown_authority() {
+    let (mut w, _) = W::standard(MemoryStore::new());
+    let root = w.root.clone();
     refused(
         &mut w,
         &root,
-        Event::AuthorityReinstated {
-            authority: "NOPE".into(),
-        },
-        |e| matches!(e, RuleError::UnknownAuthority(_)),
+        reinstatement("NOPE"),
+        |e| matches!(e, RuleError::UnknownAuthority(c) if c == "NOPE"),
+    );
+}
+
+// Authority keys: added, retired, compromised.
+
+/// AUTH1's retirement of `key`'s key from `from`.
+fn retirement(key: &Actor, from: Timestamp) -> Event {
+    Event::AuthorityKeyRetired {
+        authority: "AUTH1".into(),
+        key: key.key_id(),
+        from,
+    }
+}
+
+/// The usual start with a second AUTH1 key (seed 20) that the first added: the world and both
+/// keys.
+fn two_keys() -> (W, Actor, Actor) {
+    let (mut w, a) = W::standard(MemoryStore::new());
+    let a2 = w.add_key(&a, "AUTH1", 20);
+    (w, a, a2)
+}
+
+/// `two_keys`, then the first key retired by the second from tomorrow (returned).
+fn retiring_tomorrow() -> (W, Actor, Actor, Timestamp) {
+    let (mut w, a, a2) = two_keys();
+    let tomorrow = w.now().plus_days(1);
+    w.ok(&a2, retirement(&a, tomorrow));
+    (w, a, a2, tomorrow)
+}
+
+#[test]
+fn given_a_key_already_added_when_added_again_then_duplicate_key() {
+    let (mut w, a, a2) = two_keys();
+    let id = a2.key_id();
+    let ev = Event::AuthorityKeyAdded {
+        authority: "AUTH1".into(),
+        key: a2.public_key(),
+    };
+    refused(
+        &mut w,
+        &a,
+        ev,
+        |e| matches!(e, RuleError::DuplicateKey(k) if *k == id),
     );
 }
 
 #[test]
-fn key_added_retired_compromised() {
-    let (mut w, a) = W::standard(MemoryStore::new());
-    let a2 = actor(20);
-    w.ok(
-        &a,
-        Event::AuthorityKeyAdded {
-            authority: "AUTH1".into(),
-            key: a2.public_key(),
-        },
-    );
-    refused(
-        &mut w,
-        &a,
-        Event::AuthorityKeyAdded {
-            authority: "AUTH1".into(),
-            key: a2.public_key(),
-        },
-        |e| matches!(e, RuleError::DuplicateKey(_)),
-    );
-    // Another authority's key cannot be retired here.
+fn given_another_authoritys_key_when_auth1_retires_it_then_key_not_owned() {
+    let (mut w, a, _) = two_keys();
     let b = w.authority("AUTH2", 30);
-    let now = w.now();
-    refused(
-        &mut w,
-        &a,
-        Event::AuthorityKeyRetired {
-            authority: "AUTH1".into(),
-            key: b.key_id(),
-            from: now,
-        },
-        |e| matches!(e, RuleError::KeyNotOwned { .. }),
-    );
-    // AUTH2 cannot manage AUTH1's keys.
-    refused(
-        &mut w,
-        &b,
-        Event::AuthorityKeyAdded {
-            authority: "AUTH1".into(),
-            key: actor(31).public_key(),
-        },
-        |e| matches!(e, RuleError::Unauthorized { .. }),
-    );
-    // Retire key a from tomorrow: usable today, refused from tomorrow.
-    let tomorrow = w.now().plus_days(1);
-    w.ok(
-        &a2,
-        Event::AuthorityKeyRetired {
-            authority: "AUTH1".into(),
-            key: a.key_id(),
-            from: tomorrow,
-        },
-    );
+    let ev = retirement(&b, w.now());
+    refused(&mut w, &a, ev, |e| {
+        matches!(e, RuleError::KeyNotOwned { .. })
+    });
+}
+
+#[test]
+fn given_another_authority_when_it_adds_a_key_to_auth1_then_unauthorized() {
+    let (mut w, _, _) = two_keys();
+    let b = w.authority("AUTH2", 30);
+    let ev = Event::AuthorityKeyAdded {
+        authority: "AUTH1".into(),
+        key: actor(31).public_key(),
+    };
+    refused(&mut w, &b, ev, |e| {
+        matches!(e, RuleError::Unauthorized { .. })
+    });
+}
+
+#[test]
+fn given_a_key_retired_from_tomorrow_when_retired_again_then_key_already_ended() {
+    let (mut w, a, a2, tomorrow) = retiring_tomorrow();
+    let id = a.key_id();
     refused(
         &mut w,
         &a2,
-        Event::AuthorityKeyRetired {
-            authority: "AUTH1".into(),
-            key: a.key_id(),
-            from: tomorrow,
-        },
-        |e| matches!(e, RuleError::KeyAlreadyEnded(_)),
+        retirement(&a, tomorrow),
+        |e| matches!(e, RuleError::KeyAlreadyEnded(k) if *k == id),
     );
-    w.issue(&a, "AUTH1", "BEFORE");
+}
+
+#[test]
+fn given_a_key_retired_from_tomorrow_when_it_signs_today_then_accepted() {
+    let (mut w, a, _, _) = retiring_tomorrow();
+    let (id, _) = w.issue(&a, "AUTH1", "BEFORE");
+    assert_eq!(w.ledger.status(&id, w.now()), Status::Valid);
+}
+
+#[test]
+fn given_a_key_retired_from_tomorrow_when_it_signs_tomorrow_then_key_retired() {
+    let (mut w, a, _, tomorrow) = retiring_tomorrow();
     w.clock.set(tomorrow);
     let (ev, _, _) = w.issue_event("AUTH1", "AFTER");
-    refused(&mut w, &a, ev.clone(), |e| {
+    refused(&mut w, &a, ev, |e| {
         matches!(e, RuleError::KeyRetired { .. })
     });
-    w.ok(&a2, ev);
 }
 
-/// Compromise cut-over: statements recorded before the compromise point stay valid, later ones
-/// are invalid, in append and in status (and so in replay, which uses the same code).
 #[test]
-fn compromised_key_boundary() {
+fn given_a_key_retired_from_tomorrow_when_the_other_key_signs_tomorrow_then_accepted() {
+    let (mut w, _, a2, tomorrow) = retiring_tomorrow();
+    w.clock.set(tomorrow);
+    let (id, _) = w.issue(&a2, "AUTH1", "AFTER");
+    assert_eq!(w.ledger.status(&id, w.now()), Status::Valid);
+}
+
+/// Licenses issued with AUTH1's first key a day apart, the middle one at the point the key is
+/// later declared compromised since.
+struct Compromised {
+    w: W,
+    a: Actor,
+    before: LicenseId,
+    at_point: LicenseId,
+    after: LicenseId,
+}
+
+/// The usual start with a backup AUTH1 key (seed 21); BEFORE, ATPOINT and AFTER issued a day
+/// apart with the first key, which the backup declares compromised since ATPOINT's day, a day
+/// after AFTER.
+fn compromised() -> Compromised {
     let (mut w, a) = W::standard(MemoryStore::new());
-    let backup = actor(21);
-    w.ok(
-        &a,
-        Event::AuthorityKeyAdded {
-            authority: "AUTH1".into(),
-            key: backup.public_key(),
-        },
-    );
+    let backup = w.add_key(&a, "AUTH1", 21);
     let (before, _) = w.issue(&a, "AUTH1", "BEFORE");
     w.advance_days(1);
     let since = w.now();
     let (at_point, _) = w.issue(&a, "AUTH1", "ATPOINT");
     w.advance_days(1);
     let (after, _) = w.issue(&a, "AUTH1", "AFTER");
-    // The compromise is discovered later and declared since `since`.
     w.advance_days(1);
-    w.ok(
-        &backup,
-        Event::AuthorityKeyCompromised {
-            authority: "AUTH1".into(),
-            key: a.key_id(),
-            since,
-        },
-    );
-    let now = w.now();
-    assert_eq!(w.ledger.status(&before, now), Status::Valid);
-    assert_eq!(
-        w.ledger.status(&at_point, now),
-        Status::KeyCompromised { key: a.key_id() }
-    );
-    assert_eq!(
-        w.ledger.status(&after, now),
-        Status::KeyCompromised { key: a.key_id() }
-    );
-    // The key is refused from now on.
+    w.compromise(&backup, "AUTH1", &a, since);
+    Compromised {
+        w,
+        a,
+        before,
+        at_point,
+        after,
+    }
+}
+
+/// Compromise cut-over: statements recorded before the compromise point stay valid, in append
+/// and in status (and so in replay, which uses the same code).
+#[test]
+fn given_a_compromise_point_when_a_license_recorded_before_it_is_asked_then_valid() {
+    let c = compromised();
+    assert_eq!(c.w.ledger.status(&c.before, c.w.now()), Status::Valid);
+    c.w.ledger.audit().unwrap();
+}
+
+#[test]
+fn given_a_compromise_point_when_licenses_recorded_from_it_on_are_asked_then_key_compromised() {
+    let c = compromised();
+    let now = c.w.now();
+    let want = Status::KeyCompromised { key: c.a.key_id() };
+    assert_eq!(c.w.ledger.status(&c.at_point, now), want);
+    assert_eq!(c.w.ledger.status(&c.after, now), want);
+    c.w.ledger.audit().unwrap();
+}
+
+#[test]
+fn given_a_compromised_key_when_it_signs_then_key_compromised() {
+    let Compromised { mut w, a, .. } = compromised();
     let (ev, _, _) = w.issue_event("AUTH1", "LATER");
     refused(&mut w, &a, ev, |e| {
         matches!(e, RuleError::KeyCompromised { .. })
     });
-    // Replay agrees.
     w.ledger.audit().unwrap();
 }
 
-#[test]
-fn license_type_definition() {
+// License types.
+
+fn type_definition(code: &str, name: &str, claim_names: &[&str]) -> Event {
+    Event::LicenseTypeDefined {
+        code: code.into(),
+        name: name.into(),
+        claim_names: claim_names.iter().map(|c| (*c).to_owned()).collect(),
+    }
+}
+
+/// A root and authority AUTH1 (seed 10, scoped for T1 and T2), no type defined.
+fn auth1_without_types() -> (W, Actor) {
     let mut w = W::new();
     let a = w.authority("AUTH1", 10);
+    (w, a)
+}
+
+#[test]
+fn given_a_type_outside_the_authoritys_scope_when_it_defines_it_then_unauthorized() {
+    let (mut w, a) = auth1_without_types();
+    let ev = type_definition("T9", "Out of scope", &["n"]);
+    refused(&mut w, &a, ev, |e| {
+        matches!(e, RuleError::Unauthorized { .. })
+    });
+}
+
+#[test]
+fn given_duplicate_claim_names_when_a_type_is_defined_then_invalid() {
+    let (mut w, a) = auth1_without_types();
+    let ev = type_definition("T1", "Dup claims", &["n", "n"]);
+    refused(&mut w, &a, ev, |e| matches!(e, RuleError::Invalid { .. }));
+}
+
+#[test]
+fn given_a_defined_type_when_defined_again_then_duplicate_license_type() {
+    let (mut w, a) = W::standard(MemoryStore::new());
+    let ev = type_definition("T1", "Again", &[]);
     refused(
         &mut w,
         &a,
-        Event::LicenseTypeDefined {
-            code: "T9".into(),
-            name: "Out of scope".into(),
-            claim_names: vec!["n".into()],
-        },
-        |e| matches!(e, RuleError::Unauthorized { .. }),
+        ev,
+        |e| matches!(e, RuleError::DuplicateLicenseType(t) if t == "T1"),
     );
-    refused(
-        &mut w,
-        &a,
-        Event::LicenseTypeDefined {
-            code: "T1".into(),
-            name: "Dup claims".into(),
-            claim_names: vec!["n".into(), "n".into()],
-        },
-        |e| matches!(e, RuleError::Invalid { .. }),
-    );
-    w.define_type(&a, "T1");
-    refused(
-        &mut w,
-        &a,
-        Event::LicenseTypeDefined {
-            code: "T1".into(),
-            name: "Again".into(),
-            claim_names: vec![],
-        },
-        |e| matches!(e, RuleError::DuplicateLicenseType(_)),
-    );
-    // The root may define any type.
+}
+
+#[test]
+fn given_the_root_when_it_defines_a_type_outside_every_scope_then_accepted() {
+    let (mut w, _) = W::standard(MemoryStore::new());
     let root = w.root.clone();
     w.define_type(&root, "T9");
 }
 
+// Issuance.
+
+/// Version `version` of license `type_code`/AUTH1/S1 as a first issuance, with no end of
+/// validity.
+fn first_version(w: &W, type_code: &str, version: u16) -> LicenseVersion {
+    let id = LicenseId::new(type_code, "AUTH1", "S1", version).unwrap();
+    w.version(&id, &W::credential(&id), None)
+}
+
 #[test]
-fn issuance_rules() {
-    let (mut w, a) = W::standard(MemoryStore::new());
+fn given_another_authority_when_it_issues_in_auth1s_name_then_unauthorized() {
+    let (mut w, _) = W::standard(MemoryStore::new());
     let b = w.authority("AUTH2", 30);
-    // Another authority cannot issue in AUTH1's name.
     let (ev, _, _) = w.issue_event("AUTH1", "S1");
-    refused(&mut w, &b, ev.clone(), |e| {
+    refused(&mut w, &b, ev, |e| {
         matches!(e, RuleError::Unauthorized { .. })
-    });
-    // The root cannot issue.
-    let root = w.root.clone();
-    refused(&mut w, &root, ev.clone(), |e| {
-        matches!(e, RuleError::Unauthorized { .. })
-    });
-    // An undefined type.
-    let id = LicenseId::new("T2", "AUTH1", "S1", 1).unwrap();
-    let cred = W::credential(&id);
-    let ev_t2 = Event::LicenseIssued(w.version(&id, &cred, None));
-    refused(&mut w, &a, ev_t2, |e| {
-        matches!(e, RuleError::UnknownLicenseType(_))
-    });
-    // A type outside scope.
-    let root2 = w.root.clone();
-    w.define_type(&root2, "T3");
-    let id3 = LicenseId::new("T3", "AUTH1", "S1", 1).unwrap();
-    let ev_t3 = Event::LicenseIssued(w.version(&id3, &W::credential(&id3), None));
-    refused(&mut w, &a, ev_t3, |e| {
-        matches!(e, RuleError::Unauthorized { .. })
-    });
-    // Not version 001.
-    let id2 = LicenseId::new("T1", "AUTH1", "S1", 2).unwrap();
-    let ev_v2 = Event::LicenseIssued(w.version(&id2, &W::credential(&id2), None));
-    refused(&mut w, &a, ev_v2, |e| {
-        matches!(e, RuleError::NotFirstVersion)
-    });
-    // Wrong claim names.
-    let id = LicenseId::new("T1", "AUTH1", "S1", 1).unwrap();
-    let mut v = w.version(&id, &W::credential(&id), None);
-    v.claims.swap(0, 1);
-    refused(&mut w, &a, Event::LicenseIssued(v.clone()), |e| {
-        matches!(e, RuleError::ClaimsMismatch)
-    });
-    v.claims.pop();
-    refused(&mut w, &a, Event::LicenseIssued(v), |e| {
-        matches!(e, RuleError::ClaimsMismatch)
-    });
-    // Validity ending before it starts.
-    let mut v = w.version(&id, &W::credential(&id), None);
-    v.valid_until = Some(v.valid_from);
-    refused(&mut w, &a, Event::LicenseIssued(v), |e| {
-        matches!(e, RuleError::InvalidValidity)
-    });
-    // Accepted once; a second issuance of the same lineage is refused.
-    w.ok(&a, ev.clone());
-    let (ev2, _, _) = w.issue_event("AUTH1", "S1");
-    refused(&mut w, &a, ev2, |e| {
-        matches!(e, RuleError::LicenseExists(_))
     });
 }
 
 #[test]
-fn succession_rules() {
+fn given_the_root_when_it_issues_then_unauthorized() {
+    let (mut w, _) = W::standard(MemoryStore::new());
+    let root = w.root.clone();
+    let (ev, _, _) = w.issue_event("AUTH1", "S1");
+    refused(&mut w, &root, ev, |e| {
+        matches!(e, RuleError::Unauthorized { .. })
+    });
+}
+
+#[test]
+fn given_an_undefined_type_when_issued_then_unknown_license_type() {
     let (mut w, a) = W::standard(MemoryStore::new());
-    let (id, _) = w.issue(&a, "AUTH1", "S1");
-    // Wrong successor id.
-    let (mut s, _) = w.succession(&id, Some(400));
-    let skip = LicenseId::new("T1", "AUTH1", "S1", 3).unwrap();
-    s.version.id = skip;
-    refused(&mut w, &a, Event::LicenseAmended(s), |e| {
-        matches!(e, RuleError::WrongSuccessor(_))
-    });
-    // A renewal that does not extend validity.
-    let (s, _) = w.succession(&id, Some(100));
-    refused(&mut w, &a, Event::LicenseRenewed(s), |e| {
-        matches!(e, RuleError::RenewalMustExtend)
-    });
-    // Amend: 001 -> 002.
-    let before_amendment = w.now();
-    let (s, _) = w.succession(&id, Some(365));
-    w.ok(&a, Event::LicenseAmended(s));
-    let v2 = id.next_version().unwrap();
-    // No amendment of a superseded version.
-    let (s, _) = w.succession(&id, Some(365));
-    refused(&mut w, &a, Event::LicenseAmended(s), |e| {
-        matches!(e, RuleError::NotCurrentVersion { .. })
-    });
+    let v = first_version(&w, "T2", 1);
     refused(
         &mut w,
         &a,
-        Event::LicenseSuspended {
-            license: id.clone(),
-            reason: "x".into(),
-        },
-        |e| matches!(e, RuleError::NotCurrentVersion { .. }),
+        Event::LicenseIssued(v),
+        |e| matches!(e, RuleError::UnknownLicenseType(t) if t == "T2"),
     );
-    // Renew 002 -> 003 (extends), reissue 003 -> 004.
+}
+
+#[test]
+fn given_a_type_outside_the_issuers_scope_when_issued_then_unauthorized() {
+    let (mut w, a) = W::standard(MemoryStore::new());
+    let root = w.root.clone();
+    w.define_type(&root, "T3");
+    let v = first_version(&w, "T3", 1);
+    refused(&mut w, &a, Event::LicenseIssued(v), |e| {
+        matches!(e, RuleError::Unauthorized { .. })
+    });
+}
+
+#[test]
+fn given_a_first_issuance_of_version_002_when_issued_then_not_first_version() {
+    let (mut w, a) = W::standard(MemoryStore::new());
+    let v = first_version(&w, "T1", 2);
+    refused(&mut w, &a, Event::LicenseIssued(v), |e| {
+        matches!(e, RuleError::NotFirstVersion)
+    });
+}
+
+#[test]
+fn given_claims_out_of_the_types_order_when_issued_then_claims_mismatch() {
+    let (mut w, a) = W::standard(MemoryStore::new());
+    let mut v = first_version(&w, "T1", 1);
+    v.claims.swap(0, 1);
+    refused(&mut w, &a, Event::LicenseIssued(v), |e| {
+        *e == RuleError::ClaimsMismatch {
+            position: 0,
+            expected: Some("name".into()),
+            found: Some("address".into()),
+        }
+    });
+}
+
+#[test]
+fn given_a_claim_of_the_type_missing_when_issued_then_claims_mismatch() {
+    let (mut w, a) = W::standard(MemoryStore::new());
+    let mut v = first_version(&w, "T1", 1);
+    v.claims.pop();
+    refused(&mut w, &a, Event::LicenseIssued(v), |e| {
+        *e == RuleError::ClaimsMismatch {
+            position: 2,
+            expected: Some("scope".into()),
+            found: None,
+        }
+    });
+}
+
+#[test]
+fn given_a_claim_the_type_does_not_have_when_issued_then_claims_mismatch_names_it() {
+    let (mut w, a) = W::standard(MemoryStore::new());
+    let mut v = first_version(&w, "T1", 1);
+    let mut extra = v.claims[0].clone();
+    extra.name = "colour".into();
+    v.claims.push(extra);
+    refused(&mut w, &a, Event::LicenseIssued(v), |e| {
+        *e == RuleError::ClaimsMismatch {
+            position: 3,
+            expected: None,
+            found: Some("colour".into()),
+        }
+    });
+}
+
+#[test]
+fn given_a_validity_ending_when_it_starts_when_issued_then_invalid_validity() {
+    let (mut w, a) = W::standard(MemoryStore::new());
+    let mut v = first_version(&w, "T1", 1);
+    v.valid_until = Some(v.valid_from);
+    refused(&mut w, &a, Event::LicenseIssued(v), |e| {
+        matches!(e, RuleError::InvalidValidity)
+    });
+}
+
+#[test]
+fn given_an_issued_license_when_its_lineage_is_issued_again_then_license_exists() {
+    let (mut w, a) = W::standard(MemoryStore::new());
+    w.issue(&a, "AUTH1", "S1");
+    let (ev, id, _) = w.issue_event("AUTH1", "S1");
+    refused(
+        &mut w,
+        &a,
+        ev,
+        |e| matches!(e, RuleError::LicenseExists(l) if *l == id),
+    );
+}
+
+// Succession: amendment, renewal, reissue.
+
+/// The usual start, and license S1 issued by AUTH1 (returned).
+fn issued() -> (W, Actor, LicenseId) {
+    let (mut w, a) = W::standard(MemoryStore::new());
+    let (id, _) = w.issue(&a, "AUTH1", "S1");
+    (w, a, id)
+}
+
+/// `issued`, then S1 amended: the world, AUTH1, versions 001 and 002, and the time just before
+/// the amendment.
+fn amended() -> (W, Actor, LicenseId, LicenseId, Timestamp) {
+    let (mut w, a, v1) = issued();
+    let before = w.now();
+    let (s, _) = w.succession(&v1, Some(365));
+    w.ok(&a, Event::LicenseAmended(s));
+    let v2 = v1.next_version().unwrap();
+    (w, a, v1, v2, before)
+}
+
+/// `amended`, then a day later renewed (002 -> 003, extending) and reissued (003 -> 004): the
+/// world, AUTH1 and versions 001 to 004.
+fn four_versions() -> (W, Actor, [LicenseId; 4]) {
+    let (mut w, a, v1, v2, _) = amended();
     w.advance_days(1);
     let (s, _) = w.succession(&v2, Some(3650));
     w.ok(&a, Event::LicenseRenewed(s));
@@ -578,164 +796,280 @@ fn succession_rules() {
     let (s, _) = w.succession(&v3, Some(3650));
     w.ok(&a, Event::LicenseReissued(s));
     let v4 = v3.next_version().unwrap();
+    (w, a, [v1, v2, v3, v4])
+}
+
+fn license_suspension(license: &LicenseId, reason: &str) -> Event {
+    Event::LicenseSuspended {
+        license: license.clone(),
+        reason: reason.into(),
+    }
+}
+
+fn lifting(license: &LicenseId) -> Event {
+    Event::LicenseSuspensionLifted {
+        license: license.clone(),
+    }
+}
+
+#[test]
+fn given_a_successor_id_skipping_a_version_when_amended_then_wrong_successor() {
+    let (mut w, a, id) = issued();
+    let (mut s, _) = w.succession(&id, Some(400));
+    s.version.id = LicenseId::new("T1", "AUTH1", "S1", 3).unwrap();
+    let next = id.next_version().unwrap();
+    refused(
+        &mut w,
+        &a,
+        Event::LicenseAmended(s),
+        |e| matches!(e, RuleError::WrongSuccessor(n) if *n == next),
+    );
+}
+
+#[test]
+fn given_a_renewal_ending_sooner_when_renewed_then_renewal_must_extend() {
+    let (mut w, a, id) = issued();
+    let (s, _) = w.succession(&id, Some(100));
+    refused(&mut w, &a, Event::LicenseRenewed(s), |e| {
+        matches!(e, RuleError::RenewalMustExtend)
+    });
+}
+
+#[test]
+fn given_an_amended_license_when_its_old_version_is_amended_then_not_current_version() {
+    let (mut w, a, v1, v2, _) = amended();
+    let (s, _) = w.succession(&v1, Some(365));
+    refused(
+        &mut w,
+        &a,
+        Event::LicenseAmended(s),
+        |e| matches!(e, RuleError::NotCurrentVersion { current } if *current == v2),
+    );
+}
+
+#[test]
+fn given_an_amended_license_when_its_old_version_is_suspended_then_not_current_version() {
+    let (mut w, a, v1, _, _) = amended();
+    refused(&mut w, &a, license_suspension(&v1, "x"), |e| {
+        matches!(e, RuleError::NotCurrentVersion { .. })
+    });
+}
+
+#[test]
+fn given_a_lineage_of_four_versions_when_listed_then_all_four_in_order() {
+    let (w, _, ids) = four_versions();
+    assert_eq!(w.ledger.state().versions(&ids[0]), ids.to_vec());
+}
+
+#[test]
+fn given_four_versions_when_asked_now_then_each_is_superseded_by_the_next_and_the_last_valid() {
+    let (w, _, [v1, v2, v3, v4]) = four_versions();
     let now = w.now();
     assert_eq!(
-        w.ledger.state().versions(&id),
-        vec![id.clone(), v2.clone(), v3.clone(), v4.clone()]
+        w.ledger.status(&v1, now),
+        Status::Superseded { by: v2.clone() }
     );
     assert_eq!(
-        w.ledger.status(&id, now),
-        Status::Superseded { by: v2.clone() }
+        w.ledger.status(&v2, now),
+        Status::Superseded { by: v3.clone() }
     );
     assert_eq!(
         w.ledger.status(&v3, now),
         Status::Superseded { by: v4.clone() }
     );
     assert_eq!(w.ledger.status(&v4, now), Status::Valid);
-    // Historical query: before the amendment, 001 was valid.
-    assert_eq!(w.ledger.status(&id, before_amendment), Status::Valid);
-    // No amendment while suspended.
-    w.ok(
-        &a,
-        Event::LicenseSuspended {
-            license: v4.clone(),
-            reason: "x".into(),
-        },
-    );
+}
+
+#[test]
+fn given_an_amended_license_when_asked_as_of_before_the_amendment_then_version_001_was_valid() {
+    let (w, _, v1, _, before) = amended();
+    assert_eq!(w.ledger.status(&v1, before), Status::Valid);
+}
+
+#[test]
+fn given_a_suspended_license_when_amended_then_license_suspended() {
+    let (mut w, a, [.., v4]) = four_versions();
+    w.ok(&a, license_suspension(&v4, "x"));
     let (s, _) = w.succession(&v4, Some(3650));
     refused(&mut w, &a, Event::LicenseAmended(s), |e| {
         matches!(e, RuleError::LicenseSuspended(_))
     });
 }
 
-#[test]
-fn suspension_rules_and_status_boundaries() {
-    let (mut w, a) = W::standard(MemoryStore::new());
-    let (id, _) = w.issue(&a, "AUTH1", "S1");
-    refused(
-        &mut w,
-        &a,
-        Event::LicenseSuspensionLifted {
-            license: id.clone(),
-        },
-        |e| matches!(e, RuleError::LicenseNotSuspended(_)),
-    );
+// Suspension, and status at its boundaries.
+
+/// `issued`, then ten days later S1 suspended: the world, AUTH1, S1 and the suspension's time.
+fn suspended_license() -> (W, Actor, LicenseId, Timestamp) {
+    let (mut w, a, id) = issued();
     w.advance_days(10);
-    let t_susp = w
-        .ok(
-            &a,
-            Event::LicenseSuspended {
-                license: id.clone(),
-                reason: "inspection".into(),
-            },
-        )
-        .ledger_time;
+    let t = w.ok(&a, license_suspension(&id, "inspection")).ledger_time;
+    (w, a, id, t)
+}
+
+#[test]
+fn given_a_license_not_suspended_when_its_suspension_is_lifted_then_license_not_suspended() {
+    let (mut w, a, id) = issued();
     refused(
         &mut w,
         &a,
-        Event::LicenseSuspended {
-            license: id.clone(),
-            reason: "again".into(),
-        },
-        |e| matches!(e, RuleError::LicenseSuspended(_)),
+        lifting(&id),
+        |e| matches!(e, RuleError::LicenseNotSuspended(l) if *l == id),
     );
+}
+
+#[test]
+fn given_a_suspended_license_when_suspended_again_then_license_suspended() {
+    let (mut w, a, id, _) = suspended_license();
+    refused(
+        &mut w,
+        &a,
+        license_suspension(&id, "again"),
+        |e| matches!(e, RuleError::LicenseSuspended(l) if *l == id),
+    );
+}
+
+#[test]
+fn given_a_lifted_suspension_when_status_is_asked_around_it_then_suspended_only_in_between() {
+    let (mut w, a, id, t_susp) = suspended_license();
     w.advance_days(5);
-    let t_lift = w
-        .ok(
-            &a,
-            Event::LicenseSuspensionLifted {
-                license: id.clone(),
-            },
-        )
-        .ledger_time;
+    let t_lift = w.ok(&a, lifting(&id)).ledger_time;
     let s = |t: Timestamp| w.ledger.status(&id, t);
     assert_eq!(s(Timestamp(t_susp.0 - 1)), Status::Valid);
     assert_eq!(s(t_susp), Status::Suspended);
     assert_eq!(s(Timestamp(t_lift.0 - 1)), Status::Suspended);
     assert_eq!(s(t_lift), Status::Valid);
-    // Validity window boundaries: 365 days from valid_from. Before its recording (1 ms after
-    // valid_from here) the ledger vouches for nothing (issue 12, attack 5: was NotYetValid).
-    let record = w.ledger.state().license(&id).unwrap().clone();
-    let from = record.version.valid_from;
+}
+
+/// Before its recording (1 ms after valid_from here) the ledger vouches for nothing (issue
+/// 12, attack 5: was NotYetValid).
+#[test]
+fn given_a_license_when_status_is_asked_before_its_recording_then_not_yet_recorded() {
+    let (w, _, id) = issued();
+    let record = w.ledger.state().license(&id).unwrap();
     assert_eq!(
-        s(Timestamp(from.0 - 1)),
+        w.ledger
+            .status(&id, Timestamp(record.version.valid_from.0 - 1)),
         Status::NotYetRecorded {
             recorded_at: record.recorded.ledger_time
         }
     );
+}
+
+/// Validity window boundaries: 365 days from valid_from.
+#[test]
+fn given_a_license_valid_365_days_when_asked_at_its_bounds_then_valid_until_it_expires() {
+    let (w, _, id) = issued();
+    let record = w.ledger.state().license(&id).unwrap();
+    let end = record.version.valid_from.plus_days(365);
+    let s = |t: Timestamp| w.ledger.status(&id, t);
     assert_eq!(s(record.recorded.ledger_time), Status::Valid);
-    assert_eq!(s(Timestamp(from.plus_days(365).0 - 1)), Status::Valid);
-    assert_eq!(s(from.plus_days(365)), Status::Expired);
-    // Unknown ids.
+    assert_eq!(s(Timestamp(end.0 - 1)), Status::Valid);
+    assert_eq!(s(end), Status::Expired);
+}
+
+#[test]
+fn given_versions_never_recorded_when_status_is_asked_then_unknown() {
+    let (w, _, id) = issued();
+    let now = w.now();
     let other = LicenseId::new("T1", "AUTH1", "NOPE", 1).unwrap();
-    assert_eq!(w.ledger.status(&other, t_lift), Status::Unknown);
+    assert_eq!(w.ledger.status(&other, now), Status::Unknown);
     assert_eq!(
-        w.ledger.status(&id.next_version().unwrap(), t_lift),
+        w.ledger.status(&id.next_version().unwrap(), now),
         Status::Unknown
     );
 }
 
+// Terminations: cancellation, revocation, withdrawal, rescission.
+
+const TERMINATIONS: [&str; 4] = ["cancel", "revoke", "withdraw", "rescind"];
+
+fn rescission(license: &LicenseId, reason: &str) -> Event {
+    Event::LicenseRescinded {
+        license: license.clone(),
+        reason: reason.into(),
+    }
+}
+
+/// `issued`, then 30 days later the `kind` termination of S1, effective a week on, not yet
+/// submitted: the world, AUTH1, S1, the event and its effective time.
+fn termination(kind: &str) -> (W, Actor, LicenseId, Event, Timestamp) {
+    let (w, a, id) = issued();
+    w.advance_days(30);
+    let effective = w.now().plus_days(7);
+    let mut t = w.termination(&id);
+    t.effective = effective;
+    let event = match kind {
+        "cancel" => Event::LicenseCancelled(t),
+        "revoke" => Event::LicenseRevoked(t),
+        "withdraw" => Event::LicenseWithdrawn(t),
+        _ => rescission(&id, "fraud"),
+    };
+    (w, a, id, event, effective)
+}
+
+/// `termination(kind)`, accepted from AUTH1: the world, AUTH1, S1 and the effective time.
+fn terminated(kind: &str) -> (W, Actor, LicenseId, Timestamp) {
+    let (mut w, a, id, event, effective) = termination(kind);
+    w.ok(&a, event);
+    (w, a, id, effective)
+}
+
 #[test]
-fn terminations() {
-    for kind in ["cancel", "revoke", "withdraw", "rescind"] {
-        let (mut w, a) = W::standard(MemoryStore::new());
-        let (id, _) = w.issue(&a, "AUTH1", "S1");
-        w.advance_days(30);
-        let effective = w.now().plus_days(7);
-        let mut t = w.termination(&id);
-        t.effective = effective;
-        let event = match kind {
-            "cancel" => Event::LicenseCancelled(t),
-            "revoke" => Event::LicenseRevoked(t),
-            "withdraw" => Event::LicenseWithdrawn(t),
-            _ => Event::LicenseRescinded {
-                license: id.clone(),
-                reason: "fraud".into(),
-            },
-        };
-        // Only the issuer may terminate.
+fn given_a_termination_when_another_authority_submits_it_then_unauthorized() {
+    for kind in TERMINATIONS {
+        let (mut w, _, _, event, _) = termination(kind);
         let b = w.authority("AUTH2", 30);
-        refused(&mut w, &b, event.clone(), |e| {
+        refused(&mut w, &b, event, |e| {
             matches!(e, RuleError::Unauthorized { .. })
         });
-        w.ok(&a, event);
-        let before = Timestamp(effective.0 - 1);
-        let want_before = if kind == "rescind" {
+    }
+}
+
+/// Before its effective time a termination changes nothing, except a rescission, which is for
+/// all time; so from the license's recording on (issue 12, attack 5: before it,
+/// NotYetRecorded).
+#[test]
+fn given_a_termination_when_asked_before_it_takes_effect_then_valid_unless_a_rescission() {
+    for kind in TERMINATIONS {
+        let (w, _, id, effective) = terminated(kind);
+        let want = if kind == "rescind" {
             Status::Rescinded
         } else {
             Status::Valid
         };
         assert_eq!(
-            w.ledger.status(&id, before),
-            want_before,
+            w.ledger.status(&id, Timestamp(effective.0 - 1)),
+            want,
             "{kind} before effective"
         );
-        // At its recording (issue 12, attack 5: before it, NotYetRecorded).
         let from = w.ledger.state().license(&id).unwrap().recorded.ledger_time;
-        assert_eq!(
-            w.ledger.status(&id, from),
-            want_before,
-            "{kind} at issuance"
-        );
-        let want_after = match kind {
+        assert_eq!(w.ledger.status(&id, from), want, "{kind} at issuance");
+    }
+}
+
+#[test]
+fn given_a_termination_when_status_is_asked_at_its_effective_time_then_it_is_in_force() {
+    for kind in TERMINATIONS {
+        let (w, _, id, effective) = terminated(kind);
+        let want = match kind {
             "cancel" => Status::Cancelled { since: effective },
             "revoke" => Status::Revoked { since: effective },
             "withdraw" => Status::Withdrawn { since: effective },
             _ => Status::Rescinded,
         };
-        assert_eq!(
-            w.ledger.status(&id, effective),
-            want_after,
-            "{kind} at effective"
-        );
-        // Once in effect (issue 12, attack 4: before, a pending one blocked too), nothing
-        // follows a termination but a remedy: a rescission, unless it was one.
+        assert_eq!(w.ledger.status(&id, effective), want, "{kind} at effective");
+    }
+}
+
+/// Once in effect (issue 12, attack 4: before, a pending one blocked too), nothing follows a
+/// termination but a remedy.
+#[test]
+fn given_a_termination_in_effect_when_suspended_cancelled_or_amended_then_license_terminated() {
+    for kind in TERMINATIONS {
+        let (mut w, a, id, effective) = terminated(kind);
         w.clock.set(effective.plus_millis(1));
         for ev in [
-            Event::LicenseSuspended {
-                license: id.clone(),
-                reason: "x".into(),
-            },
+            license_suspension(&id, "x"),
             Event::LicenseCancelled(w.termination(&id)),
             Event::LicenseAmended(w.succession(&id, Some(365)).0),
         ] {
@@ -743,87 +1077,98 @@ fn terminations() {
                 matches!(e, RuleError::LicenseTerminated(_))
             });
         }
-        let rescission = Event::LicenseRescinded {
-            license: id.clone(),
-            reason: "x".into(),
-        };
-        if kind == "rescind" {
-            refused(&mut w, &a, rescission, |e| {
-                matches!(e, RuleError::LicenseTerminated(_))
-            });
-        } else {
-            w.ok(&a, rescission);
-            assert_eq!(w.ledger.status(&id, w.now()), Status::Rescinded);
-        }
     }
 }
 
 #[test]
-fn idempotent_resubmission() {
+fn given_a_termination_other_than_a_rescission_in_effect_when_rescinded_then_rescinded() {
+    for kind in ["cancel", "revoke", "withdraw"] {
+        let (mut w, a, id, effective) = terminated(kind);
+        w.clock.set(effective.plus_millis(1));
+        w.ok(&a, rescission(&id, "x"));
+        assert_eq!(w.ledger.status(&id, w.now()), Status::Rescinded, "{kind}");
+    }
+}
+
+#[test]
+fn given_a_rescinded_license_when_rescinded_again_then_license_terminated() {
+    let (mut w, a, id, effective) = terminated("rescind");
+    w.clock.set(effective.plus_millis(1));
+    refused(&mut w, &a, rescission(&id, "x"), |e| {
+        matches!(e, RuleError::LicenseTerminated(_))
+    });
+}
+
+// Re-submission and batches.
+
+/// The usual start and AUTH1's issuance of S1, recorded: the world, AUTH1, the statement and
+/// its receipt.
+fn recorded() -> (W, Actor, SignedStatement, Receipt) {
     let (mut w, a) = W::standard(MemoryStore::new());
     let (ev, _, _) = w.issue_event("AUTH1", "S1");
     let s = w.sign(&a, ev);
     let first = w.ledger.append(s.clone()).unwrap();
+    (w, a, s, first)
+}
+
+/// `receipt` marked as a re-submission of an entry in force (issue 12, attack 14).
+fn resubmitted(receipt: &Receipt) -> Receipt {
+    Receipt {
+        resubmission: Some(chancery::Effect::InForce),
+        ..*receipt
+    }
+}
+
+#[test]
+fn given_a_recorded_statement_when_resubmitted_later_then_its_receipt_marked_resubmitted() {
+    let (mut w, _, s, first) = recorded();
     w.clock.advance(1000);
-    let again = w.ledger.append(s.clone()).unwrap();
-    // The same receipt, marked as a re-submission with the entry's effect now (issue 12,
-    // attack 14).
-    assert_eq!(
-        again,
-        chancery::Receipt {
-            resubmission: Some(chancery::Effect::InForce),
-            ..first
-        }
-    );
-    // The genesis statement too: re-submitting it returns entry 0's receipt.
+    let again = w.ledger.append(s).unwrap();
+    assert_eq!(again, resubmitted(&first));
+    assert_eq!(w.ledger.len(), first.seq + 1);
+}
+
+#[test]
+fn given_the_genesis_statement_when_resubmitted_then_entry_0s_receipt_and_nothing_recorded() {
+    let (mut w, _, _, first) = recorded();
     let genesis = genesis(&w.root, T0);
     assert_eq!(w.ledger.append(genesis).unwrap().seq, 0);
     assert_eq!(w.ledger.len(), first.seq + 1);
-    // Also within one batch.
+}
+
+#[test]
+fn given_a_statement_twice_in_a_batch_when_appended_then_the_second_gets_the_first_receipt() {
+    let (mut w, a, _, _) = recorded();
     let (ev2, _, _) = w.issue_event("AUTH1", "S2");
     let s2 = w.sign(&a, ev2);
-    let rs = w.ledger.append_batch(vec![s2.clone(), s2, s]).unwrap();
+    let rs = w.ledger.append_batch(vec![s2.clone(), s2]).unwrap();
     let r0 = rs[0].clone().unwrap();
-    assert_eq!(
-        rs[1].clone().unwrap(),
-        chancery::Receipt {
-            resubmission: Some(chancery::Effect::InForce),
-            ..r0
-        }
-    );
-    assert_eq!(
-        rs[2].clone().unwrap(),
-        chancery::Receipt {
-            resubmission: Some(chancery::Effect::InForce),
-            ..first
-        }
-    );
+    assert_eq!(rs[1].clone().unwrap(), resubmitted(&r0));
+    assert_eq!(w.ledger.len(), r0.seq + 1);
+}
+
+#[test]
+fn given_a_recorded_statement_when_resubmitted_in_a_batch_then_its_original_receipt() {
+    let (mut w, a, s, first) = recorded();
+    let (ev2, _, _) = w.issue_event("AUTH1", "S2");
+    let rs = w.ledger.append_batch(vec![w.sign(&a, ev2), s]).unwrap();
+    let r0 = rs[0].clone().unwrap();
+    assert_eq!(rs[1].clone().unwrap(), resubmitted(&first));
     assert_eq!(w.ledger.len(), r0.seq + 1);
 }
 
 /// In a batch, a refused statement is left out and the others are recorded, each checked against
 /// the state left by those before it.
 #[test]
-fn batch_rejects_only_the_bad_statement() {
+fn given_a_batch_with_a_refused_statement_when_appended_then_only_it_is_left_out() {
     let (mut w, a) = W::standard(MemoryStore::new());
     let (ev1, id1, _) = w.issue_event("AUTH1", "S1");
     let (ev2, _, _) = w.issue_event("AUTH1", "S2");
     let issue1 = w.sign(&a, ev1);
     let batch = vec![
         issue1.clone(),
-        w.sign(
-            &a,
-            Event::LicenseSuspensionLifted {
-                license: id1.clone(),
-            },
-        ),
-        w.sign(
-            &a,
-            Event::LicenseSuspended {
-                license: id1.clone(),
-                reason: "depends on entry 1".into(),
-            },
-        ),
+        w.sign(&a, lifting(&id1)),
+        w.sign(&a, license_suspension(&id1, "depends on entry 1")),
         issue1,
         w.sign(&a, ev2),
     ];
@@ -843,7 +1188,12 @@ fn batch_rejects_only_the_bad_statement() {
     assert_eq!(rs[4].as_ref().unwrap().seq, base + 2);
     assert_eq!(w.ledger.len(), base + 3);
     assert_eq!(w.ledger.status(&id1, w.now()), Status::Suspended);
-    // A key registered earlier in the same batch can sign later statements of that batch.
+    w.ledger.audit().unwrap();
+}
+
+#[test]
+fn given_a_key_registered_earlier_in_a_batch_when_it_signs_later_in_the_batch_then_accepted() {
+    let (mut w, _) = W::standard(MemoryStore::new());
     let root = w.root.clone();
     let c = actor(40);
     let rs = w
@@ -867,8 +1217,11 @@ fn ledger_time_is_monotonic() {
     assert!(r2.ledger_time >= r1.ledger_time);
 }
 
+// Root key rotation: signed by the old root key and accepted by the new one; the old key is
+// retired from the rotation on and the new one acts as root; anything else is refused.
+
 /// The rotation event of root `old` to `new`, accepted by `new`'s signature.
-fn rotation(old: &chancery::Actor, new: &chancery::Actor) -> Event {
+fn rotation(old: &Actor, new: &Actor) -> Event {
     let message = chancery::event::rotation_message(ORIGIN, &old.key_id(), &new.public_key());
     Event::RootKeyRotated {
         new_key: new.public_key(),
@@ -877,54 +1230,85 @@ fn rotation(old: &chancery::Actor, new: &chancery::Actor) -> Event {
 }
 
 /// The secret key of a test actor made by `actor(seed)`.
-fn key_of(a: &chancery::Actor) -> chancery::SecretKey {
+fn key_of(a: &Actor) -> chancery::SecretKey {
     (1..=255u8)
         .map(key)
         .find(|k| k.key_id() == a.key_id())
         .unwrap()
 }
 
-/// Root key rotation: signed by the old root key and accepted by the new one; the old key is
-/// retired from the rotation on and the new one acts as root; anything else is refused.
-#[test]
-fn root_key_rotation() {
-    let (mut w, a) = W::standard(MemoryStore::new());
+/// The usual start with the root key rotated to key 90: the world, the old root and the new.
+fn rotated() -> (W, Actor, Actor) {
+    let (mut w, _) = W::standard(MemoryStore::new());
     let old = w.root.clone();
     let new = actor(90);
-    // Not by an authority.
-    refused(&mut w, &a, rotation(&old, &new), |e| {
+    w.ok(&old, rotation(&old, &new));
+    (w, old, new)
+}
+
+#[test]
+fn given_an_authority_when_it_rotates_the_root_key_then_unauthorized() {
+    let (mut w, a) = W::standard(MemoryStore::new());
+    let ev = rotation(&w.root, &actor(90));
+    refused(&mut w, &a, ev, |e| {
         matches!(e, RuleError::Unauthorized { .. })
     });
-    // The acceptance must be the new key's signature over this rotation.
-    let other = actor(91);
-    let Event::RootKeyRotated { acceptance, .. } = rotation(&old, &other) else {
+}
+
+/// The acceptance must be the new key's signature over this rotation.
+#[test]
+fn given_an_acceptance_signed_by_another_key_when_the_root_key_is_rotated_then_invalid() {
+    let (mut w, _) = W::standard(MemoryStore::new());
+    let old = w.root.clone();
+    let Event::RootKeyRotated { acceptance, .. } = rotation(&old, &actor(91)) else {
         unreachable!()
     };
+    let ev = Event::RootKeyRotated {
+        new_key: actor(90).public_key(),
+        acceptance,
+    };
+    refused(&mut w, &old, ev, |e| matches!(e, RuleError::Invalid { .. }));
+}
+
+#[test]
+fn given_a_key_already_registered_when_the_root_key_is_rotated_to_it_then_duplicate_key() {
+    let (mut w, a) = W::standard(MemoryStore::new());
+    let old = w.root.clone();
+    let id = a.key_id();
     refused(
         &mut w,
         &old,
-        Event::RootKeyRotated {
-            new_key: new.public_key(),
-            acceptance,
-        },
-        |e| matches!(e, RuleError::Invalid { .. }),
+        rotation(&old, &a),
+        |e| matches!(e, RuleError::DuplicateKey(k) if *k == id),
     );
-    // Not to a key already registered.
-    refused(&mut w, &old, rotation(&old, &a), |e| {
-        matches!(e, RuleError::DuplicateKey(_))
+}
+
+#[test]
+fn given_a_rotated_root_key_when_the_old_key_signs_then_key_retired() {
+    let (mut w, old, _) = rotated();
+    let ev = W::registration("AUTH9", &[&actor(92)], &["T1"], None);
+    refused(&mut w, &old, ev, |e| {
+        matches!(e, RuleError::KeyRetired { .. })
     });
-    w.ok(&old, rotation(&old, &new));
-    refused(
-        &mut w,
-        &old,
-        W::registration("AUTH9", &[&actor(92)], &["T1"], None),
-        |e| matches!(e, RuleError::KeyRetired { .. }),
-    );
+}
+
+#[test]
+fn given_a_rotated_root_key_when_the_new_key_registers_an_authority_then_accepted() {
+    let (mut w, _, new) = rotated();
     w.ok(&new, W::registration("AUTH9", &[&actor(92)], &["T1"], None));
+    assert!(w.ledger.state().authority("AUTH9").is_some());
+}
+
+#[test]
+fn given_a_rotated_root_key_when_the_root_keys_are_listed_then_the_new_key_is_one() {
+    let (w, _, new) = rotated();
     assert!(w.ledger.state().root_keys().contains(&new.public_key()));
-    // Replay agrees, and the rotation can be chained.
-    let newer = actor(93);
-    w.ok(&new, rotation(&new, &newer));
+}
+
+#[test]
+fn given_a_rotated_root_key_when_the_new_key_rotates_in_turn_then_accepted_and_replay_agrees() {
+    let (mut w, _, new) = rotated();
+    w.ok(&new, rotation(&new, &actor(93)));
     w.ledger.audit().unwrap();
 }
 

@@ -162,16 +162,13 @@ fn generate() -> Value {
     let now = T.plus_millis(2000 + 20 * DAY);
     add(
         &registrar,
-        Event::LicenseIssued(chancery::event::LicenseVersion {
-            id: id.clone(),
+        Event::LicenseIssued(cred.version(chancery::VersionTerms {
             printed_number: "JY1".into(),
             valid_from: now,
             valid_until: None,
-            holder: cred.holder_commitment(),
-            claims: cred.claim_digests(),
             document: sha256(b"%PDF license"),
             related: vec![],
-        }),
+        })),
         0,
     );
     add(

@@ -6,7 +6,7 @@
 mod common;
 
 use chancery::crypto::sha256;
-use chancery::event::{AuthorityRegistration, SealRegistration, SealTerms};
+use chancery::event::{SealRegistration, SealTerms};
 use chancery::state::RuleError;
 use chancery::{
     Actor, Event, InvalidReason, Ledger, ManualClock, MemoryStore, SealStatus, Timestamp, Verdict,
@@ -48,320 +48,498 @@ fn not_active(status: fn(&SealStatus) -> bool) -> impl Fn(&RuleError) -> bool {
     move |e| matches!(e, RuleError::SealNotActive { status: s, .. } if status(s))
 }
 
-#[test]
-fn seal_registration_rules() {
-    let Fixture {
-        mut w,
-        registrar,
-        owner,
-        ..
-    } = fixture();
-    let root = w.root.clone();
-    let fresh = actor(41);
-    let good = w.seal_registration("S2", "OWNER", &fresh, "AUTH1");
-    let with = |f: &dyn Fn(&mut SealTerms)| {
-        let mut r = good.terms.clone();
-        f(&mut r);
-        Event::SealRegistered(Box::new(owner.accept_seal(r, &fresh)))
-    };
-    // Only an authority with seal-registration rights, naming itself as registrar.
-    let nodel = actor(16);
-    w.ok(
-        &root,
-        Event::AuthorityRegistered(AuthorityRegistration {
-            code: "NOSEAL".into(),
-            name: "No seal rights".into(),
-            parent: None,
-            keys: vec![nodel.public_key()],
-            license_types: vec![],
-            may_register_seals: false,
-            may_delegate: false,
-        }),
-    );
-    let by_noseal = with(&|r| r.registrar = "NOSEAL".into());
-    refused(&mut w, &nodel, by_noseal, |e| {
-        matches!(e, RuleError::Unauthorized { .. })
-    });
-    let other_registrar = with(&|r| r.registrar = "NOSEAL".into());
-    refused(&mut w, &registrar, other_registrar, |e| {
-        matches!(e, RuleError::Unauthorized { .. })
-    });
-    refused(&mut w, &root, good_event(&good), |e| {
-        matches!(e, RuleError::Unauthorized { .. })
-    });
-    // The esID is a valid code, and unique.
-    refused(&mut w, &registrar, with(&|r| r.es_id = "s 2".into()), |e| {
-        matches!(e, RuleError::Invalid { .. })
-    });
-    refused(&mut w, &registrar, with(&|r| r.es_id = "S1".into()), |e| {
-        matches!(e, RuleError::DuplicateSeal(_))
-    });
-    // The owner is a registered, active unit and the name is its filed name.
-    refused(
-        &mut w,
-        &registrar,
-        with(&|r| r.owner = "NOBODY".into()),
-        |e| matches!(e, RuleError::UnknownAuthority(_)),
-    );
-    refused(
-        &mut w,
-        &registrar,
-        with(&|r| r.name = "Someone else".into()),
-        |e| matches!(e, RuleError::Invalid { .. }),
-    );
-    refused(&mut w, &registrar, with(&|r| r.seal_type.clear()), |e| {
-        matches!(e, RuleError::Invalid { .. })
-    });
-    let (from, until) = (good.valid_from, Some(good.valid_from));
-    refused(
-        &mut w,
-        &registrar,
-        with(&|r| {
-            r.valid_from = from;
-            r.valid_until = until;
-        }),
-        |e| matches!(e, RuleError::InvalidValidity),
-    );
-    // The seal key is fresh: not an authority's, not another seal's.
-    let taken = w.seal_registration("S2", "OWNER", &registrar, "AUTH1");
-    refused(
-        &mut w,
-        &registrar,
-        Event::SealRegistered(Box::new(taken)),
-        |e| matches!(e, RuleError::DuplicateKey(_)),
-    );
-    // When all holds, it is accepted and the seal is active.
-    w.ok(&registrar, good_event(&good));
-    assert_eq!(w.ledger.seal_status("S2", w.now()), SealStatus::Active);
-    // A suspended owner gets no new seal.
-    w.ok(
-        &root,
-        Event::AuthoritySuspended {
-            authority: "OWNER".into(),
-            reason: "inspection".into(),
-        },
-    );
-    let s3 = w.seal_registration("S3", "OWNER", &actor(42), "AUTH1");
-    refused(
-        &mut w,
-        &registrar,
-        Event::SealRegistered(Box::new(s3)),
-        |e| matches!(e, RuleError::AuthorityNotActive { .. }),
-    );
+/// A refusal because seal S1 is `state`, not in the state the event requires.
+fn s1_is(state: &'static str) -> impl Fn(&RuleError) -> bool {
+    move |e| {
+        matches!(e, RuleError::SealState { es_id, state: s }
+            if es_id == "S1" && *s == state)
+    }
 }
 
-fn good_event(r: &SealRegistration) -> Event {
-    Event::SealRegistered(Box::new(r.clone()))
+fn registered(r: SealRegistration) -> Event {
+    Event::SealRegistered(Box::new(r))
 }
 
-#[test]
-fn seal_life_cycle() {
-    let Fixture {
-        mut w,
-        registrar,
-        owner,
-        other,
-        seal,
-    } = fixture();
-    let ev = |es: &str| Event::SealSuspended {
-        es_id: es.into(),
+fn seal_suspension(es_id: &str) -> Event {
+    Event::SealSuspended {
+        es_id: es_id.into(),
         reason: "audit".into(),
-    };
-    // Given an active seal, when it is applied, it is accepted.
-    w.ok(&seal, W::application("S1", b"doc 1", "CASE-1"));
-    // Only the seal's key applies it; the seal's key does nothing else.
-    refused(&mut w, &owner, W::application("S1", b"doc", "C"), |e| {
+    }
+}
+
+fn resumption(es_id: &str) -> Event {
+    Event::SealResumed {
+        es_id: es_id.into(),
+    }
+}
+
+fn loss(es_id: &str, since: Timestamp, reason: &str) -> Event {
+    Event::SealReportedLost {
+        es_id: es_id.into(),
+        since,
+        reason: reason.into(),
+    }
+}
+
+fn cancellation(es_id: &str, reason: &str) -> Event {
+    Event::SealCancelled {
+        es_id: es_id.into(),
+        reason: reason.into(),
+    }
+}
+
+fn invalidation(es_id: &str, reason: &str) -> Event {
+    Event::SealInvalidated {
+        es_id: es_id.into(),
+        reason: reason.into(),
+    }
+}
+
+fn authority_suspension(code: &str) -> Event {
+    Event::AuthoritySuspended {
+        authority: code.into(),
+        reason: "inspection".into(),
+    }
+}
+
+fn authority_reinstatement(code: &str) -> Event {
+    Event::AuthorityReinstated {
+        authority: code.into(),
+    }
+}
+
+// Seal registration.
+
+/// The registration of seal S2 of OWNER (fresh key seed 41) by AUTH1, its terms changed by
+/// `change`, accepted by OWNER with the seal key's proof of possession.
+fn s2(f: &Fixture, change: impl FnOnce(&mut SealTerms)) -> Event {
+    let key = actor(41);
+    let mut terms = f.w.seal_terms("S2", "OWNER", &key, "AUTH1");
+    change(&mut terms);
+    registered(f.owner.accept_seal(terms, &key))
+}
+
+#[test]
+fn given_an_authority_without_seal_rights_when_it_registers_a_seal_then_unauthorized() {
+    let mut f = fixture();
+    let noseal = f.w.unit("NOSEAL", 16);
+    let ev = s2(&f, |t| t.registrar = "NOSEAL".into());
+    refused(&mut f.w, &noseal, ev, |e| {
         matches!(e, RuleError::Unauthorized { .. })
     });
-    refused(&mut w, &seal, ev("S1"), |e| {
+}
+
+#[test]
+fn given_a_registrar_when_it_names_another_registrar_then_unauthorized() {
+    let mut f = fixture();
+    f.w.unit("NOSEAL", 16);
+    let ev = s2(&f, |t| t.registrar = "NOSEAL".into());
+    refused(&mut f.w, &f.registrar, ev, |e| {
         matches!(e, RuleError::Unauthorized { .. })
     });
-    refused(&mut w, &seal, W::application("S1", b"doc", ""), |e| {
+}
+
+#[test]
+fn given_the_root_when_it_registers_a_seal_then_unauthorized() {
+    let mut f = fixture();
+    let root = f.w.root.clone();
+    let ev = s2(&f, |_| {});
+    refused(&mut f.w, &root, ev, |e| {
+        matches!(e, RuleError::Unauthorized { .. })
+    });
+}
+
+#[test]
+fn given_a_malformed_es_id_when_a_seal_is_registered_then_invalid() {
+    let mut f = fixture();
+    let ev = s2(&f, |t| t.es_id = "s 2".into());
+    refused(&mut f.w, &f.registrar, ev, |e| {
         matches!(e, RuleError::Invalid { .. })
     });
-    // Another seal's application signed with this seal's key names the mismatch.
+}
+
+#[test]
+fn given_an_es_id_already_taken_when_a_seal_is_registered_then_duplicate_seal() {
+    let mut f = fixture();
+    let ev = s2(&f, |t| t.es_id = "S1".into());
     refused(
-        &mut w,
-        &seal,
+        &mut f.w,
+        &f.registrar,
+        ev,
+        |e| matches!(e, RuleError::DuplicateSeal(s) if s == "S1"),
+    );
+}
+
+#[test]
+fn given_an_unregistered_owner_when_a_seal_is_registered_then_unknown_authority() {
+    let mut f = fixture();
+    let ev = s2(&f, |t| t.owner = "NOBODY".into());
+    refused(
+        &mut f.w,
+        &f.registrar,
+        ev,
+        |e| matches!(e, RuleError::UnknownAuthority(c) if c == "NOBODY"),
+    );
+}
+
+#[test]
+fn given_a_name_other_than_the_owners_filed_name_when_a_seal_is_registered_then_invalid() {
+    let mut f = fixture();
+    let ev = s2(&f, |t| t.name = "Someone else".into());
+    refused(&mut f.w, &f.registrar, ev, |e| {
+        matches!(e, RuleError::Invalid { .. })
+    });
+}
+
+#[test]
+fn given_no_seal_type_when_a_seal_is_registered_then_invalid() {
+    let mut f = fixture();
+    let ev = s2(&f, |t| t.seal_type.clear());
+    refused(&mut f.w, &f.registrar, ev, |e| {
+        matches!(e, RuleError::Invalid { .. })
+    });
+}
+
+#[test]
+fn given_a_validity_ending_when_it_starts_when_a_seal_is_registered_then_invalid_validity() {
+    let mut f = fixture();
+    let ev = s2(&f, |t| t.valid_until = Some(t.valid_from));
+    refused(&mut f.w, &f.registrar, ev, |e| {
+        matches!(e, RuleError::InvalidValidity)
+    });
+}
+
+/// The seal key is fresh: not an authority's, not another seal's.
+#[test]
+fn given_a_seal_key_already_registered_when_a_seal_is_registered_then_duplicate_key() {
+    let mut f = fixture();
+    let taken = f.w.seal_registration("S2", "OWNER", &f.registrar, "AUTH1");
+    let id = f.registrar.key_id();
+    refused(
+        &mut f.w,
+        &f.registrar,
+        registered(taken),
+        |e| matches!(e, RuleError::DuplicateKey(k) if *k == id),
+    );
+}
+
+#[test]
+fn given_every_rule_holds_when_a_seal_is_registered_then_accepted_and_active() {
+    let mut f = fixture();
+    let ev = s2(&f, |_| {});
+    f.w.ok(&f.registrar, ev);
+    assert_eq!(f.w.ledger.seal_status("S2", f.w.now()), SealStatus::Active);
+}
+
+#[test]
+fn given_a_suspended_owner_when_a_seal_is_registered_for_it_then_authority_not_active() {
+    let mut f = fixture();
+    let root = f.w.root.clone();
+    f.w.ok(&root, authority_suspension("OWNER"));
+    let s3 = f.w.seal_registration("S3", "OWNER", &actor(42), "AUTH1");
+    refused(
+        &mut f.w,
+        &f.registrar,
+        registered(s3),
+        |e| matches!(e, RuleError::AuthorityNotActive { code } if code == "OWNER"),
+    );
+}
+
+// Seal life cycle: application, suspension, loss, cancellation, invalidation.
+
+/// The fixture with S1 suspended by its owner.
+fn s1_suspended() -> Fixture {
+    let mut f = fixture();
+    f.w.ok(&f.owner, seal_suspension("S1"));
+    f
+}
+
+/// The fixture with S1 reported lost by its owner since now: the fixture and the loss time.
+fn s1_lost() -> (Fixture, Timestamp) {
+    let mut f = fixture();
+    let now = f.w.now();
+    f.w.ok(&f.owner, loss("S1", now, "lost"));
+    (f, now)
+}
+
+/// The fixture with a contract sealed with S1, then S1 cancelled by its owner.
+fn s1_cancelled() -> Fixture {
+    let mut f = fixture();
+    f.w.ok(&f.seal, W::application("S1", b"contract", "C1"));
+    f.w.ok(&f.owner, cancellation("S1", "unit merged"));
+    f
+}
+
+#[test]
+fn given_an_active_seal_when_its_key_applies_it_then_accepted() {
+    let mut f = fixture();
+    f.w.ok(&f.seal, W::application("S1", b"doc 1", "CASE-1"));
+    let now = f.w.now();
+    assert!(f.w.ledger.verify_document(b"doc 1", now).verdict.is_valid());
+}
+
+/// Only the seal's key applies it.
+#[test]
+fn given_an_active_seal_when_its_owner_applies_it_then_unauthorized() {
+    let mut f = fixture();
+    refused(&mut f.w, &f.owner, W::application("S1", b"doc", "C"), |e| {
+        matches!(e, RuleError::Unauthorized { .. })
+    });
+}
+
+/// The seal's key does nothing but apply its seal.
+#[test]
+fn given_a_seal_key_when_it_suspends_its_seal_then_unauthorized() {
+    let mut f = fixture();
+    refused(&mut f.w, &f.seal, seal_suspension("S1"), |e| {
+        matches!(e, RuleError::Unauthorized { .. })
+    });
+}
+
+#[test]
+fn given_an_application_without_a_case_when_the_seal_is_applied_then_invalid() {
+    let mut f = fixture();
+    refused(&mut f.w, &f.seal, W::application("S1", b"doc", ""), |e| {
+        matches!(e, RuleError::Invalid { .. })
+    });
+}
+
+/// Another seal's application signed with this seal's key names the mismatch.
+#[test]
+fn given_a_seal_key_when_it_applies_another_seal_then_seal_key_mismatch() {
+    let mut f = fixture();
+    refused(
+        &mut f.w,
+        &f.seal,
         W::application("S9", b"doc", "C"),
         |e| matches!(e, RuleError::SealKeyMismatch { key_of, seal } if key_of == "S1" && seal == "S9"),
     );
-    // Neither another unit nor an unknown seal can be managed.
-    refused(&mut w, &other, ev("S1"), |e| {
+}
+
+#[test]
+fn given_another_unit_when_it_suspends_the_seal_then_unauthorized() {
+    let mut f = fixture();
+    refused(&mut f.w, &f.other, seal_suspension("S1"), |e| {
         matches!(e, RuleError::Unauthorized { .. })
     });
-    refused(&mut w, &owner, ev("S9"), |e| {
-        matches!(e, RuleError::UnknownSeal(_))
-    });
-    // Suspended: not applicable, not suspendable again; resumed: applicable again.
-    w.ok(&owner, ev("S1"));
+}
+
+#[test]
+fn given_an_unknown_seal_when_suspended_then_unknown_seal() {
+    let mut f = fixture();
     refused(
-        &mut w,
-        &seal,
+        &mut f.w,
+        &f.owner,
+        seal_suspension("S9"),
+        |e| matches!(e, RuleError::UnknownSeal(s) if s == "S9"),
+    );
+}
+
+#[test]
+fn given_a_suspended_seal_when_applied_then_not_active() {
+    let mut f = s1_suspended();
+    refused(
+        &mut f.w,
+        &f.seal,
         W::application("S1", b"doc 2", "C"),
         not_active(|s| *s == SealStatus::Suspended),
     );
-    refused(&mut w, &registrar, ev("S1"), |e| {
-        matches!(e, RuleError::SealState { .. })
+}
+
+#[test]
+fn given_a_suspended_seal_when_suspended_again_then_seal_state() {
+    let mut f = s1_suspended();
+    refused(
+        &mut f.w,
+        &f.registrar,
+        seal_suspension("S1"),
+        s1_is("suspended"),
+    );
+}
+
+#[test]
+fn given_a_resumed_seal_when_resumed_again_then_seal_state() {
+    let mut f = s1_suspended();
+    f.w.ok(&f.registrar, resumption("S1"));
+    refused(&mut f.w, &f.owner, resumption("S1"), s1_is("not suspended"));
+}
+
+#[test]
+fn given_a_resumed_seal_when_applied_then_accepted() {
+    let mut f = s1_suspended();
+    f.w.ok(&f.registrar, resumption("S1"));
+    f.w.ok(&f.seal, W::application("S1", b"doc 2", "CASE-2"));
+}
+
+#[test]
+fn given_a_loss_dated_after_its_report_when_reported_then_invalid() {
+    let mut f = fixture();
+    let future = f.w.now().plus_millis(10_000);
+    refused(&mut f.w, &f.owner, loss("S1", future, "lost"), |e| {
+        matches!(e, RuleError::Invalid { .. })
     });
-    w.ok(&registrar, Event::SealResumed { es_id: "S1".into() });
+}
+
+/// After the loss the seal's key is compromised: refused as a lost seal.
+#[test]
+fn given_a_lost_seal_when_applied_then_not_active() {
+    let (mut f, _) = s1_lost();
     refused(
-        &mut w,
-        &owner,
-        Event::SealResumed { es_id: "S1".into() },
-        |e| matches!(e, RuleError::SealState { .. }),
-    );
-    w.ok(&seal, W::application("S1", b"doc 2", "CASE-2"));
-    // A loss cannot be dated after its report.
-    let future = w.now().plus_millis(10_000);
-    refused(
-        &mut w,
-        &owner,
-        Event::SealReportedLost {
-            es_id: "S1".into(),
-            since: future,
-            reason: "lost".into(),
-        },
-        |e| matches!(e, RuleError::Invalid { .. }),
-    );
-    let now = w.now();
-    w.ok(
-        &owner,
-        Event::SealReportedLost {
-            es_id: "S1".into(),
-            since: now,
-            reason: "lost".into(),
-        },
-    );
-    // After the loss the seal's key is compromised: refused as a lost seal.
-    refused(
-        &mut w,
-        &seal,
+        &mut f.w,
+        &f.seal,
         W::application("S1", b"doc 3", "C"),
         not_active(|s| matches!(s, SealStatus::Lost { .. })),
     );
-    refused(
-        &mut w,
-        &owner,
-        Event::SealReportedLost {
-            es_id: "S1".into(),
-            since: now,
-            reason: "again".into(),
-        },
-        |e| matches!(e, RuleError::SealState { .. }),
-    );
-    // Cancelled: nobody manages it any more, but it can still be found unlawful.
-    w.ok(
-        &owner,
-        Event::SealCancelled {
-            es_id: "S1".into(),
-            reason: "closed".into(),
-        },
-    );
-    for e in [
-        ev("S1"),
-        Event::SealResumed { es_id: "S1".into() },
-        Event::SealCancelled {
-            es_id: "S1".into(),
-            reason: "x".into(),
-        },
-    ] {
-        refused(&mut w, &registrar, e, |e| {
-            matches!(e, RuleError::SealState { .. })
-        });
-    }
-    let invalidate = Event::SealInvalidated {
-        es_id: "S1".into(),
-        reason: "forged filing".into(),
-    };
-    refused(&mut w, &owner, invalidate.clone(), |e| {
-        matches!(e, RuleError::Unauthorized { .. })
-    });
-    w.ok(&registrar, invalidate.clone());
-    let root = w.root.clone();
-    refused(&mut w, &root, invalidate, |e| {
-        matches!(e, RuleError::SealState { .. })
-    });
-    assert_eq!(w.ledger.seal_status("S1", T0), SealStatus::Invalidated);
 }
 
 #[test]
-fn remade_seal_supersedes_the_old_one() {
-    let Fixture {
-        mut w,
-        registrar,
-        owner,
-        seal,
-        ..
-    } = fixture();
-    w.ok(&seal, W::application("S1", b"before remake", "C1"));
-    let new_key = actor(43);
-    let remade = w.seal_registration("S1B", "OWNER", &new_key, "AUTH1");
-    // The owner cannot remake (no registration rights); the owner must stay the same.
+fn given_a_lost_seal_when_reported_lost_again_since_the_same_time_then_seal_state() {
+    let (mut f, since) = s1_lost();
     refused(
-        &mut w,
-        &owner,
-        Event::SealRemade {
-            old: "S1".into(),
-            registration: Box::new(remade.clone()),
-        },
+        &mut f.w,
+        &f.owner,
+        loss("S1", since, "again"),
+        s1_is("already reported lost since then or earlier"),
+    );
+}
+
+/// Cancelled: nobody manages it any more.
+#[test]
+fn given_a_cancelled_seal_when_suspended_resumed_or_cancelled_then_seal_state() {
+    let mut f = s1_cancelled();
+    for e in [
+        seal_suspension("S1"),
+        resumption("S1"),
+        cancellation("S1", "x"),
+    ] {
+        refused(&mut f.w, &f.registrar, e, s1_is("cancelled"));
+    }
+}
+
+#[test]
+fn given_a_cancelled_seal_when_its_owner_invalidates_it_then_unauthorized() {
+    let mut f = s1_cancelled();
+    refused(
+        &mut f.w,
+        &f.owner,
+        invalidation("S1", "forged filing"),
         |e| matches!(e, RuleError::Unauthorized { .. }),
     );
-    let mut foreign = remade.terms.clone();
+}
+
+/// A cancelled seal can still be found unlawful: invalid for all time.
+#[test]
+fn given_a_cancelled_seal_when_its_registrar_invalidates_it_then_invalidated_from_the_start() {
+    let mut f = s1_cancelled();
+    f.w.ok(&f.registrar, invalidation("S1", "forged filing"));
+    assert_eq!(f.w.ledger.seal_status("S1", T0), SealStatus::Invalidated);
+}
+
+#[test]
+fn given_an_invalidated_seal_when_the_root_invalidates_it_again_then_seal_state() {
+    let mut f = s1_cancelled();
+    f.w.ok(&f.registrar, invalidation("S1", "forged filing"));
+    let root = f.w.root.clone();
+    refused(
+        &mut f.w,
+        &root,
+        invalidation("S1", "forged filing"),
+        s1_is("invalidated"),
+    );
+}
+
+// Remade seals.
+
+fn remake(registration: SealRegistration) -> Event {
+    Event::SealRemade {
+        old: "S1".into(),
+        registration: Box::new(registration),
+    }
+}
+
+/// The fixture with a document sealed with S1, then S1 remade by AUTH1 as S1B (key seed 43):
+/// the fixture and the new key.
+fn s1_remade() -> (Fixture, Actor) {
+    let mut f = fixture();
+    f.w.ok(&f.seal, W::application("S1", b"before remake", "C1"));
+    let new_key = actor(43);
+    let remade = f.w.seal_registration("S1B", "OWNER", &new_key, "AUTH1");
+    f.w.ok(&f.registrar, remake(remade));
+    (f, new_key)
+}
+
+/// The owner has no registration rights.
+#[test]
+fn given_an_owner_when_it_remakes_its_seal_then_unauthorized() {
+    let mut f = fixture();
+    let remade = f.w.seal_registration("S1B", "OWNER", &actor(43), "AUTH1");
+    refused(&mut f.w, &f.owner, remake(remade), |e| {
+        matches!(e, RuleError::Unauthorized { .. })
+    });
+}
+
+#[test]
+fn given_a_remade_seal_for_another_owner_when_the_registrar_remakes_then_invalid() {
+    let mut f = fixture();
+    let mut foreign = f.w.seal_terms("S1B", "OWNER", &actor(43), "AUTH1");
     foreign.owner = "OTHER".into();
     foreign.name = "Authority OTHER".into();
-    let foreign = w.accepted(foreign);
+    let foreign = f.w.accepted(foreign);
+    refused(&mut f.w, &f.registrar, remake(foreign), |e| {
+        matches!(e, RuleError::Invalid { .. })
+    });
+}
+
+#[test]
+fn given_a_remade_seal_when_the_old_key_applies_the_old_seal_then_not_active() {
+    let (mut f, _) = s1_remade();
     refused(
-        &mut w,
-        &registrar,
-        Event::SealRemade {
-            old: "S1".into(),
-            registration: Box::new(foreign),
-        },
-        |e| matches!(e, RuleError::Invalid { .. }),
-    );
-    w.ok(
-        &registrar,
-        Event::SealRemade {
-            old: "S1".into(),
-            registration: Box::new(remade),
-        },
-    );
-    refused(
-        &mut w,
-        &seal,
+        &mut f.w,
+        &f.seal,
         W::application("S1", b"after", "C2"),
         not_active(|s| matches!(s, SealStatus::Superseded { by, .. } if by == "S1B")),
     );
-    w.ok(&new_key, W::application("S1B", b"after", "C2"));
-    let at = w.now();
-    assert!(w
-        .ledger
-        .verify_document(b"before remake", at)
-        .verdict
-        .is_valid());
-    assert!(w.ledger.verify_document(b"after", at).verdict.is_valid());
 }
 
 #[test]
-fn validity_window_and_authorities_at_sealing_time() {
+fn given_a_remade_seal_when_the_new_key_applies_the_new_seal_then_accepted() {
+    let (mut f, new_key) = s1_remade();
+    f.w.ok(&new_key, W::application("S1B", b"after", "C2"));
+}
+
+#[test]
+fn given_a_remade_seal_when_documents_sealed_before_and_after_are_verified_then_both_valid() {
+    let (mut f, new_key) = s1_remade();
+    f.w.ok(&new_key, W::application("S1B", b"after", "C2"));
+    let at = f.w.now();
+    for d in [b"before remake".as_slice(), b"after"] {
+        assert!(f.w.ledger.verify_document(d, at).verdict.is_valid());
+    }
+}
+
+// The validity window, and the authorities at sealing time.
+
+/// The fixture with seal S2 of OWNER (key seed 44) registered by AUTH1 for ten days from
+/// tomorrow: the world, the key and the window's start and end. (`append` signs at the clock's
+/// time and records 1 ms later.)
+fn windowed() -> (W, Actor, Timestamp, Timestamp) {
     let Fixture {
-        mut w,
-        registrar,
-        owner,
-        ..
+        mut w, registrar, ..
     } = fixture();
-    let root = w.root.clone();
     let key = actor(44);
-    let mut r = w.seal_terms("S2", "OWNER", &key, "AUTH1");
+    let mut terms = w.seal_terms("S2", "OWNER", &key, "AUTH1");
     let start = w.now().plus_days(1);
     let end = start.plus_days(10);
-    r.valid_from = start;
-    r.valid_until = Some(end);
-    let r = w.accepted(r);
-    w.ok(&registrar, Event::SealRegistered(Box::new(r)));
-    // One millisecond before the window: refused; at its start: accepted. (`append` signs at
-    // the clock's time and records 1 ms later.)
+    terms.valid_from = start;
+    terms.valid_until = Some(end);
+    let r = w.accepted(terms);
+    w.ok(&registrar, registered(r));
+    (w, key, start, end)
+}
+
+#[test]
+fn given_a_seal_window_when_applied_a_millisecond_before_it_starts_then_not_active() {
+    let (mut w, key, start, _) = windowed();
     w.clock.set(Timestamp(start.0 - 2));
     refused(
         &mut w,
@@ -369,11 +547,26 @@ fn validity_window_and_authorities_at_sealing_time() {
         W::application("S2", b"early", "C"),
         not_active(|s| *s == SealStatus::NotYetValid),
     );
+}
+
+#[test]
+fn given_a_seal_window_when_applied_at_its_start_then_accepted() {
+    let (mut w, key, start, _) = windowed();
     w.clock.set(Timestamp(start.0 - 1));
     w.ok(&key, W::application("S2", b"first day", "C"));
-    // At the end of the window (exclusive): refused; one millisecond before: accepted.
+}
+
+#[test]
+fn given_a_seal_window_when_applied_a_millisecond_before_its_end_then_accepted() {
+    let (mut w, key, _, end) = windowed();
     w.clock.set(Timestamp(end.0 - 2));
     w.ok(&key, W::application("S2", b"last moment", "C"));
+}
+
+/// The end of the window is exclusive.
+#[test]
+fn given_a_seal_window_when_applied_at_its_end_then_not_active() {
+    let (mut w, key, _, end) = windowed();
     w.clock.set(Timestamp(end.0 - 1));
     refused(
         &mut w,
@@ -381,7 +574,13 @@ fn validity_window_and_authorities_at_sealing_time() {
         W::application("S2", b"late", "C"),
         not_active(|s| *s == SealStatus::Expired),
     );
-    // Documents sealed inside the window stay valid after it.
+}
+
+#[test]
+fn given_a_document_sealed_inside_the_window_when_verified_after_it_then_valid() {
+    let (mut w, key, _, end) = windowed();
+    w.clock.set(Timestamp(end.0 - 2));
+    w.ok(&key, W::application("S2", b"last moment", "C"));
     let later = w.now().plus_days(100);
     w.clock.set(later);
     assert!(w
@@ -389,104 +588,159 @@ fn validity_window_and_authorities_at_sealing_time() {
         .verify_document(b"last moment", later)
         .verdict
         .is_valid());
-    // A suspended owner or registrar stops every application of the seal.
-    let _ = owner;
-    let r2 = w.seal_registration("S3", "OWNER", &actor(45), "AUTH1");
-    w.ok(&registrar, Event::SealRegistered(Box::new(r2)));
+}
+
+/// The fixture with seal S3 of OWNER (key seed 45) registered by AUTH1: the world and the root.
+fn s3() -> (W, Actor) {
+    let Fixture {
+        mut w, registrar, ..
+    } = fixture();
+    let r = w.seal_registration("S3", "OWNER", &actor(45), "AUTH1");
+    w.ok(&registrar, registered(r));
+    let root = w.root.clone();
+    (w, root)
+}
+
+/// With `s3` and `unit` suspended by the root, S3's key applies it: refused, naming `unit`.
+#[track_caller]
+fn refused_while_suspended(unit: &str) {
+    let (mut w, root) = s3();
+    w.ok(&root, authority_suspension(unit));
+    refused(
+        &mut w,
+        &actor(45),
+        W::application("S3", b"x", "C"),
+        |e| matches!(e, RuleError::AuthorityNotActive { code } if code == unit),
+    );
+}
+
+#[test]
+fn given_a_suspended_owner_when_its_seal_is_applied_then_authority_not_active() {
+    refused_while_suspended("OWNER");
+}
+
+#[test]
+fn given_a_suspended_registrar_when_a_seal_it_registered_is_applied_then_authority_not_active() {
+    refused_while_suspended("AUTH1");
+}
+
+#[test]
+fn given_an_owner_and_a_registrar_reinstated_when_the_seal_is_applied_then_accepted() {
+    let (mut w, root) = s3();
     for unit in ["OWNER", "AUTH1"] {
-        w.ok(
-            &root,
-            Event::AuthoritySuspended {
-                authority: unit.into(),
-                reason: "inspection".into(),
-            },
-        );
-        refused(&mut w, &actor(45), W::application("S3", b"x", "C"), |e| {
-            matches!(e, RuleError::AuthorityNotActive { .. })
-        });
-        w.ok(
-            &root,
-            Event::AuthorityReinstated {
-                authority: unit.into(),
-            },
-        );
+        w.ok(&root, authority_suspension(unit));
+        w.ok(&root, authority_reinstatement(unit));
     }
     w.ok(&actor(45), W::application("S3", b"x", "C"));
 }
 
-/// Verdicts of documents sealed on both sides of a loss, and after an invalidation; the
-/// replayed ledger gives the same verdicts.
+// Loss and invalidation: verdicts of documents sealed on both sides of a loss, and after an
+// invalidation; the replayed ledger gives the same verdicts.
+
+/// The fixture with documents A, B (2 ms before the loss time) and C (1 ms before: recorded
+/// at it) sealed with S1, then a day later S1 reported lost since that time: the fixture and
+/// the loss time. (`append` signs at the clock's time and records 1 ms later.)
+fn lost_after_sealing() -> (Fixture, Timestamp) {
+    let mut f = fixture();
+    f.w.ok(&f.seal, W::application("S1", b"doc A", "C1"));
+    let lost_at = f.w.now().plus_millis(1000);
+    f.w.clock.set(Timestamp(lost_at.0 - 2));
+    f.w.ok(&f.seal, W::application("S1", b"doc B", "C2"));
+    f.w.clock.set(Timestamp(lost_at.0 - 1));
+    f.w.ok(&f.seal, W::application("S1", b"doc C", "C3"));
+    f.w.advance_days(1);
+    f.w.ok(&f.owner, loss("S1", lost_at, "stolen"));
+    (f, lost_at)
+}
+
+/// `lost_after_sealing`, then S1 invalidated by its registrar.
+fn invalidated_after_loss() -> W {
+    let (mut f, _) = lost_after_sealing();
+    f.w.ok(&f.registrar, invalidation("S1", "made without filing"));
+    f.w
+}
+
+/// The verdicts on documents A to D as of `at`.
+fn verdicts(l: &Ledger<MemoryStore>, at: Timestamp) -> [Verdict; 4] {
+    [b"doc A".as_slice(), b"doc B", b"doc C", b"doc D"].map(|d| l.verify_document(d, at).verdict)
+}
+
 #[test]
-fn loss_cuts_over_at_its_time_and_invalidation_voids_everything() {
-    let Fixture {
-        mut w,
-        registrar,
-        owner,
-        seal,
-        ..
-    } = fixture();
-    w.ok(&seal, W::application("S1", b"doc A", "C1"));
-    let lost_at = w.now().plus_millis(1000);
-    // (`append` signs at the clock's time and records 1 ms later.)
-    w.clock.set(Timestamp(lost_at.0 - 2));
-    w.ok(&seal, W::application("S1", b"doc B", "C2"));
-    // Sealed at the loss time, before anyone reported it: accepted then...
-    w.clock.set(Timestamp(lost_at.0 - 1));
-    w.ok(&seal, W::application("S1", b"doc C", "C3"));
-    w.advance_days(1);
-    w.ok(
-        &owner,
-        Event::SealReportedLost {
-            es_id: "S1".into(),
-            since: lost_at,
-            reason: "stolen".into(),
-        },
-    );
-    // ...and invalid once the loss is known; a new application is refused.
+fn given_a_reported_loss_when_the_seal_is_applied_then_not_active_and_the_document_not_sealed() {
+    let (mut f, _) = lost_after_sealing();
     refused(
-        &mut w,
-        &seal,
+        &mut f.w,
+        &f.seal,
         W::application("S1", b"doc D", "C4"),
         not_active(|s| matches!(s, SealStatus::Lost { .. })),
     );
-    let now = w.now();
-    let reports = |l: &Ledger<MemoryStore>| {
-        [b"doc A".as_slice(), b"doc B", b"doc C", b"doc D"]
-            .map(|d| l.verify_document(d, now).verdict)
-    };
-    let verdicts = reports(&w.ledger);
-    assert!(verdicts[0].is_valid() && verdicts[1].is_valid());
+    assert_eq!(
+        verdicts(&f.w.ledger, f.w.now())[3],
+        Verdict::Invalid(InvalidReason::NotSealed)
+    );
+}
+
+#[test]
+fn given_a_loss_when_documents_sealed_before_it_are_verified_then_valid() {
+    let (f, _) = lost_after_sealing();
+    let v = verdicts(&f.w.ledger, f.w.now());
+    assert!(v[0].is_valid() && v[1].is_valid(), "{v:?}");
+}
+
+/// Sealed at the loss time, before anyone reported it: accepted then, invalid once the loss is
+/// known.
+#[test]
+fn given_a_loss_when_a_document_sealed_at_its_time_is_verified_then_invalid_as_lost() {
+    let (f, lost_at) = lost_after_sealing();
+    let v = verdicts(&f.w.ledger, f.w.now());
     assert!(matches!(
-        &verdicts[2],
+        &v[2],
         Verdict::Invalid(InvalidReason::SealNotActive { status: SealStatus::Lost { since }, .. }) if *since == lost_at
     ));
-    assert_eq!(verdicts[3], Verdict::Invalid(InvalidReason::NotSealed));
-    assert_eq!(reports(&reopened(&w)), verdicts);
-    // The report names seal, owner, time and position.
-    let report = w.ledger.verify_document(b"doc B", now);
+}
+
+#[test]
+fn given_a_loss_when_the_ledger_is_replayed_then_it_gives_the_same_verdicts() {
+    let (f, _) = lost_after_sealing();
+    let now = f.w.now();
+    assert_eq!(verdicts(&reopened(&f.w), now), verdicts(&f.w.ledger, now));
+}
+
+#[test]
+fn given_a_sealing_when_its_report_is_read_then_it_names_seal_owner_time_and_position() {
+    let (f, lost_at) = lost_after_sealing();
+    let report = f.w.ledger.verify_document(b"doc B", f.w.now());
     let s = &report.sealings[0];
     assert_eq!((s.es_id.as_str(), s.owner.as_str()), ("S1", "OWNER"));
     assert_eq!(s.sealed_at, Timestamp(lost_at.0 - 1));
-    assert_eq!(w.ledger.entry(s.seq).unwrap().ledger_time, s.sealed_at);
+    assert_eq!(f.w.ledger.entry(s.seq).unwrap().ledger_time, s.sealed_at);
     assert_eq!(s.operator.as_deref(), Some("clerk-07"));
     assert!(s.automatic.is_none());
-    // Reference times: before the sealing it is not sealed yet; after now, indeterminate.
+}
+
+#[test]
+fn given_a_sealed_document_when_verified_as_of_before_its_sealing_then_not_sealed() {
+    let (f, _) = lost_after_sealing();
     assert_eq!(
-        w.ledger.verify_document(b"doc A", T0).verdict,
+        f.w.ledger.verify_document(b"doc A", T0).verdict,
         Verdict::Invalid(InvalidReason::NotSealed)
     );
+}
+
+#[test]
+fn given_a_sealed_document_when_verified_as_of_after_now_then_indeterminate() {
+    let (f, _) = lost_after_sealing();
+    let tomorrow = f.w.now().plus_days(1);
     assert!(matches!(
-        w.ledger.verify_document(b"doc A", now.plus_days(1)).verdict,
+        f.w.ledger.verify_document(b"doc A", tomorrow).verdict,
         Verdict::Indeterminate(_)
     ));
-    // Invalidation makes every use invalid, before and after the loss.
-    w.ok(
-        &registrar,
-        Event::SealInvalidated {
-            es_id: "S1".into(),
-            reason: "made without filing".into(),
-        },
-    );
+}
+
+/// Invalidation makes every use invalid, before and after the loss.
+#[test]
+fn given_an_invalidated_seal_when_documents_sealed_before_the_loss_are_verified_then_invalid() {
+    let w = invalidated_after_loss();
     let now = w.now();
     for d in [b"doc A".as_slice(), b"doc B"] {
         assert!(matches!(
@@ -497,102 +751,131 @@ fn loss_cuts_over_at_its_time_and_invalidation_voids_everything() {
             })
         ));
     }
-    assert_eq!(reports(&reopened(&w)), reports(&w.ledger));
 }
 
 #[test]
-fn cancellation_keeps_earlier_documents_valid() {
-    let Fixture {
-        mut w, owner, seal, ..
-    } = fixture();
-    w.ok(&seal, W::application("S1", b"contract", "C1"));
-    w.ok(
-        &owner,
-        Event::SealCancelled {
-            es_id: "S1".into(),
-            reason: "unit merged".into(),
-        },
-    );
+fn given_an_invalidated_seal_when_the_ledger_is_replayed_then_it_gives_the_same_verdicts() {
+    let w = invalidated_after_loss();
+    let now = w.now();
+    assert_eq!(verdicts(&reopened(&w), now), verdicts(&w.ledger, now));
+}
+
+// Cancellation.
+
+#[test]
+fn given_a_cancelled_seal_when_applied_then_not_active() {
+    let mut f = s1_cancelled();
     refused(
-        &mut w,
-        &seal,
+        &mut f.w,
+        &f.seal,
         W::application("S1", b"late", "C2"),
         not_active(|s| matches!(s, SealStatus::Cancelled { .. })),
     );
-    let now = w.now();
-    assert!(w
+}
+
+#[test]
+fn given_a_cancelled_seal_when_a_document_sealed_before_is_verified_then_valid() {
+    let f = s1_cancelled();
+    let now = f.w.now();
+    assert!(f
+        .w
         .ledger
         .verify_document(b"contract", now)
         .verdict
         .is_valid());
+}
+
+#[test]
+fn given_a_cancelled_seal_when_its_status_is_asked_then_cancelled() {
+    let f = s1_cancelled();
     assert!(matches!(
-        w.ledger.seal_status("S1", now),
+        f.w.ledger.seal_status("S1", f.w.now()),
         SealStatus::Cancelled { .. }
     ));
-    // A document sealed twice by the same seal lists both sealings.
+}
+
+#[test]
+fn given_a_document_sealed_twice_by_one_seal_when_verified_then_both_sealings_are_listed() {
+    let mut f = fixture();
     let s2 = actor(46);
-    let reg = w.seal_registration("S2", "OWNER", &s2, "AUTH1");
-    w.ok(&actor(10), Event::SealRegistered(Box::new(reg)));
-    w.ok(&s2, W::application("S2", b"twice", "C3"));
-    w.ok(&s2, W::application("S2", b"twice", "C4"));
-    let report = w.ledger.verify_document(b"twice", w.now());
+    let reg = f.w.seal_registration("S2", "OWNER", &s2, "AUTH1");
+    f.w.ok(&f.registrar, registered(reg));
+    f.w.ok(&s2, W::application("S2", b"twice", "C3"));
+    f.w.ok(&s2, W::application("S2", b"twice", "C4"));
+    let report = f.w.ledger.verify_document(b"twice", f.w.now());
     assert_eq!(report.sealings.len(), 2);
     assert!(report.verdict.is_valid());
-    assert_eq!(w.ledger.state().seal_uses("S2").len(), 2);
+    assert_eq!(f.w.ledger.state().seal_uses("S2").len(), 2);
     assert_eq!(report.document, sha256(b"twice"));
 }
 
-/// An authority key declared compromised since a point: a seal registered with it before that
-/// point stays good, one registered at or after it is void, with every use; append refuses the
-/// key from the point on. Checked in the live ledger and after replay.
-#[test]
-fn registrar_key_compromise_cuts_over() {
+// A registrar's key compromise: a seal registered with it before the point stays good, one
+// registered at or after it is void, with every use; append refuses the key from the point on.
+// Checked in the live ledger and after replay.
+
+/// The fixture with seals S2 (key seed 47) and then S3 (seed 48) registered by AUTH1's key and
+/// each applied once; AUTH1 gets a spare key (seed 49) from the root, which declares the first
+/// compromised since just after S2's registration: the world, the compromised key, the spare.
+fn registrar_compromised() -> (W, Actor, Actor) {
     let Fixture {
         mut w, registrar, ..
     } = fixture();
     let root = w.root.clone();
     let (k_before, k_after) = (actor(47), actor(48));
     let r = w.seal_registration("S2", "OWNER", &k_before, "AUTH1");
-    w.ok(&registrar, Event::SealRegistered(Box::new(r)));
+    w.ok(&registrar, registered(r));
     let point = w.now();
     let r = w.seal_registration("S3", "OWNER", &k_after, "AUTH1");
-    w.ok(&registrar, Event::SealRegistered(Box::new(r)));
+    w.ok(&registrar, registered(r));
     w.ok(&k_before, W::application("S2", b"by S2", "C"));
     w.ok(&k_after, W::application("S3", b"by S3", "C"));
-    // A second key to keep AUTH1 working after the compromise.
-    let spare = actor(49);
-    w.ok(
-        &root,
-        Event::AuthorityKeyAdded {
-            authority: "AUTH1".into(),
-            key: spare.public_key(),
-        },
-    );
+    let spare = w.add_key(&root, "AUTH1", 49);
     w.compromise(&root, "AUTH1", &registrar, Timestamp(point.0 + 1));
-    let check = |l: &Ledger<MemoryStore>| {
+    (w, registrar, spare)
+}
+
+#[test]
+fn given_a_registrar_key_compromise_when_seal_statuses_are_asked_then_only_later_seals_are_void() {
+    let (w, registrar, _) = registrar_compromised();
+    let replayed = reopened(&w);
+    for l in [&w.ledger, &replayed] {
         let now = l.now();
         assert_eq!(l.seal_status("S2", now), SealStatus::Active);
         assert!(matches!(
             l.seal_status("S3", now),
-            SealStatus::RegistrationVoid { .. }
+            SealStatus::RegistrationVoid { key } if key == registrar.key_id()
         ));
+    }
+}
+
+#[test]
+fn given_a_registrar_key_compromise_when_documents_are_verified_then_only_later_seals_uses_fail() {
+    let (w, _, _) = registrar_compromised();
+    let replayed = reopened(&w);
+    for l in [&w.ledger, &replayed] {
+        let now = l.now();
         assert!(l.verify_document(b"by S2", now).verdict.is_valid());
         assert!(matches!(
             l.verify_document(b"by S3", now).verdict,
             Verdict::Invalid(InvalidReason::SealNotActive { .. })
         ));
-    };
-    check(&w.ledger);
-    check(&reopened(&w));
-    // The compromised key can register nothing more; the spare can.
+    }
+}
+
+#[test]
+fn given_a_compromised_registrar_key_when_it_registers_a_seal_then_key_compromised() {
+    let (mut w, registrar, _) = registrar_compromised();
     let r = w.seal_registration("S4", "OWNER", &actor(50), "AUTH1");
-    refused(
-        &mut w,
-        &registrar,
-        Event::SealRegistered(Box::new(r.clone())),
-        |e| matches!(e, RuleError::KeyCompromised { .. }),
-    );
-    w.ok(&spare, Event::SealRegistered(Box::new(r)));
+    refused(&mut w, &registrar, registered(r), |e| {
+        matches!(e, RuleError::KeyCompromised { .. })
+    });
+}
+
+#[test]
+fn given_a_compromised_registrar_key_when_the_spare_key_registers_the_seal_then_accepted() {
+    let (mut w, _, spare) = registrar_compromised();
+    let r = w.seal_registration("S4", "OWNER", &actor(50), "AUTH1");
+    w.ok(&spare, registered(r));
 }
 
 #[test]
@@ -606,15 +889,15 @@ fn engine_and_holder_keys_sign_only_their_own_events() {
             es_id: "S1".into(),
             reason: "x".into(),
         },
-        Event::AuthorityReinstated {
-            authority: "OWNER".into(),
-        },
+        authority_reinstatement("OWNER"),
     ] {
         refused(&mut w, &engine, e, |e| {
             matches!(e, RuleError::Unauthorized { .. })
         });
     }
 }
+
+// Automatic sealing: policies, cases, and sealings under them.
 
 /// OWNER grants policy P1 (engine seed 60, case type PERMIT, 20 days) for seal S1 and opens
 /// case CASE-1 with a 10-day deadline.
@@ -640,98 +923,184 @@ fn auto(policy: &str, case: &str, document: &[u8]) -> Event {
     })
 }
 
-#[test]
-fn auto_seal_policy_and_case_rules() {
-    let (f, engine, _) = auto_fixture();
-    let Fixture {
-        mut w,
-        registrar,
-        owner,
-        other,
-        ..
-    } = f;
-    // Only the seal's owner grants a policy, with a fresh id, case types, a legal basis and a
-    // period; the engine key may serve several policies but may not be anyone else's key.
-    type Want = fn(&RuleError) -> bool;
-    let table: [(&Actor, Event, Want); 5] = [
-        (
-            &registrar,
-            W::auto_policy("P2", "S1", "PERMIT", &engine, 20),
-            |e| matches!(e, RuleError::Unauthorized { .. }),
-        ),
-        (
-            &owner,
-            W::auto_policy("P1", "S1", "PERMIT", &engine, 20),
-            |e| matches!(e, RuleError::DuplicatePolicy(_)),
-        ),
-        (&owner, W::auto_policy("P2", "S1", "", &engine, 20), |e| {
-            matches!(e, RuleError::Invalid { .. })
-        }),
-        (
-            &owner,
-            W::auto_policy("P2", "S1", "PERMIT", &engine, 0),
-            |e| matches!(e, RuleError::Invalid { .. }),
-        ),
-        (
-            &owner,
-            W::auto_policy("P2", "S1", "PERMIT", &registrar, 20),
-            |e| matches!(e, RuleError::DuplicateKey(_)),
-        ),
-    ];
-    for (by, event, want) in table {
-        refused(&mut w, by, event, want);
-    }
-    w.ok(&owner, W::auto_policy("P2", "S1", "LICENCE", &engine, 20));
-    // Cases: a fresh reference and a deadline after the opening.
-    let dup = w.case_opening("CASE-1", "PERMIT", 10);
-    refused(&mut w, &owner, dup, |e| {
-        matches!(e, RuleError::DuplicateCase(_))
-    });
-    let past = w.case_opening("CASE-2", "PERMIT", 0);
-    refused(&mut w, &owner, past, |e| {
-        matches!(e, RuleError::Invalid { .. })
-    });
-    // Only the unit that opened the case decides it, once.
-    let decide = |outcome: &str| Event::CaseDecided {
-        case: "CASE-1".into(),
+fn decision(case: &str, outcome: &str) -> Event {
+    Event::CaseDecided {
+        case: case.into(),
         outcome: outcome.into(),
-    };
-    refused(&mut w, &other, decide("approved"), |e| {
+    }
+}
+
+fn policy_revocation(policy: &str) -> Event {
+    Event::AutoSealPolicyRevoked {
+        policy: policy.into(),
+    }
+}
+
+/// Only the seal's owner grants a policy.
+#[test]
+fn given_the_seals_registrar_when_it_grants_a_policy_then_unauthorized() {
+    let (mut f, engine, _) = auto_fixture();
+    let ev = W::auto_policy("P2", "S1", "PERMIT", &engine, 20);
+    refused(&mut f.w, &f.registrar, ev, |e| {
         matches!(e, RuleError::Unauthorized { .. })
-    });
-    refused(&mut w, &owner, decide(""), |e| {
-        matches!(e, RuleError::Invalid { .. })
-    });
-    w.ok(&owner, decide("approved"));
-    refused(&mut w, &owner, decide("rejected"), |e| {
-        matches!(e, RuleError::CaseClosed(_))
-    });
-    // Revocation: by the owner, once.
-    let revoke = Event::AutoSealPolicyRevoked {
-        policy: "P2".into(),
-    };
-    refused(&mut w, &other, revoke.clone(), |e| {
-        matches!(e, RuleError::Unauthorized { .. })
-    });
-    w.ok(&owner, revoke.clone());
-    refused(&mut w, &owner, revoke, |e| {
-        matches!(e, RuleError::PolicyRevoked(_))
     });
 }
 
 #[test]
-fn automatic_sealing_only_after_the_deadline_of_an_undecided_case_under_policy() {
+fn given_a_policy_id_already_taken_when_a_policy_is_granted_then_duplicate_policy() {
+    let (mut f, engine, _) = auto_fixture();
+    let ev = W::auto_policy("P1", "S1", "PERMIT", &engine, 20);
+    refused(
+        &mut f.w,
+        &f.owner,
+        ev,
+        |e| matches!(e, RuleError::DuplicatePolicy(p) if p == "P1"),
+    );
+}
+
+#[test]
+fn given_an_empty_case_type_when_a_policy_is_granted_then_invalid() {
+    let (mut f, engine, _) = auto_fixture();
+    let ev = W::auto_policy("P2", "S1", "", &engine, 20);
+    refused(&mut f.w, &f.owner, ev, |e| {
+        matches!(e, RuleError::Invalid { .. })
+    });
+}
+
+#[test]
+fn given_no_decision_period_when_a_policy_is_granted_then_invalid() {
+    let (mut f, engine, _) = auto_fixture();
+    let ev = W::auto_policy("P2", "S1", "PERMIT", &engine, 0);
+    refused(&mut f.w, &f.owner, ev, |e| {
+        matches!(e, RuleError::Invalid { .. })
+    });
+}
+
+/// The engine key may not be anyone else's key.
+#[test]
+fn given_an_authoritys_key_as_the_engine_when_a_policy_is_granted_then_duplicate_key() {
+    let (mut f, _, _) = auto_fixture();
+    let ev = W::auto_policy("P2", "S1", "PERMIT", &f.registrar, 20);
+    let id = f.registrar.key_id();
+    refused(
+        &mut f.w,
+        &f.owner,
+        ev,
+        |e| matches!(e, RuleError::DuplicateKey(k) if *k == id),
+    );
+}
+
+/// The engine key may serve several policies.
+#[test]
+fn given_an_engine_key_serving_a_policy_when_granted_another_then_accepted() {
+    let (mut f, engine, _) = auto_fixture();
+    let ev = W::auto_policy("P2", "S1", "LICENCE", &engine, 20);
+    f.w.ok(&f.owner, ev);
+    assert!(f.w.ledger.state().auto_seal_policy("P2").is_some());
+}
+
+#[test]
+fn given_a_case_reference_already_taken_when_a_case_is_opened_then_duplicate_case() {
+    let (mut f, _, _) = auto_fixture();
+    let dup = f.w.case_opening("CASE-1", "PERMIT", 10);
+    refused(
+        &mut f.w,
+        &f.owner,
+        dup,
+        |e| matches!(e, RuleError::DuplicateCase(c) if c == "CASE-1"),
+    );
+}
+
+#[test]
+fn given_a_deadline_not_after_the_opening_when_a_case_is_opened_then_invalid() {
+    let (mut f, _, _) = auto_fixture();
+    let past = f.w.case_opening("CASE-2", "PERMIT", 0);
+    refused(&mut f.w, &f.owner, past, |e| {
+        matches!(e, RuleError::Invalid { .. })
+    });
+}
+
+/// Only the unit that opened the case decides it.
+#[test]
+fn given_another_unit_when_it_decides_the_case_then_unauthorized() {
+    let (mut f, _, _) = auto_fixture();
+    refused(&mut f.w, &f.other, decision("CASE-1", "approved"), |e| {
+        matches!(e, RuleError::Unauthorized { .. })
+    });
+}
+
+#[test]
+fn given_an_empty_outcome_when_the_case_is_decided_then_invalid() {
+    let (mut f, _, _) = auto_fixture();
+    refused(&mut f.w, &f.owner, decision("CASE-1", ""), |e| {
+        matches!(e, RuleError::Invalid { .. })
+    });
+}
+
+#[test]
+fn given_a_decided_case_when_decided_again_then_case_closed() {
+    let (mut f, _, _) = auto_fixture();
+    f.w.ok(&f.owner, decision("CASE-1", "approved"));
+    refused(
+        &mut f.w,
+        &f.owner,
+        decision("CASE-1", "rejected"),
+        |e| matches!(e, RuleError::CaseClosed(c) if c == "CASE-1"),
+    );
+}
+
+/// Revocation: by the owner only.
+#[test]
+fn given_another_unit_when_it_revokes_the_policy_then_unauthorized() {
+    let (mut f, _, _) = auto_fixture();
+    refused(&mut f.w, &f.other, policy_revocation("P1"), |e| {
+        matches!(e, RuleError::Unauthorized { .. })
+    });
+}
+
+#[test]
+fn given_a_revoked_policy_when_revoked_again_then_policy_revoked() {
+    let (mut f, _, _) = auto_fixture();
+    f.w.ok(&f.owner, policy_revocation("P1"));
+    refused(
+        &mut f.w,
+        &f.owner,
+        policy_revocation("P1"),
+        |e| matches!(e, RuleError::PolicyRevoked(p) if p == "P1"),
+    );
+}
+
+/// `auto_fixture`, then CASE-1 sealed automatically by the engine at its deadline (signed 1 ms
+/// before, recorded at it): the world, the engine, the owner and the deadline.
+fn auto_sealed() -> (W, Actor, Actor, Timestamp) {
     let (f, engine, deadline) = auto_fixture();
     let Fixture { mut w, owner, .. } = f;
-    // Nothing is due before the deadline, and the engine is refused one millisecond before it.
-    assert!(w.ledger.due_auto_seals().is_empty());
-    w.clock.set(Timestamp(deadline.0 - 2));
-    refused(&mut w, &engine, auto("P1", "CASE-1", b"approval"), |e| {
-        matches!(e, RuleError::DeadlineNotPassed { .. })
+    w.clock.set(Timestamp(deadline.0 - 1));
+    w.ok(&engine, auto("P1", "CASE-1", b"approval"));
+    (w, engine, owner, deadline)
+}
+
+#[test]
+fn given_an_open_case_before_its_deadline_when_due_sealings_are_listed_then_none() {
+    let (f, _, _) = auto_fixture();
+    assert!(f.w.ledger.due_auto_seals().is_empty());
+}
+
+#[test]
+fn given_an_open_case_when_the_engine_seals_a_millisecond_before_its_deadline_then_not_passed() {
+    let (mut f, engine, deadline) = auto_fixture();
+    f.w.clock.set(Timestamp(deadline.0 - 2));
+    refused(&mut f.w, &engine, auto("P1", "CASE-1", b"approval"), |e| {
+        matches!(e, RuleError::DeadlineNotPassed { case, deadline: d }
+            if case == "CASE-1" && *d == deadline)
     });
-    // At the deadline it is due and accepted; the citation is in the verification.
-    w.clock.set(deadline);
-    let due = w.ledger.due_auto_seals();
+}
+
+#[test]
+fn given_an_open_case_at_its_deadline_when_due_sealings_are_listed_then_it_is_due_under_policy() {
+    let (f, engine, deadline) = auto_fixture();
+    f.w.clock.set(deadline);
+    let due = f.w.ledger.due_auto_seals();
     assert_eq!(due.len(), 1);
     assert_eq!(
         (
@@ -742,30 +1111,62 @@ fn automatic_sealing_only_after_the_deadline_of_an_undecided_case_under_policy()
         ("P1", "CASE-1", "S1")
     );
     assert_eq!(due[0].engine, engine.key_id());
-    w.clock.set(Timestamp(deadline.0 - 1));
-    // Another key (even the seal's own) cannot act under the policy.
-    refused(&mut w, &actor(61), auto("P1", "CASE-1", b"approval"), |e| {
-        matches!(e, RuleError::UnknownKey(_))
-    });
-    let seal = actor(40);
-    refused(&mut w, &seal, auto("P1", "CASE-1", b"approval"), |e| {
+}
+
+/// Another key (even the seal's own) cannot act under the policy.
+#[test]
+fn given_a_key_no_one_registered_when_it_seals_under_the_policy_then_unknown_key() {
+    let (mut f, _, deadline) = auto_fixture();
+    f.w.clock.set(Timestamp(deadline.0 - 1));
+    refused(
+        &mut f.w,
+        &actor(61),
+        auto("P1", "CASE-1", b"approval"),
+        |e| matches!(e, RuleError::UnknownKey(_)),
+    );
+}
+
+#[test]
+fn given_the_seals_own_key_when_it_seals_under_the_policy_then_unauthorized() {
+    let (mut f, _, deadline) = auto_fixture();
+    f.w.clock.set(Timestamp(deadline.0 - 1));
+    refused(&mut f.w, &f.seal, auto("P1", "CASE-1", b"approval"), |e| {
         matches!(e, RuleError::Unauthorized { .. })
     });
-    w.ok(&engine, auto("P1", "CASE-1", b"approval"));
+}
+
+#[test]
+fn given_a_case_at_its_deadline_when_the_engine_seals_it_then_accepted_and_nothing_is_due() {
+    let (w, _, _, _) = auto_sealed();
     assert!(w.ledger.due_auto_seals().is_empty());
-    // Once sealed the case is closed: no second sealing, no decision.
-    refused(&mut w, &engine, auto("P1", "CASE-1", b"approval"), |e| {
-        matches!(e, RuleError::CaseClosed(_))
-    });
+}
+
+/// Once sealed the case is closed.
+#[test]
+fn given_an_automatically_sealed_case_when_sealed_again_then_case_closed() {
+    let (mut w, engine, _, _) = auto_sealed();
+    refused(
+        &mut w,
+        &engine,
+        auto("P1", "CASE-1", b"approval"),
+        |e| matches!(e, RuleError::CaseClosed(c) if c == "CASE-1"),
+    );
+}
+
+#[test]
+fn given_an_automatically_sealed_case_when_decided_then_case_closed() {
+    let (mut w, _, owner, _) = auto_sealed();
     refused(
         &mut w,
         &owner,
-        Event::CaseDecided {
-            case: "CASE-1".into(),
-            outcome: "rejected".into(),
-        },
-        |e| matches!(e, RuleError::CaseClosed(_)),
+        decision("CASE-1", "rejected"),
+        |e| matches!(e, RuleError::CaseClosed(c) if c == "CASE-1"),
     );
+}
+
+#[test]
+fn given_an_automatic_sealing_when_the_document_is_verified_then_valid_and_citing_its_grounds() {
+    let (w, _, _, deadline) = auto_sealed();
     let report = w.ledger.verify_document(b"approval", w.now());
     assert!(report.verdict.is_valid(), "{:?}", report.verdict);
     let cited = report.sealings[0].automatic.clone().unwrap();
@@ -776,26 +1177,29 @@ fn automatic_sealing_only_after_the_deadline_of_an_undecided_case_under_policy()
     assert_eq!(cited.deadline, deadline);
     assert!(cited.legal_basis.contains("行政许可法"));
     assert_eq!(report.sealings[0].operator, None);
-    // Revoking the policy later does not undo a lawful sealing.
-    w.ok(
-        &owner,
-        Event::AutoSealPolicyRevoked {
-            policy: "P1".into(),
-        },
-    );
+}
+
+/// Revoking the policy later does not undo a lawful sealing.
+#[test]
+fn given_an_automatic_sealing_when_its_policy_is_revoked_later_then_the_document_stays_valid() {
+    let (mut w, _, owner, _) = auto_sealed();
+    w.ok(&owner, policy_revocation("P1"));
+    let now = w.now();
     assert!(w
         .ledger
-        .verify_document(b"approval", w.now())
+        .verify_document(b"approval", now)
         .verdict
         .is_valid());
     assert!(reopened(&w)
-        .verify_document(b"approval", w.now())
+        .verify_document(b"approval", now)
         .verdict
         .is_valid());
 }
 
-#[test]
-fn automatic_sealing_outside_the_policy_is_refused() {
+/// `auto_fixture` and further cases, none of which P1 covers once their deadlines pass: a
+/// decided case, a case of another type, a period beyond the policy's, another unit's case;
+/// then 30 days pass. The world, the engine and the owner.
+fn outside_cases() -> (W, Actor, Actor) {
     let (f, engine, _) = auto_fixture();
     let Fixture {
         mut w,
@@ -803,24 +1207,39 @@ fn automatic_sealing_outside_the_policy_is_refused() {
         other,
         ..
     } = f;
-    // A decided case, a case of another type, a period beyond the policy's, another unit's
-    // case, a revoked policy: all refused once their deadlines pass, and none is due.
     let open = |w: &mut W, by: &Actor, case: &str, ty: &str, days: u64| {
         let e = w.case_opening(case, ty, days);
         w.ok(by, e);
     };
     open(&mut w, &owner, "DECIDED", "PERMIT", 5);
-    w.ok(
-        &owner,
-        Event::CaseDecided {
-            case: "DECIDED".into(),
-            outcome: "approved".into(),
-        },
-    );
+    w.ok(&owner, decision("DECIDED", "approved"));
     open(&mut w, &owner, "OTHER-TYPE", "TAX", 5);
     open(&mut w, &owner, "TOO-LONG", "PERMIT", 25);
     open(&mut w, &other, "NOT-MINE", "PERMIT", 5);
     w.advance_days(30);
+    (w, engine, owner)
+}
+
+/// `outside_cases`, then the owner's `event` accepted: the world and the engine.
+fn outside_cases_then(event: Event) -> (W, Actor) {
+    let (mut w, engine, owner) = outside_cases();
+    w.ok(&owner, event);
+    (w, engine)
+}
+
+/// In `outside_cases`, the engine seals `case`: refused as outside the policy for `what`.
+#[track_caller]
+fn refused_outside_policy(case: &str, what: &'static str) {
+    let (mut w, engine, _) = outside_cases();
+    refused(&mut w, &engine, auto("P1", case, b"approval"), |e| {
+        matches!(e, RuleError::OutsidePolicy { policy, what: why }
+            if policy == "P1" && *why == what)
+    });
+}
+
+#[test]
+fn given_cases_outside_the_policy_when_due_sealings_are_listed_then_only_the_covered_one() {
+    let (w, _, _) = outside_cases();
     let due: Vec<String> = w
         .ledger
         .due_auto_seals()
@@ -828,44 +1247,87 @@ fn automatic_sealing_outside_the_policy_is_refused() {
         .map(|d| d.case)
         .collect();
     assert_eq!(due, vec!["CASE-1".to_string()]);
-    refused(&mut w, &engine, auto("P1", "DECIDED", b"approval"), |e| {
-        matches!(e, RuleError::CaseClosed(_))
-    });
-    for case in ["OTHER-TYPE", "TOO-LONG", "NOT-MINE"] {
-        refused(&mut w, &engine, auto("P1", case, b"approval"), |e| {
-            matches!(e, RuleError::OutsidePolicy { .. })
-        });
-    }
-    refused(&mut w, &engine, auto("P9", "CASE-1", b"approval"), |e| {
-        matches!(e, RuleError::UnknownPolicy(_))
-    });
-    refused(&mut w, &engine, auto("P1", "CASE-9", b"approval"), |e| {
-        matches!(e, RuleError::UnknownCase(_))
-    });
-    // A suspended seal cannot be applied automatically either.
-    w.ok(
-        &owner,
-        Event::SealSuspended {
-            es_id: "S1".into(),
-            reason: "x".into(),
-        },
+}
+
+#[test]
+fn given_a_decided_case_when_the_engine_seals_it_then_case_closed() {
+    let (mut w, engine, _) = outside_cases();
+    refused(
+        &mut w,
+        &engine,
+        auto("P1", "DECIDED", b"approval"),
+        |e| matches!(e, RuleError::CaseClosed(c) if c == "DECIDED"),
     );
+}
+
+#[test]
+fn given_a_case_of_a_type_the_policy_does_not_cover_when_the_engine_seals_it_then_refused() {
+    refused_outside_policy("OTHER-TYPE", "case type not covered");
+}
+
+#[test]
+fn given_a_decision_period_beyond_the_policys_when_the_engine_seals_the_case_then_refused() {
+    refused_outside_policy("TOO-LONG", "decision period longer than the policy allows");
+}
+
+#[test]
+fn given_another_units_case_when_the_engine_seals_it_then_outside_policy() {
+    refused_outside_policy("NOT-MINE", "case belongs to another unit");
+}
+
+#[test]
+fn given_an_unknown_policy_when_the_engine_cites_it_then_unknown_policy() {
+    let (mut w, engine, _) = outside_cases();
+    refused(
+        &mut w,
+        &engine,
+        auto("P9", "CASE-1", b"approval"),
+        |e| matches!(e, RuleError::UnknownPolicy(p) if p == "P9"),
+    );
+}
+
+#[test]
+fn given_an_unknown_case_when_the_engine_cites_it_then_unknown_case() {
+    let (mut w, engine, _) = outside_cases();
+    refused(
+        &mut w,
+        &engine,
+        auto("P1", "CASE-9", b"approval"),
+        |e| matches!(e, RuleError::UnknownCase(c) if c == "CASE-9"),
+    );
+}
+
+#[test]
+fn given_a_suspended_seal_when_due_sealings_are_listed_then_none() {
+    let (w, _) = outside_cases_then(seal_suspension("S1"));
     assert!(w.ledger.due_auto_seals().is_empty());
+}
+
+/// A suspended seal cannot be applied automatically either.
+#[test]
+fn given_a_suspended_seal_when_the_engine_seals_a_due_case_then_not_active() {
+    let (mut w, engine) = outside_cases_then(seal_suspension("S1"));
     refused(
         &mut w,
         &engine,
         auto("P1", "CASE-1", b"approval"),
         not_active(|s| *s == SealStatus::Suspended),
     );
-    w.ok(&owner, Event::SealResumed { es_id: "S1".into() });
-    w.ok(
-        &owner,
-        Event::AutoSealPolicyRevoked {
-            policy: "P1".into(),
-        },
-    );
+}
+
+#[test]
+fn given_a_revoked_policy_when_due_sealings_are_listed_then_none() {
+    let (w, _) = outside_cases_then(policy_revocation("P1"));
     assert!(w.ledger.due_auto_seals().is_empty());
-    refused(&mut w, &engine, auto("P1", "CASE-1", b"approval"), |e| {
-        matches!(e, RuleError::PolicyRevoked(_))
-    });
+}
+
+#[test]
+fn given_a_revoked_policy_when_the_engine_cites_it_then_policy_revoked() {
+    let (mut w, engine) = outside_cases_then(policy_revocation("P1"));
+    refused(
+        &mut w,
+        &engine,
+        auto("P1", "CASE-1", b"approval"),
+        |e| matches!(e, RuleError::PolicyRevoked(p) if p == "P1"),
+    );
 }

@@ -71,7 +71,7 @@ fn commit_syncs_before_acknowledging() {
         syncs + 2,
         "journal + head, once per batch"
     );
-    // A refused-only batch writes and syncs nothing.
+    // A refused-only batch (an authority may not reinstate itself) writes and syncs nothing.
     let s = w.sign(
         &a,
         chancery::Event::AuthorityReinstated {
@@ -79,7 +79,18 @@ fn commit_syncs_before_acknowledging() {
         },
     );
     let before = w.ledger.store().sync_count();
-    assert!(w.ledger.append_batch(vec![s]).unwrap()[0].is_err());
+    let results = w.ledger.append_batch(vec![s]).unwrap();
+    assert!(
+        matches!(
+            results.as_slice(),
+            [Err(chancery::Rejection::Rule(
+                chancery::RuleError::Unauthorized {
+                    event: "AuthorityReinstated"
+                }
+            ))]
+        ),
+        "{results:?}"
+    );
     assert_eq!(w.ledger.store().sync_count(), before);
 }
 

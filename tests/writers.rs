@@ -132,9 +132,23 @@ fn an_entry_another_writer_forged_is_refused_and_changes_nothing() {
         e => panic!("expected a bad entry, got {e}"),
     }
     assert_eq!(other.state(), &before, "a refused catch-up changes nothing");
-    // An append on top of it is refused: the ledger will not build on a forged entry.
+    // An append on top of it is refused: the ledger will not build on a forged entry. Its
+    // write finds the store moved, the catch-up refuses the forged entry again, and the
+    // ledger poisons itself rather than guess.
     let (ev, _, _) = w.issue_event("AUTH1", "S2");
-    assert!(other.append(w.sign(&a, ev)).is_err());
+    let r = other.append(w.sign(&a, ev));
+    assert!(
+        matches!(
+            r,
+            Err(chancery::AppendError::Storage(StorageError::Poisoned))
+        ),
+        "{r:?}"
+    );
+    assert_eq!(
+        store.len(),
+        n + 1,
+        "nothing written on top of the forged entry"
+    );
 }
 
 #[test]

@@ -148,9 +148,17 @@ pub enum RuleError {
     /// No such license type.
     #[error("unknown license type {0}")]
     UnknownLicenseType(String),
-    /// Claim names differ from the type's catalogue entry.
-    #[error("claims do not match the license type's claim names")]
-    ClaimsMismatch,
+    /// Claim names differ from the type's catalogue entry: the first claim (by position)
+    /// whose name is not the type's, or that one of the two lacks.
+    #[error("claim {position}: the license type has {}, the version {}", expected.as_deref().map_or("no claim".to_owned(), |n| format!("{n:?}")), found.as_deref().map_or("none".to_owned(), |n| format!("{n:?}")))]
+    ClaimsMismatch {
+        /// Position of the claim, from 0.
+        position: usize,
+        /// The type's claim name there (`None`: the version has too many claims).
+        expected: Option<String>,
+        /// The version's claim name there (`None`: it has too few).
+        found: Option<String>,
+    },
     /// The validity window ends before it starts.
     #[error("validity window ends before it starts")]
     InvalidValidity,

@@ -115,6 +115,27 @@ pub struct LicenseType {
     pub claim_names: Vec<String>,
 }
 
+impl LicenseType {
+    /// A credential for `license` (of this type) with the `given` claims in this type's
+    /// order, missing ones taken from `previous` (see
+    /// [`Credential::for_claim_names`](crate::privacy::Credential::for_claim_names)).
+    pub fn credential(
+        &self,
+        license: crate::id::LicenseId,
+        holder_code: &str,
+        given: &[(&str, &str)],
+        previous: Option<&crate::privacy::Credential>,
+    ) -> Result<crate::privacy::Credential, crate::privacy::ClaimsError> {
+        crate::privacy::Credential::for_claim_names(
+            license,
+            holder_code,
+            &self.claim_names,
+            given,
+            previous,
+        )
+    }
+}
+
 /// Where and by which key an event was recorded.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Provenance {

@@ -682,13 +682,15 @@ impl State {
             .types
             .get(v.id.type_code())
             .ok_or_else(|| RuleError::UnknownLicenseType(v.id.type_code().to_owned()))?;
-        if v.claims.len() != ty.claim_names.len()
-            || v.claims
-                .iter()
-                .zip(&ty.claim_names)
-                .any(|(c, n)| &c.name != n)
+        let found = |i: usize| v.claims.get(i).map(|c| &c.name);
+        if let Some(position) = (0..v.claims.len().max(ty.claim_names.len()))
+            .find(|&i| ty.claim_names.get(i) != found(i))
         {
-            return Err(RuleError::ClaimsMismatch);
+            return Err(RuleError::ClaimsMismatch {
+                position,
+                expected: ty.claim_names.get(position).cloned(),
+                found: v.claims.get(position).map(|c| c.name.clone()),
+            });
         }
         if v.valid_until.is_some_and(|u| u <= v.valid_from) {
             return Err(RuleError::InvalidValidity);

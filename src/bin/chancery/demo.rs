@@ -875,16 +875,13 @@ fn version(
     until: Timestamp,
     serial: &str,
 ) -> LicenseVersion {
-    LicenseVersion {
-        id: credential.license.clone(),
+    credential.version(chancery::VersionTerms {
         printed_number: format!("ZJ{serial}"),
         valid_from: now,
         valid_until: Some(until),
-        holder: credential.holder_commitment(),
-        claims: credential.claim_digests(),
         document: sha256(credential.license.as_str().as_bytes()),
         related: vec![],
-    }
+    })
 }
 
 fn termination(license: LicenseId, now: Timestamp, reason: &str) -> Termination {

@@ -4,6 +4,7 @@ use crate::report::Out;
 use crate::{files, keyfile, open, CliError, Signer};
 use chancery::crypto::sha256;
 use chancery::event::{LicenseVersion, Succession, Termination};
+use chancery::privacy::{ClaimsError, VersionTerms};
 use chancery::stamp::StampKind;
 use chancery::{Canonical, Credential, Digest32, Event, LicenseId, Timestamp};
 use clap::{Args, Subcommand};
@@ -279,14 +280,8 @@ pub fn run(store: &Path, command: LicenseCommand, out: &Out) -> Result<u8, CliEr
         } => {
             let license = LicenseId::new(&type_code, &issuer, &serial, 1)
                 .map_err(|e| CliError::usage(format!("bad license id: {e}")))?;
-            let claims = fields.claim_pairs(ledger.state(), &type_code, None)?;
-            let pairs: Vec<(&str, &str)> = claims
-                .iter()
-                .map(|(n, v)| (n.as_str(), v.as_str()))
-                .collect();
-            let credential = Credential::new(license.clone(), &holder, &pairs);
-            let version = LicenseVersion {
-                id: license,
+            let credential = fields.credential(ledger.state(), license, &holder, None)?;
+            let version = credential.version(VersionTerms {
                 printed_number: fields.printed_number.clone().unwrap_or(serial),
                 valid_from: opt_time(&fields.valid_from)?.unwrap_or(now),
                 valid_until: if fields.no_expiry {
@@ -299,11 +294,9 @@ pub fn run(store: &Path, command: LicenseCommand, out: &Out) -> Result<u8, CliEr
                         )
                     })?)
                 },
-                holder: credential.holder_commitment(),
-                claims: credential.claim_digests(),
                 document: fields.document_digest()?.unwrap_or_default(),
                 related: vec![],
-            };
+            });
             (
                 signer,
                 Event::LicenseIssued(version),
@@ -603,16 +596,10 @@ fn change(
     let next = previous
         .next_version()
         .ok_or_else(|| CliError::usage(format!("{previous} has no next version number")))?;
-    let claims = c
+    let credential = c
         .fields
-        .claim_pairs(ledger.state(), previous.type_code(), Some(&old))?;
-    let pairs: Vec<(&str, &str)> = claims
-        .iter()
-        .map(|(n, v)| (n.as_str(), v.as_str()))
-        .collect();
-    let credential = Credential::new(next.clone(), &old.holder.code, &pairs);
-    let version = LicenseVersion {
-        id: next,
+        .credential(ledger.state(), next, &old.holder.code, Some(&old))?;
+    let version = credential.version(VersionTerms {
         printed_number: c
             .fields
             .printed_number
@@ -624,11 +611,9 @@ fn change(
         } else {
             opt_end_time(&c.fields.valid_until)?.or(prior.valid_until)
         },
-        holder: credential.holder_commitment(),
-        claims: credential.claim_digests(),
         document: c.fields.document_digest()?.unwrap_or(prior.document),
         related: prior.related,
-    };
+    });
     Ok((
         c.signer,
         make(Succession { previous, version }),
@@ -647,47 +632,35 @@ fn end(e: End, now: Timestamp, make: fn(Termination) -> Event) -> Result<Prepare
 
 impl VersionFields {
     /// The claims in the type's order: `--claim` values, else those of `previous`.
-    fn claim_pairs(
+    /// The credential of a new version of `license`: the `--claim NAME=VALUE` pairs in the
+    /// order of its type's claim names, the ones not given taken from `previous`.
+    fn credential(
         &self,
         state: &chancery::State,
-        type_code: &str,
+        license: LicenseId,
+        holder: &str,
         previous: Option<&Credential>,
-    ) -> Result<Vec<(String, String)>, CliError> {
+    ) -> Result<Credential, CliError> {
+        let type_code = license.type_code().to_owned();
         let license_type = state
-            .license_type(type_code)
+            .license_type(&type_code)
             .ok_or_else(|| CliError::usage(format!("license type {type_code} is not defined")))?;
-        let mut given = std::collections::BTreeMap::new();
-        for c in &self.claims {
-            let (name, value) = c
-                .split_once('=')
-                .ok_or_else(|| CliError::usage(format!("bad --claim {c:?}: use NAME=VALUE")))?;
-            if !license_type.claim_names.iter().any(|n| n == name) {
-                return Err(CliError::usage(format!(
-                    "type {type_code} has no claim {name:?} (claims: {})",
-                    license_type.claim_names.join(", ")
-                )));
-            }
-            if given.insert(name.to_owned(), value.to_owned()).is_some() {
-                return Err(CliError::usage(format!("claim {name:?} given twice")));
-            }
-        }
-        license_type
-            .claim_names
+        let given = self
+            .claims
             .iter()
-            .map(|name| {
-                let value = given.remove(name).or_else(|| {
-                    previous.and_then(|p| {
-                        p.claims
-                            .iter()
-                            .find(|c| &c.name == name)
-                            .map(|c| c.value.clone())
-                    })
-                });
-                value
-                    .map(|v| (name.clone(), v))
-                    .ok_or_else(|| CliError::usage(format!("missing --claim {name}=VALUE")))
+            .map(|c| {
+                c.split_once('=')
+                    .ok_or_else(|| CliError::usage(format!("bad --claim {c:?}: use NAME=VALUE")))
             })
-            .collect()
+            .collect::<Result<Vec<_>, _>>()?;
+        license_type
+            .credential(license, holder, &given, previous)
+            .map_err(|e| match e {
+                ClaimsError::Missing(name) => {
+                    CliError::usage(format!("missing --claim {name}=VALUE"))
+                }
+                other => CliError::usage(format!("type {type_code}: {other}")),
+            })
     }
 
     fn document_digest(&self) -> Result<Option<Digest32>, CliError> {
