@@ -783,7 +783,8 @@ fn replay_archive<R: Read>(
         }
     })?;
     let (notes, trailer) = reader.finish()?;
-    let genesis = state.origin().unwrap_or_default();
+    // At least one entry was replayed (the header's count is not 0), so there is a genesis.
+    let genesis = state.origin().ok_or(ArchiveAuditError::Empty)?;
     if genesis != header.origin {
         return Err(ArchiveAuditError::OriginMismatch {
             header: header.origin,

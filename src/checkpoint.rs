@@ -12,7 +12,6 @@
 
 use crate::crypto::{sha256, Digest32, PublicKey, SecretKey};
 use base64::Engine as _;
-use ed25519_dalek::{Signature as DalekSignature, VerifyingKey};
 
 /// Signature type byte of Ed25519 note signatures.
 const ED25519_TYPE: u8 = 0x01;
@@ -239,15 +238,15 @@ pub struct NoteVerifier {
     name: String,
     kind: VerifierKind,
     key_id: u32,
-    key: VerifyingKey,
+    key: PublicKey,
 }
 
 /// The note key id of an Ed25519 key under `name` for signature type `kind`.
-fn key_id_of(name: &str, kind: VerifierKind, key: &VerifyingKey) -> u32 {
+fn key_id_of(name: &str, kind: VerifierKind, key: &PublicKey) -> u32 {
     let mut input = name.as_bytes().to_vec();
     input.push(b'\n');
     input.push(kind.type_byte());
-    input.extend_from_slice(key.as_bytes());
+    input.extend_from_slice(&key.note_key_bytes());
     let h = sha256(&input);
     u32::from_be_bytes([h.0[0], h.0[1], h.0[2], h.0[3]])
 }
@@ -272,7 +271,6 @@ impl NoteVerifier {
         if !valid_name(name) {
             return Err(NoteError::BadKeyName);
         }
-        let PublicKey::Ed25519(key) = key;
         Ok(Self {
             name: name.to_owned(),
             kind,
@@ -323,8 +321,8 @@ impl NoteVerifier {
         let bytes: [u8; 32] = bytes
             .try_into()
             .map_err(|_| NoteError::BadVerifierKey("Ed25519 key is not 32 bytes"))?;
-        let key = VerifyingKey::from_bytes(&bytes)
-            .map_err(|_| NoteError::BadVerifierKey("not an Ed25519 point"))?;
+        let key = PublicKey::from_note_key_bytes(&bytes)
+            .ok_or(NoteError::BadVerifierKey("not an Ed25519 point"))?;
         if key_id_of(name, kind, &key) != key_id {
             return Err(NoteError::BadVerifierKey("key id does not match the key"));
         }
@@ -339,7 +337,7 @@ impl NoteVerifier {
     /// The verifier key string.
     pub fn to_vkey(&self) -> String {
         let mut raw = vec![self.kind.type_byte()];
-        raw.extend_from_slice(self.key.as_bytes());
+        raw.extend_from_slice(&self.key.note_key_bytes());
         format!("{}+{:08x}+{}", self.name, self.key_id, b64().encode(raw))
     }
 
@@ -375,9 +373,7 @@ impl NoteVerifier {
         let Ok(sig) = <[u8; 64]>::try_from(sig) else {
             return false;
         };
-        self.key
-            .verify_strict(message.as_bytes(), &DalekSignature::from_bytes(&sig))
-            .is_ok()
+        self.key.verify_note_text(message.as_bytes(), &sig).is_ok()
     }
 
     /// The timestamp of a cosignature made by this verifier's key (seconds since the epoch).

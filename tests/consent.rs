@@ -5,7 +5,7 @@
 mod common;
 
 use chancery::event::{UseRecord, UseResult};
-use chancery::state::RuleError;
+use chancery::state::{Invalid, RuleError};
 use chancery::{
     Actor, Event, InvalidReason, Ledger, LicenseId, ManualClock, MemoryStore, Timestamp, Verdict,
 };
@@ -104,13 +104,13 @@ fn consent_rules() {
         |e| matches!(e, RuleError::UnknownAuthority(_)),
     );
     refused(&mut w, &holder, bad(&|c| c.max_uses = 0), |e| {
-        matches!(e, RuleError::Invalid { .. })
+        matches!(e, RuleError::Invalid(Invalid::ConsentTerms))
     });
     refused(&mut w, &holder, bad(&|c| c.until = c.from), |e| {
-        matches!(e, RuleError::Invalid { .. })
+        matches!(e, RuleError::Invalid(Invalid::ConsentTerms))
     });
     refused(&mut w, &holder, bad(&|c| c.service_item.clear()), |e| {
-        matches!(e, RuleError::Invalid { .. })
+        matches!(e, RuleError::Invalid(Invalid::ConsentTerms))
     });
     let receipt = w.ok(&holder, Event::UseAuthorized(good.clone()));
     let consent = w.ledger.entry(receipt.seq).unwrap().statement.id();

@@ -5,7 +5,7 @@
 
 mod common;
 
-use chancery::state::{AuthorityState, RuleError};
+use chancery::state::{AuthorityState, Invalid, RuleError};
 use chancery::{Actor, Event, MemoryStore, Status, Timestamp};
 use common::*;
 
@@ -521,7 +521,7 @@ fn given_three_root_keys_when_two_declare_the_third_compromised_then_it_stops_co
         matches!(e, RuleError::Unauthorized { .. })
     });
     refused(&mut w, &r2, root_compromised(&r1, since, &[&r1]), |e| {
-        matches!(e, RuleError::Invalid { .. })
+        matches!(e, RuleError::Invalid(Invalid::RootCompromiseCosignature))
     });
     let Event::RootKeyCompromised { cosignatures, .. } =
         root_compromised(&r1, Timestamp(since.0 + 1), &[&r3])
@@ -536,7 +536,7 @@ fn given_three_root_keys_when_two_declare_the_third_compromised_then_it_stops_co
             since,
             cosignatures,
         },
-        |e| matches!(e, RuleError::Invalid { .. }),
+        |e| matches!(e, RuleError::Invalid(Invalid::RootCompromiseCosignature)),
     );
     // The thief holding r1 cannot end an honest key alone either.
     refused(&mut w, &r1, root_compromised(&r2, since, &[]), |e| {

@@ -158,3 +158,10 @@ fn present_qr() {
         .expect("the compact text is printed");
     assert!(text.len() <= 1400, "{} characters", text.len());
 }
+
+/// The crate's front page walks through this example; it asserts its own story and prints
+/// nothing.
+#[test]
+fn library() {
+    assert_eq!(run("library"), "");
+}

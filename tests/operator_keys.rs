@@ -8,7 +8,7 @@ use chancery::present::compact::{verify_compact, CompactPresentation};
 use chancery::present::trust::{KeyRoles, Trust};
 use chancery::present::verify_presentation;
 use chancery::stamp::StampError;
-use chancery::state::RuleError;
+use chancery::state::{Invalid, RuleError};
 use chancery::{Event, InvalidReason, MemoryStore, Verdict};
 use common::*;
 
@@ -56,7 +56,7 @@ fn given_an_operator_key_addition_without_the_keys_acceptance_when_appended_then
         acceptance: key(41).sign(chancery::crypto::Domain::OperatorKey, &message),
     };
     refused(&mut w, &root, event, |e| {
-        matches!(e, RuleError::Invalid { .. })
+        matches!(e, RuleError::Invalid(Invalid::OperatorKeyAcceptance))
     });
 }
 

@@ -5,7 +5,7 @@
 mod common;
 
 use chancery::event::{AuthorityRegistration, LicenseVersion};
-use chancery::state::{AuthorityState, Rejection, RuleError};
+use chancery::state::{AuthorityState, Invalid, Rejection, RuleError};
 use chancery::{
     Actor, AppendError, Event, LicenseId, MemoryStore, OpenError, Receipt, SignedStatement, Status,
     Timestamp,
@@ -204,7 +204,7 @@ fn given_a_malformed_code_when_an_authority_is_registered_then_invalid() {
     let (mut w, root, _) = with_parent();
     let ev = W::registration("bad code", &[&actor(11)], &[], None);
     refused(&mut w, &root, ev, |e| {
-        matches!(e, RuleError::Invalid { .. })
+        matches!(e, RuleError::Invalid(Invalid::AuthorityCode))
     });
 }
 
@@ -225,7 +225,7 @@ fn given_no_key_when_an_authority_is_registered_then_invalid() {
     let (mut w, root, _) = with_parent();
     let ev = W::registration("NOKEY", &[], &[], None);
     refused(&mut w, &root, ev, |e| {
-        matches!(e, RuleError::Invalid { .. })
+        matches!(e, RuleError::Invalid(Invalid::NoKeys))
     });
 }
 
@@ -615,7 +615,9 @@ fn given_a_type_outside_the_authoritys_scope_when_it_defines_it_then_unauthorize
 fn given_duplicate_claim_names_when_a_type_is_defined_then_invalid() {
     let (mut w, a) = auth1_without_types();
     let ev = type_definition("T1", "Dup claims", &["n", "n"]);
-    refused(&mut w, &a, ev, |e| matches!(e, RuleError::Invalid { .. }));
+    refused(&mut w, &a, ev, |e| {
+        matches!(e, RuleError::Invalid(Invalid::LicenseTypeNames))
+    });
 }
 
 #[test]
@@ -1267,7 +1269,9 @@ fn given_an_acceptance_signed_by_another_key_when_the_root_key_is_rotated_then_i
         new_key: actor(90).public_key(),
         acceptance,
     };
-    refused(&mut w, &old, ev, |e| matches!(e, RuleError::Invalid { .. }));
+    refused(&mut w, &old, ev, |e| {
+        matches!(e, RuleError::Invalid(Invalid::RotationAcceptance))
+    });
 }
 
 #[test]

@@ -7,7 +7,7 @@ mod common;
 
 use chancery::crypto::sha256;
 use chancery::event::{SealRegistration, SealTerms};
-use chancery::state::RuleError;
+use chancery::state::{Invalid, RuleError};
 use chancery::{
     Actor, Event, InvalidReason, Ledger, ManualClock, MemoryStore, SealStatus, Timestamp, Verdict,
 };
@@ -154,7 +154,7 @@ fn given_a_malformed_es_id_when_a_seal_is_registered_then_invalid() {
     let mut f = fixture();
     let ev = s2(&f, |t| t.es_id = "s 2".into());
     refused(&mut f.w, &f.registrar, ev, |e| {
-        matches!(e, RuleError::Invalid { .. })
+        matches!(e, RuleError::Invalid(Invalid::EsId))
     });
 }
 
@@ -187,7 +187,7 @@ fn given_a_name_other_than_the_owners_filed_name_when_a_seal_is_registered_then_
     let mut f = fixture();
     let ev = s2(&f, |t| t.name = "Someone else".into());
     refused(&mut f.w, &f.registrar, ev, |e| {
-        matches!(e, RuleError::Invalid { .. })
+        matches!(e, RuleError::Invalid(Invalid::SealName))
     });
 }
 
@@ -196,7 +196,7 @@ fn given_no_seal_type_when_a_seal_is_registered_then_invalid() {
     let mut f = fixture();
     let ev = s2(&f, |t| t.seal_type.clear());
     refused(&mut f.w, &f.registrar, ev, |e| {
-        matches!(e, RuleError::Invalid { .. })
+        matches!(e, RuleError::Invalid(Invalid::SealType))
     });
 }
 
@@ -300,7 +300,7 @@ fn given_a_seal_key_when_it_suspends_its_seal_then_unauthorized() {
 fn given_an_application_without_a_case_when_the_seal_is_applied_then_invalid() {
     let mut f = fixture();
     refused(&mut f.w, &f.seal, W::application("S1", b"doc", ""), |e| {
-        matches!(e, RuleError::Invalid { .. })
+        matches!(e, RuleError::Invalid(Invalid::SealingCase))
     });
 }
 
@@ -376,7 +376,7 @@ fn given_a_loss_dated_after_its_report_when_reported_then_invalid() {
     let mut f = fixture();
     let future = f.w.now().plus_millis(10_000);
     refused(&mut f.w, &f.owner, loss("S1", future, "lost"), |e| {
-        matches!(e, RuleError::Invalid { .. })
+        matches!(e, RuleError::Invalid(Invalid::LossTime))
     });
 }
 
@@ -486,7 +486,7 @@ fn given_a_remade_seal_for_another_owner_when_the_registrar_remakes_then_invalid
     foreign.name = "Authority OTHER".into();
     let foreign = f.w.accepted(foreign);
     refused(&mut f.w, &f.registrar, remake(foreign), |e| {
-        matches!(e, RuleError::Invalid { .. })
+        matches!(e, RuleError::Invalid(Invalid::RemadeSealOwner))
     });
 }
 
@@ -963,7 +963,7 @@ fn given_an_empty_case_type_when_a_policy_is_granted_then_invalid() {
     let (mut f, engine, _) = auto_fixture();
     let ev = W::auto_policy("P2", "S1", "", &engine, 20);
     refused(&mut f.w, &f.owner, ev, |e| {
-        matches!(e, RuleError::Invalid { .. })
+        matches!(e, RuleError::Invalid(Invalid::PolicyCaseTypes))
     });
 }
 
@@ -972,7 +972,7 @@ fn given_no_decision_period_when_a_policy_is_granted_then_invalid() {
     let (mut f, engine, _) = auto_fixture();
     let ev = W::auto_policy("P2", "S1", "PERMIT", &engine, 0);
     refused(&mut f.w, &f.owner, ev, |e| {
-        matches!(e, RuleError::Invalid { .. })
+        matches!(e, RuleError::Invalid(Invalid::PolicyTerms))
     });
 }
 
@@ -1016,7 +1016,7 @@ fn given_a_deadline_not_after_the_opening_when_a_case_is_opened_then_invalid() {
     let (mut f, _, _) = auto_fixture();
     let past = f.w.case_opening("CASE-2", "PERMIT", 0);
     refused(&mut f.w, &f.owner, past, |e| {
-        matches!(e, RuleError::Invalid { .. })
+        matches!(e, RuleError::Invalid(Invalid::CaseDeadline))
     });
 }
 
@@ -1033,7 +1033,7 @@ fn given_another_unit_when_it_decides_the_case_then_unauthorized() {
 fn given_an_empty_outcome_when_the_case_is_decided_then_invalid() {
     let (mut f, _, _) = auto_fixture();
     refused(&mut f.w, &f.owner, decision("CASE-1", ""), |e| {
-        matches!(e, RuleError::Invalid { .. })
+        matches!(e, RuleError::Invalid(Invalid::CaseOutcome))
     });
 }
 

@@ -5,6 +5,7 @@
 mod common;
 
 use chancery::storage::{conformance, DamageReason, Record, StorageError, Store};
+use chancery::test_support::FileStoreHooks;
 use chancery::{FileStore, Ledger, MemoryStore, OpenError};
 use common::*;
 use std::path::Path;

@@ -77,17 +77,12 @@ pub struct Prechecked {
 /// [`Replayer::apply`]: recomputes hashes, decodes strictly and verifies signatures with the
 /// keys every earlier entry introduced (see [`KeyDirectory`]).
 #[derive(Debug, Default)]
-pub struct Prechecker {
+pub(crate) struct Prechecker {
     next_seq: u64,
     directory: KeyDirectory,
 }
 
 impl Prechecker {
-    /// A prechecker at genesis.
-    pub fn new() -> Self {
-        Self::default()
-    }
-
     /// Prechecks the next records, given as `(stored hash, bytes)` in order, on this thread
     /// (signatures on every core). Stops at the first entry that fails.
     pub fn check(
@@ -134,7 +129,7 @@ impl RawEntry for (Digest32, &[u8]) {
 
 /// Hashes each record, checks the stored hash (if any) and decodes it, the first at sequence number `first`; stops
 /// at the first bad one and returns the entries before it with its fault.
-pub fn decode_records<R: RawEntry>(
+pub(crate) fn decode_records<R: RawEntry>(
     first: u64,
     records: &[R],
 ) -> (Vec<Prechecked>, Option<ReplayError>) {
@@ -176,7 +171,7 @@ impl Replayer {
         Self::default()
     }
 
-    /// A replayer at genesis with room for about `entries` entries (see [`State::reserve`]).
+    /// A replayer at genesis with room for about `entries` entries (see `State::reserve`).
     pub fn with_capacity(entries: u64) -> Self {
         let mut r = Self::new();
         r.state.reserve(entries);
@@ -208,7 +203,7 @@ impl Replayer {
         self.apply(checked)
     }
 
-    /// Applies the next prechecked entries (from a [`Prechecker`] fed the same records in the
+    /// Applies the next prechecked entries (from a prechecker fed the same records in the
     /// same order).
     pub fn apply(
         &mut self,

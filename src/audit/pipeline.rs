@@ -49,7 +49,7 @@ impl Decoded {
 /// numbers, chain links, signatures (if asked) and every rule. Returns the rebuilt state and
 /// tree, or the first failure in ledger order: a bad entry, or the source's error if every
 /// entry before it was good. `expected_entries` sizes the state's maps up front (0 if unknown;
-/// see [`State::reserve`]).
+/// see `State::reserve`).
 pub fn replay_chunks<R, E, I>(
     chunks: I,
     signatures: Signatures,

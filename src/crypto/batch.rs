@@ -2,6 +2,7 @@
 
 use super::hash::Domain;
 use super::keys::{PublicKey, Signature};
+#[cfg(feature = "ledger")]
 use crate::parallel::Pieces;
 use curve25519_dalek::constants::ED25519_BASEPOINT_POINT;
 use curve25519_dalek::edwards::{CompressedEdwardsY, EdwardsPoint};
@@ -12,6 +13,7 @@ use sha2::{Digest, Sha512};
 use std::collections::HashMap;
 
 /// Below this many signatures a batch is verified on the calling thread.
+#[cfg(feature = "ledger")]
 const PARALLEL_THRESHOLD: usize = 64;
 
 /// One `(payload, key, signature)` triple to verify.
@@ -19,12 +21,14 @@ pub type Item<'a> = (&'a [u8], &'a PublicKey, &'a Signature);
 
 /// A set of signatures cut into pieces that any number of threads verify together: each thread
 /// calling [`BatchJob::work`] (or [`BatchJob::work_one`]) takes pieces until none are left.
+#[cfg(feature = "ledger")]
 #[derive(Debug)]
-pub struct BatchJob<'a> {
+pub(crate) struct BatchJob<'a> {
     domain: Domain,
     pieces: Pieces<'a, Item<'a>, Vec<bool>>,
 }
 
+#[cfg(feature = "ledger")]
 impl<'a> BatchJob<'a> {
     /// A job over `items`, cut into `pieces_per_thread` pieces for each of `threads` threads.
     /// One piece per thread keeps each Ed25519 batch as large as possible (batch verification
@@ -72,7 +76,8 @@ impl<'a> BatchJob<'a> {
 }
 
 /// The number of threads to verify with: one per core.
-pub fn verify_threads() -> usize {
+#[cfg(feature = "ledger")]
+pub(crate) fn verify_threads() -> usize {
     crate::parallel::cores()
 }
 
@@ -84,19 +89,25 @@ pub fn verify_threads() -> usize {
 /// `batch_holds`) and, only if that fails,
 /// signature by signature with [`PublicKey::verify`] to find the bad ones. A triple is reported valid
 /// only if it passed a check.
+///
+/// Without the `ledger` feature (a verifier-only build) no thread is started: the caller
+/// verifies every piece.
 pub fn verify_many(domain: Domain, items: &[Item<'_>]) -> Vec<bool> {
-    let threads = verify_threads();
-    if items.len() < PARALLEL_THRESHOLD || threads == 1 {
-        return verify_share(domain, items);
-    }
-    let job = BatchJob::new(domain, items, threads, 1);
-    std::thread::scope(|s| {
-        for _ in 1..threads {
-            s.spawn(|| job.work());
+    #[cfg(feature = "ledger")]
+    {
+        let threads = verify_threads();
+        if items.len() >= PARALLEL_THRESHOLD && threads > 1 {
+            let job = BatchJob::new(domain, items, threads, 1);
+            std::thread::scope(|s| {
+                for _ in 1..threads {
+                    s.spawn(|| job.work());
+                }
+                job.work();
+            });
+            return job.finish();
         }
-        job.work();
-    });
-    job.finish()
+    }
+    verify_share(domain, items)
 }
 
 fn verify_share(domain: Domain, items: &[Item<'_>]) -> Vec<bool> {

@@ -65,6 +65,35 @@ impl PublicKey {
             Err(SignatureError)
         }
     }
+
+    /// The key's 32 bytes as a C2SP signed note's verifier key carries them (SPEC §16).
+    pub fn note_key_bytes(&self) -> [u8; 32] {
+        match self {
+            PublicKey::Ed25519(k) => k.to_bytes(),
+        }
+    }
+
+    /// The Ed25519 key of a C2SP verifier key's 32 bytes: any encoding of a curve point, as
+    /// RFC 8032 reads it (a weak key is refused when it verifies, by
+    /// [`PublicKey::verify_note_text`]).
+    pub fn from_note_key_bytes(bytes: &[u8; 32]) -> Option<Self> {
+        VerifyingKey::from_bytes(bytes).ok().map(PublicKey::Ed25519)
+    }
+
+    /// Verifies a plain RFC 8032 signature over a signed note's `message` (its text, or a
+    /// cosignature's signed message; SPEC §16), strictly: canonical `s`, no small-order key or
+    /// `R`, the cofactorless equation, as C2SP notes are verified elsewhere.
+    pub fn verify_note_text(
+        &self,
+        message: &[u8],
+        signature: &[u8; 64],
+    ) -> Result<(), SignatureError> {
+        match self {
+            PublicKey::Ed25519(k) => k
+                .verify_strict(message, &ed25519_dalek::Signature::from_bytes(signature))
+                .map_err(|_| SignatureError),
+        }
+    }
 }
 
 impl Canonical for PublicKey {

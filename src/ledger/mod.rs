@@ -4,6 +4,7 @@ mod checkpoints;
 mod clock;
 mod integrity;
 mod present;
+mod stamps;
 mod uses;
 
 pub use checkpoints::{
@@ -368,9 +369,10 @@ impl<S: Store> Ledger<S> {
 
     /// Records one statement. Re-submitting a recorded statement returns its original receipt.
     pub fn append(&mut self, statement: SignedStatement) -> Result<Receipt, AppendError> {
-        match self.append_batch(vec![statement])?.pop() {
-            Some(r) => Ok(r?),
-            None => Err(AppendError::Storage(StorageError::Poisoned)),
+        // One statement has exactly one result.
+        match <[_; 1]>::try_from(self.append_batch(vec![statement])?) {
+            Ok([result]) => Ok(result?),
+            Err(results) => unreachable!("one statement gave {} results", results.len()),
         }
     }
 
@@ -752,7 +754,8 @@ impl<S: Store> Ledger<S> {
     ) -> Result<crate::stamp::SealingStamp, StampError> {
         self.check_present(this_update)?;
         self.check_stamp_key(key)?;
-        let claim = crate::stamp::sealing_claim_for(
+        let claim = stamps::sealing_claim_for(
+            &self.origin,
             &self.state,
             &self.tree,
             document,
@@ -788,7 +791,8 @@ impl<S: Store> Ledger<S> {
             return Err(StampError::Future(this_update));
         }
         self.check_stamp_key(key)?;
-        let claim = crate::stamp::claim_for(
+        let claim = stamps::claim_for(
+            &self.origin,
             &self.state,
             &self.tree,
             kind,
@@ -897,7 +901,7 @@ impl<S: Store> Ledger<S> {
                             "this update (after the next entry, which a stamp at this size ignores)",
                         ));
                     }
-                    crate::stamp::check_claim(claim, state, tree)
+                    stamps::check_claim(&self.origin, claim, state, tree)
                 })
                 .map_err(|e| StampCheckError::Stamp(i, e))?;
         }
@@ -1020,10 +1024,7 @@ fn admit(
     let seq = state.size();
     let bytes = Entry::encode_parts(seq, &state.head(), now, statement);
     if bytes.len() > crate::event::MAX_ENTRY_LEN {
-        return Err(RuleError::Invalid {
-            what: "statement size (its entry would exceed 65,535 bytes)",
-        }
-        .into());
+        return Err(RuleError::Invalid(crate::state::Invalid::StatementTooLarge).into());
     }
     let hash = leaf_hash(&bytes);
     match log {

@@ -21,7 +21,7 @@ use crate::encoding::{Canonical, DecodeError, Decoder, Encoder};
 use crate::event::{Entry, LicenseVersion};
 use crate::privacy::{ClaimValue, Disclosure, HolderOpening, Salt};
 use crate::stamp::{StampKind, StatusClaim, StatusStamp};
-use crate::state::Status;
+use crate::status::Status;
 use crate::time::Timestamp;
 use crate::verify::{check_claims, Verdict};
 

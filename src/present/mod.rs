@@ -26,7 +26,7 @@ use crate::event::{
 use crate::merkle::InclusionProof;
 use crate::privacy::Disclosure;
 use crate::stamp::{StampKind, StatusClaim, StatusStamp};
-use crate::state::Status;
+use crate::status::Status;
 use crate::time::Timestamp;
 use crate::verify::{check_claims, IndeterminateReason, InvalidReason, Verdict};
 pub use holder::{Binding, HolderCheck, HolderSignature};

@@ -11,7 +11,7 @@ use crate::time::Timestamp;
 impl State {
     /// Applies the entry `seq` recorded at `ledger_time` for `statement`, which passed
     /// [`State::check`] at that time and whose signature verified; `hash` is the entry hash.
-    pub fn apply(
+    pub(crate) fn apply(
         &mut self,
         seq: u64,
         ledger_time: Timestamp,
@@ -33,7 +33,7 @@ impl State {
 
     /// [`State::apply`] taking the statement by value: a license version moves into the
     /// state instead of being copied (replay owns the entries it decoded).
-    pub fn apply_owned(
+    pub(crate) fn apply_owned(
         &mut self,
         seq: u64,
         ledger_time: Timestamp,

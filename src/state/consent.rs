@@ -1,6 +1,6 @@
 //! Holder consent (用证授权) and use records (用证记录): records, rules and application.
 
-use super::{AuthorityState, Principal, Provenance, RuleError, State};
+use super::{AuthorityState, Invalid, Principal, Provenance, RuleError, State};
 use crate::crypto::{Digest32, KeyId};
 use crate::event::{Consent, Event, StatementId, UseRecord};
 use crate::id::LicenseId;
@@ -169,9 +169,7 @@ impl State {
                     });
                 }
                 if c.service_item.is_empty() || c.until <= c.from || c.max_uses == 0 {
-                    return Err(RuleError::Invalid {
-                        what: "consent service item, window or number of uses",
-                    });
+                    return Err(RuleError::Invalid(Invalid::ConsentTerms));
                 }
                 Ok(())
             }
@@ -229,9 +227,7 @@ impl State {
             });
         }
         if u.case.is_empty() {
-            return Err(RuleError::Invalid {
-                what: "case number",
-            });
+            return Err(RuleError::Invalid(Invalid::UseCase));
         }
         c.covers_at(t, |p| self.counts(p))
             .map_err(|what| RuleError::ConsentNotInForce {

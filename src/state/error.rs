@@ -105,12 +105,9 @@ pub enum RuleError {
         /// The event kind.
         event: &'static str,
     },
-    /// A code or name is malformed.
-    #[error("invalid {what}")]
-    Invalid {
-        /// What is malformed.
-        what: &'static str,
-    },
+    /// A field of the statement breaks its rule (which one: [`Invalid`]).
+    #[error("invalid {0}")]
+    Invalid(Invalid),
     /// The key is already registered (keys are never reused).
     #[error("key {0} is already registered")]
     DuplicateKey(KeyId),
@@ -289,4 +286,108 @@ pub enum Rejection {
     /// A ledger rule.
     #[error(transparent)]
     Rule(#[from] RuleError),
+}
+
+/// Which field of a statement breaks its rule: [`RuleError::Invalid`]'s reason.
+#[non_exhaustive]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+pub enum Invalid {
+    /// The statement's entry would exceed 65,535 bytes (SPEC §4).
+    #[error("statement size (its entry would exceed 65,535 bytes)")]
+    StatementTooLarge,
+    /// A seal's esID is malformed (SPEC §18).
+    #[error("esID")]
+    EsId,
+    /// A seal's name is not its owner's filed name.
+    #[error("seal name (must equal the owner's filed name)")]
+    SealName,
+    /// A seal has no seal type.
+    #[error("seal type")]
+    SealType,
+    /// A remade seal names another owner than the old seal's.
+    #[error("remade seal owner (must be the old seal's)")]
+    RemadeSealOwner,
+    /// A loss is dated after its report.
+    #[error("loss time (after the report)")]
+    LossTime,
+    /// A sealing names no case reference or no operator.
+    #[error("case reference or operator")]
+    SealingCase,
+    /// An automatic-sealing policy id is empty or taken.
+    #[error("policy id")]
+    PolicyId,
+    /// An automatic-sealing policy names no case type, or one twice.
+    #[error("policy case types")]
+    PolicyCaseTypes,
+    /// An automatic-sealing policy has no legal basis or no decision period.
+    #[error("policy legal basis or decision period")]
+    PolicyTerms,
+    /// A case has no reference or no type, or its reference is taken.
+    #[error("case reference or type")]
+    CaseReference,
+    /// A case's deadline is not after its opening.
+    #[error("case deadline (not after the opening)")]
+    CaseDeadline,
+    /// A case's outcome is not one that decides it.
+    #[error("case outcome")]
+    CaseOutcome,
+    /// A consent has no service item, an empty window or no uses.
+    #[error("consent service item, window or number of uses")]
+    ConsentTerms,
+    /// A use record names no case number.
+    #[error("case number")]
+    UseCase,
+    /// A root key rotation's acceptance is not the new key's signature.
+    #[error("rotation acceptance (new key's signature)")]
+    RotationAcceptance,
+    /// An operator key's acceptance is not the new key's signature.
+    #[error("operator key acceptance (the new key's signature)")]
+    OperatorKeyAcceptance,
+    /// A root key compromise declares a key that is not a root key.
+    #[error("declared key (not a root key)")]
+    NotARootKey,
+    /// A compromise point lies ahead of the ledger time by more than the skew.
+    #[error("compromise point (it may not lie ahead of the ledger time by more than the skew)")]
+    CompromisePointAhead,
+    /// A root key compromise lacks the cosignatures it needs (by other root keys, once each, verifying).
+    #[error("root compromise cosignature (by another root key, once, verifying)")]
+    RootCompromiseCosignature,
+    /// The genesis origin is not 1–255 bytes of a C2SP key name (SPEC §8 rule 1).
+    #[error("origin (it must be a C2SP key name: no whitespace, '+' or control characters)")]
+    Origin,
+    /// An authority code is malformed.
+    #[error("authority code")]
+    AuthorityCode,
+    /// An authority name is empty.
+    #[error("authority name")]
+    AuthorityName,
+    /// An authority is registered with no key.
+    #[error("key list (empty)")]
+    NoKeys,
+    /// A key list names a key twice.
+    #[error("key list (duplicate key)")]
+    RepeatedKey,
+    /// An authority's license-type scope names a type twice or a malformed code.
+    #[error("license type scope")]
+    LicenseTypeScope,
+    /// A license type code is malformed.
+    #[error("license type code")]
+    LicenseTypeCode,
+    /// A license type's name is empty, or its claim names are empty or repeated.
+    #[error("license type name or claim names")]
+    LicenseTypeNames,
+    /// A termination takes effect further ahead of the ledger time than the policy's `max_effective_lead_ms`.
+    #[error(
+        "effective date (further ahead of the ledger time than the policy's max_effective_lead_ms)"
+    )]
+    EffectiveTooFarAhead,
+    /// A termination takes effect before the license was recorded.
+    #[error("effective date (before the license was recorded)")]
+    EffectiveBeforeRecorded,
+    /// A license version has no printed number.
+    #[error("printed number")]
+    PrintedNumber,
+    /// A lineage has no version after 999.
+    #[error("version (no version after 999)")]
+    NoNextVersion,
 }

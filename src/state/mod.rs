@@ -1,7 +1,7 @@
 //! Projections: the authority registry and the license registry, built by applying entries.
 //!
 //! The same two functions serve append and replay: [`State::check`] decides whether a statement
-//! may be recorded at a ledger time, and [`State::apply`] records an entry. Nothing here touches
+//! may be recorded at a ledger time, and `State::apply` records an entry. Nothing here touches
 //! storage.
 
 mod apply;
@@ -12,15 +12,16 @@ mod rules;
 mod seals;
 mod signatures;
 mod status;
-mod undo;
+pub(crate) mod undo;
 
+pub use crate::status::{SealStatus, Status};
 pub use consent::{ConsentRecord, UseEntry};
 pub use counting::Declaration;
-pub use error::{Rejection, RuleError};
-pub use seals::{CaseRecord, DueSealing, PolicyRecord, Seal, SealStatus, SealUse};
-pub use signatures::{signature_items, spread_flags, verify_signers, KeyDirectory};
-pub use status::Status;
-pub use undo::UndoLog;
+pub use error::{Invalid, Rejection, RuleError};
+pub use seals::{CaseRecord, DueSealing, PolicyRecord, Seal, SealUse};
+pub use signatures::KeyDirectory;
+pub(crate) use signatures::{signature_items, spread_flags, verify_signers};
+pub(crate) use undo::UndoLog;
 
 use crate::crypto::{Digest32, KeyId, PublicKey};
 use crate::event::{LicenseVersion, Policy, SignedStatement, StatementId};
@@ -496,7 +497,7 @@ impl State {
     /// apply), so the largest maps are not rehashed while it runs: one statement id per entry,
     /// and room for license lineages and holders of half as many. A hint only; allocation
     /// failure is ignored here and reported by the allocator later if it matters.
-    pub fn reserve(&mut self, entries: u64) {
+    pub(crate) fn reserve(&mut self, entries: u64) {
         let n = usize::try_from(entries).unwrap_or(usize::MAX);
         let _ = self.statements.try_reserve(n);
         let _ = self.lineages.try_reserve(n / 2);

@@ -1,7 +1,7 @@
 //! [`State::check`]: whether a statement may be recorded at a ledger time.
 
 use super::TerminationKind;
-use super::{AuthorityState, Principal, RuleError, State};
+use super::{AuthorityState, Invalid, Principal, RuleError, State};
 use crate::crypto::{KeyId, PublicKey};
 use crate::event::{Event, LicenseVersion, SignedStatement, Succession};
 use crate::id::{is_valid_code, LicenseId};
@@ -51,7 +51,10 @@ impl State {
         if matches!(s.event, Event::LedgerCreated { .. }) {
             return Err(RuleError::GenesisRepeated);
         }
-        let origin = self.origin.as_deref().unwrap_or_default();
+        // Only a genesis comes first (checked above); every later statement names its origin.
+        let Some(origin) = self.origin.as_deref() else {
+            return Err(RuleError::NotGenesis);
+        };
         if s.origin != origin {
             return Err(RuleError::WrongOrigin {
                 expected: origin.to_owned(),
@@ -93,9 +96,7 @@ impl State {
                 .verify(crate::crypto::Domain::KeyRotation, &message, acceptance)
                 .is_err()
             {
-                return Err(RuleError::Invalid {
-                    what: "rotation acceptance (new key's signature)",
-                });
+                return Err(RuleError::Invalid(Invalid::RotationAcceptance));
             }
             return Ok(());
         }
@@ -111,9 +112,7 @@ impl State {
                 .verify(crate::crypto::Domain::OperatorKey, &message, acceptance)
                 .is_err()
             {
-                return Err(RuleError::Invalid {
-                    what: "operator key acceptance (the new key's signature)",
-                });
+                return Err(RuleError::Invalid(Invalid::OperatorKeyAcceptance));
             }
             return Ok(());
         }
@@ -169,21 +168,16 @@ impl State {
             return Err(unauthorized());
         }
         if self.keys.get(key).map(|k| &k.owner) != Some(&Principal::Root) {
-            return Err(RuleError::Invalid {
-                what: "declared key (not a root key)",
-            });
+            return Err(RuleError::Invalid(Invalid::NotARootKey));
         }
         if since.0 > t.0.saturating_add(self.policy.max_skew_ms) {
-            return Err(RuleError::Invalid {
-                what: "compromise point (it may not lie ahead of the ledger time by more than \
-                       the skew)",
-            });
+            return Err(RuleError::Invalid(Invalid::CompromisePointAhead));
         }
         if self.compromised_since(key).is_some_and(|o| since >= o) {
             return Err(RuleError::KeyAlreadyEnded(*key));
         }
-        let message =
-            crate::event::root_compromise_message(self.origin().unwrap_or_default(), key, since);
+        let origin = self.origin().ok_or(RuleError::NotGenesis)?;
+        let message = crate::event::root_compromise_message(origin, key, since);
         let mut signers = HashSet::from([*signer]);
         for c in cosignatures {
             let cosigner = self.keys.get(&c.key);
@@ -198,9 +192,7 @@ impl State {
                         .is_ok()
             });
             if c.key == *key || !valid || !signers.insert(c.key) {
-                return Err(RuleError::Invalid {
-                    what: "root compromise cosignature (by another root key, once, verifying)",
-                });
+                return Err(RuleError::Invalid(Invalid::RootCompromiseCosignature));
             }
             self.usable_key(&c.key, t)?;
         }
@@ -242,10 +234,7 @@ impl State {
             return Err(RuleError::DuplicateKey(s.actor));
         }
         if s.origin.len() > 255 || !crate::checkpoint::is_key_name(&s.origin) {
-            return Err(RuleError::Invalid {
-                what: "origin (it must be a C2SP key name: no whitespace, '+' or control \
-                       characters)",
-            });
+            return Err(RuleError::Invalid(Invalid::Origin));
         }
         if s.claimed_time.0.abs_diff(ledger_time.0) > policy.max_skew_ms {
             return Err(RuleError::ClockSkew {
@@ -420,35 +409,25 @@ impl State {
             Event::LedgerCreated { .. } => Err(RuleError::GenesisRepeated),
             Event::AuthorityRegistered(r) => {
                 if !is_valid_code(&r.code) {
-                    return Err(RuleError::Invalid {
-                        what: "authority code",
-                    });
+                    return Err(RuleError::Invalid(Invalid::AuthorityCode));
                 }
                 if r.name.is_empty() {
-                    return Err(RuleError::Invalid {
-                        what: "authority name",
-                    });
+                    return Err(RuleError::Invalid(Invalid::AuthorityName));
                 }
                 if self.authorities.contains_key(&r.code) {
                     return Err(RuleError::DuplicateAuthority(r.code.clone()));
                 }
                 if r.keys.is_empty() {
-                    return Err(RuleError::Invalid {
-                        what: "key list (empty)",
-                    });
+                    return Err(RuleError::Invalid(Invalid::NoKeys));
                 }
                 if !unique(r.keys.iter().map(|k| k.key_id()).collect::<Vec<_>>().iter()) {
-                    return Err(RuleError::Invalid {
-                        what: "key list (duplicate key)",
-                    });
+                    return Err(RuleError::Invalid(Invalid::RepeatedKey));
                 }
                 for k in &r.keys {
                     self.new_key(k)?;
                 }
                 if !r.license_types.iter().all(|t| is_valid_code(t)) || !unique(&r.license_types) {
-                    return Err(RuleError::Invalid {
-                        what: "license type scope",
-                    });
+                    return Err(RuleError::Invalid(Invalid::LicenseTypeScope));
                 }
                 match (actor, &r.parent) {
                     (Principal::Root, None) => Ok(()),
@@ -506,10 +485,7 @@ impl State {
                     Event::AuthorityKeyRetired { from, .. } => (*from, self.retired_from(ended)),
                     Event::AuthorityKeyCompromised { since, .. } => {
                         if since.0 > t.0.saturating_add(self.policy.max_skew_ms) {
-                            return Err(RuleError::Invalid {
-                                what: "compromise point (it may not lie ahead of the ledger \
-                                       time by more than the skew)",
-                            });
+                            return Err(RuleError::Invalid(Invalid::CompromisePointAhead));
                         }
                         (*since, self.compromised_since(ended))
                     }
@@ -555,17 +531,13 @@ impl State {
                 claim_names,
             } => {
                 if !is_valid_code(code) {
-                    return Err(RuleError::Invalid {
-                        what: "license type code",
-                    });
+                    return Err(RuleError::Invalid(Invalid::LicenseTypeCode));
                 }
                 if name.is_empty()
                     || claim_names.iter().any(String::is_empty)
                     || !unique(claim_names)
                 {
-                    return Err(RuleError::Invalid {
-                        what: "license type name or claim names",
-                    });
+                    return Err(RuleError::Invalid(Invalid::LicenseTypeNames));
                 }
                 if self.types.contains_key(code) {
                     return Err(RuleError::DuplicateLicenseType(code.clone()));
@@ -614,10 +586,7 @@ impl State {
             | Event::LicenseRevoked(end)
             | Event::LicenseWithdrawn(end) => {
                 if end.effective.0 > t.0.saturating_add(self.policy.max_effective_lead_ms) {
-                    return Err(RuleError::Invalid {
-                        what: "effective date (further ahead of the ledger time than the \
-                               policy's max_effective_lead_ms)",
-                    });
+                    return Err(RuleError::Invalid(Invalid::EffectiveTooFarAhead));
                 }
                 // Nor before the ledger held the license: a termination backdated further
                 // would leave no room for an earlier-effective revocation.
@@ -627,9 +596,7 @@ impl State {
                     .and_then(|l| l.versions.first())
                     .map(|v| v.recorded.ledger_time);
                 if first.is_some_and(|f| end.effective < f) {
-                    return Err(RuleError::Invalid {
-                        what: "effective date (before the license was recorded)",
-                    });
+                    return Err(RuleError::Invalid(Invalid::EffectiveBeforeRecorded));
                 }
                 self.check_current(actor, &end.license, event, t)
             }
@@ -696,9 +663,7 @@ impl State {
             return Err(RuleError::InvalidValidity);
         }
         if v.printed_number.is_empty() {
-            return Err(RuleError::Invalid {
-                what: "printed number",
-            });
+            return Err(RuleError::Invalid(Invalid::PrintedNumber));
         }
         Ok(())
     }
@@ -770,9 +735,10 @@ impl State {
         if self.is_suspended(&s.previous, t) {
             return Err(RuleError::LicenseSuspended(s.previous.clone()));
         }
-        let next = s.previous.next_version().ok_or(RuleError::Invalid {
-            what: "version (no version after 999)",
-        })?;
+        let next = s
+            .previous
+            .next_version()
+            .ok_or(RuleError::Invalid(Invalid::NoNextVersion))?;
         if s.version.id != next {
             return Err(RuleError::WrongSuccessor(next));
         }

@@ -1,7 +1,7 @@
 //! Seals: their records and status at a time, automatic-sealing policies and cases, the rules
 //! for seal events and their application.
 
-use super::{Principal, Provenance, RuleError, State, Suspension};
+use super::{Invalid, Principal, Provenance, RuleError, SealStatus, State, Suspension};
 use crate::crypto::{Digest32, KeyId};
 use crate::event::{AutoSealPolicy, CaseOpening, Event, SealRegistration};
 use crate::id::is_valid_code;
@@ -33,84 +33,6 @@ pub struct Seal {
     pub invalidated: Option<Provenance>,
     /// The seal that replaced it and where the remake was recorded.
     pub superseded: Option<(String, Provenance)>,
-}
-
-/// Status of a seal at a reference time, with everything the ledger knows now.
-#[derive(Debug, Clone, PartialEq, Eq)]
-#[non_exhaustive]
-pub enum SealStatus {
-    /// May be applied.
-    Active,
-    /// Not registered yet, or its validity has not started.
-    NotYetValid,
-    /// Its validity has ended.
-    Expired,
-    /// Suspended.
-    Suspended,
-    /// Reported lost (挂失), effective from `since`.
-    Lost {
-        /// When it was lost.
-        since: Timestamp,
-    },
-    /// Cancelled (注销) at `since`.
-    Cancelled {
-        /// Ledger time of the cancellation.
-        since: Timestamp,
-    },
-    /// Replaced by a remade seal.
-    Superseded {
-        /// The new seal's esID.
-        by: String,
-        /// Ledger time of the remake.
-        since: Timestamp,
-    },
-    /// Made unlawfully: invalid for all time.
-    Invalidated,
-    /// Registered under a key declared compromised before the registration: it never validly
-    /// existed.
-    RegistrationVoid {
-        /// The compromised key.
-        key: KeyId,
-    },
-    /// No such seal.
-    Unknown,
-}
-
-impl SealStatus {
-    /// The variant's name, stable for machine-readable output.
-    pub fn name(&self) -> &'static str {
-        match self {
-            SealStatus::Active => "Active",
-            SealStatus::NotYetValid => "NotYetValid",
-            SealStatus::Expired => "Expired",
-            SealStatus::Suspended => "Suspended",
-            SealStatus::Lost { .. } => "Lost",
-            SealStatus::Cancelled { .. } => "Cancelled",
-            SealStatus::Superseded { .. } => "Superseded",
-            SealStatus::Invalidated => "Invalidated",
-            SealStatus::RegistrationVoid { .. } => "RegistrationVoid",
-            SealStatus::Unknown => "Unknown",
-        }
-    }
-}
-
-impl std::fmt::Display for SealStatus {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match self {
-            SealStatus::Active => f.write_str("active"),
-            SealStatus::NotYetValid => f.write_str("not yet valid"),
-            SealStatus::Expired => f.write_str("expired"),
-            SealStatus::Suspended => f.write_str("suspended"),
-            SealStatus::Lost { since } => write!(f, "lost since {since}"),
-            SealStatus::Cancelled { since } => write!(f, "cancelled since {since}"),
-            SealStatus::Superseded { by, since } => write!(f, "superseded by {by} since {since}"),
-            SealStatus::Invalidated => f.write_str("invalidated (invalid for all time)"),
-            SealStatus::RegistrationVoid { key } => {
-                write!(f, "registered under key {key}, compromised before")
-            }
-            SealStatus::Unknown => f.write_str("unknown"),
-        }
-    }
 }
 
 /// One recorded application of a seal to a document.
@@ -446,7 +368,7 @@ impl State {
             return Err(unauthorized());
         }
         if !is_valid_code(&r.es_id) {
-            return Err(RuleError::Invalid { what: "esID" });
+            return Err(RuleError::Invalid(Invalid::EsId));
         }
         if self.seals.contains_key(&r.es_id) {
             return Err(RuleError::DuplicateSeal(r.es_id.clone()));
@@ -454,12 +376,10 @@ impl State {
         let owner = self.target_authority(&r.owner)?;
         self.standing(&r.owner)?;
         if r.name != owner.name {
-            return Err(RuleError::Invalid {
-                what: "seal name (must equal the owner's filed name)",
-            });
+            return Err(RuleError::Invalid(Invalid::SealName));
         }
         if r.seal_type.is_empty() {
-            return Err(RuleError::Invalid { what: "seal type" });
+            return Err(RuleError::Invalid(Invalid::SealType));
         }
         if r.valid_until.is_some_and(|u| u <= r.valid_from) {
             return Err(RuleError::InvalidValidity);
@@ -515,7 +435,7 @@ impl State {
                 "the accepting key may not sign now (retired, compromised or void)",
             ));
         }
-        let message = r.acceptance_message(self.origin().unwrap_or_default());
+        let message = r.acceptance_message(self.origin().ok_or(RuleError::NotGenesis)?);
         if owner_key
             .public
             .verify(crate::crypto::Domain::SealAcceptance, &message, &a.owner)
@@ -564,9 +484,7 @@ impl State {
                     .ok_or_else(|| RuleError::UnknownSeal(old.clone()))?;
                 self.check_registration(actor, registration, event, t)?;
                 if registration.owner != seal.registration.owner {
-                    return Err(RuleError::Invalid {
-                        what: "remade seal owner (must be the old seal's)",
-                    });
+                    return Err(RuleError::Invalid(Invalid::RemadeSealOwner));
                 }
                 self.managed_seal(actor, old, event).map(drop)
             }
@@ -592,9 +510,7 @@ impl State {
                     return state(es_id, "already reported lost since then or earlier");
                 }
                 if *since > t {
-                    return Err(RuleError::Invalid {
-                        what: "loss time (after the report)",
-                    });
+                    return Err(RuleError::Invalid(Invalid::LossTime));
                 }
                 Ok(())
             }
@@ -620,9 +536,7 @@ impl State {
                     return Err(unauthorized());
                 }
                 if a.case.is_empty() || a.operator.is_empty() {
-                    return Err(RuleError::Invalid {
-                        what: "case reference or operator",
-                    });
+                    return Err(RuleError::Invalid(Invalid::SealingCase));
                 }
                 self.usable_seal(&a.es_id, t).map(drop)
             }
@@ -632,7 +546,7 @@ impl State {
                     return Err(unauthorized());
                 }
                 if p.id.is_empty() {
-                    return Err(RuleError::Invalid { what: "policy id" });
+                    return Err(RuleError::Invalid(Invalid::PolicyId));
                 }
                 if self.policies.contains_key(&p.id) {
                     return Err(RuleError::DuplicatePolicy(p.id.clone()));
@@ -644,14 +558,10 @@ impl State {
                         .iter()
                         .all(|c| !c.is_empty() && types.insert(c))
                 {
-                    return Err(RuleError::Invalid {
-                        what: "policy case types",
-                    });
+                    return Err(RuleError::Invalid(Invalid::PolicyCaseTypes));
                 }
                 if p.legal_basis.is_empty() || p.max_period_ms == 0 {
-                    return Err(RuleError::Invalid {
-                        what: "policy legal basis or decision period",
-                    });
+                    return Err(RuleError::Invalid(Invalid::PolicyTerms));
                 }
                 Ok(())
             }
@@ -675,17 +585,13 @@ impl State {
                     return Err(unauthorized());
                 }
                 if c.case.is_empty() || c.case_type.is_empty() {
-                    return Err(RuleError::Invalid {
-                        what: "case reference or type",
-                    });
+                    return Err(RuleError::Invalid(Invalid::CaseReference));
                 }
                 if self.cases.contains_key(&c.case) {
                     return Err(RuleError::DuplicateCase(c.case.clone()));
                 }
                 if c.deadline <= t {
-                    return Err(RuleError::Invalid {
-                        what: "case deadline (not after the opening)",
-                    });
+                    return Err(RuleError::Invalid(Invalid::CaseDeadline));
                 }
                 Ok(())
             }
@@ -698,9 +604,7 @@ impl State {
                     return Err(unauthorized());
                 }
                 if outcome.is_empty() {
-                    return Err(RuleError::Invalid {
-                        what: "case outcome",
-                    });
+                    return Err(RuleError::Invalid(Invalid::CaseOutcome));
                 }
                 if c.closed_by(|p| self.counts(p)) {
                     return Err(RuleError::CaseClosed(case.clone()));

@@ -71,7 +71,10 @@ impl State {
 
 /// Verifies each statement's signature with its resolved key, in parallel batches. A statement
 /// with no key gets `true` here: it is refused by the rules as signed by an unknown key.
-pub fn verify_signers(statements: &[&SignedStatement], keys: &[Option<PublicKey>]) -> Vec<bool> {
+pub(crate) fn verify_signers(
+    statements: &[&SignedStatement],
+    keys: &[Option<PublicKey>],
+) -> Vec<bool> {
     let (items, slots) = signature_items(statements, keys);
     spread_flags(
         statements.len(),
@@ -82,7 +85,7 @@ pub fn verify_signers(statements: &[&SignedStatement], keys: &[Option<PublicKey>
 
 /// The `(payload, key, signature)` triples to verify, and the statement index of each; statements
 /// without a key are left out.
-pub fn signature_items<'a>(
+pub(crate) fn signature_items<'a>(
     statements: &[&'a SignedStatement],
     keys: &'a [Option<PublicKey>],
 ) -> (Vec<Item<'a>>, Vec<usize>) {
@@ -99,7 +102,7 @@ pub fn signature_items<'a>(
 
 /// One flag per statement from the verdicts of [`signature_items`]; statements left out get
 /// `true` (the rules refuse them).
-pub fn spread_flags(len: usize, slots: &[usize], verdicts: Vec<bool>) -> Vec<bool> {
+pub(crate) fn spread_flags(len: usize, slots: &[usize], verdicts: Vec<bool>) -> Vec<bool> {
     let mut out = vec![true; len];
     for (slot, ok) in slots.iter().zip(verdicts) {
         out[*slot] = ok;

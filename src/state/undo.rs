@@ -108,7 +108,7 @@ impl UndoLog {
 
 impl State {
     /// [`State::apply`], first recording in `log` what it is about to change.
-    pub fn apply_speculative(
+    pub(crate) fn apply_speculative(
         &mut self,
         seq: u64,
         ledger_time: Timestamp,
@@ -122,7 +122,7 @@ impl State {
 
     /// Undoes every change in `log`, newest first: the state is exactly as it was before the
     /// first speculative application recorded there.
-    pub fn rollback(&mut self, log: UndoLog) {
+    pub(crate) fn rollback(&mut self, log: UndoLog) {
         // Keys may go: what was worked out about them goes too.
         self.void_memo.clear();
         for op in log.ops.into_iter().rev() {

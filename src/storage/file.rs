@@ -53,7 +53,6 @@ pub struct FileStore {
     counter: u64,
     poisoned: bool,
     syncs: u64,
-    fail_next_sync: bool,
     /// Test hook: fail the sync this many syncs from now (1 = the next).
     fail_sync_in: u32,
     /// Test hook: the next journal write stops after this many bytes, as on a full disk.
@@ -179,7 +178,6 @@ impl FileStore {
             counter: 0,
             poisoned: false,
             syncs: 0,
-            fail_next_sync: false,
             fail_sync_in: 0,
             fail_write_after: None,
             lock,
@@ -438,9 +436,9 @@ impl FileStore {
         Ok(pos)
     }
 
-    /// Number of `fdatasync` calls made by appends since open (two per committed batch: journal,
-    /// then head). Lets tests prove the commit path syncs before it acknowledges.
-    pub fn sync_count(&self) -> u64 {
+    /// Number of `fdatasync` calls made by appends since open (test hook).
+    #[cfg_attr(not(feature = "test-support"), allow(dead_code))]
+    pub(crate) fn syncs(&self) -> u64 {
         self.syncs
     }
 
@@ -449,21 +447,15 @@ impl FileStore {
         &self.dir
     }
 
-    /// Test hook: the next sync fails as if the device reported an error.
-    #[doc(hidden)]
-    pub fn fail_next_sync(&mut self) {
-        self.fail_next_sync = true;
-    }
-
     /// Test hook: the `n`-th sync from now fails (1 = the next: the journal's; 2: the head's).
-    #[doc(hidden)]
-    pub fn fail_sync_in(&mut self, n: u32) {
+    #[cfg_attr(not(feature = "test-support"), allow(dead_code))]
+    pub(crate) fn inject_sync_failure(&mut self, n: u32) {
         self.fail_sync_in = n;
     }
 
     /// Test hook: the next journal write stops after `bytes` bytes and fails with ENOSPC.
-    #[doc(hidden)]
-    pub fn fail_write_after(&mut self, bytes: usize) {
+    #[cfg_attr(not(feature = "test-support"), allow(dead_code))]
+    pub(crate) fn inject_write_failure(&mut self, bytes: usize) {
         self.fail_write_after = Some(bytes);
     }
 
@@ -484,7 +476,7 @@ impl FileStore {
                 false
             }
         };
-        if std::mem::take(&mut self.fail_next_sync) || scheduled {
+        if scheduled {
             return Err(StorageError::Io {
                 op: "sync",
                 path: path.clone(),

@@ -5,6 +5,7 @@
 //! A backend must make `append` durable before it returns.
 
 mod checkpoints;
+#[cfg(feature = "test-support")]
 pub mod conformance;
 mod file;
 mod memory;

@@ -1,7 +1,10 @@
 //! Verification of a sealed document: was the seal valid *when it was applied*?
 
-use super::{IndeterminateReason, InvalidReason, Verdict};
+use super::Verdict;
+#[cfg(feature = "ledger")]
+use super::{IndeterminateReason, InvalidReason};
 use crate::crypto::{Digest32, KeyId};
+#[cfg(feature = "ledger")]
 use crate::state::{SealStatus, SealUse, State};
 use crate::time::Timestamp;
 
@@ -105,6 +108,7 @@ pub struct DocumentReport {
     pub verdict: Verdict,
 }
 
+#[cfg(feature = "ledger")]
 /// Verifies the document with SHA-256 `document` as of reference time `at` (`now` is the
 /// ledger's present): each recorded application must have been made when the seal was active
 /// (registered under a key that counts, in its validity window, not suspended, lost, cancelled
@@ -119,6 +123,7 @@ pub fn verify_sealed_document(
     verify_sealed_document_by(state, document, &SealFilter::default(), at, now)
 }
 
+#[cfg(feature = "ledger")]
 /// As [`verify_sealed_document`], answering for the sealings `asked` selects (a unit's seals,
 /// or one seal); every sealing is still reported with its own verdict.
 pub fn verify_sealed_document_by(
@@ -155,6 +160,7 @@ pub fn verify_sealed_document_by(
     }
 }
 
+#[cfg(feature = "ledger")]
 fn sealing_report(state: &State, u: &SealUse) -> SealingReport {
     let seal = state.seal(&u.es_id).map(|s| &s.registration);
     let t = u.recorded.ledger_time;
@@ -185,6 +191,7 @@ fn sealing_report(state: &State, u: &SealUse) -> SealingReport {
     }
 }
 
+#[cfg(feature = "ledger")]
 pub(crate) fn sealing_verdict(state: &State, u: &SealUse) -> Verdict {
     let t = u.recorded.ledger_time;
     let status = state.seal_status(&u.es_id, t);

@@ -3,15 +3,17 @@
 
 mod document;
 
+#[cfg(feature = "ledger")]
 pub(crate) use document::sealing_verdict;
-pub use document::{
-    verify_sealed_document, verify_sealed_document_by, AutoSealCitation, DocumentReport,
-    SealFilter, SealingReport,
-};
+#[cfg(feature = "ledger")]
+pub use document::{verify_sealed_document, verify_sealed_document_by};
+pub use document::{AutoSealCitation, DocumentReport, SealFilter, SealingReport};
 
 use crate::id::LicenseId;
 use crate::privacy::Disclosure;
-use crate::state::{State, Status};
+#[cfg(feature = "ledger")]
+use crate::state::State;
+use crate::status::Status;
 use crate::time::Timestamp;
 
 /// Outcome of a verification: never a bare bool.
@@ -83,7 +85,7 @@ pub enum InvalidReason {
         /// The seal.
         es_id: String,
         /// Its status at the time of sealing.
-        status: crate::state::SealStatus,
+        status: crate::status::SealStatus,
     },
     /// The application was signed by a key declared compromised since before it was recorded.
     #[error("signed by key {key}, declared compromised before the sealing")]
@@ -319,6 +321,7 @@ pub fn check_claims(
     Ok(())
 }
 
+#[cfg(feature = "ledger")]
 /// Verifies a holder's disclosure against the ledger state at reference time `at`; `now` is
 /// the ledger's present (reference times after it are indeterminate).
 pub fn verify_disclosure(
@@ -346,6 +349,7 @@ pub fn verify_disclosure(
     }
 }
 
+#[cfg(feature = "ledger")]
 /// Verifies a holder's disclosure for relying party `relying_party` checking the license for
 /// `service_item` at `at`: a consent of the holder must cover it (party, service item, window,
 /// a use left), else the verdict is `Invalid(NoConsent)`; then as [`verify_disclosure`].

@@ -5,6 +5,7 @@
 use super::*;
 use chancery::event::{AutoSealApplication, StatementId, UseRecord, UseResult};
 use chancery::storage::Store;
+use chancery::test_support::StateHooks;
 use chancery::{Actor, Event, Ledger, LicenseId, ManualClock};
 use std::collections::HashMap;
 
@@ -372,14 +373,14 @@ pub fn run<S: Store>(store: S, reopen: impl Fn(&S) -> S, ops: &[(u8, u8)]) {
     let split = (ops.len() as u64 * 7919) % n;
     let mut state = chancery::State::new();
     for e in &entries[..split as usize] {
-        state.apply(e.seq, e.ledger_time, &e.statement, e.hash());
+        state.apply_entry(e.seq, e.ledger_time, &e.statement, e.hash());
     }
     let snapshot = state.clone();
-    let mut log = chancery::state::UndoLog::new();
+    let mut log = chancery::test_support::UndoLog::new();
     for e in &entries[split as usize..] {
-        state.apply_speculative(e.seq, e.ledger_time, &e.statement, e.hash(), &mut log);
+        state.apply_entry_speculative(e.seq, e.ledger_time, &e.statement, e.hash(), &mut log);
     }
     assert_eq!(&state, w.ledger.state());
-    state.rollback(log);
+    state.roll_back(log);
     assert_eq!(state, snapshot);
 }

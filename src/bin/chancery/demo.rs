@@ -338,7 +338,7 @@ pub fn run(store: &Path, origin: &str, entries: u64, out: &Out) -> Result<u8, Cl
         keyfile::create_private(&path, &credential.to_canonical())?;
         showcase.push((path, TYPES[*kind].0));
     }
-    let summary = Summary::of(ledger.state(), ledger.tree_head().root);
+    let summary = Summary::of(ledger.origin(), ledger.state(), ledger.tree_head().root);
     summary.print(
         &format!("demo ledger written to {}", store.display()),
         started.elapsed(),

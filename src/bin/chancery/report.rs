@@ -217,8 +217,8 @@ pub struct Summary {
 }
 
 impl Summary {
-    /// Summarises a replayed state whose Merkle root is `root`.
-    pub fn of(state: &State, root: Digest32) -> Self {
+    /// Summarises the replayed state of the ledger of `origin` whose Merkle root is `root`.
+    pub fn of(origin: &str, state: &State, root: Digest32) -> Self {
         let at = Timestamp::now().max(state.last_time());
         let mut by_status = BTreeMap::new();
         let mut licenses = 0;
@@ -258,7 +258,7 @@ impl Summary {
             cases,
             consents: state.consents().count() as u64,
             uses: state.all_uses().count() as u64,
-            origin: state.origin().unwrap_or_default().to_owned(),
+            origin: origin.to_owned(),
             entries: state.size(),
             root,
             head: state.head(),

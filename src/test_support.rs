@@ -1,0 +1,81 @@
+//! Hooks for this crate's own tests (feature `test-support`): not a stable API, and not built
+//! for users. Fault injection in the file store and the engine's speculative application and
+//! undo log; the store conformance suite is `storage::conformance` under the same feature.
+
+pub use crate::state::undo::UndoLog;
+
+use crate::crypto::Digest32;
+use crate::event::SignedStatement;
+use crate::state::State;
+use crate::storage::FileStore;
+use crate::time::Timestamp;
+
+/// Fault injection and sync counting in the file store.
+pub trait FileStoreHooks {
+    /// Number of `fdatasync` calls made by appends since open (two per committed batch:
+    /// journal, then head). Lets tests prove the commit path syncs before it acknowledges.
+    fn sync_count(&self) -> u64;
+    /// The next sync fails as if the device reported an error.
+    fn fail_next_sync(&mut self);
+    /// The `n`-th sync from now fails (1 = the next: the journal's; 2: the head's).
+    fn fail_sync_in(&mut self, n: u32);
+    /// The next journal write stops after `bytes` bytes and fails with ENOSPC.
+    fn fail_write_after(&mut self, bytes: usize);
+}
+
+impl FileStoreHooks for FileStore {
+    fn sync_count(&self) -> u64 {
+        self.syncs()
+    }
+    fn fail_next_sync(&mut self) {
+        self.inject_sync_failure(1);
+    }
+    fn fail_sync_in(&mut self, n: u32) {
+        self.inject_sync_failure(n);
+    }
+    fn fail_write_after(&mut self, bytes: usize) {
+        self.inject_write_failure(bytes);
+    }
+}
+
+/// The engine's application of entries to a state, plain and speculative, and its undo.
+pub trait StateHooks {
+    /// Applies entry `seq` (which passed the rules) to the state.
+    fn apply_entry(&mut self, seq: u64, at: Timestamp, statement: &SignedStatement, hash: Digest32);
+    /// The same, recording in `log` how to undo it.
+    fn apply_entry_speculative(
+        &mut self,
+        seq: u64,
+        at: Timestamp,
+        statement: &SignedStatement,
+        hash: Digest32,
+        log: &mut UndoLog,
+    );
+    /// Undoes every change in `log`, newest first.
+    fn roll_back(&mut self, log: UndoLog);
+}
+
+impl StateHooks for State {
+    fn apply_entry(
+        &mut self,
+        seq: u64,
+        at: Timestamp,
+        statement: &SignedStatement,
+        hash: Digest32,
+    ) {
+        self.apply(seq, at, statement, hash);
+    }
+    fn apply_entry_speculative(
+        &mut self,
+        seq: u64,
+        at: Timestamp,
+        statement: &SignedStatement,
+        hash: Digest32,
+        log: &mut UndoLog,
+    ) {
+        self.apply_speculative(seq, at, statement, hash, log);
+    }
+    fn roll_back(&mut self, log: UndoLog) {
+        self.rollback(log);
+    }
+}
