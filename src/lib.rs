@@ -90,9 +90,9 @@ pub use event::{
 pub use id::LicenseId;
 #[cfg(feature = "ledger")]
 pub use ledger::{
-    AppendError, AuditError, BadEntry, Clock, IntegrityKey, IntegrityKeyError, Ledger, ManualClock,
-    OpenError, ProvenBatch, ProvenReceipt, ReceiptError, RecordedUse, SignCheckpointError,
-    SignedCheckpoint, StampCheckError, SystemClock,
+    AppendError, AuditError, BadEntry, CatchUpError, Clock, IntegrityKey, IntegrityKeyError,
+    Ledger, ManualClock, OpenError, ProvenBatch, ProvenReceipt, ReadError, ReceiptError,
+    RecordedUse, SignCheckpointError, SignedCheckpoint, StampCheckError, SystemClock,
 };
 pub use privacy::{ClaimsError, Credential, Disclosure, VersionTerms};
 #[cfg(feature = "ledger")]

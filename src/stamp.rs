@@ -134,15 +134,37 @@ impl Canonical for StatusStamp {
     }
 }
 
-/// Why a stamp is refused.
+/// Why a stamp is refused when it is checked (by a verifier, or against the log).
 #[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum StampError {
     /// Not signed by any of the operator keys given.
     #[error("status stamp not signed by the operator")]
     BadSignature,
-    /// Issuing: the key does not sign the ledger's checkpoints and stamps now (SPEC §16: an
-    /// active operator key, or a root key while the ledger has none).
+    /// `next_update` is not after `this_update`.
+    #[error("status stamp's next update is not after its this update")]
+    BadWindow,
+    /// The reference time is outside `[this_update, next_update)`.
+    #[error("status stamp not current at {at} (valid {from} to {until})")]
+    NotCurrent {
+        /// The time asked about.
+        at: Timestamp,
+        /// `this_update`.
+        from: Timestamp,
+        /// `next_update`.
+        until: Timestamp,
+    },
+    /// The stamp's checkpoint, entry or status disagrees with the log.
+    #[error("status stamp disagrees with the log: {0}")]
+    Mismatch(&'static str),
+}
+
+/// Why the ledger refuses to issue a stamp; nothing is signed.
+#[non_exhaustive]
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum IssueStampError {
+    /// The key does not sign the ledger's checkpoints and stamps now (SPEC §16: an active
+    /// operator key, or a root key while the ledger has none).
     #[error("the key does not sign this ledger's stamps now (an active operator key does, or a root key while the ledger has none)")]
     NotAStampKey,
     /// `next_update` is not after `this_update`.
@@ -163,17 +185,7 @@ pub enum StampError {
         /// The ledger's present.
         present: Timestamp,
     },
-    /// The reference time is outside `[this_update, next_update)`.
-    #[error("status stamp not current at {at} (valid {from} to {until})")]
-    NotCurrent {
-        /// The time asked about.
-        at: Timestamp,
-        /// `this_update`.
-        from: Timestamp,
-        /// `next_update`.
-        until: Timestamp,
-    },
-    /// The license version is not on the ledger (at the stamp's size).
+    /// The license version is not on the ledger.
     #[error("license {0} not on the ledger")]
     UnknownLicense(LicenseId),
     /// No sealing of the document is recorded at that entry.
@@ -182,16 +194,13 @@ pub enum StampError {
         /// The entry.
         seq: u64,
     },
-    /// The stamp's checkpoint, entry or status disagrees with the log.
-    #[error("status stamp disagrees with the log: {0}")]
-    Mismatch(&'static str),
 }
 
 impl StatusStamp {
     /// Signs `claim` with the operator `key`.
-    pub fn sign(claim: StatusClaim, key: &SecretKey) -> Result<Self, StampError> {
+    pub fn sign(claim: StatusClaim, key: &SecretKey) -> Result<Self, IssueStampError> {
         if claim.next_update <= claim.this_update {
-            return Err(StampError::BadWindow);
+            return Err(IssueStampError::BadWindow);
         }
         let signature = key.sign(Domain::StatusStamp, &claim.to_canonical());
         Ok(Self { claim, signature })
@@ -310,9 +319,9 @@ impl Canonical for SealingStamp {
 
 impl SealingStamp {
     /// Signs `claim` with the operator `key`.
-    pub fn sign(claim: SealingClaim, key: &SecretKey) -> Result<Self, StampError> {
+    pub fn sign(claim: SealingClaim, key: &SecretKey) -> Result<Self, IssueStampError> {
         if claim.next_update <= claim.this_update {
-            return Err(StampError::BadWindow);
+            return Err(IssueStampError::BadWindow);
         }
         let signature = key.sign(Domain::SealingStamp, &claim.to_canonical());
         Ok(Self { claim, signature })

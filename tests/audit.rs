@@ -242,21 +242,53 @@ fn speculative_batch_equals_one_by_one() {
     w.ledger.audit().unwrap();
 }
 
-/// The pure replayer (no storage, one thread) rebuilds the same state and tree as the ledger.
+/// The replay driver fed chunk by chunk (seven records at a time, one `feed` each) rebuilds the
+/// same state and tree as the ledger.
 #[test]
-fn pure_replayer_matches_the_ledger() {
+fn given_chunks_fed_one_by_one_when_replayed_then_the_state_is_the_ledgers() {
     let (w, records) = ledger_with_licenses(30);
     let n = w.ledger.len();
-    let mut replayer = chancery::audit::Replayer::new();
+    let mut replay = chancery::audit::Replay::from_genesis(Signatures::Verify, 0);
     for chunk in records.chunks(7) {
-        let refs: Vec<_> = chunk.iter().map(|r| (r.hash, r.bytes.as_slice())).collect();
-        replayer
-            .push(&refs, chancery::audit::Signatures::Verify)
-            .unwrap();
+        replay.feed([Ok::<_, ()>(chunk.to_vec())]).unwrap();
+        assert_eq!(replay.len(), replay.parts().0.size());
     }
-    let (state, tree) = replayer.finish();
+    let (state, tree) = replay.finish();
     assert_eq!(&state, w.ledger.state());
     assert_eq!(tree.root(n).unwrap(), w.ledger.root(n).unwrap());
+}
+
+/// A replay resumed after a prefix replays the rest as one from genesis does.
+#[test]
+fn given_a_prefix_state_when_the_rest_is_replayed_resumed_then_the_state_is_the_ledgers() {
+    let (w, records) = ledger_with_licenses(30);
+    let (prefix_state, prefix_tree) = pipelined(&records[..11], 4, Signatures::Verify).unwrap();
+    let mut replay = chancery::audit::Replay::resume(prefix_state, prefix_tree, Signatures::Verify);
+    replay.feed([Ok::<_, ()>(records[11..].to_vec())]).unwrap();
+    let (state, _) = replay.finish();
+    assert_eq!(&state, w.ledger.state());
+}
+
+/// A resumed replay checks the chain: records that do not follow the prefix are refused at
+/// the first one.
+#[test]
+fn given_a_prefix_state_when_records_that_skip_an_entry_are_fed_then_the_first_is_refused() {
+    let (_, records) = ledger_with_licenses(30);
+    let (prefix_state, prefix_tree) = pipelined(&records[..11], 4, Signatures::Verify).unwrap();
+    let mut replay = chancery::audit::Replay::resume(prefix_state, prefix_tree, Signatures::Verify);
+    match replay.feed([Ok::<_, ()>(records[12..].to_vec())]) {
+        Err(PipelineError::Entry(e)) => {
+            assert_eq!(e.seq, 11);
+            assert!(matches!(
+                e.fault,
+                EntryFault::WrongSequence {
+                    expected: 11,
+                    found: 12
+                }
+            ));
+        }
+        other => panic!("{other:?}"),
+    }
 }
 
 /// Replays `records` with the pipelined replayer, cut into chunks of `chunk` records.

@@ -210,7 +210,7 @@ fn given_a_suspended_license_when_the_operator_stamps_it_as_of_the_day_before_th
         .ledger
         .stamp(&id, day_before, day_before.plus_days(30), &key(1));
     assert!(
-        matches!(backdated, Err(StampError::NotPresent { at, .. }) if at == day_before),
+        matches!(backdated, Err(chancery::stamp::IssueStampError::NotPresent { at, .. }) if at == day_before),
         "{backdated:?}"
     );
 }
@@ -448,7 +448,7 @@ fn given_a_current_stamp_within_the_clock_skew_when_issued_then_it_is_accepted()
     let past = Timestamp(now.0 - skew - 1);
     assert!(matches!(
         f.w.ledger.stamp(&f.id, past, now.plus_days(1), &key(1)),
-        Err(StampError::NotPresent { .. })
+        Err(chancery::stamp::IssueStampError::NotPresent { .. })
     ));
 }
 
@@ -599,7 +599,10 @@ fn given_a_suspension_just_recorded_when_the_operator_stamps_within_the_skew_bef
     let before = Timestamp(r.ledger_time.0 - 1);
     let stamped = w.ledger.stamp(&id, before, before.plus_days(1), &key(1));
     assert!(
-        matches!(stamped, Err(StampError::NotPresent { .. })),
+        matches!(
+            stamped,
+            Err(chancery::stamp::IssueStampError::NotPresent { .. })
+        ),
         "{stamped:?}"
     );
 }

@@ -7,7 +7,7 @@ mod common;
 use chancery::present::compact::{verify_compact, CompactPresentation};
 use chancery::present::trust::{KeyRoles, Trust};
 use chancery::present::verify_presentation;
-use chancery::stamp::StampError;
+use chancery::stamp::IssueStampError;
 use chancery::state::{Invalid, RuleError};
 use chancery::{Event, InvalidReason, MemoryStore, Verdict};
 use common::*;
@@ -70,7 +70,7 @@ fn given_an_operator_key_when_the_ledger_stamps_then_only_it_signs_and_the_root_
     let now = w.now();
     assert_eq!(
         w.ledger.stamp(&id, now, now.plus_days(1), &key(1)),
-        Err(StampError::NotAStampKey)
+        Err(IssueStampError::NotAStampKey)
     );
     let stamp = w.ledger.stamp(&id, now, now.plus_days(1), &op).unwrap();
     w.ledger.check_stamps(&[stamp]).unwrap();
@@ -87,7 +87,7 @@ fn given_a_retired_operator_key_when_it_stamps_then_the_ledger_refuses_and_a_ret
     let now = w.now();
     assert_eq!(
         w.ledger.stamp(&id, now, now.plus_days(1), &op),
-        Err(StampError::NotAStampKey)
+        Err(IssueStampError::NotAStampKey)
     );
     refused(
         &mut w,

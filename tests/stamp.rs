@@ -39,16 +39,16 @@ fn stamps_are_issued_verified_and_checked_against_the_log() {
     assert!(matches!(
         w.ledger
             .stamp(&id, now.plus_days(1), now.plus_days(2), &root),
-        Err(StampError::Future(_))
+        Err(chancery::stamp::IssueStampError::Future(_))
     ));
     assert!(matches!(
         w.ledger
             .stamp_as_of(&id, now.plus_days(1), now.plus_days(2), &root),
-        Err(StampError::Future(_))
+        Err(chancery::stamp::IssueStampError::Future(_))
     ));
     assert_eq!(
         w.ledger.stamp(&id, now, now, &root),
-        Err(StampError::BadWindow)
+        Err(chancery::stamp::IssueStampError::BadWindow)
     );
 
     // The license is revoked later; the old stamp stays true of its checkpoint.

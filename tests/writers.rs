@@ -128,7 +128,7 @@ fn an_entry_another_writer_forged_is_refused_and_changes_nothing() {
     let before = other.state().clone();
     let err = other.catch_up().unwrap_err();
     match err {
-        chancery::OpenError::BadEntry(b) => assert_eq!(b.error.seq, n),
+        chancery::CatchUpError::BadEntry(b) => assert_eq!(b.error.seq, n),
         e => panic!("expected a bad entry, got {e}"),
     }
     assert_eq!(other.state(), &before, "a refused catch-up changes nothing");

@@ -1,17 +1,19 @@
 //! Replay from genesis: re-checks everything append checked and rebuilds the projections.
 //!
-//! [`Replayer`] is pure: it is fed entry bytes with their stored hashes, in order, in chunks,
-//! and stops at the first bad entry with the reason.
+//! [`Replay`] is the one replay driver: from genesis or resumed after a state, it is fed chunks
+//! of entry bytes (with their stored hashes) in order, checks each on every core and stops at
+//! the first bad entry with the reason. Opening, auditing, catching up with other writers,
+//! checking stamps and importing archives all replay through it.
 
 use crate::crypto::{leaf_hash, Digest32};
 use crate::encoding::{Canonical, DecodeError};
 use crate::event::Entry;
 use crate::merkle::MerkleTree;
-use crate::state::{verify_signers, KeyDirectory, RuleError, State};
+use crate::state::{RuleError, State};
 
 mod pipeline;
 
-pub use pipeline::{replay_chunks, PipelineError};
+pub use pipeline::{replay_chunks, PipelineError, Replay};
 
 /// What is wrong with an entry.
 #[non_exhaustive]
@@ -64,49 +66,13 @@ pub enum Signatures {
 /// An entry that passed the checks that need no ledger state: stored hash, strict decoding and
 /// (when asked) its signature.
 #[derive(Debug, Clone)]
-pub struct Prechecked {
+pub(crate) struct Prechecked {
     /// The decoded entry.
-    pub entry: Entry,
+    pub(crate) entry: Entry,
     /// Its entry hash.
-    pub hash: Digest32,
+    pub(crate) hash: Digest32,
     /// Whether its signature verified (always true when signatures are trusted).
-    pub signature_ok: bool,
-}
-
-/// First stage of a replay, independent of ledger state so it can run on other threads ahead of
-/// [`Replayer::apply`]: recomputes hashes, decodes strictly and verifies signatures with the
-/// keys every earlier entry introduced (see [`KeyDirectory`]).
-#[derive(Debug, Default)]
-pub(crate) struct Prechecker {
-    next_seq: u64,
-    directory: KeyDirectory,
-}
-
-impl Prechecker {
-    /// Prechecks the next records, given as `(stored hash, bytes)` in order, on this thread
-    /// (signatures on every core). Stops at the first entry that fails.
-    pub fn check(
-        &mut self,
-        records: &[(Digest32, &[u8])],
-        signatures: Signatures,
-    ) -> Result<Vec<Prechecked>, ReplayError> {
-        let (mut out, fault) = decode_records(self.next_seq, records);
-        if let Some(fault) = fault {
-            return Err(fault);
-        }
-        if signatures == Signatures::Verify {
-            let keys = self
-                .directory
-                .signers(out.iter().map(|p| &p.entry.statement));
-            let refs: Vec<_> = out.iter().map(|p| &p.entry.statement).collect();
-            let flags = verify_signers(&refs, &keys);
-            for (p, ok) in out.iter_mut().zip(flags) {
-                p.signature_ok = ok;
-            }
-        }
-        self.next_seq += out.len() as u64;
-        Ok(out)
-    }
+    pub(crate) signature_ok: bool,
 }
 
 /// A record as read from a store or an archive: the entry bytes and, where the source keeps
@@ -116,6 +82,15 @@ pub trait RawEntry: Sync {
     fn stored_hash(&self) -> Option<Digest32>;
     /// The entry bytes.
     fn bytes(&self) -> &[u8];
+}
+
+impl RawEntry for crate::storage::Record {
+    fn stored_hash(&self) -> Option<Digest32> {
+        Some(self.hash)
+    }
+    fn bytes(&self) -> &[u8] {
+        &self.bytes
+    }
 }
 
 impl RawEntry for (Digest32, &[u8]) {
@@ -157,55 +132,21 @@ pub(crate) fn decode_records<R: RawEntry>(
 }
 
 /// Second stage of a replay: checks sequence numbers, chain links and every rule in order, and
-/// rebuilds state and Merkle tree.
+/// rebuilds state and Merkle tree. Driven by [`Replay`].
 #[derive(Debug, Default)]
-pub struct Replayer {
+pub(crate) struct Replayer {
     state: State,
     tree: MerkleTree,
-    prechecker: Prechecker,
 }
 
 impl Replayer {
-    /// A replayer at genesis.
-    pub fn new() -> Self {
-        Self::default()
+    /// A replayer after the entries that made `state` and `tree`.
+    pub(crate) fn resume(state: State, tree: MerkleTree) -> Self {
+        Self { state, tree }
     }
 
-    /// A replayer at genesis with room for about `entries` entries (see `State::reserve`).
-    pub fn with_capacity(entries: u64) -> Self {
-        let mut r = Self::new();
-        r.state.reserve(entries);
-        r
-    }
-
-    /// Resumes after the entries that made `state` and `tree` (to apply entries appended
-    /// since, e.g. by another writer). Its own prechecker starts with no keys: give it
-    /// prechecked entries through [`Replayer::apply`].
-    pub fn resume(state: State, tree: MerkleTree) -> Self {
-        let prechecker = Prechecker {
-            next_seq: tree.len(),
-            directory: KeyDirectory::new(),
-        };
-        Self {
-            state,
-            tree,
-            prechecker,
-        }
-    }
-
-    /// Replays the next entries, given as `(stored hash, bytes)` in order, on this thread.
-    pub fn push(
-        &mut self,
-        records: &[(Digest32, &[u8])],
-        signatures: Signatures,
-    ) -> Result<(), ReplayError> {
-        let checked = self.prechecker.check(records, signatures)?;
-        self.apply(checked)
-    }
-
-    /// Applies the next prechecked entries (from a prechecker fed the same records in the
-    /// same order).
-    pub fn apply(
+    /// Applies the next prechecked entries, in order.
+    pub(crate) fn apply(
         &mut self,
         checked: impl IntoIterator<Item = Prechecked>,
     ) -> Result<(), ReplayError> {
@@ -237,17 +178,17 @@ impl Replayer {
     }
 
     /// The state so far.
-    pub fn state(&self) -> &State {
+    pub(crate) fn state(&self) -> &State {
         &self.state
     }
 
     /// The state and tree so far.
-    pub fn parts(&self) -> (&State, &MerkleTree) {
+    pub(crate) fn parts(&self) -> (&State, &MerkleTree) {
         (&self.state, &self.tree)
     }
 
     /// The rebuilt state and tree.
-    pub fn finish(self) -> (State, MerkleTree) {
+    pub(crate) fn finish(self) -> (State, MerkleTree) {
         (self.state, self.tree)
     }
 }

@@ -13,9 +13,10 @@ pub use checkpoints::{
 pub use clock::{Clock, ManualClock, SystemClock};
 pub use integrity::{IntegrityKey, IntegrityKeyError, RECORD_LEN as INTEGRITY_RECORD_LEN};
 pub use present::PresentError;
+
 pub use uses::RecordedUse;
 
-use crate::audit::{replay_chunks, EntryFault, PipelineError, ReplayError, Replayer, Signatures};
+use crate::audit::{replay_chunks, EntryFault, PipelineError, Replay, ReplayError, Signatures};
 use crate::crypto::{leaf_hash, Digest32};
 use crate::crypto::{verify_threads, BatchJob, Domain, SignatureError};
 use crate::encoding::{Canonical, DecodeError};
@@ -23,7 +24,7 @@ use crate::event::{Entry, SignedStatement};
 use crate::id::LicenseId;
 use crate::merkle::{ConsistencyProof, InclusionProof, MerkleTree, ProofError};
 use crate::privacy::Disclosure;
-use crate::stamp::{StampError, StampKind, StatusStamp};
+use crate::stamp::{IssueStampError, StampError, StampKind, StatusStamp};
 use crate::state::{
     signature_items, spread_flags, verify_signers, DueSealing, Receipt, Rejection, RuleError,
     SealStatus, State, Status, UndoLog,
@@ -135,6 +136,48 @@ pub struct AuditReport {
     pub root: Digest32,
     /// Hash of the last entry.
     pub head: Digest32,
+}
+
+/// Reading an entry failed.
+#[non_exhaustive]
+#[derive(Debug, thiserror::Error)]
+pub enum ReadError {
+    /// The store failed, or holds no such entry (`StorageError::OutOfRange`).
+    #[error(transparent)]
+    Storage(#[from] StorageError),
+    /// The stored entry is damaged (its hash or encoding).
+    #[error(transparent)]
+    BadEntry(Box<BadEntry>),
+}
+
+impl From<ReadError> for AuditError {
+    fn from(e: ReadError) -> Self {
+        match e {
+            ReadError::Storage(s) => AuditError::Storage(s),
+            ReadError::BadEntry(b) => AuditError::BadEntry(b),
+        }
+    }
+}
+
+/// Catching up with other writers' entries failed; the ledger's state is as before.
+#[non_exhaustive]
+#[derive(Debug, thiserror::Error)]
+pub enum CatchUpError {
+    /// The store failed.
+    #[error(transparent)]
+    Storage(#[from] StorageError),
+    /// Another writer's entry is bad (a damaged or forged store).
+    #[error(transparent)]
+    BadEntry(Box<BadEntry>),
+}
+
+impl From<CatchUpError> for OpenError {
+    fn from(e: CatchUpError) -> Self {
+        match e {
+            CatchUpError::Storage(s) => OpenError::Storage(s),
+            CatchUpError::BadEntry(b) => OpenError::BadEntry(b),
+        }
+    }
 }
 
 /// An audit failed.
@@ -418,42 +461,27 @@ impl<S: Store> Ledger<S> {
     /// last one, checking each as a replay does (stored hash, strict decoding, sequence, chain,
     /// signature, every rule at its ledger time); returns how many. A store with one writer
     /// never has any. On failure the ledger's state is unchanged.
-    pub fn catch_up(&mut self) -> Result<u64, OpenError> {
+    pub fn catch_up(&mut self) -> Result<u64, CatchUpError> {
         let base = self.state.size();
         let len = self.store.refresh()?;
         if len <= base {
             return Ok(0);
         }
         let records = self.store.read(base, len)?;
-        let (checked, fault) = crate::audit::decode_records(base, &records);
-        let bad = |error: crate::audit::ReplayError| {
-            OpenError::BadEntry(Box::new(BadEntry {
-                location: self.store.locate(error.seq),
-                error,
-            }))
-        };
-        if let Some(fault) = fault {
-            return Err(bad(fault));
-        }
-        let refs: Vec<&SignedStatement> = checked.iter().map(|p| &p.entry.statement).collect();
-        let keys = self.state.resolve_signers(&refs);
-        let flags = verify_signers(&refs, &keys);
-        let mut replayer = Replayer::resume(
+        let mut replay = Replay::resume(
             std::mem::take(&mut self.state),
             std::mem::take(&mut self.tree),
+            Signatures::Verify,
         );
-        let outcome = replayer.apply(checked.into_iter().zip(flags).map(|(mut p, ok)| {
-            p.signature_ok = ok;
-            p
-        }));
-        let (state, tree) = replayer.finish();
+        let outcome = replay.feed([Ok::<_, StorageError>(records)]);
+        let (state, tree) = replay.finish();
         match outcome {
             Ok(()) => {
                 self.state = state;
                 self.tree = tree;
                 Ok(len - base)
             }
-            Err(error) => {
+            Err(failure) => {
                 // Put back the state as it was before the catch-up: the entries it held, which
                 // this ledger checked before (a rare path: only a damaged or forged store).
                 match replay_to(&self.store, Signatures::Verify, base) {
@@ -467,7 +495,13 @@ impl<S: Store> Ledger<S> {
                         self.poisoned = true;
                     }
                 }
-                Err(bad(error))
+                Err(match failure {
+                    PipelineError::Source(e) => CatchUpError::Storage(e),
+                    PipelineError::Entry(error) => CatchUpError::BadEntry(Box::new(BadEntry {
+                        location: self.store.locate(error.seq),
+                        error,
+                    })),
+                })
             }
         }
     }
@@ -643,7 +677,7 @@ impl<S: Store> Ledger<S> {
     }
 
     /// Reads entry `seq`, checks its stored hash and decodes it strictly.
-    pub fn entry(&self, seq: u64) -> Result<Entry, AuditError> {
+    pub fn entry(&self, seq: u64) -> Result<Entry, ReadError> {
         let recs = self.store.read(seq, seq.saturating_add(1))?;
         let rec = recs.first().ok_or(StorageError::OutOfRange {
             start: seq,
@@ -658,7 +692,7 @@ impl<S: Store> Ledger<S> {
                 Err(e) => e.into(),
             }
         };
-        Err(AuditError::BadEntry(Box::new(BadEntry {
+        Err(ReadError::BadEntry(Box::new(BadEntry {
             error: ReplayError { seq, fault },
             location: self.store.locate(seq),
         })))
@@ -695,8 +729,8 @@ impl<S: Store> Ledger<S> {
     }
 
     /// A current status stamp (SPEC §17) for `license` at `this_update`, which must be the
-    /// ledger's present: not after it ([`StampError::Future`]), within the clock skew before it
-    /// and not before the last entry's ledger time ([`StampError::NotPresent`]), valid
+    /// ledger's present: not after it ([`IssueStampError::Future`]), within the clock skew before it
+    /// and not before the last entry's ledger time ([`IssueStampError::NotPresent`]), valid
     /// until `next_update`, as of the ledger's current size, signed with the operator's `key`
     /// (an active root key). A stamp about the past is [`Ledger::stamp_as_of`].
     pub fn stamp(
@@ -705,13 +739,13 @@ impl<S: Store> Ledger<S> {
         this_update: Timestamp,
         next_update: Timestamp,
         key: &crate::crypto::SecretKey,
-    ) -> Result<StatusStamp, StampError> {
+    ) -> Result<StatusStamp, IssueStampError> {
         self.check_present(this_update)?;
         self.sign_stamp(StampKind::Current, license, this_update, next_update, key)
     }
 
     /// Only a key that signs checkpoints now signs stamps (SPEC §16).
-    fn check_stamp_key(&self, key: &crate::crypto::SecretKey) -> Result<(), StampError> {
+    fn check_stamp_key(&self, key: &crate::crypto::SecretKey) -> Result<(), IssueStampError> {
         if self
             .state
             .checkpoint_keys(self.now())
@@ -719,21 +753,21 @@ impl<S: Store> Ledger<S> {
         {
             Ok(())
         } else {
-            Err(StampError::NotAStampKey)
+            Err(IssueStampError::NotAStampKey)
         }
     }
 
     /// A current stamp's time is the ledger's present: not after it, not before the last
     /// entry (a change it records would be dated after the stamp), and within the skew of it.
-    fn check_present(&self, this_update: Timestamp) -> Result<(), StampError> {
+    fn check_present(&self, this_update: Timestamp) -> Result<(), IssueStampError> {
         let present = self.now();
         if this_update > present {
-            return Err(StampError::Future(this_update));
+            return Err(IssueStampError::Future(this_update));
         }
         if this_update < self.state.last_time()
             || present.0 - this_update.0 > self.state.policy().max_skew_ms
         {
-            return Err(StampError::NotPresent {
+            return Err(IssueStampError::NotPresent {
                 at: this_update,
                 present,
             });
@@ -751,7 +785,7 @@ impl<S: Store> Ledger<S> {
         this_update: Timestamp,
         next_update: Timestamp,
         key: &crate::crypto::SecretKey,
-    ) -> Result<crate::stamp::SealingStamp, StampError> {
+    ) -> Result<crate::stamp::SealingStamp, IssueStampError> {
         self.check_present(this_update)?;
         self.check_stamp_key(key)?;
         let claim = stamps::sealing_claim_for(
@@ -775,7 +809,7 @@ impl<S: Store> Ledger<S> {
         at: Timestamp,
         next_update: Timestamp,
         key: &crate::crypto::SecretKey,
-    ) -> Result<StatusStamp, StampError> {
+    ) -> Result<StatusStamp, IssueStampError> {
         self.sign_stamp(StampKind::AsOf, license, at, next_update, key)
     }
 
@@ -786,9 +820,9 @@ impl<S: Store> Ledger<S> {
         this_update: Timestamp,
         next_update: Timestamp,
         key: &crate::crypto::SecretKey,
-    ) -> Result<StatusStamp, StampError> {
+    ) -> Result<StatusStamp, IssueStampError> {
         if this_update > self.now() {
-            return Err(StampError::Future(this_update));
+            return Err(IssueStampError::Future(this_update));
         }
         self.check_stamp_key(key)?;
         let claim = stamps::claim_for(
@@ -846,8 +880,7 @@ impl<S: Store> Ledger<S> {
     pub fn check_stamps(&self, stamps: &[StatusStamp]) -> Result<(), StampCheckError> {
         let mut order: Vec<usize> = (0..stamps.len()).collect();
         order.sort_by_key(|&i| stamps[i].claim.size);
-        let mut replayer = Replayer::new();
-        let mut at = 0u64;
+        let mut replay = Replay::from_genesis(Signatures::Trust, 0);
         for i in order {
             let stamp = &stamps[i];
             let size = stamp.claim.size;
@@ -857,22 +890,19 @@ impl<S: Store> Ledger<S> {
                     StampError::Mismatch("checkpoint size"),
                 ));
             }
-            while at < size {
-                let end = (at + CHUNK).min(size);
-                let records = self.store.read(at, end)?;
-                let refs: Vec<(Digest32, &[u8])> = records
-                    .iter()
-                    .map(|r| (r.hash, r.bytes.as_slice()))
-                    .collect();
-                replayer.push(&refs, Signatures::Trust).map_err(|error| {
-                    StampCheckError::BadEntry(Box::new(BadEntry {
-                        location: self.store.locate(error.seq),
-                        error,
-                    }))
-                })?;
-                at = end;
-            }
-            let (state, tree) = replayer.parts();
+            // Replay up to the stamp's size (stamps are taken in size order).
+            let from = replay.len();
+            let chunks = (from..size)
+                .step_by(CHUNK as usize)
+                .map(|at| self.store.read(at, (at + CHUNK).min(size)));
+            replay.feed(chunks).map_err(|e| match e {
+                PipelineError::Source(e) => StampCheckError::Storage(e),
+                PipelineError::Entry(error) => StampCheckError::BadEntry(Box::new(BadEntry {
+                    location: self.store.locate(error.seq),
+                    error,
+                })),
+            })?;
+            let (state, tree) = replay.parts();
             // Signed by a key that could sign at its this update (judged with all the ledger
             // knows now), and not dated after the next entry, which a stamp at this size
             // ignores (an honest one is made before that entry is recorded).
@@ -995,7 +1025,7 @@ pub enum StampCheckError {
     BadEntry(Box<BadEntry>),
     /// The entry after a stamp's size could not be read.
     #[error(transparent)]
-    Read(Box<AuditError>),
+    Read(Box<ReadError>),
 }
 
 /// Checks one statement (whose signature verified, or is being verified while `log` records

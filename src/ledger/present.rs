@@ -1,7 +1,7 @@
 //! Building presentations (SPEC §20) from the ledger: the entries that prove a license version
 //! and its issuer, with inclusion proofs in a signed checkpoint.
 
-use super::{AuditError, Ledger};
+use super::{Ledger, ReadError};
 use crate::checkpoint::CheckpointError;
 use crate::crypto::KeyId;
 use crate::encoding::Canonical;
@@ -37,7 +37,7 @@ pub enum PresentError {
     KeyBeyondCheckpoint(KeyId),
     /// Reading an entry failed.
     #[error(transparent)]
-    Read(#[from] AuditError),
+    Read(#[from] ReadError),
     /// A proof could not be made.
     #[error(transparent)]
     Proof(#[from] ProofError),
@@ -50,7 +50,7 @@ impl<S: Store> Ledger<S> {
     /// whichever is first, signing entries (and checkpoints and stamps while the ledger has no
     /// operator key); each operator key valid from its addition until its retirement, signing
     /// checkpoints and stamps. A key whose introduction no longer counts (§9) is left out.
-    pub fn operator_keys(&self) -> Result<Vec<crate::present::trust::OperatorKey>, AuditError> {
+    pub fn operator_keys(&self) -> Result<Vec<crate::present::trust::OperatorKey>, ReadError> {
         use crate::present::trust::{KeyRoles, OperatorKey};
         use crate::time::Timestamp;
         let genesis = self.entry(0)?.ledger_time;

@@ -1,10 +1,11 @@
 //! The claims the ledger makes in its status and sealing stamps (SPEC §17), made from and
 //! checked against its state: the stamp formats and their signatures are `crate::stamp`'s.
+//! The tree given always holds exactly the state's entries, so its head is the claim's.
 
 use crate::crypto::Digest32;
 use crate::id::LicenseId;
 use crate::merkle::MerkleTree;
-use crate::stamp::{SealingClaim, StampError, StampKind, StatusClaim};
+use crate::stamp::{IssueStampError, SealingClaim, StampError, StampKind, StatusClaim};
 use crate::state::State;
 use crate::time::Timestamp;
 
@@ -18,10 +19,9 @@ pub(crate) fn claim_for(
     license: &LicenseId,
     this_update: Timestamp,
     next_update: Timestamp,
-) -> Result<StatusClaim, StampError> {
-    let record = state
-        .license(license)
-        .ok_or_else(|| StampError::UnknownLicense(license.clone()))?;
+) -> Result<StatusClaim, IssueStampError> {
+    let unknown = || IssueStampError::UnknownLicense(license.clone());
+    let record = state.license(license).ok_or_else(unknown)?;
     let seq = record.recorded.seq;
     let size = state.size();
     // A termination the ledger already holds, taking effect inside the window, ends the
@@ -36,10 +36,10 @@ pub(crate) fn claim_for(
         kind,
         origin: origin.to_owned(),
         size,
-        root: tree.root(size).map_err(|_| StampError::Mismatch("tree"))?,
+        root: tree.head().root,
         license: license.clone(),
         entry_seq: seq,
-        entry_hash: tree.leaf(seq).ok_or(StampError::Mismatch("entry"))?,
+        entry_hash: tree.leaf(seq).ok_or_else(unknown)?,
         status: state.status(license, this_update),
         this_update,
         next_update,
@@ -71,7 +71,8 @@ pub(crate) fn check_claim(
         &claim.license,
         claim.this_update,
         claim.next_update,
-    )?;
+    )
+    .map_err(|_| StampError::Mismatch("license (not on the ledger at the stamp's size)"))?;
     // A current stamp is about the present at its size: not before the last entry it covers
     // (else a change that entry records would be dated after the stamp).
     let field = if expected.origin != claim.origin {
@@ -104,19 +105,20 @@ pub(crate) fn sealing_claim_for(
     seq: u64,
     this_update: Timestamp,
     next_update: Timestamp,
-) -> Result<SealingClaim, StampError> {
+) -> Result<SealingClaim, IssueStampError> {
+    let unknown = IssueStampError::UnknownSealing { seq };
     let sealing = state
         .sealings_of(document)
         .iter()
         .find(|u| u.recorded.seq == seq)
-        .ok_or(StampError::UnknownSealing { seq })?;
+        .ok_or(unknown.clone())?;
     let size = state.size();
     Ok(SealingClaim {
         origin: origin.to_owned(),
         size,
-        root: tree.root(size).map_err(|_| StampError::Mismatch("tree"))?,
+        root: tree.head().root,
         entry_seq: seq,
-        entry_hash: tree.leaf(seq).ok_or(StampError::Mismatch("entry"))?,
+        entry_hash: tree.leaf(seq).ok_or(unknown)?,
         document: *document,
         valid: crate::verify::sealing_verdict(state, sealing).is_valid(),
         this_update,

@@ -3,8 +3,26 @@
 //! The same two functions serve append and replay: [`State::check`] decides whether a statement
 //! may be recorded at a ledger time, and `State::apply` records an entry. Nothing here touches
 //! storage.
+//!
+//! The files are split by domain. Genesis, keys, authorities, license types and licenses have
+//! their rules in `rules.rs` and their application in `apply.rs`; each other domain (seals,
+//! automatic sealing, consent) has one file with its records, its rules (called from
+//! [`State::check`]) and their application (called from `State::apply`).
+//!
+//! - `mod.rs`: the records (keys, authorities, license types, licenses), [`State`], its queries.
+//! - `rules.rs`: [`State::check`]; the rules of genesis, keys, authorities, types and licenses.
+//! - `apply.rs`: `State::apply`; records genesis, key, authority, type and license events.
+//! - `status.rs`: a license's status at a reference time.
+//! - `counting.rs`: what counts (SPEC §9): compromise declarations, void keys and entries.
+//! - `signatures.rs`: signature checks for a run of statements, shared by append and replay.
+//! - `seals.rs`: seals: records, status at a time, the rules of seal events and their application.
+//! - `cases.rs`: automatic sealing: policies, cases, due sealings, their rules and application.
+//! - `consent.rs`: holder consents and use records: records, rules and application.
+//! - `undo.rs`: the undo log that rolls back a speculatively applied batch.
+//! - `error.rs`: why a statement is refused ([`RuleError`], [`Rejection`], [`Invalid`]).
 
 mod apply;
+mod cases;
 mod consent;
 mod counting;
 mod error;
@@ -15,10 +33,11 @@ mod status;
 pub(crate) mod undo;
 
 pub use crate::status::{SealStatus, Status};
+pub use cases::{CaseRecord, DueSealing, PolicyRecord};
 pub use consent::{ConsentRecord, UseEntry};
 pub use counting::Declaration;
 pub use error::{Invalid, Rejection, RuleError};
-pub use seals::{CaseRecord, DueSealing, PolicyRecord, Seal, SealUse};
+pub use seals::{Seal, SealUse};
 pub use signatures::KeyDirectory;
 pub(crate) use signatures::{signature_items, spread_flags, verify_signers};
 pub(crate) use undo::UndoLog;

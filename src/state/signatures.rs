@@ -32,40 +32,33 @@ impl KeyDirectory {
         self.keys.get(id).copied()
     }
 
-    /// The key each statement of a run is to be verified with, learning the keys each
-    /// introduces first (a genesis statement is signed by the root key it introduces).
-    pub fn signers<'s>(
+    /// The key each statement of a run is to be verified with: the one rule of append,
+    /// catch-up and replay. Each statement's introduced keys are learned first (a genesis
+    /// statement is signed by the root key it introduces), then its actor is looked up among
+    /// the keys learned so far and those `known` (the state before the run) holds. `None`
+    /// where no key is known: the rules then refuse the statement as signed by an unknown key.
+    pub fn signers_after<'s>(
         &mut self,
+        known: &State,
         statements: impl IntoIterator<Item = &'s SignedStatement>,
     ) -> Vec<Option<PublicKey>> {
         statements
             .into_iter()
             .map(|s| {
                 self.learn(s);
-                self.get(&s.statement().actor)
+                let actor = &s.statement().actor;
+                self.get(actor)
+                    .or_else(|| known.key(actor).map(|k| k.public))
             })
             .collect()
     }
 }
 
 impl State {
-    /// The key each statement is to be verified with: a registered key, or one introduced by an
-    /// earlier statement of the same run. `None` where no key is known (the statement is then
-    /// refused by [`State::check`] as signed by an unknown key).
+    /// The key each statement of a run after this state is to be verified with (see
+    /// [`KeyDirectory::signers_after`]).
     pub fn resolve_signers(&self, statements: &[&SignedStatement]) -> Vec<Option<PublicKey>> {
-        let mut pending = KeyDirectory::new();
-        statements
-            .iter()
-            .map(|s| {
-                let actor = &s.statement().actor;
-                let key = self
-                    .key(actor)
-                    .map(|k| k.public)
-                    .or_else(|| pending.get(actor));
-                pending.learn(s);
-                key
-            })
-            .collect()
+        KeyDirectory::new().signers_after(self, statements.iter().copied())
     }
 }
 

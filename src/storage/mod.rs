@@ -39,15 +39,6 @@ pub struct Record {
     pub bytes: Vec<u8>,
 }
 
-impl crate::audit::RawEntry for Record {
-    fn stored_hash(&self) -> Option<Digest32> {
-        Some(self.hash)
-    }
-    fn bytes(&self) -> &[u8] {
-        &self.bytes
-    }
-}
-
 /// Where damage was found in a store.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Damage {
