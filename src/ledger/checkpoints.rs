@@ -1,11 +1,15 @@
-//! The ledger's checkpoints: which keys verify them, whether one belongs to the ledger, and
-//! signing one that is kept before it is returned, so the operator never equivocates (SPEC §16).
+//! The ledger's checkpoints: which keys verify them, whether one belongs to the ledger, signing
+//! one that is kept before it is returned, so the operator never equivocates (SPEC §16), proven
+//! receipts ("add and get the proof back") and witness cosigning.
 
-use super::Ledger;
+use super::{AppendError, Ledger};
 use crate::checkpoint::{Checkpoint, CheckpointError, NoteError, NoteVerifier};
 use crate::crypto::SecretKey;
+use crate::event::SignedStatement;
 use crate::merkle::MerkleTree;
+use crate::merkle::{InclusionProof, ProofError};
 use crate::state::State;
+use crate::state::{Receipt, Rejection};
 use crate::storage::{CheckpointLog, StorageError, Store};
 
 /// Signing a checkpoint failed; nothing was signed or kept.
@@ -128,4 +132,140 @@ impl<S: Store> Ledger<S> {
         }
         Ok(last)
     }
+}
+
+impl<S: Store> Ledger<S> {
+    /// [`Ledger::append_batch`], then a checkpoint of the ledger after the batch signed with
+    /// `key` and kept in `log` as [`Ledger::sign_checkpoint`] does (SPEC §16), and each recorded
+    /// statement's receipt with its inclusion proof to that checkpoint: "add and get the proof
+    /// back". One checkpoint is signed per batch, so the batch size is the batching knob: larger
+    /// batches, fewer checkpoints and signatures. Refused before anything is appended if `key`
+    /// could not sign the checkpoint, the ledger does not extend the last one kept, or the
+    /// batch changes which keys sign checkpoints.
+    pub fn append_batch_proven(
+        &mut self,
+        statements: Vec<SignedStatement>,
+        key: &crate::crypto::SecretKey,
+        log: &mut impl crate::storage::CheckpointLog,
+    ) -> Result<ProvenBatch, AppendError> {
+        // A batch that changes which keys sign checkpoints would be proven by a checkpoint
+        // its own key may no longer sign: such events go through `append_batch`, then a
+        // checkpoint is signed with the key that signs then.
+        if statements
+            .iter()
+            .any(|s| s.statement().event.changes_checkpoint_keys())
+        {
+            return Err(AppendError::ChangesCheckpointKeys);
+        }
+        // Refuse before appending if the checkpoint could not be signed.
+        self.may_sign_checkpoint(key, log).map_err(|e| match e {
+            SignCheckpointError::NotACheckpointKey => AppendError::NotACheckpointKey,
+            other => AppendError::Unproven(Box::new(other)),
+        })?;
+        let results = self.append_batch(statements)?;
+        let signed = self
+            .sign_checkpoint(key, log)
+            .map_err(|e| AppendError::Unproven(Box::new(e)))?;
+        let size = signed.checkpoint.size;
+        let receipts = results
+            .into_iter()
+            .map(|r| match r {
+                Ok(receipt) => Ok(Ok(ProvenReceipt {
+                    proof: self.tree.prove_inclusion(receipt.seq, size)?,
+                    receipt,
+                })),
+                Err(rejection) => Ok(Err(rejection)),
+            })
+            .collect::<Result<_, ProofError>>()?;
+        Ok(ProvenBatch {
+            receipts,
+            checkpoint: signed.note,
+        })
+    }
+
+    /// Cosigns `note` as `witness`, a witness that follows this ledger (SPEC §16): the note
+    /// must be signed by a key that signs the ledger's checkpoints at its present (an active
+    /// operator key, or a root key while it has none; a retired or compromised one is refused,
+    /// [`crate::checkpoint::WitnessError::Note`]) and belong to this ledger, and it must extend
+    /// the last checkpoint the witness cosigned (the ledger makes the consistency proof).
+    /// Nothing changes if it refuses.
+    pub fn cosign(
+        &self,
+        witness: &mut crate::checkpoint::Witness,
+        note: &[u8],
+        now_secs: u64,
+    ) -> Result<crate::checkpoint::NoteSignature, crate::checkpoint::WitnessError> {
+        use crate::checkpoint::NoteVerifier;
+        let origin = self.origin();
+        let active: Vec<NoteVerifier> = self
+            .state
+            .checkpoint_keys(self.now())
+            .iter()
+            .filter_map(|k| NoteVerifier::new(origin, k).ok())
+            .collect();
+        let (cp, _) = crate::checkpoint::Checkpoint::open(note, &active)?;
+        self.check_checkpoint(note)?;
+        // The ledger holds `cp.size` entries (just checked), so the proof exists; a witness
+        // that saw a larger tree refuses the smaller one itself.
+        let proof = witness
+            .last()
+            .filter(|last| last.size < cp.size)
+            .and_then(|last| self.prove_consistency(last.size, cp.size).ok());
+        let mut following = witness.clone();
+        following.follow(active);
+        let signature = following.cosign(note, proof.as_ref(), now_secs)?;
+        *witness = following;
+        Ok(signature)
+    }
+}
+
+/// A receipt with the entry's inclusion proof to the checkpoint of its batch.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ProvenReceipt {
+    /// The receipt.
+    pub receipt: Receipt,
+    /// Inclusion proof of the entry in the tree of the batch's checkpoint.
+    pub proof: InclusionProof,
+}
+
+impl ProvenReceipt {
+    /// Checks the receipt against the batch's signed checkpoint `note`: signed by one of
+    /// `verifiers` (the ledger's checkpoint keys), and the entry hash is included at the
+    /// receipt's sequence number in the checkpoint's tree.
+    pub fn verify(
+        &self,
+        note: &str,
+        verifiers: &[crate::checkpoint::NoteVerifier],
+    ) -> Result<crate::checkpoint::Checkpoint, ReceiptError> {
+        let (cp, _) = crate::checkpoint::Checkpoint::open(note.as_bytes(), verifiers)?;
+        if self.proof.index != self.receipt.seq || self.proof.tree_size != cp.size {
+            return Err(ReceiptError::Proof(ProofError::IndexOutOfRange {
+                index: self.proof.index,
+                size: cp.size,
+            }));
+        }
+        self.proof.verify(&self.receipt.entry_hash, &cp.root)?;
+        Ok(cp)
+    }
+}
+
+/// A proven receipt does not check out.
+#[non_exhaustive]
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum ReceiptError {
+    /// The checkpoint is malformed or not signed by the ledger.
+    #[error(transparent)]
+    Checkpoint(#[from] crate::checkpoint::NoteError),
+    /// The inclusion proof does not lead to the checkpoint's root.
+    #[error(transparent)]
+    Proof(#[from] ProofError),
+}
+
+/// What [`Ledger::append_batch_proven`] returns.
+#[derive(Debug, Clone)]
+pub struct ProvenBatch {
+    /// One result per statement, in order.
+    pub receipts: Vec<Result<ProvenReceipt, Rejection>>,
+    /// The signed checkpoint (note text) the proofs lead to.
+    pub checkpoint: String,
 }

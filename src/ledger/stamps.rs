@@ -1,12 +1,17 @@
-//! The claims the ledger makes in its status and sealing stamps (SPEC §17), made from and
-//! checked against its state: the stamp formats and their signatures are `crate::stamp`'s.
+//! Issuing status and sealing stamps and checking stamps against the log (SPEC §17): the claims
+//! the ledger makes, from and against its state; the stamp formats and their signatures are
+//! `crate::stamp`'s.
 //! The tree given always holds exactly the state's entries, so its head is the claim's.
 
+use super::{BadEntry, Ledger, ReadError, CHUNK};
+use crate::audit::{PipelineError, Replay, Signatures};
 use crate::crypto::Digest32;
 use crate::id::LicenseId;
 use crate::merkle::MerkleTree;
+use crate::stamp::StatusStamp;
 use crate::stamp::{IssueStampError, SealingClaim, StampError, StampKind, StatusClaim};
 use crate::state::State;
+use crate::storage::{StorageError, Store};
 use crate::time::Timestamp;
 
 /// The claim a ledger makes about `license`: its state and tree are those of the first
@@ -124,4 +129,199 @@ pub(crate) fn sealing_claim_for(
         this_update,
         next_update,
     })
+}
+
+impl<S: Store> Ledger<S> {
+    /// A current status stamp (SPEC §17) for `license` at `this_update`, which must be the
+    /// ledger's present: not after it ([`IssueStampError::Future`]), within the clock skew before it
+    /// and not before the last entry's ledger time ([`IssueStampError::NotPresent`]), valid
+    /// until `next_update`, as of the ledger's current size, signed with the operator's `key`
+    /// (an active root key). A stamp about the past is [`Ledger::stamp_as_of`].
+    pub fn stamp(
+        &self,
+        license: &LicenseId,
+        this_update: Timestamp,
+        next_update: Timestamp,
+        key: &crate::crypto::SecretKey,
+    ) -> Result<StatusStamp, IssueStampError> {
+        self.check_present(this_update)?;
+        self.sign_stamp(StampKind::Current, license, this_update, next_update, key)
+    }
+
+    /// Only a key that signs checkpoints now signs stamps (SPEC §16).
+    fn check_stamp_key(&self, key: &crate::crypto::SecretKey) -> Result<(), IssueStampError> {
+        if self
+            .state
+            .checkpoint_keys(self.now())
+            .contains(&key.public_key())
+        {
+            Ok(())
+        } else {
+            Err(IssueStampError::NotAStampKey)
+        }
+    }
+
+    /// A current stamp's time is the ledger's present: not after it, not before the last
+    /// entry (a change it records would be dated after the stamp), and within the skew of it.
+    fn check_present(&self, this_update: Timestamp) -> Result<(), IssueStampError> {
+        let present = self.now();
+        if this_update > present {
+            return Err(IssueStampError::Future(this_update));
+        }
+        if this_update < self.state.last_time()
+            || present.0 - this_update.0 > self.state.policy().max_skew_ms
+        {
+            return Err(IssueStampError::NotPresent {
+                at: this_update,
+                present,
+            });
+        }
+        Ok(())
+    }
+
+    /// A sealing stamp (SPEC §17) for the sealing of `document` recorded at `seq`: its verdict
+    /// (§18) judged now with the whole ledger, at `this_update` (the ledger's present, as for
+    /// [`Ledger::stamp`]), valid until `next_update`, signed with the operator's `key`.
+    pub fn stamp_sealing(
+        &self,
+        document: &Digest32,
+        seq: u64,
+        this_update: Timestamp,
+        next_update: Timestamp,
+        key: &crate::crypto::SecretKey,
+    ) -> Result<crate::stamp::SealingStamp, IssueStampError> {
+        self.check_present(this_update)?;
+        self.check_stamp_key(key)?;
+        let claim = sealing_claim_for(
+            &self.origin,
+            &self.state,
+            &self.tree,
+            document,
+            seq,
+            this_update,
+            next_update,
+        )?;
+        crate::stamp::SealingStamp::sign(claim, key)
+    }
+
+    /// An as-of status stamp (SPEC §17): the status of `license` at a past moment `at` (not
+    /// after the ledger's present) as the ledger's current size gives it, for auditors and
+    /// courts. Verifiers of presentations never accept it as current.
+    pub fn stamp_as_of(
+        &self,
+        license: &LicenseId,
+        at: Timestamp,
+        next_update: Timestamp,
+        key: &crate::crypto::SecretKey,
+    ) -> Result<StatusStamp, IssueStampError> {
+        self.sign_stamp(StampKind::AsOf, license, at, next_update, key)
+    }
+
+    fn sign_stamp(
+        &self,
+        kind: StampKind,
+        license: &LicenseId,
+        this_update: Timestamp,
+        next_update: Timestamp,
+        key: &crate::crypto::SecretKey,
+    ) -> Result<StatusStamp, IssueStampError> {
+        if this_update > self.now() {
+            return Err(IssueStampError::Future(this_update));
+        }
+        self.check_stamp_key(key)?;
+        let claim = claim_for(
+            &self.origin,
+            &self.state,
+            &self.tree,
+            kind,
+            license,
+            this_update,
+            next_update,
+        )?;
+        StatusStamp::sign(claim, key)
+    }
+
+    /// Checks status stamps against the log: each must be signed by a root key and say what the
+    /// ledger said at the stamp's size, which is found by replaying the store up to it (one
+    /// pass for all stamps, in size order; entry signatures are trusted here: [`Ledger::open`]
+    /// verified them, and [`Ledger::audit`] re-checks them). Returns the index of the first
+    /// stamp (in size order) that fails, with the reason.
+    pub fn check_stamps(&self, stamps: &[StatusStamp]) -> Result<(), StampCheckError> {
+        let mut order: Vec<usize> = (0..stamps.len()).collect();
+        order.sort_by_key(|&i| stamps[i].claim.size);
+        let mut replay = Replay::from_genesis(Signatures::Trust, 0);
+        for i in order {
+            let stamp = &stamps[i];
+            let size = stamp.claim.size;
+            if size > self.len() || size == 0 {
+                return Err(StampCheckError::Stamp(
+                    i,
+                    StampError::Mismatch("checkpoint size"),
+                ));
+            }
+            // Replay up to the stamp's size (stamps are taken in size order).
+            let from = replay.len();
+            let chunks = (from..size)
+                .step_by(CHUNK as usize)
+                .map(|at| self.store.read(at, (at + CHUNK).min(size)));
+            replay.feed(chunks).map_err(|e| match e {
+                PipelineError::Source(e) => StampCheckError::Storage(e),
+                PipelineError::Entry(error) => StampCheckError::BadEntry(Box::new(BadEntry {
+                    location: self.store.locate(error.seq),
+                    error,
+                })),
+            })?;
+            let (state, tree) = replay.parts();
+            // Signed by a key that could sign at its this update (judged with all the ledger
+            // knows now), and not dated after the next entry, which a stamp at this size
+            // ignores (an honest one is made before that entry is recorded).
+            let after_next = match size < self.len() {
+                true => {
+                    let next = self
+                        .entry(size)
+                        .map_err(|e| StampCheckError::Read(Box::new(e)))?
+                        .ledger_time;
+                    stamp.claim.this_update.0
+                        > next.0.saturating_add(self.state.policy().max_skew_ms)
+                }
+                false => false,
+            };
+            // A current stamp is signed at its this update; an as-of one when the ledger had
+            // `size` entries (at or after the last of them).
+            let signed_at = match stamp.claim.kind {
+                StampKind::Current => stamp.claim.this_update,
+                StampKind::AsOf => state.last_time(),
+            };
+            stamp
+                .verify(&self.state.checkpoint_keys(signed_at))
+                .and_then(|claim| {
+                    if after_next {
+                        return Err(StampError::Mismatch(
+                            "this update (after the next entry, which a stamp at this size ignores)",
+                        ));
+                    }
+                    check_claim(&self.origin, claim, state, tree)
+                })
+                .map_err(|e| StampCheckError::Stamp(i, e))?;
+        }
+        Ok(())
+    }
+}
+
+/// Checking status stamps against the log failed.
+#[non_exhaustive]
+#[derive(Debug, thiserror::Error)]
+pub enum StampCheckError {
+    /// Stamp `.0` (an index into the stamps given) is false or not the operator's.
+    #[error("status stamp {0}: {1}")]
+    Stamp(usize, StampError),
+    /// Reading the store failed.
+    #[error(transparent)]
+    Storage(#[from] StorageError),
+    /// A stored entry is bad.
+    #[error(transparent)]
+    BadEntry(Box<BadEntry>),
+    /// The entry after a stamp's size could not be read.
+    #[error(transparent)]
+    Read(Box<ReadError>),
 }

@@ -1,35 +1,21 @@
-//! `chancery demo`: a realistic ledger, generated and appended through the real pipeline.
-//!
-//! A provincial platform over a simulated year (ledger time runs from a year ago to now): a
-//! root, five issuing authorities (one registered by its parent under delegation), a seal
-//! registrar and a bank; six license types; an official seal for every authority and an
-//! approval seal with an auto-seal policy. Then, in the proportions of a busy year: license
-//! issuances, amendments, renewals, reissues, suspensions and their lifting and every kind of
-//! termination; seal applications, the occasional seal suspension or loss (and remake);
-//! approval cases decided in time or sealed automatically past their deadline; holder keys,
-//! consents and the bank's use records. Every statement is signed by its actor's own key and
-//! appended in durable batches of 1,000.
+//! The demo's workload generator: its actors, tables, event generation and signing.
 
 use crate::keyfile;
-use crate::report::{Out, Progress, Summary};
 use crate::CliError;
 use chancery::crypto::sha256;
 use chancery::event::{
-    AuthorityRegistration, AutoSealApplication, AutoSealPolicy, CaseOpening, Consent,
-    LicenseVersion, Policy, SealApplication, SealRegistration, SealTerms, Succession, Termination,
-    UseRecord, UseResult,
+    AutoSealApplication, AutoSealPolicy, CaseOpening, Consent, LicenseVersion, SealApplication,
+    SealRegistration, SealTerms, Succession, Termination, UseRecord, UseResult,
 };
 use chancery::{
-    Actor, Canonical, Clock, Credential, Digest32, Event, FileStore, Ledger, LicenseId,
-    ManualClock, SecretKey, SignedStatement, Timestamp,
+    Actor, Credential, Digest32, Event, LicenseId, SecretKey, SignedStatement, Timestamp,
 };
 use std::path::Path;
 
-const BATCH: usize = 1000;
-const YEAR_DAYS: u64 = 365;
-const DAY_MS: u64 = 86_400_000;
+pub(super) const YEAR_DAYS: u64 = 365;
+pub(super) const DAY_MS: u64 = 86_400_000;
 /// Index of the seal registrar (public security) and of the bank in `AUTHORITIES`.
-const POLICE: usize = 5;
+pub(super) const POLICE: usize = 5;
 const BANK: usize = 6;
 /// The authority that owns the approval seal and opens approval cases.
 const APPROVER: usize = 1;
@@ -37,14 +23,14 @@ const CASE_TYPE: &str = "FOODBIZ-RENEWAL";
 const POLICY_ID: &str = "AUTO-RENEWAL";
 
 /// An authority of the demo: code, name, parent index, license types.
-struct AuthoritySpec {
-    code: &'static str,
-    name: &'static str,
-    parent: Option<usize>,
-    types: &'static [&'static str],
+pub(super) struct AuthoritySpec {
+    pub(super) code: &'static str,
+    pub(super) name: &'static str,
+    pub(super) parent: Option<usize>,
+    pub(super) types: &'static [&'static str],
 }
 
-const AUTHORITIES: &[AuthoritySpec] = &[
+pub(super) const AUTHORITIES: &[AuthoritySpec] = &[
     AuthoritySpec {
         code: "11330000MB0000001X",
         name: "Zhejiang Provincial Administration for Market Regulation",
@@ -91,7 +77,7 @@ const AUTHORITIES: &[AuthoritySpec] = &[
 
 /// A license type of the demo: code, name, claim names, defining authority, issuing
 /// authorities (repeated to weight them).
-type TypeSpec = (
+pub(super) type TypeSpec = (
     &'static str,
     &'static str,
     &'static [&'static str],
@@ -99,7 +85,7 @@ type TypeSpec = (
     &'static [usize],
 );
 
-const TYPES: &[TypeSpec] = &[
+pub(super) const TYPES: &[TypeSpec] = &[
     (
         "FOODBIZ",
         "Food business permit",
@@ -184,7 +170,7 @@ impl From<(usize, Event)> for Item {
 
 /// What the generator makes: an event to sign (signer index), or a statement it had to sign
 /// itself (a consent, whose id the bank's use records cite).
-enum Item {
+pub(super) enum Item {
     Unsigned(usize, Event),
     Signed(SignedStatement),
 }
@@ -207,16 +193,16 @@ impl Rng {
     }
 }
 
-struct Generator {
-    actors: Vec<Actor>,
+pub(super) struct Generator {
+    pub(super) actors: Vec<Actor>,
     live: Vec<Live>,
     serial: u64,
     rng: Rng,
     /// Licenses whose credentials are written out and left untouched, one per type.
-    showcase: Vec<(Credential, usize)>,
+    pub(super) showcase: Vec<(Credential, usize)>,
     /// Lineages, seals and cases acted on in the current batch: one statement per license,
     /// seal or case per batch, so each is checked against the state the batch started from.
-    touched: std::collections::HashSet<String>,
+    pub(super) touched: std::collections::HashSet<String>,
     /// Every authority's official seal, then the approval seal (never suspended or lost, so
     /// automatic sealing can always proceed).
     seals: Vec<SealSlot>,
@@ -231,141 +217,11 @@ struct Generator {
     counter: u64,
     origin: String,
     /// Keys of seals remade during the current batch, to write to the keys directory.
-    new_seal_keys: Vec<(String, SecretKey)>,
-}
-
-/// Runs the demo.
-pub fn run(store: &Path, origin: &str, entries: u64, out: &Out) -> Result<u8, CliError> {
-    if store.join("head").exists() {
-        return Err(CliError::usage(format!(
-            "{} already holds a ledger; demo needs a new store",
-            store.display()
-        )));
-    }
-    let started = std::time::Instant::now();
-    let keys = store.join("keys");
-    let creds = store.join("credentials");
-    for d in [&keys, &creds] {
-        std::fs::create_dir_all(d).map_err(|e| CliError::io(d, e))?;
-    }
-    let root_key = SecretKey::generate();
-    keyfile::write_new(&keys.join("root.key"), &root_key, false)?;
-    let root = Actor::new(origin, root_key.clone());
-    let mut gen = Generator {
-        actors: Vec::new(),
-        live: Vec::new(),
-        serial: 0,
-        rng: Rng(0x00c4_a4ce_7e11_2026),
-        showcase: Vec::new(),
-        touched: Default::default(),
-        seals: Vec::new(),
-        consents: Vec::new(),
-        pending: None,
-        cases: Default::default(),
-        engine: 0,
-        counter: 0,
-        origin: origin.to_owned(),
-        new_seal_keys: Vec::new(),
-    };
-    for a in AUTHORITIES {
-        gen.new_actor(&keys.join(format!("{}.key", a.code)))?;
-    }
-    // Ledger time runs over the past year, one step per batch, ending before the real present
-    // (so the store stays usable with the real clock afterwards).
-    let clock = ManualClock::new(Timestamp(
-        Timestamp::now().millis().saturating_sub(YEAR_DAYS * DAY_MS),
-    ));
-    let step = (YEAR_DAYS * DAY_MS / (entries / BATCH as u64).max(1)).max(1);
-    let now = clock.now();
-    let genesis = root.sign(
-        Event::LedgerCreated {
-            root_keys: vec![root.public_key()],
-            policy: Policy::default(),
-        },
-        now,
-    );
-    let mut ledger = Ledger::create(FileStore::open(store)?, genesis, clock.clone())?;
-    let mut setup: Vec<SignedStatement> = Vec::new();
-    for (i, a) in AUTHORITIES.iter().enumerate() {
-        let registration = Event::AuthorityRegistered(AuthorityRegistration {
-            code: a.code.into(),
-            name: a.name.into(),
-            parent: a.parent.map(|p| AUTHORITIES[p].code.to_owned()),
-            keys: vec![gen.actors[i].public_key()],
-            license_types: a.types.iter().map(|t| (*t).to_owned()).collect(),
-            may_register_seals: i == POLICE,
-            may_delegate: a.parent.is_none() && i == 0,
-        });
-        let by = a.parent.map_or(&root, |p| &gen.actors[p]);
-        setup.push(by.sign(registration, now));
-    }
-    for (code, name, claims, definer, _) in TYPES {
-        setup.push(gen.actors[*definer].sign(
-            Event::LicenseTypeDefined {
-                code: (*code).into(),
-                name: (*name).into(),
-                claim_names: claims.iter().map(|c| (*c).to_owned()).collect(),
-            },
-            now,
-        ));
-    }
-    setup.extend(gen.seal_setup(now, &keys)?);
-    append(&mut ledger, setup)?;
-    let progress = Progress::entries("generating", entries);
-    while ledger.len() < entries {
-        let n = usize::try_from(entries - ledger.len())
-            .unwrap_or(BATCH)
-            .min(BATCH);
-        clock.advance(step);
-        let now = ledger.now();
-        gen.touched.clear();
-        let items: Vec<Item> = (0..n).map(|_| gen.next_event(now)).collect();
-        let statements = sign_all(&gen.actors, items, now);
-        append(&mut ledger, statements)?;
-        for (es_id, k) in gen.new_seal_keys.drain(..) {
-            keyfile::write_new(&keys.join(format!("seal-{es_id}.key")), &k, false)?;
-        }
-        progress.set_entries(ledger.len());
-    }
-    progress.finish();
-    // The operator signs a checkpoint of the finished ledger with the root key.
-    ledger
-        .sign_checkpoint(&root_key, &mut chancery::FileCheckpointLog::open(store)?)
-        .map_err(|e| crate::CliError::invalid(e.to_string()))?;
-    let mut showcase = Vec::new();
-    for (credential, kind) in &gen.showcase {
-        let path = creds.join(format!("{}.cred", credential.license));
-        keyfile::create_private(&path, &credential.to_canonical())?;
-        showcase.push((path, TYPES[*kind].0));
-    }
-    let summary = Summary::of(ledger.origin(), ledger.state(), ledger.tree_head().root);
-    summary.print(
-        &format!("demo ledger written to {}", store.display()),
-        started.elapsed(),
-        out,
-    );
-    if !out.is_json() {
-        println!(
-            "keys in {}; credentials to try with `chancery license verify`:",
-            keys.display()
-        );
-        for (path, kind) in showcase {
-            println!("  {kind}: {}", path.display());
-        }
-    }
-    Ok(0)
-}
-
-/// Appends a batch; every statement must be recorded (the generator only makes legal ones).
-fn append(ledger: &mut Ledger<FileStore>, batch: Vec<SignedStatement>) -> Result<(), CliError> {
-    for r in ledger.append_batch(batch)? {
-        r.map_err(|e| CliError::usage(format!("demo statement refused: {e}")))?;
-    }
-    Ok(())
+    pub(super) new_seal_keys: Vec<(String, SecretKey)>,
 }
 
 /// Signs the events on every core.
-fn sign_all(actors: &[Actor], events: Vec<Item>, at: Timestamp) -> Vec<SignedStatement> {
+pub(super) fn sign_all(actors: &[Actor], events: Vec<Item>, at: Timestamp) -> Vec<SignedStatement> {
     let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
     let share = events.len().div_ceil(threads).max(1);
     let mut parts: Vec<Vec<Item>> = Vec::new();
@@ -395,11 +251,31 @@ fn sign_all(actors: &[Actor], events: Vec<Item>, at: Timestamp) -> Vec<SignedSta
 }
 
 impl Generator {
+    /// A generator for a ledger of this origin, with no actors yet.
+    pub(super) fn new(origin: &str) -> Self {
+        Generator {
+            actors: Vec::new(),
+            live: Vec::new(),
+            serial: 0,
+            rng: Rng(0x00c4_a4ce_7e11_2026),
+            showcase: Vec::new(),
+            touched: Default::default(),
+            seals: Vec::new(),
+            consents: Vec::new(),
+            pending: None,
+            cases: Default::default(),
+            engine: 0,
+            counter: 0,
+            origin: origin.to_owned(),
+            new_seal_keys: Vec::new(),
+        }
+    }
+
     /// The next legal statement, in the proportions of a busy year (per 1,000: 560 issuances,
     /// 140 seal applications, 221 other license events, 24 consents with their holder keys, 24
     /// use records, 15 cases opened, 15 cases decided or sealed automatically, 1 seal
     /// suspension, resumption, loss or remake).
-    fn next_event(&mut self, now: Timestamp) -> Item {
+    pub(super) fn next_event(&mut self, now: Timestamp) -> Item {
         if let Some((holder, consent)) = self.pending.take() {
             let until = consent.until;
             let uses_left = consent.max_uses;
@@ -431,7 +307,7 @@ impl Generator {
 
     /// Registers an official seal for every issuing authority and an approval seal with an
     /// auto-seal policy; their keys and the engine's key go to `keys`.
-    fn seal_setup(
+    pub(super) fn seal_setup(
         &mut self,
         now: Timestamp,
         keys: &Path,
@@ -475,7 +351,7 @@ impl Generator {
     }
 
     /// A new actor whose secret key is written to `path`; its index.
-    fn new_actor(&mut self, path: &Path) -> Result<usize, CliError> {
+    pub(super) fn new_actor(&mut self, path: &Path) -> Result<usize, CliError> {
         let k = SecretKey::generate();
         keyfile::write_new(path, &k, false)?;
         self.actors.push(Actor::new(self.origin.clone(), k));
