@@ -352,7 +352,15 @@ fn presentations(c: &mut Criterion) {
         })
     });
     let now = ledger.now();
-    let stamp = ledger.stamp(&id, now, now.plus_days(1), &root_key).unwrap();
+    let stamp = ledger
+        .stamp(
+            &id,
+            now,
+            now.plus_days(1),
+            &root_key,
+            &chancery::MemoryCheckpointLog::new(),
+        )
+        .unwrap();
     let p = ledger
         .present(
             cred.disclose(&["name", "address", "scope"], false).unwrap(),

@@ -114,7 +114,13 @@ fn main() -> Result<(), Box<dyn Error>> {
         let secs = ledger.now().millis() / 1000;
         note.signatures
             .push(cosign_note(&note.text, WITNESS, &witness, secs)?);
-        let stamp = ledger.stamp(&id, ledger.now(), ledger.now().plus_days(1), &root_key)?;
+        let stamp = ledger.stamp(
+            &id,
+            ledger.now(),
+            ledger.now().plus_days(1),
+            &root_key,
+            &chancery::MemoryCheckpointLog::new(),
+        )?;
         let disclosure = cred.disclose(&["name", "address", "scope"], false)?;
         let full = ledger.present(disclosure, &note.to_text(), stamp)?;
         Ok(CompactPresentation::from_presentation(&full, 1)?.to_text())

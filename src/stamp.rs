@@ -194,6 +194,13 @@ pub enum IssueStampError {
         /// The entry.
         seq: u64,
     },
+    /// The ledger does not hold the last checkpoint kept in the operator's checkpoint log
+    /// (rolled back, rewritten, or another ledger's log): a stamp would sign a second tree.
+    #[error("refusing to sign: the ledger is not consistent with the last checkpoint kept: {0}")]
+    Inconsistent(crate::checkpoint::CheckpointError),
+    /// The checkpoint log could not be read.
+    #[error("the checkpoint log could not be read: {0}")]
+    Log(String),
 }
 
 impl StatusStamp {

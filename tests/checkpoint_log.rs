@@ -6,6 +6,7 @@
 mod common;
 
 use chancery::checkpoint::CheckpointError;
+use chancery::stamp::IssueStampError;
 use chancery::storage::{DamageReason, StorageError};
 use chancery::{
     AppendError, CheckpointLog, FileCheckpointLog, Ledger, MemoryCheckpointLog, MemoryStore,
@@ -149,7 +150,7 @@ fn given_a_rolled_back_ledger_when_a_batch_is_proven_then_nothing_is_appended() 
         .append_batch_proven(vec![statement], &key(1), &mut log);
     assert!(matches!(
         refused,
-        Err(AppendError::Unproven(e)) if matches!(*e, SignCheckpointError::Inconsistent(_))
+        Err(AppendError::NotExtending(e)) if matches!(*e, SignCheckpointError::Inconsistent(_))
     ));
     assert_eq!(older.ledger.len(), before);
     assert_eq!(log.checkpoints().unwrap().len(), 1);
@@ -201,8 +202,8 @@ fn two_kept(dir: &std::path::Path) -> (Vec<String>, u64) {
     let first = w.ledger.sign_checkpoint(&key(1), &mut log).unwrap().note;
     w.issue(&a, "AUTH1", "K1");
     let second = w.ledger.sign_checkpoint(&key(1), &mut log).unwrap().note;
-    // Header (16 bytes), then the first record: length, hash, note.
-    (vec![first.clone(), second], 16 + 36 + first.len() as u64)
+    // Header (16 bytes), then the first record: length, its complement, hash, note.
+    (vec![first.clone(), second], 16 + 40 + first.len() as u64)
 }
 
 #[test]
@@ -227,7 +228,7 @@ fn given_a_damaged_record_before_the_last_when_opened_then_the_damage_is_reporte
     let path = d.path().join(FileCheckpointLog::FILE);
     let mut bytes = std::fs::read(&path).unwrap();
     // A byte of the first note.
-    bytes[16 + 36 + 3] ^= 1;
+    bytes[16 + 40 + 3] ^= 1;
     std::fs::write(&path, &bytes).unwrap();
     match FileCheckpointLog::open(d.path()) {
         Err(StorageError::Damaged(damage)) => {
@@ -241,9 +242,9 @@ fn given_a_damaged_record_before_the_last_when_opened_then_the_damage_is_reporte
 #[test]
 fn given_a_store_without_a_log_when_read_only_then_it_has_kept_nothing() {
     let d = tempfile::tempdir().unwrap();
-    assert!(FileCheckpointLog::open_read_only(d.path())
-        .unwrap()
-        .is_none());
+    let log = FileCheckpointLog::open_read_only(d.path()).unwrap();
+    assert!(log.is_empty());
+    assert_eq!(log.last_checkpoint().unwrap(), None);
     assert!(!d.path().join(FileCheckpointLog::FILE).exists());
 }
 
@@ -251,12 +252,122 @@ fn given_a_store_without_a_log_when_read_only_then_it_has_kept_nothing() {
 fn given_a_read_only_log_when_keeping_then_it_is_refused() {
     let d = tempfile::tempdir().unwrap();
     two_kept(d.path());
-    let mut log = FileCheckpointLog::open_read_only(d.path())
-        .unwrap()
-        .unwrap();
+    let mut log = FileCheckpointLog::open_read_only(d.path()).unwrap();
     assert_eq!(log.len(), 2);
+    let last = log.last_checkpoint().unwrap();
     assert!(matches!(
-        log.keep_checkpoint("x"),
+        log.keep_checkpoint("x", last.as_deref()),
         Err(StorageError::ReadOnly)
     ));
+}
+
+/// Review of issue 14: a length field raised by a flipped bit in an earlier record made the
+/// rest look like a torn tail, and the writer truncated every later checkpoint (including ones
+/// already returned). The length carries its complement: a bad one is damage, wherever it lies.
+#[test]
+fn given_an_earlier_records_length_damaged_when_opened_then_it_is_damage_not_a_torn_tail() {
+    let d = tempfile::tempdir().unwrap();
+    two_kept(d.path());
+    let path = d.path().join(FileCheckpointLog::FILE);
+    let mut bytes = std::fs::read(&path).unwrap();
+    let len_before = bytes.len();
+    // The first record's length, raised past the end of the file.
+    bytes[16 + 1] ^= 0x01;
+    std::fs::write(&path, &bytes).unwrap();
+    match FileCheckpointLog::open(d.path()) {
+        Err(StorageError::Damaged(damage)) => {
+            assert_eq!(damage.offset, 16);
+            assert!(matches!(damage.reason, DamageReason::BadLength(_)));
+        }
+        other => panic!("{other:?}"),
+    }
+    assert_eq!(std::fs::metadata(&path).unwrap().len() as usize, len_before);
+}
+
+/// A last record written whole but not matching its hash was synced and may have been
+/// returned: damage, not a torn write, unless its note ends in zeros (pages a crash lost).
+#[test]
+fn given_a_whole_last_record_not_matching_its_hash_when_opened_then_it_is_damage() {
+    let d = tempfile::tempdir().unwrap();
+    let (_, second_at) = two_kept(d.path());
+    let path = d.path().join(FileCheckpointLog::FILE);
+    let mut bytes = std::fs::read(&path).unwrap();
+    bytes[second_at as usize + 40 + 2] ^= 1;
+    std::fs::write(&path, &bytes).unwrap();
+    match FileCheckpointLog::open(d.path()) {
+        Err(StorageError::Damaged(damage)) => assert_eq!(damage.offset, second_at),
+        other => panic!("{other:?}"),
+    }
+}
+
+#[test]
+fn given_a_last_note_whose_end_reads_as_zeros_when_the_writer_opens_then_it_is_truncated() {
+    let d = tempfile::tempdir().unwrap();
+    let (notes, second_at) = two_kept(d.path());
+    let path = d.path().join(FileCheckpointLog::FILE);
+    let mut bytes = std::fs::read(&path).unwrap();
+    let n = bytes.len();
+    bytes[n - 100..].fill(0);
+    std::fs::write(&path, &bytes).unwrap();
+    let log = FileCheckpointLog::open(d.path()).unwrap();
+    assert_eq!(log.checkpoints().unwrap(), vec![notes[0].clone()]);
+    assert_eq!(std::fs::metadata(&path).unwrap().len(), second_at);
+}
+
+/// Two signers on one log: the one that checked the ledger against a checkpoint that is no
+/// longer the last keeps nothing.
+#[test]
+fn given_a_checkpoint_kept_meanwhile_when_keeping_after_the_older_one_then_it_is_refused() {
+    let (w, _) = ledger_with(1);
+    let mut log = MemoryCheckpointLog::new();
+    let first = w.ledger.sign_checkpoint(&key(1), &mut log).unwrap();
+    assert!(matches!(
+        log.keep_checkpoint(&first.note, None),
+        Err(StorageError::CheckpointMoved)
+    ));
+    assert_eq!(log.checkpoints().unwrap().len(), 1);
+}
+
+/// Review of issue 14: a status stamp signs the ledger's size and root as a checkpoint does,
+/// so a ledger rolled back and rewritten after a checkpoint was kept gets no stamp either.
+#[test]
+fn given_a_checkpoint_kept_when_a_rewritten_ledger_is_stamped_then_it_is_refused() {
+    let (w, a) = ledger_with(3);
+    let mut log = MemoryCheckpointLog::new();
+    w.ledger.sign_checkpoint(&key(1), &mut log).unwrap();
+    let len = w.ledger.len();
+    let mut forked = W {
+        ledger: rolled_back(&w, len - 2),
+        clock: w.clock.clone(),
+        root: w.root.clone(),
+    };
+    let (id, _) = forked.issue(&a, "AUTH1", "F1");
+    forked.issue(&a, "AUTH1", "F2");
+    let now = forked.now();
+    let stamp = forked
+        .ledger
+        .stamp(&id, now, now.plus_days(1), &key(1), &log);
+    assert!(matches!(
+        stamp,
+        Err(IssueStampError::Inconsistent(
+            CheckpointError::Inconsistent { .. }
+        ))
+    ));
+    let as_of = forked
+        .ledger
+        .stamp_as_of(&id, now, now.plus_days(1), &key(1), &log);
+    assert!(matches!(as_of, Err(IssueStampError::Inconsistent(_))));
+}
+
+#[test]
+fn given_the_same_ledger_when_stamped_after_a_checkpoint_was_kept_then_it_is_signed() {
+    let (mut w, a) = ledger_with(0);
+    let mut log = MemoryCheckpointLog::new();
+    w.ledger.sign_checkpoint(&key(1), &mut log).unwrap();
+    let (id, _) = w.issue(&a, "AUTH1", "S1");
+    let now = w.now();
+    assert!(w
+        .ledger
+        .stamp(&id, now, now.plus_days(1), &key(1), &log)
+        .is_ok());
 }

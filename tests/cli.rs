@@ -576,7 +576,8 @@ fn checkpoints_from_the_command_line() {
     {
         use chancery::CheckpointLog;
         let mut log = chancery::FileCheckpointLog::open(dir.join("data")).unwrap();
-        log.keep_checkpoint(&fork).unwrap();
+        let last = log.last_checkpoint().unwrap();
+        log.keep_checkpoint(&fork, last.as_deref()).unwrap();
     }
     std::fs::write(dir.join("fork.note"), &fork).unwrap();
     let o = run(

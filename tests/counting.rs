@@ -712,3 +712,20 @@ fn given_an_operator_key_added_by_a_compromised_root_when_counting_then_it_signs
     assert!(!keys.contains(&r1.public_key()));
     assert!(keys.contains(&r2.public_key()));
 }
+
+/// Review of issue 14: the operator's checkpoint log is checked against every key that ever
+/// signed checkpoints ("did we sign this"), so once a root key is declared compromised the
+/// checkpoint it signed before does not stop the others from signing for ever.
+#[test]
+fn given_a_checkpoint_by_a_root_key_since_declared_compromised_when_another_signs_then_it_is_kept()
+{
+    let (mut w, [r1, r2, r3]) = three_roots();
+    let mut log = chancery::MemoryCheckpointLog::new();
+    w.ledger.sign_checkpoint(&key(1), &mut log).unwrap();
+    let since = w.now();
+    w.advance_days(1);
+    w.ok(&r2, root_compromised(&r1, since, &[&r3]));
+    let signed = w.ledger.sign_checkpoint(&key(2), &mut log).unwrap();
+    assert_eq!(signed.checkpoint.size, w.ledger.len());
+    assert_eq!(chancery::CheckpointLog::checkpoints(&log).unwrap().len(), 2);
+}

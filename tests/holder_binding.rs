@@ -35,7 +35,16 @@ fn bound() -> Bound {
     w.advance_days(1);
     let note = w.note(&key(1), &[(WITNESS, &key(90))]);
     let now = w.now();
-    let stamp = w.ledger.stamp(&id, now, now.plus_days(1), &key(1)).unwrap();
+    let stamp = w
+        .ledger
+        .stamp(
+            &id,
+            now,
+            now.plus_days(1),
+            &key(1),
+            &chancery::MemoryCheckpointLog::new(),
+        )
+        .unwrap();
     assert_eq!(stamp.claim.holder, Some(key(50).public_key()));
     let p = w
         .ledger
@@ -344,7 +353,13 @@ fn given_a_holder_signature_moved_to_another_presentation_when_verifying_then_re
     let now = b.w.now();
     let stamp =
         b.w.ledger
-            .stamp(&b.p.disclosure.license, now, now.plus_days(1), &key(1))
+            .stamp(
+                &b.p.disclosure.license,
+                now,
+                now.plus_days(1),
+                &key(1),
+                &chancery::MemoryCheckpointLog::new(),
+            )
             .unwrap();
     let note = b.w.note(&key(1), &[(WITNESS, &key(90))]);
     let mut q =
@@ -369,7 +384,16 @@ fn given_a_license_with_no_holder_key_when_a_holder_signature_is_asked_then_it_c
     let (mut w, a) = W::standard(MemoryStore::new());
     let (id, _) = w.issue(&a, "AUTH1", "S1");
     let now = w.now();
-    let stamp = w.ledger.stamp(&id, now, now.plus_days(1), &key(1)).unwrap();
+    let stamp = w
+        .ledger
+        .stamp(
+            &id,
+            now,
+            now.plus_days(1),
+            &key(1),
+            &chancery::MemoryCheckpointLog::new(),
+        )
+        .unwrap();
     assert_eq!(stamp.claim.holder, None);
     assert_eq!(
         HolderSignature::sign(

@@ -155,7 +155,13 @@ fn given_a_retired_root_key_when_it_stamps_a_revoked_license_valid_then_the_full
     let now = r.w.now();
     let honest =
         r.w.ledger
-            .stamp(&r.id, now, now.plus_days(1), &new_root)
+            .stamp(
+                &r.id,
+                now,
+                now.plus_days(1),
+                &new_root,
+                &chancery::MemoryCheckpointLog::new(),
+            )
             .unwrap();
     assert!(matches!(honest.claim.status, Status::Revoked { .. }));
     let mut p: Presentation =
@@ -206,9 +212,13 @@ fn given_a_suspended_license_when_the_operator_stamps_it_as_of_the_day_before_th
             reason: "inspection".into(),
         },
     );
-    let backdated = w
-        .ledger
-        .stamp(&id, day_before, day_before.plus_days(30), &key(1));
+    let backdated = w.ledger.stamp(
+        &id,
+        day_before,
+        day_before.plus_days(30),
+        &key(1),
+        &chancery::MemoryCheckpointLog::new(),
+    );
     assert!(
         matches!(backdated, Err(chancery::stamp::IssueStampError::NotPresent { at, .. }) if at == day_before),
         "{backdated:?}"
@@ -260,7 +270,13 @@ impl Fresh {
         let now = self.w.now();
         self.w
             .ledger
-            .stamp(&self.id, now, now.plus_millis(window_ms), &key(1))
+            .stamp(
+                &self.id,
+                now,
+                now.plus_millis(window_ms),
+                &key(1),
+                &chancery::MemoryCheckpointLog::new(),
+            )
             .unwrap()
     }
 
@@ -388,7 +404,13 @@ fn given_an_as_of_stamp_when_presented_as_current_then_it_is_refused() {
     let at = Timestamp(now.0 - 3_600_000);
     let as_of =
         f.w.ledger
-            .stamp_as_of(&f.id, at, at.plus_millis(DAY), &key(1))
+            .stamp_as_of(
+                &f.id,
+                at,
+                at.plus_millis(DAY),
+                &key(1),
+                &chancery::MemoryCheckpointLog::new(),
+            )
             .unwrap();
     assert_eq!(as_of.claim.kind, StampKind::AsOf);
     let p = f.present(as_of);
@@ -411,7 +433,13 @@ fn given_an_as_of_stamp_when_checked_against_the_log_then_it_holds() {
     let at = Timestamp(f.w.now().0 - 3_600_000);
     let as_of =
         f.w.ledger
-            .stamp_as_of(&f.id, at, at.plus_millis(DAY), &key(1))
+            .stamp_as_of(
+                &f.id,
+                at,
+                at.plus_millis(DAY),
+                &key(1),
+                &chancery::MemoryCheckpointLog::new(),
+            )
             .unwrap();
     f.w.ledger
         .check_stamps(std::slice::from_ref(&as_of))
@@ -443,11 +471,23 @@ fn given_a_current_stamp_within_the_clock_skew_when_issued_then_it_is_accepted()
     assert!(f
         .w
         .ledger
-        .stamp(&f.id, edge, now.plus_days(1), &key(1))
+        .stamp(
+            &f.id,
+            edge,
+            now.plus_days(1),
+            &key(1),
+            &chancery::MemoryCheckpointLog::new()
+        )
         .is_ok());
     let past = Timestamp(now.0 - skew - 1);
     assert!(matches!(
-        f.w.ledger.stamp(&f.id, past, now.plus_days(1), &key(1)),
+        f.w.ledger.stamp(
+            &f.id,
+            past,
+            now.plus_days(1),
+            &key(1),
+            &chancery::MemoryCheckpointLog::new()
+        ),
         Err(chancery::stamp::IssueStampError::NotPresent { .. })
     ));
 }
@@ -548,7 +588,16 @@ fn given_an_authority_the_root_registers_under_a_parent_when_presenting_then_bot
     let (id, cred) = w.issue(&child, "CHILD", "S1");
     let note = fresh_note(&w, &key(1));
     let now = w.now();
-    let stamp = w.ledger.stamp(&id, now, now.plus_days(1), &key(1)).unwrap();
+    let stamp = w
+        .ledger
+        .stamp(
+            &id,
+            now,
+            now.plus_days(1),
+            &key(1),
+            &chancery::MemoryCheckpointLog::new(),
+        )
+        .unwrap();
     let p = w
         .ledger
         .present(cred.disclose(&["name"], false).unwrap(), &note, stamp)
@@ -597,7 +646,13 @@ fn given_a_suspension_just_recorded_when_the_operator_stamps_within_the_skew_bef
         },
     );
     let before = Timestamp(r.ledger_time.0 - 1);
-    let stamped = w.ledger.stamp(&id, before, before.plus_days(1), &key(1));
+    let stamped = w.ledger.stamp(
+        &id,
+        before,
+        before.plus_days(1),
+        &key(1),
+        &chancery::MemoryCheckpointLog::new(),
+    );
     assert!(
         matches!(
             stamped,
@@ -615,13 +670,28 @@ fn given_a_hand_signed_backdated_current_stamp_when_checked_against_the_log_then
     let (id, _) = w.issue(&a, "AUTH1", "S1");
     w.advance_days(1);
     let now = w.now();
-    let honest = w.ledger.stamp(&id, now, now.plus_days(1), &key(1)).unwrap();
+    let honest = w
+        .ledger
+        .stamp(
+            &id,
+            now,
+            now.plus_days(1),
+            &key(1),
+            &chancery::MemoryCheckpointLog::new(),
+        )
+        .unwrap();
     let t = w.termination(&id);
     let effective = t.effective;
     w.ok(&a, Event::LicenseRevoked(t));
     let after = w
         .ledger
-        .stamp(&id, w.now(), w.now().plus_days(1), &key(1))
+        .stamp(
+            &id,
+            w.now(),
+            w.now().plus_days(1),
+            &key(1),
+            &chancery::MemoryCheckpointLog::new(),
+        )
         .unwrap();
     // Dated just before the revocation, at the size that holds it: status Valid then.
     let just_before = Timestamp(effective.0 - 1);
@@ -647,6 +717,7 @@ fn given_a_hand_signed_backdated_current_stamp_when_checked_against_the_log_then
             backdated.claim.this_update,
             backdated.claim.next_update,
             &key(1),
+            &chancery::MemoryCheckpointLog::new(),
         )
         .unwrap();
     assert_eq!(as_of.claim.next_update, effective);
@@ -707,7 +778,13 @@ fn given_a_current_stamp_for_an_old_size_when_checked_against_the_log_then_it_is
     w.advance_days(1);
     let old = w
         .ledger
-        .stamp(&id, w.now(), w.now().plus_days(1), &key(1))
+        .stamp(
+            &id,
+            w.now(),
+            w.now().plus_days(1),
+            &key(1),
+            &chancery::MemoryCheckpointLog::new(),
+        )
         .unwrap();
     w.advance_days(1);
     let t = w.termination(&id);
@@ -741,7 +818,13 @@ fn given_a_stamp_by_a_rotated_out_root_key_when_checked_against_the_log_then_it_
     let now = w.now();
     let honest = w
         .ledger
-        .stamp(&id, now, now.plus_days(1), &key(95))
+        .stamp(
+            &id,
+            now,
+            now.plus_days(1),
+            &key(95),
+            &chancery::MemoryCheckpointLog::new(),
+        )
         .unwrap();
     let by_old = StatusStamp::sign(honest.claim.clone(), &key(1)).unwrap();
     assert!(matches!(

@@ -585,7 +585,26 @@ fn given_a_read_only_handle_when_keeping_a_checkpoint_then_it_is_refused() {
     let (_w, _a) = World::standard(PgStore::connect(&url(), &ledger_name).unwrap());
     let mut reader = PgStore::connect_read_only(&url(), &ledger_name).unwrap();
     assert!(matches!(
-        reader.keep_checkpoint("note"),
+        reader.keep_checkpoint("note", None),
         Err(StorageError::ReadOnly)
     ));
+}
+
+/// Review of issue 14: two nodes keeping checkpoints of one ledger; the one that checked the
+/// ledger against a note that is no longer the last keeps nothing.
+#[test]
+fn given_another_node_kept_a_checkpoint_when_keeping_after_the_older_one_then_it_is_refused() {
+    use chancery::CheckpointLog;
+    let _server = shared();
+    let ledger_name = name("checkpoints-moved");
+    let (w, _a) = World::standard(PgStore::connect(&url(), &ledger_name).unwrap());
+    let mut node1 = PgStore::connect(&url(), &ledger_name).unwrap();
+    let mut node2 = PgStore::connect(&url(), &ledger_name).unwrap();
+    let checked = node1.last_checkpoint().unwrap();
+    let signed = w.ledger.sign_checkpoint(&key(1), &mut node2).unwrap();
+    assert!(matches!(
+        node1.keep_checkpoint(&signed.note, checked.as_deref()),
+        Err(StorageError::CheckpointMoved)
+    ));
+    assert_eq!(node1.checkpoints().unwrap(), vec![signed.note]);
 }

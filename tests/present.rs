@@ -53,7 +53,13 @@ impl Fixture {
         let stamp = self
             .w
             .ledger
-            .stamp(&self.id, now, now.plus_days(1), &root)
+            .stamp(
+                &self.id,
+                now,
+                now.plus_days(1),
+                &root,
+                &chancery::MemoryCheckpointLog::new(),
+            )
             .unwrap();
         let disclosure = self.cred.disclose(claims, false).unwrap();
         self.w.ledger.present(disclosure, &note, stamp).unwrap()
@@ -309,7 +315,13 @@ fn delegated_issuer_and_root_rotation_are_followed() {
     let now = w.now();
     let stamp = w
         .ledger
-        .stamp(&id, now, now.plus_days(1), &new_root)
+        .stamp(
+            &id,
+            now,
+            now.plus_days(1),
+            &new_root,
+            &chancery::MemoryCheckpointLog::new(),
+        )
         .unwrap();
     let p = w
         .ledger

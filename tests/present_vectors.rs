@@ -96,7 +96,15 @@ fn generate() -> Value {
     let mut note = cp.sign(ORIGIN, &sk(1)).unwrap();
     note.signatures
         .push(cosign_note(&note.text, "witness.example.org", &sk(3), T.millis() / 1000).unwrap());
-    let stamp = ledger.stamp(&id, T, T.plus_days(1), &sk(1)).unwrap();
+    let stamp = ledger
+        .stamp(
+            &id,
+            T,
+            T.plus_days(1),
+            &sk(1),
+            &chancery::MemoryCheckpointLog::new(),
+        )
+        .unwrap();
     let full = ledger
         .present(
             cred.disclose(&["name", "address", "scope"], false).unwrap(),

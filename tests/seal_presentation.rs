@@ -44,7 +44,14 @@ fn present(w: &W, seq: u64) -> SealPresentation {
     let now = w.now();
     let stamp = w
         .ledger
-        .stamp_sealing(&sha256(DOC), seq, now, now.plus_days(1), &key(1))
+        .stamp_sealing(
+            &sha256(DOC),
+            seq,
+            now,
+            now.plus_days(1),
+            &key(1),
+            &chancery::MemoryCheckpointLog::new(),
+        )
         .unwrap();
     let note = w.note(&key(1), &[(WITNESS, &key(90))]);
     w.ledger
@@ -146,7 +153,14 @@ fn given_an_automatic_sealing_when_verified_offline_then_valid() {
     let doc = sha256(b"approval");
     let stamp = w
         .ledger
-        .stamp_sealing(&doc, r.seq, now, now.plus_days(1), &key(1))
+        .stamp_sealing(
+            &doc,
+            r.seq,
+            now,
+            now.plus_days(1),
+            &key(1),
+            &chancery::MemoryCheckpointLog::new(),
+        )
         .unwrap();
     assert!(stamp.claim.valid);
     let note = w.note(&key(1), &[(WITNESS, &key(90))]);
@@ -223,7 +237,14 @@ fn given_an_engine_key_serving_two_policies_when_the_second_seals_then_it_verifi
     let now = w.now();
     let stamp = w
         .ledger
-        .stamp_sealing(&doc, r.seq, now, now.plus_days(1), &key(1))
+        .stamp_sealing(
+            &doc,
+            r.seq,
+            now,
+            now.plus_days(1),
+            &key(1),
+            &chancery::MemoryCheckpointLog::new(),
+        )
         .unwrap();
     let note = w.note(&key(1), &[(WITNESS, &key(90))]);
     let p = w.ledger.present_sealing(&doc, r.seq, &note, stamp).unwrap();

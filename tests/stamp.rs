@@ -17,7 +17,16 @@ fn stamps_are_issued_verified_and_checked_against_the_log() {
     let root = key(1);
     let now = w.now();
     let until = now.plus_days(1);
-    let valid = w.ledger.stamp(&id, now, until, &root).unwrap();
+    let valid = w
+        .ledger
+        .stamp(
+            &id,
+            now,
+            until,
+            &root,
+            &chancery::MemoryCheckpointLog::new(),
+        )
+        .unwrap();
     assert_eq!(valid.claim.status, Status::Valid);
     assert_eq!(valid.claim.size, w.ledger.len());
     // Round trip through bytes.
@@ -37,17 +46,28 @@ fn stamps_are_issued_verified_and_checked_against_the_log() {
     );
     // Not for the future (current or as of), nor with an empty window.
     assert!(matches!(
-        w.ledger
-            .stamp(&id, now.plus_days(1), now.plus_days(2), &root),
+        w.ledger.stamp(
+            &id,
+            now.plus_days(1),
+            now.plus_days(2),
+            &root,
+            &chancery::MemoryCheckpointLog::new()
+        ),
         Err(chancery::stamp::IssueStampError::Future(_))
     ));
     assert!(matches!(
-        w.ledger
-            .stamp_as_of(&id, now.plus_days(1), now.plus_days(2), &root),
+        w.ledger.stamp_as_of(
+            &id,
+            now.plus_days(1),
+            now.plus_days(2),
+            &root,
+            &chancery::MemoryCheckpointLog::new()
+        ),
         Err(chancery::stamp::IssueStampError::Future(_))
     ));
     assert_eq!(
-        w.ledger.stamp(&id, now, now, &root),
+        w.ledger
+            .stamp(&id, now, now, &root, &chancery::MemoryCheckpointLog::new()),
         Err(chancery::stamp::IssueStampError::BadWindow)
     );
 
@@ -57,12 +77,24 @@ fn stamps_are_issued_verified_and_checked_against_the_log() {
     w.ok(&a, Event::LicenseRevoked(t));
     let revoked = w
         .ledger
-        .stamp(&id, w.now(), w.now().plus_days(1), &root)
+        .stamp(
+            &id,
+            w.now(),
+            w.now().plus_days(1),
+            &root,
+            &chancery::MemoryCheckpointLog::new(),
+        )
         .unwrap();
     assert!(matches!(revoked.claim.status, Status::Revoked { .. }));
     let other_stamp = w
         .ledger
-        .stamp(&other, w.now(), w.now().plus_days(1), &root)
+        .stamp(
+            &other,
+            w.now(),
+            w.now().plus_days(1),
+            &root,
+            &chancery::MemoryCheckpointLog::new(),
+        )
         .unwrap();
     w.ledger
         .check_stamps(&[revoked.clone(), valid.clone(), other_stamp])
@@ -150,7 +182,13 @@ fn stamp_corpus() {
     let (id, _) = w.issue(&a, "AUTH1", "S1");
     let mut stamp = w
         .ledger
-        .stamp(&id, w.now(), w.now().plus_days(1), &key(1))
+        .stamp(
+            &id,
+            w.now(),
+            w.now().plus_days(1),
+            &key(1),
+            &chancery::MemoryCheckpointLog::new(),
+        )
         .unwrap();
     // Salts are random, so the entry hash and root differ per run: fix them for the seed file.
     stamp.claim.entry_hash = chancery::Digest32([1; 32]);

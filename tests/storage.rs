@@ -349,7 +349,10 @@ fn given_a_failed_batch_when_reopened_then_it_is_there_entirely_or_not_at_all() 
         assert!(
             matches!(
                 ledger.append_batch(batch),
-                Err(StorageError::Io { op: "write" | "sync", .. })
+                Err(StorageError::Io {
+                    op: "write" | "sync",
+                    ..
+                })
             ),
             "{failure}"
         );

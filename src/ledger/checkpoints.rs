@@ -31,6 +31,9 @@ pub enum SignCheckpointError {
     /// Reading or keeping in the checkpoint log failed; the new checkpoint was not returned.
     #[error(transparent)]
     Storage(#[from] StorageError),
+    /// Catching up with another writer's entries, to sign past them, failed.
+    #[error(transparent)]
+    CatchUp(super::CatchUpError),
 }
 
 /// A checkpoint signed and kept by [`Ledger::sign_checkpoint`].
@@ -61,7 +64,18 @@ pub fn check_checkpoint(
     state: &State,
     tree: &MerkleTree,
 ) -> Result<Checkpoint, CheckpointError> {
-    let (cp, _) = Checkpoint::open(note, &checkpoint_verifiers(origin, state))?;
+    belongs(note, origin, &checkpoint_verifiers(origin, state), tree)
+}
+
+/// Whether `note` verifies under `verifiers` and is a checkpoint of the ledger of `origin` whose
+/// tree is `tree`.
+fn belongs(
+    note: &[u8],
+    origin: &str,
+    verifiers: &[NoteVerifier],
+    tree: &MerkleTree,
+) -> Result<Checkpoint, CheckpointError> {
+    let (cp, _) = Checkpoint::open(note, verifiers)?;
     if cp.origin != origin {
         return Err(CheckpointError::WrongOrigin {
             expected: origin.to_owned(),
@@ -86,30 +100,40 @@ impl<S: Store> Ledger<S> {
 
     /// Signs a checkpoint of the ledger as it is with `key` and keeps it in `log` before
     /// returning it. Refused unless `key` signs the ledger's checkpoints now and the ledger
-    /// still holds the last checkpoint kept in `log` (same root at its size): whoever uses the
-    /// library cannot make the operator sign two checkpoints that do not fit together. A
-    /// checkpoint equal to the last kept is returned without keeping it twice.
+    /// still holds the last checkpoint kept in `log` (same root at its size), so that signing
+    /// through one log never makes the operator sign two checkpoints that do not fit together
+    /// (the log is the operator's memory: a signer given another, or an empty, log is not held
+    /// to it; witnesses hold the operator to one history across logs, SPEC §24). If another
+    /// signer keeps a checkpoint meanwhile, the ledger is checked against it and signing tried
+    /// again. A checkpoint equal to the last kept is returned without keeping it twice.
     pub fn sign_checkpoint(
         &self,
         key: &SecretKey,
         log: &mut impl CheckpointLog,
     ) -> Result<SignedCheckpoint, SignCheckpointError> {
-        let last = self.may_sign_checkpoint(key, log)?;
-        let head = self.tree_head();
-        let checkpoint = Checkpoint {
-            origin: self.origin.clone(),
-            size: head.size,
-            root: head.root,
-            extensions: vec![],
-        };
-        let note = checkpoint
-            .sign(&self.origin, key)
-            .map_err(SignCheckpointError::Origin)?
-            .to_text();
-        if last.as_deref() != Some(note.as_str()) {
-            log.keep_checkpoint(&note)?;
+        let mut moved = 0;
+        loop {
+            let last = self.may_sign_checkpoint(key, log)?;
+            let head = self.tree_head();
+            let checkpoint = Checkpoint {
+                origin: self.origin.clone(),
+                size: head.size,
+                root: head.root,
+                extensions: vec![],
+            };
+            let note = checkpoint
+                .sign(&self.origin, key)
+                .map_err(SignCheckpointError::Origin)?
+                .to_text();
+            if last.as_deref() == Some(note.as_str()) {
+                return Ok(SignedCheckpoint { note, checkpoint });
+            }
+            match log.keep_checkpoint(&note, last.as_deref()) {
+                Ok(()) => return Ok(SignedCheckpoint { note, checkpoint }),
+                Err(StorageError::CheckpointMoved) if moved < MAX_MOVED => moved += 1,
+                Err(e) => return Err(e.into()),
+            }
         }
-        Ok(SignedCheckpoint { note, checkpoint })
     }
 
     /// The checks of [`Ledger::sign_checkpoint`] before signing; returns the last note kept.
@@ -125,14 +149,44 @@ impl<S: Store> Ledger<S> {
         {
             return Err(SignCheckpointError::NotACheckpointKey);
         }
+        self.check_log(log)
+    }
+
+    /// The last checkpoint kept in `log`, checked to belong to the ledger: signed by a key that
+    /// ever signed its checkpoints (one since declared compromised too: the question is whether
+    /// the operator signed it, not whether to trust it), for its origin, at a size it holds,
+    /// with the root it has there. Every signature the ledger makes over its tree (checkpoints
+    /// and stamps) is refused while this fails.
+    pub(super) fn check_log(
+        &self,
+        log: &impl CheckpointLog,
+    ) -> Result<Option<String>, SignCheckpointError> {
         let last = log.last_checkpoint()?;
         if let Some(note) = &last {
-            self.check_checkpoint(note.as_bytes())
+            self.check_kept_checkpoint(note.as_bytes())
                 .map_err(SignCheckpointError::Inconsistent)?;
         }
         Ok(last)
     }
+
+    /// Checks that a checkpoint the operator kept belongs to this ledger: as
+    /// [`Ledger::check_checkpoint`], but under every key that ever signed its checkpoints,
+    /// compromised ones included (an audit of the operator's own log asks whether the operator
+    /// signed it, not whether a relying party should trust it).
+    pub fn check_kept_checkpoint(&self, note: &[u8]) -> Result<Checkpoint, CheckpointError> {
+        let every: Vec<NoteVerifier> = self
+            .state
+            .every_checkpoint_key()
+            .iter()
+            .filter_map(|k| NoteVerifier::new(&self.origin, k).ok())
+            .collect();
+        belongs(note, &self.origin, &every, &self.tree)
+    }
 }
+
+/// How many times [`Ledger::sign_checkpoint`] tries again when other signers keep checkpoints
+/// meanwhile.
+const MAX_MOVED: u32 = 16;
 
 impl<S: Store> Ledger<S> {
     /// [`Ledger::append_batch`], then a checkpoint of the ledger after the batch signed with
@@ -160,12 +214,21 @@ impl<S: Store> Ledger<S> {
         // Refuse before appending if the checkpoint could not be signed.
         self.may_sign_checkpoint(key, log).map_err(|e| match e {
             SignCheckpointError::NotACheckpointKey => AppendError::NotACheckpointKey,
-            other => AppendError::Unproven(Box::new(other)),
+            other => AppendError::NotExtending(Box::new(other)),
         })?;
         let results = self.append_batch(statements)?;
-        let signed = self
-            .sign_checkpoint(key, log)
-            .map_err(|e| AppendError::Unproven(Box::new(e)))?;
+        let signed = match self.sign_checkpoint(key, log) {
+            // Another writer appended and kept a larger checkpoint meanwhile (a shared
+            // database): read its entries and sign the larger tree, which holds the batch.
+            Err(SignCheckpointError::Inconsistent(CheckpointError::BeyondLedger { .. })) => {
+                self.catch_up().map_err(|e| {
+                    AppendError::Unproven(Box::new(SignCheckpointError::CatchUp(e)))
+                })?;
+                self.sign_checkpoint(key, log)
+            }
+            other => other,
+        }
+        .map_err(|e| AppendError::Unproven(Box::new(e)))?;
         let size = signed.checkpoint.size;
         let receipts = results
             .into_iter()

@@ -33,11 +33,13 @@ pub enum AppendError {
         "a proven batch may not change the checkpoint keys: append it, then sign a checkpoint"
     )]
     ChangesCheckpointKeys,
-    /// No checkpoint could be signed for a proven batch. Refused before appending (nothing
-    /// was appended) when the ledger does not extend the last checkpoint kept; after
-    /// appending when keeping the new checkpoint failed: the statements are then recorded
-    /// (submitting them again returns their receipts) but unproven.
-    #[error("no checkpoint for the batch: {0}")]
+    /// A proven batch is refused before anything is appended: the ledger does not hold the
+    /// last checkpoint kept in the log (or the log cannot be read).
+    #[error("refused before appending: {0}")]
+    NotExtending(Box<SignCheckpointError>),
+    /// The batch was appended, but no checkpoint could be signed or kept for it: the
+    /// statements are recorded (submitting them again returns their receipts) but unproven.
+    #[error("the batch was recorded, but no checkpoint was kept for it: {0}")]
     Unproven(Box<SignCheckpointError>),
     /// An inclusion proof could not be made for a recorded entry (a bug; please report it).
     #[error("inclusion proof: {0}")]

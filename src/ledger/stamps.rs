@@ -3,7 +3,7 @@
 //! `crate::stamp`'s.
 //! The tree given always holds exactly the state's entries, so its head is the claim's.
 
-use super::{BadEntry, Ledger, ReadError, CHUNK};
+use super::{BadEntry, Ledger, ReadError, SignCheckpointError, CHUNK};
 use crate::audit::{PipelineError, Replay, Signatures};
 use crate::crypto::Digest32;
 use crate::id::LicenseId;
@@ -11,7 +11,7 @@ use crate::merkle::MerkleTree;
 use crate::stamp::StatusStamp;
 use crate::stamp::{IssueStampError, SealingClaim, StampError, StampKind, StatusClaim};
 use crate::state::State;
-use crate::storage::{StorageError, Store};
+use crate::storage::{CheckpointLog, StorageError, Store};
 use crate::time::Timestamp;
 
 /// The claim a ledger makes about `license`: its state and tree are those of the first
@@ -143,21 +143,38 @@ impl<S: Store> Ledger<S> {
         this_update: Timestamp,
         next_update: Timestamp,
         key: &crate::crypto::SecretKey,
+        log: &impl CheckpointLog,
     ) -> Result<StatusStamp, IssueStampError> {
         self.check_present(this_update)?;
-        self.sign_stamp(StampKind::Current, license, this_update, next_update, key)
+        self.sign_stamp(
+            StampKind::Current,
+            license,
+            this_update,
+            next_update,
+            key,
+            log,
+        )
     }
 
-    /// Only a key that signs checkpoints now signs stamps (SPEC §16).
-    fn check_stamp_key(&self, key: &crate::crypto::SecretKey) -> Result<(), IssueStampError> {
-        if self
+    /// Only a key that signs checkpoints now signs stamps (SPEC §16), and only while the
+    /// ledger holds the last checkpoint kept in `log`: a stamp signs the ledger's size and
+    /// root as a checkpoint does, so a rolled-back or rewritten ledger gets no stamp either.
+    fn may_sign_stamp(
+        &self,
+        key: &crate::crypto::SecretKey,
+        log: &impl CheckpointLog,
+    ) -> Result<(), IssueStampError> {
+        if !self
             .state
             .checkpoint_keys(self.now())
             .contains(&key.public_key())
         {
-            Ok(())
-        } else {
-            Err(IssueStampError::NotAStampKey)
+            return Err(IssueStampError::NotAStampKey);
+        }
+        match self.check_log(log) {
+            Ok(_) => Ok(()),
+            Err(SignCheckpointError::Inconsistent(e)) => Err(IssueStampError::Inconsistent(e)),
+            Err(other) => Err(IssueStampError::Log(other.to_string())),
         }
     }
 
@@ -189,9 +206,10 @@ impl<S: Store> Ledger<S> {
         this_update: Timestamp,
         next_update: Timestamp,
         key: &crate::crypto::SecretKey,
+        log: &impl CheckpointLog,
     ) -> Result<crate::stamp::SealingStamp, IssueStampError> {
         self.check_present(this_update)?;
-        self.check_stamp_key(key)?;
+        self.may_sign_stamp(key, log)?;
         let claim = sealing_claim_for(
             &self.origin,
             &self.state,
@@ -213,8 +231,9 @@ impl<S: Store> Ledger<S> {
         at: Timestamp,
         next_update: Timestamp,
         key: &crate::crypto::SecretKey,
+        log: &impl CheckpointLog,
     ) -> Result<StatusStamp, IssueStampError> {
-        self.sign_stamp(StampKind::AsOf, license, at, next_update, key)
+        self.sign_stamp(StampKind::AsOf, license, at, next_update, key, log)
     }
 
     fn sign_stamp(
@@ -224,11 +243,12 @@ impl<S: Store> Ledger<S> {
         this_update: Timestamp,
         next_update: Timestamp,
         key: &crate::crypto::SecretKey,
+        log: &impl CheckpointLog,
     ) -> Result<StatusStamp, IssueStampError> {
         if this_update > self.now() {
             return Err(IssueStampError::Future(this_update));
         }
-        self.check_stamp_key(key)?;
+        self.may_sign_stamp(key, log)?;
         let claim = claim_for(
             &self.origin,
             &self.state,

@@ -411,6 +411,20 @@ impl State {
         keys
     }
 
+    /// Every key that ever signed or could have signed the ledger's checkpoints and stamps: its
+    /// root and operator keys, compromised, voided and retired ones included. What the
+    /// operator checks its own checkpoint log against ("did we sign this"), not what a relying
+    /// party trusts ([`State::all_checkpoint_keys`]).
+    pub fn every_checkpoint_key(&self) -> Vec<PublicKey> {
+        let mut keys: Vec<PublicKey> = self
+            .all_keys_of(&Principal::Root)
+            .into_iter()
+            .map(|k| k.public)
+            .collect();
+        keys.extend(self.all_operator_keys().into_iter().map(|k| k.public));
+        keys
+    }
+
     /// Every operator key the ledger ever had, in key id order, with its record.
     pub fn all_operator_keys(&self) -> Vec<&KeyRecord> {
         self.all_keys_of(&Principal::Operator)

@@ -3,15 +3,19 @@
 //!
 //! ```text
 //! checkpoints.log = header record*
-//!   header        = "CHANCERY" "CKPT" u32be(1)                    16 bytes
-//!   record        = u32be(len) hash[32] note[len]                 hash = SHA-256(note)
+//!   header        = "CHANCERY" "CKPT" u32be(2)                    16 bytes
+//!   record        = u32be(len) u32be(!len) hash[32] note[len]     1 ≤ len ≤ 65,536
+//!                   hash = SHA-256(note)
 //! ```
 //!
 //! [`FileCheckpointLog::keep_checkpoint`] writes one record and `fdatasync`s the file before it
-//! returns, so a checkpoint is kept before anyone sees it. At open every record but the last must
-//! be intact (damage is reported with its byte offset); a last record that is cut short or does
-//! not match its hash is a write that never completed (its note was never returned), and the
-//! writer truncates it.
+//! returns, so a checkpoint is kept before anyone sees it. At open every record must be intact
+//! (damage is reported with its byte offset), except a write that never completed, which was
+//! never returned and which the writer truncates: a tail shorter than a record's 8-byte length
+//! header, or all zero bytes, or a record whose length header checks (`!len`) but whose note is
+//! cut short by the end of the file or ends in a zero byte (a note is text ending in a line
+//! feed; a page the crash lost reads as zeros). A length that does not check, or a full note
+//! that does not match its hash, is damage wherever it lies.
 
 use super::{io, Damage, DamageReason, StorageError};
 use crate::crypto::sha256;
@@ -29,9 +33,11 @@ pub trait CheckpointLog {
     /// Every checkpoint kept, oldest first.
     fn checkpoints(&self) -> Result<Vec<String>, StorageError>;
 
-    /// Keeps `note` after the others, durably: when this returns `Ok` it survives a crash or
-    /// power loss.
-    fn keep_checkpoint(&mut self, note: &str) -> Result<(), StorageError>;
+    /// Keeps `note` after the others, durably, if the last checkpoint kept is still `after`
+    /// (the one the signer checked the ledger against): when this returns `Ok` it survives a
+    /// crash or power loss. If another signer kept one meanwhile nothing is kept and the
+    /// answer is [`StorageError::CheckpointMoved`].
+    fn keep_checkpoint(&mut self, note: &str, after: Option<&str>) -> Result<(), StorageError>;
 }
 
 /// Checkpoints kept in memory (tests, ephemeral ledgers); nothing survives the process.
@@ -56,28 +62,32 @@ impl CheckpointLog for MemoryCheckpointLog {
         Ok(self.notes.clone())
     }
 
-    fn keep_checkpoint(&mut self, note: &str) -> Result<(), StorageError> {
+    fn keep_checkpoint(&mut self, note: &str, after: Option<&str>) -> Result<(), StorageError> {
+        if self.notes.last().map(String::as_str) != after {
+            return Err(StorageError::CheckpointMoved);
+        }
         self.notes.push(note.to_owned());
         Ok(())
     }
 }
 
 /// The log file's magic and format version.
-const MAGIC: &[u8; 16] = b"CHANCERYCKPT\x00\x00\x00\x01";
+const MAGIC: &[u8; 16] = b"CHANCERYCKPT\x00\x00\x00\x02";
 const HEADER_LEN: u64 = 16;
-/// Length field and hash before each note.
-const OVERHEAD: u64 = 36;
-/// No signed checkpoint note comes near this (origin, size, root and a few signature lines).
-const MAX_NOTE_LEN: u32 = 1 << 20;
+/// Length, its complement and hash before each note.
+const OVERHEAD: u64 = 40;
+/// The longest signed note accepted anywhere (`checkpoint::MAX_NOTE_LEN`).
+const MAX_NOTE_LEN: u32 = crate::checkpoint::MAX_NOTE_LEN as u32;
 
 /// The checkpoints of a [`crate::FileStore`]'s ledger, in the file `checkpoints.log` of its
 /// directory. One writer at a time holds an exclusive lock on the file; readers take none.
 #[derive(Debug)]
 pub struct FileCheckpointLog {
     path: PathBuf,
-    file: File,
-    /// Byte offset of each intact record.
-    offsets: Vec<u64>,
+    /// `None` for a reader of a store that has kept no checkpoint.
+    file: Option<File>,
+    /// Byte offset and note length of each intact record.
+    records: Vec<(u64, u32)>,
     /// End of the last intact record.
     end: u64,
     last: Option<String>,
@@ -103,9 +113,13 @@ impl FileCheckpointLog {
             .truncate(false)
             .open(&path)
             .map_err(io("open", &path))?;
-        file.try_lock()
-            .map_err(|_| StorageError::Locked(path.clone()))?;
-        if fresh || file.metadata().map_err(io("stat", &path))?.len() == 0 {
+        file.try_lock().map_err(|e| match e {
+            std::fs::TryLockError::WouldBlock => StorageError::Locked(path.clone()),
+            std::fs::TryLockError::Error(e) => io("lock", &path)(e),
+        })?;
+        // Shorter than its header: created by a writer that stopped before the header was
+        // synced, so it has kept nothing.
+        if fresh || file.metadata().map_err(io("stat", &path))?.len() < HEADER_LEN {
             file.write_all_at(MAGIC, 0).map_err(io("write", &path))?;
             file.sync_all().map_err(io("sync", &path))?;
             File::open(dir)
@@ -113,34 +127,54 @@ impl FileCheckpointLog {
                 .map_err(io("sync directory", dir))?;
         }
         let log = Self::read(path, file, false)?;
-        let len = log.file.metadata().map_err(io("stat", &log.path))?.len();
-        if len > log.end {
-            log.file
-                .set_len(log.end)
-                .map_err(io("truncate", &log.path))?;
-            log.file.sync_all().map_err(io("sync", &log.path))?;
+        if let Some(file) = &log.file {
+            let len = file.metadata().map_err(io("stat", &log.path))?.len();
+            if len > log.end {
+                file.set_len(log.end).map_err(io("truncate", &log.path))?;
+                file.sync_all().map_err(io("sync", &log.path))?;
+            }
         }
         Ok(log)
     }
 
     /// Opens the log in `dir` for reading only: no lock, nothing created or written; a store
-    /// without one has kept no checkpoint. Keeping is refused with [`StorageError::ReadOnly`].
-    pub fn open_read_only(dir: impl AsRef<Path>) -> Result<Option<Self>, StorageError> {
+    /// without one has kept no checkpoint (an empty log). Keeping is refused with
+    /// [`StorageError::ReadOnly`].
+    pub fn open_read_only(dir: impl AsRef<Path>) -> Result<Self, StorageError> {
         let path = dir.as_ref().join(Self::FILE);
         if !path.exists() {
-            return Ok(None);
+            return Ok(Self {
+                path,
+                file: None,
+                records: Vec::new(),
+                end: HEADER_LEN,
+                last: None,
+                read_only: true,
+                poisoned: false,
+            });
         }
         let file = File::open(&path).map_err(io("open", &path))?;
-        Self::read(path, file, true).map(Some)
+        Self::read(path, file, true)
     }
 
-    /// Reads every record of an open log file.
+    /// Reads every record of an open log file (through the handle, so the file locked is the
+    /// file read).
     fn read(path: PathBuf, file: File, read_only: bool) -> Result<Self, StorageError> {
-        let bytes = std::fs::read(&path).map_err(io("read", &path))?;
-        let damage = |offset: u64, reason| {
+        let len = file.metadata().map_err(io("stat", &path))?.len();
+        let mut bytes = vec![
+            0u8;
+            usize::try_from(len).map_err(|_| StorageError::Io {
+                op: "read",
+                path: path.clone(),
+                source: std::io::Error::other("checkpoint log too large"),
+            })?
+        ];
+        file.read_exact_at(&mut bytes, 0)
+            .map_err(io("read", &path))?;
+        let damage = |offset: usize, reason| {
             StorageError::Damaged(Damage {
                 file: path.clone(),
-                offset,
+                offset: offset as u64,
                 seq: None,
                 reason,
             })
@@ -148,37 +182,41 @@ impl FileCheckpointLog {
         if bytes.get(..MAGIC.len()) != Some(&MAGIC[..]) {
             return Err(damage(0, DamageReason::BadHeader));
         }
-        let mut offsets = Vec::new();
+        let mut records = Vec::new();
         let mut last = None;
         let mut pos = HEADER_LEN as usize;
         while pos < bytes.len() {
-            let Some(head) = bytes.get(pos..pos + OVERHEAD as usize) else {
-                break; // a torn last record
-            };
+            let tail = &bytes[pos..];
+            // A length header cut short, or a tail of zeros: a write that never completed.
+            let Some(head) = tail.get(..8) else { break };
+            if tail.iter().all(|b| *b == 0) {
+                break;
+            }
             let len = u32::from_be_bytes([head[0], head[1], head[2], head[3]]);
-            if len == 0 || len > MAX_NOTE_LEN {
-                return Err(damage(pos as u64, DamageReason::BadLength(len)));
+            let check = u32::from_be_bytes([head[4], head[5], head[6], head[7]]);
+            if check != !len || len == 0 || len > MAX_NOTE_LEN {
+                return Err(damage(pos, DamageReason::BadLength(len)));
             }
             let end = pos + OVERHEAD as usize + len as usize;
             let Some(note) = bytes.get(pos + OVERHEAD as usize..end) else {
-                break;
+                break; // the note cut short by the end of the file
             };
-            let intact = sha256(note).0[..] == head[4..] && std::str::from_utf8(note).is_ok();
-            if !intact {
-                if end == bytes.len() {
-                    break; // the last record's write never completed
+            let hash = &bytes[pos + 8..pos + OVERHEAD as usize];
+            if sha256(note).0[..] != *hash || std::str::from_utf8(note).is_err() {
+                if end == bytes.len() && note.last() == Some(&0) {
+                    break; // the last note's pages were lost in a crash
                 }
-                return Err(damage(pos as u64, DamageReason::HashMismatch));
+                return Err(damage(pos, DamageReason::HashMismatch));
             }
-            offsets.push(pos as u64);
+            records.push((pos as u64, len));
             last = Some(String::from_utf8_lossy(note).into_owned());
             pos = end;
         }
         // The loop stops at the end of the last intact record.
         Ok(Self {
             path,
-            file,
-            offsets,
+            file: Some(file),
+            records,
             end: pos as u64,
             last,
             read_only,
@@ -188,12 +226,12 @@ impl FileCheckpointLog {
 
     /// Number of checkpoints kept.
     pub fn len(&self) -> usize {
-        self.offsets.len()
+        self.records.len()
     }
 
     /// Whether no checkpoint is kept.
     pub fn is_empty(&self) -> bool {
-        self.offsets.is_empty()
+        self.records.is_empty()
     }
 
     /// The log file.
@@ -208,18 +246,17 @@ impl CheckpointLog for FileCheckpointLog {
     }
 
     fn checkpoints(&self) -> Result<Vec<String>, StorageError> {
-        let mut notes = Vec::with_capacity(self.offsets.len());
-        for &at in &self.offsets {
-            let mut head = [0u8; OVERHEAD as usize];
-            self.file
-                .read_exact_at(&mut head, at)
+        let Some(file) = &self.file else {
+            return Ok(Vec::new());
+        };
+        let mut notes = Vec::with_capacity(self.records.len());
+        for &(at, len) in &self.records {
+            // The lengths read at open (checked then), not the file's now.
+            let mut record = vec![0u8; OVERHEAD as usize + len as usize];
+            file.read_exact_at(&mut record, at)
                 .map_err(io("read", &self.path))?;
-            let len = u32::from_be_bytes([head[0], head[1], head[2], head[3]]);
-            let mut note = vec![0u8; len as usize];
-            self.file
-                .read_exact_at(&mut note, at + OVERHEAD)
-                .map_err(io("read", &self.path))?;
-            if sha256(&note).0[..] != head[4..] {
+            let (head, note) = record.split_at(OVERHEAD as usize);
+            if sha256(note).0[..] != head[8..] || head[..4] != len.to_be_bytes() {
                 return Err(StorageError::Damaged(Damage {
                     file: self.path.clone(),
                     offset: at,
@@ -227,14 +264,18 @@ impl CheckpointLog for FileCheckpointLog {
                     reason: DamageReason::HashMismatch,
                 }));
             }
-            notes.push(String::from_utf8_lossy(&note).into_owned());
+            notes.push(String::from_utf8_lossy(note).into_owned());
         }
         Ok(notes)
     }
 
-    fn keep_checkpoint(&mut self, note: &str) -> Result<(), StorageError> {
-        if self.read_only {
-            return Err(StorageError::ReadOnly);
+    fn keep_checkpoint(&mut self, note: &str, after: Option<&str>) -> Result<(), StorageError> {
+        let file = match &self.file {
+            Some(file) if !self.read_only => file,
+            _ => return Err(StorageError::ReadOnly),
+        };
+        if self.last.as_deref() != after {
+            return Err(StorageError::CheckpointMoved);
         }
         if self.poisoned {
             return Err(StorageError::Poisoned);
@@ -249,18 +290,18 @@ impl CheckpointLog for FileCheckpointLog {
             })?;
         let mut record = Vec::with_capacity(OVERHEAD as usize + note.len());
         record.extend_from_slice(&len.to_be_bytes());
+        record.extend_from_slice(&(!len).to_be_bytes());
         record.extend_from_slice(&sha256(note.as_bytes()).0);
         record.extend_from_slice(note.as_bytes());
         // A failed write or sync is never retried: the kernel may have dropped the pages.
-        let written = self
-            .file
+        let written = file
             .write_all_at(&record, self.end)
-            .and_then(|()| self.file.sync_data());
+            .and_then(|()| file.sync_data());
         if let Err(e) = written {
             self.poisoned = true;
             return Err(io("write", &self.path)(e));
         }
-        self.offsets.push(self.end);
+        self.records.push((self.end, len));
         self.end += record.len() as u64;
         self.last = Some(note.to_owned());
         Ok(())

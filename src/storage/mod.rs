@@ -164,6 +164,10 @@ pub enum StorageError {
         /// The setting found.
         setting: &'static str,
     },
+    /// Another signer kept a checkpoint after the one this signer checked the ledger against
+    /// ([`CheckpointLog::keep_checkpoint`]); nothing was kept.
+    #[error("another signer kept a checkpoint meanwhile")]
+    CheckpointMoved,
     /// The database holds no ledger of that name (read-only mode creates nothing).
     #[error("no ledger {0:?} in the database")]
     NoSuchLedger(String),

@@ -362,7 +362,8 @@ impl Store for PgStore {
 
 /// The operator's checkpoints of the ledger, in the table `chancery_checkpoints` (one row each,
 /// numbered from 0), each kept in its own committed transaction; keepers of one ledger are
-/// serialised by a lock on its head row. Use a second handle on the same ledger as the log of
+/// serialised by a lock on its head row, under which a keeper whose checked note is no longer
+/// the last is refused ([`StorageError::CheckpointMoved`]). Use a second handle on the same ledger as the log of
 /// a ledger over this store (`Ledger::sign_checkpoint(key, &mut log)`).
 impl CheckpointLog for PgStore {
     fn last_checkpoint(&self) -> Result<Option<String>, StorageError> {
@@ -389,22 +390,29 @@ impl CheckpointLog for PgStore {
             .collect())
     }
 
-    fn keep_checkpoint(&mut self, note: &str) -> Result<(), StorageError> {
+    fn keep_checkpoint(&mut self, note: &str, after: Option<&str>) -> Result<(), StorageError> {
         let (ledger, mut client) = self.writer()?;
         let mut tx = client.transaction().map_err(db)?;
-        // The head row serialises keepers as it serialises appends.
+        // The head row serialises keepers as it serialises appends; under it, the last note
+        // kept must still be the one the signer checked (another node may have kept one).
         tx.execute(
             "SELECT 1 FROM chancery_head WHERE ledger = $1 FOR UPDATE",
             &[&ledger],
         )
         .map_err(db)?;
-        let n: i64 = tx
-            .query_one(
-                "SELECT COUNT(*) FROM chancery_checkpoints WHERE ledger = $1",
+        let last = tx
+            .query_opt(
+                "SELECT n, note FROM chancery_checkpoints WHERE ledger = $1 ORDER BY n DESC LIMIT 1",
                 &[&ledger],
             )
-            .map_err(db)?
-            .get(0);
+            .map_err(db)?;
+        let (n, last_note): (i64, Option<String>) = match last {
+            Some(row) => (row.get::<_, i64>(0) + 1, Some(row.get(1))),
+            None => (0, None),
+        };
+        if last_note.as_deref() != after {
+            return Err(StorageError::CheckpointMoved);
+        }
         tx.execute(
             "INSERT INTO chancery_checkpoints (ledger, n, note) VALUES ($1, $2, $3)",
             &[&ledger, &n, &note],

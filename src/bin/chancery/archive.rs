@@ -144,10 +144,20 @@ pub fn import(store: &Path, file: &Path, out: &Out) -> Result<u8, CliError> {
         drop(fs);
         // The archive's verified checkpoints are kept in the new store, as `checkpoint` keeps
         // them.
+        // In size order (an archive may list them in any), so the log's last is its largest.
         if !report.notes.is_empty() {
+            let mut notes: Vec<(u64, &String)> = report
+                .checkpoints
+                .iter()
+                .map(|cp| cp.size)
+                .zip(&report.notes)
+                .collect();
+            notes.sort_by_key(|(size, _)| *size);
             let mut log = FileCheckpointLog::open(&tmp)?;
-            for note in &report.notes {
-                log.keep_checkpoint(note)?;
+            let mut last: Option<&str> = None;
+            for (_, note) in notes {
+                log.keep_checkpoint(note, last)?;
+                last = Some(note);
             }
         }
         Ok::<_, CliError>(report)

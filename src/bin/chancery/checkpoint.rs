@@ -34,10 +34,7 @@ pub fn sign_checkpoint(
 /// The checkpoints kept in the store's checkpoint log, oldest first. Read them before opening
 /// the ledger: every one is then covered by the entries read.
 pub fn stored_checkpoints(store: &Path) -> Result<Vec<String>, CliError> {
-    match FileCheckpointLog::open_read_only(store)? {
-        Some(log) => Ok(log.checkpoints()?),
-        None => Ok(Vec::new()),
-    }
+    Ok(FileCheckpointLog::open_read_only(store)?.checkpoints()?)
 }
 
 /// The kept checkpoints, each checked against the ledger (a failure is damage).
@@ -51,7 +48,7 @@ pub fn verified<S: chancery::Store>(
         .enumerate()
         .map(|(i, note)| {
             ledger
-                .check_checkpoint(note.as_bytes())
+                .check_kept_checkpoint(note.as_bytes())
                 .map(|_| note)
                 .map_err(|e| {
                     CliError::invalid(format!(

@@ -374,9 +374,12 @@ pub fn run(store: &Path, command: LicenseCommand, out: &Out) -> Result<u8, CliEr
             let license = id(&s)?;
             let key = keyfile::read_secret(&signer.signer)?;
             let window = hours.saturating_mul(3_600_000);
+            // A stamp signs the ledger's size and root: refused unless the ledger holds the
+            // last checkpoint the operator kept.
+            let log = chancery::FileCheckpointLog::open_read_only(store)?;
             let stamp = match opt_time(&as_of)? {
-                Some(at) => ledger.stamp_as_of(&license, at, at.plus_millis(window), &key),
-                None => ledger.stamp(&license, now, now.plus_millis(window), &key),
+                Some(at) => ledger.stamp_as_of(&license, at, at.plus_millis(window), &key, &log),
+                None => ledger.stamp(&license, now, now.plus_millis(window), &key, &log),
             }
             .map_err(|e| CliError::usage(e.to_string()))?;
             files::write(

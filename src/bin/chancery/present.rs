@@ -206,6 +206,7 @@ pub fn present(store: &Path, a: PresentArgs, out: &Out) -> Result<u8, CliError> 
             now,
             now.plus_millis(a.hours.saturating_mul(3_600_000)),
             &key,
+            &chancery::FileCheckpointLog::open_read_only(store)?,
         )
         .map_err(|e| CliError::usage(format!("cannot stamp: {e}")))?;
     let p = ledger
@@ -744,6 +745,7 @@ pub fn present_seal(store: &Path, a: PresentSealArgs, out: &Out) -> Result<u8, C
             now,
             now.plus_millis(a.hours.saturating_mul(3_600_000)),
             &key,
+            &chancery::FileCheckpointLog::open_read_only(store)?,
         )
         .map_err(|e| CliError::usage(format!("cannot stamp: {e}")))?;
     let valid = stamp.claim.valid;
