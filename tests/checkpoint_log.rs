@@ -33,6 +33,23 @@ fn rolled_back(w: &W, len: u64) -> Ledger<MemoryStore> {
     Ledger::open(store, w.clock.clone()).unwrap()
 }
 
+/// A ledger of 3 licenses whose checkpoint is kept, then rolled back by two entries and
+/// rewritten to the same size (licenses F1, F2); the log and the size.
+fn rewritten_after_a_checkpoint() -> (W, MemoryCheckpointLog, u64) {
+    let (w, a) = ledger_with(3);
+    let mut log = MemoryCheckpointLog::new();
+    w.ledger.sign_checkpoint(&key(1), &mut log).unwrap();
+    let len = w.ledger.len();
+    let mut forked = W {
+        ledger: rolled_back(&w, len - 2),
+        clock: w.clock.clone(),
+        root: w.root.clone(),
+    };
+    forked.issue(&a, "AUTH1", "F1");
+    forked.issue(&a, "AUTH1", "F2");
+    (forked, log, len)
+}
+
 #[test]
 fn given_an_empty_log_when_a_checkpoint_is_signed_then_it_is_kept_and_belongs_to_the_ledger() {
     let (w, _) = ledger_with(2);
@@ -91,18 +108,9 @@ fn given_a_checkpoint_kept_when_the_ledger_is_rolled_back_then_signing_is_refuse
 /// large as before, and sign; the root at the kept size differs.
 #[test]
 fn given_a_checkpoint_kept_when_the_ledger_is_rewritten_to_the_same_size_then_signing_is_refused() {
-    let (w, a) = ledger_with(3);
-    let mut log = MemoryCheckpointLog::new();
-    w.ledger.sign_checkpoint(&key(1), &mut log).unwrap();
-    let len = w.ledger.len();
-    let mut forked = W {
-        ledger: rolled_back(&w, len - 2),
-        clock: w.clock.clone(),
-        root: w.root.clone(),
-    };
-    forked.issue(&a, "AUTH1", "F1");
-    forked.issue(&a, "AUTH1", "F2");
+    let (forked, log, len) = rewritten_after_a_checkpoint();
     assert_eq!(forked.ledger.len(), len);
+    let mut log = log;
     assert!(matches!(
         forked.ledger.sign_checkpoint(&key(1), &mut log),
         Err(SignCheckpointError::Inconsistent(
@@ -332,17 +340,8 @@ fn given_a_checkpoint_kept_meanwhile_when_keeping_after_the_older_one_then_it_is
 /// so a ledger rolled back and rewritten after a checkpoint was kept gets no stamp either.
 #[test]
 fn given_a_checkpoint_kept_when_a_rewritten_ledger_is_stamped_then_it_is_refused() {
-    let (w, a) = ledger_with(3);
-    let mut log = MemoryCheckpointLog::new();
-    w.ledger.sign_checkpoint(&key(1), &mut log).unwrap();
-    let len = w.ledger.len();
-    let mut forked = W {
-        ledger: rolled_back(&w, len - 2),
-        clock: w.clock.clone(),
-        root: w.root.clone(),
-    };
-    let (id, _) = forked.issue(&a, "AUTH1", "F1");
-    forked.issue(&a, "AUTH1", "F2");
+    let (forked, log, _) = rewritten_after_a_checkpoint();
+    let id = chancery::LicenseId::new("T1", "AUTH1", "F1", 1).unwrap();
     let now = forked.now();
     let stamp = forked
         .ledger
