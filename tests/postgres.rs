@@ -608,3 +608,72 @@ fn given_another_node_kept_a_checkpoint_when_keeping_after_the_older_one_then_it
     ));
     assert_eq!(node1.checkpoints().unwrap(), vec![signed.note]);
 }
+
+/// Issue 14, item 1: on PostgreSQL a proven batch and the checkpoint over it are written in one
+/// transaction (`append_batch_proven_in_store`); the kept checkpoint is the one returned, and
+/// each receipt is proven by it.
+#[test]
+fn given_a_proven_batch_on_postgres_when_appended_then_its_checkpoint_is_kept_with_it() {
+    use chancery::CheckpointLog;
+    let _server = shared();
+    let ledger_name = name("proven-in-store");
+    let (mut w, a) = World::standard(PgStore::connect(&url(), &ledger_name).unwrap());
+    let batch: Vec<_> = (0..3)
+        .map(|i| {
+            let (ev, _, _) = w.issue_event("AUTH1", &format!("P{i}"));
+            w.sign(&a, ev)
+        })
+        .collect();
+    let proven = w
+        .ledger
+        .append_batch_proven_in_store(batch, &key(1))
+        .unwrap();
+    let verifiers =
+        [chancery::checkpoint::NoteVerifier::new(ORIGIN, &key(1).public_key()).unwrap()];
+    for r in &proven.receipts {
+        let cp = r
+            .as_ref()
+            .unwrap()
+            .verify(&proven.checkpoint, &verifiers)
+            .unwrap();
+        assert_eq!(cp.size, w.ledger.len());
+    }
+    let reconnected = PgStore::connect(&url(), &ledger_name).unwrap();
+    assert_eq!(reconnected.checkpoints().unwrap(), vec![proven.checkpoint]);
+}
+
+/// Two writers taking turns with proven batches on one ledger: each catches up with the
+/// other's entries and checkpoint, and the kept checkpoints grow in size, each one of the
+/// ledger's.
+#[test]
+fn given_two_writers_when_they_take_turns_with_proven_batches_then_the_checkpoints_grow() {
+    use chancery::CheckpointLog;
+    let _server = shared();
+    let ledger_name = name("proven-turns");
+    let (mut w, a) = World::standard(PgStore::connect(&url(), &ledger_name).unwrap());
+    let mut other = Ledger::open(
+        PgStore::connect(&url(), &ledger_name).unwrap(),
+        ManualClock::new(w.now()),
+    )
+    .unwrap();
+    for i in 0..4 {
+        let (ev, _, _) = w.issue_event("AUTH1", &format!("T{i}"));
+        let s = w.sign(&a, ev);
+        let writer = if i % 2 == 0 {
+            &mut w.ledger
+        } else {
+            &mut other
+        };
+        writer
+            .append_batch_proven_in_store(vec![s], &key(1))
+            .unwrap();
+    }
+    w.ledger.catch_up().unwrap();
+    let notes = w.ledger.store().checkpoints().unwrap();
+    assert_eq!(notes.len(), 4);
+    let sizes: Vec<u64> = notes
+        .iter()
+        .map(|n| w.ledger.check_checkpoint(n.as_bytes()).unwrap().size)
+        .collect();
+    assert!(sizes.windows(2).all(|p| p[0] < p[1]), "{sizes:?}");
+}

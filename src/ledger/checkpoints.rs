@@ -114,26 +114,35 @@ impl<S: Store> Ledger<S> {
         let mut moved = 0;
         loop {
             let last = self.may_sign_checkpoint(key, log)?;
-            let head = self.tree_head();
-            let checkpoint = Checkpoint {
-                origin: self.origin.clone(),
-                size: head.size,
-                root: head.root,
-                extensions: vec![],
-            };
-            let note = checkpoint
-                .sign(&self.origin, key)
-                .map_err(SignCheckpointError::Origin)?
-                .to_text();
-            if last.as_deref() == Some(note.as_str()) {
-                return Ok(SignedCheckpoint { note, checkpoint });
+            let signed = self.checkpoint_note(key)?;
+            if last.as_deref() == Some(signed.note.as_str()) {
+                return Ok(signed);
             }
-            match log.keep_checkpoint(&note, last.as_deref()) {
-                Ok(()) => return Ok(SignedCheckpoint { note, checkpoint }),
+            match log.keep_checkpoint(&signed.note, last.as_deref()) {
+                Ok(()) => return Ok(signed),
                 Err(StorageError::CheckpointMoved) if moved < MAX_MOVED => moved += 1,
                 Err(e) => return Err(e.into()),
             }
         }
+    }
+
+    /// The checkpoint of the ledger as it is (no extensions), signed with `key`; kept nowhere.
+    pub(super) fn checkpoint_note(
+        &self,
+        key: &SecretKey,
+    ) -> Result<SignedCheckpoint, SignCheckpointError> {
+        let head = self.tree_head();
+        let checkpoint = Checkpoint {
+            origin: self.origin.clone(),
+            size: head.size,
+            root: head.root,
+            extensions: vec![],
+        };
+        let note = checkpoint
+            .sign(&self.origin, key)
+            .map_err(SignCheckpointError::Origin)?
+            .to_text();
+        Ok(SignedCheckpoint { note, checkpoint })
     }
 
     /// The checks of [`Ledger::sign_checkpoint`] before signing; returns the last note kept.
@@ -182,69 +191,6 @@ impl<S: Store> Ledger<S> {
             .collect();
         belongs(note, &self.origin, &every, &self.tree)
     }
-}
-
-/// How many times [`Ledger::sign_checkpoint`] tries again when other signers keep checkpoints
-/// meanwhile.
-const MAX_MOVED: u32 = 16;
-
-impl<S: Store> Ledger<S> {
-    /// [`Ledger::append_batch`], then a checkpoint of the ledger after the batch signed with
-    /// `key` and kept in `log` as [`Ledger::sign_checkpoint`] does (SPEC §16), and each recorded
-    /// statement's receipt with its inclusion proof to that checkpoint: "add and get the proof
-    /// back". One checkpoint is signed per batch, so the batch size is the batching knob: larger
-    /// batches, fewer checkpoints and signatures. Refused before anything is appended if `key`
-    /// could not sign the checkpoint, the ledger does not extend the last one kept, or the
-    /// batch changes which keys sign checkpoints.
-    pub fn append_batch_proven(
-        &mut self,
-        statements: Vec<SignedStatement>,
-        key: &crate::crypto::SecretKey,
-        log: &mut impl crate::storage::CheckpointLog,
-    ) -> Result<ProvenBatch, AppendError> {
-        // A batch that changes which keys sign checkpoints would be proven by a checkpoint
-        // its own key may no longer sign: such events go through `append_batch`, then a
-        // checkpoint is signed with the key that signs then.
-        if statements
-            .iter()
-            .any(|s| s.statement().event.changes_checkpoint_keys())
-        {
-            return Err(AppendError::ChangesCheckpointKeys);
-        }
-        // Refuse before appending if the checkpoint could not be signed.
-        self.may_sign_checkpoint(key, log).map_err(|e| match e {
-            SignCheckpointError::NotACheckpointKey => AppendError::NotACheckpointKey,
-            other => AppendError::NotExtending(Box::new(other)),
-        })?;
-        let results = self.append_batch(statements)?;
-        let signed = match self.sign_checkpoint(key, log) {
-            // Another writer appended and kept a larger checkpoint meanwhile (a shared
-            // database): read its entries and sign the larger tree, which holds the batch.
-            Err(SignCheckpointError::Inconsistent(CheckpointError::BeyondLedger { .. })) => {
-                self.catch_up().map_err(|e| {
-                    AppendError::Unproven(Box::new(SignCheckpointError::CatchUp(e)))
-                })?;
-                self.sign_checkpoint(key, log)
-            }
-            other => other,
-        }
-        .map_err(|e| AppendError::Unproven(Box::new(e)))?;
-        let size = signed.checkpoint.size;
-        let receipts = results
-            .into_iter()
-            .map(|r| match r {
-                Ok(receipt) => Ok(Ok(ProvenReceipt {
-                    proof: self.tree.prove_inclusion(receipt.seq, size)?,
-                    receipt,
-                })),
-                Err(rejection) => Ok(Err(rejection)),
-            })
-            .collect::<Result<_, ProofError>>()?;
-        Ok(ProvenBatch {
-            receipts,
-            checkpoint: signed.note,
-        })
-    }
 
     /// Cosigns `note` as `witness`, a witness that follows this ledger (SPEC §16): the note
     /// must be signed by a key that signs the ledger's checkpoints at its present (an active
@@ -279,6 +225,142 @@ impl<S: Store> Ledger<S> {
         let signature = following.cosign(note, proof.as_ref(), now_secs)?;
         *witness = following;
         Ok(signature)
+    }
+}
+
+/// How many times [`Ledger::sign_checkpoint`] tries again when other signers keep checkpoints
+/// meanwhile.
+const MAX_MOVED: u32 = 16;
+
+impl<S: Store> Ledger<S> {
+    /// [`Ledger::append_batch`], then a checkpoint of the ledger after the batch signed with
+    /// `key` and kept in `log` as [`Ledger::sign_checkpoint`] does (SPEC §16), and each recorded
+    /// statement's receipt with its inclusion proof to that checkpoint: "add and get the proof
+    /// back". One checkpoint is signed per batch, so the batch size is the batching knob: larger
+    /// batches, fewer checkpoints and signatures. Refused before anything is appended if `key`
+    /// could not sign the checkpoint, the ledger does not extend the last one kept, or the
+    /// batch changes which keys sign checkpoints.
+    pub fn append_batch_proven(
+        &mut self,
+        statements: Vec<SignedStatement>,
+        key: &crate::crypto::SecretKey,
+        log: &mut impl crate::storage::CheckpointLog,
+    ) -> Result<ProvenBatch, AppendError> {
+        // A batch that changes which keys sign checkpoints would be proven by a checkpoint
+        // its own key may no longer sign: such events go through `append_batch`, then a
+        // checkpoint is signed with the key that signs then.
+        if statements
+            .iter()
+            .any(|s| s.statement().event.changes_checkpoint_keys())
+        {
+            return Err(AppendError::ChangesCheckpointKeys);
+        }
+        // Another writer's entries first (a shared database): the checkpoint it kept may be
+        // past ours. Then refuse before appending if the checkpoint could not be signed.
+        self.catch_up()
+            .map_err(|e| AppendError::NotExtending(Box::new(SignCheckpointError::CatchUp(e))))?;
+        self.may_sign_checkpoint(key, log).map_err(|e| match e {
+            SignCheckpointError::NotACheckpointKey => AppendError::NotACheckpointKey,
+            other => AppendError::NotExtending(Box::new(other)),
+        })?;
+        let results = self.append_batch(statements)?;
+        let signed = match self.sign_checkpoint(key, log) {
+            // Another writer appended and kept a larger checkpoint meanwhile (a shared
+            // database): read its entries and sign the larger tree, which holds the batch.
+            Err(SignCheckpointError::Inconsistent(CheckpointError::BeyondLedger { .. })) => {
+                self.catch_up().map_err(|e| {
+                    AppendError::Unproven(Box::new(SignCheckpointError::CatchUp(e)))
+                })?;
+                self.sign_checkpoint(key, log)
+            }
+            other => other,
+        }
+        .map_err(|e| AppendError::Unproven(Box::new(e)))?;
+        self.proven(results, signed)
+    }
+
+    /// Each recorded statement's receipt with its inclusion proof to the checkpoint `signed`.
+    fn proven(
+        &self,
+        results: Vec<Result<Receipt, Rejection>>,
+        signed: SignedCheckpoint,
+    ) -> Result<ProvenBatch, AppendError> {
+        let size = signed.checkpoint.size;
+        let receipts = results
+            .into_iter()
+            .map(|r| match r {
+                Ok(receipt) => Ok(Ok(ProvenReceipt {
+                    proof: self.tree.prove_inclusion(receipt.seq, size)?,
+                    receipt,
+                })),
+                Err(rejection) => Ok(Err(rejection)),
+            })
+            .collect::<Result<_, ProofError>>()?;
+        Ok(ProvenBatch {
+            receipts,
+            checkpoint: signed.note,
+        })
+    }
+}
+
+impl<S: Store + CheckpointLog> Ledger<S> {
+    /// [`Ledger::append_batch_proven`] with the store as its own checkpoint log (PostgreSQL):
+    /// the checkpoint of the ledger after the batch is signed first and written with the batch
+    /// in one transaction, so neither is durable without the other. Refused as
+    /// `append_batch_proven` refuses; another writer's entries or checkpoint kept meanwhile are
+    /// caught up with and the batch tried again.
+    pub fn append_batch_proven_in_store(
+        &mut self,
+        statements: Vec<SignedStatement>,
+        key: &SecretKey,
+    ) -> Result<ProvenBatch, AppendError> {
+        if statements
+            .iter()
+            .any(|s| s.statement().event.changes_checkpoint_keys())
+        {
+            return Err(AppendError::ChangesCheckpointKeys);
+        }
+        let mut conflicts = 0;
+        loop {
+            if self.poisoned {
+                return Err(AppendError::Storage(StorageError::Poisoned));
+            }
+            // Another writer's entries first: the checkpoint it kept may be past ours.
+            self.catch_up().map_err(|e| {
+                AppendError::NotExtending(Box::new(SignCheckpointError::CatchUp(e)))
+            })?;
+            let last = self
+                .may_sign_checkpoint(key, &self.store)
+                .map_err(|e| match e {
+                    SignCheckpointError::NotACheckpointKey => AppendError::NotACheckpointKey,
+                    other => AppendError::NotExtending(Box::new(other)),
+                })?;
+            match self.try_append_batch(&statements, Some((key, last.as_deref()))) {
+                Ok((results, Some(signed))) => return self.proven(results, signed),
+                // Nothing was appended (every statement refused or already recorded): the
+                // checkpoint of the ledger as it is proves the resubmitted ones.
+                Ok((results, None)) => {
+                    let signed = self
+                        .checkpoint_note(key)
+                        .map_err(|e| AppendError::Unproven(Box::new(e)))?;
+                    if last.as_deref() != Some(signed.note.as_str()) {
+                        self.store
+                            .keep_checkpoint(&signed.note, last.as_deref())
+                            .map_err(|e| AppendError::Unproven(Box::new(e.into())))?;
+                    }
+                    return self.proven(results, signed);
+                }
+                Err(StorageError::Conflict { .. } | StorageError::CheckpointMoved)
+                    if conflicts < super::MAX_CONFLICT_RETRIES =>
+                {
+                    conflicts += 1;
+                    self.catch_up().map_err(|e| {
+                        AppendError::NotExtending(Box::new(SignCheckpointError::CatchUp(e)))
+                    })?;
+                }
+                Err(e) => return Err(AppendError::Storage(e)),
+            }
+        }
     }
 }
 

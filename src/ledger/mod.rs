@@ -44,6 +44,9 @@ use crate::storage::{MemoryStore, Record, StorageError, Store};
 use crate::time::Timestamp;
 use crate::verify::{verify_disclosure, DocumentReport, Verdict};
 
+/// One result per statement of a batch, in order.
+type BatchResults = Vec<Result<Receipt, Rejection>>;
+
 /// Entries read from the store per chunk when opening or auditing.
 const CHUNK: u64 = 4096;
 
@@ -249,7 +252,10 @@ impl<S: Store> Ledger<S> {
             if self.poisoned {
                 return Err(StorageError::Poisoned);
             }
-            match self.try_append_batch(&statements) {
+            match self
+                .try_append_batch(&statements, None)
+                .map(|(results, _)| results)
+            {
                 // Another writer moved the store: catch up with its entries and validate the
                 // batch again against the new state.
                 Err(StorageError::Conflict { .. }) if conflicts < MAX_CONFLICT_RETRIES => {
@@ -266,10 +272,17 @@ impl<S: Store> Ledger<S> {
 
     /// One attempt of [`Ledger::append_batch`]: on a conflict the in-memory changes are undone
     /// and the conflict returned.
-    fn try_append_batch(
+    ///
+    /// With `seal` (a checkpoint key and the last checkpoint kept in the store, which the
+    /// caller checked), the checkpoint of the ledger after the batch is signed before the
+    /// batch is written and written with it in one durable step
+    /// ([`Store::append_with_checkpoint`]); it is returned if anything was appended.
+    /// `StorageError::CheckpointMoved` is then undone like a conflict.
+    pub(super) fn try_append_batch(
         &mut self,
         statements: &[SignedStatement],
-    ) -> Result<Vec<Result<Receipt, Rejection>>, StorageError> {
+        seal: Option<(&crate::crypto::SecretKey, Option<&str>)>,
+    ) -> Result<(BatchResults, Option<SignedCheckpoint>), StorageError> {
         let now = self.now();
         let base = self.state.size();
         let refs: Vec<&SignedStatement> = statements.iter().collect();
@@ -322,9 +335,26 @@ impl<S: Store> Ledger<S> {
                 })
                 .collect(),
         };
+        let mut sealed = None;
         if !records.is_empty() {
-            if let Err(e) = self.store.append(base, &records) {
-                if let StorageError::Conflict { .. } = e {
+            let written = match seal {
+                None => self.store.append(base, &records),
+                Some((key, after)) => match self.checkpoint_note(key) {
+                    Ok(signed) => {
+                        let written =
+                            self.store
+                                .append_with_checkpoint(base, &records, &signed.note, after);
+                        sealed = Some(signed);
+                        written
+                    }
+                    // The origin cannot name a note key: nothing is written.
+                    Err(_) => Err(StorageError::Unsupported(
+                        "the ledger's origin cannot name a checkpoint key",
+                    )),
+                },
+            };
+            if let Err(e) = written {
+                if let StorageError::Conflict { .. } | StorageError::CheckpointMoved = e {
                     self.state.rollback(log);
                     self.tree.truncate(base);
                     return Err(e);
@@ -341,7 +371,7 @@ impl<S: Store> Ledger<S> {
                 let _ = self.store.set_integrity_record(&record);
             }
         }
-        Ok(results)
+        Ok((results, sealed))
     }
 
     /// The derived state (authority and license registries).

@@ -164,6 +164,9 @@ pub enum StorageError {
         /// The setting found.
         setting: &'static str,
     },
+    /// The store does not support the operation.
+    #[error("unsupported: {0}")]
+    Unsupported(&'static str),
     /// Another signer kept a checkpoint after the one this signer checked the ledger against
     /// ([`CheckpointLog::keep_checkpoint`]); nothing was kept.
     #[error("another signer kept a checkpoint meanwhile")]
@@ -212,6 +215,24 @@ pub trait Store: Send {
     /// by the ledger with the integrity key; the store only keeps them.
     fn integrity_record(&self) -> Option<Vec<u8>> {
         None
+    }
+
+    /// Appends `records` after exactly `expected_len` entries and keeps `note` (the checkpoint
+    /// of the ledger after them) in this store's own checkpoint log after `after` (see
+    /// [`CheckpointLog::keep_checkpoint`]), in one durable step: both or neither survive a
+    /// crash. Only a store that is its own checkpoint log supports it (PostgreSQL: one
+    /// transaction); the others answer [`StorageError::Unsupported`].
+    fn append_with_checkpoint(
+        &mut self,
+        expected_len: u64,
+        records: &[Record],
+        note: &str,
+        after: Option<&str>,
+    ) -> Result<(), StorageError> {
+        let _ = (expected_len, records, note, after);
+        Err(StorageError::Unsupported(
+            "this store keeps no checkpoint log of its own",
+        ))
     }
 
     /// Replaces the integrity record. It need not be durable: a lost or torn record only makes

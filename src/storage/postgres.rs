@@ -240,14 +240,18 @@ fn to_i64(n: u64) -> Result<i64, StorageError> {
     i64::try_from(n).map_err(|_| StorageError::Database(format!("{n} exceeds BIGINT")))
 }
 
-impl Store for PgStore {
-    fn len(&self) -> u64 {
-        self.len
-    }
-
-    fn append(&mut self, expected_len: u64, records: &[Record]) -> Result<(), StorageError> {
+impl PgStore {
+    /// Appends `records` after `expected_len` entries in one transaction, with `checkpoint`
+    /// (a note and the note it must follow) kept in the same transaction if given.
+    fn commit(
+        &mut self,
+        expected_len: u64,
+        records: &[Record],
+        checkpoint: Option<(&str, Option<&str>)>,
+    ) -> Result<(), StorageError> {
         let (ledger, mut client) = self.writer()?;
         let mut tx = client.transaction().map_err(db)?;
+
         let new_len =
             expected_len
                 .checked_add(records.len() as u64)
@@ -298,11 +302,34 @@ impl Store for PgStore {
             )
             .map_err(db)?;
         }
+        if let Some((note, after)) = checkpoint {
+            keep_in(&mut tx, &ledger, note, after)?;
+        }
         // Durable when this returns (synchronous_commit on for this session, fsync on).
         tx.commit().map_err(db)?;
         drop(client);
         self.len = new_len;
         Ok(())
+    }
+}
+
+impl Store for PgStore {
+    fn len(&self) -> u64 {
+        self.len
+    }
+
+    fn append(&mut self, expected_len: u64, records: &[Record]) -> Result<(), StorageError> {
+        self.commit(expected_len, records, None)
+    }
+
+    fn append_with_checkpoint(
+        &mut self,
+        expected_len: u64,
+        records: &[Record],
+        note: &str,
+        after: Option<&str>,
+    ) -> Result<(), StorageError> {
+        self.commit(expected_len, records, Some((note, after)))
     }
 
     fn read(&self, start: u64, end: u64) -> Result<Vec<Record>, StorageError> {
@@ -393,32 +420,43 @@ impl CheckpointLog for PgStore {
     fn keep_checkpoint(&mut self, note: &str, after: Option<&str>) -> Result<(), StorageError> {
         let (ledger, mut client) = self.writer()?;
         let mut tx = client.transaction().map_err(db)?;
-        // The head row serialises keepers as it serialises appends; under it, the last note
-        // kept must still be the one the signer checked (another node may have kept one).
-        tx.execute(
-            "SELECT 1 FROM chancery_head WHERE ledger = $1 FOR UPDATE",
-            &[&ledger],
-        )
-        .map_err(db)?;
-        let last = tx
-            .query_opt(
-                "SELECT n, note FROM chancery_checkpoints WHERE ledger = $1 ORDER BY n DESC LIMIT 1",
-                &[&ledger],
-            )
-            .map_err(db)?;
-        let (n, last_note): (i64, Option<String>) = match last {
-            Some(row) => (row.get::<_, i64>(0) + 1, Some(row.get(1))),
-            None => (0, None),
-        };
-        if last_note.as_deref() != after {
-            return Err(StorageError::CheckpointMoved);
-        }
-        tx.execute(
-            "INSERT INTO chancery_checkpoints (ledger, n, note) VALUES ($1, $2, $3)",
-            &[&ledger, &n, &note],
-        )
-        .map_err(db)?;
+        keep_in(&mut tx, &ledger, note, after)?;
         // Durable when this returns (synchronous_commit on for this session, fsync on).
         tx.commit().map_err(db)
     }
+}
+
+/// Keeps `note` as the ledger's next checkpoint in `tx`, if the last kept is still `after`.
+fn keep_in(
+    tx: &mut postgres::Transaction<'_>,
+    ledger: &str,
+    note: &str,
+    after: Option<&str>,
+) -> Result<(), StorageError> {
+    // The head row serialises keepers as it serialises appends; under it, the last note kept
+    // must still be the one the signer checked (another node may have kept one).
+    tx.execute(
+        "SELECT 1 FROM chancery_head WHERE ledger = $1 FOR UPDATE",
+        &[&ledger],
+    )
+    .map_err(db)?;
+    let last = tx
+        .query_opt(
+            "SELECT n, note FROM chancery_checkpoints WHERE ledger = $1 ORDER BY n DESC LIMIT 1",
+            &[&ledger],
+        )
+        .map_err(db)?;
+    let (n, last_note): (i64, Option<String>) = match last {
+        Some(row) => (row.get::<_, i64>(0) + 1, Some(row.get(1))),
+        None => (0, None),
+    };
+    if last_note.as_deref() != after {
+        return Err(StorageError::CheckpointMoved);
+    }
+    tx.execute(
+        "INSERT INTO chancery_checkpoints (ledger, n, note) VALUES ($1, $2, $3)",
+        &[&ledger, &n, &note],
+    )
+    .map_err(db)?;
+    Ok(())
 }
