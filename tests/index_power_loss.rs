@@ -1,7 +1,8 @@
 //! Issue 15, the index's candidates: does redb recover to a consistent committed state after a
 //! power loss? A storage backend that models a disk keeps only what was synced: at a crash the
 //! image is the last synced bytes plus any subset of the writes made since (each possibly torn
-//! at a 512-byte sector), as a disk with a volatile cache may leave them. sled 0.34 cannot be
+//! at a 512-byte sector, and a file size as of the last surviving `set_len`), as a disk with a
+//! volatile cache may leave them. sled 0.34 cannot be
 //! tested so: it never fsyncs its data (benches/README.md), so nothing it acknowledged
 //! survives a power loss by design.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
@@ -58,15 +59,17 @@ impl Disk {
             }
             match op {
                 Op::SetLen(len) => image.resize(len as usize, 0),
+                // redb sizes its file with `set_len` before writing into new space, so a
+                // write lands only inside the file's length as the crash left it (a size
+                // change is metadata: it survives only if its `set_len` did).
                 Op::Write(at, data) => {
                     let sectors = data.len().div_ceil(SECTOR);
                     let kept = (self.next() as usize % (sectors + 1)) * SECTOR;
-                    let data = &data[..kept.min(data.len())];
-                    let end = at as usize + data.len();
-                    if image.len() < end {
-                        image.resize(end, 0);
+                    let at = at as usize;
+                    let end = (at + kept.min(data.len())).min(image.len());
+                    if at < end {
+                        image[at..end].copy_from_slice(&data[..end - at]);
                     }
-                    image[at as usize..end].copy_from_slice(data);
                 }
             }
         }

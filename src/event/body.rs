@@ -576,113 +576,100 @@ pub fn rotation_message(origin: &str, old: &KeyId, new_key: &PublicKey) -> Vec<u
 /// The kind of an event, without its fields (for errors and reports).
 pub type EventKind = &'static str;
 
-/// Who may emit an event of this kind, in words (SPEC §5's table): what a refused statement
-/// tells its submitter.
-pub fn who_may_emit(kind: EventKind) -> &'static str {
-    match kind {
-        "LedgerCreated" => "first entry only; a root key listed in it",
-        "AuthorityRegistered" => "the root (parent null or any existing authority), or the parent itself if it may delegate",
-        "AuthorityKeyAdded" => "the authority itself, an ancestor, or the root",
-        "AuthorityKeyRetired" => "the authority itself, an ancestor, or the root",
-        "AuthorityKeyCompromised" => "the authority itself, an ancestor, or the root",
-        "AuthoritySuspended" => "an ancestor or the root (not itself)",
-        "AuthorityReinstated" => "an ancestor or the root",
-        "AuthorityRevoked" => "an ancestor or the root",
-        "LicenseTypeDefined" => "the root, or an authority whose scope lists the code",
-        "LicenseIssued" => "the issuer named in the id, scoped for its type",
-        "LicenseAmended" => "the issuer",
-        "LicenseRenewed" => "the issuer",
-        "LicenseReissued" => "the issuer",
-        "LicenseSuspended" => "the issuer",
-        "LicenseSuspensionLifted" => "the issuer",
-        "LicenseCancelled" => "the issuer",
-        "LicenseRevoked" => "the issuer, an ancestor of it, or the root",
-        "LicenseWithdrawn" => "the issuer",
-        "LicenseRescinded" => "the issuer, an ancestor of it, or the root",
-        "SealRegistered" => "the registrar it names, holding seal-registration rights",
-        "SealSuspended" => "the seal's owner or registrar",
-        "SealResumed" => "the seal's owner or registrar",
-        "SealReportedLost" => "the seal's owner or registrar",
-        "SealCancelled" => "the seal's owner or registrar",
-        "SealInvalidated" => "the registrar, an ancestor of it, or the root",
-        "SealRemade" => "the new registration's registrar",
-        "SealApplied" => "the seal's own key",
-        "AutoSealPolicyGranted" => "the seal's owner",
-        "AutoSealPolicyRevoked" => "the policy's owner",
-        "CaseOpened" => "any authority (the unit deciding the case: its *owner*)",
-        "CaseDecided" => "the case's owner",
-        "SealAutoApplied" => "the policy's engine key",
-        "HolderKeyBound" => "the issuer (of the current version)",
-        "UseAuthorized" => "the license's holder key",
-        "UseAuthorizationRevoked" => "the license's holder key",
-        "UseRecorded" => "the relying party the consent names",
-        "RootKeyRotated" => "a root key (the old one)",
-        "RootKeyCompromised" => "another root key, cosigned so that at least two and more than half of the root keys sign",
-        "OperatorKeyAdded" => "a root key (and the new operator key accepts)",
-        "OperatorKeyRetired" => "a root key",
-        _ => "nobody (an unknown event)",
-    }
+/// Each event's knowledge in one table (SPEC §5): its wire tag, the number of items of its
+/// array (the tag included), whether it changes which keys sign checkpoints and stamps (§16),
+/// and who may emit it, in words (what a refused statement tells its submitter). The rules
+/// that check and apply each event are in `state`, by domain.
+macro_rules! event_table {
+    ($($kind:ident = $tag:literal, items $items:literal, keys $keys:literal, by $who:literal;)*) => {
+        impl Event {
+            /// The wire tag.
+            pub fn tag(&self) -> u64 {
+                match self {
+                    $(Event::$kind { .. } => $tag,)*
+                }
+            }
+
+            /// The variant's name (stable: used in error messages and machine-readable output).
+            pub fn kind(&self) -> EventKind {
+                match self {
+                    $(Event::$kind { .. } => stringify!($kind),)*
+                }
+            }
+
+            /// Whether the event changes which keys sign the ledger's checkpoints and stamps
+            /// (tags 96–99: root key rotation and compromise, operator key addition and
+            /// retirement; SPEC §16).
+            pub fn changes_checkpoint_keys(&self) -> bool {
+                match self {
+                    $(Event::$kind { .. } => $keys,)*
+                }
+            }
+
+            /// The number of items of the event's array (its tag included), by tag.
+            fn field_count(tag: u64) -> Option<u64> {
+                match tag {
+                    $($tag => Some($items),)*
+                    _ => None,
+                }
+            }
+        }
+
+        /// Who may emit an event of this kind, in words (SPEC §5's table): what a refused
+        /// statement tells its submitter.
+        pub fn who_may_emit(kind: EventKind) -> &'static str {
+            match kind {
+                $(stringify!($kind) => $who,)*
+                _ => "nobody (an unknown event)",
+            }
+        }
+    };
+}
+
+event_table! {
+    LedgerCreated = 0, items 3, keys false, by "first entry only; a root key listed in it";
+    AuthorityRegistered = 1, items 2, keys false, by "the root (parent null or any existing authority), or the parent itself if it may delegate";
+    AuthorityKeyAdded = 2, items 3, keys false, by "the authority itself, an ancestor, or the root";
+    AuthorityKeyRetired = 3, items 4, keys false, by "the authority itself, an ancestor, or the root";
+    AuthorityKeyCompromised = 4, items 4, keys false, by "the authority itself, an ancestor, or the root";
+    AuthoritySuspended = 5, items 3, keys false, by "an ancestor or the root (not itself)";
+    AuthorityReinstated = 6, items 2, keys false, by "an ancestor or the root";
+    AuthorityRevoked = 7, items 3, keys false, by "an ancestor or the root";
+    LicenseTypeDefined = 8, items 4, keys false, by "the root, or an authority whose scope lists the code";
+    LicenseIssued = 9, items 2, keys false, by "the issuer named in the id, scoped for its type";
+    LicenseAmended = 10, items 2, keys false, by "the issuer";
+    LicenseRenewed = 11, items 2, keys false, by "the issuer";
+    LicenseReissued = 12, items 2, keys false, by "the issuer";
+    LicenseSuspended = 13, items 3, keys false, by "the issuer";
+    LicenseSuspensionLifted = 14, items 2, keys false, by "the issuer";
+    LicenseCancelled = 15, items 2, keys false, by "the issuer";
+    LicenseRevoked = 16, items 2, keys false, by "the issuer, an ancestor of it, or the root";
+    LicenseWithdrawn = 17, items 2, keys false, by "the issuer";
+    LicenseRescinded = 18, items 3, keys false, by "the issuer, an ancestor of it, or the root";
+    SealRegistered = 32, items 2, keys false, by "the registrar it names, holding seal-registration rights";
+    SealSuspended = 33, items 3, keys false, by "the seal's owner or registrar";
+    SealResumed = 34, items 2, keys false, by "the seal's owner or registrar";
+    SealReportedLost = 35, items 4, keys false, by "the seal's owner or registrar";
+    SealCancelled = 36, items 3, keys false, by "the seal's owner or registrar";
+    SealInvalidated = 37, items 3, keys false, by "the registrar, an ancestor of it, or the root";
+    SealRemade = 38, items 3, keys false, by "the new registration's registrar";
+    SealApplied = 39, items 2, keys false, by "the seal's own key";
+    AutoSealPolicyGranted = 40, items 2, keys false, by "the seal's owner";
+    AutoSealPolicyRevoked = 41, items 2, keys false, by "the policy's owner";
+    CaseOpened = 42, items 2, keys false, by "any authority (the unit deciding the case: its *owner*)";
+    CaseDecided = 43, items 3, keys false, by "the case's owner";
+    SealAutoApplied = 44, items 2, keys false, by "the policy's engine key";
+    HolderKeyBound = 64, items 3, keys false, by "the issuer (of the current version)";
+    UseAuthorized = 65, items 2, keys false, by "the license's holder key";
+    UseAuthorizationRevoked = 66, items 2, keys false, by "the license's holder key";
+    UseRecorded = 67, items 2, keys false, by "the relying party the consent names";
+    RootKeyRotated = 96, items 3, keys true, by "a root key (the old one)";
+    RootKeyCompromised = 97, items 4, keys true, by "another root key, cosigned so that at least two and more than half of the root keys sign";
+    OperatorKeyAdded = 98, items 3, keys true, by "a root key (and the new operator key accepts)";
+    OperatorKeyRetired = 99, items 2, keys true, by "a root key";
 }
 
 impl Event {
-    /// Whether the event changes which keys sign the ledger's checkpoints and stamps (tags
-    /// 96–99: root key rotation and compromise, operator key addition and retirement; SPEC §16).
-    pub fn changes_checkpoint_keys(&self) -> bool {
-        matches!(
-            self,
-            Event::RootKeyRotated { .. }
-                | Event::RootKeyCompromised { .. }
-                | Event::OperatorKeyAdded { .. }
-                | Event::OperatorKeyRetired { .. }
-        )
-    }
-
-    /// The wire tag.
-    pub fn tag(&self) -> u64 {
-        match self {
-            Event::LedgerCreated { .. } => 0,
-            Event::AuthorityRegistered(_) => 1,
-            Event::AuthorityKeyAdded { .. } => 2,
-            Event::AuthorityKeyRetired { .. } => 3,
-            Event::AuthorityKeyCompromised { .. } => 4,
-            Event::AuthoritySuspended { .. } => 5,
-            Event::AuthorityReinstated { .. } => 6,
-            Event::AuthorityRevoked { .. } => 7,
-            Event::LicenseTypeDefined { .. } => 8,
-            Event::LicenseIssued(_) => 9,
-            Event::LicenseAmended(_) => 10,
-            Event::LicenseRenewed(_) => 11,
-            Event::LicenseReissued(_) => 12,
-            Event::LicenseSuspended { .. } => 13,
-            Event::LicenseSuspensionLifted { .. } => 14,
-            Event::LicenseCancelled(_) => 15,
-            Event::LicenseRevoked(_) => 16,
-            Event::LicenseWithdrawn(_) => 17,
-            Event::LicenseRescinded { .. } => 18,
-            Event::SealRegistered(_) => 32,
-            Event::SealSuspended { .. } => 33,
-            Event::SealResumed { .. } => 34,
-            Event::SealReportedLost { .. } => 35,
-            Event::SealCancelled { .. } => 36,
-            Event::SealInvalidated { .. } => 37,
-            Event::SealRemade { .. } => 38,
-            Event::SealApplied(_) => 39,
-            Event::AutoSealPolicyGranted(_) => 40,
-            Event::AutoSealPolicyRevoked { .. } => 41,
-            Event::CaseOpened(_) => 42,
-            Event::CaseDecided { .. } => 43,
-            Event::SealAutoApplied(_) => 44,
-            Event::HolderKeyBound { .. } => 64,
-            Event::UseAuthorized(_) => 65,
-            Event::UseAuthorizationRevoked { .. } => 66,
-            Event::UseRecorded(_) => 67,
-            Event::RootKeyRotated { .. } => 96,
-            Event::RootKeyCompromised { .. } => 97,
-            Event::OperatorKeyAdded { .. } => 98,
-            Event::OperatorKeyRetired { .. } => 99,
-        }
-    }
-
     /// The license version this event records, if it is an issuance or a succession.
     pub fn new_version(&self) -> Option<&LicenseVersion> {
         match self {
@@ -692,61 +679,6 @@ impl Event {
             }
             _ => None,
         }
-    }
-
-    /// The event's name.
-    pub fn kind(&self) -> EventKind {
-        match self {
-            Event::LedgerCreated { .. } => "LedgerCreated",
-            Event::AuthorityRegistered(_) => "AuthorityRegistered",
-            Event::AuthorityKeyAdded { .. } => "AuthorityKeyAdded",
-            Event::AuthorityKeyRetired { .. } => "AuthorityKeyRetired",
-            Event::AuthorityKeyCompromised { .. } => "AuthorityKeyCompromised",
-            Event::AuthoritySuspended { .. } => "AuthoritySuspended",
-            Event::AuthorityReinstated { .. } => "AuthorityReinstated",
-            Event::AuthorityRevoked { .. } => "AuthorityRevoked",
-            Event::LicenseTypeDefined { .. } => "LicenseTypeDefined",
-            Event::LicenseIssued(_) => "LicenseIssued",
-            Event::LicenseAmended(_) => "LicenseAmended",
-            Event::LicenseRenewed(_) => "LicenseRenewed",
-            Event::LicenseReissued(_) => "LicenseReissued",
-            Event::LicenseSuspended { .. } => "LicenseSuspended",
-            Event::LicenseSuspensionLifted { .. } => "LicenseSuspensionLifted",
-            Event::LicenseCancelled(_) => "LicenseCancelled",
-            Event::LicenseRevoked(_) => "LicenseRevoked",
-            Event::LicenseWithdrawn(_) => "LicenseWithdrawn",
-            Event::LicenseRescinded { .. } => "LicenseRescinded",
-            Event::SealRegistered(_) => "SealRegistered",
-            Event::SealSuspended { .. } => "SealSuspended",
-            Event::SealResumed { .. } => "SealResumed",
-            Event::SealReportedLost { .. } => "SealReportedLost",
-            Event::SealCancelled { .. } => "SealCancelled",
-            Event::SealInvalidated { .. } => "SealInvalidated",
-            Event::SealRemade { .. } => "SealRemade",
-            Event::SealApplied(_) => "SealApplied",
-            Event::AutoSealPolicyGranted(_) => "AutoSealPolicyGranted",
-            Event::AutoSealPolicyRevoked { .. } => "AutoSealPolicyRevoked",
-            Event::CaseOpened(_) => "CaseOpened",
-            Event::CaseDecided { .. } => "CaseDecided",
-            Event::SealAutoApplied(_) => "SealAutoApplied",
-            Event::HolderKeyBound { .. } => "HolderKeyBound",
-            Event::UseAuthorized(_) => "UseAuthorized",
-            Event::UseAuthorizationRevoked { .. } => "UseAuthorizationRevoked",
-            Event::UseRecorded(_) => "UseRecorded",
-            Event::RootKeyRotated { .. } => "RootKeyRotated",
-            Event::RootKeyCompromised { .. } => "RootKeyCompromised",
-            Event::OperatorKeyAdded { .. } => "OperatorKeyAdded",
-            Event::OperatorKeyRetired { .. } => "OperatorKeyRetired",
-        }
-    }
-
-    fn field_count(tag: u64) -> Option<u64> {
-        Some(match tag {
-            1 | 6 | 9..=12 | 14..=17 | 32 | 34 | 39..=42 | 44 | 65..=67 | 99 => 2,
-            0 | 5 | 7 | 13 | 18 | 2 | 33 | 36..=38 | 43 | 64 | 96 | 98 => 3,
-            3 | 4 | 8 | 35 | 97 => 4,
-            _ => return None,
-        })
     }
 }
 
