@@ -271,3 +271,30 @@ fn given_the_domain_tags_when_reading_spec_section_2_then_each_has_its_row() {
     // The integrity record's MAC key tag is the one row that is not a Domain.
     assert_eq!(rows, chancery::crypto::Domain::ALL.len() + 1);
 }
+
+/// Review of issue 14: an empty event array has no tag; it is refused as of the wrong length
+/// at its own offset (it used to read the next item as the tag).
+#[test]
+fn given_an_empty_event_array_when_decoded_then_wrong_length() {
+    // Before, the end of the input (or the next item) was read as the tag.
+    assert!(matches!(
+        Event::from_canonical(&[0x80]),
+        Err(DecodeError::WrongLength {
+            offset: 0,
+            found: 0,
+            ..
+        })
+    ));
+}
+
+#[test]
+fn given_an_empty_policy_array_when_decoded_then_wrong_length() {
+    assert!(matches!(
+        chancery::Policy::from_canonical(&[0x80]),
+        Err(DecodeError::WrongLength {
+            offset: 0,
+            found: 0,
+            ..
+        })
+    ));
+}

@@ -77,6 +77,14 @@ impl Canonical for Policy {
     fn decode(d: &mut Decoder<'_>) -> Result<Self, DecodeError> {
         let at = d.position();
         let n = d.array_any()?;
+        // No version to read: refused here, not by reading the next item as one.
+        if n == 0 {
+            return Err(DecodeError::WrongLength {
+                offset: at,
+                expected: 1 + Self::LAST,
+                found: 0,
+            });
+        }
         d.version("policy", Self::VERSION)?;
         let mut policy = Policy::default();
         let mut seen = 0u64;
@@ -803,6 +811,14 @@ impl Canonical for Event {
     fn decode(d: &mut Decoder<'_>) -> Result<Self, DecodeError> {
         let n = d.array_any()?;
         let at = d.position();
+        // No tag to read: refused here, not by reading the next item as one.
+        if n == 0 {
+            return Err(DecodeError::WrongLength {
+                offset: at.saturating_sub(1),
+                expected: 2,
+                found: 0,
+            });
+        }
         let tag = d.uint()?;
         let expected = Self::field_count(tag).ok_or(DecodeError::UnknownTag {
             offset: at,
