@@ -36,6 +36,8 @@ struct Disk {
     ops: usize,
     /// Crash at this operation: the image a power loss would leave then.
     crash_at: Option<usize>,
+    /// A kill (the process dies, the page cache survives) instead of a power loss.
+    kill: bool,
     image: Option<Vec<u8>>,
     rng: u64,
 }
@@ -79,7 +81,11 @@ impl Disk {
     fn tick(&mut self) {
         self.ops += 1;
         if self.crash_at == Some(self.ops) {
-            self.image = Some(self.power_loss_image());
+            self.image = Some(if self.kill {
+                self.volatile.clone()
+            } else {
+                self.power_loss_image()
+            });
         }
     }
 }
@@ -134,8 +140,13 @@ impl StorageBackend for PowerLoss {
 /// `crash_at`; returns the power-loss image, how many commits had returned by then (`None`
 /// if the database's creation itself had not returned), and the operations in all.
 fn run(seed: u64, crash_at: Option<usize>) -> (Option<Vec<u8>>, Option<u64>, usize) {
+    run_on(seed, crash_at, false)
+}
+
+fn run_on(seed: u64, crash_at: Option<usize>, kill: bool) -> (Option<Vec<u8>>, Option<u64>, usize) {
     let disk = PowerLoss(Arc::new(Mutex::new(Disk {
         crash_at,
+        kill,
         rng: seed | 1,
         ..Disk::default()
     })));
@@ -215,4 +226,25 @@ fn given_a_power_loss_at_any_point_when_redb_reopens_then_it_holds_every_acknowl
         }
     }
     assert!(checked > 10);
+}
+
+/// A kill at any operation (the process dies; every write it made is in the page cache): the
+/// reopened database holds every acknowledged commit, whole.
+#[test]
+fn given_a_kill_at_any_operation_when_redb_reopens_then_it_holds_every_acknowledged_commit_whole() {
+    let (_, _, ops) = run(1, None);
+    for crash_at in 1..=ops {
+        let (image, acknowledged, _) = run_on(1, Some(crash_at), true);
+        let Some(acknowledged) = acknowledged else {
+            continue;
+        };
+        let rows =
+            recovered(image.unwrap()).unwrap_or_else(|e| panic!("kill at op {crash_at}: {e}"));
+        assert_eq!(
+            rows % BATCH,
+            0,
+            "a torn commit at op {crash_at}: {rows} rows"
+        );
+        assert!(rows / BATCH >= acknowledged, "kill at op {crash_at}");
+    }
 }
