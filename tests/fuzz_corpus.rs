@@ -96,3 +96,27 @@ fn presentation_corpora_replay_without_panics() {
         }
     }
 }
+
+/// The tile-path corpus: seeds parse and are their tile's canonical path; nothing else that
+/// parses differs from its canonical path; no input panics.
+#[test]
+fn tile_path_corpus_replays_canonically() {
+    let mut seeds = 0;
+    for (name, data) in corpus("tile_path") {
+        let Ok(path) = std::str::from_utf8(&data) else {
+            continue;
+        };
+        let parsed = chancery::merkle::Tile::parse(path);
+        if name.starts_with("seed-") {
+            assert_eq!(
+                parsed.as_ref().map(|t| t.path()).as_deref(),
+                Ok(path),
+                "{name}"
+            );
+            seeds += 1;
+        } else if let Ok(t) = parsed {
+            assert_eq!(t.path(), path, "{name}");
+        }
+    }
+    assert_eq!(seeds, 2);
+}
