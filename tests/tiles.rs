@@ -78,3 +78,71 @@ proptest! {
         }
     }
 }
+
+mod tile_contents {
+    use chancery::crypto::Digest32;
+    use chancery::merkle::{root_from_leaves, MerkleTree, Tile, TileKind};
+
+    fn leaf(n: u64) -> Digest32 {
+        chancery::crypto::leaf_hash(&n.to_be_bytes())
+    }
+
+    fn tree(n: u64) -> MerkleTree {
+        let mut t = MerkleTree::new();
+        for i in 0..n {
+            t.push(leaf(i));
+        }
+        t
+    }
+
+    fn tile(level: u8, index: u64, partial: Option<u8>) -> Tile {
+        Tile {
+            kind: TileKind::Hashes(level),
+            index,
+            partial,
+        }
+    }
+
+    fn hashes(bytes: &[u8]) -> Vec<Digest32> {
+        bytes
+            .chunks(32)
+            .map(|c| Digest32(c.try_into().unwrap()))
+            .collect()
+    }
+
+    #[test]
+    fn given_a_tree_when_a_level_0_tile_is_read_then_it_holds_the_leaf_hashes() {
+        let t = tree(600);
+        let got = hashes(&t.tile_hashes(&tile(0, 1, None)).unwrap());
+        let want: Vec<Digest32> = (256..512).map(leaf).collect();
+        assert_eq!(got, want);
+    }
+
+    #[test]
+    fn given_a_tree_when_a_level_1_tile_is_read_then_each_hash_is_the_root_of_256_leaves() {
+        let t = tree(3 * 65_536 + 700);
+        let got = hashes(&t.tile_hashes(&tile(1, 2, Some(2))).unwrap());
+        for (i, h) in got.iter().enumerate() {
+            let first = (2 * 256 + i as u64) * 256;
+            let leaves: Vec<[u8; 8]> = (first..first + 256).map(u64::to_be_bytes).collect();
+            let refs: Vec<&[u8]> = leaves.iter().map(|l| l.as_slice()).collect();
+            assert_eq!(*h, root_from_leaves(&refs), "hash {i}");
+        }
+    }
+
+    #[test]
+    fn given_a_partial_tile_when_the_tree_holds_fewer_subtrees_then_there_is_none() {
+        let t = tree(600);
+        // Tile 2 of level 0 holds leaves 512..600: 88 of them.
+        assert_eq!(t.tile_hashes(&tile(0, 2, Some(88))).unwrap().len(), 88 * 32);
+        assert!(t.tile_hashes(&tile(0, 2, Some(89))).is_none());
+        assert!(t.tile_hashes(&tile(0, 2, None)).is_none());
+        assert!(t.tile_hashes(&tile(1, 0, Some(3))).is_none());
+        let entries = Tile {
+            kind: TileKind::Entries,
+            index: 0,
+            partial: None,
+        };
+        assert!(t.tile_hashes(&entries).is_none());
+    }
+}

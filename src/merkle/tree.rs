@@ -56,6 +56,24 @@ impl MerkleTree {
         }
     }
 
+    /// The contents of a C2SP tlog-tiles hash tile of this tree (SPEC §11): for level `L` and
+    /// index `N`, the hashes of the complete subtrees of 2^(8·L) leaves numbered `N·256` to
+    /// `N·256 + W − 1`, concatenated (32 bytes each), `W` being 256 for a full tile or the
+    /// partial tile's width. `None` for an entry bundle, or if the tree does not yet hold `W`
+    /// complete subtrees there (a partial tile of a smaller width than the tree holds is the
+    /// same bytes as a prefix of the larger one, so it is served too).
+    pub fn tile_hashes(&self, tile: &super::Tile) -> Option<Vec<u8>> {
+        let super::TileKind::Hashes(level) = tile.kind else {
+            return None;
+        };
+        let width = tile.partial.map_or(super::TILE_WIDTH, u64::from);
+        let start = tile.index.checked_mul(super::TILE_WIDTH)?;
+        let end = start.checked_add(width)?;
+        let row = self.levels.get(8 * usize::from(level))?;
+        let hashes = row.get(usize::try_from(start).ok()?..usize::try_from(end).ok()?)?;
+        Some(hashes.iter().flat_map(|h| h.0).collect())
+    }
+
     /// The leaf hash at `index`.
     pub fn leaf(&self, index: u64) -> Option<Digest32> {
         self.levels
