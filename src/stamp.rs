@@ -106,17 +106,47 @@ impl Canonical for StatusClaim {
     }
 }
 
-/// A status claim signed by the operator. Encoded `[1, claim, signature]`, the signature over
-/// `"chancery/v1/status-stamp" || 0x00 || claim bytes`.
+/// A claim the operator signs as a stamp (SPEC §17): a status claim or a sealing claim.
+pub trait StampClaim: Canonical {
+    /// The domain of the operator's signature over the claim's bytes.
+    const DOMAIN: Domain;
+    /// The stamp's name in decoding errors.
+    const STAMP: &'static str;
+    /// `this_update`.
+    fn this_update(&self) -> Timestamp;
+    /// `next_update`.
+    fn next_update(&self) -> Timestamp;
+}
+
+impl StampClaim for StatusClaim {
+    const DOMAIN: Domain = Domain::StatusStamp;
+    const STAMP: &'static str = "status stamp";
+    fn this_update(&self) -> Timestamp {
+        self.this_update
+    }
+    fn next_update(&self) -> Timestamp {
+        self.next_update
+    }
+}
+
+/// A claim signed by the operator. Encoded `[1, claim, signature]`, the signature over
+/// `domain || 0x00 || claim bytes` with the claim's domain (`chancery/v1/status-stamp`,
+/// `chancery/v1/sealing-stamp`).
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct StatusStamp {
+pub struct Stamp<C> {
     /// The claim.
-    pub claim: StatusClaim,
+    pub claim: C,
     /// The operator's signature.
     pub signature: Signature,
 }
 
-impl Canonical for StatusStamp {
+/// A status claim signed by the operator (SPEC §17).
+pub type StatusStamp = Stamp<StatusClaim>;
+
+/// A sealing claim signed by the operator (SPEC §17).
+pub type SealingStamp = Stamp<SealingClaim>;
+
+impl<C: StampClaim> Canonical for Stamp<C> {
     fn encode(&self, e: &mut Encoder) {
         e.array(3);
         e.uint(1);
@@ -125,10 +155,9 @@ impl Canonical for StatusStamp {
     }
 
     fn decode(d: &mut Decoder<'_>) -> Result<Self, DecodeError> {
-        d.array(3)?;
-        d.version("status stamp", 1)?;
+        d.versioned(C::STAMP, 1, 3, &[])?;
         Ok(Self {
-            claim: StatusClaim::decode(d)?,
+            claim: C::decode(d)?,
             signature: Signature::decode(d)?,
         })
     }
@@ -203,26 +232,26 @@ pub enum IssueStampError {
     Log(String),
 }
 
-impl StatusStamp {
+impl<C: StampClaim> Stamp<C> {
     /// Signs `claim` with the operator `key`.
-    pub fn sign(claim: StatusClaim, key: &SecretKey) -> Result<Self, IssueStampError> {
-        if claim.next_update <= claim.this_update {
+    pub fn sign(claim: C, key: &SecretKey) -> Result<Self, IssueStampError> {
+        if claim.next_update() <= claim.this_update() {
             return Err(IssueStampError::BadWindow);
         }
-        let signature = key.sign(Domain::StatusStamp, &claim.to_canonical());
+        let signature = key.sign(C::DOMAIN, &claim.to_canonical());
         Ok(Self { claim, signature })
     }
 
     /// The claim, if one of `operator_keys` signed it and its window is well-formed.
-    pub fn verify(&self, operator_keys: &[PublicKey]) -> Result<&StatusClaim, StampError> {
-        if self.claim.next_update <= self.claim.this_update {
+    pub fn verify(&self, operator_keys: &[PublicKey]) -> Result<&C, StampError> {
+        if self.claim.next_update() <= self.claim.this_update() {
             return Err(StampError::BadWindow);
         }
         let bytes = self.claim.to_canonical();
-        if operator_keys.iter().any(|k| {
-            k.verify(Domain::StatusStamp, &bytes, &self.signature)
-                .is_ok()
-        }) {
+        if operator_keys
+            .iter()
+            .any(|k| k.verify(C::DOMAIN, &bytes, &self.signature).is_ok())
+        {
             Ok(&self.claim)
         } else {
             Err(StampError::BadSignature)
@@ -231,7 +260,7 @@ impl StatusStamp {
 
     /// Whether the stamp may be relied on at `at`: `this_update <= at < next_update`.
     pub fn current_at(&self, at: Timestamp) -> Result<(), StampError> {
-        let (from, until) = (self.claim.this_update, self.claim.next_update);
+        let (from, until) = (self.claim.this_update(), self.claim.next_update());
         if at < from || at >= until {
             return Err(StampError::NotCurrent { at, from, until });
         }
@@ -297,40 +326,13 @@ impl Canonical for SealingClaim {
     }
 }
 
-/// A sealing claim signed by the operator. Encoded `[1, claim, signature]`, the signature over
-/// `"chancery/v1/sealing-stamp" || 0x00 || claim bytes`.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct SealingStamp {
-    /// The claim.
-    pub claim: SealingClaim,
-    /// The operator's signature.
-    pub signature: Signature,
-}
-
-impl Canonical for SealingStamp {
-    fn encode(&self, e: &mut Encoder) {
-        e.array(3);
-        e.uint(1);
-        self.claim.encode(e);
-        self.signature.encode(e);
+impl StampClaim for SealingClaim {
+    const DOMAIN: Domain = Domain::SealingStamp;
+    const STAMP: &'static str = "sealing stamp";
+    fn this_update(&self) -> Timestamp {
+        self.this_update
     }
-
-    fn decode(d: &mut Decoder<'_>) -> Result<Self, DecodeError> {
-        d.versioned("sealing stamp", 1, 3, &[])?;
-        Ok(Self {
-            claim: SealingClaim::decode(d)?,
-            signature: Signature::decode(d)?,
-        })
-    }
-}
-
-impl SealingStamp {
-    /// Signs `claim` with the operator `key`.
-    pub fn sign(claim: SealingClaim, key: &SecretKey) -> Result<Self, IssueStampError> {
-        if claim.next_update <= claim.this_update {
-            return Err(IssueStampError::BadWindow);
-        }
-        let signature = key.sign(Domain::SealingStamp, &claim.to_canonical());
-        Ok(Self { claim, signature })
+    fn next_update(&self) -> Timestamp {
+        self.next_update
     }
 }
