@@ -151,14 +151,17 @@ impl<S: Store> Ledger<S> {
         key: &SecretKey,
         log: &impl CheckpointLog,
     ) -> Result<Option<String>, SignCheckpointError> {
-        if !self
-            .state
-            .checkpoint_keys(self.now())
-            .contains(&key.public_key())
-        {
+        if !self.signs_checkpoints_now(key) {
             return Err(SignCheckpointError::NotACheckpointKey);
         }
         self.check_log(log)
+    }
+
+    /// Whether `key` signs the ledger's checkpoints and stamps now (SPEC §16).
+    pub(super) fn signs_checkpoints_now(&self, key: &SecretKey) -> bool {
+        self.state
+            .checkpoint_keys(self.now())
+            .contains(&key.public_key())
     }
 
     /// The last checkpoint kept in `log`, checked to belong to the ledger: signed by a key that
@@ -259,23 +262,40 @@ impl<S: Store> Ledger<S> {
         // past ours. Then refuse before appending if the checkpoint could not be signed.
         self.catch_up()
             .map_err(|e| AppendError::NotExtending(Box::new(SignCheckpointError::CatchUp(e))))?;
-        self.may_sign_checkpoint(key, log).map_err(|e| match e {
+        let last = self.may_sign_checkpoint(key, log).map_err(|e| match e {
             SignCheckpointError::NotACheckpointKey => AppendError::NotACheckpointKey,
             other => AppendError::NotExtending(Box::new(other)),
         })?;
         let results = self.append_batch(statements)?;
-        let signed = match self.sign_checkpoint(key, log) {
+        // The ledger now extends the checkpoint checked above (it only grew), so that check is
+        // not made again: the key is (another writer's entries may have retired it), and the
+        // new checkpoint is kept only after that one.
+        let unproven = |e: SignCheckpointError| AppendError::Unproven(Box::new(e));
+        if !self.signs_checkpoints_now(key) {
+            return Err(unproven(SignCheckpointError::NotACheckpointKey));
+        }
+        let signed = self.checkpoint_note(key).map_err(unproven)?;
+        let kept = match last.as_deref() == Some(signed.note.as_str()) {
+            true => Ok(()),
+            false => log.keep_checkpoint(&signed.note, last.as_deref()),
+        };
+        let signed = match kept {
+            Ok(()) => Ok(signed),
+            // Another signer kept one meanwhile: the whole check, against it.
+            Err(StorageError::CheckpointMoved) => self.sign_checkpoint(key, log),
+            Err(e) => Err(e.into()),
+        };
+        let signed = match signed {
             // Another writer appended and kept a larger checkpoint meanwhile (a shared
             // database): read its entries and sign the larger tree, which holds the batch.
             Err(SignCheckpointError::Inconsistent(CheckpointError::BeyondLedger { .. })) => {
-                self.catch_up().map_err(|e| {
-                    AppendError::Unproven(Box::new(SignCheckpointError::CatchUp(e)))
-                })?;
+                self.catch_up()
+                    .map_err(|e| unproven(SignCheckpointError::CatchUp(e)))?;
                 self.sign_checkpoint(key, log)
             }
             other => other,
         }
-        .map_err(|e| AppendError::Unproven(Box::new(e)))?;
+        .map_err(unproven)?;
         self.proven(results, signed)
     }
 

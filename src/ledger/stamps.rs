@@ -164,11 +164,7 @@ impl<S: Store> Ledger<S> {
         key: &crate::crypto::SecretKey,
         log: &impl CheckpointLog,
     ) -> Result<(), IssueStampError> {
-        if !self
-            .state
-            .checkpoint_keys(self.now())
-            .contains(&key.public_key())
-        {
+        if !self.signs_checkpoints_now(key) {
             return Err(IssueStampError::NotAStampKey);
         }
         match self.check_log(log) {
