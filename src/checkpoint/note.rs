@@ -240,6 +240,13 @@ impl NoteVerifier {
         Self::of_kind(name, key, VerifierKind::Ed25519)
     }
 
+    /// The log-signature verifiers of `keys` under `name` (none if `name` is not a key name).
+    pub fn for_keys(name: &str, keys: &[PublicKey]) -> Vec<Self> {
+        keys.iter()
+            .filter_map(|k| Self::new(name, k).ok())
+            .collect()
+    }
+
     /// The verifier of the witness cosignatures of `key` under `name`.
     pub fn cosigner(name: &str, key: &PublicKey) -> Result<Self, NoteError> {
         Self::of_kind(name, key, VerifierKind::Cosignature)

@@ -48,11 +48,7 @@ pub struct SignedCheckpoint {
 /// The verifiers of a ledger's checkpoints under its `origin` as key name: every key that has
 /// signed them, root or operator, retired or not (SPEC §16).
 pub fn checkpoint_verifiers(origin: &str, state: &State) -> Vec<NoteVerifier> {
-    state
-        .all_checkpoint_keys()
-        .iter()
-        .filter_map(|k| NoteVerifier::new(origin, k).ok())
-        .collect()
+    NoteVerifier::for_keys(origin, &state.all_checkpoint_keys())
 }
 
 /// Checks that a signed checkpoint belongs to the ledger of `origin` replayed into `state` and
@@ -186,12 +182,7 @@ impl<S: Store> Ledger<S> {
     /// compromised ones included (an audit of the operator's own log asks whether the operator
     /// signed it, not whether a relying party should trust it).
     pub fn check_kept_checkpoint(&self, note: &[u8]) -> Result<Checkpoint, CheckpointError> {
-        let every: Vec<NoteVerifier> = self
-            .state
-            .every_checkpoint_key()
-            .iter()
-            .filter_map(|k| NoteVerifier::new(&self.origin, k).ok())
-            .collect();
+        let every = NoteVerifier::for_keys(&self.origin, &self.state.every_checkpoint_key());
         belongs(note, &self.origin, &every, &self.tree)
     }
 
@@ -209,12 +200,7 @@ impl<S: Store> Ledger<S> {
     ) -> Result<crate::checkpoint::NoteSignature, crate::checkpoint::WitnessError> {
         use crate::checkpoint::NoteVerifier;
         let origin = self.origin();
-        let active: Vec<NoteVerifier> = self
-            .state
-            .checkpoint_keys(self.now())
-            .iter()
-            .filter_map(|k| NoteVerifier::new(origin, k).ok())
-            .collect();
+        let active = NoteVerifier::for_keys(origin, &self.state.checkpoint_keys(self.now()));
         let (cp, _) = crate::checkpoint::Checkpoint::open(note, &active)?;
         self.check_checkpoint(note)?;
         // The ledger holds `cp.size` entries (just checked), so the proof exists; a witness

@@ -610,11 +610,7 @@ fn prove<'t>(
     let at = attested.as_ref().copied().unwrap_or(stamp.this_update);
     let (valid, all) = signing_keys(&chain.roots, at, now);
     check_signatures(&entries, &keys, stamp, &valid, &all)?;
-    let verifiers = |keys: &[PublicKey]| -> Vec<NoteVerifier> {
-        keys.iter()
-            .filter_map(|k| NoteVerifier::new(&cp.origin, k).ok())
-            .collect()
-    };
+    let verifiers = |keys: &[PublicKey]| NoteVerifier::for_keys(&cp.origin, keys);
     if note.verify(&verifiers(&valid)).is_err() {
         return Err(if note.verify(&verifiers(&all)).is_ok() {
             invalid(InvalidReason::OperatorKeyOutsideValidity)
