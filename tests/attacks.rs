@@ -350,16 +350,7 @@ fn given_a_pending_cancellation_when_stamping_then_next_update_ends_at_it() {
     t.effective = effective;
     w.ok(&a, Event::LicenseCancelled(t));
     let now = w.now();
-    let stamp = w
-        .ledger
-        .stamp(
-            &id,
-            now,
-            now.plus_days(1),
-            &key(1),
-            &chancery::MemoryCheckpointLog::new(),
-        )
-        .unwrap();
+    let stamp = w.stamp_for_a_day(&id, now, &key(1)).unwrap();
     assert_eq!(stamp.claim.status, chancery::Status::Valid);
     assert_eq!(stamp.claim.next_update, effective);
     w.ledger.check_stamps(std::slice::from_ref(&stamp)).unwrap();

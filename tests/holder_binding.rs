@@ -35,16 +35,7 @@ fn bound() -> Bound {
     w.advance_days(1);
     let note = w.note(&key(1), &[(WITNESS, &key(90))]);
     let now = w.now();
-    let stamp = w
-        .ledger
-        .stamp(
-            &id,
-            now,
-            now.plus_days(1),
-            &key(1),
-            &chancery::MemoryCheckpointLog::new(),
-        )
-        .unwrap();
+    let stamp = w.stamp_for_a_day(&id, now, &key(1)).unwrap();
     assert_eq!(stamp.claim.holder, Some(key(50).public_key()));
     let p = w
         .ledger
@@ -352,14 +343,7 @@ fn given_a_holder_signature_moved_to_another_presentation_when_verifying_then_re
     b.w.clock.advance(MINUTE);
     let now = b.w.now();
     let stamp =
-        b.w.ledger
-            .stamp(
-                &b.p.disclosure.license,
-                now,
-                now.plus_days(1),
-                &key(1),
-                &chancery::MemoryCheckpointLog::new(),
-            )
+        b.w.stamp_for_a_day(&b.p.disclosure.license, now, &key(1))
             .unwrap();
     let note = b.w.note(&key(1), &[(WITNESS, &key(90))]);
     let mut q =
@@ -384,16 +368,7 @@ fn given_a_license_with_no_holder_key_when_a_holder_signature_is_asked_then_it_c
     let (mut w, a) = W::standard(MemoryStore::new());
     let (id, _) = w.issue(&a, "AUTH1", "S1");
     let now = w.now();
-    let stamp = w
-        .ledger
-        .stamp(
-            &id,
-            now,
-            now.plus_days(1),
-            &key(1),
-            &chancery::MemoryCheckpointLog::new(),
-        )
-        .unwrap();
+    let stamp = w.stamp_for_a_day(&id, now, &key(1)).unwrap();
     assert_eq!(stamp.claim.holder, None);
     assert_eq!(
         HolderSignature::sign(

@@ -153,16 +153,7 @@ fn given_a_retired_root_key_when_it_stamps_a_revoked_license_valid_then_the_full
     let new_root = key(95);
     let note = fresh_note(&r.w, &new_root);
     let now = r.w.now();
-    let honest =
-        r.w.ledger
-            .stamp(
-                &r.id,
-                now,
-                now.plus_days(1),
-                &new_root,
-                &chancery::MemoryCheckpointLog::new(),
-            )
-            .unwrap();
+    let honest = r.w.stamp_for_a_day(&r.id, now, &new_root).unwrap();
     assert!(matches!(honest.claim.status, Status::Revoked { .. }));
     let mut p: Presentation =
         r.w.ledger
@@ -588,16 +579,7 @@ fn given_an_authority_the_root_registers_under_a_parent_when_presenting_then_bot
     let (id, cred) = w.issue(&child, "CHILD", "S1");
     let note = fresh_note(&w, &key(1));
     let now = w.now();
-    let stamp = w
-        .ledger
-        .stamp(
-            &id,
-            now,
-            now.plus_days(1),
-            &key(1),
-            &chancery::MemoryCheckpointLog::new(),
-        )
-        .unwrap();
+    let stamp = w.stamp_for_a_day(&id, now, &key(1)).unwrap();
     let p = w
         .ledger
         .present(cred.disclose(&["name"], false).unwrap(), &note, stamp)
@@ -646,13 +628,7 @@ fn given_a_suspension_just_recorded_when_the_operator_stamps_within_the_skew_bef
         },
     );
     let before = Timestamp(r.ledger_time.0 - 1);
-    let stamped = w.ledger.stamp(
-        &id,
-        before,
-        before.plus_days(1),
-        &key(1),
-        &chancery::MemoryCheckpointLog::new(),
-    );
+    let stamped = w.stamp_for_a_day(&id, before, &key(1));
     assert!(
         matches!(
             stamped,
@@ -670,16 +646,7 @@ fn given_a_hand_signed_backdated_current_stamp_when_checked_against_the_log_then
     let (id, _) = w.issue(&a, "AUTH1", "S1");
     w.advance_days(1);
     let now = w.now();
-    let honest = w
-        .ledger
-        .stamp(
-            &id,
-            now,
-            now.plus_days(1),
-            &key(1),
-            &chancery::MemoryCheckpointLog::new(),
-        )
-        .unwrap();
+    let honest = w.stamp_for_a_day(&id, now, &key(1)).unwrap();
     let t = w.termination(&id);
     let effective = t.effective;
     w.ok(&a, Event::LicenseRevoked(t));
@@ -816,16 +783,7 @@ fn given_a_stamp_by_a_rotated_out_root_key_when_checked_against_the_log_then_it_
     w.rotate_root(&old, 95);
     w.advance_days(1);
     let now = w.now();
-    let honest = w
-        .ledger
-        .stamp(
-            &id,
-            now,
-            now.plus_days(1),
-            &key(95),
-            &chancery::MemoryCheckpointLog::new(),
-        )
-        .unwrap();
+    let honest = w.stamp_for_a_day(&id, now, &key(95)).unwrap();
     let by_old = StatusStamp::sign(honest.claim.clone(), &key(1)).unwrap();
     assert!(matches!(
         w.ledger.check_stamps(&[by_old]),

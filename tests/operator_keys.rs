@@ -65,38 +65,14 @@ fn given_an_operator_key_when_the_ledger_stamps_then_only_it_signs_and_the_root_
     let (mut w, a) = W::standard(MemoryStore::new());
     let (id, _) = w.issue(&a, "AUTH1", "S1");
     let now = w.now();
-    assert!(w
-        .ledger
-        .stamp(
-            &id,
-            now,
-            now.plus_days(1),
-            &key(1),
-            &chancery::MemoryCheckpointLog::new()
-        )
-        .is_ok());
+    assert!(w.stamp_for_a_day(&id, now, &key(1)).is_ok());
     let op = w.add_operator_key(40);
     let now = w.now();
     assert_eq!(
-        w.ledger.stamp(
-            &id,
-            now,
-            now.plus_days(1),
-            &key(1),
-            &chancery::MemoryCheckpointLog::new()
-        ),
+        w.stamp_for_a_day(&id, now, &key(1)),
         Err(IssueStampError::NotAStampKey)
     );
-    let stamp = w
-        .ledger
-        .stamp(
-            &id,
-            now,
-            now.plus_days(1),
-            &op,
-            &chancery::MemoryCheckpointLog::new(),
-        )
-        .unwrap();
+    let stamp = w.stamp_for_a_day(&id, now, &op).unwrap();
     w.ledger.check_stamps(&[stamp]).unwrap();
     assert_eq!(w.ledger.state().checkpoint_keys(now), vec![op.public_key()]);
 }
@@ -110,13 +86,7 @@ fn given_a_retired_operator_key_when_it_stamps_then_the_ledger_refuses_and_a_ret
     w.ok(&root, Event::OperatorKeyRetired { key: op.key_id() });
     let now = w.now();
     assert_eq!(
-        w.ledger.stamp(
-            &id,
-            now,
-            now.plus_days(1),
-            &op,
-            &chancery::MemoryCheckpointLog::new()
-        ),
+        w.stamp_for_a_day(&id, now, &op),
         Err(IssueStampError::NotAStampKey)
     );
     refused(
@@ -155,16 +125,7 @@ fn given_an_operator_key_when_presenting_then_both_forms_verify_and_a_root_signe
     );
     let now = w.now();
     let note = w.note(&op, &[(WITNESS, &key(90))]);
-    let stamp = w
-        .ledger
-        .stamp(
-            &id,
-            now,
-            now.plus_days(1),
-            &op,
-            &chancery::MemoryCheckpointLog::new(),
-        )
-        .unwrap();
+    let stamp = w.stamp_for_a_day(&id, now, &op).unwrap();
     let p = w
         .ledger
         .present(
@@ -197,16 +158,7 @@ fn given_a_list_that_predates_the_operator_key_when_presenting_then_the_full_for
     w.advance_days(1);
     let now = w.now();
     let note = w.note(&op, &[(WITNESS, &key(90))]);
-    let stamp = w
-        .ledger
-        .stamp(
-            &id,
-            now,
-            now.plus_days(1),
-            &op,
-            &chancery::MemoryCheckpointLog::new(),
-        )
-        .unwrap();
+    let stamp = w.stamp_for_a_day(&id, now, &op).unwrap();
     let p = w
         .ledger
         .present(cred.disclose(&["name"], false).unwrap(), &note, stamp)
@@ -242,16 +194,7 @@ fn given_a_list_naming_operator_keys_when_a_bundle_adds_another_then_it_is_not_f
     w.advance_days(1);
     let now = w.now();
     let note = w.note(&thief_key, &[(WITNESS, &key(90))]);
-    let stamp = w
-        .ledger
-        .stamp(
-            &id,
-            now,
-            now.plus_days(1),
-            &thief_key,
-            &chancery::MemoryCheckpointLog::new(),
-        )
-        .unwrap();
+    let stamp = w.stamp_for_a_day(&id, now, &thief_key).unwrap();
     let p = w
         .ledger
         .present(cred.disclose(&["name"], false).unwrap(), &note, stamp)

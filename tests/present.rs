@@ -50,17 +50,7 @@ impl Fixture {
         let root = key(1);
         let note = self.note(&root);
         let now = self.w.now();
-        let stamp = self
-            .w
-            .ledger
-            .stamp(
-                &self.id,
-                now,
-                now.plus_days(1),
-                &root,
-                &chancery::MemoryCheckpointLog::new(),
-            )
-            .unwrap();
+        let stamp = self.w.stamp_for_a_day(&self.id, now, &root).unwrap();
         let disclosure = self.cred.disclose(claims, false).unwrap();
         self.w.ledger.present(disclosure, &note, stamp).unwrap()
     }
@@ -313,16 +303,7 @@ fn delegated_issuer_and_root_rotation_are_followed() {
     );
     let note = w.note(&new_root, &[]);
     let now = w.now();
-    let stamp = w
-        .ledger
-        .stamp(
-            &id,
-            now,
-            now.plus_days(1),
-            &new_root,
-            &chancery::MemoryCheckpointLog::new(),
-        )
-        .unwrap();
+    let stamp = w.stamp_for_a_day(&id, now, &new_root).unwrap();
     let p = w
         .ledger
         .present(cred.disclose(&["name"], true).unwrap(), &note, stamp)

@@ -500,3 +500,22 @@ impl<S: Store> World<S> {
         }])
     }
 }
+
+impl<S: Store> World<S> {
+    /// A current status stamp of `id` at `at`, valid for a day, signed with `key` (checked
+    /// against an empty checkpoint log).
+    pub fn stamp_for_a_day(
+        &self,
+        id: &LicenseId,
+        at: Timestamp,
+        key: &SecretKey,
+    ) -> Result<chancery::stamp::StatusStamp, chancery::stamp::IssueStampError> {
+        self.ledger.stamp(
+            id,
+            at,
+            at.plus_days(1),
+            key,
+            &chancery::MemoryCheckpointLog::new(),
+        )
+    }
+}
