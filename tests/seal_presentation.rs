@@ -151,17 +151,7 @@ fn given_an_automatic_sealing_when_verified_offline_then_valid() {
     );
     let now = w.now();
     let doc = sha256(b"approval");
-    let stamp = w
-        .ledger
-        .stamp_sealing(
-            &doc,
-            r.seq,
-            now,
-            now.plus_days(1),
-            &key(1),
-            &chancery::MemoryCheckpointLog::new(),
-        )
-        .unwrap();
+    let stamp = w.seal_stamp_for_a_day(&doc, r.seq, now, &key(1)).unwrap();
     assert!(stamp.claim.valid);
     let note = w.note(&key(1), &[(WITNESS, &key(90))]);
     let p = w.ledger.present_sealing(&doc, r.seq, &note, stamp).unwrap();
@@ -235,17 +225,7 @@ fn given_an_engine_key_serving_two_policies_when_the_second_seals_then_it_verifi
         }),
     );
     let now = w.now();
-    let stamp = w
-        .ledger
-        .stamp_sealing(
-            &doc,
-            r.seq,
-            now,
-            now.plus_days(1),
-            &key(1),
-            &chancery::MemoryCheckpointLog::new(),
-        )
-        .unwrap();
+    let stamp = w.seal_stamp_for_a_day(&doc, r.seq, now, &key(1)).unwrap();
     let note = w.note(&key(1), &[(WITNESS, &key(90))]);
     let p = w.ledger.present_sealing(&doc, r.seq, &note, stamp).unwrap();
     let v = verify_sealed(

@@ -518,4 +518,23 @@ impl<S: Store> World<S> {
             &chancery::MemoryCheckpointLog::new(),
         )
     }
+
+    /// A sealing stamp of the sealing of `document` at entry `seq`, at `at`, valid for a day,
+    /// signed with `key` (checked against an empty checkpoint log).
+    pub fn seal_stamp_for_a_day(
+        &self,
+        document: &chancery::Digest32,
+        seq: u64,
+        at: Timestamp,
+        key: &SecretKey,
+    ) -> Result<chancery::stamp::SealingStamp, chancery::stamp::IssueStampError> {
+        self.ledger.stamp_sealing(
+            document,
+            seq,
+            at,
+            at.plus_days(1),
+            key,
+            &chancery::MemoryCheckpointLog::new(),
+        )
+    }
 }
