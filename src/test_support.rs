@@ -1,8 +1,6 @@
 //! Hooks for this crate's own tests (feature `test-support`): not a stable API, and not built
-//! for users. Fault injection in the file store and the engine's speculative application and
-//! undo log; the store conformance suite is `storage::conformance` under the same feature.
-
-pub use crate::state::undo::UndoLog;
+//! for users. Fault injection in the file store and the state's transactions (whose rollback
+//! undoes a speculative application); the store conformance suite is `storage::conformance` under the same feature.
 
 use crate::crypto::Digest32;
 use crate::event::SignedStatement;
@@ -38,21 +36,16 @@ impl FileStoreHooks for FileStore {
     }
 }
 
-/// The engine's application of entries to a state, plain and speculative, and its undo.
+/// The engine's application of entries to a state, and its transactions.
 pub trait StateHooks {
     /// Applies entry `seq` (which passed the rules) to the state.
     fn apply_entry(&mut self, seq: u64, at: Timestamp, statement: &SignedStatement, hash: Digest32);
-    /// The same, recording in `log` how to undo it.
-    fn apply_entry_speculative(
-        &mut self,
-        seq: u64,
-        at: Timestamp,
-        statement: &SignedStatement,
-        hash: Digest32,
-        log: &mut UndoLog,
-    );
-    /// Undoes every change in `log`, newest first.
-    fn roll_back(&mut self, log: UndoLog);
+    /// Starts a transaction: every change from here is logged with its inverse.
+    fn begin(&mut self);
+    /// Undoes every change since `begin`.
+    fn roll_back(&mut self);
+    /// Keeps every change since `begin`.
+    fn commit(&mut self);
 }
 
 impl StateHooks for State {
@@ -65,17 +58,13 @@ impl StateHooks for State {
     ) {
         self.apply(seq, at, statement, hash);
     }
-    fn apply_entry_speculative(
-        &mut self,
-        seq: u64,
-        at: Timestamp,
-        statement: &SignedStatement,
-        hash: Digest32,
-        log: &mut UndoLog,
-    ) {
-        self.apply_speculative(seq, at, statement, hash, log);
+    fn begin(&mut self) {
+        State::begin(self);
     }
-    fn roll_back(&mut self, log: UndoLog) {
-        self.rollback(log);
+    fn roll_back(&mut self) {
+        self.rollback();
+    }
+    fn commit(&mut self) {
+        State::commit(self);
     }
 }

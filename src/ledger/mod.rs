@@ -38,7 +38,7 @@ use crate::merkle::{ConsistencyProof, InclusionProof, MerkleTree, ProofError};
 use crate::privacy::Disclosure;
 use crate::state::{
     signature_items, spread_flags, verify_signers, DueSealing, Receipt, Rejection, RuleError,
-    SealStatus, State, Status, UndoLog,
+    SealStatus, State, Status,
 };
 use crate::storage::{MemoryStore, Record, StorageError, Store};
 use crate::time::Timestamp;
@@ -291,7 +291,7 @@ impl<S: Store> Ledger<S> {
         let (state, tree) = (&mut self.state, &mut self.tree);
         let mut results = None;
         // Every change is logged so that a conflict with another writer can be undone.
-        let mut log = UndoLog::new();
+        state.begin();
         let flags = if refs.len() < SPECULATION_THRESHOLD {
             verify_signers(&refs, &keys)
         } else {
@@ -306,7 +306,7 @@ impl<S: Store> Ledger<S> {
                 }
                 let speculative: Vec<_> = refs
                     .iter()
-                    .map(|st| admit(state, tree, &mut records, now, st, Some(&mut log)))
+                    .map(|st| admit(state, tree, &mut records, now, st))
                     .collect();
                 job.work();
                 speculative
@@ -315,7 +315,8 @@ impl<S: Store> Ledger<S> {
             if flags.iter().all(|ok| *ok) {
                 results = Some(speculative);
             } else {
-                state.rollback(std::mem::take(&mut log));
+                state.rollback();
+                state.begin();
                 tree.truncate(base);
                 records.clear();
             }
@@ -328,7 +329,7 @@ impl<S: Store> Ledger<S> {
                 .zip(flags)
                 .map(|(st, ok)| {
                     if ok {
-                        admit(state, tree, &mut records, now, st, Some(&mut log))
+                        admit(state, tree, &mut records, now, st)
                     } else {
                         Err(Rejection::Signature(SignatureError))
                     }
@@ -355,11 +356,13 @@ impl<S: Store> Ledger<S> {
             };
             if let Err(e) = written {
                 if let StorageError::Conflict { .. } | StorageError::CheckpointMoved = e {
-                    self.state.rollback(log);
+                    self.state.rollback();
                     self.tree.truncate(base);
                     return Err(e);
                 }
                 self.poisoned = true;
+                self.state.rollback();
+                self.tree.truncate(base);
                 if let Ok((state, tree)) = replay::replay(&self.store, Signatures::Verify) {
                     self.state = state;
                     self.tree = tree;
@@ -371,6 +374,7 @@ impl<S: Store> Ledger<S> {
                 let _ = self.store.set_integrity_record(&record);
             }
         }
+        self.state.commit();
         Ok((results, sealed))
     }
 
@@ -517,8 +521,8 @@ impl<S: Store> Ledger<S> {
     }
 }
 
-/// Checks one statement (whose signature verified, or is being verified while `log` records
-/// the changes) and, if it passes, records it in state and tree and queues its record; returns
+/// Checks one statement (whose signature verified, or is being verified while the state's
+/// transaction logs the changes) and, if it passes, records it in state and tree and queues its record; returns
 /// its receipt. The same checks as replay.
 fn admit(
     state: &mut State,
@@ -526,7 +530,6 @@ fn admit(
     records: &mut Vec<Record>,
     now: Timestamp,
     statement: &SignedStatement,
-    log: Option<&mut UndoLog>,
 ) -> Result<Receipt, Rejection> {
     match state.check(statement, now) {
         Ok(()) => {}
@@ -546,10 +549,7 @@ fn admit(
         return Err(RuleError::Invalid(crate::state::Invalid::StatementTooLarge).into());
     }
     let hash = leaf_hash(&bytes);
-    match log {
-        Some(log) => state.apply_speculative(seq, now, statement, hash, log),
-        None => state.apply(seq, now, statement, hash),
-    }
+    state.apply(seq, now, statement, hash);
     tree.push(hash);
     records.push(Record { hash, bytes });
     Ok(Receipt {

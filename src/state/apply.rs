@@ -80,19 +80,17 @@ impl State {
             Event::RootKeyRotated { new_key, .. } => {
                 self.add_key(new_key, Principal::Root, at);
                 // The rotation is the old key's declaration about itself: it always counts.
-                if let Some(old) = self.keys.get_mut(&at.key) {
-                    old.retirements.push((at.ledger_time, at));
-                }
+                self.keys
+                    .update(&at.key, |old| old.retirements.push((at.ledger_time, at)));
             }
             Event::OperatorKeyAdded { key, .. } => self.add_key(key, Principal::Operator, at),
             Event::OperatorKeyRetired { key } => {
-                if let Some(k) = self.keys.get_mut(key) {
-                    k.retirements.push((at.ledger_time, at));
-                }
+                self.keys
+                    .update(key, |k| k.retirements.push((at.ledger_time, at)));
             }
             Event::LedgerCreated { root_keys, policy } => {
-                self.origin = Some(origin.to_owned());
-                self.policy = policy.clone();
+                self.origin.set(Some(origin.to_owned()));
+                self.policy.set(policy.clone());
                 for k in root_keys {
                     self.add_key(k, Principal::Root, at);
                 }
@@ -119,14 +117,11 @@ impl State {
             }
             Event::AuthorityKeyAdded { authority, key } => {
                 self.add_key(key, Principal::Authority(authority.clone()), at);
-                if let Some(a) = self.authorities.get_mut(authority) {
-                    a.keys.push(key.key_id());
-                }
+                self.authorities
+                    .update(authority.as_str(), |a| a.keys.push(key.key_id()));
             }
             Event::AuthorityKeyRetired { key, from, .. } => {
-                if let Some(k) = self.keys.get_mut(key) {
-                    k.retirements.push((*from, at));
-                }
+                self.keys.update(key, |k| k.retirements.push((*from, at)));
             }
             Event::AuthorityKeyCompromised { key, since, .. }
             | Event::RootKeyCompromised { key, since, .. } => {
@@ -165,14 +160,14 @@ impl State {
             | Event::LicenseRenewed(_)
             | Event::LicenseReissued(_) => {}
             Event::LicenseSuspended { license, .. } => {
-                if let Some(l) = self.lineages.get_mut(license.lineage()) {
-                    l.suspensions.push(Suspension::new(at));
-                }
+                self.lineages.update(license.lineage(), |l| {
+                    l.suspensions.push(Suspension::new(at))
+                });
             }
             Event::LicenseSuspensionLifted { license } => {
-                if let Some(l) = self.lineages.get_mut(license.lineage()) {
-                    super::lift_all(&mut l.suspensions, at);
-                }
+                self.lineages.update(license.lineage(), |l| {
+                    super::lift_all(&mut l.suspensions, at)
+                });
             }
             Event::LicenseCancelled(t) => {
                 self.terminate(&t.license, TerminationKind::Cancelled, t.effective, at)
@@ -200,9 +195,11 @@ impl State {
                 resubmission: None,
             },
         );
-        self.size = seq + 1;
-        self.head = hash;
-        self.last_time = ledger_time;
+        self.tip.set(super::Tip {
+            size: seq + 1,
+            head: hash,
+            last_time: ledger_time,
+        });
     }
 
     pub(super) fn add_key(&mut self, key: &PublicKey, owner: Principal, introduced: Provenance) {
@@ -219,32 +216,31 @@ impl State {
     }
 
     fn transition(&mut self, code: &str, state: AuthorityState, at: Provenance) {
-        if let Some(a) = self.authorities.get_mut(code) {
-            a.transitions.push((state, at));
-        }
+        self.authorities
+            .update(code, |a| a.transitions.push((state, at)));
         self.restate(code);
     }
 
     fn add_version(&mut self, v: LicenseVersion, at: Provenance) {
-        // Most holders have one license and most licenses one version: the first element gets
-        // an allocation of one instead of the minimum of four a push makes (a version record
-        // is a few hundred bytes, and there are millions); later ones grow as usual.
-        let ids = self.holders.entry(v.holder).or_default();
-        if ids.is_empty() {
-            ids.reserve_exact(1);
-        }
-        ids.push(v.id.clone());
-        let lineage: &mut Lineage = match self.lineages.get_mut(v.id.lineage()) {
-            Some(l) => l,
-            None => self.lineages.entry(v.id.lineage().to_owned()).or_default(),
-        };
-        if lineage.versions.is_empty() {
-            lineage.versions.reserve_exact(1);
-        }
-        lineage.versions.push(VersionRecord {
+        self.holders.push(&v.holder, v.id.clone());
+        let lineage = v.id.lineage().to_owned();
+        let record = VersionRecord {
             version: v,
             recorded: at,
-        });
+        };
+        if self.lineages.contains_key(&lineage) {
+            self.lineages.update(&lineage, |l| l.versions.push(record));
+        } else {
+            // Most licenses have one version: room for one (a version record is a few hundred
+            // bytes, and there are millions).
+            self.lineages.insert(
+                lineage,
+                Lineage {
+                    versions: vec![record],
+                    ..Lineage::default()
+                },
+            );
+        }
     }
 
     fn terminate(
@@ -254,12 +250,12 @@ impl State {
         effective: crate::time::Timestamp,
         at: Provenance,
     ) {
-        if let Some(l) = self.lineages.get_mut(license.lineage()) {
+        self.lineages.update(license.lineage(), |l| {
             l.terminations.push(TerminationRecord {
                 kind,
                 effective,
                 recorded: at,
-            });
-        }
+            })
+        });
     }
 }

@@ -80,7 +80,7 @@ impl State {
     /// engine polls (`tick`); each is signed by the engine and appended as `SealAutoApplied`.
     pub fn due_auto_seals(&self, now: Timestamp) -> Vec<DueSealing> {
         let mut due = Vec::new();
-        for (deadline, case) in &self.open_cases {
+        for (deadline, case) in self.open_cases.iter() {
             if *deadline > now {
                 break;
             }
@@ -299,9 +299,8 @@ impl State {
                 );
             }
             Event::AutoSealPolicyRevoked { policy } => {
-                if let Some(p) = self.policies.get_mut(policy) {
-                    p.revoked = Some(at);
-                }
+                self.policies
+                    .update(policy.as_str(), |p| p.revoked = Some(at));
             }
             Event::CaseOpened(c) => {
                 let owner = match self.keys.get(&at.key).map(|k| &k.owner) {
@@ -321,16 +320,21 @@ impl State {
                 );
             }
             Event::CaseDecided { case, outcome } => {
-                if let Some(c) = self.cases.get_mut(case) {
+                let deadline = self.cases.update(case.as_str(), |c| {
                     c.decided = Some((outcome.clone(), at));
-                    self.open_cases.remove(&(c.opening.deadline, case.clone()));
+                    c.opening.deadline
+                });
+                if let Some(deadline) = deadline {
+                    self.open_cases.remove(&(deadline, case.clone()));
                 }
             }
             Event::SealAutoApplied(a) => {
-                if let Some(c) = self.cases.get_mut(&a.case) {
+                let deadline = self.cases.update(a.case.as_str(), |c| {
                     c.auto_sealed = Some(at);
-                    self.open_cases
-                        .remove(&(c.opening.deadline, a.case.clone()));
+                    c.opening.deadline
+                });
+                if let Some(deadline) = deadline {
+                    self.open_cases.remove(&(deadline, a.case.clone()));
                 }
                 let es_id = self
                     .policies

@@ -243,17 +243,11 @@ impl State {
                 // The binding retires the key bound before it while the binding counts
                 // (`State::retired_from`).
                 let lineage = license.lineage().to_owned();
-                self.holder_binds
-                    .entry(lineage.clone())
-                    .or_default()
-                    .push(key.key_id());
+                self.holder_binds.push(lineage.as_str(), key.key_id());
                 self.add_key(key, Principal::Holder(lineage), at);
             }
             Event::UseAuthorized(c) => {
-                self.lineage_consents
-                    .entry(c.license.lineage().to_owned())
-                    .or_default()
-                    .push(id);
+                self.lineage_consents.push(c.license.lineage(), id);
                 self.consents.insert(
                     id,
                     ConsentRecord {
@@ -266,26 +260,24 @@ impl State {
                 );
             }
             Event::UseAuthorizationRevoked { consent } => {
-                if let Some(c) = self.consents.get_mut(consent) {
-                    c.revoked = Some(at);
-                }
+                self.consents.update(consent, |c| c.revoked = Some(at));
             }
             Event::UseRecorded(u) => {
-                let party = match self.consents.get_mut(&u.consent) {
-                    Some(c) => {
+                let party = self
+                    .consents
+                    .update(&u.consent, |c| {
                         c.uses.push(at);
                         c.consent.relying_party.clone()
-                    }
-                    None => String::new(),
-                };
-                self.uses
-                    .entry(u.license.lineage().to_owned())
-                    .or_default()
-                    .push(UseEntry {
+                    })
+                    .unwrap_or_default();
+                self.uses.push(
+                    u.license.lineage(),
+                    UseEntry {
                         record: u.clone(),
                         relying_party: party,
                         recorded: at,
-                    });
+                    },
+                );
             }
             _ => {}
         }

@@ -187,9 +187,10 @@ impl State {
 
     /// Records a compromise declaration and decides again which declarations count.
     pub(super) fn declare_compromise(&mut self, d: Declaration) {
-        let c = &mut self.compromises;
-        c.by_seq.insert(d.recorded.seq, c.list.len());
-        c.list.push(d);
+        self.compromises.update(|c| {
+            c.by_seq.insert(d.recorded.seq, c.list.len());
+            c.list.push(d);
+        });
         self.recount();
     }
 
@@ -284,8 +285,10 @@ impl State {
             let s = since.entry(d.key).or_insert(d.since);
             *s = (*s).min(d.since);
         }
-        self.compromises.counts = counts;
-        self.compromises.since = since;
+        self.compromises.update(|c| {
+            c.counts = counts;
+            c.since = since;
+        });
         self.void_memo.clear();
         let codes: Vec<String> = self
             .authorities
@@ -317,8 +320,8 @@ impl State {
                 (s, _) => s,
             };
         }
-        if let Some(a) = self.authorities.get_mut(code) {
-            a.state = state;
+        if a.state != state {
+            self.authorities.update(code, |a| a.state = state);
         }
     }
 
@@ -330,30 +333,6 @@ impl State {
             .rev()
             .find(|k| self.keys.get(k).is_some_and(|r| self.counts(&r.introduced)))
             .copied()
-    }
-
-    /// The state restored by an undo of a compromise declaration.
-    pub(super) fn compromises_snapshot(&self) -> (Compromises, Vec<(String, AuthorityState)>) {
-        let states = self
-            .authorities
-            .values()
-            .filter(|a| !a.transitions.is_empty())
-            .map(|a| (a.code.clone(), a.state))
-            .collect();
-        (self.compromises.clone(), states)
-    }
-
-    pub(super) fn restore_compromises(
-        &mut self,
-        (c, states): (Compromises, Vec<(String, AuthorityState)>),
-    ) {
-        self.compromises = c;
-        self.void_memo.clear();
-        for (code, state) in states {
-            if let Some(a) = self.authorities.get_mut(&code) {
-                a.state = state;
-            }
-        }
     }
 }
 

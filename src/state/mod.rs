@@ -18,7 +18,8 @@
 //! - `seals.rs`: seals: records, status at a time, the rules of seal events and their application.
 //! - `cases.rs`: automatic sealing: policies, cases, due sealings, their rules and application.
 //! - `consent.rs`: holder consents and use records: records, rules and application.
-//! - `undo.rs`: the undo log that rolls back a speculatively applied batch.
+//! - `tables.rs`: the tables the state is made of; their changes are logged with their
+//!   inverses inside a transaction, which is how a speculatively applied batch is rolled back.
 //! - `error.rs`: why a statement is refused ([`RuleError`], [`Rejection`], [`Invalid`]).
 
 mod apply;
@@ -30,7 +31,7 @@ mod rules;
 mod seals;
 mod signatures;
 mod status;
-pub(crate) mod undo;
+mod tables;
 
 pub use crate::status::{SealStatus, Status};
 pub use cases::{CaseRecord, DueSealing, PolicyRecord};
@@ -40,13 +41,13 @@ pub use error::{Invalid, Rejection, RuleError};
 pub use seals::{Seal, SealUse};
 pub use signatures::KeyDirectory;
 pub(crate) use signatures::{signature_items, spread_flags, verify_signers};
-pub(crate) use undo::UndoLog;
+use tables::{Cell, Lists, Set, Table, Transactional};
 
 use crate::crypto::{Digest32, KeyId, PublicKey};
 use crate::event::{LicenseVersion, Policy, SignedStatement, StatementId};
 use crate::id::LicenseId;
 use crate::time::Timestamp;
-use std::collections::{BTreeSet, HashMap};
+use std::collections::HashMap;
 
 /// Who a key belongs to.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
@@ -292,41 +293,112 @@ impl std::fmt::Display for Effect {
     }
 }
 
-/// The state derived from a ledger's entries.
+/// The ledger-wide values every entry changes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+struct Tip {
+    /// Number of entries applied.
+    size: u64,
+    /// Hash of the last entry (zero before genesis).
+    head: Digest32,
+    /// Ledger time of the last entry.
+    last_time: Timestamp,
+}
+
+/// The state derived from a ledger's entries. Every part an entry changes is a table
+/// (`tables.rs`), changed only through its logged operations, and listed once in
+/// `State::tables`.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct State {
-    origin: Option<String>,
-    policy: Policy,
-    keys: HashMap<KeyId, KeyRecord>,
-    authorities: HashMap<String, Authority>,
-    types: HashMap<String, LicenseType>,
-    lineages: HashMap<String, Lineage>,
-    holders: HashMap<Digest32, Vec<LicenseId>>,
-    statements: HashMap<StatementId, Receipt>,
-    seals: HashMap<String, Seal>,
+    origin: Cell<Option<String>>,
+    policy: Cell<Policy>,
+    keys: Table<KeyId, KeyRecord>,
+    authorities: Table<String, Authority>,
+    types: Table<String, LicenseType>,
+    lineages: Table<String, Lineage>,
+    holders: Lists<Digest32, LicenseId>,
+    statements: Table<StatementId, Receipt>,
+    seals: Table<String, Seal>,
     /// Sealings by document digest, in ledger order.
-    documents: HashMap<Digest32, Vec<SealUse>>,
+    documents: Lists<Digest32, SealUse>,
     /// Digests of the documents each seal was applied to, in ledger order.
-    seal_uses: HashMap<String, Vec<Digest32>>,
-    policies: HashMap<String, PolicyRecord>,
-    cases: HashMap<String, CaseRecord>,
+    seal_uses: Lists<String, Digest32>,
+    policies: Table<String, PolicyRecord>,
+    cases: Table<String, CaseRecord>,
     /// Cases neither decided nor sealed automatically, by deadline.
-    open_cases: BTreeSet<(Timestamp, String)>,
+    open_cases: Set<(Timestamp, String)>,
     /// The holder keys bound to each license lineage, in ledger order: the current one is
     /// the last whose binding counts.
-    holder_binds: HashMap<String, Vec<KeyId>>,
+    holder_binds: Lists<String, KeyId>,
     /// Compromise declarations and which of them count.
-    compromises: counting::Compromises,
-    /// Which keys do not count (a cache of what `compromises` implies).
+    compromises: Cell<counting::Compromises>,
+    /// Which keys do not count (a cache of what `compromises` implies; not a table).
     void_memo: counting::VoidMemo,
-    consents: HashMap<StatementId, ConsentRecord>,
+    consents: Table<StatementId, ConsentRecord>,
     /// Consent ids by license lineage, in ledger order.
-    lineage_consents: HashMap<String, Vec<StatementId>>,
+    lineage_consents: Lists<String, StatementId>,
     /// Use records by license lineage, in ledger order.
-    uses: HashMap<String, Vec<UseEntry>>,
-    size: u64,
-    head: Digest32,
-    last_time: Timestamp,
+    uses: Lists<String, UseEntry>,
+    tip: Cell<Tip>,
+}
+
+impl State {
+    /// Every table, once: what a transaction begins, rolls back and commits. The state is
+    /// taken apart field by field with no `..`, so a field added to [`State`] does not compile
+    /// until it is listed here (or, like the memo, said not to be a table).
+    fn tables(&mut self) -> [&mut dyn Transactional; 20] {
+        macro_rules! every_table {
+            ($($table:ident),* $(,)?) => {{
+                let State { $($table,)* void_memo: _ } = self;
+                [$($table as &mut dyn Transactional),*]
+            }};
+        }
+        every_table!(
+            origin,
+            policy,
+            keys,
+            authorities,
+            types,
+            lineages,
+            holders,
+            statements,
+            seals,
+            documents,
+            seal_uses,
+            policies,
+            cases,
+            open_cases,
+            holder_binds,
+            compromises,
+            consents,
+            lineage_consents,
+            uses,
+            tip,
+        )
+    }
+
+    /// Starts a transaction: from here every change to the state is logged with its inverse
+    /// until [`State::rollback`] or [`State::commit`]. A transaction already open stays open.
+    pub(crate) fn begin(&mut self) {
+        for t in self.tables() {
+            t.begin();
+        }
+    }
+
+    /// Undoes every change since [`State::begin`]: the state is exactly as it was then.
+    pub(crate) fn rollback(&mut self) {
+        for t in self.tables() {
+            t.rollback();
+        }
+        // Keys may have gone: what was worked out about them goes too.
+        self.void_memo.clear();
+    }
+
+    /// Keeps every change since [`State::begin`] and ends the transaction.
+    pub(crate) fn commit(&mut self) {
+        for t in self.tables() {
+            t.commit();
+        }
+    }
 }
 
 impl State {
@@ -347,17 +419,17 @@ impl State {
 
     /// Number of entries applied.
     pub fn size(&self) -> u64 {
-        self.size
+        self.tip.size
     }
 
     /// Hash of the last entry (zero before genesis).
     pub fn head(&self) -> Digest32 {
-        self.head
+        self.tip.head
     }
 
     /// Ledger time of the last entry.
     pub fn last_time(&self) -> Timestamp {
-        self.last_time
+        self.tip.last_time
     }
 
     /// The receipt of an already-recorded statement.
@@ -532,9 +604,9 @@ impl State {
     /// failure is ignored here and reported by the allocator later if it matters.
     pub(crate) fn reserve(&mut self, entries: u64) {
         let n = usize::try_from(entries).unwrap_or(usize::MAX);
-        let _ = self.statements.try_reserve(n);
-        let _ = self.lineages.try_reserve(n / 2);
-        let _ = self.holders.try_reserve(n / 2);
+        self.statements.reserve(n);
+        self.lineages.reserve(n / 2);
+        self.holders.reserve(n / 2);
     }
 
     /// Whether two states are equal (as `==`), with the map entries shared out over every
@@ -542,28 +614,36 @@ impl State {
     pub fn equals_on_cores(&self, other: &State) -> bool {
         let scalars = self.origin == other.origin
             && self.policy == other.policy
-            && self.size == other.size
-            && self.head == other.head
-            && self.last_time == other.last_time
+            && self.tip == other.tip
             && self.open_cases == other.open_cases
             && self.compromises == other.compromises;
         let parts = crate::parallel::cores();
         let part = |i: usize| {
-            map_part_eq(&self.keys, &other.keys, i, parts)
-                && map_part_eq(&self.authorities, &other.authorities, i, parts)
-                && map_part_eq(&self.types, &other.types, i, parts)
-                && map_part_eq(&self.lineages, &other.lineages, i, parts)
-                && map_part_eq(&self.holders, &other.holders, i, parts)
-                && map_part_eq(&self.statements, &other.statements, i, parts)
-                && map_part_eq(&self.seals, &other.seals, i, parts)
-                && map_part_eq(&self.documents, &other.documents, i, parts)
-                && map_part_eq(&self.seal_uses, &other.seal_uses, i, parts)
-                && map_part_eq(&self.policies, &other.policies, i, parts)
-                && map_part_eq(&self.cases, &other.cases, i, parts)
-                && map_part_eq(&self.holder_binds, &other.holder_binds, i, parts)
-                && map_part_eq(&self.consents, &other.consents, i, parts)
-                && map_part_eq(&self.lineage_consents, &other.lineage_consents, i, parts)
-                && map_part_eq(&self.uses, &other.uses, i, parts)
+            map_part_eq(self.keys.rows(), other.keys.rows(), i, parts)
+                && map_part_eq(self.authorities.rows(), other.authorities.rows(), i, parts)
+                && map_part_eq(self.types.rows(), other.types.rows(), i, parts)
+                && map_part_eq(self.lineages.rows(), other.lineages.rows(), i, parts)
+                && map_part_eq(self.holders.rows(), other.holders.rows(), i, parts)
+                && map_part_eq(self.statements.rows(), other.statements.rows(), i, parts)
+                && map_part_eq(self.seals.rows(), other.seals.rows(), i, parts)
+                && map_part_eq(self.documents.rows(), other.documents.rows(), i, parts)
+                && map_part_eq(self.seal_uses.rows(), other.seal_uses.rows(), i, parts)
+                && map_part_eq(self.policies.rows(), other.policies.rows(), i, parts)
+                && map_part_eq(self.cases.rows(), other.cases.rows(), i, parts)
+                && map_part_eq(
+                    self.holder_binds.rows(),
+                    other.holder_binds.rows(),
+                    i,
+                    parts,
+                )
+                && map_part_eq(self.consents.rows(), other.consents.rows(), i, parts)
+                && map_part_eq(
+                    self.lineage_consents.rows(),
+                    other.lineage_consents.rows(),
+                    i,
+                    parts,
+                )
+                && map_part_eq(self.uses.rows(), other.uses.rows(), i, parts)
         };
         scalars
             && std::thread::scope(|s| {

@@ -40,7 +40,7 @@ impl State {
         ledger_time: Timestamp,
     ) -> Result<(), RuleError> {
         let s = statement.statement();
-        if self.size == 0 {
+        if self.tip.size == 0 {
             return self.check_genesis(statement, ledger_time);
         }
         // First, so that re-submitting any recorded statement (the genesis included) is
@@ -61,9 +61,9 @@ impl State {
                 found: s.origin.clone(),
             });
         }
-        if ledger_time < self.last_time {
+        if ledger_time < self.tip.last_time {
             return Err(RuleError::TimeWentBackwards {
-                previous: self.last_time,
+                previous: self.tip.last_time,
                 found: ledger_time,
             });
         }

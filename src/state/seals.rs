@@ -409,28 +409,28 @@ impl State {
         match event {
             Event::SealRegistered(r) => self.add_seal(r, at),
             Event::SealRemade { old, registration } => {
-                if let Some(s) = self.seals.get_mut(old) {
-                    s.superseded = Some((registration.es_id.clone(), at));
-                }
+                self.seals.update(old.as_str(), |s| {
+                    s.superseded = Some((registration.es_id.clone(), at))
+                });
                 self.add_seal(registration, at);
             }
             Event::SealSuspended { es_id, .. } => {
-                if let Some(s) = self.seals.get_mut(es_id) {
-                    s.suspensions.push(Suspension::new(at));
-                }
+                self.seals
+                    .update(es_id.as_str(), |s| s.suspensions.push(Suspension::new(at)));
             }
             Event::SealResumed { es_id } => {
-                if let Some(s) = self.seals.get_mut(es_id) {
-                    super::lift_all(&mut s.suspensions, at);
-                }
+                self.seals
+                    .update(es_id.as_str(), |s| super::lift_all(&mut s.suspensions, at));
             }
             Event::SealReportedLost { es_id, since, .. } => {
-                if let Some(s) = self.seals.get_mut(es_id) {
+                let key = self.seals.update(es_id.as_str(), |s| {
                     s.losses.push(Loss {
                         since: *since,
                         recorded: at,
                     });
-                    let key = s.registration.key.key_id();
+                    s.registration.key.key_id()
+                });
+                if let Some(key) = key {
                     self.declare_compromise(super::Declaration {
                         key,
                         since: *since,
@@ -439,14 +439,12 @@ impl State {
                 }
             }
             Event::SealCancelled { es_id, .. } => {
-                if let Some(s) = self.seals.get_mut(es_id) {
-                    s.cancelled = Some(at);
-                }
+                self.seals
+                    .update(es_id.as_str(), |s| s.cancelled = Some(at));
             }
             Event::SealInvalidated { es_id, .. } => {
-                if let Some(s) = self.seals.get_mut(es_id) {
-                    s.invalidated = Some(at);
-                }
+                self.seals
+                    .update(es_id.as_str(), |s| s.invalidated = Some(at));
             }
             Event::SealApplied(a) => self.add_sealing(SealUse {
                 es_id: a.es_id.clone(),
@@ -467,12 +465,12 @@ impl State {
 
     fn add_seal(&mut self, r: &SealRegistration, at: Provenance) {
         self.add_key(&r.key, Principal::Seal(r.es_id.clone()), at);
-        if let Some(k) = self.keys.get_mut(&r.key.key_id()) {
+        self.keys.update(&r.key.key_id(), |k| {
             k.accepted = Some(Provenance {
                 key: r.acceptance.owner_key,
                 ..at
-            });
-        }
+            })
+        });
         self.seals.insert(
             r.es_id.clone(),
             Seal {
@@ -488,10 +486,8 @@ impl State {
     }
 
     pub(super) fn add_sealing(&mut self, u: SealUse) {
-        self.seal_uses
-            .entry(u.es_id.clone())
-            .or_default()
-            .push(u.document);
-        self.documents.entry(u.document).or_default().push(u);
+        self.seal_uses.push(u.es_id.as_str(), u.document);
+        let document = u.document;
+        self.documents.push(&document, u);
     }
 }

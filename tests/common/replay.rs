@@ -376,11 +376,11 @@ pub fn run<S: Store>(store: S, reopen: impl Fn(&S) -> S, ops: &[(u8, u8)]) {
         state.apply_entry(e.seq, e.ledger_time, &e.statement, e.hash());
     }
     let snapshot = state.clone();
-    let mut log = chancery::test_support::UndoLog::new();
+    state.begin();
     for e in &entries[split as usize..] {
-        state.apply_entry_speculative(e.seq, e.ledger_time, &e.statement, e.hash(), &mut log);
+        state.apply_entry(e.seq, e.ledger_time, &e.statement, e.hash());
     }
     assert_eq!(&state, w.ledger.state());
-    state.roll_back(log);
+    state.roll_back();
     assert_eq!(state, snapshot);
 }
