@@ -205,6 +205,14 @@ impl<'a> Decoder<'a> {
         }
     }
 
+    /// Whether the next item is an array (nothing is consumed).
+    pub fn peek_is_array(&self) -> Result<bool, DecodeError> {
+        match self.bytes.get(self.pos) {
+            Some(b) => Ok(b >> 5 == 4),
+            None => Err(DecodeError::Truncated { offset: self.pos }),
+        }
+    }
+
     /// Consumes a `null` if one is next; returns whether it did.
     pub fn take_null(&mut self) -> Result<bool, DecodeError> {
         match self.bytes.get(self.pos) {

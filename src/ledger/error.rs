@@ -56,6 +56,9 @@ pub enum OpenError {
     /// `open` on an empty store.
     #[error("the store holds no ledger")]
     Empty,
+    /// The persistent index could neither be used nor rebuilt (its file cannot be written).
+    #[error(transparent)]
+    Index(#[from] super::IndexError),
     /// `create` on a store that already holds entries.
     #[error("the store already holds a ledger")]
     AlreadyExists,

@@ -64,10 +64,15 @@ impl IntegrityKey {
         Ok(Self(bytes))
     }
 
-    fn mac(&self, size: u64, head: &Digest32) -> Hmac<Sha256> {
+    /// HMAC-SHA-256 keyed with this key, nothing fed yet.
+    pub(super) fn hmac(&self) -> Hmac<Sha256> {
         // HMAC takes a key of any length: this cannot fail.
-        let mut mac = <Hmac<Sha256> as Mac>::new_from_slice(&self.0)
-            .unwrap_or_else(|_| unreachable!("HMAC accepts any key length"));
+        <Hmac<Sha256> as Mac>::new_from_slice(&self.0)
+            .unwrap_or_else(|_| unreachable!("HMAC accepts any key length"))
+    }
+
+    fn mac(&self, size: u64, head: &Digest32) -> Hmac<Sha256> {
+        let mut mac = self.hmac();
         mac.update(TAG);
         mac.update(&size.to_be_bytes());
         mac.update(&head.0);

@@ -8,6 +8,7 @@
 mod checkpoints;
 mod clock;
 mod error;
+mod index;
 mod integrity;
 mod present;
 mod replay;
@@ -22,6 +23,7 @@ pub use clock::{Clock, ManualClock, SystemClock};
 pub use error::{
     AppendError, AuditError, AuditReport, BadEntry, CatchUpError, OpenError, ReadError,
 };
+pub use index::{IndexError, IndexStatus, INDEX_VERSION};
 pub use integrity::{IntegrityKey, IntegrityKeyError, RECORD_LEN as INTEGRITY_RECORD_LEN};
 pub use present::PresentError;
 pub use stamps::StampCheckError;
@@ -80,6 +82,8 @@ pub struct Ledger<S: Store> {
     integrity: Option<IntegrityKey>,
     /// How many entries' signatures were trusted at open, on a valid integrity record.
     trusted: u64,
+    /// The persistent index the state is read from, and how many entries it holds.
+    index: Option<(std::sync::Arc<index::Index>, u64)>,
 }
 
 impl<S: Store> std::fmt::Debug for Ledger<S> {
@@ -156,6 +160,7 @@ impl<S: Store> Ledger<S> {
             poisoned: false,
             integrity: None,
             trusted: 0,
+            index: None,
         }
     }
 
@@ -363,6 +368,7 @@ impl<S: Store> Ledger<S> {
                 self.poisoned = true;
                 self.state.rollback();
                 self.tree.truncate(base);
+                self.detach_index();
                 if let Ok((state, tree)) = replay::replay(&self.store, Signatures::Verify) {
                     self.state = state;
                     self.tree = tree;
@@ -375,6 +381,7 @@ impl<S: Store> Ledger<S> {
             }
         }
         self.state.commit();
+        self.write_index();
         Ok((results, sealed))
     }
 

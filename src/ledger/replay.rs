@@ -30,11 +30,14 @@ impl<S: Store> Ledger<S> {
             Ok(()) => {
                 self.state = state;
                 self.tree = tree;
+                self.write_index();
                 Ok(len - base)
             }
             Err(failure) => {
                 // Put back the state as it was before the catch-up: the entries it held, which
-                // this ledger checked before (a rare path: only a damaged or forged store).
+                // this ledger checked before (a rare path: only a damaged or forged store). The
+                // state is then in memory: the index is rebuilt at the next open.
+                self.detach_index();
                 match replay_to(&self.store, Signatures::Verify, base) {
                     Ok((s, t)) => {
                         self.state = s;

@@ -27,6 +27,11 @@ impl MerkleTree {
         self.len() == 0
     }
 
+    /// The leaf hashes, in order.
+    pub fn leaves(&self) -> &[Digest32] {
+        self.levels.first().map_or(&[], Vec::as_slice)
+    }
+
     /// Appends a leaf hash, completing whatever subtrees it closes.
     pub fn push(&mut self, leaf: Digest32) {
         let mut level = 0;

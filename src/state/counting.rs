@@ -42,6 +42,53 @@ pub(super) struct Compromises {
     since: HashMap<KeyId, Timestamp>,
 }
 
+impl Compromises {
+    /// The declarations, in ledger order.
+    pub(super) fn list(&self) -> &[Declaration] {
+        &self.list
+    }
+
+    /// Whether each declaration counts.
+    pub(super) fn counted(&self) -> &[bool] {
+        &self.counts
+    }
+
+    /// The declarations and whether each counts, with what follows from them; `None` if the
+    /// two lists differ in length or two declarations share an entry.
+    pub(super) fn from_parts(list: Vec<Declaration>, counts: Vec<bool>) -> Option<Self> {
+        if list.len() != counts.len() {
+            return None;
+        }
+        let mut by_seq = HashMap::with_capacity(list.len());
+        for (i, d) in list.iter().enumerate() {
+            if by_seq.insert(d.recorded.seq, i).is_some() {
+                return None;
+            }
+        }
+        Some(Self {
+            since: compromise_points(&list, &counts),
+            list,
+            counts,
+            by_seq,
+        })
+    }
+}
+
+/// The earliest compromise point of each key among the declarations that count (a declaration
+/// about its own signer always does).
+fn compromise_points(list: &[Declaration], counts: &[bool]) -> HashMap<KeyId, Timestamp> {
+    let mut since: HashMap<KeyId, Timestamp> = HashMap::new();
+    for (d, _) in list
+        .iter()
+        .zip(counts)
+        .filter(|(d, c)| **c || d.about_its_signer())
+    {
+        let s = since.entry(d.key).or_insert(d.since);
+        *s = (*s).min(d.since);
+    }
+    since
+}
+
 /// The (key, ledger time) pairs an entry's validity rests on.
 type Links = Vec<(KeyId, Timestamp)>;
 
@@ -276,18 +323,9 @@ impl State {
             }
         }
         let counts: Vec<bool> = decided.into_iter().map(|d| d == Some(true)).collect();
-        let mut since: HashMap<KeyId, Timestamp> = HashMap::new();
-        for (d, _) in list
-            .iter()
-            .zip(&counts)
-            .filter(|(d, c)| **c || d.about_its_signer())
-        {
-            let s = since.entry(d.key).or_insert(d.since);
-            *s = (*s).min(d.since);
-        }
         self.compromises.update(|c| {
+            c.since = compromise_points(&c.list, &counts);
             c.counts = counts;
-            c.since = since;
         });
         self.void_memo.clear();
         let codes: Vec<String> = self

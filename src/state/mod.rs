@@ -20,10 +20,12 @@
 //! - `consent.rs`: holder consents and use records: records, rules and application.
 //! - `tables.rs`: the tables the state is made of; their changes are logged with their
 //!   inverses inside a transaction, which is how a speculatively applied batch is rolled back.
+//! - `codec.rs`: the records in canonical CBOR, as the persistent index stores them.
 //! - `error.rs`: why a statement is refused ([`RuleError`], [`Rejection`], [`Invalid`]).
 
 mod apply;
 mod cases;
+mod codec;
 mod consent;
 mod counting;
 mod error;
@@ -41,13 +43,26 @@ pub use error::{Invalid, Rejection, RuleError};
 pub use seals::{Seal, SealUse};
 pub use signatures::KeyDirectory;
 pub(crate) use signatures::{signature_items, spread_flags, verify_signers};
-use tables::{Cell, Lists, Set, Table, Transactional};
+use tables::{Cell, Lists, Rows, Set, Table, Transactional};
+pub(crate) use tables::{RowChange, RowSource};
+
+/// The persisted tables read whole when attached: small, and scanned by the rules.
+const RESIDENT: [&str; 9] = [
+    "origin",
+    "policy",
+    "keys",
+    "authorities",
+    "types",
+    "policies",
+    "open_cases",
+    "compromises",
+    "tip",
+];
 
 use crate::crypto::{Digest32, KeyId, PublicKey};
 use crate::event::{LicenseVersion, Policy, SignedStatement, StatementId};
 use crate::id::LicenseId;
 use crate::time::Timestamp;
-use std::collections::HashMap;
 
 /// Who a key belongs to.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
@@ -293,15 +308,30 @@ impl std::fmt::Display for Effect {
     }
 }
 
+/// Every table of the state, each named after its field, as `$as`: the state is taken apart
+/// field by field with no `..`, so a field added to [`State`] does not compile until it is
+/// listed here (or, like the memo, said not to be a table).
+macro_rules! every_table {
+    ($state:expr, $as:ty) => {
+        every_table!(@ $state, $as; origin, policy, keys, authorities, types, lineages, holders,
+            statements, seals, documents, seal_uses, policies, cases, open_cases, holder_binds,
+            compromises, consents, lineage_consents, uses, tip)
+    };
+    (@ $state:expr, $as:ty; $($table:ident),*) => {{
+        let State { $($table,)* void_memo: _ } = $state;
+        [$((stringify!($table), $table as $as)),*]
+    }};
+}
+
 /// The ledger-wide values every entry changes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-struct Tip {
+pub(super) struct Tip {
     /// Number of entries applied.
-    size: u64,
+    pub(super) size: u64,
     /// Hash of the last entry (zero before genesis).
-    head: Digest32,
+    pub(super) head: Digest32,
     /// Ledger time of the last entry.
-    last_time: Timestamp,
+    pub(super) last_time: Timestamp,
 }
 
 /// The state derived from a ledger's entries. Every part an entry changes is a table
@@ -342,51 +372,28 @@ pub struct State {
 }
 
 impl State {
-    /// Every table, once: what a transaction begins, rolls back and commits. The state is
-    /// taken apart field by field with no `..`, so a field added to [`State`] does not compile
-    /// until it is listed here (or, like the memo, said not to be a table).
-    fn tables(&mut self) -> [&mut dyn Transactional; 20] {
-        macro_rules! every_table {
-            ($($table:ident),* $(,)?) => {{
-                let State { $($table,)* void_memo: _ } = self;
-                [$($table as &mut dyn Transactional),*]
-            }};
-        }
-        every_table!(
-            origin,
-            policy,
-            keys,
-            authorities,
-            types,
-            lineages,
-            holders,
-            statements,
-            seals,
-            documents,
-            seal_uses,
-            policies,
-            cases,
-            open_cases,
-            holder_binds,
-            compromises,
-            consents,
-            lineage_consents,
-            uses,
-            tip,
-        )
+    /// Every table ([`every_table`]): what a transaction begins, rolls back and commits, and
+    /// what the persistent index stores (under each field's name).
+    fn tables(&mut self) -> [(&'static str, &mut dyn Transactional); 20] {
+        every_table!(self, &mut dyn Transactional)
+    }
+
+    /// [`State::tables`], to read.
+    fn tables_ref(&self) -> [(&'static str, &dyn Rows); 20] {
+        every_table!(self, &dyn Rows)
     }
 
     /// Starts a transaction: from here every change to the state is logged with its inverse
     /// until [`State::rollback`] or [`State::commit`]. A transaction already open stays open.
     pub(crate) fn begin(&mut self) {
-        for t in self.tables() {
+        for (_, t) in self.tables() {
             t.begin();
         }
     }
 
     /// Undoes every change since [`State::begin`]: the state is exactly as it was then.
     pub(crate) fn rollback(&mut self) {
-        for t in self.tables() {
+        for (_, t) in self.tables() {
             t.rollback();
         }
         // Keys may have gone: what was worked out about them goes too.
@@ -395,9 +402,73 @@ impl State {
 
     /// Keeps every change since [`State::begin`] and ends the transaction.
     pub(crate) fn commit(&mut self) {
-        for t in self.tables() {
+        for (_, t) in self.tables() {
             t.commit();
         }
+    }
+
+    /// A state persisted in `source` (the persistent index): the small registries (keys,
+    /// authorities, license types, auto-sealing policies, open cases and the ledger-wide
+    /// values) are read whole now, every other table row by row when first asked.
+    pub(crate) fn persisted(source: std::sync::Arc<dyn RowSource>) -> State {
+        let mut state = State::new();
+        for (name, t) in state.tables() {
+            t.attach(
+                name,
+                std::sync::Arc::clone(&source),
+                RESIDENT.contains(&name),
+            );
+        }
+        state
+    }
+
+    /// The rows changed since the last [`State::settle`], by table: what the persistent index
+    /// writes after the entries that changed them are durable.
+    pub(crate) fn changes(&self) -> Vec<(&'static str, Vec<RowChange>)> {
+        self.tables_ref()
+            .into_iter()
+            .map(|(name, t)| (name, t.changes()))
+            .filter(|(_, rows)| !rows.is_empty())
+            .collect()
+    }
+
+    /// The changes are written: from now on they are read from the index.
+    pub(crate) fn settle(&mut self) {
+        for (_, t) in self.tables() {
+            t.settle();
+        }
+    }
+
+    /// Every row of every table, encoded: what a rebuilt index is filled with.
+    pub(crate) fn all_rows(&self) -> Vec<(&'static str, Vec<RowChange>)> {
+        self.tables_ref()
+            .into_iter()
+            .map(|(name, t)| (name, t.all_rows()))
+            .collect()
+    }
+
+    /// Row `key` (encoded) of table `name`, encoded: how the journal answers for a row of the
+    /// index that failed its check.
+    pub(crate) fn encoded_row(&self, name: &str, key: &[u8]) -> Option<Vec<u8>> {
+        self.table_named(name)?.encoded_row(key)
+    }
+
+    fn table_named(&self, name: &str) -> Option<&dyn Rows> {
+        self.tables_ref()
+            .into_iter()
+            .find_map(|(n, t)| (n == name).then_some(t))
+    }
+
+    /// Every row of table `name`, encoded.
+    pub(crate) fn encoded_rows(&self, name: &str) -> Vec<(Vec<u8>, Vec<u8>)> {
+        self.table_named(name)
+            .map(|t| {
+                t.all_rows()
+                    .into_iter()
+                    .filter_map(|(k, v)| Some((k, v?)))
+                    .collect()
+            })
+            .unwrap_or_default()
     }
 }
 
@@ -619,31 +690,23 @@ impl State {
             && self.compromises == other.compromises;
         let parts = crate::parallel::cores();
         let part = |i: usize| {
-            map_part_eq(self.keys.rows(), other.keys.rows(), i, parts)
-                && map_part_eq(self.authorities.rows(), other.authorities.rows(), i, parts)
-                && map_part_eq(self.types.rows(), other.types.rows(), i, parts)
-                && map_part_eq(self.lineages.rows(), other.lineages.rows(), i, parts)
-                && map_part_eq(self.holders.rows(), other.holders.rows(), i, parts)
-                && map_part_eq(self.statements.rows(), other.statements.rows(), i, parts)
-                && map_part_eq(self.seals.rows(), other.seals.rows(), i, parts)
-                && map_part_eq(self.documents.rows(), other.documents.rows(), i, parts)
-                && map_part_eq(self.seal_uses.rows(), other.seal_uses.rows(), i, parts)
-                && map_part_eq(self.policies.rows(), other.policies.rows(), i, parts)
-                && map_part_eq(self.cases.rows(), other.cases.rows(), i, parts)
-                && map_part_eq(
-                    self.holder_binds.rows(),
-                    other.holder_binds.rows(),
-                    i,
-                    parts,
-                )
-                && map_part_eq(self.consents.rows(), other.consents.rows(), i, parts)
-                && map_part_eq(
-                    self.lineage_consents.rows(),
-                    other.lineage_consents.rows(),
-                    i,
-                    parts,
-                )
-                && map_part_eq(self.uses.rows(), other.uses.rows(), i, parts)
+            self.keys.same_part(&other.keys, i, parts)
+                && self.authorities.same_part(&other.authorities, i, parts)
+                && self.types.same_part(&other.types, i, parts)
+                && self.lineages.same_part(&other.lineages, i, parts)
+                && self.holders.same_part(&other.holders, i, parts)
+                && self.statements.same_part(&other.statements, i, parts)
+                && self.seals.same_part(&other.seals, i, parts)
+                && self.documents.same_part(&other.documents, i, parts)
+                && self.seal_uses.same_part(&other.seal_uses, i, parts)
+                && self.policies.same_part(&other.policies, i, parts)
+                && self.cases.same_part(&other.cases, i, parts)
+                && self.holder_binds.same_part(&other.holder_binds, i, parts)
+                && self.consents.same_part(&other.consents, i, parts)
+                && self
+                    .lineage_consents
+                    .same_part(&other.lineage_consents, i, parts)
+                && self.uses.same_part(&other.uses, i, parts)
         };
         scalars
             && std::thread::scope(|s| {
@@ -725,41 +788,5 @@ impl State {
             }
         }
         Effect::InForce
-    }
-}
-
-/// Whether two maps have the same length and every `parts`-th entry of `a`, from the `part`-th,
-/// is in `b` with the same value; over `part` in `0..parts`, whether the maps are equal.
-fn map_part_eq<K: Eq + std::hash::Hash, V: PartialEq>(
-    a: &HashMap<K, V>,
-    b: &HashMap<K, V>,
-    part: usize,
-    parts: usize,
-) -> bool {
-    a.len() == b.len()
-        && a.iter()
-            .skip(part)
-            .step_by(parts.max(1))
-            .all(|(k, v)| b.get(k) == Some(v))
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn map_parts_together_decide_equality() {
-        let a: HashMap<u32, u32> = (0..100).map(|i| (i, i * 2)).collect();
-        let mut b = a.clone();
-        for parts in 1..4 {
-            assert!((0..parts).all(|p| map_part_eq(&a, &b, p, parts)));
-        }
-        b.insert(57, 0);
-        for parts in 1..4 {
-            assert!(!(0..parts).all(|p| map_part_eq(&a, &b, p, parts)));
-            assert!(!(0..parts).all(|p| map_part_eq(&b, &a, p, parts)));
-        }
-        b.remove(&57);
-        assert!(!map_part_eq(&a, &b, 0, 1));
     }
 }

@@ -30,6 +30,20 @@ fn use_of<S: Store>(w: &World<S>, license: LicenseId, consent: StatementId, item
 /// Runs the operations on a ledger over `store`; `reopen` opens a second handle on the same
 /// store (a clone, or a new connection).
 pub fn run<S: Store>(store: S, reopen: impl Fn(&S) -> S, ops: &[(u8, u8)]) {
+    run_then_open(
+        store,
+        |live| Ledger::open(reopen(live.store()), ManualClock::new(live.now())).unwrap(),
+        ops,
+    );
+}
+
+/// Runs the operations on a ledger over `store`, then checks that the ledger `open_again`
+/// opens from the same store answers as the live one.
+pub fn run_then_open<S: Store>(
+    store: S,
+    open_again: impl Fn(&Ledger<S>) -> Ledger<S>,
+    ops: &[(u8, u8)],
+) {
     let (mut w, a) = World::standard(store);
     let b = w.authority("AUTH2", 30);
     let mut root = w.root.clone();
@@ -350,7 +364,7 @@ pub fn run<S: Store>(store: S, reopen: impl Fn(&S) -> S, ops: &[(u8, u8)]) {
     }
     // Incremental state == replayed state (audit checks this and every signature and rule).
     w.ledger.audit().unwrap();
-    let reopened = Ledger::open(reopen(w.ledger.store()), ManualClock::new(w.now())).unwrap();
+    let reopened = open_again(&w.ledger);
     assert_eq!(reopened.state(), w.ledger.state());
     let n = w.ledger.len();
     assert_eq!(reopened.root(n).unwrap(), w.ledger.root(n).unwrap());

@@ -1,0 +1,546 @@
+//! The persistent index (SPEC §12, "Persistent index"): the state's tables and the Merkle
+//! tree's leaf hashes in a redb file beside the journal, so that opening a ledger reads its
+//! head instead of replaying every entry, and a query reads the rows it needs.
+//!
+//! The journal stays the store of record: the index is a cache, written after the entries
+//! that change it are durable, caught up from the journal when it is behind, and rebuilt from
+//! the journal when it is damaged, ahead, or of another ledger. Every row carries a MAC under
+//! the node-local integrity key, checked on every read: a row whoever can write the index
+//! made or altered is never served; the journal answers instead and the index is rebuilt at
+//! the next open.
+
+use super::{Clock, IntegrityKey, Ledger, OpenError};
+use crate::audit::Signatures;
+use crate::crypto::Digest32;
+use crate::encoding::{Canonical, DecodeError, Decoder, Encoder};
+use crate::merkle::MerkleTree;
+use crate::state::{RowChange, RowSource, State};
+use crate::storage::{StorageError, Store};
+use redb::{Database, ReadableTable, TableDefinition};
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, OnceLock};
+
+/// The index's own table: its head and format.
+const META: &str = "meta";
+/// The Merkle tree's leaf hashes, 256 to a row: row `n` is C2SP tile `tile/0/n` (a partial
+/// tile holds fewer).
+const LEAVES: &str = "leaves";
+/// The head's key in `META`.
+const HEAD_KEY: &[u8] = b"head";
+/// The index format (SPEC §12): bumped when a table or row encoding changes; an index of
+/// another version is rebuilt.
+pub const INDEX_VERSION: u64 = 1;
+/// Bytes of a row's MAC (HMAC-SHA-256 truncated, as RFC 2104 §5 allows).
+const MAC_LEN: usize = 16;
+/// Hashes per leaf tile.
+const TILE: u64 = 256;
+
+/// The persistent index could not be used.
+#[non_exhaustive]
+#[derive(Debug, thiserror::Error)]
+pub enum IndexError {
+    /// The index file could not be opened, read or written.
+    #[error("index {path}: {reason}")]
+    Io {
+        /// The index file.
+        path: PathBuf,
+        /// What failed.
+        reason: String,
+    },
+}
+
+/// What the index holds: a ledger of `size` entries ending in `head`, of `origin`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(super) struct IndexHead {
+    pub size: u64,
+    pub head: Digest32,
+    pub origin: String,
+}
+
+impl IndexHead {
+    fn encode(&self) -> Vec<u8> {
+        let mut e = Encoder::new();
+        e.array(4);
+        e.uint(INDEX_VERSION);
+        e.uint(self.size);
+        self.head.encode(&mut e);
+        e.text(&self.origin);
+        e.into_bytes()
+    }
+
+    fn decode(bytes: &[u8]) -> Result<Self, DecodeError> {
+        crate::encoding::check::validate(bytes)?;
+        let mut d = Decoder::new(bytes);
+        d.versioned("index head", INDEX_VERSION, 4, &[])?;
+        let head = IndexHead {
+            size: d.uint()?,
+            head: Digest32::decode(&mut d)?,
+            origin: d.text()?.to_owned(),
+        };
+        d.finish()?;
+        Ok(head)
+    }
+}
+
+/// A row as stored: its key, and its value followed by its MAC.
+type StoredRow = (Vec<u8>, Vec<u8>);
+
+/// The redb file and the key its rows are MACed with.
+pub(super) struct Index {
+    db: Database,
+    key: IntegrityKey,
+    path: PathBuf,
+    /// A row failed its check: the next open rebuilds.
+    damaged: AtomicBool,
+    /// The state replayed from the journal, made when a row first fails its check: what
+    /// answers instead of the damaged index.
+    fallback: OnceLock<Option<State>>,
+    /// Replays the journal (the store of record) into a state in memory.
+    replay: Box<dyn Fn() -> Option<State> + Send + Sync>,
+    /// Made anew from the journal by this process.
+    rebuilt: bool,
+}
+
+fn table(name: &str) -> TableDefinition<'_, &'static [u8], &'static [u8]> {
+    TableDefinition::new(name)
+}
+
+impl Index {
+    /// Opens (or creates) the index at `path`. A file redb cannot open (it may panic on a
+    /// damaged one) is reported as an error: the caller rebuilds it.
+    pub(super) fn open(
+        path: &Path,
+        key: IntegrityKey,
+        replay: Box<dyn Fn() -> Option<State> + Send + Sync>,
+    ) -> Result<Index, IndexError> {
+        let io = |reason: String| IndexError::Io {
+            path: path.to_owned(),
+            reason,
+        };
+        let opened = std::panic::catch_unwind(|| Database::create(path))
+            .map_err(|_| io("the index file is damaged".into()))?
+            .map_err(|e| io(e.to_string()))?;
+        Ok(Index {
+            db: opened,
+            key,
+            path: path.to_owned(),
+            damaged: AtomicBool::new(false),
+            fallback: OnceLock::new(),
+            replay,
+            rebuilt: false,
+        })
+    }
+
+    /// Removes the index file at `path` and makes a new, empty one.
+    pub(super) fn recreate(
+        path: &Path,
+        key: IntegrityKey,
+        replay: Box<dyn Fn() -> Option<State> + Send + Sync>,
+    ) -> Result<Index, IndexError> {
+        match std::fs::remove_file(path) {
+            Ok(()) => {}
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+            Err(e) => {
+                return Err(IndexError::Io {
+                    path: path.to_owned(),
+                    reason: e.to_string(),
+                })
+            }
+        }
+        let mut index = Index::open(path, key, replay)?;
+        index.rebuilt = true;
+        Ok(index)
+    }
+
+    fn io(&self, e: impl std::fmt::Display) -> IndexError {
+        IndexError::Io {
+            path: self.path.clone(),
+            reason: e.to_string(),
+        }
+    }
+
+    /// Whether a row failed its check since the index was opened.
+    pub(super) fn is_damaged(&self) -> bool {
+        self.damaged.load(Ordering::Acquire)
+    }
+
+    /// The row MAC (SPEC §12): HMAC-SHA-256 under the integrity key over
+    /// `"chancery/v1/index-row\0" || u8(len table) || table || u32be(len key) || key || value`,
+    /// of which the first 16 bytes are kept.
+    fn mac(&self, table: &str, key: &[u8], value: &[u8]) -> hmac::Hmac<sha2::Sha256> {
+        use hmac::Mac;
+        let mut m = self.key.hmac();
+        m.update(b"chancery/v1/index-row\0");
+        m.update(&[table.len() as u8]);
+        m.update(table.as_bytes());
+        m.update(&(key.len() as u32).to_be_bytes());
+        m.update(key);
+        m.update(value);
+        m
+    }
+
+    fn seal(&self, table: &str, key: &[u8], value: &[u8]) -> Vec<u8> {
+        use hmac::Mac;
+        let mac = self.mac(table, key, value).finalize().into_bytes();
+        let mut out = Vec::with_capacity(value.len() + MAC_LEN);
+        out.extend_from_slice(value);
+        out.extend_from_slice(&mac[..MAC_LEN]);
+        out
+    }
+
+    /// The value of a stored row if its MAC verifies (compared in constant time).
+    fn open_row(&self, table: &str, key: &[u8], stored: &[u8]) -> Option<Vec<u8>> {
+        use hmac::Mac;
+        let split = stored.len().checked_sub(MAC_LEN)?;
+        let (value, mac) = stored.split_at(split);
+        self.mac(table, key, value)
+            .verify_truncated_left(mac)
+            .ok()
+            .map(|()| value.to_vec())
+    }
+
+    /// Runs `f` on the redb file. redb 2.6 may panic on a damaged file instead of returning an
+    /// error: a panic is taken as damage (and the index is rebuilt at the next open).
+    fn guarded<T>(&self, f: impl FnOnce() -> Result<T, IndexError>) -> Result<T, IndexError> {
+        match std::panic::catch_unwind(std::panic::AssertUnwindSafe(f)) {
+            Ok(result) => result,
+            Err(_) => {
+                self.damaged.store(true, Ordering::Release);
+                Err(self.io("the index file is damaged"))
+            }
+        }
+    }
+
+    /// The raw stored bytes of a row (no check).
+    fn stored(&self, table_name: &str, key: &[u8]) -> Result<Option<Vec<u8>>, IndexError> {
+        self.guarded(|| {
+            let tx = self.db.begin_read().map_err(|e| self.io(e))?;
+            let t = match tx.open_table(table(table_name)) {
+                Ok(t) => t,
+                Err(redb::TableError::TableDoesNotExist(_)) => return Ok(None),
+                Err(e) => return Err(self.io(e)),
+            };
+            let got = t.get(key).map_err(|e| self.io(e))?;
+            Ok(got.map(|v| v.value().to_vec()))
+        })
+    }
+
+    /// The index's head, if it has a valid one.
+    pub(super) fn head(&self) -> Option<IndexHead> {
+        let stored = self.stored(META, HEAD_KEY).ok()??;
+        let value = self.open_row(META, HEAD_KEY, &stored)?;
+        IndexHead::decode(&value).ok()
+    }
+
+    /// The leaf hashes of the first `size` entries, if every leaf tile is there and checks.
+    pub(super) fn leaves(&self, size: u64) -> Option<Vec<Digest32>> {
+        let mut out = Vec::with_capacity(usize::try_from(size).ok()?);
+        for n in 0..size.div_ceil(TILE) {
+            let key = n.to_be_bytes();
+            let stored = self.stored(LEAVES, &key).ok()??;
+            let value = self.open_row(LEAVES, &key, &stored)?;
+            let want = (size - n * TILE).min(TILE) as usize;
+            if value.len() < want * 32 || value.len() % 32 != 0 {
+                return None;
+            }
+            out.extend(
+                value[..want * 32]
+                    .chunks_exact(32)
+                    .filter_map(|c| c.try_into().ok().map(Digest32)),
+            );
+        }
+        Some(out)
+    }
+
+    /// Writes, in one redb transaction, the changed rows, the leaf tiles from entry `from` on
+    /// (`leaves` are every leaf hash of the tree), and the new head. `durable`: the commit is
+    /// synced before this returns; otherwise it may be lost in a power loss (the next open
+    /// finds the index behind and catches up: SPEC §12).
+    pub(super) fn write(
+        &self,
+        changes: &[(&'static str, Vec<RowChange>)],
+        leaves: &[Digest32],
+        from: u64,
+        head: &IndexHead,
+        durable: bool,
+    ) -> Result<(), IndexError> {
+        self.guarded(|| {
+            let mut tx = self.db.begin_write().map_err(|e| self.io(e))?;
+            tx.set_durability(if durable {
+                redb::Durability::Immediate
+            } else {
+                redb::Durability::None
+            });
+            for (name, rows) in changes {
+                let mut t = tx.open_table(table(name)).map_err(|e| self.io(e))?;
+                for (key, value) in rows {
+                    match value {
+                        Some(v) => {
+                            let sealed = self.seal(name, key, v);
+                            t.insert(key.as_slice(), sealed.as_slice())
+                                .map_err(|e| self.io(e))?;
+                        }
+                        None => {
+                            t.remove(key.as_slice()).map_err(|e| self.io(e))?;
+                        }
+                    }
+                }
+            }
+            {
+                let mut t = tx.open_table(table(LEAVES)).map_err(|e| self.io(e))?;
+                let size = leaves.len() as u64;
+                for n in from / TILE..size.div_ceil(TILE) {
+                    let end = ((n + 1) * TILE).min(size) as usize;
+                    let bytes: Vec<u8> = leaves[(n * TILE) as usize..end]
+                        .iter()
+                        .flat_map(|h| h.0)
+                        .collect();
+                    let key = n.to_be_bytes();
+                    let sealed = self.seal(LEAVES, &key, &bytes);
+                    t.insert(key.as_slice(), sealed.as_slice())
+                        .map_err(|e| self.io(e))?;
+                }
+                let mut m = tx.open_table(table(META)).map_err(|e| self.io(e))?;
+                let sealed = self.seal(META, HEAD_KEY, &head.encode());
+                m.insert(HEAD_KEY, sealed.as_slice())
+                    .map_err(|e| self.io(e))?;
+            }
+            tx.commit().map_err(|e| self.io(e))
+        })
+    }
+
+    /// The state replayed from the journal, made once.
+    fn fallback(&self) -> Option<&State> {
+        self.damaged.store(true, Ordering::Release);
+        self.fallback.get_or_init(|| (self.replay)()).as_ref()
+    }
+}
+
+impl RowSource for Index {
+    fn row(&self, table_name: &'static str, key: &[u8]) -> Option<Vec<u8>> {
+        match self.stored(table_name, key) {
+            Ok(None) => None,
+            Ok(Some(stored)) => match self.open_row(table_name, key, &stored) {
+                Some(value) => Some(value),
+                None => self.recover(table_name, key),
+            },
+            Err(_) => self.recover(table_name, key),
+        }
+    }
+
+    fn scan(&self, table_name: &'static str) -> Vec<(Vec<u8>, Vec<u8>)> {
+        let read = || -> Result<Vec<StoredRow>, IndexError> {
+            let tx = self.db.begin_read().map_err(|e| self.io(e))?;
+            let t = match tx.open_table(table(table_name)) {
+                Ok(t) => t,
+                Err(redb::TableError::TableDoesNotExist(_)) => return Ok(Vec::new()),
+                Err(e) => return Err(self.io(e)),
+            };
+            let mut out = Vec::new();
+            for row in t.iter().map_err(|e| self.io(e))? {
+                let (k, v) = row.map_err(|e| self.io(e))?;
+                out.push((k.value().to_vec(), v.value().to_vec()));
+            }
+            Ok(out)
+        };
+        match self.guarded(read) {
+            Ok(rows) => {
+                let mut out = Vec::with_capacity(rows.len());
+                for (k, stored) in rows {
+                    match self.open_row(table_name, &k, &stored) {
+                        Some(v) => out.push((k, v)),
+                        // One bad row: the whole table as the journal has it.
+                        None => return self.scan_fallback(table_name),
+                    }
+                }
+                out
+            }
+            Err(_) => self.scan_fallback(table_name),
+        }
+    }
+
+    fn recover(&self, table_name: &'static str, key: &[u8]) -> Option<Vec<u8>> {
+        self.fallback()?.encoded_row(table_name, key)
+    }
+}
+
+impl Index {
+    fn scan_fallback(&self, table_name: &'static str) -> Vec<(Vec<u8>, Vec<u8>)> {
+        self.fallback()
+            .map(|s| s.encoded_rows(table_name))
+            .unwrap_or_default()
+    }
+
+    /// Writes every row of `state` (a state in memory, replayed from the journal) and the
+    /// tree's leaves into this (empty) index, durably.
+    pub(super) fn fill(&self, state: &State, leaves: &[Digest32]) -> Result<(), IndexError> {
+        let origin = state.origin().unwrap_or_default().to_owned();
+        let head = IndexHead {
+            size: state.size(),
+            head: state.head(),
+            origin,
+        };
+        let rows = state.all_rows();
+        self.write(&rows, leaves, 0, &head, true)
+    }
+}
+
+impl Index {
+    /// Makes the index unusable until rebuilt (its head removed, durably): for a ledger whose
+    /// state no longer comes from it.
+    pub(super) fn invalidate(&self) -> Result<(), IndexError> {
+        self.guarded(|| {
+            let tx = self.db.begin_write().map_err(|e| self.io(e))?;
+            {
+                let mut m = tx.open_table(table(META)).map_err(|e| self.io(e))?;
+                m.remove(HEAD_KEY).map_err(|e| self.io(e))?;
+            }
+            tx.commit().map_err(|e| self.io(e))
+        })
+    }
+}
+
+impl<S: Store + 'static> Ledger<S> {
+    /// Opens the ledger in `store` with its persistent index at `path` (SPEC §12), created if
+    /// absent. The rows of the index are MACed with `key` (the node's integrity key).
+    ///
+    /// - The index holds a head of this journal (its entry count, the hash of that entry,
+    ///   the origin, each checked): the state is read from the index — the small registries
+    ///   now, every other row when first asked — and the entries appended since are read,
+    ///   checked (every signature verified) and written to the index.
+    /// - Otherwise (no index, a damaged, foreign, newer-format or ahead one): the journal is
+    ///   replayed, verifying every signature, and the index rebuilt from it.
+    ///
+    /// `reopen` opens the same store again, read-only: should a row fail its check while the
+    /// ledger runs, the journal is replayed through it to answer instead (and the index is
+    /// rebuilt at the next open). After each durable append the ledger writes the batch's
+    /// changes to the index.
+    pub fn open_indexed(
+        store: S,
+        clock: impl Clock + 'static,
+        path: &Path,
+        key: IntegrityKey,
+        reopen: impl Fn() -> Result<S, StorageError> + Send + Sync + 'static,
+    ) -> Result<Self, OpenError> {
+        if store.is_empty() {
+            return Err(OpenError::Empty);
+        }
+        let reopen = Arc::new(reopen);
+        let journal = move || -> Box<dyn Fn() -> Option<State> + Send + Sync> {
+            let reopen = Arc::clone(&reopen);
+            Box::new(move || {
+                let store = reopen().ok()?;
+                super::replay::replay(&store, Signatures::Verify)
+                    .ok()
+                    .map(|(state, _)| state)
+            })
+        };
+        let opened = Index::open(path, key.clone(), journal()).ok().map(Arc::new);
+        if let Some(index) = opened {
+            if let Some((state, tree)) = Self::read_index(&store, &index) {
+                let origin = state.origin().ok_or(OpenError::Empty)?.to_owned();
+                let size = state.size();
+                let mut ledger = Self::assemble(store, state, tree, origin, clock);
+                ledger.index = Some((index, size));
+                ledger.catch_up()?;
+                super::check_origin(&ledger.store, &ledger.origin)?;
+                return Ok(ledger);
+            }
+        }
+        // Rebuild: the journal, every signature verified, into a new index.
+        let (state, tree) = super::replay::replay(&store, Signatures::Verify)?;
+        let index = Arc::new(Index::recreate(path, key, journal())?);
+        index.fill(&state, tree.leaves())?;
+        drop(state);
+        let state = State::persisted(Arc::clone(&index) as Arc<dyn RowSource>);
+        let origin = state.origin().ok_or(OpenError::Empty)?.to_owned();
+        super::check_origin(&store, &origin)?;
+        let size = state.size();
+        let mut ledger = Self::assemble(store, state, tree, origin, clock);
+        ledger.index = Some((index, size));
+        Ok(ledger)
+    }
+}
+
+impl<S: Store> Ledger<S> {
+    /// The state and tree the index holds, if its head is one of this journal's entries and
+    /// what it holds agrees with its head.
+    fn read_index(store: &S, index: &Arc<Index>) -> Option<(State, MerkleTree)> {
+        let head = index.head()?;
+        if head.size == 0 || head.size > store.len() {
+            return None;
+        }
+        let at = store.read(head.size - 1, head.size).ok()?;
+        if at.first().map(|r| r.hash) != Some(head.head) {
+            return None;
+        }
+        let leaves = index.leaves(head.size)?;
+        let mut tree = MerkleTree::new();
+        for leaf in leaves {
+            tree.push(leaf);
+        }
+        let state = State::persisted(Arc::clone(index) as Arc<dyn RowSource>);
+        let agrees = state.size() == head.size
+            && state.head() == head.head
+            && state.origin() == Some(head.origin.as_str())
+            && tree.len() == head.size
+            && !index.is_damaged();
+        agrees.then_some((state, tree))
+    }
+
+    /// Writes what changed since the index was last written (after a durable append or a
+    /// catch-up). A failed write is tried again with the next one: until then the changes
+    /// stay in memory, and an index left behind is caught up at the next open.
+    pub(super) fn write_index(&mut self) {
+        let Some((index, written)) = &mut self.index else {
+            return;
+        };
+        if self.state.size() == *written {
+            return;
+        }
+        let head = IndexHead {
+            size: self.state.size(),
+            head: self.state.head(),
+            origin: self.origin.clone(),
+        };
+        let changes = self.state.changes();
+        if index
+            .write(&changes, self.tree.leaves(), *written, &head, true)
+            .is_ok()
+        {
+            *written = head.size;
+            self.state.settle();
+        }
+    }
+
+    /// The state no longer comes from the index (it was replaced by a replay in memory):
+    /// the index is made unusable, to be rebuilt at the next open.
+    pub(super) fn detach_index(&mut self) {
+        if let Some((index, _)) = self.index.take() {
+            let _ = index.invalidate();
+        }
+    }
+
+    /// Whether the ledger reads its state from a persistent index, and whether a row of it
+    /// failed its check (it is then rebuilt at the next open).
+    pub fn index_status(&self) -> Option<IndexStatus> {
+        self.index.as_ref().map(|(index, written)| IndexStatus {
+            entries: *written,
+            damaged: index.is_damaged(),
+            rebuilt: index.rebuilt,
+        })
+    }
+}
+
+/// What [`Ledger::index_status`] reports.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct IndexStatus {
+    /// Entries the index holds.
+    pub entries: u64,
+    /// A row failed its check: answers came from the journal, and the next open rebuilds.
+    pub damaged: bool,
+    /// The index was rebuilt from the journal when the ledger was opened (it was absent,
+    /// damaged, foreign, of another format, or ahead of the journal).
+    pub rebuilt: bool,
+}
