@@ -374,8 +374,12 @@ impl Index {
 
     /// Writes every row of `state` (a state in memory, replayed from the journal) and the
     /// tree's leaves into this (empty) index, durably.
-    pub(super) fn fill(&self, state: &State, leaves: &[Digest32]) -> Result<(), IndexError> {
-        let origin = state.origin().unwrap_or_default().to_owned();
+    pub(super) fn fill(
+        &self,
+        state: &State,
+        origin: String,
+        leaves: &[Digest32],
+    ) -> Result<(), IndexError> {
         let head = IndexHead {
             size: state.size(),
             head: state.head(),
@@ -450,12 +454,12 @@ impl<S: Store + 'static> Ledger<S> {
         }
         // Rebuild: the journal, every signature verified, into a new index.
         let (state, tree) = super::replay::replay(&store, Signatures::Verify)?;
-        let index = Arc::new(Index::recreate(path, key, journal())?);
-        index.fill(&state, tree.leaves())?;
-        drop(state);
-        let state = State::persisted(Arc::clone(&index) as Arc<dyn RowSource>);
         let origin = state.origin().ok_or(OpenError::Empty)?.to_owned();
         super::check_origin(&store, &origin)?;
+        let index = Arc::new(Index::recreate(path, key, journal())?);
+        index.fill(&state, origin.clone(), tree.leaves())?;
+        drop(state);
+        let state = State::persisted(Arc::clone(&index) as Arc<dyn RowSource>);
         let size = state.size();
         let mut ledger = Self::assemble(store, state, tree, origin, clock);
         ledger.index = Some((index, size));
