@@ -7,7 +7,7 @@
 
 use chancery::crypto::sha256;
 use criterion::{criterion_group, criterion_main, BatchSize, Criterion, Throughput};
-use redb::TableDefinition;
+use redb::{ReadableDatabase, TableDefinition};
 use std::hint::black_box;
 use std::path::Path;
 

@@ -1198,6 +1198,8 @@ fn given_an_integrity_key_when_commands_run_then_the_record_is_kept_and_a_key_in
         0,
     );
     assert!(dir.join("data/integrity").exists());
+    // With the node's key the CLI keeps the persistent index beside the journal (SPEC §12).
+    assert!(dir.join("data/index.redb").exists());
     let args = with_key(&["license", "status", &id]);
     let shown = expect(
         dir,

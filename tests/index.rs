@@ -221,3 +221,83 @@ fn given_any_byte_of_the_index_flipped_when_opened_then_no_answer_is_wrong() {
     assert!(rebuilt + damaged > 0);
     let _ = T0;
 }
+
+/// An index writer (without the key) deletes a license's row: the ledger does not answer
+/// "unknown" from the gap — the row's predecessor proves it exists, and the journal answers.
+#[test]
+fn given_a_row_deleted_from_the_index_when_asked_then_the_journal_answers() {
+    use redb::{ReadableDatabase, TableDefinition};
+    let dir = tempfile::tempdir().unwrap();
+    let (w, ids) = indexed_world(dir.path());
+    let (now, clock) = (w.now(), w.clock.clone());
+    drop(w);
+    let mut key = Vec::new();
+    ciborium::into_writer(ids[0].lineage(), &mut key).unwrap();
+    {
+        let db = redb::Database::create(index_path(dir.path())).unwrap();
+        let tx = db.begin_write().unwrap();
+        {
+            let lineages: TableDefinition<&[u8], &[u8]> = TableDefinition::new("lineages");
+            let mut t = tx.open_table(lineages).unwrap();
+            assert!(t.remove(key.as_slice()).unwrap().is_some());
+        }
+        tx.commit().unwrap();
+        let _ = db.begin_read();
+    }
+    let ledger = indexed(dir.path(), &clock);
+    assert_eq!(ledger.status(&ids[0], now), Status::Valid);
+    assert!(ledger.index_status().unwrap().damaged);
+    assert_answers_as_replay(&ledger, dir.path(), &ids, now);
+}
+
+/// A reader opened beside the writer reads the same index without writing it and sees the head
+/// it opened at while the writer goes on; a reader opened later sees the writer's new head.
+#[test]
+fn given_a_writer_with_its_index_when_a_reader_opens_beside_it_then_it_reads_a_consistent_head() {
+    let dir = tempfile::tempdir().unwrap();
+    let (mut w, mut ids) = indexed_world(dir.path());
+    let journal = dir.path().to_owned();
+    let clock = w.clock.clone();
+    let open_reader = || {
+        let journal = journal.clone();
+        Ledger::open_indexed(
+            FileStore::open_read_only(dir.path()).unwrap(),
+            clock.clone(),
+            &index_path(dir.path()),
+            IntegrityKey::from_bytes(KEY),
+            move || FileStore::open_read_only(&journal),
+        )
+        .unwrap()
+    };
+    let mut reader = open_reader();
+    let status = reader.index_status().unwrap();
+    assert!(!status.rebuilt, "{status:?}");
+    let (before, now) = (reader.len(), w.now());
+    let answers_then = answers(&reader, &ids, now);
+    // The writer goes on: it revokes a license the reader saw valid and issues more.
+    let a = common::actor(10);
+    w.ok(
+        &a,
+        Event::LicenseRevoked(chancery::event::Termination {
+            license: ids[3].clone(),
+            effective: w.now(),
+            reason: "violation".into(),
+        }),
+    );
+    ids.push(w.issue(&a, "AUTH1", "S30").0);
+    assert_eq!(reader.len(), before);
+    assert_eq!(answers(&reader, &ids[..12], now), answers_then);
+    assert!(reader.append(w.sign(&a, Event::LicenseTypeDefined {
+        code: "T9".into(),
+        name: "n".into(),
+        claim_names: vec!["name".into()],
+    }))
+    .is_err());
+    let later = open_reader();
+    assert!(!later.index_status().unwrap().rebuilt);
+    assert_eq!(later.len(), before + 2);
+    let t = w.now();
+    assert_eq!(answers(&later, &ids, t), answers(&w.ledger, &ids, t));
+    assert_eq!(later.state(), w.ledger.state());
+    drop(reader);
+}

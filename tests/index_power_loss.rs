@@ -7,7 +7,7 @@
 //! survives a power loss by design.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-use redb::{ReadableTableMetadata, StorageBackend, TableDefinition};
+use redb::{ReadableDatabase, ReadableTableMetadata, StorageBackend, TableDefinition};
 use std::io;
 use std::sync::{Arc, Mutex};
 
@@ -98,13 +98,15 @@ impl StorageBackend for PowerLoss {
         Ok(self.0.lock().unwrap().volatile.len() as u64)
     }
 
-    fn read(&self, offset: u64, len: usize) -> Result<Vec<u8>, io::Error> {
+    fn read(&self, offset: u64, out: &mut [u8]) -> Result<(), io::Error> {
         let d = self.0.lock().unwrap();
         let at = offset as usize;
-        d.volatile
-            .get(at..at + len)
-            .map(<[u8]>::to_vec)
-            .ok_or_else(|| io::Error::other("read past the end"))
+        let bytes = d
+            .volatile
+            .get(at..at + out.len())
+            .ok_or_else(|| io::Error::other("read past the end"))?;
+        out.copy_from_slice(bytes);
+        Ok(())
     }
 
     fn set_len(&self, len: u64) -> Result<(), io::Error> {
@@ -115,7 +117,7 @@ impl StorageBackend for PowerLoss {
         Ok(())
     }
 
-    fn sync_data(&self, _eventual: bool) -> Result<(), io::Error> {
+    fn sync_data(&self) -> Result<(), io::Error> {
         let mut d = self.0.lock().unwrap();
         d.durable = d.volatile.clone();
         d.pending.clear();

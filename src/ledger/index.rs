@@ -16,7 +16,7 @@ use crate::encoding::{Canonical, DecodeError, Decoder, Encoder};
 use crate::merkle::MerkleTree;
 use crate::state::{RowChange, RowSource, State};
 use crate::storage::{StorageError, Store};
-use redb::{Database, ReadableTable, TableDefinition};
+use redb::{Database, ReadOnlyDatabase, ReadableDatabase, ReadableTable, TableDefinition};
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, OnceLock};
@@ -83,12 +83,59 @@ impl IndexHead {
     }
 }
 
-/// A row as stored: its key, and its value followed by its MAC.
+impl Drop for Index {
+    /// redb 4.6 may panic while closing a damaged file: closing is guarded like every other
+    /// use of it.
+    fn drop(&mut self) {
+        let snapshot = self.snapshot.get_mut().ok().and_then(Option::take);
+        let db = self.db.take();
+        let _ = std::panic::catch_unwind(std::panic::AssertUnwindSafe(move || {
+            drop(snapshot);
+            drop(db);
+        }));
+    }
+}
+
+/// A row as stored: its key, and its next key, value and MAC.
 type StoredRow = (Vec<u8>, Vec<u8>);
+
+/// A table of the index open for writing.
+type RowTable<'a> = redb::Table<'a, &'static [u8], &'static [u8]>;
+
+/// redb's page cache for the index: enough for the registries and the rows a query touches,
+/// not redb's default of 1 GiB (a reader process stays small).
+const CACHE_BYTES: usize = 32 << 20;
+
+/// The redb file, as the one writer (it writes the index) or as a reader beside it.
+enum Db {
+    Writer(Database),
+    Reader(ReadOnlyDatabase),
+}
+
+impl Db {
+    fn begin_read(&self) -> Result<redb::ReadTransaction, redb::TransactionError> {
+        match self {
+            Db::Writer(db) => db.begin_read(),
+            Db::Reader(db) => db.begin_read(),
+        }
+    }
+
+    fn begin_write(&self) -> Result<redb::WriteTransaction, String> {
+        match self {
+            Db::Writer(db) => db.begin_write().map_err(|e| e.to_string()),
+            Db::Reader(_) => Err("a reader does not write the index".into()),
+        }
+    }
+}
 
 /// The redb file and the key its rows are MACed with.
 pub(super) struct Index {
-    db: Database,
+    /// Always `Some` until dropped (see `Drop`).
+    db: Option<Db>,
+    /// The committed index state every read sees: taken at open, and by the writer after
+    /// each of its writes. A reader keeps the one it opened with, so its rows are all of the
+    /// head it opened at, however far the writer goes meanwhile.
+    snapshot: std::sync::Mutex<Option<redb::ReadTransaction>>,
     key: IntegrityKey,
     path: PathBuf,
     /// A row failed its check: the next open rebuilds.
@@ -107,22 +154,39 @@ fn table(name: &str) -> TableDefinition<'_, &'static [u8], &'static [u8]> {
 }
 
 impl Index {
-    /// Opens (or creates) the index at `path`. A file redb cannot open (it may panic on a
-    /// damaged one) is reported as an error: the caller rebuilds it.
+    /// Opens (or, as the writer, creates) the index at `path`: redb's single-writer mode, in
+    /// which reader processes follow the writer's commits. A file redb cannot open (it may
+    /// panic on a damaged one) is reported as an error: a writer rebuilds it, a reader replays
+    /// the journal instead.
     pub(super) fn open(
         path: &Path,
         key: IntegrityKey,
         replay: Box<dyn Fn() -> Option<State> + Send + Sync>,
+        writer: bool,
     ) -> Result<Index, IndexError> {
         let io = |reason: String| IndexError::Io {
             path: path.to_owned(),
             reason,
         };
-        let opened = std::panic::catch_unwind(|| Database::create(path))
-            .map_err(|_| io("the index file is damaged".into()))?
-            .map_err(|e| io(e.to_string()))?;
+        let opened = std::panic::catch_unwind(|| {
+            let mut b = redb::Builder::new();
+            b.set_cache_size(CACHE_BYTES)
+                .set_concurrency_mode(redb::ConcurrencyMode::SingleWriter);
+            if writer {
+                b.create(path).map(Db::Writer)
+            } else {
+                b.open_read_only(path).map(Db::Reader)
+            }
+        })
+        .map_err(|_| io("the index file is damaged".into()))?
+        .map_err(|e| io(e.to_string()))?;
+        let snapshot =
+            std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| opened.begin_read().ok()))
+                .ok()
+                .flatten();
         Ok(Index {
-            db: opened,
+            db: Some(opened),
+            snapshot: std::sync::Mutex::new(snapshot),
             key,
             path: path.to_owned(),
             damaged: AtomicBool::new(false),
@@ -148,7 +212,7 @@ impl Index {
                 })
             }
         }
-        let mut index = Index::open(path, key, replay)?;
+        let mut index = Index::open(path, key, replay, true)?;
         index.rebuilt = true;
         Ok(index)
     }
@@ -160,15 +224,19 @@ impl Index {
         }
     }
 
+    fn db(&self) -> Result<&Db, IndexError> {
+        self.db.as_ref().ok_or_else(|| self.io("closed"))
+    }
+
     /// Whether a row failed its check since the index was opened.
     pub(super) fn is_damaged(&self) -> bool {
         self.damaged.load(Ordering::Acquire)
     }
 
     /// The row MAC (SPEC §12): HMAC-SHA-256 under the integrity key over
-    /// `"chancery/v1/index-row\0" || u8(len table) || table || u32be(len key) || key || value`,
-    /// of which the first 16 bytes are kept.
-    fn mac(&self, table: &str, key: &[u8], value: &[u8]) -> hmac::Hmac<sha2::Sha256> {
+    /// `"chancery/v1/index-row\0" || u8(len table) || table || u32be(len key) || key ||
+    /// u32be(len next) || next || value`, of which the first 16 bytes are kept.
+    fn mac(&self, table: &str, key: &[u8], next: &[u8], value: &[u8]) -> hmac::Hmac<sha2::Sha256> {
         use hmac::Mac;
         let mut m = self.key.hmac();
         m.update(b"chancery/v1/index-row\0");
@@ -176,28 +244,46 @@ impl Index {
         m.update(table.as_bytes());
         m.update(&(key.len() as u32).to_be_bytes());
         m.update(key);
+        m.update(&(next.len() as u32).to_be_bytes());
+        m.update(next);
         m.update(value);
         m
     }
 
-    fn seal(&self, table: &str, key: &[u8], value: &[u8]) -> Vec<u8> {
+    /// A row as stored: `u32be(len next) || next || value || mac`, where `next` is the key of
+    /// the table's next row (empty for the last), so that a row's absence is proven by its
+    /// predecessor (SPEC §12).
+    fn seal(&self, table: &str, key: &[u8], next: &[u8], value: &[u8]) -> Vec<u8> {
         use hmac::Mac;
-        let mac = self.mac(table, key, value).finalize().into_bytes();
-        let mut out = Vec::with_capacity(value.len() + MAC_LEN);
+        let mac = self.mac(table, key, next, value).finalize().into_bytes();
+        let mut out = Vec::with_capacity(4 + next.len() + value.len() + MAC_LEN);
+        out.extend_from_slice(&(next.len() as u32).to_be_bytes());
+        out.extend_from_slice(next);
         out.extend_from_slice(value);
         out.extend_from_slice(&mac[..MAC_LEN]);
         out
     }
 
-    /// The value of a stored row if its MAC verifies (compared in constant time).
-    fn open_row(&self, table: &str, key: &[u8], stored: &[u8]) -> Option<Vec<u8>> {
+    /// The next key and value of a stored row if its MAC verifies (compared in constant time).
+    fn open_row(&self, table: &str, key: &[u8], stored: &[u8]) -> Option<(Vec<u8>, Vec<u8>)> {
         use hmac::Mac;
-        let split = stored.len().checked_sub(MAC_LEN)?;
-        let (value, mac) = stored.split_at(split);
-        self.mac(table, key, value)
+        let len = u32::from_be_bytes(stored.get(..4)?.try_into().ok()?) as usize;
+        let rest = stored.get(4..)?;
+        let body = rest.len().checked_sub(MAC_LEN)?;
+        if len > body {
+            return None;
+        }
+        let (next, rest) = rest.split_at(len);
+        let (value, mac) = rest.split_at(body - len);
+        self.mac(table, key, next, value)
             .verify_truncated_left(mac)
             .ok()
-            .map(|()| value.to_vec())
+            .map(|()| (next.to_vec(), value.to_vec()))
+    }
+
+    fn damage(&self) -> IndexError {
+        self.damaged.store(true, Ordering::Release);
+        self.io("the index is damaged")
     }
 
     /// Runs `f` on the redb file. redb 2.6 may panic on a damaged file instead of returning an
@@ -212,24 +298,41 @@ impl Index {
         }
     }
 
-    /// The raw stored bytes of a row (no check).
-    fn stored(&self, table_name: &str, key: &[u8]) -> Result<Option<Vec<u8>>, IndexError> {
+    /// The checked value of row `key` of `table_name`: `Ok(None)` only when its predecessor
+    /// proves there is none; any failed check is an error.
+    fn lookup(&self, table_name: &str, key: &[u8]) -> Result<Option<Vec<u8>>, IndexError> {
         self.guarded(|| {
-            let tx = self.db.begin_read().map_err(|e| self.io(e))?;
-            let t = match tx.open_table(table(table_name)) {
-                Ok(t) => t,
-                Err(redb::TableError::TableDoesNotExist(_)) => return Ok(None),
-                Err(e) => return Err(self.io(e)),
+            let snapshot = self.snapshot.lock().map_err(|_| self.io("poisoned"))?;
+            let tx = snapshot.as_ref().ok_or_else(|| self.io("no snapshot"))?;
+            // Every table of a filled index exists: a missing one is damage.
+            let t = tx
+                .open_table(table(table_name))
+                .map_err(|_| self.damage())?;
+            let mut before = t.range::<&[u8]>(..=key).map_err(|e| self.io(e))?;
+            let (at, stored) = match before.next_back() {
+                Some(row) => {
+                    let (k, v) = row.map_err(|e| self.io(e))?;
+                    (k.value().to_vec(), v.value().to_vec())
+                }
+                // Not even the table's first (empty-keyed) row.
+                None => return Err(self.damage()),
             };
-            let got = t.get(key).map_err(|e| self.io(e))?;
-            Ok(got.map(|v| v.value().to_vec()))
+            let (next, value) = self
+                .open_row(table_name, &at, &stored)
+                .ok_or_else(|| self.damage())?;
+            if at == key {
+                Ok(Some(value))
+            } else if next.is_empty() || next.as_slice() > key {
+                Ok(None)
+            } else {
+                Err(self.damage())
+            }
         })
     }
 
     /// The index's head, if it has a valid one.
     pub(super) fn head(&self) -> Option<IndexHead> {
-        let stored = self.stored(META, HEAD_KEY).ok()??;
-        let value = self.open_row(META, HEAD_KEY, &stored)?;
+        let value = self.lookup(META, HEAD_KEY).ok()??;
         IndexHead::decode(&value).ok()
     }
 
@@ -237,9 +340,7 @@ impl Index {
     pub(super) fn leaves(&self, size: u64) -> Option<Vec<Digest32>> {
         let mut out = Vec::with_capacity(usize::try_from(size).ok()?);
         for n in 0..size.div_ceil(TILE) {
-            let key = n.to_be_bytes();
-            let stored = self.stored(LEAVES, &key).ok()??;
-            let value = self.open_row(LEAVES, &key, &stored)?;
+            let value = self.lookup(LEAVES, &n.to_be_bytes()).ok()??;
             let want = (size - n * TILE).min(TILE) as usize;
             if value.len() < want * 32 || value.len() % 32 != 0 {
                 return None;
@@ -266,48 +367,134 @@ impl Index {
         durable: bool,
     ) -> Result<(), IndexError> {
         self.guarded(|| {
-            let mut tx = self.db.begin_write().map_err(|e| self.io(e))?;
+            let mut tx = self.db()?.begin_write().map_err(|e| self.io(e))?;
             tx.set_durability(if durable {
                 redb::Durability::Immediate
             } else {
                 redb::Durability::None
-            });
+            })
+            .map_err(|e| self.io(e))?;
             for (name, rows) in changes {
                 let mut t = tx.open_table(table(name)).map_err(|e| self.io(e))?;
+                self.first_row(&mut t, name)?;
                 for (key, value) in rows {
-                    match value {
-                        Some(v) => {
-                            let sealed = self.seal(name, key, v);
-                            t.insert(key.as_slice(), sealed.as_slice())
-                                .map_err(|e| self.io(e))?;
-                        }
-                        None => {
-                            t.remove(key.as_slice()).map_err(|e| self.io(e))?;
-                        }
-                    }
+                    self.put(&mut t, name, key, value.as_deref())?;
                 }
             }
-            {
-                let mut t = tx.open_table(table(LEAVES)).map_err(|e| self.io(e))?;
-                let size = leaves.len() as u64;
-                for n in from / TILE..size.div_ceil(TILE) {
-                    let end = ((n + 1) * TILE).min(size) as usize;
-                    let bytes: Vec<u8> = leaves[(n * TILE) as usize..end]
-                        .iter()
-                        .flat_map(|h| h.0)
-                        .collect();
-                    let key = n.to_be_bytes();
-                    let sealed = self.seal(LEAVES, &key, &bytes);
-                    t.insert(key.as_slice(), sealed.as_slice())
-                        .map_err(|e| self.io(e))?;
-                }
-                let mut m = tx.open_table(table(META)).map_err(|e| self.io(e))?;
-                let sealed = self.seal(META, HEAD_KEY, &head.encode());
-                m.insert(HEAD_KEY, sealed.as_slice())
+            let mut t = tx.open_table(table(LEAVES)).map_err(|e| self.io(e))?;
+            self.first_row(&mut t, LEAVES)?;
+            let size = leaves.len() as u64;
+            for n in from / TILE..size.div_ceil(TILE) {
+                let end = ((n + 1) * TILE).min(size) as usize;
+                let bytes: Vec<u8> = leaves[(n * TILE) as usize..end]
+                    .iter()
+                    .flat_map(|h| h.0)
+                    .collect();
+                self.put(&mut t, LEAVES, &n.to_be_bytes(), Some(&bytes))?;
+            }
+            drop(t);
+            let mut m = tx.open_table(table(META)).map_err(|e| self.io(e))?;
+            self.first_row(&mut m, META)?;
+            self.put(&mut m, META, HEAD_KEY, Some(&head.encode()))?;
+            drop(m);
+            tx.commit().map_err(|e| self.io(e))?;
+            self.refresh_snapshot()
+        })
+    }
+
+    /// Makes sure a table has its first row (empty key, empty value), which proves the absence
+    /// of every key before the first real one; a table with rows but no first row is damaged.
+    fn first_row(&self, t: &mut RowTable<'_>, name: &str) -> Result<(), IndexError> {
+        if t.get(&b""[..]).map_err(|e| self.io(e))?.is_some() {
+            return Ok(());
+        }
+        if t.iter().map_err(|e| self.io(e))?.next().is_some() {
+            return Err(self.damage());
+        }
+        let sealed = self.seal(name, b"", b"", b"");
+        t.insert(&b""[..], sealed.as_slice())
+            .map_err(|e| self.io(e))?;
+        Ok(())
+    }
+
+    /// Sets (`Some`) or removes (`None`) row `key`, keeping the chain of next keys: a new row
+    /// takes its predecessor's next and becomes it; a removed row gives its next back. Every
+    /// row read on the way is checked first, so a damaged one is never sealed anew.
+    fn put(
+        &self,
+        t: &mut RowTable<'_>,
+        name: &str,
+        key: &[u8],
+        value: Option<&[u8]>,
+    ) -> Result<(), IndexError> {
+        let current = t
+            .get(key)
+            .map_err(|e| self.io(e))?
+            .map(|v| v.value().to_vec());
+        let current = match current {
+            Some(stored) => Some(
+                self.open_row(name, key, &stored)
+                    .ok_or_else(|| self.damage())?,
+            ),
+            None => None,
+        };
+        match (current, value) {
+            (Some((next, _)), Some(v)) => {
+                t.insert(key, self.seal(name, key, &next, v).as_slice())
                     .map_err(|e| self.io(e))?;
             }
-            tx.commit().map_err(|e| self.io(e))
-        })
+            (None, Some(v)) => {
+                let (pk, pnext, pvalue) = self.predecessor(t, name, key)?;
+                if !(pnext.is_empty() || pnext.as_slice() > key) {
+                    return Err(self.damage());
+                }
+                t.insert(pk.as_slice(), self.seal(name, &pk, key, &pvalue).as_slice())
+                    .map_err(|e| self.io(e))?;
+                t.insert(key, self.seal(name, key, &pnext, v).as_slice())
+                    .map_err(|e| self.io(e))?;
+            }
+            (Some((next, _)), None) => {
+                let (pk, pnext, pvalue) = self.predecessor(t, name, key)?;
+                if pnext != key {
+                    return Err(self.damage());
+                }
+                t.insert(
+                    pk.as_slice(),
+                    self.seal(name, &pk, &next, &pvalue).as_slice(),
+                )
+                .map_err(|e| self.io(e))?;
+                t.remove(key).map_err(|e| self.io(e))?;
+            }
+            (None, None) => {}
+        }
+        Ok(())
+    }
+
+    /// The row before `key`, checked: its key, next key and value.
+    fn predecessor(
+        &self,
+        t: &RowTable<'_>,
+        name: &str,
+        key: &[u8],
+    ) -> Result<(Vec<u8>, Vec<u8>, Vec<u8>), IndexError> {
+        let (pk, stored) = {
+            let mut before = t.range::<&[u8]>(..key).map_err(|e| self.io(e))?;
+            let row = before.next_back().ok_or_else(|| self.damage())?;
+            let (k, v) = row.map_err(|e| self.io(e))?;
+            (k.value().to_vec(), v.value().to_vec())
+        };
+        let (next, value) = self
+            .open_row(name, &pk, &stored)
+            .ok_or_else(|| self.damage())?;
+        Ok((pk, next, value))
+    }
+
+    /// Reads from now on see the last commit.
+    fn refresh_snapshot(&self) -> Result<(), IndexError> {
+        let fresh = self.db()?.begin_read().map_err(|e| self.io(e))?;
+        let mut snapshot = self.snapshot.lock().map_err(|_| self.io("poisoned"))?;
+        *snapshot = Some(fresh);
+        Ok(())
     }
 
     /// The state replayed from the journal, made once.
@@ -319,24 +506,19 @@ impl Index {
 
 impl RowSource for Index {
     fn row(&self, table_name: &'static str, key: &[u8]) -> Option<Vec<u8>> {
-        match self.stored(table_name, key) {
-            Ok(None) => None,
-            Ok(Some(stored)) => match self.open_row(table_name, key, &stored) {
-                Some(value) => Some(value),
-                None => self.recover(table_name, key),
-            },
+        match self.lookup(table_name, key) {
+            Ok(found) => found,
             Err(_) => self.recover(table_name, key),
         }
     }
 
     fn scan(&self, table_name: &'static str) -> Vec<(Vec<u8>, Vec<u8>)> {
         let read = || -> Result<Vec<StoredRow>, IndexError> {
-            let tx = self.db.begin_read().map_err(|e| self.io(e))?;
-            let t = match tx.open_table(table(table_name)) {
-                Ok(t) => t,
-                Err(redb::TableError::TableDoesNotExist(_)) => return Ok(Vec::new()),
-                Err(e) => return Err(self.io(e)),
-            };
+            let snapshot = self.snapshot.lock().map_err(|_| self.io("poisoned"))?;
+            let tx = snapshot.as_ref().ok_or_else(|| self.io("no snapshot"))?;
+            let t = tx
+                .open_table(table(table_name))
+                .map_err(|_| self.damage())?;
             let mut out = Vec::new();
             for row in t.iter().map_err(|e| self.io(e))? {
                 let (k, v) = row.map_err(|e| self.io(e))?;
@@ -344,19 +526,27 @@ impl RowSource for Index {
             }
             Ok(out)
         };
-        match self.guarded(read) {
-            Ok(rows) => {
-                let mut out = Vec::with_capacity(rows.len());
-                for (k, stored) in rows {
-                    match self.open_row(table_name, &k, &stored) {
-                        Some(v) => out.push((k, v)),
-                        // One bad row: the whole table as the journal has it.
-                        None => return self.scan_fallback(table_name),
-                    }
+        let checked = |rows: Vec<StoredRow>| -> Option<Vec<(Vec<u8>, Vec<u8>)>> {
+            // The first row has the empty key; each row's key is its predecessor's next; the
+            // last has none.
+            let mut expected: Option<Vec<u8>> = Some(Vec::new());
+            let mut out = Vec::with_capacity(rows.len());
+            for (k, stored) in rows {
+                if expected.as_deref() != Some(k.as_slice()) {
+                    return None;
                 }
-                out
+                let (next, value) = self.open_row(table_name, &k, &stored)?;
+                expected = (!next.is_empty()).then_some(next);
+                if !k.is_empty() {
+                    out.push((k, value));
+                }
             }
-            Err(_) => self.scan_fallback(table_name),
+            expected.is_none().then_some(out)
+        };
+        match self.guarded(read).ok().and_then(checked) {
+            Some(rows) => rows,
+            // Any bad row: the whole table as the journal has it.
+            None => self.scan_fallback(table_name),
         }
     }
 
@@ -395,12 +585,11 @@ impl Index {
     /// state no longer comes from it.
     pub(super) fn invalidate(&self) -> Result<(), IndexError> {
         self.guarded(|| {
-            let tx = self.db.begin_write().map_err(|e| self.io(e))?;
-            {
-                let mut m = tx.open_table(table(META)).map_err(|e| self.io(e))?;
-                m.remove(HEAD_KEY).map_err(|e| self.io(e))?;
-            }
-            tx.commit().map_err(|e| self.io(e))
+            let tx = self.db()?.begin_write().map_err(|e| self.io(e))?;
+            // Without its head table the index is damaged, whatever else it holds.
+            tx.delete_table(table(META)).map_err(|e| self.io(e))?;
+            tx.commit().map_err(|e| self.io(e))?;
+            self.refresh_snapshot()
         })
     }
 }
@@ -440,7 +629,11 @@ impl<S: Store + 'static> Ledger<S> {
                     .map(|(state, _)| state)
             })
         };
-        let opened = Index::open(path, key.clone(), journal()).ok().map(Arc::new);
+        // A reader beside the writer opens the index read-only and never writes it.
+        let writer = !store.is_read_only();
+        let opened = Index::open(path, key.clone(), journal(), writer)
+            .ok()
+            .map(Arc::new);
         if let Some(index) = opened {
             if let Some((state, tree)) = Self::read_index(&store, &index) {
                 let origin = state.origin().ok_or(OpenError::Empty)?.to_owned();
@@ -451,6 +644,10 @@ impl<S: Store + 'static> Ledger<S> {
                 super::check_origin(&ledger.store, &ledger.origin)?;
                 return Ok(ledger);
             }
+        }
+        if !writer {
+            // Readers never write the index: without a usable one, the journal is replayed.
+            return Self::replayed(store, clock, Signatures::Verify);
         }
         // Rebuild: the journal, every signature verified, into a new index.
         let (state, tree) = super::replay::replay(&store, Signatures::Verify)?;

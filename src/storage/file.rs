@@ -544,6 +544,10 @@ impl Store for FileStore {
         self.offsets.len() as u64
     }
 
+    fn is_read_only(&self) -> bool {
+        FileStore::is_read_only(self)
+    }
+
     /// The file `integrity` in the store directory, if it is a regular file (never more than
     /// a record's length is read: a device or a pipe planted there reads as no record).
     fn integrity_record(&self) -> Option<Vec<u8>> {

@@ -205,6 +205,12 @@ pub trait Store: Send {
         Ok(self.len())
     }
 
+    /// Whether this handle only reads (a reader beside a writer): it appends nothing, and a
+    /// ledger over it writes no index (SPEC §12).
+    fn is_read_only(&self) -> bool {
+        false
+    }
+
     /// Where entry `seq` lies (file and byte offset), for damage reports.
     fn locate(&self, seq: u64) -> Option<(PathBuf, u64)> {
         let _ = seq;

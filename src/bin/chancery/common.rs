@@ -32,12 +32,28 @@ fn open_with(
         )));
     }
     let ledger = match INTEGRITY_KEY.get().cloned().flatten() {
-        Some(key) => Ledger::open_trusting(handle(store)?, SystemClock, key)?,
+        // With the node's key, the persistent index beside the journal (SPEC §12): the state
+        // is read from it instead of replaying the journal.
+        Some(key) => {
+            let journal = store.to_owned();
+            let mut ledger = Ledger::open_indexed(
+                handle(store)?,
+                SystemClock,
+                &store.join(INDEX_FILE),
+                key.clone(),
+                move || FileStore::open_read_only(&journal),
+            )?;
+            ledger.keep_integrity(key);
+            ledger
+        }
         None => Ledger::open(handle(store)?, SystemClock)?,
     };
     set_zone(ledger.state().policy().utc_offset);
     Ok(ledger)
 }
+
+/// The persistent index's file in the store directory.
+pub const INDEX_FILE: &str = "index.redb";
 
 /// The integrity key of this process, if one was given.
 static INTEGRITY_KEY: std::sync::OnceLock<Option<chancery::IntegrityKey>> =
