@@ -287,12 +287,16 @@ fn given_a_writer_with_its_index_when_a_reader_opens_beside_it_then_it_reads_a_c
     ids.push(w.issue(&a, "AUTH1", "S30").0);
     assert_eq!(reader.len(), before);
     assert_eq!(answers(&reader, &ids[..12], now), answers_then);
-    assert!(reader.append(w.sign(&a, Event::LicenseTypeDefined {
-        code: "T9".into(),
-        name: "n".into(),
-        claim_names: vec!["name".into()],
-    }))
-    .is_err());
+    assert!(reader
+        .append(w.sign(
+            &a,
+            Event::LicenseTypeDefined {
+                code: "T9".into(),
+                name: "n".into(),
+                claim_names: vec!["name".into()],
+            }
+        ))
+        .is_err());
     let later = open_reader();
     assert!(!later.index_status().unwrap().rebuilt);
     assert_eq!(later.len(), before + 2);

@@ -99,6 +99,9 @@ impl Drop for Index {
 /// A row as stored: its key, and its next key, value and MAC.
 type StoredRow = (Vec<u8>, Vec<u8>);
 
+/// A checked row read on the way: its key, next key and value.
+type Neighbour = (Vec<u8>, Vec<u8>, Vec<u8>);
+
 /// A table of the index open for writing.
 type RowTable<'a> = redb::Table<'a, &'static [u8], &'static [u8]>;
 
@@ -476,7 +479,7 @@ impl Index {
         t: &RowTable<'_>,
         name: &str,
         key: &[u8],
-    ) -> Result<(Vec<u8>, Vec<u8>, Vec<u8>), IndexError> {
+    ) -> Result<Neighbour, IndexError> {
         let (pk, stored) = {
             let mut before = t.range::<&[u8]>(..key).map_err(|e| self.io(e))?;
             let row = before.next_back().ok_or_else(|| self.damage())?;

@@ -262,14 +262,16 @@ impl<K: Eq + Hash + Clone + Canonical, V: Clone + Canonical> Table<K, V> {
         K: Borrow<Q>,
         Q: Hash + Eq + ToOwned<Owned = K> + ?Sized,
     {
-        let owned = key.to_owned();
         self.load_row(key)?;
-        self.touch(&owned);
-        let row = self.rows.get_mut(key)?;
-        if let Some(log) = &mut self.log {
-            log.push((owned, Some(row.clone())));
+        // An owned key only where it is kept: by the log, or as a resident table's change.
+        if self.log.is_some() || self.persisted.is_some() {
+            let owned = key.to_owned();
+            self.touch(&owned);
+            if let (Some(log), Some(row)) = (&mut self.log, self.rows.get(key)) {
+                log.push((owned, Some(row.clone())));
+            }
         }
-        Some(f(row))
+        self.rows.get_mut(key).map(f)
     }
 
     /// The record of `key` in `rows` (copied from the source first if it is only there).
