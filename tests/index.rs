@@ -97,6 +97,35 @@ fn answers(ledger: &Ledger<FileStore>, ids: &[LicenseId], now: chancery::Timesta
     ids.iter().map(|id| ledger.status(id, now)).collect()
 }
 
+/// Every inclusion proof at the ledger's size, a consistency proof from every size, and every
+/// leaf tile.
+fn proofs(
+    ledger: &Ledger<FileStore>,
+) -> (
+    Vec<chancery::merkle::InclusionProof>,
+    Vec<chancery::merkle::ConsistencyProof>,
+    Vec<Option<Vec<u8>>>,
+) {
+    use chancery::merkle::{Tile, TileKind};
+    let len = ledger.len();
+    let inclusion = (0..len)
+        .map(|seq| ledger.prove_inclusion(seq, len).unwrap())
+        .collect();
+    let consistency = (1..=len)
+        .map(|old| ledger.prove_consistency(old, len).unwrap())
+        .collect();
+    let tiles = (0..len.div_ceil(256))
+        .map(|n| {
+            ledger.tree().tile_hashes(&Tile {
+                kind: TileKind::Hashes(0),
+                index: n,
+                partial: u8::try_from((len - n * 256).min(256)).ok(),
+            })
+        })
+        .collect();
+    (inclusion, consistency, tiles)
+}
+
 #[test]
 fn given_an_indexed_ledger_when_reopened_then_it_reads_the_index_and_answers_as_a_replay() {
     let dir = tempfile::tempdir().unwrap();
@@ -117,6 +146,32 @@ fn given_an_indexed_ledger_when_reopened_then_it_reads_the_index_and_answers_as_
     let plain = Ledger::open(FileStore::open_read_only(dir.path()).unwrap(), clock).unwrap();
     assert_eq!(reopened.state(), plain.state());
     assert_eq!(reopened.root(len).unwrap(), plain.root(len).unwrap());
+    assert_eq!(proofs(&reopened), proofs(&plain));
+}
+
+/// Issue 15 (the tree from tiles): a ledger of several leaf tiles, written batch by batch,
+/// reopened from the index, proves every entry as a replay does.
+#[test]
+fn given_an_indexed_ledger_of_several_tiles_when_reopened_then_its_proofs_are_a_replays() {
+    let dir = tempfile::tempdir().unwrap();
+    let (mut w, _) = indexed_world(dir.path());
+    let a = common::actor(10);
+    for batch in 0..9 {
+        let statements: Vec<_> = (0..97)
+            .map(|i| w.issue_event("AUTH1", &format!("B{batch}X{i}")).0)
+            .map(|event| w.sign(&a, event))
+            .collect();
+        let results = w.ledger.append_batch(statements).unwrap();
+        assert!(results.iter().all(Result::is_ok));
+    }
+    let (len, clock) = (w.ledger.len(), w.clock.clone());
+    assert!(len > 3 * 256, "{len}");
+    drop(w);
+    let reopened = indexed(dir.path(), &clock);
+    assert!(!reopened.index_status().unwrap().rebuilt);
+    let plain = Ledger::open(FileStore::open_read_only(dir.path()).unwrap(), clock).unwrap();
+    assert_eq!(reopened.tree_head(), plain.tree_head());
+    assert_eq!(proofs(&reopened), proofs(&plain));
 }
 
 #[test]
@@ -213,6 +268,7 @@ fn given_any_byte_of_the_index_flipped_when_opened_then_no_answer_is_wrong() {
             plain.root(len).unwrap(),
             "byte {at}"
         );
+        assert_eq!(proofs(&ledger), proofs(&plain), "byte {at}");
         let status = ledger.index_status().unwrap();
         rebuilt += usize::from(status.rebuilt);
         damaged += usize::from(status.damaged);

@@ -13,7 +13,7 @@ use super::{Clock, IntegrityKey, Ledger, OpenError};
 use crate::audit::Signatures;
 use crate::crypto::Digest32;
 use crate::encoding::{Canonical, DecodeError, Decoder, Encoder};
-use crate::merkle::MerkleTree;
+use crate::merkle::{MerkleTree, Tile, TileKind, TileSource, TileWrite};
 use crate::state::{RowChange, RowSource, State};
 use crate::storage::{StorageError, Store};
 use redb::{Database, ReadOnlyDatabase, ReadableDatabase, ReadableTable, TableDefinition};
@@ -23,18 +23,16 @@ use std::sync::{Arc, OnceLock};
 
 /// The index's own table: its head and format.
 const META: &str = "meta";
-/// The Merkle tree's leaf hashes, 256 to a row: row `n` is C2SP tile `tile/0/n` (a partial
-/// tile holds fewer).
-const LEAVES: &str = "leaves";
+/// The Merkle tree's hash tiles: row `u8(L) || u64be(N)` holds C2SP tile `tile/L/N`, the
+/// hashes concatenated (a partial tile holds fewer than 256).
+const TILES: &str = "tiles";
 /// The head's key in `META`.
 const HEAD_KEY: &[u8] = b"head";
 /// The index format (SPEC §12): bumped when a table or row encoding changes; an index of
 /// another version is rebuilt.
-pub const INDEX_VERSION: u64 = 1;
+pub const INDEX_VERSION: u64 = 2;
 /// Bytes of a row's MAC (HMAC-SHA-256 truncated, as RFC 2104 §5 allows).
 const MAC_LEN: usize = 16;
-/// Hashes per leaf tile.
-const TILE: u64 = 256;
 
 /// The persistent index could not be used.
 #[non_exhaustive]
@@ -143,14 +141,17 @@ pub(super) struct Index {
     path: PathBuf,
     /// A row failed its check: the next open rebuilds.
     damaged: AtomicBool,
-    /// The state replayed from the journal, made when a row first fails its check: what
-    /// answers instead of the damaged index.
-    fallback: OnceLock<Option<State>>,
-    /// Replays the journal (the store of record) into a state in memory.
-    replay: Box<dyn Fn() -> Option<State> + Send + Sync>,
+    /// The state and tree replayed from the journal, made when a row first fails its check:
+    /// what answers instead of the damaged index.
+    fallback: OnceLock<Option<(State, MerkleTree)>>,
+    /// Replays the journal (the store of record) into a state and tree in memory.
+    replay: Replay,
     /// Made anew from the journal by this process.
     rebuilt: bool,
 }
+
+/// Replays the journal into a state and tree in memory.
+pub(super) type Replay = Box<dyn Fn() -> Option<(State, MerkleTree)> + Send + Sync>;
 
 fn table(name: &str) -> TableDefinition<'_, &'static [u8], &'static [u8]> {
     TableDefinition::new(name)
@@ -164,7 +165,7 @@ impl Index {
     pub(super) fn open(
         path: &Path,
         key: IntegrityKey,
-        replay: Box<dyn Fn() -> Option<State> + Send + Sync>,
+        replay: Replay,
         writer: bool,
     ) -> Result<Index, IndexError> {
         let io = |reason: String| IndexError::Io {
@@ -203,7 +204,7 @@ impl Index {
     pub(super) fn recreate(
         path: &Path,
         key: IntegrityKey,
-        replay: Box<dyn Fn() -> Option<State> + Send + Sync>,
+        replay: Replay,
     ) -> Result<Index, IndexError> {
         match std::fs::remove_file(path) {
             Ok(()) => {}
@@ -339,33 +340,13 @@ impl Index {
         IndexHead::decode(&value).ok()
     }
 
-    /// The leaf hashes of the first `size` entries, if every leaf tile is there and checks.
-    pub(super) fn leaves(&self, size: u64) -> Option<Vec<Digest32>> {
-        let mut out = Vec::with_capacity(usize::try_from(size).ok()?);
-        for n in 0..size.div_ceil(TILE) {
-            let value = self.lookup(LEAVES, &n.to_be_bytes()).ok()??;
-            let want = (size - n * TILE).min(TILE) as usize;
-            if value.len() < want * 32 || value.len() % 32 != 0 {
-                return None;
-            }
-            out.extend(
-                value[..want * 32]
-                    .chunks_exact(32)
-                    .filter_map(|c| c.try_into().ok().map(Digest32)),
-            );
-        }
-        Some(out)
-    }
-
-    /// Writes, in one redb transaction, the changed rows, the leaf tiles from entry `from` on
-    /// (`leaves` are every leaf hash of the tree), and the new head. `durable`: the commit is
-    /// synced before this returns; otherwise it may be lost in a power loss (the next open
-    /// finds the index behind and catches up: SPEC §12).
+    /// Writes, in one redb transaction, the changed rows, the changed tiles of the tree, and
+    /// the new head. `durable`: the commit is synced before this returns; otherwise it may be
+    /// lost in a power loss (the next open finds the index behind and catches up: SPEC §12).
     pub(super) fn write(
         &self,
         changes: &[(&'static str, Vec<RowChange>)],
-        leaves: &[Digest32],
-        from: u64,
+        tiles: &[TileWrite],
         head: &IndexHead,
         durable: bool,
     ) -> Result<(), IndexError> {
@@ -384,16 +365,11 @@ impl Index {
                     self.put(&mut t, name, key, value.as_deref())?;
                 }
             }
-            let mut t = tx.open_table(table(LEAVES)).map_err(|e| self.io(e))?;
-            self.first_row(&mut t, LEAVES)?;
-            let size = leaves.len() as u64;
-            for n in from / TILE..size.div_ceil(TILE) {
-                let end = ((n + 1) * TILE).min(size) as usize;
-                let bytes: Vec<u8> = leaves[(n * TILE) as usize..end]
-                    .iter()
-                    .flat_map(|h| h.0)
-                    .collect();
-                self.put(&mut t, LEAVES, &n.to_be_bytes(), Some(&bytes))?;
+            let mut t = tx.open_table(table(TILES)).map_err(|e| self.io(e))?;
+            self.first_row(&mut t, TILES)?;
+            for (level, n, hashes) in tiles {
+                let bytes: Vec<u8> = hashes.iter().flat_map(|h| h.0).collect();
+                self.put(&mut t, TILES, &tile_key(*level, *n), Some(&bytes))?;
             }
             drop(t);
             let mut m = tx.open_table(table(META)).map_err(|e| self.io(e))?;
@@ -500,10 +476,51 @@ impl Index {
         Ok(())
     }
 
-    /// The state replayed from the journal, made once.
-    fn fallback(&self) -> Option<&State> {
+    /// The state and tree replayed from the journal, made once.
+    fn fallback(&self) -> Option<&(State, MerkleTree)> {
         self.damaged.store(true, Ordering::Release);
         self.fallback.get_or_init(|| (self.replay)()).as_ref()
+    }
+}
+
+/// The key of tile `tile/level/n` in `TILES`.
+fn tile_key(level: u8, n: u64) -> [u8; 9] {
+    let mut key = [0; 9];
+    key[0] = level;
+    key[1..].copy_from_slice(&n.to_be_bytes());
+    key
+}
+
+impl TileSource for Index {
+    fn tile(&self, level: u8, index: u64, width: u16) -> Option<Vec<Digest32>> {
+        let want = usize::from(width) * 32;
+        let stored = match self.lookup(TILES, &tile_key(level, index)) {
+            Ok(Some(v)) if v.len() >= want && v.len() % 32 == 0 && v.len() <= 256 * 32 => Some(v),
+            // A tile the head says is there, missing or short: damage.
+            Ok(_) => {
+                self.damage();
+                None
+            }
+            Err(_) => None,
+        };
+        let bytes = match stored {
+            Some(v) => v,
+            None => {
+                let tile = Tile {
+                    kind: TileKind::Hashes(level),
+                    index,
+                    partial: u8::try_from(width).ok(),
+                };
+                self.fallback()?.1.tile_hashes(&tile)?
+            }
+        };
+        Some(
+            bytes
+                .get(..want)?
+                .chunks_exact(32)
+                .filter_map(|c| c.try_into().ok().map(Digest32))
+                .collect(),
+        )
     }
 }
 
@@ -554,24 +571,24 @@ impl RowSource for Index {
     }
 
     fn recover(&self, table_name: &'static str, key: &[u8]) -> Option<Vec<u8>> {
-        self.fallback()?.encoded_row(table_name, key)
+        self.fallback()?.0.encoded_row(table_name, key)
     }
 }
 
 impl Index {
     fn scan_fallback(&self, table_name: &'static str) -> Vec<(Vec<u8>, Vec<u8>)> {
         self.fallback()
-            .map(|s| s.encoded_rows(table_name))
+            .map(|(s, _)| s.encoded_rows(table_name))
             .unwrap_or_default()
     }
 
-    /// Writes every row of `state` (a state in memory, replayed from the journal) and the
-    /// tree's leaves into this (empty) index, durably.
+    /// Writes every row of `state` (a state in memory, replayed from the journal) and every
+    /// tile of `tree` into this (empty) index, durably.
     pub(super) fn fill(
         &self,
         state: &State,
         origin: String,
-        leaves: &[Digest32],
+        tree: &MerkleTree,
     ) -> Result<(), IndexError> {
         let head = IndexHead {
             size: state.size(),
@@ -579,7 +596,10 @@ impl Index {
             origin,
         };
         let rows = state.all_rows();
-        self.write(&rows, leaves, 0, &head, true)
+        let tiles = tree
+            .tiles_since(0)
+            .ok_or_else(|| self.io("the tree's tiles cannot be read"))?;
+        self.write(&rows, &tiles, &head, true)
     }
 }
 
@@ -623,13 +643,11 @@ impl<S: Store + 'static> Ledger<S> {
             return Err(OpenError::Empty);
         }
         let reopen = Arc::new(reopen);
-        let journal = move || -> Box<dyn Fn() -> Option<State> + Send + Sync> {
+        let journal = move || -> Replay {
             let reopen = Arc::clone(&reopen);
             Box::new(move || {
                 let store = reopen().ok()?;
-                super::replay::replay(&store, Signatures::Verify)
-                    .ok()
-                    .map(|(state, _)| state)
+                super::replay::replay(&store, Signatures::Verify).ok()
             })
         };
         // A reader beside the writer opens the index read-only and never writes it.
@@ -653,12 +671,13 @@ impl<S: Store + 'static> Ledger<S> {
             return Self::replayed(store, clock, Signatures::Verify);
         }
         // Rebuild: the journal, every signature verified, into a new index.
-        let (state, tree) = super::replay::replay(&store, Signatures::Verify)?;
+        let (state, mut tree) = super::replay::replay(&store, Signatures::Verify)?;
         let origin = state.origin().ok_or(OpenError::Empty)?.to_owned();
         super::check_origin(&store, &origin)?;
         let index = Arc::new(Index::recreate(path, key, journal())?);
-        index.fill(&state, origin.clone(), tree.leaves())?;
+        index.fill(&state, origin.clone(), &tree)?;
         drop(state);
+        tree.attach(Arc::clone(&index) as Arc<dyn TileSource>);
         let state = State::persisted(Arc::clone(&index) as Arc<dyn RowSource>);
         let size = state.size();
         let mut ledger = Self::assemble(store, state, tree, origin, clock);
@@ -679,11 +698,7 @@ impl<S: Store> Ledger<S> {
         if at.first().map(|r| r.hash) != Some(head.head) {
             return None;
         }
-        let leaves = index.leaves(head.size)?;
-        let mut tree = MerkleTree::new();
-        for leaf in leaves {
-            tree.push(leaf);
-        }
+        let tree = MerkleTree::stored(Arc::clone(index) as Arc<dyn TileSource>, head.size)?;
         let state = State::persisted(Arc::clone(index) as Arc<dyn RowSource>);
         let agrees = state.size() == head.size
             && state.head() == head.head
@@ -709,12 +724,13 @@ impl<S: Store> Ledger<S> {
             origin: self.origin.clone(),
         };
         let changes = self.state.changes();
-        if index
-            .write(&changes, self.tree.leaves(), *written, &head, true)
-            .is_ok()
-        {
+        let Some(tiles) = self.tree.tiles_since(*written) else {
+            return;
+        };
+        if index.write(&changes, &tiles, &head, true).is_ok() {
             *written = head.size;
             self.state.settle();
+            self.tree.settle();
         }
     }
 

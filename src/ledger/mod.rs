@@ -322,7 +322,9 @@ impl<S: Store> Ledger<S> {
             } else {
                 state.rollback();
                 state.begin();
-                tree.truncate(base);
+                // At or above the stored prefix (the index holds at most `base` entries):
+                // memory only, it cannot fail.
+                let _ = tree.truncate(base);
                 records.clear();
             }
             flags
@@ -362,12 +364,12 @@ impl<S: Store> Ledger<S> {
             if let Err(e) = written {
                 if let StorageError::Conflict { .. } | StorageError::CheckpointMoved = e {
                     self.state.rollback();
-                    self.tree.truncate(base);
+                    let _ = self.tree.truncate(base);
                     return Err(e);
                 }
                 self.poisoned = true;
                 self.state.rollback();
-                self.tree.truncate(base);
+                let _ = self.tree.truncate(base);
                 self.detach_index();
                 if let Ok((state, tree)) = replay::replay(&self.store, Signatures::Verify) {
                     self.state = state;

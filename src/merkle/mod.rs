@@ -6,7 +6,7 @@ mod tree;
 
 pub use proof::{root_from_leaves, ConsistencyProof, InclusionProof, ProofError};
 pub use tiles::{index_path, Tile, TileKind, TilePathError, MAX_LEVEL, TILE_WIDTH};
-pub use tree::{MerkleTree, TreeHead};
+pub use tree::{MerkleTree, TileSource, TileWrite, TreeHead};
 
 /// Largest power of two strictly less than `n` (`n >= 2`).
 pub(crate) fn split_point(n: u64) -> u64 {

@@ -29,6 +29,9 @@ pub enum ProofError {
     /// The recomputed root differs from the expected one.
     #[error("recomputed root does not match")]
     RootMismatch,
+    /// A stored tree's node could not be read from its tiles (nor from the journal).
+    #[error("a stored tree node could not be read")]
+    Unavailable,
 }
 
 /// Proof that a leaf is in a tree: the audit path of RFC 9162 §2.1.3.1.
