@@ -1583,3 +1583,26 @@ fn given_a_bound_holder_key_when_the_holder_signs_for_a_bank_then_only_that_bank
         stdout(&o)
     );
 }
+
+/// Issue 15: a reader command given the integrity key on a store without an index builds the
+/// index once (no writer holds the store), and later readers read their answers from it.
+#[test]
+fn given_no_index_when_a_reader_command_runs_with_the_key_then_it_builds_the_index_once() {
+    let d = tempfile::tempdir().unwrap();
+    let dir = d.path();
+    let id = set_up(dir);
+    expect(dir, "data", &["key", "integrity", "--out", "ik.key"], 0);
+    assert!(!dir.join("data/index.redb").exists());
+    let status = ["--integrity-key", "ik.key", "license", "status", &id];
+    let o = run(dir, "data", &status);
+    assert_eq!(code(&o), 0, "{}", stderr(&o));
+    assert!(stderr(&o).contains("building the index"), "{}", stderr(&o));
+    assert!(dir.join("data/index.redb").exists());
+    let again = run(dir, "data", &status);
+    assert_eq!(code(&again), 0, "{}", stderr(&again));
+    assert!(!stderr(&again).contains("building"), "{}", stderr(&again));
+    assert_eq!(
+        stdout(&again).split(" at ").next(),
+        stdout(&o).split(" at ").next()
+    );
+}

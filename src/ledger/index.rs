@@ -687,6 +687,18 @@ impl<S: Store + 'static> Ledger<S> {
 }
 
 impl<S: Store> Ledger<S> {
+    /// Whether [`Ledger::open_indexed`] of `store` would read its state from the index at
+    /// `path` under `key`, rather than replay the journal (and, as the writer, rebuild the
+    /// index): so that a reader finding no usable index may take the writer's role to build
+    /// one. Reads the index's head, its small registries and the tree's right edge; writes
+    /// nothing.
+    pub fn index_usable(store: &S, path: &Path, key: &IntegrityKey) -> bool {
+        match Index::open(path, key.clone(), Box::new(|| None), false) {
+            Ok(index) => Self::read_index(store, &Arc::new(index)).is_some(),
+            Err(_) => false,
+        }
+    }
+
     /// The state and tree the index holds, if its head is one of this journal's entries and
     /// what it holds agrees with its head.
     fn read_index(store: &S, index: &Arc<Index>) -> Option<(State, MerkleTree)> {

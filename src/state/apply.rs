@@ -203,6 +203,9 @@ impl State {
     }
 
     pub(super) fn add_key(&mut self, key: &PublicKey, owner: Principal, introduced: Provenance) {
+        if matches!(owner, Principal::Root | Principal::Operator) {
+            self.signing_keys.insert(key.key_id());
+        }
         self.keys.insert(
             key.key_id(),
             KeyRecord {

@@ -50,7 +50,7 @@ pub(crate) use tables::{RowChange, RowSource};
 const RESIDENT: [&str; 9] = [
     "origin",
     "policy",
-    "keys",
+    "signing_keys",
     "authorities",
     "types",
     "policies",
@@ -313,7 +313,7 @@ impl std::fmt::Display for Effect {
 /// listed here (or, like the memo, said not to be a table).
 macro_rules! every_table {
     ($state:expr, $as:ty) => {
-        every_table!(@ $state, $as; origin, policy, keys, authorities, types, lineages, holders,
+        every_table!(@ $state, $as; origin, policy, keys, signing_keys, authorities, types, lineages, holders,
             statements, seals, documents, seal_uses, policies, cases, open_cases, holder_binds,
             compromises, consents, lineage_consents, uses, tip)
     };
@@ -342,6 +342,9 @@ pub struct State {
     origin: Cell<Option<String>>,
     policy: Cell<Policy>,
     keys: Table<KeyId, KeyRecord>,
+    /// The root and operator keys (which sign checkpoints and stamps), of `keys`: the few
+    /// that are scanned, so that `keys` (holder and seal keys too) is read by key only.
+    signing_keys: Set<KeyId>,
     authorities: Table<String, Authority>,
     types: Table<String, LicenseType>,
     lineages: Table<String, Lineage>,
@@ -374,12 +377,12 @@ pub struct State {
 impl State {
     /// Every table ([`every_table`]): what a transaction begins, rolls back and commits, and
     /// what the persistent index stores (under each field's name).
-    fn tables(&mut self) -> [(&'static str, &mut dyn Transactional); 20] {
+    fn tables(&mut self) -> [(&'static str, &mut dyn Transactional); 21] {
         every_table!(self, &mut dyn Transactional)
     }
 
     /// [`State::tables`], to read.
-    fn tables_ref(&self) -> [(&'static str, &dyn Rows); 20] {
+    fn tables_ref(&self) -> [(&'static str, &dyn Rows); 21] {
         every_table!(self, &dyn Rows)
     }
 
@@ -598,10 +601,15 @@ impl State {
         self.all_keys_of(&Principal::Root)
     }
 
+    /// The ids of the root and operator keys.
+    fn signing_ids(&self) -> impl Iterator<Item = &KeyId> {
+        self.signing_keys.iter()
+    }
+
     fn all_keys_of(&self, owner: &Principal) -> Vec<&KeyRecord> {
         let mut keys: Vec<(&KeyId, &KeyRecord)> = self
-            .keys
-            .iter()
+            .signing_ids()
+            .filter_map(|id| Some((id, self.keys.get(id)?)))
             .filter(|(_, k)| k.owner == *owner)
             .collect();
         keys.sort_by_key(|(id, _)| **id);
@@ -611,8 +619,8 @@ impl State {
     /// Root keys not declared compromised that also satisfy `keep`, in key id order.
     fn root_keys_where(&self, keep: impl Fn(&KeyRecord) -> bool) -> Vec<PublicKey> {
         let mut keys: Vec<(&KeyId, &KeyRecord)> = self
-            .keys
-            .iter()
+            .signing_ids()
+            .filter_map(|id| Some((id, self.keys.get(id)?)))
             .filter(|(id, k)| {
                 k.owner == Principal::Root && self.compromised_since(id).is_none() && keep(k)
             })
@@ -687,6 +695,7 @@ impl State {
             && self.policy == other.policy
             && self.tip == other.tip
             && self.open_cases == other.open_cases
+            && self.signing_keys == other.signing_keys
             && self.compromises == other.compromises;
         let parts = crate::parallel::cores();
         let part = |i: usize| {

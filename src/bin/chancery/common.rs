@@ -12,19 +12,18 @@ use std::path::{Path, PathBuf};
 /// Opens the ledger in the store as its writer (every entry and signature re-checked); times
 /// are typed and shown in its civil time zone from now on.
 pub fn open(store: &Path) -> Result<Ledger<FileStore>, CliError> {
-    open_with(store, |p| FileStore::open(p))
+    open_with(store, true)
 }
 
 /// Opens the ledger in the store for reading only: no lock is taken and nothing is written, so
-/// it runs beside a writer; it sees the ledger as of the committed head when it opens.
+/// it runs beside a writer; it sees the ledger as of the committed head when it opens. With an
+/// integrity key and no usable index (none yet, damaged, of another key), the reader takes the
+/// writer's role for the time it builds one, if no writer holds the store; else it replays.
 pub fn open_reader(store: &Path) -> Result<Ledger<FileStore>, CliError> {
-    open_with(store, |p| FileStore::open_read_only(p))
+    open_with(store, false)
 }
 
-fn open_with(
-    store: &Path,
-    handle: fn(&Path) -> Result<FileStore, StorageError>,
-) -> Result<Ledger<FileStore>, CliError> {
+fn open_with(store: &Path, writer: bool) -> Result<Ledger<FileStore>, CliError> {
     if !store.join("head").exists() {
         return Err(CliError::usage(format!(
             "no ledger in {} (run `chancery init` or pass --store)",
@@ -35,18 +34,36 @@ fn open_with(
         // With the node's key, the persistent index beside the journal (SPEC §12): the state
         // is read from it instead of replaying the journal.
         Some(key) => {
+            let index = store.join(INDEX_FILE);
+            let mut handle = if writer {
+                FileStore::open(store)?
+            } else {
+                FileStore::open_read_only(store)?
+            };
+            if !writer && !Ledger::index_usable(&handle, &index, &key) {
+                match FileStore::open(store) {
+                    Ok(w) => {
+                        eprintln!(
+                            "building the index {} from the journal (once)",
+                            index.display()
+                        );
+                        handle = w;
+                    }
+                    // A writer holds the store: it keeps the index; this reader replays.
+                    Err(StorageError::Locked(_)) => {}
+                    Err(e) => return Err(e.into()),
+                }
+            }
             let journal = store.to_owned();
-            let mut ledger = Ledger::open_indexed(
-                handle(store)?,
-                SystemClock,
-                &store.join(INDEX_FILE),
-                key.clone(),
-                move || FileStore::open_read_only(&journal),
-            )?;
+            let mut ledger =
+                Ledger::open_indexed(handle, SystemClock, &index, key.clone(), move || {
+                    FileStore::open_read_only(&journal)
+                })?;
             ledger.keep_integrity(key);
             ledger
         }
-        None => Ledger::open(handle(store)?, SystemClock)?,
+        None if writer => Ledger::open(FileStore::open(store)?, SystemClock)?,
+        None => Ledger::open(FileStore::open_read_only(store)?, SystemClock)?,
     };
     set_zone(ledger.state().policy().utc_offset);
     Ok(ledger)
