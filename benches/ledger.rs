@@ -203,6 +203,181 @@ fn append(c: &mut Criterion) {
 
 /// The time `iters` calls of `f` take, not counting dropping what they return (each result
 /// is dropped before the next call: an open ledger holds its store's lock).
+/// The integrity key the indexed benches MAC their index with.
+fn bench_key() -> chancery::IntegrityKey {
+    chancery::IntegrityKey::from_bytes([9; 32])
+}
+
+/// The ledger in `dir` opened with its persistent index at `dir/index.redb`, the store opened
+/// lazily (what the CLI does with `--integrity-key`).
+fn open_indexed(dir: &std::path::Path) -> Ledger<FileStore> {
+    let journal = dir.to_owned();
+    Ledger::open_indexed(
+        FileStore::open_lazily(dir).unwrap(),
+        SystemClock,
+        &dir.join("index.redb"),
+        bench_key(),
+        move || FileStore::open_read_only(&journal),
+    )
+    .unwrap()
+}
+
+/// Drops the page cache's copy of the files (the store's and its index's) under `dir`.
+fn evict(dir: &std::path::Path) {
+    for entry in std::fs::read_dir(dir).unwrap() {
+        let path = entry.unwrap().path();
+        if path.is_file() {
+            let f = std::fs::File::open(&path).unwrap();
+            rustix::fs::fadvise(&f, 0, None, rustix::fs::Advice::DontNeed).unwrap();
+        }
+    }
+}
+
+/// The persistent index (issue 15): appends through it, open, catch-up, rebuild, and queries
+/// warm and cold, on a journal store of 20,003 entries.
+fn indexed(c: &mut Criterion) {
+    let mut f = Fixture::new();
+    let dir = tempfile::tempdir().unwrap();
+    drop(f.ledger(FileStore::open(dir.path()).unwrap()));
+    let mut ledger = open_indexed(dir.path());
+    let mut ids = Vec::new();
+    let mut g = c.benchmark_group("indexed");
+    g.sample_size(20);
+    g.throughput(Throughput::Elements(1000));
+    g.bench_function("durable_append_batch_1000", |b| {
+        b.iter_batched(
+            || f.batch(1000),
+            |batch| {
+                let rs = ledger.append_batch(batch).unwrap();
+                debug_assert!(rs.iter().all(Result::is_ok));
+                rs
+            },
+            BatchSize::PerIteration,
+        )
+    });
+    drop(ledger);
+    // A fixed ledger for the rest: 20,003 entries, the index holding 10,003 of them.
+    let dir = tempfile::tempdir().unwrap();
+    drop(f.ledger(FileStore::open(dir.path()).unwrap()));
+    let mut ledger = open_indexed(dir.path());
+    for half in 0..2 {
+        for _ in 0..10 {
+            let batch = f.batch(1000);
+            for st in &batch {
+                if let Event::LicenseIssued(v) = &st.statement().event {
+                    ids.push(v.id.clone());
+                }
+            }
+            assert!(ledger
+                .append_batch(batch)
+                .unwrap()
+                .iter()
+                .all(Result::is_ok));
+        }
+        if half == 0 {
+            drop(ledger);
+            std::fs::copy(
+                dir.path().join("index.redb"),
+                dir.path().join("behind.redb"),
+            )
+            .unwrap();
+            // The second half is appended without the index.
+            ledger = Ledger::open(FileStore::open(dir.path()).unwrap(), SystemClock).unwrap();
+        }
+    }
+    drop(ledger);
+    let index = dir.path().join("index.redb");
+    let behind = dir.path().join("behind.redb");
+    g.sample_size(10);
+    g.throughput(Throughput::Elements(10_000));
+    g.bench_function("catch_up_10000_entries", |b| {
+        b.iter_custom(|iters| {
+            let mut total = std::time::Duration::ZERO;
+            for _ in 0..iters {
+                std::fs::copy(&behind, &index).unwrap();
+                let start = std::time::Instant::now();
+                let l = open_indexed(dir.path());
+                total += start.elapsed();
+                assert!(!l.index_status().unwrap().rebuilt);
+            }
+            total
+        })
+    });
+    g.throughput(Throughput::Elements(20_003));
+    g.bench_function("rebuild_20003_entries", |b| {
+        b.iter_custom(|iters| {
+            let mut total = std::time::Duration::ZERO;
+            for _ in 0..iters {
+                std::fs::remove_file(&index).unwrap();
+                let start = std::time::Instant::now();
+                let l = open_indexed(dir.path());
+                total += start.elapsed();
+                assert!(l.index_status().unwrap().rebuilt);
+            }
+            total
+        })
+    });
+    g.throughput(Throughput::Elements(1));
+    g.sample_size(30);
+    g.bench_function("open_20003_entries", |b| {
+        b.iter_custom(|iters| timed_without_drop(iters, || open_indexed(dir.path())))
+    });
+    let ledger = open_indexed(dir.path());
+    let now = Timestamp::now();
+    let mut i = 0;
+    g.sample_size(50);
+    g.bench_function("status_query_warm", |b| {
+        b.iter(|| {
+            i = (i + 7919) % ids.len();
+            ledger.status(black_box(&ids[i]), now)
+        })
+    });
+    let n = ledger.len();
+    g.bench_function("inclusion_proof_warm", |b| {
+        b.iter(|| {
+            i = (i + 7919) % n as usize;
+            ledger.prove_inclusion(black_box(i as u64), n).unwrap()
+        })
+    });
+    drop(ledger);
+    // Cold: each query on a ledger just opened, after the page cache dropped every file of the
+    // store and the index (the open itself not timed).
+    g.sample_size(20);
+    g.bench_function("status_query_cold", |b| {
+        b.iter_custom(|iters| {
+            cold(dir.path(), iters, |l, k| {
+                black_box(l.status(&ids[(k * 7919) % ids.len()], now));
+            })
+        })
+    });
+    g.bench_function("inclusion_proof_cold", |b| {
+        b.iter_custom(|iters| {
+            cold(dir.path(), iters, |l, k| {
+                black_box(l.prove_inclusion((k as u64 * 7919) % n, n).unwrap());
+            })
+        })
+    });
+    g.finish();
+}
+
+/// The time `iters` calls of `query` take, each on the indexed ledger in `dir` just opened,
+/// after the page cache dropped every file of the store and the index (the open not timed).
+fn cold(
+    dir: &std::path::Path,
+    iters: u64,
+    mut query: impl FnMut(&Ledger<FileStore>, usize),
+) -> std::time::Duration {
+    let mut total = std::time::Duration::ZERO;
+    for k in 0..iters {
+        let l = open_indexed(dir);
+        evict(dir);
+        let start = std::time::Instant::now();
+        query(&l, k as usize);
+        total += start.elapsed();
+    }
+    total
+}
+
 fn timed_without_drop<T>(iters: u64, mut f: impl FnMut() -> T) -> std::time::Duration {
     let mut total = std::time::Duration::ZERO;
     for _ in 0..iters {
@@ -477,6 +652,7 @@ criterion_group!(
     benches,
     raw_primitives,
     append,
+    indexed,
     replay_and_queries,
     merkle_1m,
     presentations,

@@ -583,9 +583,11 @@ impl Index {
     }
 
     /// Writes every row of `state` (a state in memory, replayed from the journal) and every
-    /// tile of `tree` into this (empty) index, durably.
+    /// tile of `tree` into this (empty) index, durably, then compacts the file. Table by
+    /// table, each in key order with its chain of next keys written as it goes (one insert per
+    /// row, pages filled in order).
     pub(super) fn fill(
-        &self,
+        &mut self,
         state: &State,
         origin: String,
         tree: &MerkleTree,
@@ -595,11 +597,87 @@ impl Index {
             head: state.head(),
             origin,
         };
-        let rows = state.all_rows();
         let tiles = tree
             .tiles_since(0)
             .ok_or_else(|| self.io("the tree's tiles cannot be read"))?;
-        self.write(&rows, &tiles, &head, true)
+        self.guarded(|| {
+            let mut tx = self.db()?.begin_write().map_err(|e| self.io(e))?;
+            tx.set_durability(redb::Durability::Immediate)
+                .map_err(|e| self.io(e))?;
+            for name in state.table_names() {
+                let mut rows: Vec<(Vec<u8>, Vec<u8>)> = state
+                    .table_rows(name)
+                    .into_iter()
+                    .filter_map(|(k, v)| Some((k, v?)))
+                    .collect();
+                rows.sort_unstable_by(|a, b| a.0.cmp(&b.0));
+                let mut t = tx.open_table(table(name)).map_err(|e| self.io(e))?;
+                self.fill_table(&mut t, name, rows)?;
+            }
+            let mut rows: Vec<(Vec<u8>, Vec<u8>)> = tiles
+                .iter()
+                .map(|(level, n, hashes)| {
+                    (
+                        tile_key(*level, *n).to_vec(),
+                        hashes.iter().flat_map(|h| h.0).collect(),
+                    )
+                })
+                .collect();
+            rows.sort_unstable_by(|a, b| a.0.cmp(&b.0));
+            let mut t = tx.open_table(table(TILES)).map_err(|e| self.io(e))?;
+            self.fill_table(&mut t, TILES, rows)?;
+            drop(t);
+            let mut m = tx.open_table(table(META)).map_err(|e| self.io(e))?;
+            self.fill_table(&mut m, META, vec![(HEAD_KEY.to_vec(), head.encode())])?;
+            drop(m);
+            tx.commit().map_err(|e| self.io(e))
+        })?;
+        self.compact()?;
+        self.refresh_snapshot()
+    }
+
+    /// Writes the rows of an empty table (sorted by key, none with the empty key) after its
+    /// first row, each sealed with its successor's key.
+    fn fill_table(
+        &self,
+        t: &mut RowTable<'_>,
+        name: &str,
+        rows: Vec<(Vec<u8>, Vec<u8>)>,
+    ) -> Result<(), IndexError> {
+        let (mut key, mut value) = (Vec::new(), Vec::new());
+        for (k, v) in rows {
+            t.insert(key.as_slice(), self.seal(name, &key, &k, &value).as_slice())
+                .map_err(|e| self.io(e))?;
+            (key, value) = (k, v);
+        }
+        t.insert(
+            key.as_slice(),
+            self.seal(name, &key, b"", &value).as_slice(),
+        )
+        .map_err(|e| self.io(e))?;
+        Ok(())
+    }
+
+    /// Compacts the file (the writer's, after a rebuild): no read may be open meanwhile.
+    fn compact(&mut self) -> Result<(), IndexError> {
+        let snapshot = self.snapshot.get_mut().ok().and_then(Option::take);
+        drop(snapshot);
+        let compacted =
+            std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| match self.db.as_mut() {
+                Some(Db::Writer(db)) => loop {
+                    match db.compact() {
+                        Ok(true) => {}
+                        Ok(false) => break Ok(()),
+                        Err(e) => break Err(e.to_string()),
+                    }
+                },
+                _ => Ok(()),
+            }));
+        match compacted {
+            Ok(Ok(())) => Ok(()),
+            Ok(Err(e)) => Err(self.io(e)),
+            Err(_) => Err(self.damage()),
+        }
     }
 }
 
@@ -674,8 +752,9 @@ impl<S: Store + 'static> Ledger<S> {
         let (state, mut tree) = super::replay::replay(&store, Signatures::Verify)?;
         let origin = state.origin().ok_or(OpenError::Empty)?.to_owned();
         super::check_origin(&store, &origin)?;
-        let index = Arc::new(Index::recreate(path, key, journal())?);
+        let mut index = Index::recreate(path, key, journal())?;
         index.fill(&state, origin.clone(), &tree)?;
+        let index = Arc::new(index);
         drop(state);
         tree.attach(Arc::clone(&index) as Arc<dyn TileSource>);
         let state = State::persisted(Arc::clone(&index) as Arc<dyn RowSource>);

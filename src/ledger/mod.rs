@@ -477,7 +477,8 @@ impl<S: Store> Ledger<S> {
         self.state.due_auto_seals(self.now())
     }
 
-    /// Reads entry `seq`, checks its stored hash and decodes it strictly.
+    /// Reads entry `seq`, checks its stored hash, decodes it strictly and checks that it is
+    /// entry `seq`.
     pub fn entry(&self, seq: u64) -> Result<Entry, ReadError> {
         let recs = self.store.read(seq, seq.saturating_add(1))?;
         let rec = recs.first().ok_or(StorageError::OutOfRange {
@@ -489,6 +490,12 @@ impl<S: Store> Ledger<S> {
             EntryFault::HashMismatch
         } else {
             match Entry::from_canonical(&rec.bytes) {
+                // A store that misplaces a record (its offsets wrong) must not pass it off as
+                // another entry.
+                Ok(e) if e.seq != seq => EntryFault::WrongSequence {
+                    expected: seq,
+                    found: e.seq,
+                },
                 Ok(e) => return Ok(e),
                 Err(e) => e.into(),
             }

@@ -442,12 +442,19 @@ impl State {
         }
     }
 
-    /// Every row of every table, encoded: what a rebuilt index is filled with.
-    pub(crate) fn all_rows(&self) -> Vec<(&'static str, Vec<RowChange>)> {
+    /// The names of the state's tables, in [`State::tables`] order.
+    pub(crate) fn table_names(&self) -> Vec<&'static str> {
         self.tables_ref()
             .into_iter()
-            .map(|(name, t)| (name, t.all_rows()))
+            .map(|(name, _)| name)
             .collect()
+    }
+
+    /// Every row of table `name`, encoded.
+    pub(crate) fn table_rows(&self, name: &str) -> Vec<RowChange> {
+        self.table_named(name)
+            .map(Rows::all_rows)
+            .unwrap_or_default()
     }
 
     /// Row `key` (encoded) of table `name`, encoded: how the journal answers for a row of the

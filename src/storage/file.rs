@@ -23,6 +23,17 @@
 //! no lock and open the journal and head read-only: they read the committed head (retrying if
 //! a slot is caught mid-write) and only the journal bytes it covers, so a reader always sees a
 //! committed prefix of the ledger, never blocks the writer and is never blocked by it.
+//!
+//! ```text
+//! offsets      = u64be(offset of record n)*                      8 bytes per entry
+//! ```
+//!
+//! The writer also keeps `offsets`, where each record starts, after each commit (not synced:
+//! it is a hint, rebuilt from the journal whenever it does not agree with it). A store opened
+//! *lazily* ([`FileStore::open_lazily`], [`FileStore::open_read_only_lazily`]) reads the head
+//! and the last offset instead of walking the journal: opening costs the same at any size, and
+//! a committed record is checked when it is read (its framing must end where the next
+//! record's offset says) and hashed by the ledger that reads it.
 
 use super::{io, Damage, DamageReason, Record, StorageError, Store};
 use crate::crypto::{leaf_hash, sha256, Digest32};
@@ -47,7 +58,7 @@ pub struct FileStore {
     head_path: PathBuf,
     journal: File,
     head: File,
-    offsets: Vec<u64>,
+    offsets: Offsets,
     end: u64,
     last_hash: Digest32,
     counter: u64,
@@ -59,6 +70,9 @@ pub struct FileStore {
     fail_write_after: Option<usize>,
     /// The writer's lock (`None` for a reader).
     lock: Option<File>,
+    /// The offsets file, as the writer keeps it (`None` for a reader, or once a write to it
+    /// failed: the next open rebuilds it).
+    offsets_file: Option<File>,
 }
 
 #[derive(Clone, Copy)]
@@ -103,16 +117,7 @@ impl FileStore {
     pub fn open(dir: impl AsRef<Path>) -> Result<Self, StorageError> {
         let dir = dir.as_ref().to_owned();
         std::fs::create_dir_all(&dir).map_err(io("create directory", &dir))?;
-        let lock_path = dir.join("lock");
-        let lock = OpenOptions::new()
-            .read(true)
-            .write(true)
-            .create(true)
-            .truncate(false)
-            .open(&lock_path)
-            .map_err(io("open", &lock_path))?;
-        lock.try_lock()
-            .map_err(|_| StorageError::Locked(dir.clone()))?;
+        let lock = Self::take_lock(&dir)?;
         let journal_path = dir.join("journal.log");
         let head_path = dir.join("head");
         // A store is new only if neither file exists: a head without its journal is damage to
@@ -145,7 +150,174 @@ impl FileStore {
         }
         let mut store = Self::handle(dir, journal, head, Some(lock));
         store.recover()?;
+        store.keep_offsets();
         Ok(store)
+    }
+
+    /// [`FileStore::open`] without walking the journal: the committed head, and where the
+    /// records start from the offsets file (checked against the head: the last record must
+    /// end where the head says and carry its hash; records the file lacks are walked). A
+    /// committed record is then checked when it is read (SPEC §12), not here: what an indexed
+    /// ledger opens with, whose open must not cost a read of the whole journal. Without a
+    /// usable offsets file (or with a head slot damaged), as [`FileStore::open`].
+    pub fn open_lazily(dir: impl AsRef<Path>) -> Result<Self, StorageError> {
+        let dir = dir.as_ref();
+        if !dir.join("journal.log").exists() || !dir.join("head").exists() {
+            return Self::open(dir);
+        }
+        let mut store = Self::open_handle(dir)?;
+        if !store.recover_lazily()? {
+            store.recover()?;
+        }
+        store.keep_offsets();
+        Ok(store)
+    }
+
+    /// [`FileStore::open_read_only`] without walking the journal, as
+    /// [`FileStore::open_lazily`].
+    pub fn open_read_only_lazily(dir: impl AsRef<Path>) -> Result<Self, StorageError> {
+        let mut store = Self::reader_handle(dir.as_ref())?;
+        if !store.recover_lazily()? {
+            store.recover()?;
+        }
+        Ok(store)
+    }
+
+    /// The writer's exclusive lock on the store in `dir`.
+    fn take_lock(dir: &Path) -> Result<File, StorageError> {
+        let lock_path = dir.join("lock");
+        let lock = OpenOptions::new()
+            .read(true)
+            .write(true)
+            .create(true)
+            .truncate(false)
+            .open(&lock_path)
+            .map_err(io("open", &lock_path))?;
+        lock.try_lock()
+            .map_err(|_| StorageError::Locked(dir.to_owned()))?;
+        Ok(lock)
+    }
+
+    /// The writer's handle on an existing store in `dir` (the lock taken), not yet read.
+    fn open_handle(dir: &Path) -> Result<Self, StorageError> {
+        let dir = dir.to_owned();
+        let lock = Self::take_lock(&dir)?;
+        let rw = |path: &Path| {
+            OpenOptions::new()
+                .read(true)
+                .write(true)
+                .open(path)
+                .map_err(io("open", path))
+        };
+        let journal = rw(&dir.join("journal.log"))?;
+        let head = rw(&dir.join("head"))?;
+        Ok(Self::handle(dir, journal, head, Some(lock)))
+    }
+
+    /// Reads the committed head and the offsets file instead of the journal; `false` (nothing
+    /// changed) if they do not make a whole, agreeing picture, which the full walk then
+    /// settles (and reports damage with).
+    fn recover_lazily(&mut self) -> Result<bool, StorageError> {
+        let (head, both_slots) = self.committed_head()?;
+        // With a head slot damaged the writer must look past the older head (see `recover`).
+        if !(both_slots || self.is_read_only()) || head.count == 0 {
+            return Ok(false);
+        }
+        let file_len = self.journal_file_len()?;
+        let mut magic = [0u8; 16];
+        if file_len < head.journal_len
+            || self.journal.read_exact_at(&mut magic, 0).is_err()
+            || &magic != MAGIC
+        {
+            return Ok(false);
+        }
+        let Ok(file) = File::open(self.dir.join(OFFSETS)) else {
+            return Ok(false);
+        };
+        let kept = file.metadata().map_or(0, |m| m.len() / 8).min(head.count);
+        if kept == 0 {
+            return Ok(false);
+        }
+        let probe = Offsets {
+            file: Some(file),
+            stored: kept,
+            tail: Vec::new(),
+        };
+        let (Some(first), Some(last)) = (probe.get(0), probe.get(kept - 1)) else {
+            return Ok(false);
+        };
+        if first != HEADER_LEN {
+            return Ok(false);
+        }
+        // Walk from the last offset the file holds to the committed end.
+        let mut tail = Vec::new();
+        let mut pos = last;
+        let mut hash = Digest32::ZERO;
+        while pos < head.journal_len {
+            let mut fixed = [0u8; RECORD_OVERHEAD as usize];
+            if self.journal.read_exact_at(&mut fixed, pos).is_err() {
+                return Ok(false);
+            }
+            let len = u32::from_be_bytes([fixed[0], fixed[1], fixed[2], fixed[3]]);
+            if len == 0 || len as usize > MAX_ENTRY_LEN {
+                return Ok(false);
+            }
+            tail.push(pos);
+            hash = Digest32(fixed[4..].try_into().unwrap_or([0; 32]));
+            pos += RECORD_OVERHEAD + u64::from(len);
+        }
+        if pos != head.journal_len
+            || kept - 1 + tail.len() as u64 != head.count
+            || hash != head.last_hash
+        {
+            return Ok(false);
+        }
+        if file_len > head.journal_len && !self.is_read_only() {
+            // Both slots intact: what follows the head was never acknowledged.
+            self.journal
+                .set_len(head.journal_len)
+                .map_err(io("truncate", &self.journal_path))?;
+            self.journal
+                .sync_all()
+                .map_err(io("sync", &self.journal_path))?;
+        }
+        self.offsets = Offsets {
+            file: probe.file,
+            stored: kept - 1,
+            tail,
+        };
+        self.end = head.journal_len;
+        self.counter = head.counter;
+        self.last_hash = head.last_hash;
+        Ok(true)
+    }
+
+    /// The writer makes the offsets file hold every record's offset, and no more. A failure
+    /// leaves it as it is: it is a hint, checked at every open.
+    fn keep_offsets(&mut self) {
+        if self.is_read_only() {
+            return;
+        }
+        let path = self.dir.join(OFFSETS);
+        let Ok(file) = OpenOptions::new()
+            .read(true)
+            .write(true)
+            .create(true)
+            .truncate(false)
+            .open(&path)
+        else {
+            return;
+        };
+        // The first `stored` offsets came from this file and were checked; the rest are new.
+        let bytes: Vec<u8> = self
+            .offsets
+            .tail
+            .iter()
+            .flat_map(|o| o.to_be_bytes())
+            .collect();
+        let written = file.write_all_at(&bytes, self.offsets.stored * 8).is_ok()
+            && file.set_len(self.offsets.len() * 8).is_ok();
+        self.offsets_file = written.then_some(file);
     }
 
     /// Opens the store in `dir` for reading only: no lock, nothing created, truncated or
@@ -153,14 +325,18 @@ impl FileStore {
     /// appends later are not seen; reopen to see them); appends are refused with
     /// [`StorageError::ReadOnly`].
     pub fn open_read_only(dir: impl AsRef<Path>) -> Result<Self, StorageError> {
-        let dir = dir.as_ref().to_owned();
+        let mut store = Self::reader_handle(dir.as_ref())?;
+        store.recover()?;
+        Ok(store)
+    }
+
+    /// A reader's handle on the store in `dir`, not yet read.
+    fn reader_handle(dir: &Path) -> Result<Self, StorageError> {
         let journal_path = dir.join("journal.log");
         let head_path = dir.join("head");
         let journal = File::open(&journal_path).map_err(io("open", &journal_path))?;
         let head = File::open(&head_path).map_err(io("open", &head_path))?;
-        let mut store = Self::handle(dir, journal, head, None);
-        store.recover()?;
-        Ok(store)
+        Ok(Self::handle(dir.to_owned(), journal, head, None))
     }
 
     /// A handle on the store in `dir` before [`FileStore::recover`] reads it; a writer's holds
@@ -172,7 +348,7 @@ impl FileStore {
             dir,
             journal,
             head,
-            offsets: Vec::new(),
+            offsets: Offsets::default(),
             end: HEADER_LEN,
             last_hash: Digest32::ZERO,
             counter: 0,
@@ -181,6 +357,7 @@ impl FileStore {
             fail_sync_in: 0,
             fail_write_after: None,
             lock,
+            offsets_file: None,
         }
     }
 
@@ -251,14 +428,19 @@ impl FileStore {
         })
     }
 
-    /// Reads the committed head and scans the journal.
-    fn recover(&mut self) -> Result<(), StorageError> {
-        let (head, both_slots) = self.committed_head()?;
-        let file_len = self
+    /// The journal file's length on disk.
+    fn journal_file_len(&self) -> Result<u64, StorageError> {
+        Ok(self
             .journal
             .metadata()
             .map_err(io("stat", &self.journal_path))?
-            .len();
+            .len())
+    }
+
+    /// Reads the committed head and scans the journal.
+    fn recover(&mut self) -> Result<(), StorageError> {
+        let (head, both_slots) = self.committed_head()?;
+        let file_len = self.journal_file_len()?;
         let mut magic = [0u8; 16];
         if file_len >= HEADER_LEN
             && self.journal.read_exact_at(&mut magic, 0).is_ok()
@@ -309,7 +491,7 @@ impl FileStore {
         let pos = match self.scan(&head, scan_len, false) {
             Ok(pos) => pos,
             Err(fault) => {
-                self.offsets.clear();
+                self.offsets = Offsets::default();
                 self.last_hash = Digest32::ZERO;
                 self.scan(&head, scan_len, true)?;
                 return Err(fault);
@@ -365,7 +547,7 @@ impl FileStore {
         let mut pos = HEADER_LEN;
         let mut buf = Vec::new();
         while pos < file_len {
-            let seq = self.offsets.len() as u64;
+            let seq = self.offsets.len();
             let committed = pos < head.journal_len;
             let bad =
                 |store: &Self, reason| store.damage(&store.journal_path, pos, Some(seq), reason);
@@ -420,7 +602,7 @@ impl FileStore {
             self.last_hash = hash;
             pos = next;
             if pos == head.journal_len
-                && (self.offsets.len() as u64 != head.count || self.last_hash != head.last_hash)
+                && (self.offsets.len() != head.count || self.last_hash != head.last_hash)
             {
                 return Err(self.damage(
                     &self.journal_path,
@@ -430,7 +612,7 @@ impl FileStore {
                 ));
             }
         }
-        if head.count > 0 && (self.offsets.len() as u64) < head.count {
+        if head.count > 0 && self.offsets.len() < head.count {
             return Err(self.damage(&self.journal_path, pos, None, DamageReason::HeadMismatch));
         }
         Ok(pos)
@@ -522,7 +704,7 @@ impl FileStore {
         self.sync(true)?;
         let head = Head {
             counter: self.counter + 1,
-            count: self.offsets.len() as u64 + records.len() as u64,
+            count: self.offsets.len() + records.len() as u64,
             journal_len: pos,
             last_hash: records.last().map_or(self.last_hash, |r| r.hash),
         };
@@ -531,7 +713,14 @@ impl FileStore {
             .write_all_at(&head.encode(), slot)
             .map_err(io("write", &self.head_path))?;
         self.sync(false)?;
-        self.offsets.extend(offsets);
+        let at = self.offsets.len() * 8;
+        self.offsets.extend(&offsets);
+        if let Some(file) = &self.offsets_file {
+            let bytes: Vec<u8> = offsets.iter().flat_map(|o| o.to_be_bytes()).collect();
+            if file.write_all_at(&bytes, at).is_err() {
+                self.offsets_file = None;
+            }
+        }
         self.end = pos;
         self.counter = head.counter;
         self.last_hash = head.last_hash;
@@ -541,7 +730,7 @@ impl FileStore {
 
 impl Store for FileStore {
     fn len(&self) -> u64 {
-        self.offsets.len() as u64
+        self.offsets.len()
     }
 
     fn is_read_only(&self) -> bool {
@@ -624,21 +813,55 @@ impl Store for FileStore {
         if start == end {
             return Ok(Vec::new());
         }
-        let from = self.offsets[start as usize];
-        let to = self.offsets.get(end as usize).copied().unwrap_or(self.end);
+        let offset = |seq: u64| {
+            self.offsets.get(seq).ok_or_else(|| {
+                self.damage(
+                    &self.dir.join(OFFSETS),
+                    seq * 8,
+                    Some(seq),
+                    DamageReason::BadOffset,
+                )
+            })
+        };
+        let from = offset(start)?;
+        let to = if end == self.len() {
+            self.end
+        } else {
+            offset(end)?
+        };
+        if to < from || to > self.end {
+            return Err(self.damage(
+                &self.dir.join(OFFSETS),
+                start * 8,
+                Some(start),
+                DamageReason::BadOffset,
+            ));
+        }
         let mut buf = vec![0u8; usize::try_from(to - from).unwrap_or(0)];
         self.journal
             .read_exact_at(&mut buf, from)
             .map_err(io("read", &self.journal_path))?;
         let mut out = Vec::with_capacity((end - start) as usize);
         let mut p = 0usize;
+        // Offsets read from the offsets file (a lazily opened store) that do not frame the
+        // journal are the offsets file's fault until the full walk says otherwise.
+        let hinted = start < self.offsets.stored || end < self.offsets.stored;
         for seq in start..end {
             let bad = |reason| {
-                StorageError::Damaged(Damage {
-                    file: self.journal_path.clone(),
-                    offset: from + p as u64,
-                    seq: Some(seq),
-                    reason,
+                StorageError::Damaged(if hinted {
+                    Damage {
+                        file: self.dir.join(OFFSETS),
+                        offset: start * 8,
+                        seq: Some(start),
+                        reason: DamageReason::BadOffset,
+                    }
+                } else {
+                    Damage {
+                        file: self.journal_path.clone(),
+                        offset: from + p as u64,
+                        seq: Some(seq),
+                        reason,
+                    }
                 })
             };
             let fixed = buf
@@ -653,11 +876,60 @@ impl Store for FileStore {
             out.push(Record { hash, bytes });
             p += 36 + len;
         }
+        // The records must end where the next one starts: offsets that do not frame the
+        // journal are caught here, not served.
+        if p != buf.len() {
+            return Err(StorageError::Damaged(Damage {
+                file: self.dir.join(OFFSETS),
+                offset: start * 8,
+                seq: Some(start),
+                reason: DamageReason::BadOffset,
+            }));
+        }
         Ok(out)
     }
 
     fn locate(&self, seq: u64) -> Option<(PathBuf, u64)> {
-        let offset = *self.offsets.get(usize::try_from(seq).ok()?)?;
+        let offset = self.offsets.get(seq)?;
         Some((self.journal_path.clone(), offset))
+    }
+}
+
+/// The offsets file's name in the store directory.
+const OFFSETS: &str = "offsets";
+
+/// Where each record starts: the first `stored` read from the offsets file when asked (a store
+/// opened lazily), the rest in memory.
+#[derive(Debug, Default)]
+struct Offsets {
+    file: Option<File>,
+    stored: u64,
+    tail: Vec<u64>,
+}
+
+impl Offsets {
+    fn len(&self) -> u64 {
+        self.stored + self.tail.len() as u64
+    }
+
+    fn push(&mut self, offset: u64) {
+        self.tail.push(offset);
+    }
+
+    fn extend(&mut self, offsets: &[u64]) {
+        self.tail.extend_from_slice(offsets);
+    }
+
+    /// Where record `seq` starts (`None` past the end, or if the offsets file cannot be read).
+    fn get(&self, seq: u64) -> Option<u64> {
+        if seq < self.stored {
+            let mut b = [0u8; 8];
+            self.file.as_ref()?.read_exact_at(&mut b, seq * 8).ok()?;
+            Some(u64::from_be_bytes(b))
+        } else {
+            self.tail
+                .get(usize::try_from(seq - self.stored).ok()?)
+                .copied()
+        }
     }
 }

@@ -90,6 +90,10 @@ pub enum DamageReason {
     /// The records do not match the committed head (count or last hash).
     #[error("records do not match the committed head")]
     HeadMismatch,
+    /// The offsets file does not frame the journal where a record was read (remove it: the
+    /// next open rebuilds it from the journal).
+    #[error("the offsets file does not frame the journal")]
+    BadOffset,
 }
 
 /// A storage operation failed.

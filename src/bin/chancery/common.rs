@@ -35,13 +35,14 @@ fn open_with(store: &Path, writer: bool) -> Result<Ledger<FileStore>, CliError> 
         // is read from it instead of replaying the journal.
         Some(key) => {
             let index = store.join(INDEX_FILE);
+            // The index holds the state: the journal is not walked at open either (SPEC §12).
             let mut handle = if writer {
-                FileStore::open(store)?
+                FileStore::open_lazily(store)?
             } else {
-                FileStore::open_read_only(store)?
+                FileStore::open_read_only_lazily(store)?
             };
             if !writer && !Ledger::index_usable(&handle, &index, &key) {
-                match FileStore::open(store) {
+                match FileStore::open_lazily(store) {
                     Ok(w) => {
                         eprintln!(
                             "building the index {} from the journal (once)",
