@@ -155,6 +155,8 @@ fn given_an_indexed_ledger_when_reopened_then_it_reads_the_index_and_answers_as_
 fn given_an_indexed_ledger_of_several_tiles_when_reopened_then_its_proofs_are_a_replays() {
     let dir = tempfile::tempdir().unwrap();
     let (mut w, _) = indexed_world(dir.path());
+    // Written after every batch: each write adds to tiles written before.
+    w.ledger.set_index_interval(1);
     let a = common::actor(10);
     for batch in 0..9 {
         let statements: Vec<_> = (0..97)
@@ -163,6 +165,7 @@ fn given_an_indexed_ledger_of_several_tiles_when_reopened_then_its_proofs_are_a_
             .collect();
         let results = w.ledger.append_batch(statements).unwrap();
         assert!(results.iter().all(Result::is_ok));
+        assert_eq!(w.ledger.index_status().unwrap().entries, w.ledger.len());
     }
     let (len, clock) = (w.ledger.len(), w.clock.clone());
     assert!(len > 3 * 256, "{len}");
@@ -360,4 +363,34 @@ fn given_a_writer_with_its_index_when_a_reader_opens_beside_it_then_it_reads_a_c
     assert_eq!(answers(&later, &ids, t), answers(&w.ledger, &ids, t));
     assert_eq!(later.state(), w.ledger.state());
     drop(reader);
+}
+
+/// Appends gather in memory until the index interval is reached; `flush_index` (or dropping
+/// the ledger) writes them, and a reopened ledger then has nothing to catch up.
+#[test]
+fn given_appends_below_the_index_interval_when_flushed_then_the_index_holds_them() {
+    let dir = tempfile::tempdir().unwrap();
+    let (mut w, _) = indexed_world(dir.path());
+    w.ledger.flush_index().unwrap();
+    let written = w.ledger.index_status().unwrap().entries;
+    assert_eq!(written, w.ledger.len());
+    let a = common::actor(10);
+    w.issue(&a, "AUTH1", "LATE1");
+    assert_eq!(w.ledger.index_status().unwrap().entries, written);
+    w.ledger.flush_index().unwrap();
+    assert_eq!(w.ledger.index_status().unwrap().entries, written + 1);
+    w.issue(&a, "AUTH1", "LATE2");
+    let (len, clock) = (w.ledger.len(), w.clock.clone());
+    drop(w);
+    // Reopened read-only, the index is read as it is (a reader never writes): it holds all.
+    let journal = dir.path().to_owned();
+    let reader = Ledger::open_indexed(
+        FileStore::open_read_only(dir.path()).unwrap(),
+        clock,
+        &index_path(dir.path()),
+        IntegrityKey::from_bytes(KEY),
+        move || FileStore::open_read_only(&journal),
+    )
+    .unwrap();
+    assert_eq!(reader.index_status().unwrap().entries, len);
 }

@@ -31,6 +31,9 @@ const HEAD_KEY: &[u8] = b"head";
 /// The index format (SPEC §12): bumped when a table or row encoding changes; an index of
 /// another version is rebuilt.
 pub const INDEX_VERSION: u64 = 2;
+/// The default index interval ([`Ledger::set_index_interval`]): entries appended between two
+/// index writes.
+pub const INDEX_INTERVAL: u64 = 8192;
 /// Bytes of a row's MAC (HMAC-SHA-256 truncated, as RFC 2104 §5 allows).
 const MAC_LEN: usize = 16;
 
@@ -148,7 +151,16 @@ pub(super) struct Index {
     replay: Replay,
     /// Made anew from the journal by this process.
     rebuilt: bool,
+    /// Full tiles read (checked) so far: a full tile never changes, so a proof or a served
+    /// tile reads each once. Cleared when it holds `TILE_CACHE` of them.
+    tiles: std::sync::Mutex<FullTiles>,
 }
+
+/// Full tiles by level and index.
+type FullTiles = std::collections::HashMap<(u8, u64), Arc<Vec<Digest32>>>;
+
+/// Full tiles kept read (8 KiB each).
+const TILE_CACHE: usize = 512;
 
 /// Replays the journal into a state and tree in memory.
 pub(super) type Replay = Box<dyn Fn() -> Option<(State, MerkleTree)> + Send + Sync>;
@@ -197,6 +209,7 @@ impl Index {
             fallback: OnceLock::new(),
             replay,
             rebuilt: false,
+            tiles: std::sync::Mutex::default(),
         })
     }
 
@@ -493,6 +506,31 @@ fn tile_key(level: u8, n: u64) -> [u8; 9] {
 
 impl TileSource for Index {
     fn tile(&self, level: u8, index: u64, width: u16) -> Option<Vec<Digest32>> {
+        let cached = self
+            .tiles
+            .lock()
+            .ok()
+            .and_then(|c| c.get(&(level, index)).cloned());
+        if let Some(full) = cached {
+            return full.get(..usize::from(width)).map(<[Digest32]>::to_vec);
+        }
+        let read = self.read_tile(level, index, width)?;
+        if read.len() == 256 && !self.is_damaged() {
+            if let Ok(mut cache) = self.tiles.lock() {
+                if cache.len() >= TILE_CACHE {
+                    cache.clear();
+                }
+                cache.insert((level, index), Arc::new(read.clone()));
+            }
+        }
+        read.get(..usize::from(width)).map(<[Digest32]>::to_vec)
+    }
+}
+
+impl Index {
+    /// The hashes of tile `(level, index)`, at least `width` of them (all it holds when it is
+    /// read from the index), checked; the journal's if the index's fails its check.
+    fn read_tile(&self, level: u8, index: u64, width: u16) -> Option<Vec<Digest32>> {
         let want = usize::from(width) * 32;
         let stored = match self.lookup(TILES, &tile_key(level, index)) {
             Ok(Some(v)) if v.len() >= want && v.len() % 32 == 0 && v.len() <= 256 * 32 => Some(v),
@@ -514,9 +552,11 @@ impl TileSource for Index {
                 self.fallback()?.1.tile_hashes(&tile)?
             }
         };
+        if bytes.len() < want {
+            return None;
+        }
         Some(
             bytes
-                .get(..want)?
                 .chunks_exact(32)
                 .filter_map(|c| c.try_into().ok().map(Digest32))
                 .collect(),
@@ -799,15 +839,18 @@ impl<S: Store> Ledger<S> {
         agrees.then_some((state, tree))
     }
 
-    /// Writes what changed since the index was last written (after a durable append or a
-    /// catch-up). A failed write is tried again with the next one: until then the changes
-    /// stay in memory, and an index left behind is caught up at the next open.
-    pub(super) fn write_index(&mut self) {
+    /// Writes what changed since the index was last written, once that is at least the
+    /// ledger's index interval of entries (or at once with `force`: after a catch-up, on
+    /// [`Ledger::flush_index`] and when the ledger is dropped). A failed write is tried again
+    /// with the next one: until then the changes stay in memory, and an index left behind is
+    /// caught up at the next open.
+    pub(super) fn write_index(&mut self, force: bool) -> Result<(), IndexError> {
         let Some((index, written)) = &mut self.index else {
-            return;
+            return Ok(());
         };
-        if self.state.size() == *written {
-            return;
+        let pending = self.state.size() - *written;
+        if pending == 0 || (!force && pending < self.index_interval) {
+            return Ok(());
         }
         let head = IndexHead {
             size: self.state.size(),
@@ -815,14 +858,32 @@ impl<S: Store> Ledger<S> {
             origin: self.origin.clone(),
         };
         let changes = self.state.changes();
-        let Some(tiles) = self.tree.tiles_since(*written) else {
-            return;
-        };
-        if index.write(&changes, &tiles, &head, true).is_ok() {
-            *written = head.size;
-            self.state.settle();
-            self.tree.settle();
-        }
+        let tiles = self
+            .tree
+            .tiles_since(*written)
+            .ok_or_else(|| index.io("the tree's tiles cannot be read"))?;
+        index.write(&changes, &tiles, &head, true)?;
+        *written = head.size;
+        self.state.settle();
+        self.tree.settle();
+        Ok(())
+    }
+
+    /// Writes to the persistent index every change not yet written (the ledger writes them
+    /// once [`Ledger::set_index_interval`] entries are pending, and when it is dropped).
+    /// Without an index, nothing.
+    pub fn flush_index(&mut self) -> Result<(), IndexError> {
+        self.write_index(true)
+    }
+
+    /// How many appended entries the ledger gathers before it writes their changes to the
+    /// persistent index in one durable redb transaction (default [`INDEX_INTERVAL`]; 1 writes
+    /// after every batch). A larger interval amortizes the index's page writes and its sync
+    /// over more entries, at the cost of holding their changes in memory meanwhile and of a
+    /// longer catch-up for a reader opened beside the writer (it applies, in memory, the entries
+    /// the index lacks) or after a crash (the next open catches up).
+    pub fn set_index_interval(&mut self, entries: u64) {
+        self.index_interval = entries.max(1);
     }
 
     /// The state no longer comes from the index (it was replaced by a replay in memory):

@@ -23,7 +23,7 @@ pub use clock::{Clock, ManualClock, SystemClock};
 pub use error::{
     AppendError, AuditError, AuditReport, BadEntry, CatchUpError, OpenError, ReadError,
 };
-pub use index::{IndexError, IndexStatus, INDEX_VERSION};
+pub use index::{IndexError, IndexStatus, INDEX_INTERVAL, INDEX_VERSION};
 pub use integrity::{IntegrityKey, IntegrityKeyError, RECORD_LEN as INTEGRITY_RECORD_LEN};
 pub use present::PresentError;
 pub use stamps::StampCheckError;
@@ -84,6 +84,16 @@ pub struct Ledger<S: Store> {
     trusted: u64,
     /// The persistent index the state is read from, and how many entries it holds.
     index: Option<(std::sync::Arc<index::Index>, u64)>,
+    /// Entries gathered before their changes are written to the index.
+    index_interval: u64,
+}
+
+impl<S: Store> Drop for Ledger<S> {
+    /// Writes to the persistent index what it lacks (a failure leaves it behind: the next
+    /// open catches up).
+    fn drop(&mut self) {
+        let _ = self.write_index(true);
+    }
 }
 
 impl<S: Store> std::fmt::Debug for Ledger<S> {
@@ -161,6 +171,7 @@ impl<S: Store> Ledger<S> {
             integrity: None,
             trusted: 0,
             index: None,
+            index_interval: index::INDEX_INTERVAL,
         }
     }
 
@@ -383,7 +394,8 @@ impl<S: Store> Ledger<S> {
             }
         }
         self.state.commit();
-        self.write_index();
+        // A failed write is retried with the next append, or caught up at the next open.
+        let _ = self.write_index(false);
         Ok((results, sealed))
     }
 

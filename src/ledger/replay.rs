@@ -30,7 +30,9 @@ impl<S: Store> Ledger<S> {
             Ok(()) => {
                 self.state = state;
                 self.tree = tree;
-                self.write_index();
+                // A failed write is retried with the next append, or caught up at the next
+                // open.
+                let _ = self.write_index(true);
                 Ok(len - base)
             }
             Err(failure) => {
