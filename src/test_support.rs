@@ -68,3 +68,21 @@ impl StateHooks for State {
         State::commit(self);
     }
 }
+
+/// How many entries a rebuild of the persistent index replays in memory before it streams the
+/// rest into the index (default 2^22): process-wide, for a test binary of its own.
+pub fn set_rebuild_seed(entries: u64) {
+    crate::ledger::REBUILD_SEED.store(entries, std::sync::atomic::Ordering::Relaxed);
+}
+
+/// Fault injection in a ledger's persistent index.
+pub trait LedgerHooks {
+    /// The next `n` writes of the index fail before their commit, as on a full disk.
+    fn fail_index_writes(&mut self, n: u32);
+}
+
+impl<S: crate::storage::Store> LedgerHooks for crate::Ledger<S> {
+    fn fail_index_writes(&mut self, n: u32) {
+        crate::Ledger::fail_index_writes(self, n);
+    }
+}

@@ -394,3 +394,56 @@ fn given_appends_below_the_index_interval_when_flushed_then_the_index_holds_them
     .unwrap();
     assert_eq!(reader.index_status().unwrap().entries, len);
 }
+
+/// A full disk while the index is written: every append is acknowledged and durable in the
+/// journal all the same; the index stays behind, and the next write that succeeds writes all it
+/// lacks.
+#[test]
+fn given_index_writes_failing_when_appending_then_the_journal_takes_them_and_a_later_write_catches_up(
+) {
+    use chancery::test_support::LedgerHooks;
+    let dir = tempfile::tempdir().unwrap();
+    let (mut w, ids) = indexed_world(dir.path());
+    w.ledger.set_index_interval(1);
+    w.ledger.flush_index().unwrap();
+    let written = w.ledger.index_status().unwrap().entries;
+    w.ledger.fail_index_writes(2);
+    let a = common::actor(10);
+    w.issue(&a, "AUTH1", "FULL1");
+    w.issue(&a, "AUTH1", "FULL2");
+    assert_eq!(w.ledger.index_status().unwrap().entries, written);
+    let plain = Ledger::open(
+        FileStore::open_read_only(dir.path()).unwrap(),
+        w.clock.clone(),
+    )
+    .unwrap();
+    assert_eq!(plain.len(), w.ledger.len());
+    assert_eq!(w.ledger.state(), plain.state());
+    w.issue(&a, "AUTH1", "FULL3");
+    assert_eq!(w.ledger.index_status().unwrap().entries, w.ledger.len());
+    let (now, clock) = (w.now(), w.clock.clone());
+    drop(w);
+    let reopened = indexed(dir.path(), &clock);
+    assert!(!reopened.index_status().unwrap().rebuilt);
+    assert_answers_as_replay(&reopened, dir.path(), &ids, now);
+}
+
+/// The index's writes keep failing until the writer stops: the next open finds the index
+/// behind, catches it up from the journal, and answers as a replay does.
+#[test]
+fn given_index_writes_failing_until_the_writer_stops_when_reopened_then_the_index_catches_up() {
+    use chancery::test_support::LedgerHooks;
+    let dir = tempfile::tempdir().unwrap();
+    let (mut w, mut ids) = indexed_world(dir.path());
+    w.ledger.flush_index().unwrap();
+    w.ledger.fail_index_writes(u32::MAX);
+    let a = common::actor(10);
+    ids.push(w.issue(&a, "AUTH1", "LOST1").0);
+    let (now, len, clock) = (w.now(), w.ledger.len(), w.clock.clone());
+    drop(w);
+    let reopened = indexed(dir.path(), &clock);
+    let status = reopened.index_status().unwrap();
+    assert!(!status.rebuilt && !status.damaged, "{status:?}");
+    assert_eq!((status.entries, reopened.len()), (len, len));
+    assert_answers_as_replay(&reopened, dir.path(), &ids, now);
+}

@@ -18,47 +18,63 @@ impl<S: Store> Ledger<S> {
         if len <= base {
             return Ok(0);
         }
-        let records = self.store.read(base, len)?;
-        let mut replay = Replay::resume(
-            std::mem::take(&mut self.state),
-            std::mem::take(&mut self.tree),
-            Signatures::Verify,
-        );
-        let outcome = replay.feed([Ok::<_, StorageError>(records)]);
-        let (state, tree) = replay.finish();
-        match outcome {
-            Ok(()) => {
+        // In pieces of the index interval, the index written after each: a long catch-up (a
+        // rebuild streams through here) holds one piece's changes in memory, not all of them.
+        let piece = self.index_interval.max(CHUNK);
+        let mut at = base;
+        while at < len {
+            let end = at.saturating_add(piece).min(len);
+            let store = &self.store;
+            let chunks = (at..end)
+                .step_by(CHUNK as usize)
+                .map(|k| store.read(k, (k + CHUNK).min(end)));
+            let mut replay = Replay::resume(
+                std::mem::take(&mut self.state),
+                std::mem::take(&mut self.tree),
+                Signatures::Verify,
+            );
+            let outcome = replay.feed(chunks);
+            let (state, tree) = replay.finish();
+            if let Err(failure) = outcome {
+                return Err(self.undo_catch_up(base, state, tree, failure));
+            }
+            self.state = state;
+            self.tree = tree;
+            // A failed write is retried with the next append, or caught up at the next open.
+            let _ = self.write_index(true);
+            at = end;
+        }
+        Ok(len - base)
+    }
+
+    /// Puts back the state as it was before a failed catch-up from `base`: the entries it
+    /// held, which this ledger checked before (a rare path: only a damaged or forged store).
+    /// The state is then in memory: the index is rebuilt at the next open.
+    fn undo_catch_up(
+        &mut self,
+        base: u64,
+        state: State,
+        tree: MerkleTree,
+        failure: PipelineError<StorageError>,
+    ) -> CatchUpError {
+        self.detach_index();
+        match replay_to(&self.store, Signatures::Verify, base) {
+            Ok((s, t)) => {
+                self.state = s;
+                self.tree = t;
+            }
+            Err(_) => {
                 self.state = state;
                 self.tree = tree;
-                // A failed write is retried with the next append, or caught up at the next
-                // open.
-                let _ = self.write_index(true);
-                Ok(len - base)
+                self.poisoned = true;
             }
-            Err(failure) => {
-                // Put back the state as it was before the catch-up: the entries it held, which
-                // this ledger checked before (a rare path: only a damaged or forged store). The
-                // state is then in memory: the index is rebuilt at the next open.
-                self.detach_index();
-                match replay_to(&self.store, Signatures::Verify, base) {
-                    Ok((s, t)) => {
-                        self.state = s;
-                        self.tree = t;
-                    }
-                    Err(_) => {
-                        self.state = state;
-                        self.tree = tree;
-                        self.poisoned = true;
-                    }
-                }
-                Err(match failure {
-                    PipelineError::Source(e) => CatchUpError::Storage(e),
-                    PipelineError::Entry(error) => CatchUpError::BadEntry(Box::new(BadEntry {
-                        location: self.store.locate(error.seq),
-                        error,
-                    })),
-                })
-            }
+        }
+        match failure {
+            PipelineError::Source(e) => CatchUpError::Storage(e),
+            PipelineError::Entry(error) => CatchUpError::BadEntry(Box::new(BadEntry {
+                location: self.store.locate(error.seq),
+                error,
+            })),
         }
     }
 
