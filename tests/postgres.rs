@@ -677,3 +677,109 @@ fn given_two_writers_when_they_take_turns_with_proven_batches_then_the_checkpoin
         .collect();
     assert!(sizes.windows(2).all(|p| p[0] < p[1]), "{sizes:?}");
 }
+
+/// Issue 15, item 7: a verifier node keeps its own local index, keyed to the PostgreSQL
+/// ledger's head: restarting reads it instead of replaying; entries another writer appended
+/// meanwhile are read from the database, every signature checked, and caught up.
+#[test]
+fn given_a_verifier_node_with_a_local_index_when_it_restarts_then_it_reads_it_and_catches_up() {
+    let _server = shared();
+    let ledger_name = name("node-index");
+    let (mut w, a) = World::standard(PgStore::connect(&url(), &ledger_name).unwrap());
+    let (first, _) = w.issue(&a, "AUTH1", "N1");
+    let dir = tempfile::tempdir().unwrap();
+    let node = |clock: ManualClock| {
+        let (url, ledger_name) = (url(), ledger_name.clone());
+        Ledger::open_indexed(
+            PgStore::connect_read_only(&url, &ledger_name).unwrap(),
+            clock,
+            &dir.path().join("node.redb"),
+            chancery::IntegrityKey::from_bytes([4; 32]),
+            move || PgStore::connect_read_only(&url, &ledger_name),
+        )
+        .unwrap()
+    };
+    let built = node(w.clock.clone());
+    assert!(built.index_status().unwrap().rebuilt);
+    drop(built);
+    let restarted = node(w.clock.clone());
+    let status = restarted.index_status().unwrap();
+    assert!(!status.rebuilt && !status.damaged, "{status:?}");
+    assert!(restarted.status(&first, w.now()).is_valid());
+    drop(restarted);
+    // The writer goes on while the node is down.
+    let (second, _) = w.issue(&a, "AUTH1", "N2");
+    w.ok(
+        &a,
+        chancery::Event::LicenseSuspended {
+            license: first.clone(),
+            reason: "inspection".into(),
+        },
+    );
+    let caught_up = node(w.clock.clone());
+    let status = caught_up.index_status().unwrap();
+    assert!(!status.rebuilt, "{status:?}");
+    assert_eq!(status.entries, w.ledger.len());
+    let replayed = Ledger::open_verified(
+        PgStore::connect_read_only(&url(), &ledger_name).unwrap(),
+        w.clock.clone(),
+    )
+    .unwrap();
+    assert_eq!(caught_up.state(), replayed.state());
+    assert_eq!(caught_up.tree_head(), replayed.tree_head());
+    assert!(caught_up.status(&second, w.now()).is_valid());
+    assert!(!caught_up.status(&first, w.now()).is_valid());
+}
+
+/// Issue 15, item 7: entries read from the database are signature-checked before they enter a
+/// node's index — a database writer who appends an entry with a forged signature (hash, chain
+/// and head made right) does not get it into the node's index.
+#[test]
+fn given_a_forged_entry_in_the_database_when_a_node_catches_up_then_it_is_refused() {
+    let _server = shared();
+    let ledger_name = name("node-forged");
+    let (mut w, a) = World::standard(PgStore::connect(&url(), &ledger_name).unwrap());
+    w.issue(&a, "AUTH1", "F1");
+    let dir = tempfile::tempdir().unwrap();
+    let index = dir.path().join("node.redb");
+    let clock = w.clock.clone();
+    let open_node = || {
+        let (url, ledger_name) = (url(), ledger_name.clone());
+        Ledger::open_indexed(
+            PgStore::connect_read_only(&url, &ledger_name).unwrap(),
+            clock.clone(),
+            &index,
+            chancery::IntegrityKey::from_bytes([4; 32]),
+            move || PgStore::connect_read_only(&url, &ledger_name),
+        )
+    };
+    drop(open_node().unwrap());
+    let (ev, _, _) = w.issue_event("AUTH1", "F2");
+    let r = w.ok(&a, ev);
+    // The last byte of an entry is its signature's: flipped, the hash and head recomputed.
+    let mut db = postgres_client(&url());
+    let row = db
+        .query_one(
+            "SELECT bytes FROM chancery_entries WHERE ledger = $1 AND seq = $2",
+            &[&ledger_name, &(r.seq as i64)],
+        )
+        .unwrap();
+    let mut bytes: Vec<u8> = row.get(0);
+    *bytes.last_mut().unwrap() ^= 1;
+    let hash = chancery::crypto::leaf_hash(&bytes).0.to_vec();
+    db.execute(
+        "UPDATE chancery_entries SET bytes = $3, hash = $4 WHERE ledger = $1 AND seq = $2",
+        &[&ledger_name, &(r.seq as i64), &bytes, &hash],
+    )
+    .unwrap();
+    db.execute(
+        "UPDATE chancery_head SET hash = $2 WHERE ledger = $1",
+        &[&ledger_name, &hash],
+    )
+    .unwrap();
+    match open_node() {
+        Err(chancery::OpenError::BadEntry(bad)) => assert_eq!(bad.error.seq, r.seq),
+        Err(e) => panic!("expected the forged entry refused, got {e}"),
+        Ok(_) => panic!("a forged entry entered the node's index"),
+    }
+}

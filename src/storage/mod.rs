@@ -209,8 +209,10 @@ pub trait Store: Send {
         Ok(self.len())
     }
 
-    /// Whether this handle only reads (a reader beside a writer): it appends nothing, and a
-    /// ledger over it writes no index (SPEC §12).
+    /// Whether this handle is a reader beside a writer process whose persistent index it
+    /// shares (a file store's reader): it appends nothing, and a ledger over it writes no index
+    /// (SPEC §12). A PostgreSQL handle, even a read-only one, answers `false`: each node keeps
+    /// its own local index, which it writes.
     fn is_read_only(&self) -> bool {
         false
     }
