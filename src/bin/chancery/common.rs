@@ -70,6 +70,11 @@ fn open_with(store: &Path, writer: bool) -> Result<Ledger<FileStore>, CliError> 
     Ok(ledger)
 }
 
+/// The integrity key this process was given, if any.
+pub fn integrity_key() -> Option<chancery::IntegrityKey> {
+    INTEGRITY_KEY.get().cloned().flatten()
+}
+
 /// The persistent index's file in the store directory.
 pub const INDEX_FILE: &str = "index.redb";
 

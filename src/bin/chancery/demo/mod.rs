@@ -8,7 +8,7 @@
 //! termination; seal applications, the occasional seal suspension or loss (and remake);
 //! approval cases decided in time or sealed automatically past their deadline; holder keys,
 //! consents and the bank's use records. Every statement is signed by its actor's own key and
-//! appended in durable batches of 1,000.
+//! appended in durable batches of 1,000 (with `--integrity-key`, through the persistent index).
 
 mod generator;
 
@@ -87,6 +87,20 @@ pub fn run(store: &Path, origin: &str, entries: u64, out: &Out) -> Result<u8, Cl
     }
     setup.extend(gen.seal_setup(now, &keys)?);
     append(&mut ledger, setup)?;
+    if let Some(key) = crate::common::integrity_key() {
+        // With the node's key, appended through the persistent index (SPEC §12), as every
+        // later command will read it: memory stays bounded however many entries are made.
+        drop(ledger);
+        let journal = store.to_owned();
+        ledger = Ledger::open_indexed(
+            FileStore::open_lazily(store)?,
+            clock.clone(),
+            &store.join(crate::common::INDEX_FILE),
+            key.clone(),
+            move || FileStore::open_read_only(&journal),
+        )?;
+        ledger.keep_integrity(key);
+    }
     let progress = Progress::entries("generating", entries);
     while ledger.len() < entries {
         let n = usize::try_from(entries - ledger.len())
