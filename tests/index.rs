@@ -453,7 +453,7 @@ fn given_index_writes_failing_until_the_writer_stops_when_reopened_then_the_inde
 /// older row — but an audit, which compares a replay of the journal with the index, is.
 #[test]
 fn given_an_earlier_row_put_back_in_the_index_when_audited_then_the_divergence_is_found() {
-    use redb::{ReadableDatabase, ReadableTable, TableDefinition};
+    use redb::{ReadableDatabase, TableDefinition};
     let lineages: TableDefinition<&[u8], &[u8]> = TableDefinition::new("lineages");
     let dir = tempfile::tempdir().unwrap();
     let (mut w, ids) = indexed_world(dir.path());
