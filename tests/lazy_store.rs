@@ -158,3 +158,26 @@ proptest! {
         }
     }
 }
+
+/// A pipe or a link planted as the offsets file is neither opened nor followed: a lazy open
+/// falls back to the walk instead of blocking, and the writer puts a regular file there.
+#[test]
+fn given_a_pipe_planted_as_the_offsets_file_when_opened_lazily_then_nothing_blocks() {
+    let d = tempfile::tempdir().unwrap();
+    let all = written(d.path(), 12);
+    std::fs::remove_file(offsets(d.path())).unwrap();
+    // Made in this process: a child spawned here would share, between its fork and exec, the
+    // writer lock other tests hold.
+    rustix::fs::mkfifoat(
+        rustix::fs::CWD,
+        offsets(d.path()),
+        rustix::fs::Mode::from_raw_mode(0o600),
+    )
+    .unwrap();
+    assert_eq!(read_lazily(d.path(), 12), all);
+    drop(FileStore::open_lazily(d.path()).unwrap());
+    assert!(std::fs::symlink_metadata(offsets(d.path()))
+        .unwrap()
+        .is_file());
+    assert_eq!(std::fs::read(offsets(d.path())).unwrap().len(), 12 * 8);
+}

@@ -491,8 +491,8 @@ impl<S: Store> Ledger<S> {
         self.state.due_auto_seals(self.now())
     }
 
-    /// Reads entry `seq`, checks its stored hash, decodes it strictly and checks that it is
-    /// entry `seq`.
+    /// Reads entry `seq`, checks its stored hash against its bytes and against the Merkle
+    /// tree's leaf `seq`, decodes it strictly and checks that it is entry `seq`.
     pub fn entry(&self, seq: u64) -> Result<Entry, ReadError> {
         let recs = self.store.read(seq, seq.saturating_add(1))?;
         let rec = recs.first().ok_or(StorageError::OutOfRange {
@@ -500,7 +500,10 @@ impl<S: Store> Ledger<S> {
             end: seq.saturating_add(1),
             len: self.len(),
         })?;
-        let fault = if leaf_hash(&rec.bytes) != rec.hash {
+        // Its hash must be its bytes' and the leaf the tree holds at `seq` (a record the store
+        // misplaces, with a matching hash and sequence number made up, is not entry `seq`).
+        let in_tree = self.tree.leaf(seq).is_none_or(|leaf| leaf == rec.hash);
+        let fault = if leaf_hash(&rec.bytes) != rec.hash || !in_tree {
             EntryFault::HashMismatch
         } else {
             match Entry::from_canonical(&rec.bytes) {

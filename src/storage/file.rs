@@ -29,7 +29,8 @@
 //! ```
 //!
 //! The writer also keeps `offsets`, where each record starts, after each commit (not synced:
-//! it is a hint, rebuilt from the journal whenever it does not agree with it). A store opened
+//! it is a hint, checked against the journal wherever it is used, and rewritten from the
+//! journal by every open with the full walk). A store opened
 //! *lazily* ([`FileStore::open_lazily`], [`FileStore::open_read_only_lazily`]) reads the head
 //! and the last offset instead of walking the journal: opening costs the same at any size, and
 //! a committed record is checked when it is read (its framing must end where the next
@@ -231,7 +232,12 @@ impl FileStore {
         {
             return Ok(false);
         }
-        let Ok(file) = File::open(self.dir.join(OFFSETS)) else {
+        // Only a regular file (a pipe planted there would block the open).
+        let path = self.dir.join(OFFSETS);
+        if !std::fs::symlink_metadata(&path).is_ok_and(|m| m.is_file()) {
+            return Ok(false);
+        }
+        let Ok(file) = File::open(&path) else {
             return Ok(false);
         };
         let kept = file.metadata().map_or(0, |m| m.len() / 8).min(head.count);
@@ -299,6 +305,10 @@ impl FileStore {
             return;
         }
         let path = self.dir.join(OFFSETS);
+        // Anything but a regular file there (a link, a pipe) is removed, not followed.
+        if std::fs::symlink_metadata(&path).is_ok_and(|m| !m.is_file()) {
+            let _ = std::fs::remove_file(&path);
+        }
         let Ok(file) = OpenOptions::new()
             .read(true)
             .write(true)
@@ -829,7 +839,10 @@ impl Store for FileStore {
         } else {
             offset(end)?
         };
-        if to < from || to > self.end {
+        // No span longer than its records could be (a damaged offset must not make a read
+        // allocate the journal).
+        let most = (end - start).saturating_mul(RECORD_OVERHEAD + MAX_ENTRY_LEN as u64);
+        if to < from || to > self.end || to - from > most {
             return Err(self.damage(
                 &self.dir.join(OFFSETS),
                 start * 8,
@@ -845,8 +858,8 @@ impl Store for FileStore {
         let mut p = 0usize;
         // Offsets read from the offsets file (a lazily opened store) that do not frame the
         // journal are the offsets file's fault until the full walk says otherwise.
-        let hinted = start < self.offsets.stored || end < self.offsets.stored;
-        for seq in start..end {
+        let hinted = start < self.offsets.stored;
+        for seq in start..=end {
             let bad = |reason| {
                 StorageError::Damaged(if hinted {
                     Damage {
@@ -864,10 +877,21 @@ impl Store for FileStore {
                     }
                 })
             };
+            if seq == end {
+                // The records must end where the next one starts: offsets that do not frame
+                // the journal are caught here, not served.
+                if p != buf.len() {
+                    return Err(bad(DamageReason::HeadMismatch));
+                }
+                break;
+            }
             let fixed = buf
                 .get(p..p + 36)
                 .ok_or_else(|| bad(DamageReason::Truncated))?;
             let len = u32::from_be_bytes([fixed[0], fixed[1], fixed[2], fixed[3]]) as usize;
+            if len == 0 || len > MAX_ENTRY_LEN {
+                return Err(bad(DamageReason::BadLength(len as u32)));
+            }
             let hash = Digest32(fixed[4..36].try_into().unwrap_or([0; 32]));
             let bytes = buf
                 .get(p + 36..p + 36 + len)
@@ -875,16 +899,6 @@ impl Store for FileStore {
                 .to_vec();
             out.push(Record { hash, bytes });
             p += 36 + len;
-        }
-        // The records must end where the next one starts: offsets that do not frame the
-        // journal are caught here, not served.
-        if p != buf.len() {
-            return Err(StorageError::Damaged(Damage {
-                file: self.dir.join(OFFSETS),
-                offset: start * 8,
-                seq: Some(start),
-                reason: DamageReason::BadOffset,
-            }));
         }
         Ok(out)
     }
