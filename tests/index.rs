@@ -508,3 +508,89 @@ fn given_an_earlier_row_put_back_in_the_index_when_audited_then_the_divergence_i
         Err(chancery::AuditError::Divergence)
     ));
 }
+
+/// A store whose `n`-th read from now fails, once (a network blip on a database, an I/O
+/// error); 0: none fails.
+struct Flaky {
+    inner: FileStore,
+    fail: std::sync::Arc<std::sync::atomic::AtomicU32>,
+}
+
+impl chancery::Store for Flaky {
+    fn len(&self) -> u64 {
+        self.inner.len()
+    }
+    fn append(
+        &mut self,
+        expected_len: u64,
+        records: &[chancery::storage::Record],
+    ) -> Result<(), chancery::StorageError> {
+        self.inner.append(expected_len, records)
+    }
+    fn read(
+        &self,
+        start: u64,
+        end: u64,
+    ) -> Result<Vec<chancery::storage::Record>, chancery::StorageError> {
+        use std::sync::atomic::Ordering;
+        let was = self
+            .fail
+            .fetch_update(Ordering::SeqCst, Ordering::SeqCst, |n| n.checked_sub(1))
+            .unwrap_or(0);
+        if was == 1 {
+            return Err(chancery::StorageError::Unsupported("a read failed once"));
+        }
+        self.inner.read(start, end)
+    }
+}
+
+/// A read that fails during the catch-up at open is an error of that open, not damage: the
+/// index is not thrown away, and the next open catches up without a rebuild.
+#[test]
+fn given_a_read_failing_during_a_catch_up_when_reopened_then_the_index_is_not_rebuilt() {
+    use std::sync::atomic::{AtomicU32, Ordering};
+    let dir = tempfile::tempdir().unwrap();
+    let (w, ids) = indexed_world(dir.path());
+    let (clock, len) = (w.clock.clone(), w.ledger.len());
+    drop(w);
+    // Entries the index lacks: appended without it.
+    {
+        use chancery::Clock;
+        let mut plain = Ledger::open(FileStore::open(dir.path()).unwrap(), clock.clone()).unwrap();
+        let a = common::actor(10);
+        let st = a.sign(
+            Event::LicenseSuspended {
+                license: ids[0].clone(),
+                reason: "inspection".into(),
+            },
+            clock.now(),
+        );
+        plain.append(st).unwrap();
+    }
+    let fail = std::sync::Arc::new(AtomicU32::new(0));
+    let open = |nth: u32| {
+        fail.store(nth, Ordering::SeqCst);
+        let journal = dir.path().to_owned();
+        Ledger::open_indexed(
+            Flaky {
+                inner: FileStore::open(dir.path()).unwrap(),
+                fail: std::sync::Arc::clone(&fail),
+            },
+            clock.clone(),
+            &index_path(dir.path()),
+            IntegrityKey::from_bytes(KEY),
+            move || {
+                Ok(Flaky {
+                    inner: FileStore::open_read_only(&journal)?,
+                    fail: std::sync::Arc::new(AtomicU32::new(0)),
+                })
+            },
+        )
+    };
+    // The open's first read (the index's last entry) passes, the catch-up's fails.
+    assert!(open(2).is_err());
+    let reopened = open(0).unwrap();
+    let status = reopened.index_status().unwrap();
+    assert!(!status.rebuilt, "{status:?}");
+    assert_eq!(reopened.len(), len + 1);
+}

@@ -95,7 +95,11 @@ impl Drop for Index {
     /// redb 4.6 may panic while closing a damaged file: closing is guarded like every other
     /// use of it.
     fn drop(&mut self) {
-        let snapshot = self.snapshot.get_mut().ok().and_then(Option::take);
+        let snapshot = self
+            .snapshot
+            .get_mut()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .take();
         let db = self.db.take();
         let _ = std::panic::catch_unwind(std::panic::AssertUnwindSafe(move || {
             drop(snapshot);
@@ -255,6 +259,11 @@ impl Index {
         self.db.as_ref().ok_or_else(|| self.io("closed"))
     }
 
+    /// Whether this is a reader's index, which it never writes.
+    pub(super) fn is_reader(&self) -> bool {
+        matches!(self.db, Some(Db::Reader(_)))
+    }
+
     /// Whether a row failed its check since the index was opened.
     pub(super) fn is_damaged(&self) -> bool {
         self.damaged.load(Ordering::Acquire)
@@ -313,7 +322,7 @@ impl Index {
         self.io("the index is damaged")
     }
 
-    /// Runs `f` on the redb file. redb 2.6 may panic on a damaged file instead of returning an
+    /// Runs `f` on the redb file. redb may panic on a damaged file instead of returning an
     /// error: a panic is taken as damage (and the index is rebuilt at the next open).
     fn guarded<T>(&self, f: impl FnOnce() -> Result<T, IndexError>) -> Result<T, IndexError> {
         match std::panic::catch_unwind(std::panic::AssertUnwindSafe(f)) {
@@ -719,7 +728,11 @@ impl Index {
 
     /// Compacts the file (the writer's, after a rebuild): no read may be open meanwhile.
     fn compact(&mut self) -> Result<(), IndexError> {
-        let snapshot = self.snapshot.get_mut().ok().and_then(Option::take);
+        let snapshot = self
+            .snapshot
+            .get_mut()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .take();
         drop(snapshot);
         let compacted =
             std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| match self.db.as_mut() {
@@ -871,8 +884,16 @@ impl<S: Store> Ledger<S> {
         let Some((index, written)) = &mut self.index else {
             return Ok(());
         };
-        let pending = self.state.size() - *written;
-        if pending == 0 || (!force && pending < self.index_interval) {
+        // Only committed changes of entries in the journal (a state taken apart, or in an open
+        // transaction, is not written), and never by a reader.
+        let Some(pending) = self.state.size().checked_sub(*written) else {
+            return Ok(());
+        };
+        if pending == 0
+            || (!force && pending < self.index_interval)
+            || self.state.in_transaction()
+            || index.is_reader()
+        {
             return Ok(());
         }
         let head = IndexHead {

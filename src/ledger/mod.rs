@@ -94,6 +94,11 @@ impl<S: Store> Drop for Ledger<S> {
     /// Writes to the persistent index what it lacks (a failure leaves it behind: the next
     /// open catches up).
     fn drop(&mut self) {
+        // Not while unwinding (the state may be taken apart or mid-transaction), nor for a
+        // ledger that refuses appends: the next open catches the index up instead.
+        if std::thread::panicking() || self.poisoned {
+            return;
+        }
         let _ = self.write_index(true);
     }
 }

@@ -11,7 +11,8 @@ impl<S: Store> Ledger<S> {
     /// Reads and applies the entries other writers appended to the store since this ledger's
     /// last one, checking each as a replay does (stored hash, strict decoding, sequence, chain,
     /// signature, every rule at its ledger time); returns how many. A store with one writer
-    /// never has any. On failure the ledger's state is unchanged.
+    /// never has any. On failure the ledger holds every entry before the first bad one (each
+    /// checked), and none from it on.
     pub fn catch_up(&mut self) -> Result<u64, CatchUpError> {
         let base = self.state.size();
         let len = self.store.refresh()?;
@@ -34,41 +35,22 @@ impl<S: Store> Ledger<S> {
                 Signatures::Verify,
             );
             let outcome = replay.feed(chunks);
+            // Every entry before a failure was checked and applied: the ledger keeps them.
             let (state, tree) = replay.finish();
-            if let Err(failure) = outcome {
-                return Err(self.undo_catch_up(base, state, tree, failure));
-            }
             self.state = state;
             self.tree = tree;
             // A failed write is retried with the next append, or caught up at the next open.
             let _ = self.write_index(true);
+            if let Err(failure) = outcome {
+                return Err(self.catch_up_error(failure));
+            }
             at = end;
         }
         Ok(len - base)
     }
 
-    /// Puts back the state as it was before a failed catch-up from `base`: the entries it
-    /// held, which this ledger checked before (a rare path: only a damaged or forged store).
-    /// The state is then in memory: the index is rebuilt at the next open.
-    fn undo_catch_up(
-        &mut self,
-        base: u64,
-        state: State,
-        tree: MerkleTree,
-        failure: PipelineError<StorageError>,
-    ) -> CatchUpError {
-        self.detach_index();
-        match replay_to(&self.store, Signatures::Verify, base) {
-            Ok((s, t)) => {
-                self.state = s;
-                self.tree = t;
-            }
-            Err(_) => {
-                self.state = state;
-                self.tree = tree;
-                self.poisoned = true;
-            }
-        }
+    /// The error of a failed catch-up.
+    fn catch_up_error(&self, failure: PipelineError<StorageError>) -> CatchUpError {
         match failure {
             PipelineError::Source(e) => CatchUpError::Storage(e),
             PipelineError::Entry(error) => CatchUpError::BadEntry(Box::new(BadEntry {

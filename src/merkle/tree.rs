@@ -266,6 +266,9 @@ impl MerkleTree {
             return None;
         }
         let width = tile.partial.map_or(super::TILE_WIDTH, u64::from);
+        if width == 0 {
+            return None;
+        }
         let hashes = self.tile_nodes(level, tile.index, width)?;
         Some(hashes.iter().flat_map(|h| h.0).collect())
     }

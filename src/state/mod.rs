@@ -388,6 +388,11 @@ impl State {
 
     /// Starts a transaction: from here every change to the state is logged with its inverse
     /// until [`State::rollback`] or [`State::commit`]. A transaction already open stays open.
+    /// Whether a transaction is open (its changes may yet be rolled back).
+    pub(crate) fn in_transaction(&self) -> bool {
+        self.tip.in_transaction()
+    }
+
     pub(crate) fn begin(&mut self) {
         for (_, t) in self.tables() {
             t.begin();

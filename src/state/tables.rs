@@ -604,6 +604,13 @@ pub struct Cell<T> {
     persisted: Option<bool>,
 }
 
+impl<T> Cell<T> {
+    /// Whether a transaction is open.
+    pub(super) fn in_transaction(&self) -> bool {
+        self.log.is_some()
+    }
+}
+
 impl<T: Clone> Cell<T> {
     /// Replaces the value.
     pub(super) fn set(&mut self, value: T) {
