@@ -187,6 +187,17 @@ fn append(c: &mut Criterion) {
     let dir = tempfile::tempdir().unwrap();
     let mut f = Fixture::new();
     let mut ledger = f.ledger(FileStore::open(dir.path()).unwrap());
+    bench_append(&mut g, &mut f, &mut ledger);
+    g.finish();
+}
+
+/// `durable_append_batch_1000`: batches of 1,000 freshly signed issuances appended to `ledger`
+/// (signing not timed).
+fn bench_append(
+    g: &mut criterion::BenchmarkGroup<'_, criterion::measurement::WallTime>,
+    f: &mut Fixture,
+    ledger: &mut Ledger<FileStore>,
+) {
     g.bench_function("durable_append_batch_1000", |b| {
         b.iter_batched(
             || f.batch(1000),
@@ -198,7 +209,23 @@ fn append(c: &mut Criterion) {
             BatchSize::PerIteration,
         )
     });
-    g.finish();
+}
+
+/// Appends `batches` batches of 1,000 issuances to `ledger`, recording the license ids.
+fn fill(f: &mut Fixture, ledger: &mut Ledger<FileStore>, batches: usize, ids: &mut Vec<LicenseId>) {
+    for _ in 0..batches {
+        let batch = f.batch(1000);
+        for st in &batch {
+            if let Event::LicenseIssued(v) = &st.statement().event {
+                ids.push(v.id.clone());
+            }
+        }
+        assert!(ledger
+            .append_batch(batch)
+            .unwrap()
+            .iter()
+            .all(Result::is_ok));
+    }
 }
 
 /// The time `iters` calls of `f` take, not counting dropping what they return (each result
@@ -244,36 +271,14 @@ fn indexed(c: &mut Criterion) {
     let mut g = c.benchmark_group("indexed");
     g.sample_size(20);
     g.throughput(Throughput::Elements(1000));
-    g.bench_function("durable_append_batch_1000", |b| {
-        b.iter_batched(
-            || f.batch(1000),
-            |batch| {
-                let rs = ledger.append_batch(batch).unwrap();
-                debug_assert!(rs.iter().all(Result::is_ok));
-                rs
-            },
-            BatchSize::PerIteration,
-        )
-    });
+    bench_append(&mut g, &mut f, &mut ledger);
     drop(ledger);
     // A fixed ledger for the rest: 20,003 entries, the index holding 10,003 of them.
     let dir = tempfile::tempdir().unwrap();
     drop(f.ledger(FileStore::open(dir.path()).unwrap()));
     let mut ledger = open_indexed(dir.path());
     for half in 0..2 {
-        for _ in 0..10 {
-            let batch = f.batch(1000);
-            for st in &batch {
-                if let Event::LicenseIssued(v) = &st.statement().event {
-                    ids.push(v.id.clone());
-                }
-            }
-            assert!(ledger
-                .append_batch(batch)
-                .unwrap()
-                .iter()
-                .all(Result::is_ok));
-        }
+        fill(&mut f, &mut ledger, 10, &mut ids);
         if half == 0 {
             drop(ledger);
             std::fs::copy(
@@ -394,19 +399,7 @@ fn replay_and_queries(c: &mut Criterion) {
     let dir = tempfile::tempdir().unwrap();
     let mut ledger = f.ledger(FileStore::open(dir.path()).unwrap());
     let mut ids = Vec::new();
-    for _ in 0..20 {
-        let batch = f.batch(1000);
-        for s in &batch {
-            if let Event::LicenseIssued(v) = &s.statement().event {
-                ids.push(v.id.clone());
-            }
-        }
-        assert!(ledger
-            .append_batch(batch)
-            .unwrap()
-            .iter()
-            .all(Result::is_ok));
-    }
+    fill(&mut f, &mut ledger, 20, &mut ids);
     let n = ledger.len();
     let mut g = c.benchmark_group("ledger");
     g.sample_size(10);

@@ -34,23 +34,30 @@ fn indexed_at(dir: &Path, index: &Path, clock: &ManualClock, key: [u8; 32]) -> L
     .unwrap()
 }
 
-/// A world over a file store in `dir` whose ledger is opened with the index, with licenses
-/// issued, one suspended and one revoked.
-fn indexed_world(dir: &Path) -> (World<FileStore>, Vec<LicenseId>) {
-    let (w, _) = World::standard(FileStore::open(dir).unwrap());
+/// The world with its ledger closed, `meanwhile` run on its directory, and the ledger in
+/// `dir` opened again with its index.
+fn reopened(w: World<FileStore>, dir: &Path, meanwhile: impl FnOnce(&Path)) -> World<FileStore> {
     let World {
         clock,
         root,
         ledger,
     } = w;
     drop(ledger);
+    meanwhile(dir);
     let ledger = indexed(dir, &clock);
-    assert!(ledger.index_status().unwrap().rebuilt);
-    let mut w = World {
+    World {
         clock,
         root,
         ledger,
-    };
+    }
+}
+
+/// A world over a file store in `dir` whose ledger is opened with the index, with licenses
+/// issued, one suspended and one revoked.
+fn indexed_world(dir: &Path) -> (World<FileStore>, Vec<LicenseId>) {
+    let (w, _) = World::standard(FileStore::open(dir).unwrap());
+    let mut w = reopened(w, dir, |_| {});
+    assert!(w.ledger.index_status().unwrap().rebuilt);
     let a = common::actor(10);
     let ids: Vec<LicenseId> = (0..12)
         .map(|i| w.issue(&a, "AUTH1", &format!("S{i}")).0)
@@ -460,25 +467,13 @@ fn given_an_earlier_row_put_back_in_the_index_when_audited_then_the_divergence_i
     w.ledger.flush_index().unwrap();
     let mut key = Vec::new();
     ciborium::into_writer(ids[0].lineage(), &mut key).unwrap();
-    let World {
-        clock,
-        root,
-        ledger,
-    } = w;
-    drop(ledger);
-    let before = {
-        let db = redb::Database::create(index_path(dir.path())).unwrap();
+    let mut before = Vec::new();
+    let mut w = reopened(w, dir.path(), |dir| {
+        let db = redb::Database::create(index_path(dir)).unwrap();
         let tx = db.begin_read().unwrap();
         let t = tx.open_table(lineages).unwrap();
-        let stored = t.get(key.as_slice()).unwrap().unwrap().value().to_vec();
-        stored
-    };
-    let ledger = indexed(dir.path(), &clock);
-    let mut w = World {
-        clock,
-        root,
-        ledger,
-    };
+        before = t.get(key.as_slice()).unwrap().unwrap().value().to_vec();
+    });
     let a = common::actor(10);
     w.ok(
         &a,

@@ -399,9 +399,8 @@ impl Index {
             }
             let mut t = tx.open_table(table(TILES)).map_err(|e| self.io(e))?;
             self.first_row(&mut t, TILES)?;
-            for (level, n, hashes) in tiles {
-                let bytes: Vec<u8> = hashes.iter().flat_map(|h| h.0).collect();
-                self.put(&mut t, TILES, &tile_key(*level, *n), Some(&bytes))?;
+            for (key, bytes) in tiles.iter().map(tile_row) {
+                self.put(&mut t, TILES, &key, Some(&bytes))?;
             }
             drop(t);
             let mut m = tx.open_table(table(META)).map_err(|e| self.io(e))?;
@@ -522,6 +521,14 @@ impl Index {
         self.damaged.store(true, Ordering::Release);
         self.fallback.get_or_init(|| (self.replay)()).as_ref()
     }
+}
+
+/// A tile to write as its row of `TILES`: key and value (the hashes concatenated).
+fn tile_row((level, n, hashes): &TileWrite) -> (Vec<u8>, Vec<u8>) {
+    (
+        tile_key(*level, *n).to_vec(),
+        hashes.iter().flat_map(|h| h.0).collect(),
+    )
 }
 
 /// The key of tile `tile/level/n` in `TILES`.
@@ -682,15 +689,7 @@ impl Index {
                 let mut t = tx.open_table(table(name)).map_err(|e| self.io(e))?;
                 self.fill_table(&mut t, name, rows)?;
             }
-            let mut rows: Vec<(Vec<u8>, Vec<u8>)> = tiles
-                .iter()
-                .map(|(level, n, hashes)| {
-                    (
-                        tile_key(*level, *n).to_vec(),
-                        hashes.iter().flat_map(|h| h.0).collect(),
-                    )
-                })
-                .collect();
+            let mut rows: Vec<(Vec<u8>, Vec<u8>)> = tiles.iter().map(tile_row).collect();
             rows.sort_unstable_by(|a, b| a.0.cmp(&b.0));
             let mut t = tx.open_table(table(TILES)).map_err(|e| self.io(e))?;
             self.fill_table(&mut t, TILES, rows)?;

@@ -55,18 +55,33 @@ fn open_with(store: &Path, writer: bool) -> Result<Ledger<FileStore>, CliError> 
                     Err(e) => return Err(e.into()),
                 }
             }
-            let journal = store.to_owned();
-            let mut ledger =
-                Ledger::open_indexed(handle, SystemClock, &index, key.clone(), move || {
-                    FileStore::open_read_only(&journal)
-                })?;
-            ledger.keep_integrity(key);
-            ledger
+            open_indexed(store, handle, SystemClock, key)?
         }
         None if writer => Ledger::open(FileStore::open(store)?, SystemClock)?,
         None => Ledger::open(FileStore::open_read_only(store)?, SystemClock)?,
     };
     set_zone(ledger.state().policy().utc_offset);
+    Ok(ledger)
+}
+
+/// The ledger in `store` through its persistent index at `store/index.redb` under `key`
+/// (SPEC §12), over `handle` (a lazily opened handle on that store), keeping its integrity
+/// record: how every command with `--integrity-key`, and the demo, open it.
+pub fn open_indexed(
+    store: &Path,
+    handle: FileStore,
+    clock: impl chancery::Clock + 'static,
+    key: chancery::IntegrityKey,
+) -> Result<Ledger<FileStore>, CliError> {
+    let journal = store.to_owned();
+    let mut ledger = Ledger::open_indexed(
+        handle,
+        clock,
+        &store.join(INDEX_FILE),
+        key.clone(),
+        move || FileStore::open_read_only(&journal),
+    )?;
+    ledger.keep_integrity(key);
     Ok(ledger)
 }
 

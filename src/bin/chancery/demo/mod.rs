@@ -91,15 +91,8 @@ pub fn run(store: &Path, origin: &str, entries: u64, out: &Out) -> Result<u8, Cl
         // With the node's key, appended through the persistent index (SPEC §12), as every
         // later command will read it: memory stays bounded however many entries are made.
         drop(ledger);
-        let journal = store.to_owned();
-        ledger = Ledger::open_indexed(
-            FileStore::open_lazily(store)?,
-            clock.clone(),
-            &store.join(crate::common::INDEX_FILE),
-            key.clone(),
-            move || FileStore::open_read_only(&journal),
-        )?;
-        ledger.keep_integrity(key);
+        ledger =
+            crate::common::open_indexed(store, FileStore::open_lazily(store)?, clock.clone(), key)?;
     }
     let progress = Progress::entries("generating", entries);
     while ledger.len() < entries {
