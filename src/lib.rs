@@ -90,10 +90,10 @@ pub use event::{
 pub use id::LicenseId;
 #[cfg(feature = "ledger")]
 pub use ledger::{
-    AppendError, AuditError, BadEntry, CatchUpError, Clock, IndexError, IndexStatus, IntegrityKey,
-    IntegrityKeyError, Ledger, ManualClock, OpenError, ProvenBatch, ProvenReceipt, ReadError,
-    ReceiptError, RecordedUse, SignCheckpointError, SignedCheckpoint, StampCheckError, SystemClock,
-    INDEX_INTERVAL, INDEX_VERSION,
+    AppendError, AuditError, BadEntry, CatchUpError, Clock, IndexError, IndexStatus, IndexUnusable,
+    IntegrityKey, IntegrityKeyError, Ledger, ManualClock, OpenError, ProvenBatch, ProvenReceipt,
+    ReadError, ReceiptError, RecordedUse, SignCheckpointError, SignedCheckpoint, StampCheckError,
+    SystemClock, INDEX_INTERVAL, INDEX_VERSION,
 };
 pub use privacy::{ClaimsError, Credential, Disclosure, VersionTerms};
 #[cfg(feature = "ledger")]

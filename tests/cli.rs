@@ -1606,3 +1606,35 @@ fn given_no_index_when_a_reader_command_runs_with_the_key_then_it_builds_the_ind
         stdout(&o).split(" at ").next()
     );
 }
+
+/// With the node's key, `audit` replays the journal into a temporary index and compares it
+/// with the store's index (bounded memory): it passes on an untouched store, reports the
+/// entries, and leaves no temporary file behind.
+#[test]
+fn given_an_indexed_store_when_audited_with_the_key_then_it_passes_through_the_index() {
+    let d = tempfile::tempdir().unwrap();
+    let dir = d.path();
+    let id = set_up(dir);
+    expect(dir, "data", &["key", "integrity", "--out", "ik.key"], 0);
+    expect(
+        dir,
+        "data",
+        &["--integrity-key", "ik.key", "license", "status", &id],
+        0,
+    );
+    let o = run(
+        dir,
+        "data",
+        &["--integrity-key", "ik.key", "--json", "audit"],
+    );
+    assert_eq!(code(&o), 0, "{}", stderr(&o));
+    let report: serde_json::Value = serde_json::from_str(stdout(&o).trim()).unwrap();
+    assert_eq!(report["result"], "audit passed");
+    assert!(report["entries"].as_u64().unwrap() > 1);
+    let left: Vec<_> = std::fs::read_dir(dir.join("data"))
+        .unwrap()
+        .filter_map(|e| e.ok()?.file_name().into_string().ok())
+        .filter(|n| n.contains("audit"))
+        .collect();
+    assert!(left.is_empty(), "{left:?}");
+}

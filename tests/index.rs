@@ -34,6 +34,19 @@ fn indexed_at(dir: &Path, index: &Path, clock: &ManualClock, key: [u8; 32]) -> L
     .unwrap()
 }
 
+/// Writes `value` as the stored bytes of row `key` of `table` in the index in `dir`, as
+/// whoever can write the index file can.
+fn put_row(dir: &Path, table: &str, key: &[u8], value: &[u8]) {
+    let def: redb::TableDefinition<&[u8], &[u8]> = redb::TableDefinition::new(table);
+    let db = redb::Database::create(index_path(dir)).unwrap();
+    let tx = db.begin_write().unwrap();
+    {
+        let mut t = tx.open_table(def).unwrap();
+        t.insert(key, value).unwrap();
+    }
+    tx.commit().unwrap();
+}
+
 /// The world with its ledger closed, `meanwhile` run on its directory, and the ledger in
 /// `dir` opened again with its index.
 fn reopened(w: World<FileStore>, dir: &Path, meanwhile: impl FnOnce(&Path)) -> World<FileStore> {
@@ -484,15 +497,7 @@ fn given_an_earlier_row_put_back_in_the_index_when_audited_then_the_divergence_i
     );
     let (now, clock) = (w.now(), w.clock.clone());
     drop(w);
-    {
-        let db = redb::Database::create(index_path(dir.path())).unwrap();
-        let tx = db.begin_write().unwrap();
-        {
-            let mut t = tx.open_table(lineages).unwrap();
-            t.insert(key.as_slice(), before.as_slice()).unwrap();
-        }
-        tx.commit().unwrap();
-    }
+    put_row(dir.path(), "lineages", &key, &before);
     let ledger = indexed(dir.path(), &clock);
     // Not caught on read: the earlier row carries a valid MAC.
     assert_eq!(ledger.status(&ids[0], now), Status::Valid);
@@ -588,4 +593,109 @@ fn given_a_read_failing_during_a_catch_up_when_reopened_then_the_index_is_not_re
     let status = reopened.index_status().unwrap();
     assert!(!status.rebuilt, "{status:?}");
     assert_eq!(reopened.len(), len + 1);
+}
+
+/// The audit of an indexed ledger replays the journal into a temporary index and compares it
+/// row by row with the live one, the changes not yet written laid over it: a ledger whose last
+/// appends are still in memory (below the index interval) passes, and no temporary file stays.
+#[test]
+fn given_an_indexed_ledger_with_unwritten_changes_when_audited_then_it_passes() {
+    let dir = tempfile::tempdir().unwrap();
+    let (mut w, ids) = indexed_world(dir.path());
+    w.ledger.flush_index().unwrap();
+    let a = common::actor(10);
+    w.ok(
+        &a,
+        Event::LicenseSuspended {
+            license: ids[3].clone(),
+            reason: "inspection".into(),
+        },
+    );
+    w.issue(&a, "AUTH1", "S40");
+    assert!(w.ledger.index_status().unwrap().entries < w.ledger.len());
+    let report = w.ledger.audit().unwrap();
+    assert_eq!(report.entries, w.ledger.len());
+    assert_eq!(report.root, w.ledger.tree_head().root);
+    let left: Vec<_> = std::fs::read_dir(dir.path())
+        .unwrap()
+        .filter_map(|e| e.ok()?.file_name().into_string().ok())
+        .filter(|n| n.contains("audit"))
+        .collect();
+    assert!(left.is_empty(), "{left:?}");
+}
+
+/// A hash tile of the index put back as it was before later appends carries a valid MAC, but
+/// is short of the tree's right edge: the open finds it and rebuilds, and the audit of the
+/// rebuilt index (which compares the tiles too) passes.
+#[test]
+fn given_an_earlier_tile_put_back_in_the_index_when_opened_then_it_is_rebuilt() {
+    use redb::{ReadableDatabase, TableDefinition};
+    let tiles: TableDefinition<&[u8], &[u8]> = TableDefinition::new("tiles");
+    let dir = tempfile::tempdir().unwrap();
+    let (mut w, _) = indexed_world(dir.path());
+    w.ledger.flush_index().unwrap();
+    let key = [0u8; 9];
+    let mut before = Vec::new();
+    let mut w = reopened(w, dir.path(), |dir| {
+        let db = redb::Database::create(index_path(dir)).unwrap();
+        let tx = db.begin_read().unwrap();
+        let t = tx.open_table(tiles).unwrap();
+        before = t.get(key.as_slice()).unwrap().unwrap().value().to_vec();
+    });
+    let a = common::actor(10);
+    w.issue(&a, "AUTH1", "S41");
+    w.ledger.flush_index().unwrap();
+    let clock = w.clock.clone();
+    drop(w);
+    put_row(dir.path(), "tiles", &key, &before);
+    let ledger = indexed(dir.path(), &clock);
+    assert!(ledger.index_status().unwrap().rebuilt);
+    assert_eq!(ledger.audit().unwrap().entries, ledger.len());
+}
+
+/// Why an index cannot be used is said, not only that it cannot: another ledger's index, and
+/// a damaged row of a registry read at open (named by its table).
+#[test]
+fn given_an_unusable_index_when_checked_then_the_reason_is_named() {
+    use chancery::IndexUnusable;
+    use redb::{ReadableTable, TableDefinition};
+    let key = IntegrityKey::from_bytes(KEY);
+    let (one, other) = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
+    let (mut w, _) = indexed_world(one.path());
+    w.ledger.flush_index().unwrap();
+    drop(w);
+    let (w2, _) = World::standard(FileStore::open(other.path()).unwrap());
+    let a = common::actor(10);
+    let mut w2 = reopened(w2, other.path(), |_| {});
+    for i in 0..20 {
+        w2.issue(&a, "AUTH1", &format!("S{i}"));
+    }
+    drop(w2);
+    let store = FileStore::open_read_only(other.path()).unwrap();
+    assert!(Ledger::check_index(&store, &index_path(other.path()), &key).is_ok());
+    assert!(matches!(
+        Ledger::check_index(&store, &index_path(one.path()), &key),
+        Err(IndexUnusable::OtherLedger { .. })
+    ));
+    let authorities: TableDefinition<&[u8], &[u8]> = TableDefinition::new("authorities");
+    {
+        let db = redb::Database::create(index_path(other.path())).unwrap();
+        let tx = db.begin_write().unwrap();
+        {
+            let mut t = tx.open_table(authorities).unwrap();
+            let last = t
+                .last()
+                .unwrap()
+                .map(|(k, v)| (k.value().to_vec(), v.value().to_vec()));
+            let (k, mut v) = last.unwrap();
+            let at = v.len() - 1;
+            v[at] ^= 1;
+            t.insert(k.as_slice(), v.as_slice()).unwrap();
+        }
+        tx.commit().unwrap();
+    }
+    match Ledger::check_index(&store, &index_path(other.path()), &key) {
+        Err(IndexUnusable::Damaged(why)) => assert!(why.contains("authorities"), "{why}"),
+        other => panic!("{other:?}"),
+    }
 }

@@ -154,4 +154,10 @@ pub enum AuditError {
     /// Replay produced a state different from the one the ledger built incrementally.
     #[error("replayed state differs from the live state")]
     Divergence,
+    /// The audit's temporary index could not be made, or the live index could not be read.
+    #[error(transparent)]
+    Index(#[from] super::IndexError),
+    /// The store holds no ledger (or another origin's) where the audit replayed it.
+    #[error("the store could not be replayed: {0}")]
+    Replay(String),
 }

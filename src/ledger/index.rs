@@ -9,7 +9,7 @@
 //! made or altered is never served; the journal answers instead and the index is rebuilt at
 //! the next open.
 
-use super::{Clock, IntegrityKey, Ledger, OpenError};
+use super::{AuditError, AuditReport, Clock, IntegrityKey, Ledger, OpenError};
 use crate::audit::Signatures;
 use crate::crypto::Digest32;
 use crate::encoding::{Canonical, DecodeError, Decoder, Encoder};
@@ -56,6 +56,40 @@ pub enum IndexError {
         /// What failed.
         reason: String,
     },
+}
+
+/// Why a persistent index cannot be used as it is ([`Ledger::check_index`]): the writer
+/// rebuilds it from the journal.
+#[non_exhaustive]
+#[derive(Debug, thiserror::Error)]
+pub enum IndexUnusable {
+    /// It could not be opened (it may not exist yet).
+    #[error(transparent)]
+    Open(#[from] IndexError),
+    /// It holds no head (it was never filled, or was made unusable to be rebuilt), or one of
+    /// another index format.
+    #[error("the index holds no head of this format")]
+    NoHead,
+    /// Its head is past the journal's end (or it holds no entry).
+    #[error("the index holds {index} entries, the journal {journal}")]
+    Ahead {
+        /// Entries the index says it holds.
+        index: u64,
+        /// Entries the journal holds.
+        journal: u64,
+    },
+    /// Its head is not the journal's entry of that size: it is another ledger's index.
+    #[error("the index's entry {size} is not the journal's")]
+    OtherLedger {
+        /// Entries the index says it holds.
+        size: u64,
+    },
+    /// The journal's entry at the index's head could not be read.
+    #[error("the journal could not be read: {0}")]
+    Journal(String),
+    /// A row or tile failed its check (the first fault found).
+    #[error("the index is damaged: {0}")]
+    Damaged(String),
 }
 
 /// What the index holds: a ledger of `size` entries ending in `head`, of `origin`.
@@ -114,6 +148,12 @@ type StoredRow = (Vec<u8>, Vec<u8>);
 /// A checked row read on the way: its key, next key and value.
 type Neighbour = (Vec<u8>, Vec<u8>, Vec<u8>);
 
+/// A checked row: its key and value.
+type Row = (Vec<u8>, Vec<u8>);
+
+/// A table of the index open for reading.
+type ReadRowTable = redb::ReadOnlyTable<&'static [u8], &'static [u8]>;
+
 /// A table of the index open for writing.
 type RowTable<'a> = redb::Table<'a, &'static [u8], &'static [u8]>;
 
@@ -155,6 +195,8 @@ pub(super) struct Index {
     path: PathBuf,
     /// A row failed its check: the next open rebuilds.
     damaged: AtomicBool,
+    /// The first check that failed.
+    fault: std::sync::Mutex<Option<String>>,
     /// The state and tree replayed from the journal, made when a row first fails its check:
     /// what answers instead of the damaged index.
     fallback: OnceLock<Option<(State, MerkleTree)>>,
@@ -219,6 +261,7 @@ impl Index {
             key,
             path: path.to_owned(),
             damaged: AtomicBool::new(false),
+            fault: std::sync::Mutex::new(None),
             fallback: OnceLock::new(),
             replay,
             rebuilt: false,
@@ -317,9 +360,19 @@ impl Index {
             .map(|()| (next.to_vec(), value.to_vec()))
     }
 
-    fn damage(&self) -> IndexError {
+    /// Marks the index damaged, keeping the first fault found: `what` failed its check.
+    fn damage(&self, what: impl std::fmt::Display) -> IndexError {
         self.damaged.store(true, Ordering::Release);
-        self.io("the index is damaged")
+        let what = what.to_string();
+        if let Ok(mut fault) = self.fault.lock() {
+            fault.get_or_insert_with(|| what.clone());
+        }
+        self.io(format!("the index is damaged: {what}"))
+    }
+
+    /// The first fault found in the index since it was opened.
+    pub(super) fn fault(&self) -> Option<String> {
+        self.fault.lock().ok().and_then(|f| f.clone())
     }
 
     /// Runs `f` on the redb file. redb may panic on a damaged file instead of returning an
@@ -327,10 +380,7 @@ impl Index {
     fn guarded<T>(&self, f: impl FnOnce() -> Result<T, IndexError>) -> Result<T, IndexError> {
         match std::panic::catch_unwind(std::panic::AssertUnwindSafe(f)) {
             Ok(result) => result,
-            Err(_) => {
-                self.damaged.store(true, Ordering::Release);
-                Err(self.io("the index file is damaged"))
-            }
+            Err(_) => Err(self.damage("redb failed on the file")),
         }
     }
 
@@ -343,7 +393,7 @@ impl Index {
             // Every table of a filled index exists: a missing one is damage.
             let t = tx
                 .open_table(table(table_name))
-                .map_err(|_| self.damage())?;
+                .map_err(|_| self.damage(format_args!("table {table_name} is missing")))?;
             let mut before = t.range::<&[u8]>(..=key).map_err(|e| self.io(e))?;
             let (at, stored) = match before.next_back() {
                 Some(row) => {
@@ -351,25 +401,21 @@ impl Index {
                     (k.value().to_vec(), v.value().to_vec())
                 }
                 // Not even the table's first (empty-keyed) row.
-                None => return Err(self.damage()),
+                None => {
+                    return Err(self.damage(format_args!("table {table_name} has no first row")))
+                }
             };
             let (next, value) = self
                 .open_row(table_name, &at, &stored)
-                .ok_or_else(|| self.damage())?;
+                .ok_or_else(|| self.damage(row_fault(table_name, &at, "fails its MAC")))?;
             if at == key {
                 Ok(Some(value))
             } else if next.is_empty() || next.as_slice() > key {
                 Ok(None)
             } else {
-                Err(self.damage())
+                Err(self.damage(row_fault(table_name, &at, "does not chain to its next row")))
             }
         })
-    }
-
-    /// The index's head, if it has a valid one.
-    pub(super) fn head(&self) -> Option<IndexHead> {
-        let value = self.lookup(META, HEAD_KEY).ok()??;
-        IndexHead::decode(&value).ok()
     }
 
     /// Writes, in one redb transaction, the changed rows, the changed tiles of the tree, and
@@ -428,7 +474,7 @@ impl Index {
             return Ok(());
         }
         if t.iter().map_err(|e| self.io(e))?.next().is_some() {
-            return Err(self.damage());
+            return Err(self.damage(format_args!("table {name} has no first row")));
         }
         let sealed = self.seal(name, b"", b"", b"");
         t.insert(&b""[..], sealed.as_slice())
@@ -453,7 +499,7 @@ impl Index {
         let current = match current {
             Some(stored) => Some(
                 self.open_row(name, key, &stored)
-                    .ok_or_else(|| self.damage())?,
+                    .ok_or_else(|| self.damage(row_fault(name, key, "fails its MAC")))?,
             ),
             None => None,
         };
@@ -465,7 +511,11 @@ impl Index {
             (None, Some(v)) => {
                 let (pk, pnext, pvalue) = self.predecessor(t, name, key)?;
                 if !(pnext.is_empty() || pnext.as_slice() > key) {
-                    return Err(self.damage());
+                    return Err(self.damage(row_fault(
+                        name,
+                        &pk,
+                        "does not chain to its next row",
+                    )));
                 }
                 t.insert(pk.as_slice(), self.seal(name, &pk, key, &pvalue).as_slice())
                     .map_err(|e| self.io(e))?;
@@ -475,7 +525,11 @@ impl Index {
             (Some((next, _)), None) => {
                 let (pk, pnext, pvalue) = self.predecessor(t, name, key)?;
                 if pnext != key {
-                    return Err(self.damage());
+                    return Err(self.damage(row_fault(
+                        name,
+                        &pk,
+                        "does not chain to its next row",
+                    )));
                 }
                 t.insert(
                     pk.as_slice(),
@@ -498,13 +552,15 @@ impl Index {
     ) -> Result<Neighbour, IndexError> {
         let (pk, stored) = {
             let mut before = t.range::<&[u8]>(..key).map_err(|e| self.io(e))?;
-            let row = before.next_back().ok_or_else(|| self.damage())?;
+            let row = before
+                .next_back()
+                .ok_or_else(|| self.damage(format_args!("table {name} has no first row")))?;
             let (k, v) = row.map_err(|e| self.io(e))?;
             (k.value().to_vec(), v.value().to_vec())
         };
         let (next, value) = self
             .open_row(name, &pk, &stored)
-            .ok_or_else(|| self.damage())?;
+            .ok_or_else(|| self.damage(row_fault(name, &pk, "fails its MAC")))?;
         Ok((pk, next, value))
     }
 
@@ -521,6 +577,15 @@ impl Index {
         self.damaged.store(true, Ordering::Release);
         self.fallback.get_or_init(|| (self.replay)()).as_ref()
     }
+}
+
+/// A fault found in row `key` of `table`, for the index's report.
+fn row_fault(table: &str, key: &[u8], what: &str) -> String {
+    format!("row {} of table {table} {what}", hex(key))
+}
+
+fn hex(bytes: impl AsRef<[u8]>) -> String {
+    bytes.as_ref().iter().map(|b| format!("{b:02x}")).collect()
 }
 
 /// A tile to write as its row of `TILES`: key and value (the hashes concatenated).
@@ -571,7 +636,9 @@ impl Index {
             Ok(Some(v)) if v.len() >= want && v.len() % 32 == 0 && v.len() <= 256 * 32 => Some(v),
             // A tile the head says is there, missing or short: damage.
             Ok(_) => {
-                self.damage();
+                self.damage(format_args!(
+                    "tile {level}/{index} is missing or short of {width}"
+                ));
                 None
             }
             Err(_) => None,
@@ -613,7 +680,7 @@ impl RowSource for Index {
             let tx = snapshot.as_ref().ok_or_else(|| self.io("no snapshot"))?;
             let t = tx
                 .open_table(table(table_name))
-                .map_err(|_| self.damage())?;
+                .map_err(|_| self.damage(format_args!("table {table_name} is missing")))?;
             let mut out = Vec::new();
             for row in t.iter().map_err(|e| self.io(e))? {
                 let (k, v) = row.map_err(|e| self.io(e))?;
@@ -621,27 +688,33 @@ impl RowSource for Index {
             }
             Ok(out)
         };
-        let checked = |rows: Vec<StoredRow>| -> Option<Vec<(Vec<u8>, Vec<u8>)>> {
+        let checked = |rows: Vec<StoredRow>| -> Result<Vec<Row>, IndexError> {
             // The first row has the empty key; each row's key is its predecessor's next; the
             // last has none.
             let mut expected: Option<Vec<u8>> = Some(Vec::new());
             let mut out = Vec::with_capacity(rows.len());
             for (k, stored) in rows {
                 if expected.as_deref() != Some(k.as_slice()) {
-                    return None;
+                    let what = format!("is not the next row ({:?} was)", expected.map(hex));
+                    return Err(self.damage(row_fault(table_name, &k, &what)));
                 }
-                let (next, value) = self.open_row(table_name, &k, &stored)?;
+                let (next, value) = self
+                    .open_row(table_name, &k, &stored)
+                    .ok_or_else(|| self.damage(row_fault(table_name, &k, "fails its MAC")))?;
                 expected = (!next.is_empty()).then_some(next);
                 if !k.is_empty() {
                     out.push((k, value));
                 }
             }
-            expected.is_none().then_some(out)
+            match expected {
+                None => Ok(out),
+                Some(next) => Err(self.damage(row_fault(table_name, &next, "is missing"))),
+            }
         };
-        match self.guarded(read).ok().and_then(checked) {
-            Some(rows) => rows,
+        match self.guarded(read).and_then(checked) {
+            Ok(rows) => rows,
             // Any bad row: the whole table as the journal has it.
-            None => self.scan_fallback(table_name),
+            Err(_) => self.scan_fallback(table_name),
         }
     }
 
@@ -747,7 +820,131 @@ impl Index {
         match compacted {
             Ok(Ok(())) => Ok(()),
             Ok(Err(e)) => Err(self.io(e)),
-            Err(_) => Err(self.damage()),
+            Err(_) => Err(self.damage("redb failed while compacting")),
+        }
+    }
+}
+
+impl Index {
+    /// Whether table `name` of this index, overlaid with `pending` (rows changed since it was
+    /// written, sorted by key; `None` removes a row), holds the same rows as `other`'s. Both
+    /// are read in key order, every row checked (MAC and chain) as it is read: a row that
+    /// fails its check is an error, not a difference.
+    fn same_rows(
+        &self,
+        other: &Index,
+        name: &str,
+        pending: &[RowChange],
+    ) -> Result<bool, IndexError> {
+        self.guarded(|| {
+            other.guarded(|| {
+                let mine = self.snapshot.lock().map_err(|_| self.io("poisoned"))?;
+                let theirs = other.snapshot.lock().map_err(|_| other.io("poisoned"))?;
+                let mine = mine.as_ref().ok_or_else(|| self.io("no snapshot"))?;
+                let theirs = theirs.as_ref().ok_or_else(|| other.io("no snapshot"))?;
+                let (a, b) = (self.open_read(mine, name)?, other.open_read(theirs, name)?);
+                let mut live = Overlay {
+                    rows: self.checked_rows(a.as_ref(), name)?.peekable(),
+                    pending: pending.iter().peekable(),
+                };
+                let mut fresh = other.checked_rows(b.as_ref(), name)?;
+                loop {
+                    match (live.next().transpose()?, fresh.next().transpose()?) {
+                        (None, None) => return Ok(true),
+                        (Some(x), Some(y)) if x == y => {}
+                        _ => return Ok(false),
+                    }
+                }
+            })
+        })
+    }
+
+    /// Table `name` of a read transaction (`None`: the table was never written).
+    fn open_read(
+        &self,
+        tx: &redb::ReadTransaction,
+        name: &str,
+    ) -> Result<Option<ReadRowTable>, IndexError> {
+        match tx.open_table(table(name)) {
+            Ok(t) => Ok(Some(t)),
+            Err(redb::TableError::TableDoesNotExist(_)) => Ok(None),
+            Err(e) => Err(self.io(e)),
+        }
+    }
+
+    /// The rows of `t` (of table `name`) in key order, the empty-keyed first row left out,
+    /// each checked: its MAC, and that its key is its predecessor's next.
+    fn checked_rows<'a>(
+        &'a self,
+        t: Option<&'a ReadRowTable>,
+        name: &'a str,
+    ) -> Result<impl Iterator<Item = Result<Row, IndexError>> + 'a, IndexError> {
+        let rows = match t {
+            Some(t) => Some(t.iter().map_err(|e| self.io(e))?),
+            None => None,
+        };
+        let mut expected: Option<Vec<u8>> = Some(Vec::new());
+        let mut started = false;
+        let mut rows = rows.into_iter().flatten();
+        Ok(std::iter::from_fn(move || loop {
+            let Some(row) = rows.next() else {
+                // The last row has no next; a table never written has no rows at all.
+                return match expected.take() {
+                    Some(next) if started || !next.is_empty() => {
+                        Some(Err(self.damage(row_fault(name, &next, "is missing"))))
+                    }
+                    _ => None,
+                };
+            };
+            started = true;
+            let (k, v) = match row {
+                Ok((k, v)) => (k.value().to_vec(), v.value().to_vec()),
+                Err(e) => return Some(Err(self.io(e))),
+            };
+            if expected.as_deref() != Some(k.as_slice()) {
+                return Some(Err(self.damage(row_fault(name, &k, "is not the next row"))));
+            }
+            let Some((next, value)) = self.open_row(name, &k, &v) else {
+                return Some(Err(self.damage(row_fault(name, &k, "fails its MAC"))));
+            };
+            expected = (!next.is_empty()).then_some(next);
+            if !k.is_empty() {
+                return Some(Ok((k, value)));
+            }
+        }))
+    }
+}
+
+/// An index's checked rows in key order with changes not yet written laid over them.
+struct Overlay<'a, I: Iterator<Item = Result<Row, IndexError>>> {
+    rows: std::iter::Peekable<I>,
+    pending: std::iter::Peekable<std::slice::Iter<'a, RowChange>>,
+}
+
+impl<I: Iterator<Item = Result<Row, IndexError>>> Iterator for Overlay<'_, I> {
+    type Item = Result<Row, IndexError>;
+
+    fn next(&mut self) -> Option<Self::Item> {
+        loop {
+            let row_key = match self.rows.peek() {
+                Some(Ok((k, _))) => Some(k.clone()),
+                Some(Err(_)) => return self.rows.next(),
+                None => None,
+            };
+            match (self.pending.peek(), &row_key) {
+                (None, None) => return None,
+                (Some((pk, _)), Some(rk)) if pk > rk => return self.rows.next(),
+                (None, Some(_)) => return self.rows.next(),
+                (Some((pk, _)), Some(rk)) if pk == rk => {
+                    // The pending change replaces the written row.
+                    self.rows.next();
+                }
+                _ => {}
+            }
+            if let Some((k, Some(v))) = self.pending.next() {
+                return Some(Ok((k.clone(), v.clone())));
+            }
+            // A row removed: on to the next.
         }
     }
 }
@@ -791,25 +988,19 @@ impl<S: Store + 'static> Ledger<S> {
         if store.is_empty() {
             return Err(OpenError::Empty);
         }
-        let reopen = Arc::new(reopen);
-        let journal = move || -> Replay {
-            let reopen = Arc::clone(&reopen);
-            Box::new(move || {
-                let store = reopen().ok()?;
-                super::replay::replay(&store, Signatures::Verify).ok()
-            })
-        };
+        let reopen: Reopen<S> = Arc::new(reopen);
         // A reader beside the writer opens the index read-only and never writes it.
         let writer = !store.is_read_only();
-        let opened = Index::open(path, key.clone(), journal(), writer)
+        let opened = Index::open(path, key.clone(), journal_replay(&reopen), writer)
             .ok()
             .map(Arc::new);
         if let Some(index) = opened {
-            if let Some((state, tree)) = Self::read_index(&store, &index) {
+            if let Ok((state, tree)) = Self::read_index(&store, &index) {
                 let origin = state.origin().ok_or(OpenError::Empty)?.to_owned();
                 let size = state.size();
                 let mut ledger = Self::assemble(store, state, tree, origin, clock);
                 ledger.index = Some((index, size));
+                ledger.reopen = Some(reopen);
                 ledger.catch_up()?;
                 super::check_origin(&ledger.store, &ledger.origin)?;
                 return Ok(ledger);
@@ -819,14 +1010,35 @@ impl<S: Store + 'static> Ledger<S> {
             // Readers never write the index: without a usable one, the journal is replayed.
             return Self::replayed(store, clock, Signatures::Verify);
         }
-        // Rebuild: the journal, every signature verified, into a new index — the first entries
-        // replayed in memory and written at once, the rest streamed through the catch-up, the
-        // index written every index interval, so that memory does not grow with the ledger.
-        let seed = store.len().min(REBUILD_SEED.load(Ordering::Relaxed).max(1));
-        let (state, mut tree) = super::replay::replay_to(&store, Signatures::Verify, seed)?;
+        let seed = REBUILD_SEED.load(Ordering::Relaxed);
+        let replay = journal_replay(&reopen);
+        let mut ledger = Self::rebuilt(store, clock, path, key, replay, seed, u64::MAX)?;
+        ledger.reopen = Some(reopen);
+        Ok(ledger)
+    }
+}
+
+impl<S: Store> Ledger<S> {
+    /// The ledger of the first `len` entries of `store` (all of them, if fewer), its index
+    /// made anew at `path` from the journal, every signature verified: the first `seed`
+    /// entries replayed in memory and written at once, the rest streamed through the
+    /// catch-up, the index written every index interval, so that memory does not grow with
+    /// the ledger. `replay` answers for a row of the new index that fails its check.
+    fn rebuilt(
+        store: S,
+        clock: impl Clock + 'static,
+        path: &Path,
+        key: IntegrityKey,
+        replay: Replay,
+        seed: u64,
+        len: u64,
+    ) -> Result<Self, OpenError> {
+        let len = len.min(store.len());
+        let (state, mut tree) =
+            super::replay::replay_to(&store, Signatures::Verify, seed.clamp(1, len.max(1)))?;
         let origin = state.origin().ok_or(OpenError::Empty)?.to_owned();
         super::check_origin(&store, &origin)?;
-        let mut index = Index::recreate(path, key, journal())?;
+        let mut index = Index::recreate(path, key, replay)?;
         index.fill(&state, origin.clone(), &tree)?;
         let index = Arc::new(index);
         drop(state);
@@ -835,43 +1047,157 @@ impl<S: Store + 'static> Ledger<S> {
         let size = state.size();
         let mut ledger = Self::assemble(store, state, tree, origin, clock);
         ledger.index = Some((index, size));
-        ledger.catch_up()?;
+        ledger.catch_up_to(len)?;
         Ok(ledger)
+    }
+
+    /// The audit of a ledger with a persistent index (SPEC §12): the journal's first entries,
+    /// as many as the ledger holds, replayed (every signature verified) into a temporary index
+    /// beside the live one, streamed as a rebuild is; then every table of the two compared row
+    /// by row, in key order, the live index's rows overlaid with the changes the ledger has not
+    /// written yet (each row of both checked as it is read), and the two trees' heads.
+    /// Memory holds one index interval's changes and the tables' row caches, whatever the size
+    /// of the ledger.
+    pub(super) fn audit_indexed(&self) -> Result<AuditReport, AuditError> {
+        let (Some((live, written)), Some(reopen)) = (&self.index, &self.reopen) else {
+            return Err(AuditError::Divergence);
+        };
+        let store = reopen()?;
+        let temp = TempIndex(live.path.with_file_name(format!(
+            "{}.audit-{}",
+            live.path.file_name().and_then(|n| n.to_str()).unwrap_or("index"),
+            std::process::id()
+        )));
+        let audited = Self::rebuilt(
+            store,
+            super::ManualClock::new(self.now()),
+            &temp.0,
+            live.key.clone(),
+            // A row of the audit's own index failing its check fails the audit.
+            Box::new(|| None),
+            AUDIT_SEED,
+            self.state.size(),
+        )
+        .map_err(|e| match e {
+            OpenError::Storage(s) => AuditError::Storage(s),
+            OpenError::BadEntry(b) => AuditError::BadEntry(b),
+            OpenError::Index(i) => AuditError::Index(i),
+            other => AuditError::Replay(other.to_string()),
+        })?;
+        let report = AuditReport {
+            entries: audited.state.size(),
+            root: audited.tree.head().root,
+            head: audited.state.head(),
+        };
+        let (fresh, _) = audited.index.as_ref().ok_or(AuditError::Divergence)?;
+        let mut same = audited.state.size() == self.state.size()
+            && audited.state.head() == self.state.head()
+            && audited.tree.head() == self.tree.head();
+        let pending = self.state.changes();
+        for name in self.state.table_names() {
+            let mut rows: Vec<RowChange> = pending
+                .iter()
+                .find(|(n, _)| *n == name)
+                .map(|(_, r)| r.clone())
+                .unwrap_or_default();
+            rows.sort_unstable_by(|a, b| a.0.cmp(&b.0));
+            same = same && live.same_rows(fresh, name, &rows)?;
+        }
+        let mut tiles: Vec<RowChange> = self
+            .tree
+            .tiles_since(*written)
+            .ok_or(AuditError::Divergence)?
+            .iter()
+            .map(|t| {
+                let (k, v) = tile_row(t);
+                (k, Some(v))
+            })
+            .collect();
+        tiles.sort_unstable_by(|a, b| a.0.cmp(&b.0));
+        same = same && live.same_rows(fresh, TILES, &tiles)?;
+        drop(audited);
+        if !same {
+            return Err(AuditError::Divergence);
+        }
+        Ok(report)
+    }
+}
+
+/// Opens a ledger's store again, read-only.
+pub(super) type Reopen<S> = Arc<dyn Fn() -> Result<S, StorageError> + Send + Sync>;
+
+/// Replays the journal (through a handle `reopen` opens) into a state and tree in memory.
+fn journal_replay<S: Store + 'static>(reopen: &Reopen<S>) -> Replay {
+    let reopen = Arc::clone(reopen);
+    Box::new(move || {
+        let store = reopen().ok()?;
+        super::replay::replay(&store, Signatures::Verify).ok()
+    })
+}
+
+/// Entries an audit replays in memory before it streams the rest through the catch-up: one
+/// catch-up piece's worth, so that its memory does not grow with the ledger.
+const AUDIT_SEED: u64 = 1 << 16;
+
+/// An audit's temporary index file, removed when dropped.
+struct TempIndex(PathBuf);
+
+impl Drop for TempIndex {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_file(&self.0);
     }
 }
 
 impl<S: Store> Ledger<S> {
     /// Whether [`Ledger::open_indexed`] of `store` would read its state from the index at
     /// `path` under `key`, rather than replay the journal (and, as the writer, rebuild the
-    /// index): so that a reader finding no usable index may take the writer's role to build
-    /// one. Reads the index's head, its small registries and the tree's right edge; writes
-    /// nothing.
-    pub fn index_usable(store: &S, path: &Path, key: &IntegrityKey) -> bool {
-        match Index::open(path, key.clone(), Box::new(|| None), false) {
-            Ok(index) => Self::read_index(store, &Arc::new(index)).is_some(),
-            Err(_) => false,
-        }
+    /// index), and if not, why: so that a reader finding no usable index may take the writer's
+    /// role to build one, and say why it does. Reads the index's head, its small registries
+    /// and the tree's right edge; writes nothing. `Ok` is the count of entries the index holds.
+    pub fn check_index(store: &S, path: &Path, key: &IntegrityKey) -> Result<u64, IndexUnusable> {
+        let index = Index::open(path, key.clone(), Box::new(|| None), false)?;
+        Self::read_index(store, &Arc::new(index)).map(|(state, _)| state.size())
     }
 
     /// The state and tree the index holds, if its head is one of this journal's entries and
     /// what it holds agrees with its head.
-    fn read_index(store: &S, index: &Arc<Index>) -> Option<(State, MerkleTree)> {
-        let head = index.head()?;
-        if head.size == 0 || head.size > store.len() {
-            return None;
+    fn read_index(store: &S, index: &Arc<Index>) -> Result<(State, MerkleTree), IndexUnusable> {
+        let damaged = |index: &Index| IndexUnusable::Damaged(index.fault().unwrap_or_default());
+        let head = match index.lookup(META, HEAD_KEY) {
+            Ok(Some(value)) => IndexHead::decode(&value).map_err(|_| IndexUnusable::NoHead)?,
+            Ok(None) => return Err(IndexUnusable::NoHead),
+            Err(_) if index.is_damaged() => return Err(damaged(index)),
+            Err(e) => return Err(IndexUnusable::Open(e)),
+        };
+        let journal = store.len();
+        if head.size == 0 || head.size > journal {
+            return Err(IndexUnusable::Ahead {
+                index: head.size,
+                journal,
+            });
         }
-        let at = store.read(head.size - 1, head.size).ok()?;
+        let at = store
+            .read(head.size - 1, head.size)
+            .map_err(|e| IndexUnusable::Journal(e.to_string()))?;
         if at.first().map(|r| r.hash) != Some(head.head) {
-            return None;
+            return Err(IndexUnusable::OtherLedger { size: head.size });
         }
-        let tree = MerkleTree::stored(Arc::clone(index) as Arc<dyn TileSource>, head.size)?;
+        let tree = MerkleTree::stored(Arc::clone(index) as Arc<dyn TileSource>, head.size)
+            .ok_or_else(|| damaged(index))?;
         let state = State::persisted(Arc::clone(index) as Arc<dyn RowSource>);
+        if index.is_damaged() {
+            return Err(damaged(index));
+        }
         let agrees = state.size() == head.size
             && state.head() == head.head
             && state.origin() == Some(head.origin.as_str())
-            && tree.len() == head.size
-            && !index.is_damaged();
-        agrees.then_some((state, tree))
+            && tree.len() == head.size;
+        if !agrees {
+            return Err(IndexUnusable::Damaged(
+                "its state disagrees with its head".into(),
+            ));
+        }
+        Ok((state, tree))
     }
 
     /// Writes what changed since the index was last written, once that is at least the

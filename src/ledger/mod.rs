@@ -25,7 +25,7 @@ pub use error::{
 };
 #[cfg(feature = "test-support")]
 pub(crate) use index::REBUILD_SEED;
-pub use index::{IndexError, IndexStatus, INDEX_INTERVAL, INDEX_VERSION};
+pub use index::{IndexError, IndexStatus, IndexUnusable, INDEX_INTERVAL, INDEX_VERSION};
 pub use integrity::{IntegrityKey, IntegrityKeyError, RECORD_LEN as INTEGRITY_RECORD_LEN};
 pub use present::PresentError;
 pub use stamps::StampCheckError;
@@ -88,6 +88,9 @@ pub struct Ledger<S: Store> {
     index: Option<(std::sync::Arc<index::Index>, u64)>,
     /// Entries gathered before their changes are written to the index.
     index_interval: u64,
+    /// Opens the same store again, read-only (a ledger with a persistent index): what its
+    /// audit replays from.
+    reopen: Option<index::Reopen<S>>,
 }
 
 impl<S: Store> Drop for Ledger<S> {
@@ -179,6 +182,7 @@ impl<S: Store> Ledger<S> {
             trusted: 0,
             index: None,
             index_interval: index::INDEX_INTERVAL,
+            reopen: None,
         }
     }
 

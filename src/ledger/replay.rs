@@ -14,8 +14,13 @@ impl<S: Store> Ledger<S> {
     /// never has any. On failure the ledger holds every entry before the first bad one (each
     /// checked), and none from it on.
     pub fn catch_up(&mut self) -> Result<u64, CatchUpError> {
+        self.catch_up_to(u64::MAX)
+    }
+
+    /// [`Ledger::catch_up`] to at most `limit` entries.
+    pub(super) fn catch_up_to(&mut self, limit: u64) -> Result<u64, CatchUpError> {
         let base = self.state.size();
-        let len = self.store.refresh()?;
+        let len = self.store.refresh()?.min(limit);
         if len <= base {
             return Ok(0);
         }
@@ -63,7 +68,13 @@ impl<S: Store> Ledger<S> {
     /// Full audit: re-reads every entry from the store and re-checks hashes, chain links,
     /// every signature (batched over all cores), every rule at each entry's time, then compares
     /// the replayed state and Merkle root with the live ones. Reports the first bad entry.
+    ///
+    /// A ledger with a persistent index is audited against it with bounded memory: the journal
+    /// is replayed into a temporary index beside it and the two are compared row by row.
     pub fn audit(&self) -> Result<AuditReport, AuditError> {
+        if self.index.is_some() {
+            return self.audit_indexed();
+        }
         let (state, tree) = replay(&self.store, Signatures::Verify)?;
         let same = tree.head() == self.tree.head() && state.equals_on_cores(&self.state);
         let report = AuditReport {

@@ -41,11 +41,16 @@ fn open_with(store: &Path, writer: bool) -> Result<Ledger<FileStore>, CliError> 
             } else {
                 FileStore::open_read_only_lazily(store)?
             };
-            if !writer && !Ledger::index_usable(&handle, &index, &key) {
+            let unusable = if writer {
+                None
+            } else {
+                Ledger::check_index(&handle, &index, &key).err()
+            };
+            if let Some(why) = unusable {
                 match FileStore::open_lazily(store) {
                     Ok(w) => {
                         eprintln!(
-                            "building the index {} from the journal (once)",
+                            "building the index {} from the journal (once): {why}",
                             index.display()
                         );
                         handle = w;

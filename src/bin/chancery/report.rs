@@ -214,6 +214,9 @@ pub struct Summary {
     consents: u64,
     uses: u64,
     checkpoints: usize,
+    /// Whether the registries were counted (not for a ledger read from its index, whose
+    /// counting would read every row).
+    counted: bool,
 }
 
 impl Summary {
@@ -267,6 +270,29 @@ impl Summary {
             versions,
             by_status,
             checkpoints: 0,
+            counted: true,
+        }
+    }
+
+    /// The summary of a ledger of `origin` of `entries` entries, without the registries'
+    /// counts: what an audit through the persistent index reports, in bounded memory.
+    pub fn brief(origin: &str, entries: u64, root: Digest32, head: Digest32) -> Self {
+        Self {
+            origin: origin.to_owned(),
+            entries,
+            root,
+            head,
+            authorities: 0,
+            licenses: 0,
+            versions: 0,
+            by_status: BTreeMap::new(),
+            seals_by_status: BTreeMap::new(),
+            sealings: (0, 0),
+            cases: (0, 0, 0),
+            consents: 0,
+            uses: 0,
+            checkpoints: 0,
+            counted: false,
         }
     }
 
@@ -287,69 +313,74 @@ impl Summary {
             0.0
         };
         let peak = peak_rss_kib();
-        let statuses: Vec<String> = self
-            .by_status
-            .iter()
-            .map(|(k, v)| format!("{k} {v}"))
-            .collect();
-        let text = format!(
-            "{title}\n  origin       {}\n  entries      {}\n  merkle root  {}\n  head         {}\n  \
-             authorities  {}\n  licenses     {} ({} versions; current: {})\n  \
-             seals        {} ({}); {} applications, {} automatic\n  \
-             cases        {} opened, {} decided, {} sealed automatically\n  \
-             consents     {} ({} use records)\n  \
-             checkpoints  {} verified\n  time         {secs:.2} s ({rate:.0} entries/s){}",
-            self.origin,
-            self.entries,
-            self.root,
-            self.head,
-            self.authorities,
-            self.licenses,
-            self.versions,
-            statuses.join(", "),
-            self.seals_by_status.values().sum::<u64>(),
-            self.seals_by_status
-                .iter()
+        let join = |m: &BTreeMap<&'static str, u64>| {
+            m.iter()
                 .map(|(k, v)| format!("{k} {v}"))
                 .collect::<Vec<_>>()
-                .join(", "),
-            self.sealings.0 + self.sealings.1,
-            self.sealings.1,
-            self.cases.0,
-            self.cases.1,
-            self.cases.2,
-            self.consents,
-            self.uses,
+                .join(", ")
+        };
+        let mut text = format!(
+            "{title}\n  origin       {}\n  entries      {}\n  merkle root  {}\n  head         {}",
+            self.origin, self.entries, self.root, self.head,
+        );
+        let mut report = json!({
+            "result": title,
+            "origin": self.origin,
+            "entries": self.entries,
+            "root": self.root.to_hex(),
+            "head": self.head.to_hex(),
+            "checkpoints_verified": self.checkpoints,
+            "seconds": secs,
+            "entries_per_second": rate,
+            "peak_rss_kib": peak,
+        });
+        if self.counted {
+            text.push_str(&format!(
+                "\n  authorities  {}\n  licenses     {} ({} versions; current: {})\n  \
+                 seals        {} ({}); {} applications, {} automatic\n  \
+                 cases        {} opened, {} decided, {} sealed automatically\n  \
+                 consents     {} ({} use records)",
+                self.authorities,
+                self.licenses,
+                self.versions,
+                join(&self.by_status),
+                self.seals_by_status.values().sum::<u64>(),
+                join(&self.seals_by_status),
+                self.sealings.0 + self.sealings.1,
+                self.sealings.1,
+                self.cases.0,
+                self.cases.1,
+                self.cases.2,
+                self.consents,
+                self.uses,
+            ));
+            if let serde_json::Value::Object(m) = &mut report {
+                let counts = json!({
+                    "authorities": self.authorities,
+                    "licenses": self.licenses,
+                    "versions": self.versions,
+                    "licenses_by_status": self.by_status,
+                    "seals_by_status": self.seals_by_status,
+                    "seal_applications": self.sealings.0 + self.sealings.1,
+                    "automatic_seal_applications": self.sealings.1,
+                    "cases_opened": self.cases.0,
+                    "cases_decided": self.cases.1,
+                    "cases_sealed_automatically": self.cases.2,
+                    "consents": self.consents,
+                    "use_records": self.uses,
+                });
+                if let serde_json::Value::Object(c) = counts {
+                    m.extend(c);
+                }
+            }
+        }
+        text.push_str(&format!(
+            "\n  checkpoints  {} verified\n  time         {secs:.2} s ({rate:.0} entries/s){}",
             self.checkpoints,
             peak.map(|k| format!("\n  peak memory  {} MiB", k / 1024))
                 .unwrap_or_default(),
-        );
-        out.print(
-            &text,
-            json!({
-                "result": title,
-                "origin": self.origin,
-                "entries": self.entries,
-                "root": self.root.to_hex(),
-                "head": self.head.to_hex(),
-                "authorities": self.authorities,
-                "licenses": self.licenses,
-                "versions": self.versions,
-                "licenses_by_status": self.by_status,
-                "seals_by_status": self.seals_by_status,
-                "seal_applications": self.sealings.0 + self.sealings.1,
-                "automatic_seal_applications": self.sealings.1,
-                "cases_opened": self.cases.0,
-                "cases_decided": self.cases.1,
-                "cases_sealed_automatically": self.cases.2,
-                "consents": self.consents,
-                "use_records": self.uses,
-                "checkpoints_verified": self.checkpoints,
-                "seconds": secs,
-                "entries_per_second": rate,
-                "peak_rss_kib": peak,
-            }),
-        );
+        ));
+        out.print(&text, report);
     }
 }
 
