@@ -75,6 +75,12 @@ pub fn set_rebuild_seed(entries: u64) {
     crate::ledger::REBUILD_SEED.store(entries, std::sync::atomic::Ordering::Relaxed);
 }
 
+/// How many entries an audit of an indexed ledger replays in memory before it streams the rest
+/// into its temporary index (default 2^16): process-wide, for a test binary of its own.
+pub fn set_audit_seed(entries: u64) {
+    crate::ledger::AUDIT_SEED.store(entries, std::sync::atomic::Ordering::Relaxed);
+}
+
 /// Fault injection in a ledger's persistent index.
 pub trait LedgerHooks {
     /// The next `n` writes of the index fail before their commit, as on a full disk.

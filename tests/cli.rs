@@ -1638,3 +1638,35 @@ fn given_an_indexed_store_when_audited_with_the_key_then_it_passes_through_the_i
         .collect();
     assert!(left.is_empty(), "{left:?}");
 }
+
+/// An audit never rebuilds an index it cannot use (one ahead of the journal is evidence of
+/// lost entries, another ledger's of a mix-up): it says why, audits the journal in memory, and
+/// leaves the index file as it found it.
+#[test]
+fn given_another_ledgers_index_when_audited_with_the_key_then_it_is_left_alone_and_the_journal_audited(
+) {
+    let (a, b) = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
+    let id = set_up(a.path());
+    set_up(b.path());
+    expect(
+        a.path(),
+        "data",
+        &["key", "integrity", "--out", "ik.key"],
+        0,
+    );
+    std::fs::copy(a.path().join("ik.key"), b.path().join("ik.key")).unwrap();
+    expect(
+        a.path(),
+        "data",
+        &["--integrity-key", "ik.key", "license", "status", &id],
+        0,
+    );
+    let foreign = b.path().join("data/index.redb");
+    std::fs::copy(a.path().join("data/index.redb"), &foreign).unwrap();
+    let before = std::fs::read(&foreign).unwrap();
+    let o = run(b.path(), "data", &["--integrity-key", "ik.key", "audit"]);
+    assert_eq!(code(&o), 0, "{}", stderr(&o));
+    assert!(stderr(&o).contains("not used"), "{}", stderr(&o));
+    assert!(stdout(&o).contains("audit passed"), "{}", stdout(&o));
+    assert_eq!(std::fs::read(&foreign).unwrap(), before);
+}

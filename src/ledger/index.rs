@@ -364,10 +364,16 @@ impl Index {
     fn damage(&self, what: impl std::fmt::Display) -> IndexError {
         self.damaged.store(true, Ordering::Release);
         let what = what.to_string();
-        if let Ok(mut fault) = self.fault.lock() {
-            fault.get_or_insert_with(|| what.clone());
-        }
+        self.note(&what);
         self.io(format!("the index is damaged: {what}"))
+    }
+
+    /// Keeps `what` as the first fault found, if none was (a read that failed, which makes
+    /// the journal answer, without the index's bytes being shown wrong).
+    fn note(&self, what: impl std::fmt::Display) {
+        if let Ok(mut fault) = self.fault.lock() {
+            fault.get_or_insert_with(|| what.to_string());
+        }
     }
 
     /// The first fault found in the index since it was opened.
@@ -388,7 +394,7 @@ impl Index {
     /// proves there is none; any failed check is an error.
     fn lookup(&self, table_name: &str, key: &[u8]) -> Result<Option<Vec<u8>>, IndexError> {
         self.guarded(|| {
-            let snapshot = self.snapshot.lock().map_err(|_| self.io("poisoned"))?;
+            let snapshot = self.snapshot();
             let tx = snapshot.as_ref().ok_or_else(|| self.io("no snapshot"))?;
             // Every table of a filled index exists: a missing one is damage.
             let t = tx
@@ -564,10 +570,18 @@ impl Index {
         Ok((pk, next, value))
     }
 
+    /// The snapshot every read sees. A panic of redb while it was held (taken as damage where
+    /// it happened) leaves the transaction as it was: the lock is not poisoned for good.
+    fn snapshot(&self) -> std::sync::MutexGuard<'_, Option<redb::ReadTransaction>> {
+        self.snapshot
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+
     /// Reads from now on see the last commit.
     fn refresh_snapshot(&self) -> Result<(), IndexError> {
         let fresh = self.db()?.begin_read().map_err(|e| self.io(e))?;
-        let mut snapshot = self.snapshot.lock().map_err(|_| self.io("poisoned"))?;
+        let mut snapshot = self.snapshot();
         *snapshot = Some(fresh);
         Ok(())
     }
@@ -641,7 +655,10 @@ impl Index {
                 ));
                 None
             }
-            Err(_) => None,
+            Err(e) => {
+                self.note(&e);
+                None
+            }
         };
         let bytes = match stored {
             Some(v) => v,
@@ -670,13 +687,16 @@ impl RowSource for Index {
     fn row(&self, table_name: &'static str, key: &[u8]) -> Option<Vec<u8>> {
         match self.lookup(table_name, key) {
             Ok(found) => found,
-            Err(_) => self.recover(table_name, key),
+            Err(e) => {
+                self.note(&e);
+                self.fallback()?.0.encoded_row(table_name, key)
+            }
         }
     }
 
     fn scan(&self, table_name: &'static str) -> Vec<(Vec<u8>, Vec<u8>)> {
         let read = || -> Result<Vec<StoredRow>, IndexError> {
-            let snapshot = self.snapshot.lock().map_err(|_| self.io("poisoned"))?;
+            let snapshot = self.snapshot();
             let tx = snapshot.as_ref().ok_or_else(|| self.io("no snapshot"))?;
             let t = tx
                 .open_table(table(table_name))
@@ -714,11 +734,15 @@ impl RowSource for Index {
         match self.guarded(read).and_then(checked) {
             Ok(rows) => rows,
             // Any bad row: the whole table as the journal has it.
-            Err(_) => self.scan_fallback(table_name),
+            Err(e) => {
+                self.note(&e);
+                self.scan_fallback(table_name)
+            }
         }
     }
 
     fn recover(&self, table_name: &'static str, key: &[u8]) -> Option<Vec<u8>> {
+        self.note(row_fault(table_name, key, "does not decode"));
         self.fallback()?.0.encoded_row(table_name, key)
     }
 }
@@ -838,8 +862,8 @@ impl Index {
     ) -> Result<bool, IndexError> {
         self.guarded(|| {
             other.guarded(|| {
-                let mine = self.snapshot.lock().map_err(|_| self.io("poisoned"))?;
-                let theirs = other.snapshot.lock().map_err(|_| other.io("poisoned"))?;
+                let mine = self.snapshot();
+                let theirs = other.snapshot();
                 let mine = mine.as_ref().ok_or_else(|| self.io("no snapshot"))?;
                 let theirs = theirs.as_ref().ok_or_else(|| other.io("no snapshot"))?;
                 let (a, b) = (self.open_read(mine, name)?, other.open_read(theirs, name)?);
@@ -884,19 +908,14 @@ impl Index {
             None => None,
         };
         let mut expected: Option<Vec<u8>> = Some(Vec::new());
-        let mut started = false;
         let mut rows = rows.into_iter().flatten();
         Ok(std::iter::from_fn(move || loop {
             let Some(row) = rows.next() else {
-                // The last row has no next; a table never written has no rows at all.
-                return match expected.take() {
-                    Some(next) if started || !next.is_empty() => {
-                        Some(Err(self.damage(row_fault(name, &next, "is missing"))))
-                    }
-                    _ => None,
-                };
+                // The last row has no next; every table of a filled index has its first row.
+                return expected
+                    .take()
+                    .map(|next| Err(self.damage(row_fault(name, &next, "is missing"))));
             };
-            started = true;
             let (k, v) = match row {
                 Ok((k, v)) => (k.value().to_vec(), v.value().to_vec()),
                 Err(e) => return Some(Err(self.io(e))),
@@ -1063,19 +1082,23 @@ impl<S: Store> Ledger<S> {
             return Err(AuditError::Divergence);
         };
         let store = reopen()?;
+        // One name per audit: two audits at once (threads, or a reader and a writer of one
+        // store in one process) never share a file.
+        static AUDITS: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
         let temp = TempIndex(live.path.with_file_name(format!(
-            "{}.audit-{}",
+            "{}.audit-{}-{}",
             live.path.file_name().and_then(|n| n.to_str()).unwrap_or("index"),
-            std::process::id()
+            std::process::id(),
+            AUDITS.fetch_add(1, Ordering::Relaxed),
         )));
-        let audited = Self::rebuilt(
+        let mut audited = Self::rebuilt(
             store,
             super::ManualClock::new(self.now()),
             &temp.0,
             live.key.clone(),
             // A row of the audit's own index failing its check fails the audit.
             Box::new(|| None),
-            AUDIT_SEED,
+            AUDIT_SEED.load(Ordering::Relaxed),
             self.state.size(),
         )
         .map_err(|e| match e {
@@ -1084,6 +1107,18 @@ impl<S: Store> Ledger<S> {
             OpenError::Index(i) => AuditError::Index(i),
             other => AuditError::Replay(other.to_string()),
         })?;
+        // Every replayed entry in the audit's index, or the comparison would be with less.
+        audited.flush_index()?;
+        let held = audited.index_status().map_or(0, |s| s.entries);
+        if held != audited.state.size() {
+            return Err(AuditError::Index(IndexError::Io {
+                path: temp.0.clone(),
+                reason: format!(
+                    "the audit's index holds {held} of {} entries",
+                    audited.state.size()
+                ),
+            }));
+        }
         let report = AuditReport {
             entries: audited.state.size(),
             root: audited.tree.head().root,
@@ -1115,7 +1150,22 @@ impl<S: Store> Ledger<S> {
             .collect();
         tiles.sort_unstable_by(|a, b| a.0.cmp(&b.0));
         same = same && live.same_rows(fresh, TILES, &tiles)?;
+        // The head the live index would hold once its changes are written.
+        let head = IndexHead {
+            size: self.state.size(),
+            head: self.state.head(),
+            origin: self.origin.clone(),
+        };
+        let meta = [(HEAD_KEY.to_vec(), Some(head.encode()))];
+        same = same && live.same_rows(fresh, META, &meta)?;
         drop(audited);
+        if live.is_damaged() {
+            // Some answers came from the journal, not the index: it is not what was audited.
+            return Err(AuditError::Index(IndexError::Io {
+                path: live.path.clone(),
+                reason: format!("the index is damaged: {}", live.fault().unwrap_or_default()),
+            }));
+        }
         if !same {
             return Err(AuditError::Divergence);
         }
@@ -1135,9 +1185,10 @@ fn journal_replay<S: Store + 'static>(reopen: &Reopen<S>) -> Replay {
     })
 }
 
-/// Entries an audit replays in memory before it streams the rest through the catch-up: one
-/// catch-up piece's worth, so that its memory does not grow with the ledger.
-const AUDIT_SEED: u64 = 1 << 16;
+/// Entries an audit replays in memory before it streams the rest through the catch-up: a few
+/// catch-up pieces' worth, so that its memory does not grow with the ledger.
+pub(crate) static AUDIT_SEED: std::sync::atomic::AtomicU64 =
+    std::sync::atomic::AtomicU64::new(1 << 16);
 
 /// An audit's temporary index file, removed when dropped.
 struct TempIndex(PathBuf);

@@ -23,9 +23,9 @@ pub use clock::{Clock, ManualClock, SystemClock};
 pub use error::{
     AppendError, AuditError, AuditReport, BadEntry, CatchUpError, OpenError, ReadError,
 };
-#[cfg(feature = "test-support")]
-pub(crate) use index::REBUILD_SEED;
 pub use index::{IndexError, IndexStatus, IndexUnusable, INDEX_INTERVAL, INDEX_VERSION};
+#[cfg(feature = "test-support")]
+pub(crate) use index::{AUDIT_SEED, REBUILD_SEED};
 pub use integrity::{IntegrityKey, IntegrityKeyError, RECORD_LEN as INTEGRITY_RECORD_LEN};
 pub use present::PresentError;
 pub use stamps::StampCheckError;

@@ -99,7 +99,22 @@ fn audit(
             }
             // Checkpoints first, then the head: every kept checkpoint is then covered.
             let stored = stored_checkpoints(store)?;
-            if crate::common::integrity_key().is_some() {
+            // An index that cannot be used is not rebuilt by an audit (an index ahead of the
+            // journal is evidence of lost entries): the journal is audited in memory instead.
+            let usable = crate::common::integrity_key().filter(|key| {
+                let why = FileStore::open_read_only_lazily(store)
+                    .map_err(|e| e.to_string())
+                    .and_then(|h| {
+                        let index = store.join(crate::common::INDEX_FILE);
+                        Ledger::check_index(&h, &index, key).map_err(|e| e.to_string())
+                    })
+                    .err();
+                if let Some(why) = &why {
+                    eprintln!("the index is not used ({why}): auditing the journal in memory");
+                }
+                why.is_none()
+            });
+            if usable.is_some() {
                 // With the node's key: the journal replayed into a temporary index beside the
                 // live one and compared with it row by row, in bounded memory (SPEC §12).
                 let ledger = crate::common::open_reader(store)?;

@@ -56,7 +56,11 @@ fn open_with(store: &Path, writer: bool) -> Result<Ledger<FileStore>, CliError> 
                         handle = w;
                     }
                     // A writer holds the store: it keeps the index; this reader replays.
-                    Err(StorageError::Locked(_)) => {}
+                    Err(StorageError::Locked(_)) => eprintln!(
+                        "the index {} is not used ({why}); a writer holds the store: \
+                         replaying the journal",
+                        index.display()
+                    ),
                     Err(e) => return Err(e.into()),
                 }
             }
