@@ -1670,3 +1670,28 @@ fn given_another_ledgers_index_when_audited_with_the_key_then_it_is_left_alone_a
     assert!(stdout(&o).contains("audit passed"), "{}", stdout(&o));
     assert_eq!(std::fs::read(&foreign).unwrap(), before);
 }
+
+/// With the node's key the demo appends through the index and leaves it whole: the next
+/// command reads it as it is (no rebuild), and the audit through the index agrees with the
+/// demo's root.
+#[test]
+fn given_a_demo_made_with_the_key_when_audited_with_it_then_the_index_serves_and_agrees() {
+    let d = tempfile::tempdir().unwrap();
+    let dir = d.path();
+    expect(dir, "demo", &["key", "integrity", "--out", "ik.key"], 0);
+    let key = ["--integrity-key", "ik.key"];
+    let made = expect(
+        dir,
+        "demo",
+        &[&key[..], &["--json", "demo", "--entries", "3000"]].concat(),
+        0,
+    );
+    let v: serde_json::Value = serde_json::from_str(&made).unwrap();
+    assert_eq!(v["entries"], 3000);
+    let o = run(dir, "demo", &[&key[..], &["--json", "audit"]].concat());
+    assert_eq!(code(&o), 0, "{}", stderr(&o));
+    assert!(!stderr(&o).contains("not used"), "{}", stderr(&o));
+    let a: serde_json::Value = serde_json::from_str(stdout(&o).trim()).unwrap();
+    assert_eq!(a["root"], v["root"]);
+    assert_eq!(a["entries"], 3000);
+}

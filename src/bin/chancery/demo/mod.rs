@@ -122,7 +122,17 @@ pub fn run(store: &Path, origin: &str, entries: u64, out: &Out) -> Result<u8, Cl
         showcase.push((path, TYPES[*kind].0));
     }
     let elapsed = started.elapsed();
-    let summary = Summary::of(ledger.origin(), ledger.state(), ledger.tree_head().root);
+    // Through the index, counting the registries would read every row into memory: the
+    // summary then says what the ledger is, not what it holds.
+    let summary = if ledger.index_status().is_some() {
+        ledger
+            .flush_index()
+            .map_err(|e| CliError::invalid(e.to_string()))?;
+        let head = ledger.tree_head();
+        Summary::brief(ledger.origin(), head.size, head.root, ledger.state().head())
+    } else {
+        Summary::of(ledger.origin(), ledger.state(), ledger.tree_head().root)
+    };
     summary.print(
         &format!("demo ledger written to {}", store.display()),
         elapsed,
