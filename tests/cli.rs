@@ -2,6 +2,8 @@
 //! one-line errors, key file permissions, and damaged archives.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+mod common;
+
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
@@ -1631,11 +1633,7 @@ fn given_an_indexed_store_when_audited_with_the_key_then_it_passes_through_the_i
     let report: serde_json::Value = serde_json::from_str(stdout(&o).trim()).unwrap();
     assert_eq!(report["result"], "audit passed");
     assert!(report["entries"].as_u64().unwrap() > 1);
-    let left: Vec<_> = std::fs::read_dir(dir.join("data"))
-        .unwrap()
-        .filter_map(|e| e.ok()?.file_name().into_string().ok())
-        .filter(|n| n.contains("audit"))
-        .collect();
+    let left = common::files_named(&dir.join("data"), "audit");
     assert!(left.is_empty(), "{left:?}");
 }
 

@@ -616,11 +616,7 @@ fn given_an_indexed_ledger_with_unwritten_changes_when_audited_then_it_passes() 
     let report = w.ledger.audit().unwrap();
     assert_eq!(report.entries, w.ledger.len());
     assert_eq!(report.root, w.ledger.tree_head().root);
-    let left: Vec<_> = std::fs::read_dir(dir.path())
-        .unwrap()
-        .filter_map(|e| e.ok()?.file_name().into_string().ok())
-        .filter(|n| n.contains("audit"))
-        .collect();
+    let left = common::files_named(dir.path(), "audit");
     assert!(left.is_empty(), "{left:?}");
 }
 

@@ -142,9 +142,6 @@ impl Drop for Index {
     }
 }
 
-/// A row as stored: its key, and its next key, value and MAC.
-type StoredRow = (Vec<u8>, Vec<u8>);
-
 /// A checked row read on the way: its key, next key and value.
 type Neighbour = (Vec<u8>, Vec<u8>, Vec<u8>);
 
@@ -695,43 +692,16 @@ impl RowSource for Index {
     }
 
     fn scan(&self, table_name: &'static str) -> Vec<(Vec<u8>, Vec<u8>)> {
-        let read = || -> Result<Vec<StoredRow>, IndexError> {
+        // The chain checked as the audit's comparison checks it (`checked_rows`): a missing
+        // table, a row out of the chain or failing its MAC is damage.
+        let read = || -> Result<Vec<Row>, IndexError> {
             let snapshot = self.snapshot();
             let tx = snapshot.as_ref().ok_or_else(|| self.io("no snapshot"))?;
-            let t = tx
-                .open_table(table(table_name))
-                .map_err(|_| self.damage(format_args!("table {table_name} is missing")))?;
-            let mut out = Vec::new();
-            for row in t.iter().map_err(|e| self.io(e))? {
-                let (k, v) = row.map_err(|e| self.io(e))?;
-                out.push((k.value().to_vec(), v.value().to_vec()));
-            }
-            Ok(out)
+            let t = self.open_read(tx, table_name)?;
+            let rows = self.checked_rows(t.as_ref(), table_name)?.collect();
+            rows
         };
-        let checked = |rows: Vec<StoredRow>| -> Result<Vec<Row>, IndexError> {
-            // The first row has the empty key; each row's key is its predecessor's next; the
-            // last has none.
-            let mut expected: Option<Vec<u8>> = Some(Vec::new());
-            let mut out = Vec::with_capacity(rows.len());
-            for (k, stored) in rows {
-                if expected.as_deref() != Some(k.as_slice()) {
-                    let what = format!("is not the next row ({:?} was)", expected.map(hex));
-                    return Err(self.damage(row_fault(table_name, &k, &what)));
-                }
-                let (next, value) = self
-                    .open_row(table_name, &k, &stored)
-                    .ok_or_else(|| self.damage(row_fault(table_name, &k, "fails its MAC")))?;
-                expected = (!next.is_empty()).then_some(next);
-                if !k.is_empty() {
-                    out.push((k, value));
-                }
-            }
-            match expected {
-                None => Ok(out),
-                Some(next) => Err(self.damage(row_fault(table_name, &next, "is missing"))),
-            }
-        };
-        match self.guarded(read).and_then(checked) {
+        match self.guarded(read) {
             Ok(rows) => rows,
             // Any bad row: the whole table as the journal has it.
             Err(e) => {

@@ -23,6 +23,15 @@ pub const DAY: u64 = 86_400_000;
 pub const CLAIMS: [&str; 3] = ["name", "address", "scope"];
 pub const HOLDER_ID: &str = "330106199001011234";
 
+/// The names of the files in `dir` that contain `part` (an audit's temporary index, say).
+pub fn files_named(dir: &std::path::Path, part: &str) -> Vec<String> {
+    std::fs::read_dir(dir)
+        .unwrap()
+        .filter_map(|e| e.ok()?.file_name().into_string().ok())
+        .filter(|n| n.contains(part))
+        .collect()
+}
+
 pub fn key(seed: u8) -> SecretKey {
     SecretKey::from_seed([seed; 32])
 }
