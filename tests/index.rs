@@ -502,11 +502,13 @@ fn given_an_earlier_row_put_back_in_the_index_when_audited_then_the_divergence_i
     // Not caught on read: the earlier row carries a valid MAC.
     assert_eq!(ledger.status(&ids[0], now), Status::Valid);
     assert!(!ledger.index_status().unwrap().damaged);
-    // Caught by the audit.
-    assert!(matches!(
-        ledger.audit(),
-        Err(chancery::AuditError::Divergence)
-    ));
+    // Caught by the audit, which names the table and row that differ.
+    match ledger.audit() {
+        Err(chancery::AuditError::IndexDivergence { table, key: at }) => {
+            assert_eq!((table.as_str(), at), ("lineages", key));
+        }
+        other => panic!("expected the lineage row named, got {other:?}"),
+    }
 }
 
 /// A store whose `n`-th read from now fails, once (a network blip on a database, an I/O

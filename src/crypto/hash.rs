@@ -19,7 +19,7 @@ impl Digest32 {
 
     /// Lower-case hexadecimal.
     pub fn to_hex(&self) -> String {
-        self.0.iter().map(|b| format!("{b:02x}")).collect()
+        crate::encoding::hex(self.0)
     }
 
     /// Parses 64 hexadecimal digits.

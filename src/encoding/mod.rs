@@ -14,6 +14,11 @@ mod encoder;
 pub use decoder::Decoder;
 pub use encoder::Encoder;
 
+/// Lower-case hexadecimal of `bytes` (keys, digests and rows in messages and files).
+pub(crate) fn hex(bytes: impl AsRef<[u8]>) -> String {
+    bytes.as_ref().iter().map(|b| format!("{b:02x}")).collect()
+}
+
 /// Largest input accepted by [`Canonical::from_canonical`] (an entry, a statement, a credential).
 pub const MAX_INPUT_LEN: usize = 64 * 1024;
 

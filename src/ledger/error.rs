@@ -4,7 +4,7 @@
 use super::SignCheckpointError;
 use crate::audit::ReplayError;
 use crate::crypto::Digest32;
-use crate::encoding::DecodeError;
+use crate::encoding::{hex, DecodeError};
 use crate::merkle::ProofError;
 use crate::state::Rejection;
 use crate::storage::StorageError;
@@ -154,6 +154,18 @@ pub enum AuditError {
     /// Replay produced a state different from the one the ledger built incrementally.
     #[error("replayed state differs from the live state")]
     Divergence,
+    /// A table of the live index differs from the journal's replay (SPEC §12): the first row
+    /// in key order whose value differs, or that one of the two holds and the other does not.
+    #[error(
+        "the index's table `{table}` differs from the journal's replay at row {}",
+        hex(key)
+    )]
+    IndexDivergence {
+        /// The table's name (`tiles` and `meta` included).
+        table: String,
+        /// The row's key, as stored.
+        key: Vec<u8>,
+    },
     /// The audit's temporary index could not be made, or the live index could not be read.
     #[error(transparent)]
     Index(#[from] super::IndexError),

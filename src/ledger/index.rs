@@ -12,7 +12,7 @@
 use super::{AuditError, AuditReport, Clock, IntegrityKey, Ledger, OpenError};
 use crate::audit::Signatures;
 use crate::crypto::Digest32;
-use crate::encoding::{Canonical, DecodeError, Decoder, Encoder};
+use crate::encoding::{hex, Canonical, DecodeError, Decoder, Encoder};
 use crate::merkle::{MerkleTree, Tile, TileKind, TileSource, TileWrite};
 use crate::state::{RowChange, RowSource, State};
 use crate::storage::{StorageError, Store};
@@ -595,10 +595,6 @@ fn row_fault(table: &str, key: &[u8], what: &str) -> String {
     format!("row {} of table {table} {what}", hex(key))
 }
 
-fn hex(bytes: impl AsRef<[u8]>) -> String {
-    bytes.as_ref().iter().map(|b| format!("{b:02x}")).collect()
-}
-
 /// A tile to write as its row of `TILES`: key and value (the hashes concatenated).
 fn tile_row((level, n, hashes): &TileWrite) -> (Vec<u8>, Vec<u8>) {
     (
@@ -820,16 +816,17 @@ impl Index {
 }
 
 impl Index {
-    /// Whether table `name` of this index, overlaid with `pending` (rows changed since it was
-    /// written, sorted by key; `None` removes a row), holds the same rows as `other`'s. Both
-    /// are read in key order, every row checked (MAC and chain) as it is read: a row that
-    /// fails its check is an error, not a difference.
+    /// The first key (in key order) at which table `name` of this index, overlaid with
+    /// `pending` (rows changed since it was written, sorted by key; `None` removes a row),
+    /// differs from `other`'s; `None` if they hold the same rows. Both are read in key order,
+    /// every row checked (MAC and chain) as it is read: a row that fails its check is an
+    /// error, not a difference.
     fn same_rows(
         &self,
         other: &Index,
         name: &str,
         pending: &[RowChange],
-    ) -> Result<bool, IndexError> {
+    ) -> Result<Option<Vec<u8>>, IndexError> {
         self.guarded(|| {
             other.guarded(|| {
                 let mine = self.snapshot();
@@ -843,11 +840,15 @@ impl Index {
                 };
                 let mut fresh = other.checked_rows(b.as_ref(), name)?;
                 loop {
-                    match (live.next().transpose()?, fresh.next().transpose()?) {
-                        (None, None) => return Ok(true),
-                        (Some(x), Some(y)) if x == y => {}
-                        _ => return Ok(false),
-                    }
+                    return Ok(
+                        match (live.next().transpose()?, fresh.next().transpose()?) {
+                            (None, None) => None,
+                            (Some(x), Some(y)) if x == y => continue,
+                            (Some((k, _)), None) | (None, Some((k, _))) => Some(k),
+                            // The first key that is not the same row in both.
+                            (Some((x, _)), Some((y, _))) => Some(x.min(y)),
+                        },
+                    );
                 }
             })
         })
@@ -1095,9 +1096,11 @@ impl<S: Store> Ledger<S> {
             head: audited.state.head(),
         };
         let (fresh, _) = audited.index.as_ref().ok_or(AuditError::Divergence)?;
-        let mut same = audited.state.size() == self.state.size()
+        let same_heads = audited.state.size() == self.state.size()
             && audited.state.head() == self.state.head()
             && audited.tree.head() == self.tree.head();
+        // The first table (in the order compared) and row that differ.
+        let mut differs: Option<(String, Vec<u8>)> = None;
         let pending = self.state.changes();
         for name in self.state.table_names() {
             let mut rows: Vec<RowChange> = pending
@@ -1106,7 +1109,9 @@ impl<S: Store> Ledger<S> {
                 .map(|(_, r)| r.clone())
                 .unwrap_or_default();
             rows.sort_unstable_by(|a, b| a.0.cmp(&b.0));
-            same = same && live.same_rows(fresh, name, &rows)?;
+            if let Some(key) = live.same_rows(fresh, name, &rows)? {
+                differs.get_or_insert((name.to_owned(), key));
+            }
         }
         let mut tiles: Vec<RowChange> = self
             .tree
@@ -1119,7 +1124,9 @@ impl<S: Store> Ledger<S> {
             })
             .collect();
         tiles.sort_unstable_by(|a, b| a.0.cmp(&b.0));
-        same = same && live.same_rows(fresh, TILES, &tiles)?;
+        if let Some(key) = live.same_rows(fresh, TILES, &tiles)? {
+            differs.get_or_insert((TILES.to_owned(), key));
+        }
         // The head the live index would hold once its changes are written.
         let head = IndexHead {
             size: self.state.size(),
@@ -1127,7 +1134,9 @@ impl<S: Store> Ledger<S> {
             origin: self.origin.clone(),
         };
         let meta = [(HEAD_KEY.to_vec(), Some(head.encode()))];
-        same = same && live.same_rows(fresh, META, &meta)?;
+        if let Some(key) = live.same_rows(fresh, META, &meta)? {
+            differs.get_or_insert((META.to_owned(), key));
+        }
         drop(audited);
         if live.is_damaged() {
             // Some answers came from the journal, not the index: it is not what was audited.
@@ -1136,7 +1145,10 @@ impl<S: Store> Ledger<S> {
                 reason: format!("the index is damaged: {}", live.fault().unwrap_or_default()),
             }));
         }
-        if !same {
+        if let Some((table, key)) = differs {
+            return Err(AuditError::IndexDivergence { table, key });
+        }
+        if !same_heads {
             return Err(AuditError::Divergence);
         }
         Ok(report)

@@ -48,7 +48,7 @@ impl IntegrityKey {
 
     /// The key as 64 lowercase hexadecimal digits (the CLI's key file).
     pub fn to_hex(&self) -> String {
-        self.0.iter().map(|b| format!("{b:02x}")).collect()
+        crate::encoding::hex(self.0)
     }
 
     /// A key from 64 hexadecimal digits (surrounding whitespace ignored).
