@@ -19,6 +19,8 @@
 //!   ([`MemoryStore`], the durable [`FileStore`], PostgreSQL with feature `postgres`) appends
 //!   under the rules of [`state`], replays and audits ([`audit`]), signs checkpoints kept in a
 //!   [`CheckpointLog`], issues stamps and presentations, and exports archives ([`archive`]).
+//! - **Serving a ledger** (feature `server`, on by default): [`server`] answers the C2SP
+//!   tlog-tiles read API over HTTP, for witnesses, monitors and any tlog-tiles client.
 //!
 //! # Example
 //!
@@ -69,6 +71,8 @@ pub mod merkle;
 mod parallel;
 pub mod present;
 pub mod privacy;
+#[cfg(feature = "server")]
+pub mod server;
 pub mod stamp;
 #[cfg(feature = "ledger")]
 pub mod state;

@@ -1693,3 +1693,68 @@ fn given_a_demo_made_with_the_key_when_audited_with_it_then_the_index_serves_and
     assert_eq!(a["root"], v["root"]);
     assert_eq!(a["entries"], 3000);
 }
+
+/// `chancery serve` on a port the system picks: it says where it listens, serves the kept
+/// checkpoint and the tiles, takes in a license issued by another command while it runs, and
+/// stops with exit code 0 on SIGTERM.
+#[test]
+fn given_a_ledger_when_served_from_the_command_line_then_tiles_and_checkpoint_are_served() {
+    use std::io::{BufRead, BufReader};
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path();
+    set_up(dir);
+    expect(
+        dir,
+        "data",
+        &["checkpoint", "--signer", "data/keys/root.key"],
+        0,
+    );
+    let mut child = Command::new(env!("CARGO_BIN_EXE_chancery"))
+        .current_dir(dir)
+        .args(["--store", "data", "serve", "--listen", "127.0.0.1:0"])
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut banner = String::new();
+    BufReader::new(child.stderr.take().unwrap())
+        .read_line(&mut banner)
+        .unwrap();
+    let addr: std::net::SocketAddr = banner
+        .split("http://")
+        .nth(1)
+        .and_then(|rest| rest.split('/').next())
+        .unwrap_or_else(|| panic!("no address in {banner:?}"))
+        .parse()
+        .unwrap();
+    assert!(
+        banner.starts_with("serving test.gov.cn/elicense on "),
+        "{banner}"
+    );
+
+    let note = common::http::request(addr, "GET", "/checkpoint");
+    let entries = common::http::request(addr, "GET", "/tile/entries/000.p/1");
+    amend(dir, "name=Later", "later.cred");
+    let size: u64 = note.text().lines().nth(1).unwrap().parse().unwrap();
+    let grown = common::http::request(addr, "GET", &format!("/tile/0/000.p/{}", size + 1));
+    std::process::Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status()
+        .unwrap();
+    let status = child.wait().unwrap();
+
+    assert_eq!(note.status, 200, "{}", note.text());
+    assert!(
+        note.text().starts_with("test.gov.cn/elicense\n"),
+        "{}",
+        note.text()
+    );
+    assert_eq!(entries.status, 403, "entries are not public by default");
+    assert_eq!(
+        grown.status,
+        200,
+        "the amendment is served: {}",
+        grown.text()
+    );
+    assert_eq!(grown.body.len() as u64, 32 * (size + 1));
+    assert_eq!(status.code(), Some(0));
+}

@@ -366,3 +366,83 @@ fn given_a_failed_batch_when_reopened_then_it_is_there_entirely_or_not_at_all() 
         reopened.audit().unwrap();
     }
 }
+
+/// A reader's handle follows the writer: `refresh` takes in what was committed since, on a
+/// handle opened with the full walk and on one opened lazily alike.
+#[test]
+fn given_a_reader_when_the_writer_commits_more_then_refresh_takes_the_new_entries_in() {
+    let d = tempfile::tempdir().unwrap();
+    let mut writer = FileStore::open(d.path()).unwrap();
+    let first: Vec<Record> = (0..5).map(record).collect();
+    writer.append(0, &first).unwrap();
+    let mut walked = FileStore::open_read_only(d.path()).unwrap();
+    let mut lazy = FileStore::open_read_only_lazily(d.path()).unwrap();
+    let more: Vec<Record> = (5..12).map(record).collect();
+    writer.append(5, &more).unwrap();
+
+    for reader in [&mut walked, &mut lazy] {
+        assert_eq!(reader.len(), 5);
+        assert_eq!(reader.refresh().unwrap(), 12);
+        assert_eq!(reader.len(), 12);
+        assert_eq!(reader.read(3, 12).unwrap(), writer.read(3, 12).unwrap());
+        assert_eq!(
+            reader.refresh().unwrap(),
+            12,
+            "nothing new: the same length"
+        );
+    }
+}
+
+/// A committed journal never shrinks: a head put back from before what a reader already
+/// read (a restored backup under a running reader) is reported, not followed.
+#[test]
+fn given_a_reader_when_the_head_is_put_back_to_fewer_entries_then_refresh_reports_damage() {
+    let d = tempfile::tempdir().unwrap();
+    let mut writer = FileStore::open(d.path()).unwrap();
+    writer
+        .append(0, &(0..5).map(record).collect::<Vec<_>>())
+        .unwrap();
+    let old_head = std::fs::read(d.path().join("head")).unwrap();
+    writer
+        .append(5, &(5..9).map(record).collect::<Vec<_>>())
+        .unwrap();
+    let mut reader = FileStore::open_read_only(d.path()).unwrap();
+    drop(writer);
+    std::fs::write(d.path().join("head"), &old_head).unwrap();
+
+    let refreshed = reader.refresh();
+
+    assert!(
+        matches!(
+            &refreshed,
+            Err(StorageError::Damaged(d)) if d.reason == DamageReason::HeadMismatch
+        ),
+        "{refreshed:?}"
+    );
+    assert_eq!(reader.len(), 9, "the reader keeps what it had");
+}
+
+/// New records whose bytes were changed after the writer committed them reach no ledger: the
+/// catch-up hashes each one, and the reader's ledger keeps only what verified.
+#[test]
+fn given_a_reader_ledger_when_a_new_entry_is_changed_on_disk_then_catch_up_refuses_it() {
+    let d = tempfile::tempdir().unwrap();
+    let (mut w, a) = World::standard(FileStore::open(d.path()).unwrap());
+    w.issue(&a, "AUTH1", "FIRST");
+    let n = w.ledger.len();
+    let store = FileStore::open_read_only(d.path()).unwrap();
+    let mut reader = Ledger::open(store, w.clock.clone()).unwrap();
+    w.issue(&a, "AUTH1", "LATER");
+    drop(w);
+    // One byte inside the new entry (its last bytes: the signature) changed in place.
+    let jp = journal(d.path());
+    let mut bytes = std::fs::read(&jp).unwrap();
+    let at = bytes.len() - 10;
+    bytes[at] ^= 0x20;
+    std::fs::write(&jp, &bytes).unwrap();
+
+    let caught = reader.catch_up();
+
+    assert!(caught.is_err(), "{caught:?}");
+    assert_eq!(reader.len(), n);
+}

@@ -256,28 +256,9 @@ impl FileStore {
             return Ok(false);
         }
         // Walk from the last offset the file holds to the committed end.
-        let mut tail = Vec::new();
-        let mut pos = last;
-        let mut hash = Digest32::ZERO;
-        while pos < head.journal_len {
-            let mut fixed = [0u8; RECORD_OVERHEAD as usize];
-            if self.journal.read_exact_at(&mut fixed, pos).is_err() {
-                return Ok(false);
-            }
-            let len = u32::from_be_bytes([fixed[0], fixed[1], fixed[2], fixed[3]]);
-            if len == 0 || len as usize > MAX_ENTRY_LEN {
-                return Ok(false);
-            }
-            tail.push(pos);
-            hash = Digest32(fixed[4..].try_into().unwrap_or([0; 32]));
-            pos += RECORD_OVERHEAD + u64::from(len);
-        }
-        if pos != head.journal_len
-            || kept - 1 + tail.len() as u64 != head.count
-            || hash != head.last_hash
-        {
+        let Some(tail) = self.frame(last, kept - 1, &head) else {
             return Ok(false);
-        }
+        };
         if file_len > head.journal_len && !self.is_read_only() {
             // Both slots intact: what follows the head was never acknowledged.
             self.journal
@@ -296,6 +277,57 @@ impl FileStore {
         self.counter = head.counter;
         self.last_hash = head.last_hash;
         Ok(true)
+    }
+
+    /// The offsets of the records from `pos` (record number `seq`) to the end of the committed
+    /// `head`, by their framing alone (each length within bounds): `None` unless the last one
+    /// ends exactly at the head's journal length, the count is the head's and the last stored
+    /// hash is the head's. The records' bytes are hashed by the ledger that reads them.
+    fn frame(&self, mut pos: u64, seq: u64, head: &Head) -> Option<Vec<u64>> {
+        let mut tail = Vec::new();
+        let mut hash = Digest32::ZERO;
+        while pos < head.journal_len {
+            let mut fixed = [0u8; RECORD_OVERHEAD as usize];
+            self.journal.read_exact_at(&mut fixed, pos).ok()?;
+            let len = u32::from_be_bytes([fixed[0], fixed[1], fixed[2], fixed[3]]);
+            if len == 0 || len as usize > MAX_ENTRY_LEN {
+                return None;
+            }
+            tail.push(pos);
+            hash = Digest32(fixed[4..].try_into().unwrap_or([0; 32]));
+            pos += RECORD_OVERHEAD + u64::from(len);
+        }
+        (pos == head.journal_len && seq + tail.len() as u64 == head.count && hash == head.last_hash)
+            .then_some(tail)
+    }
+
+    /// A reader takes in the records the writer committed since this handle last read the
+    /// head (SPEC §12): the new committed head, and the new records' framing checked against
+    /// it. A head that no longer extends what this handle read (fewer entries, or the same
+    /// count under another last hash) is damage: a committed journal never shrinks.
+    fn follow(&mut self) -> Result<u64, StorageError> {
+        let (head, _) = self.committed_head()?;
+        let len = self.offsets.len();
+        let rewritten = head.count < len || (head.count == len && head.last_hash != self.last_hash);
+        if rewritten || head.journal_len < self.end {
+            return Err(self.damage(&self.head_path, 0, Some(len), DamageReason::HeadMismatch));
+        }
+        if head.count == len {
+            return Ok(len);
+        }
+        let tail = self.frame(self.end, len, &head).ok_or_else(|| {
+            self.damage(
+                &self.journal_path,
+                self.end,
+                Some(len),
+                DamageReason::HeadMismatch,
+            )
+        })?;
+        self.offsets.extend(&tail);
+        self.end = head.journal_len;
+        self.counter = head.counter;
+        self.last_hash = head.last_hash;
+        Ok(self.offsets.len())
     }
 
     /// The writer makes the offsets file hold every record's offset, and no more. A failure
@@ -331,9 +363,9 @@ impl FileStore {
     }
 
     /// Opens the store in `dir` for reading only: no lock, nothing created, truncated or
-    /// written. It holds the ledger as of the committed head at this moment (entries a writer
-    /// appends later are not seen; reopen to see them); appends are refused with
-    /// [`StorageError::ReadOnly`].
+    /// written. It holds the ledger as of the committed head at this moment; the entries a
+    /// writer appends later are taken in by [`Store::refresh`] (which [`crate::Ledger::catch_up`]
+    /// calls); appends are refused with [`StorageError::ReadOnly`].
     pub fn open_read_only(dir: impl AsRef<Path>) -> Result<Self, StorageError> {
         let mut store = Self::reader_handle(dir.as_ref())?;
         store.recover()?;
@@ -741,6 +773,16 @@ impl FileStore {
 impl Store for FileStore {
     fn len(&self) -> u64 {
         self.offsets.len()
+    }
+
+    /// A reader's handle follows the writer's committed head; the writer's (the only one)
+    /// has nothing to take in.
+    fn refresh(&mut self) -> Result<u64, StorageError> {
+        if self.is_read_only() {
+            self.follow()
+        } else {
+            Ok(self.len())
+        }
     }
 
     fn is_read_only(&self) -> bool {

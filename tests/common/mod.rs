@@ -1,6 +1,7 @@
 //! Shared fixtures: fixed keys, a manual clock and helpers that sign well-formed statements.
 #![allow(dead_code, clippy::unwrap_used, clippy::expect_used)]
 
+pub mod http;
 pub mod replay;
 pub mod vectors;
 

@@ -158,6 +158,21 @@ pub enum Command {
         /// The archive to read.
         file: PathBuf,
     },
+    /// Serve the ledger over HTTP (C2SP tlog-tiles): `/checkpoint` (the newest checkpoint
+    /// signed with `chancery checkpoint`), the hash tiles `/tile/<L>/<N>[.p/<W>]` and, with
+    /// `--public-entries`, the entry bundles `/tile/entries/<N>[.p/<W>]`. It reads the store
+    /// without its lock and takes in what other commands append; stop it with Ctrl-C or
+    /// SIGTERM (requests in flight finish).
+    #[cfg(feature = "server")]
+    Serve {
+        /// The address to listen on.
+        #[arg(long, default_value = "127.0.0.1:8080", value_name = "ADDR")]
+        listen: std::net::SocketAddr,
+        /// Serve the entry bundles, which carry the consent and use records (who checked
+        /// which license, when): off by default (SPEC §25).
+        #[arg(long)]
+        public_entries: bool,
+    },
     /// Generate a realistic ledger into a new store over a simulated past year: authorities,
     /// license types, licenses with amendments, renewals, suspensions and terminations, seals
     /// and their applications, approval cases sealed automatically past their deadline,

@@ -21,6 +21,8 @@ mod present;
 mod query;
 mod report;
 mod seal;
+#[cfg(feature = "server")]
+mod serve;
 
 // What the command modules use through `crate::…`.
 pub use checkpoint::sign_checkpoint;
@@ -154,5 +156,10 @@ fn run(cli: Cli, out: &Out) -> Result<u8, CliError> {
         Command::Prove(p) => checkpoint::prove(store, p, out),
         Command::Import { file } => archive::import(store, &file, out),
         Command::Demo { entries, origin } => demo::run(store, &origin, entries, out),
+        #[cfg(feature = "server")]
+        Command::Serve {
+            listen,
+            public_entries,
+        } => serve::run(store, listen, public_entries),
     }
 }

@@ -1,0 +1,293 @@
+//! The ledger as a network service (feature `server`; SPEC §25): the C2SP tlog-tiles read API
+//! over HTTP/1.1 and HTTP/2 — the newest checkpoint the operator kept, the Merkle tree's hash
+//! tiles and, if opened, the entry bundles — so that any tlog-tiles client, witness or monitor
+//! can follow and verify the ledger without access to its store.
+//!
+//! A [`Service`] holds the ledger and answers each request on tokio's blocking pool (the ledger
+//! is synchronous); [`Service::router`] is its axum router and [`serve`] runs it on a listener
+//! until a shutdown signal, letting the requests in flight finish. Before it answers, the
+//! service takes in the entries other writers appended to the store since (each checked as a
+//! replay checks it, [`Ledger::catch_up`]): it serves only what the ledger has verified, and
+//! every byte of an entry bundle is checked against the tree's leaf before it is sent.
+//!
+//! ```no_run
+//! # fn main() -> Result<(), Box<dyn std::error::Error>> {
+//! use chancery::server::{serve, Options, Service};
+//! use chancery::{CheckpointLog, FileCheckpointLog, FileStore, Ledger, SystemClock};
+//!
+//! let dir = std::path::PathBuf::from("ledger");
+//! let ledger = Ledger::open(FileStore::open_read_only(&dir)?, SystemClock)?;
+//! let checkpoints = dir.clone();
+//! let service = Service::new(
+//!     ledger,
+//!     move || FileCheckpointLog::open_read_only(&checkpoints)?.last_checkpoint(),
+//!     Options::default(),
+//! );
+//! let runtime = tokio::runtime::Runtime::new()?;
+//! runtime.block_on(async {
+//!     let listener = tokio::net::TcpListener::bind("127.0.0.1:8080").await?;
+//!     serve(listener, service.router(), async {
+//!         let _ = tokio::signal::ctrl_c().await;
+//!     })
+//!     .await
+//! })?;
+//! # Ok(())
+//! # }
+//! ```
+
+use crate::crypto::leaf_hash;
+use crate::merkle::{Tile, TileKind, TILE_WIDTH};
+use crate::storage::{StorageError, Store};
+use crate::Ledger;
+use axum::extract::{Path, State};
+use axum::http::{header, HeaderValue, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+use axum::Router;
+use std::future::Future;
+use std::sync::{Arc, Mutex, MutexGuard};
+use std::time::Duration;
+
+/// How long a request may take before it is answered `408 Request Timeout`.
+pub const REQUEST_TIMEOUT: Duration = Duration::from_secs(30);
+
+/// The largest request body accepted (the read API takes none).
+pub const MAX_BODY: usize = 1 << 20;
+
+/// `Cache-Control` of a full tile: its bytes never change (C2SP tlog-tiles).
+const IMMUTABLE: &str = "public, max-age=31536000, immutable";
+
+/// `Cache-Control` of what changes as the ledger grows: the checkpoint and partial tiles.
+const FRESH: &str = "no-cache";
+
+/// What a service serves beyond the public read API.
+#[derive(Debug, Clone, Default)]
+pub struct Options {
+    /// Serve the entry bundles (`/tile/entries/…`). Off by default: the entries carry the
+    /// consent and use records (who checked which license, when), which under China's
+    /// personal-information law a ledger publishes only by choice (SPEC §25).
+    pub public_entries: bool,
+}
+
+/// Where the service reads the newest checkpoint the operator kept (the text of its signed
+/// note), each time it serves `/checkpoint`: another process may sign one meanwhile.
+pub type LatestCheckpoint = dyn Fn() -> Result<Option<String>, StorageError> + Send + Sync;
+
+/// A request the service cannot answer with what it was asked for.
+#[non_exhaustive]
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum ServeError {
+    /// No such resource: a path that is not a canonical tile path, a tile the tree does not
+    /// yet hold, no checkpoint kept yet (`404 Not Found`).
+    #[error("not found: {0}")]
+    NotFound(String),
+    /// The entry bundles are not public on this service (`403 Forbidden`).
+    #[error("the entry bundles are not public on this service (it was not started with --public-entries)")]
+    EntriesNotPublic,
+    /// The store could not be read, or what it holds does not verify (`503 Service
+    /// Unavailable`: nothing unverified is served).
+    #[error("the ledger cannot be served: {0}")]
+    Unavailable(String),
+}
+
+impl ServeError {
+    /// The HTTP status of this error.
+    pub fn status(&self) -> StatusCode {
+        match self {
+            Self::NotFound(_) => StatusCode::NOT_FOUND,
+            Self::EntriesNotPublic => StatusCode::FORBIDDEN,
+            Self::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
+        }
+    }
+}
+
+impl IntoResponse for ServeError {
+    fn into_response(self) -> Response {
+        let mut response = (self.status(), format!("{self}\n")).into_response();
+        response.headers_mut().insert(
+            header::CONTENT_TYPE,
+            HeaderValue::from_static("text/plain; charset=utf-8"),
+        );
+        response
+    }
+}
+
+/// A served resource: its bytes, and whether they never change.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Served {
+    /// The response body.
+    pub bytes: Vec<u8>,
+    /// A full tile (cached forever) rather than something the ledger's growth changes.
+    pub immutable: bool,
+}
+
+/// The ledger as a service: what each route answers, without HTTP (the router calls these).
+pub struct Service<S: Store> {
+    ledger: Mutex<Ledger<S>>,
+    checkpoint: Box<LatestCheckpoint>,
+    options: Options,
+}
+
+impl<S: Store + Send + 'static> Service<S> {
+    /// The service of `ledger`, its newest kept checkpoint read through `checkpoint`.
+    pub fn new(
+        ledger: Ledger<S>,
+        checkpoint: impl Fn() -> Result<Option<String>, StorageError> + Send + Sync + 'static,
+        options: Options,
+    ) -> Arc<Self> {
+        Arc::new(Self {
+            ledger: Mutex::new(ledger),
+            checkpoint: Box::new(checkpoint),
+            options,
+        })
+    }
+
+    /// The ledger, with the entries appended to its store since taken in.
+    fn ledger(&self) -> Result<MutexGuard<'_, Ledger<S>>, ServeError> {
+        // A panic while the ledger was held leaves it as consistent as any reader's: each
+        // catch-up keeps every entry it checked and none after.
+        let mut ledger = self.ledger.lock().unwrap_or_else(|p| p.into_inner());
+        ledger
+            .catch_up()
+            .map_err(|e| ServeError::Unavailable(e.to_string()))?;
+        Ok(ledger)
+    }
+
+    /// `/checkpoint`: the newest checkpoint the operator kept, once the ledger is checked to
+    /// hold it (the same tree head at its size).
+    pub fn checkpoint(&self) -> Result<Served, ServeError> {
+        let note = (self.checkpoint)()
+            .map_err(|e| ServeError::Unavailable(e.to_string()))?
+            .ok_or_else(|| ServeError::NotFound("no checkpoint has been signed yet".into()))?;
+        self.ledger()?
+            .check_kept_checkpoint(note.as_bytes())
+            .map_err(|e| {
+                ServeError::Unavailable(format!("the kept checkpoint is not this ledger's: {e}"))
+            })?;
+        Ok(Served {
+            bytes: note.into_bytes(),
+            immutable: false,
+        })
+    }
+
+    /// `/<path>` for a C2SP tile path (`tile/<L>/<N>[.p/<W>]`, `tile/entries/<N>[.p/<W>]`):
+    /// the tile's hashes, or the bundle of its entries (each as a big-endian 16-bit length and
+    /// the entry's bytes), if the ledger holds all of it.
+    pub fn tile(&self, path: &str) -> Result<Served, ServeError> {
+        let tile = Tile::parse(path).map_err(|e| ServeError::NotFound(e.to_string()))?;
+        let immutable = tile.partial.is_none();
+        let beyond = || ServeError::NotFound(format!("{path}: the ledger does not hold it yet"));
+        let bytes = match tile.kind {
+            TileKind::Hashes(_) => self
+                .ledger()?
+                .tree()
+                .tile_hashes(&tile)
+                .ok_or_else(beyond)?,
+            TileKind::Entries if !self.options.public_entries => {
+                return Err(ServeError::EntriesNotPublic)
+            }
+            TileKind::Entries => {
+                let ledger = self.ledger()?;
+                let width = tile.partial.map_or(TILE_WIDTH, u64::from);
+                let start = tile.index.checked_mul(TILE_WIDTH).ok_or_else(beyond)?;
+                let end = start.checked_add(width).ok_or_else(beyond)?;
+                if end > ledger.len() {
+                    return Err(beyond());
+                }
+                bundle(&ledger, start, end)?
+            }
+        };
+        Ok(Served { bytes, immutable })
+    }
+
+    /// The service's axum router: `GET /checkpoint` and `GET /tile/…`, with a request timeout
+    /// ([`REQUEST_TIMEOUT`]) and a body limit ([`MAX_BODY`]).
+    pub fn router(self: Arc<Self>) -> Router {
+        Router::new()
+            .route("/checkpoint", get(checkpoint::<S>))
+            .route("/tile/{*rest}", get(tile::<S>))
+            .layer(tower_http::limit::RequestBodyLimitLayer::new(MAX_BODY))
+            .layer(tower_http::timeout::TimeoutLayer::with_status_code(
+                StatusCode::REQUEST_TIMEOUT,
+                REQUEST_TIMEOUT,
+            ))
+            .with_state(self)
+    }
+}
+
+/// Entries `start..end` of the ledger as a C2SP entry bundle, each record's bytes checked
+/// against the tree's leaf (a store that changed under the ledger is not served).
+fn bundle<S: Store>(ledger: &Ledger<S>, start: u64, end: u64) -> Result<Vec<u8>, ServeError> {
+    let records = ledger
+        .store()
+        .read(start, end)
+        .map_err(|e| ServeError::Unavailable(e.to_string()))?;
+    let mut out = Vec::new();
+    for (seq, record) in (start..).zip(&records) {
+        let leaf = ledger.tree().leaf(seq);
+        if leaf != Some(leaf_hash(&record.bytes)) {
+            return Err(ServeError::Unavailable(format!(
+                "entry {seq} in the store is not the entry the ledger verified"
+            )));
+        }
+        // Entries are at most 64 KiB (SPEC §1): one that does not fit a 16-bit length is not
+        // served rather than cut.
+        let len = u16::try_from(record.bytes.len()).map_err(|_| {
+            ServeError::Unavailable(format!("entry {seq} is too long for an entry bundle"))
+        })?;
+        out.extend_from_slice(&len.to_be_bytes());
+        out.extend_from_slice(&record.bytes);
+    }
+    Ok(out)
+}
+
+/// Runs `work` on the blocking pool and makes its answer a response.
+async fn blocking<S: Store + Send + 'static>(
+    service: Arc<Service<S>>,
+    content_type: &'static str,
+    work: impl FnOnce(&Service<S>) -> Result<Served, ServeError> + Send + 'static,
+) -> Response {
+    let answer = tokio::task::spawn_blocking(move || work(&service))
+        .await
+        .unwrap_or_else(|e| Err(ServeError::Unavailable(format!("the request failed: {e}"))));
+    match answer {
+        Ok(served) => {
+            let cache = if served.immutable { IMMUTABLE } else { FRESH };
+            (
+                [
+                    (header::CONTENT_TYPE, content_type),
+                    (header::CACHE_CONTROL, cache),
+                ],
+                served.bytes,
+            )
+                .into_response()
+        }
+        Err(e) => e.into_response(),
+    }
+}
+
+async fn checkpoint<S: Store + Send + 'static>(State(service): State<Arc<Service<S>>>) -> Response {
+    blocking(service, "text/plain; charset=utf-8", Service::checkpoint).await
+}
+
+async fn tile<S: Store + Send + 'static>(
+    State(service): State<Arc<Service<S>>>,
+    Path(rest): Path<String>,
+) -> Response {
+    blocking(service, "application/octet-stream", move |s| {
+        s.tile(&format!("tile/{rest}"))
+    })
+    .await
+}
+
+/// Serves `router` on `listener` (HTTP/1.1 and HTTP/2) until `shutdown` completes, then lets
+/// the requests in flight finish.
+pub async fn serve(
+    listener: tokio::net::TcpListener,
+    router: Router,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> std::io::Result<()> {
+    axum::serve(listener, router)
+        .with_graceful_shutdown(shutdown)
+        .await
+}
