@@ -1697,21 +1697,14 @@ fn given_a_demo_made_with_the_key_when_audited_with_it_then_the_index_serves_and
 /// `chancery serve` on a port the system picks: it says where it listens, serves the kept
 /// checkpoint and the tiles, takes in a license issued by another command while it runs, and
 /// stops with exit code 0 on SIGTERM.
-#[test]
-fn given_a_ledger_when_served_from_the_command_line_then_tiles_and_checkpoint_are_served() {
+/// Starts `chancery --store data serve ARGS` in `dir` on a free port; returns the child and
+/// the address it printed.
+fn start_serving(dir: &Path, args: &[&str]) -> (std::process::Child, std::net::SocketAddr, String) {
     use std::io::{BufRead, BufReader};
-    let tmp = tempfile::tempdir().unwrap();
-    let dir = tmp.path();
-    set_up(dir);
-    expect(
-        dir,
-        "data",
-        &["checkpoint", "--signer", "data/keys/root.key"],
-        0,
-    );
     let mut child = Command::new(env!("CARGO_BIN_EXE_chancery"))
         .current_dir(dir)
         .args(["--store", "data", "serve", "--listen", "127.0.0.1:0"])
+        .args(args)
         .stderr(std::process::Stdio::piped())
         .spawn()
         .unwrap();
@@ -1726,6 +1719,101 @@ fn given_a_ledger_when_served_from_the_command_line_then_tiles_and_checkpoint_ar
         .unwrap_or_else(|| panic!("no address in {banner:?}"))
         .parse()
         .unwrap();
+    (child, addr, banner)
+}
+
+/// Stops a `chancery serve` with SIGTERM; its exit status.
+fn stop_serving(mut child: std::process::Child) -> std::process::ExitStatus {
+    std::process::Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status()
+        .unwrap();
+    child.wait().unwrap()
+}
+
+#[test]
+fn given_an_operator_key_when_served_from_the_command_line_then_submissions_get_proven_receipts() {
+    use chancery::{Canonical, Store};
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path();
+    set_up(dir);
+    // A statement the ledger holds (entry 1), submitted again: its original receipt.
+    let record = chancery::FileStore::open_read_only(dir.join("data"))
+        .unwrap()
+        .read(1, 2)
+        .unwrap()
+        .remove(0);
+    let entry = chancery::Entry::from_canonical(&record.bytes).unwrap();
+    let statement = entry.statement.to_canonical();
+    let mut forged = statement.clone();
+    let last = forged.len() - 1;
+    forged[last] ^= 1;
+    let (child, addr, banner) = start_serving(dir, &["--operator-key", "data/keys/root.key"]);
+
+    let again = common::http::send(addr, "POST", "/v1/add", "application/cbor", &statement);
+    let refused = common::http::send(addr, "POST", "/v1/add", "application/cbor", &forged);
+    let status = stop_serving(child);
+
+    assert!(banner.contains("taking submissions"), "{banner}");
+    assert_eq!(again.status, 200, "{}", again.text());
+    let body: serde_json::Value = serde_json::from_slice(&again.body).unwrap();
+    assert_eq!(body["receipt"]["seq"], 1);
+    assert_eq!(body["receipt"]["resubmitted"], true);
+    assert!(body["checkpoint"]
+        .as_str()
+        .unwrap()
+        .starts_with("test.gov.cn/elicense\n"));
+    assert_eq!(refused.status, 422, "{}", refused.text());
+    assert_eq!(status.code(), Some(0));
+}
+
+#[test]
+fn given_a_key_that_signs_no_checkpoints_when_serving_with_it_then_refused_at_start() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path();
+    set_up(dir);
+    expect(
+        dir,
+        "data",
+        &["key", "generate", "--out", "stranger.key"],
+        0,
+    );
+
+    let out = run(
+        dir,
+        "data",
+        &[
+            "serve",
+            "--listen",
+            "127.0.0.1:0",
+            "--operator-key",
+            "stranger.key",
+        ],
+    );
+
+    assert_eq!(
+        out.status.code(),
+        Some(2),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("does not sign this ledger's checkpoints")
+    );
+}
+
+#[test]
+fn given_a_ledger_when_served_from_the_command_line_then_tiles_and_checkpoint_are_served() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path();
+    set_up(dir);
+    expect(
+        dir,
+        "data",
+        &["checkpoint", "--signer", "data/keys/root.key"],
+        0,
+    );
+    let (child, addr, banner) = start_serving(dir, &[]);
     assert!(
         banner.starts_with("serving test.gov.cn/elicense on "),
         "{banner}"
@@ -1736,11 +1824,7 @@ fn given_a_ledger_when_served_from_the_command_line_then_tiles_and_checkpoint_ar
     amend(dir, "name=Later", "later.cred");
     let size: u64 = note.text().lines().nth(1).unwrap().parse().unwrap();
     let grown = common::http::request(addr, "GET", &format!("/tile/0/000.p/{}", size + 1));
-    std::process::Command::new("kill")
-        .args(["-TERM", &child.id().to_string()])
-        .status()
-        .unwrap();
-    let status = child.wait().unwrap();
+    let status = stop_serving(child);
 
     assert_eq!(note.status, 200, "{}", note.text());
     assert!(

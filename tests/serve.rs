@@ -7,13 +7,12 @@
 
 mod common;
 
-use chancery::server::{serve, Options, Service};
+use chancery::server::{Options, Service};
 use chancery::storage::{CheckpointLog, Record};
 use chancery::{FileCheckpointLog, FileStore, Ledger, Store};
-use common::http::{self, Response};
+use common::serving::Serving;
 use common::*;
 use sha2::{Digest, Sha256};
-use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 
 /// Licenses issued after the standard start (3 entries): 303 entries, one full level-0 tile
@@ -33,71 +32,25 @@ fn ledger_on_disk() -> (tempfile::TempDir, World<FileStore>, chancery::Actor) {
     (dir, w, a)
 }
 
-/// A running service over a reader of the store in `dir`; stops when dropped.
-struct Running {
-    addr: SocketAddr,
-    stop: Option<tokio::sync::oneshot::Sender<()>>,
-    runtime: Option<tokio::runtime::Runtime>,
+/// Serves a reader of the store in `dir`, its checkpoints read from the same directory.
+fn start(dir: &Path, options: Options) -> Serving {
+    let checkpoints = dir.to_path_buf();
+    start_with(dir, options, move || {
+        FileCheckpointLog::open_read_only(&checkpoints)?.last_checkpoint()
+    })
 }
 
-impl Running {
-    /// Serves the store in `dir` (its checkpoints read from the same directory).
-    fn start(dir: &Path, options: Options) -> Self {
-        let checkpoints = dir.to_path_buf();
-        Self::start_with(dir, options, move || {
-            FileCheckpointLog::open_read_only(&checkpoints)?.last_checkpoint()
-        })
-    }
-
-    fn start_with(
-        dir: &Path,
-        options: Options,
-        checkpoint: impl Fn() -> Result<Option<String>, chancery::storage::StorageError>
-            + Send
-            + Sync
-            + 'static,
-    ) -> Self {
-        let store = FileStore::open_read_only(dir).unwrap();
-        let ledger = Ledger::open(store, chancery::SystemClock).unwrap();
-        let service = Service::new(ledger, checkpoint, options);
-        let runtime = tokio::runtime::Builder::new_multi_thread()
-            .worker_threads(1)
-            .enable_all()
-            .build()
-            .unwrap();
-        let listener = runtime
-            .block_on(tokio::net::TcpListener::bind("127.0.0.1:0"))
-            .unwrap();
-        let addr = listener.local_addr().unwrap();
-        let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
-        runtime.spawn(serve(listener, service.router(), async {
-            let _ = stopped.await;
-        }));
-        Self {
-            addr,
-            stop: Some(stop),
-            runtime: Some(runtime),
-        }
-    }
-
-    fn get(&self, path: &str) -> Response {
-        http::request(self.addr, "GET", path)
-    }
-
-    fn request(&self, method: &str, path: &str) -> Response {
-        http::request(self.addr, method, path)
-    }
-}
-
-impl Drop for Running {
-    fn drop(&mut self) {
-        if let Some(stop) = self.stop.take() {
-            let _ = stop.send(());
-        }
-        if let Some(runtime) = self.runtime.take() {
-            runtime.shutdown_timeout(std::time::Duration::from_secs(5));
-        }
-    }
+fn start_with(
+    dir: &Path,
+    options: Options,
+    checkpoint: impl Fn() -> Result<Option<String>, chancery::storage::StorageError>
+        + Send
+        + Sync
+        + 'static,
+) -> Serving {
+    let store = FileStore::open_read_only(dir).unwrap();
+    let ledger = Ledger::open(store, chancery::SystemClock).unwrap();
+    Serving::start(Service::new(ledger, checkpoint, options).router())
 }
 
 /// The store's entries `start..end`, read through the store itself.
@@ -137,6 +90,7 @@ fn concat(hashes: &[[u8; 32]]) -> Vec<u8> {
 fn public() -> Options {
     Options {
         public_entries: true,
+        ..Options::default()
     }
 }
 
@@ -147,7 +101,7 @@ fn given_a_kept_checkpoint_when_getting_checkpoint_then_the_note_is_served_as_ke
         .ledger
         .sign_checkpoint(&key(1), &mut FileCheckpointLog::open(dir.path()).unwrap())
         .unwrap();
-    let server = Running::start(dir.path(), Options::default());
+    let server = start(dir.path(), Options::default());
 
     let r = server.get("/checkpoint");
 
@@ -161,7 +115,7 @@ fn given_a_kept_checkpoint_when_getting_checkpoint_then_the_note_is_served_as_ke
 #[test]
 fn given_no_checkpoint_kept_when_getting_checkpoint_then_not_found() {
     let (dir, _w, _) = ledger_on_disk();
-    let server = Running::start(dir.path(), Options::default());
+    let server = start(dir.path(), Options::default());
 
     let r = server.get("/checkpoint");
 
@@ -173,7 +127,7 @@ fn given_a_kept_checkpoint_the_ledger_did_not_sign_when_getting_checkpoint_then_
     let (dir, w, _) = ledger_on_disk();
     // A note over the ledger's true head, signed by a key that never signs its checkpoints.
     let forged = w.note(&key(99), &[]);
-    let server = Running::start_with(dir.path(), Options::default(), move || {
+    let server = start_with(dir.path(), Options::default(), move || {
         Ok(Some(forged.clone()))
     });
 
@@ -190,7 +144,7 @@ fn given_a_kept_checkpoint_the_ledger_did_not_sign_when_getting_checkpoint_then_
 #[test]
 fn given_a_full_level_0_tile_when_getting_it_then_it_is_the_leaf_hashes_and_immutable() {
     let (dir, _w, _) = ledger_on_disk();
-    let server = Running::start(dir.path(), Options::default());
+    let server = start(dir.path(), Options::default());
     let want: Vec<[u8; 32]> = entries(dir.path(), 0, 256)
         .iter()
         .map(|r| leaf(&r.bytes))
@@ -210,7 +164,7 @@ fn given_a_full_level_0_tile_when_getting_it_then_it_is_the_leaf_hashes_and_immu
 #[test]
 fn given_a_partial_tile_when_getting_it_at_the_ledgers_width_then_the_hashes_and_not_cached() {
     let (dir, _w, _) = ledger_on_disk();
-    let server = Running::start(dir.path(), Options::default());
+    let server = start(dir.path(), Options::default());
     let width = ENTRIES - 256;
     let want: Vec<[u8; 32]> = entries(dir.path(), 256, ENTRIES)
         .iter()
@@ -227,7 +181,7 @@ fn given_a_partial_tile_when_getting_it_at_the_ledgers_width_then_the_hashes_and
 #[test]
 fn given_a_tile_wider_than_the_ledger_when_getting_it_then_not_found() {
     let (dir, _w, _) = ledger_on_disk();
-    let server = Running::start(dir.path(), Options::default());
+    let server = start(dir.path(), Options::default());
 
     assert_all_not_found(
         &server,
@@ -244,7 +198,7 @@ fn given_a_tile_wider_than_the_ledger_when_getting_it_then_not_found() {
 #[test]
 fn given_256_leaves_when_getting_the_level_1_partial_tile_then_it_is_their_subtree_hash() {
     let (dir, _w, _) = ledger_on_disk();
-    let server = Running::start(dir.path(), Options::default());
+    let server = start(dir.path(), Options::default());
     let leaves: Vec<[u8; 32]> = entries(dir.path(), 0, 256)
         .iter()
         .map(|r| leaf(&r.bytes))
@@ -259,7 +213,7 @@ fn given_256_leaves_when_getting_the_level_1_partial_tile_then_it_is_their_subtr
 #[test]
 fn given_a_path_that_is_not_a_canonical_tile_path_when_getting_it_then_not_found() {
     let (dir, _w, _) = ledger_on_disk();
-    let server = Running::start(dir.path(), Options::default());
+    let server = start(dir.path(), Options::default());
 
     assert_all_not_found(
         &server,
@@ -280,7 +234,7 @@ fn given_a_path_that_is_not_a_canonical_tile_path_when_getting_it_then_not_found
     );
 }
 
-fn assert_all_not_found(server: &Running, paths: &[&str]) {
+fn assert_all_not_found(server: &Serving, paths: &[&str]) {
     for path in paths {
         let r = server.get(path);
         assert_eq!(
@@ -295,7 +249,7 @@ fn assert_all_not_found(server: &Running, paths: &[&str]) {
 #[test]
 fn given_entries_not_public_when_getting_an_entry_bundle_then_forbidden() {
     let (dir, _w, _) = ledger_on_disk();
-    let server = Running::start(dir.path(), Options::default());
+    let server = start(dir.path(), Options::default());
 
     let r = server.get("/tile/entries/000");
 
@@ -306,7 +260,7 @@ fn given_entries_not_public_when_getting_an_entry_bundle_then_forbidden() {
 #[test]
 fn given_public_entries_when_getting_a_full_bundle_then_it_holds_each_entry_length_prefixed() {
     let (dir, _w, _) = ledger_on_disk();
-    let server = Running::start(dir.path(), public());
+    let server = start(dir.path(), public());
     let want = entries(dir.path(), 0, 256);
 
     let r = server.get("/tile/entries/000");
@@ -330,7 +284,7 @@ fn given_public_entries_when_getting_a_full_bundle_then_it_holds_each_entry_leng
 #[test]
 fn given_public_entries_when_getting_a_bundle_then_its_entries_hash_to_the_served_level_0_tile() {
     let (dir, _w, _) = ledger_on_disk();
-    let server = Running::start(dir.path(), public());
+    let server = start(dir.path(), public());
     let width = ENTRIES - 256;
 
     let bundle = server.get(&format!("/tile/entries/001.p/{width}"));
@@ -350,7 +304,7 @@ fn given_public_entries_when_getting_a_bundle_then_its_entries_hash_to_the_serve
 #[test]
 fn given_public_entries_when_getting_a_bundle_beyond_the_ledger_then_not_found() {
     let (dir, _w, _) = ledger_on_disk();
-    let server = Running::start(dir.path(), public());
+    let server = start(dir.path(), public());
 
     let r = server.get("/tile/entries/001");
 
@@ -360,7 +314,7 @@ fn given_public_entries_when_getting_a_bundle_beyond_the_ledger_then_not_found()
 #[test]
 fn given_entries_appended_after_the_start_when_getting_their_tile_then_they_are_served() {
     let (dir, mut w, a) = ledger_on_disk();
-    let server = Running::start(dir.path(), Options::default());
+    let server = start(dir.path(), Options::default());
     let width = ENTRIES - 256 + 10;
     let path = format!("/tile/0/001.p/{width}");
     assert_eq!(server.get(&path).status, 404);
@@ -383,7 +337,7 @@ fn given_a_checkpoint_signed_after_the_start_when_getting_checkpoint_then_the_ne
     let (dir, mut w, a) = ledger_on_disk();
     let mut log = FileCheckpointLog::open(dir.path()).unwrap();
     w.ledger.sign_checkpoint(&key(1), &mut log).unwrap();
-    let server = Running::start(dir.path(), Options::default());
+    let server = start(dir.path(), Options::default());
     assert_eq!(server.get("/checkpoint").status, 200);
 
     w.issue(&a, "AUTH1", "LATER");
@@ -398,7 +352,7 @@ fn given_a_checkpoint_signed_after_the_start_when_getting_checkpoint_then_the_ne
 fn given_an_entry_changed_on_disk_after_it_was_verified_when_getting_its_bundle_then_it_is_refused()
 {
     let (dir, w, _) = ledger_on_disk();
-    let server = Running::start(dir.path(), public());
+    let server = start(dir.path(), public());
     drop(w);
     // Whoever can write the store flips one byte of the last entry, in place.
     let journal = journal_file(dir.path());
@@ -424,7 +378,7 @@ fn journal_file(dir: &Path) -> PathBuf {
 #[test]
 fn given_an_unknown_route_or_method_when_requested_then_a_client_error() {
     let (dir, _w, _) = ledger_on_disk();
-    let server = Running::start(dir.path(), Options::default());
+    let server = start(dir.path(), Options::default());
 
     assert_eq!(server.get("/nothing").status, 404);
     assert_eq!(server.get("/checkpoint/").status, 404);

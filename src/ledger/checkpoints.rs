@@ -154,7 +154,7 @@ impl<S: Store> Ledger<S> {
     }
 
     /// Whether `key` signs the ledger's checkpoints and stamps now (SPEC §16).
-    pub(super) fn signs_checkpoints_now(&self, key: &SecretKey) -> bool {
+    pub fn signs_checkpoints_now(&self, key: &SecretKey) -> bool {
         self.state
             .checkpoint_keys(self.now())
             .contains(&key.public_key())

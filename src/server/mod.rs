@@ -10,6 +10,12 @@
 //! replay checks it, [`Ledger::catch_up`]): it serves only what the ledger has verified, and
 //! every byte of an entry bundle is checked against the tree's leaf before it is sent.
 //!
+//! A service made with [`Service::with_writer`] also takes signed statements (`POST /v1/add`):
+//! a committer thread gathers the submissions that arrive within the batch window, records them
+//! as one durable batch with one checkpoint signed for it, and answers each only then, with its
+//! receipts and inclusion proofs to that checkpoint ([`Service::add`]). `/healthz` and
+//! `/metrics` ([`Metrics`], Prometheus text) are served by both.
+//!
 //! ```no_run
 //! # fn main() -> Result<(), Box<dyn std::error::Error>> {
 //! use chancery::server::{serve, Options, Service};
@@ -35,18 +41,33 @@
 //! # }
 //! ```
 
+mod add;
+mod metrics;
+
+pub use add::{
+    AddError, Added, Commit, Outcome, Refusal, Submission, SubmissionError, DEFAULT_BATCH_WINDOW,
+    MAX_STATEMENTS,
+};
+pub use metrics::Metrics;
+
 use crate::crypto::leaf_hash;
+use crate::ledger::ProvenReceipt;
 use crate::merkle::{Tile, TileKind, TILE_WIDTH};
 use crate::storage::{StorageError, Store};
 use crate::Ledger;
-use axum::extract::{Path, State};
-use axum::http::{header, HeaderValue, StatusCode};
+use add::GroupCommit;
+use axum::body::Bytes;
+use axum::extract::{MatchedPath, Path, Request, State};
+use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
+use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
-use axum::routing::get;
+use axum::routing::{get, post};
 use axum::Router;
+use base64::Engine;
+use serde_json::json;
 use std::future::Future;
 use std::sync::{Arc, Mutex, MutexGuard};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 /// How long a request may take before it is answered `408 Request Timeout`.
 pub const REQUEST_TIMEOUT: Duration = Duration::from_secs(30);
@@ -60,13 +81,25 @@ const IMMUTABLE: &str = "public, max-age=31536000, immutable";
 /// `Cache-Control` of what changes as the ledger grows: the checkpoint and partial tiles.
 const FRESH: &str = "no-cache";
 
-/// What a service serves beyond the public read API.
-#[derive(Debug, Clone, Default)]
+/// What a service serves beyond the public read API, and how it commits.
+#[derive(Debug, Clone)]
 pub struct Options {
     /// Serve the entry bundles (`/tile/entries/…`). Off by default: the entries carry the
     /// consent and use records (who checked which license, when), which under China's
     /// personal-information law a ledger publishes only by choice (SPEC §25).
     pub public_entries: bool,
+    /// How long a group commit waits, after the first submission, for others to commit with
+    /// it ([`DEFAULT_BATCH_WINDOW`]).
+    pub batch_window: Duration,
+}
+
+impl Default for Options {
+    fn default() -> Self {
+        Self {
+            public_entries: false,
+            batch_window: DEFAULT_BATCH_WINDOW,
+        }
+    }
 }
 
 /// Where the service reads the newest checkpoint the operator kept (the text of its signed
@@ -123,22 +156,103 @@ pub struct Served {
 
 /// The ledger as a service: what each route answers, without HTTP (the router calls these).
 pub struct Service<S: Store> {
-    ledger: Mutex<Ledger<S>>,
+    ledger: Arc<Mutex<Ledger<S>>>,
     checkpoint: Box<LatestCheckpoint>,
     options: Options,
+    /// The group committer, if the service takes submissions.
+    writer: Option<GroupCommit>,
+    metrics: Arc<Metrics>,
 }
 
 impl<S: Store + Send + 'static> Service<S> {
-    /// The service of `ledger`, its newest kept checkpoint read through `checkpoint`.
+    /// The read-only service of `ledger`, its newest kept checkpoint read through
+    /// `checkpoint`: `POST /v1/add` is refused (`403`).
     pub fn new(
         ledger: Ledger<S>,
         checkpoint: impl Fn() -> Result<Option<String>, StorageError> + Send + Sync + 'static,
         options: Options,
     ) -> Arc<Self> {
         Arc::new(Self {
-            ledger: Mutex::new(ledger),
+            ledger: Arc::new(Mutex::new(ledger)),
             checkpoint: Box::new(checkpoint),
             options,
+            writer: None,
+            metrics: Arc::default(),
+        })
+    }
+
+    /// The service of `ledger` that also takes submissions (`POST /v1/add`), recording each
+    /// group of them with `commit` — a durable append and a checkpoint signed and kept for it,
+    /// which `checkpoint` then reads:
+    ///
+    /// ```no_run
+    /// # fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// use chancery::server::{Options, Service};
+    /// use chancery::{CheckpointLog, FileCheckpointLog, FileStore, Ledger, SecretKey, SystemClock};
+    ///
+    /// let dir = std::path::PathBuf::from("ledger");
+    /// let key = SecretKey::from_seed([7; 32]); // the operator key, read from its file
+    /// let ledger = Ledger::open(FileStore::open(&dir)?, SystemClock)?;
+    /// let mut log = FileCheckpointLog::open(&dir)?;
+    /// let checkpoints = dir.clone();
+    /// let service = Service::with_writer(
+    ///     ledger,
+    ///     move || FileCheckpointLog::open_read_only(&checkpoints)?.last_checkpoint(),
+    ///     Options::default(),
+    ///     move |ledger, statements| ledger.append_batch_proven(statements, &key, &mut log),
+    /// );
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub fn with_writer(
+        ledger: Ledger<S>,
+        checkpoint: impl Fn() -> Result<Option<String>, StorageError> + Send + Sync + 'static,
+        options: Options,
+        commit: impl FnMut(
+                &mut Ledger<S>,
+                Vec<crate::SignedStatement>,
+            ) -> Result<crate::ledger::ProvenBatch, crate::AppendError>
+            + Send
+            + 'static,
+    ) -> Arc<Self> {
+        let ledger = Arc::new(Mutex::new(ledger));
+        let metrics = Arc::<Metrics>::default();
+        let writer = GroupCommit::start(
+            Arc::clone(&ledger),
+            Box::new(commit),
+            options.batch_window,
+            Arc::clone(&metrics),
+        );
+        Arc::new(Self {
+            ledger,
+            checkpoint: Box::new(checkpoint),
+            options,
+            writer: Some(writer),
+            metrics,
+        })
+    }
+
+    /// The service's counters.
+    pub fn metrics(&self) -> &Metrics {
+        &self.metrics
+    }
+
+    /// Records `submission` with the next group commit and answers once it is durable: each
+    /// statement's receipt and inclusion proof to the checkpoint signed for the commit, or why
+    /// it was refused (SPEC §25).
+    pub async fn add(&self, submission: Submission) -> Result<Added, AddError> {
+        match &self.writer {
+            Some(writer) => writer.add(submission).await,
+            None => Err(AddError::NotAccepting),
+        }
+    }
+
+    /// `/healthz`: whether the ledger can be served (the store reads and verifies).
+    pub fn health(&self) -> Result<Served, ServeError> {
+        let ledger = self.ledger()?;
+        Ok(Served {
+            bytes: format!("ok {} entries\n", ledger.len()).into_bytes(),
+            immutable: false,
         })
     }
 
@@ -200,12 +314,20 @@ impl<S: Store + Send + 'static> Service<S> {
         Ok(Served { bytes, immutable })
     }
 
-    /// The service's axum router: `GET /checkpoint` and `GET /tile/…`, with a request timeout
-    /// ([`REQUEST_TIMEOUT`]) and a body limit ([`MAX_BODY`]).
+    /// The service's axum router: `GET /checkpoint`, `GET /tile/…`, `POST /v1/add`,
+    /// `GET /healthz` and `GET /metrics`, with a request timeout ([`REQUEST_TIMEOUT`]) and a
+    /// body limit ([`MAX_BODY`]).
     pub fn router(self: Arc<Self>) -> Router {
         Router::new()
             .route("/checkpoint", get(checkpoint::<S>))
             .route("/tile/{*rest}", get(tile::<S>))
+            .route("/v1/add", post(add::<S>))
+            .route("/healthz", get(healthz::<S>))
+            .route("/metrics", get(metrics::<S>))
+            .layer(axum::middleware::from_fn_with_state(
+                Arc::clone(&self),
+                counted::<S>,
+            ))
             .layer(tower_http::limit::RequestBodyLimitLayer::new(MAX_BODY))
             .layer(tower_http::timeout::TimeoutLayer::with_status_code(
                 StatusCode::REQUEST_TIMEOUT,
@@ -278,6 +400,157 @@ async fn tile<S: Store + Send + 'static>(
         s.tile(&format!("tile/{rest}"))
     })
     .await
+}
+
+async fn healthz<S: Store + Send + 'static>(State(service): State<Arc<Service<S>>>) -> Response {
+    blocking(service, "text/plain; charset=utf-8", Service::health).await
+}
+
+async fn metrics<S: Store + Send + 'static>(State(service): State<Arc<Service<S>>>) -> Response {
+    blocking(
+        service,
+        "text/plain; version=0.0.4; charset=utf-8",
+        |s: &Service<S>| {
+            let entries = s.ledger()?.len();
+            Ok(Served {
+                bytes: s.metrics.render(entries).into_bytes(),
+                immutable: false,
+            })
+        },
+    )
+    .await
+}
+
+/// Counts every request by its route's pattern (never the path asked for: a path may name a
+/// license) and status.
+async fn counted<S: Store + Send + 'static>(
+    State(service): State<Arc<Service<S>>>,
+    request: Request,
+    next: Next,
+) -> Response {
+    let route = request
+        .extensions()
+        .get::<MatchedPath>()
+        .map_or("unmatched", MatchedPath::as_str)
+        .to_owned();
+    let started = Instant::now();
+    let response = next.run(request).await;
+    service
+        .metrics
+        .request(&route, response.status().as_u16(), started.elapsed());
+    response
+}
+
+/// The media type of a submission (RFC 8949).
+const CBOR: &str = "application/cbor";
+
+/// `POST /v1/add`: a submission's receipts and proofs once durable, or why not, as JSON.
+async fn add<S: Store + Send + 'static>(
+    State(service): State<Arc<Service<S>>>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
+    if service.writer.is_none() {
+        return json_error(
+            StatusCode::FORBIDDEN,
+            "NotAccepting",
+            &AddError::NotAccepting,
+        );
+    }
+    let media = headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.split(';').next())
+        .map(str::trim);
+    if !media.is_some_and(|m| m.eq_ignore_ascii_case(CBOR)) {
+        return json_error(
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            "UnsupportedMediaType",
+            &format!("a submission is sent as {CBOR}"),
+        );
+    }
+    let submission = match Submission::decode(&body) {
+        Ok(s) => s,
+        Err(e) => return json_error(StatusCode::BAD_REQUEST, "Malformed", &e),
+    };
+    let single = matches!(submission, Submission::One(_));
+    match service.add(submission).await {
+        Ok(added) => added_response(added, single),
+        Err(e @ AddError::NotAccepting) => json_error(StatusCode::FORBIDDEN, "NotAccepting", &e),
+        Err(e @ AddError::Failed(_)) => {
+            json_error(StatusCode::SERVICE_UNAVAILABLE, "NotCommitted", &e)
+        }
+        Err(e @ AddError::Stopping) => json_error(StatusCode::SERVICE_UNAVAILABLE, "Stopping", &e),
+    }
+}
+
+/// The answer to a committed submission: for one statement its receipt (`200`) or its refusal
+/// (`422`); for a batch, one result per statement (`200`).
+fn added_response(added: Added, single: bool) -> Response {
+    let checkpoint = &*added.checkpoint;
+    if single {
+        return match added.outcomes.into_iter().next() {
+            Some(Outcome::Recorded(proven)) => json_response(
+                StatusCode::OK,
+                &json!({ "checkpoint": checkpoint, "receipt": receipt_json(&proven) }),
+            ),
+            Some(Outcome::Refused(refusal)) => {
+                json_response(StatusCode::UNPROCESSABLE_ENTITY, &refusal_json(&refusal))
+            }
+            None => json_error(
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "Internal",
+                &"the submission had no outcome",
+            ),
+        };
+    }
+    let results: Vec<_> = added
+        .outcomes
+        .iter()
+        .map(|o| match o {
+            Outcome::Recorded(proven) => json!({ "receipt": receipt_json(proven) }),
+            Outcome::Refused(refusal) => refusal_json(refusal),
+        })
+        .collect();
+    let checkpoint = (!checkpoint.is_empty()).then_some(checkpoint);
+    json_response(
+        StatusCode::OK,
+        &json!({ "checkpoint": checkpoint, "results": results }),
+    )
+}
+
+/// A receipt and its inclusion proof (hashes in standard base64, as `prove inclusion`).
+fn receipt_json(proven: &ProvenReceipt) -> serde_json::Value {
+    let b64 = base64::engine::general_purpose::STANDARD;
+    let r = &proven.receipt;
+    json!({
+        "seq": r.seq,
+        "entry_hash": r.entry_hash.to_hex(),
+        "ledger_time": r.ledger_time.millis(),
+        "resubmitted": r.resubmission.is_some(),
+        "inclusion_proof": {
+            "leaf_index": proven.proof.index,
+            "tree_size": proven.proof.tree_size,
+            "hashes": proven.proof.path.iter().map(|h| b64.encode(h.0)).collect::<Vec<_>>(),
+        },
+    })
+}
+
+fn refusal_json(refusal: &Refusal) -> serde_json::Value {
+    json!({ "error": "Refused", "rule": refusal.rule, "message": refusal.message })
+}
+
+fn json_response(status: StatusCode, body: &serde_json::Value) -> Response {
+    let mut text = body.to_string();
+    text.push('\n');
+    (status, [(header::CONTENT_TYPE, "application/json")], text).into_response()
+}
+
+fn json_error(status: StatusCode, code: &str, message: &dyn std::fmt::Display) -> Response {
+    json_response(
+        status,
+        &json!({ "error": code, "message": message.to_string() }),
+    )
 }
 
 /// Serves `router` on `listener` (HTTP/1.1 and HTTP/2) until `shutdown` completes, then lets

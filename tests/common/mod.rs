@@ -3,6 +3,8 @@
 
 pub mod http;
 pub mod replay;
+#[cfg(feature = "server")]
+pub mod serving;
 pub mod vectors;
 
 use chancery::crypto::sha256;

@@ -158,11 +158,13 @@ pub enum Command {
         /// The archive to read.
         file: PathBuf,
     },
-    /// Serve the ledger over HTTP (C2SP tlog-tiles): `/checkpoint` (the newest checkpoint
-    /// signed with `chancery checkpoint`), the hash tiles `/tile/<L>/<N>[.p/<W>]` and, with
-    /// `--public-entries`, the entry bundles `/tile/entries/<N>[.p/<W>]`. It reads the store
-    /// without its lock and takes in what other commands append; stop it with Ctrl-C or
-    /// SIGTERM (requests in flight finish).
+    /// Serve the ledger over HTTP (SPEC §25): the C2SP tlog-tiles read API — `/checkpoint`
+    /// (the newest checkpoint kept), the hash tiles `/tile/<L>/<N>[.p/<W>]` and, with
+    /// `--public-entries`, the entry bundles `/tile/entries/<N>[.p/<W>]` — `/healthz` and
+    /// `/metrics`. Without `--operator-key` it reads the store without its lock and takes in
+    /// what other commands append; with it, it is the store's writer and takes submissions
+    /// (`POST /v1/add`, answered with receipts and inclusion proofs to a checkpoint it signs
+    /// for each group commit). Stop it with Ctrl-C or SIGTERM: requests in flight finish.
     #[cfg(feature = "server")]
     Serve {
         /// The address to listen on.
@@ -172,6 +174,13 @@ pub enum Command {
         /// which license, when): off by default (SPEC §25).
         #[arg(long)]
         public_entries: bool,
+        /// Take submissions, signing each group commit's checkpoint with this operator key
+        /// (secret key file; the root key while the ledger has no operator key).
+        #[arg(long, value_name = "FILE")]
+        operator_key: Option<PathBuf>,
+        /// How long a group commit waits, after the first submission, for others (ms).
+        #[arg(long, default_value_t = 2, value_name = "MS")]
+        batch_window_ms: u64,
     },
     /// Generate a realistic ledger into a new store over a simulated past year: authorities,
     /// license types, licenses with amendments, renewals, suspensions and terminations, seals

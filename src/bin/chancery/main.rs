@@ -160,6 +160,16 @@ fn run(cli: Cli, out: &Out) -> Result<u8, CliError> {
         Command::Serve {
             listen,
             public_entries,
-        } => serve::run(store, listen, public_entries),
+            operator_key,
+            batch_window_ms,
+        } => serve::run(
+            store,
+            listen,
+            operator_key.as_deref(),
+            chancery::server::Options {
+                public_entries,
+                batch_window: std::time::Duration::from_millis(batch_window_ms),
+            },
+        ),
     }
 }

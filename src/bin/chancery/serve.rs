@@ -1,23 +1,53 @@
 //! `chancery serve`: the ledger over HTTP (SPEC §25).
 
-use crate::{open_reader, CliError};
+use crate::{keyfile, open, open_reader, CliError};
 use chancery::server::{serve, Options, Service};
 use chancery::storage::CheckpointLog;
 use chancery::FileCheckpointLog;
 use std::net::SocketAddr;
 use std::path::Path;
 
-/// Serves the ledger in `store` on `listen` until Ctrl-C or SIGTERM.
-pub fn run(store: &Path, listen: SocketAddr, public_entries: bool) -> Result<u8, CliError> {
-    let ledger = open_reader(store)?;
-    let origin = ledger.origin().to_owned();
-    // Re-read at every request: `chancery checkpoint` keeps new ones while this serves.
+/// Serves the ledger in `store` on `listen` until Ctrl-C or SIGTERM; with `operator_key`, as
+/// the store's writer taking submissions.
+pub fn run(
+    store: &Path,
+    listen: SocketAddr,
+    operator_key: Option<&Path>,
+    options: Options,
+) -> Result<u8, CliError> {
+    // Re-read at every request: `chancery checkpoint` may keep new ones while this serves.
     let dir = store.to_path_buf();
-    let service = Service::new(
-        ledger,
-        move || FileCheckpointLog::open_read_only(&dir)?.last_checkpoint(),
-        Options { public_entries },
-    );
+    let latest = move || FileCheckpointLog::open_read_only(&dir)?.last_checkpoint();
+    let taking = if operator_key.is_some() {
+        ", taking submissions"
+    } else {
+        ""
+    };
+    let (service, origin) = match operator_key {
+        None => {
+            let ledger = open_reader(store)?;
+            let origin = ledger.origin().to_owned();
+            (Service::new(ledger, latest, options), origin)
+        }
+        Some(path) => {
+            let key = keyfile::read_secret(path)?;
+            let ledger = open(store)?;
+            // Refused at start rather than at the first submission.
+            if !ledger.signs_checkpoints_now(&key) {
+                return Err(CliError::usage(format!(
+                    "{} does not sign this ledger's checkpoints now (an active operator key \
+                     does, or a root key while the ledger has none)",
+                    path.display()
+                )));
+            }
+            let origin = ledger.origin().to_owned();
+            let mut log = FileCheckpointLog::open(store)?;
+            let service = Service::with_writer(ledger, latest, options, move |ledger, batch| {
+                ledger.append_batch_proven(batch, &key, &mut log)
+            });
+            (service, origin)
+        }
+    };
     let runtime = tokio::runtime::Runtime::new()
         .map_err(|e| CliError::usage(format!("cannot start the service's runtime: {e}")))?;
     runtime.block_on(async {
@@ -27,7 +57,7 @@ pub fn run(store: &Path, listen: SocketAddr, public_entries: bool) -> Result<u8,
         let bound = listener
             .local_addr()
             .map_err(|e| CliError::usage(e.to_string()))?;
-        eprintln!("serving {origin} on http://{bound}/ (Ctrl-C to stop)");
+        eprintln!("serving {origin} on http://{bound}/{taking} (Ctrl-C to stop)");
         serve(listener, service.router(), stopped())
             .await
             .map_err(|e| CliError::usage(format!("the service failed: {e}")))
