@@ -36,6 +36,18 @@ impl FileStoreHooks for FileStore {
     }
 }
 
+/// Fault injection in the file checkpoint log.
+pub trait CheckpointLogHooks {
+    /// The next `keep_checkpoint` fails as if its write or sync had failed.
+    fn fail_next_keep(&mut self);
+}
+
+impl CheckpointLogHooks for crate::storage::FileCheckpointLog {
+    fn fail_next_keep(&mut self) {
+        self.inject_keep_failure();
+    }
+}
+
 /// The engine's application of entries to a state, and its transactions.
 pub trait StateHooks {
     /// Applies entry `seq` (which passed the rules) to the state.

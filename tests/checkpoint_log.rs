@@ -370,3 +370,70 @@ fn given_the_same_ledger_when_stamped_after_a_checkpoint_was_kept_then_it_is_sig
         .stamp(&id, now, now.plus_days(1), &key(1), &log)
         .is_ok());
 }
+
+/// Issue 16 review: the service read the whole log for every `/checkpoint`. A reader follows
+/// the writer by reading only what was appended since.
+#[test]
+fn given_a_reader_log_when_the_writer_keeps_more_then_refresh_takes_them_in() {
+    let d = tempfile::tempdir().unwrap();
+    let (mut w, a) = ledger_with(0);
+    let mut writer = FileCheckpointLog::open(d.path()).unwrap();
+    let first = w.ledger.sign_checkpoint(&key(1), &mut writer).unwrap().note;
+    let mut reader = FileCheckpointLog::open_read_only(d.path()).unwrap();
+    w.issue(&a, "AUTH1", "K1");
+    let second = w.ledger.sign_checkpoint(&key(1), &mut writer).unwrap().note;
+    assert_eq!(reader.last_checkpoint().unwrap(), Some(first.clone()));
+
+    reader.refresh().unwrap();
+
+    assert_eq!(reader.last_checkpoint().unwrap(), Some(second.clone()));
+    assert_eq!(reader.checkpoints().unwrap(), vec![first, second]);
+}
+
+#[test]
+fn given_a_reader_of_a_store_without_a_log_when_one_is_kept_then_refresh_takes_it_in() {
+    let d = tempfile::tempdir().unwrap();
+    let (w, _) = ledger_with(0);
+    let mut reader = FileCheckpointLog::open_read_only(d.path()).unwrap();
+    let mut writer = FileCheckpointLog::open(d.path()).unwrap();
+    let note = w.ledger.sign_checkpoint(&key(1), &mut writer).unwrap().note;
+
+    reader.refresh().unwrap();
+
+    assert_eq!(reader.last_checkpoint().unwrap(), Some(note));
+}
+
+#[test]
+fn given_a_reader_log_when_the_file_shrinks_under_it_then_refresh_reports_damage_and_keeps_what_it_had(
+) {
+    let d = tempfile::tempdir().unwrap();
+    let (notes, second_at) = two_kept(d.path());
+    let mut reader = FileCheckpointLog::open_read_only(d.path()).unwrap();
+    let f = std::fs::OpenOptions::new()
+        .write(true)
+        .open(d.path().join(FileCheckpointLog::FILE))
+        .unwrap();
+    f.set_len(second_at).unwrap();
+
+    let r = reader.refresh();
+
+    assert!(
+        matches!(&r, Err(StorageError::Damaged(d)) if d.reason == DamageReason::Truncated),
+        "{r:?}"
+    );
+    assert_eq!(reader.last_checkpoint().unwrap(), Some(notes[1].clone()));
+}
+
+#[test]
+fn given_a_log_whose_write_failed_when_its_last_checkpoint_is_asked_then_poisoned() {
+    use chancery::test_support::CheckpointLogHooks;
+    let d = tempfile::tempdir().unwrap();
+    let (w, _) = ledger_with(0);
+    let mut log = FileCheckpointLog::open(d.path()).unwrap();
+    log.fail_next_keep();
+    assert!(w.ledger.sign_checkpoint(&key(1), &mut log).is_err());
+
+    let r = log.last_checkpoint();
+
+    assert!(matches!(r, Err(StorageError::Poisoned)), "{r:?}");
+}

@@ -10,9 +10,9 @@ mod common;
 use chancery::server::{Options, Service};
 use chancery::storage::{CheckpointLog, Record};
 use chancery::{FileCheckpointLog, FileStore, Ledger, Store};
+use common::rfc9162::{leaf, sha256};
 use common::serving::Serving;
 use common::*;
-use sha2::{Digest, Sha256};
 use std::path::{Path, PathBuf};
 
 /// Licenses issued after the standard start (3 entries): 303 entries, one full level-0 tile
@@ -59,19 +59,6 @@ fn entries(dir: &Path, start: u64, end: u64) -> Vec<Record> {
         .unwrap()
         .read(start, end)
         .unwrap()
-}
-
-fn sha256(parts: &[&[u8]]) -> [u8; 32] {
-    let mut h = Sha256::new();
-    for p in parts {
-        h.update(p);
-    }
-    h.finalize().into()
-}
-
-/// RFC 6962: `SHA-256(0x00 || entry)`.
-fn leaf(entry: &[u8]) -> [u8; 32] {
-    sha256(&[&[0], entry])
 }
 
 /// RFC 6962's MTH of a power-of-two number of leaf hashes.

@@ -16,9 +16,9 @@ use chancery::{
     SignedStatement, Store,
 };
 use common::http::{self, Response};
+use common::rfc9162::root_from_path;
 use common::serving::Serving;
 use common::*;
-use sha2::{Digest, Sha256};
 use std::path::Path;
 use std::time::Duration;
 
@@ -35,12 +35,7 @@ fn world_on_disk() -> (
 ) {
     let (mut w, a) = World::standard(MemoryStore::new());
     let operator = w.add_operator_key(OPERATOR);
-    let dir = tempfile::tempdir().unwrap();
-    let records = w.ledger.store().read(0, w.ledger.len()).unwrap();
-    FileStore::open(dir.path())
-        .unwrap()
-        .append(0, &records)
-        .unwrap();
+    let dir = w.on_disk();
     (dir, w, a, operator)
 }
 
@@ -53,7 +48,7 @@ fn start(dir: &Path, w: &World<MemoryStore>, key: SecretKey, options: Options) -
     let checkpoints = dir.to_path_buf();
     let service = Service::with_writer(
         ledger,
-        move || FileCheckpointLog::open_read_only(&checkpoints)?.last_checkpoint(),
+        chancery::server::kept_in(&checkpoints),
         options,
         move |ledger, statements| ledger.append_batch_proven(statements, &key, &mut log),
     );
@@ -66,40 +61,6 @@ fn add(server: &Serving, body: &[u8]) -> Response {
 
 fn json(r: &Response) -> serde_json::Value {
     serde_json::from_slice(&r.body).unwrap_or_else(|e| panic!("{e}: {}", r.text()))
-}
-
-fn sha256(parts: &[&[u8]]) -> [u8; 32] {
-    let mut h = Sha256::new();
-    for p in parts {
-        h.update(p);
-    }
-    h.finalize().into()
-}
-
-/// RFC 9162 §2.1.3.2: the root from a leaf hash, its index, the tree size and the path.
-fn root_from_path(leaf: [u8; 32], index: u64, size: u64, path: &[[u8; 32]]) -> Option<[u8; 32]> {
-    if index >= size {
-        return None;
-    }
-    let (mut f_n, mut s_n) = (index, size - 1);
-    let mut r = leaf;
-    for p in path {
-        if s_n == 0 {
-            return None;
-        }
-        if f_n & 1 == 1 || f_n == s_n {
-            r = sha256(&[&[1], p, &r]);
-            while f_n & 1 == 0 && f_n != 0 {
-                f_n >>= 1;
-                s_n >>= 1;
-            }
-        } else {
-            r = sha256(&[&[1], &r, p]);
-        }
-        f_n >>= 1;
-        s_n >>= 1;
-    }
-    (s_n == 0).then_some(r)
 }
 
 /// Checks a receipt of the service's JSON against its checkpoint note: the note is signed by
@@ -469,4 +430,154 @@ fn given_a_submission_waiting_for_its_commit_when_the_service_stops_then_it_is_c
         &operator,
     );
     assert_eq!(stored(dir.path()), before + 1);
+}
+
+#[test]
+fn given_submissions_waiting_past_the_queue_limit_when_another_is_added_then_busy_and_not_queued() {
+    let (dir, w, a, operator) = world_on_disk();
+    let store = FileStore::open(dir.path()).unwrap();
+    let ledger = Ledger::open(store, w.clock.clone()).unwrap();
+    let mut log = FileCheckpointLog::open(dir.path()).unwrap();
+    // The commit waits until released, so what arrives meanwhile queues up.
+    let (release, released) = std::sync::mpsc::channel::<()>();
+    let released = std::sync::Mutex::new(released);
+    let options = Options {
+        batch_window: Duration::ZERO,
+        max_queued_bytes: 1,
+        ..Options::default()
+    };
+    let service = Service::with_writer(
+        ledger,
+        || Ok(None),
+        options,
+        move |ledger, batch| {
+            let _ = released.lock().unwrap().recv();
+            ledger.append_batch_proven(batch, &operator, &mut log)
+        },
+    );
+    let runtime = tokio::runtime::Runtime::new().unwrap();
+    let submit = |serial: &str| {
+        let submission =
+            chancery::server::Submission::decode(&issue(&w, &a, serial).to_canonical()).unwrap();
+        let service = std::sync::Arc::clone(&service);
+        runtime.spawn(async move { service.add(submission).await })
+    };
+    let committing = submit("S1");
+    std::thread::sleep(Duration::from_millis(100));
+    let queued = submit("S2");
+    std::thread::sleep(Duration::from_millis(100));
+
+    let refused = runtime.block_on(submit("S3")).unwrap();
+
+    assert_eq!(refused.unwrap_err(), chancery::server::AddError::Busy);
+    release.send(()).unwrap();
+    release.send(()).unwrap();
+    assert!(runtime.block_on(committing).unwrap().is_ok());
+    assert!(runtime.block_on(queued).unwrap().is_ok());
+}
+
+#[test]
+fn given_a_batch_head_claiming_a_million_statements_when_decoded_then_refused_by_its_size() {
+    // An array head of 1,000,001 items, then as many empty arrays (under the body limit):
+    // refused by the head before anything is decoded or reserved for it.
+    let mut body = vec![0x9a, 0x00, 0x0f, 0x42, 0x41];
+    body.resize(5 + 1_000_001, 0x80);
+
+    let r = chancery::server::Submission::decode(&body);
+
+    assert_eq!(
+        r.unwrap_err(),
+        chancery::server::SubmissionError::BatchSize(1_000_001)
+    );
+}
+
+#[test]
+fn given_a_batch_whose_statements_are_all_refused_when_added_then_no_checkpoint_is_named() {
+    let (dir, w, _, operator) = world_on_disk();
+    let server = start(dir.path(), &w, operator, Options::default());
+    let stranger = actor(77);
+    let batch = vec![
+        w.sign(&stranger, w.issue_event("AUTH1", "S1").0),
+        w.sign(&stranger, w.issue_event("AUTH1", "S2").0),
+    ];
+
+    let body = json(&add(&server, &batch.to_canonical()));
+
+    assert_eq!(body["checkpoint"], serde_json::Value::Null, "{body}");
+    assert_eq!(body["results"][0]["rule"], "UnknownKey");
+}
+
+/// A writer service whose commit is `commit` (given the operator key and the store's log).
+fn start_committing(
+    dir: &Path,
+    w: &World<MemoryStore>,
+    mut commit: impl FnMut(
+            &mut Ledger<FileStore>,
+            Vec<SignedStatement>,
+        ) -> Result<chancery::ledger::ProvenBatch, chancery::AppendError>
+        + Send
+        + 'static,
+) -> Serving {
+    let ledger = Ledger::open(FileStore::open(dir).unwrap(), w.clock.clone()).unwrap();
+    let checkpoints = dir.to_path_buf();
+    let service = Service::with_writer(
+        ledger,
+        chancery::server::kept_in(&checkpoints),
+        Options::default(),
+        move |l, b| commit(l, b),
+    );
+    Serving::start(service.router())
+}
+
+#[test]
+fn given_a_checkpoint_log_whose_write_failed_when_more_is_added_then_nothing_more_is_appended() {
+    use chancery::test_support::CheckpointLogHooks;
+    let (dir, w, a, operator) = world_on_disk();
+    let mut log = FileCheckpointLog::open(dir.path()).unwrap();
+    log.fail_next_keep();
+    let server = start_committing(dir.path(), &w, move |l, b| {
+        l.append_batch_proven(b, &operator, &mut log)
+    });
+    let first = add(&server, &issue(&w, &a, "S1").to_canonical());
+    assert_eq!(first.status, 503, "{}", first.text());
+    let after_first = stored(dir.path());
+
+    let second = add(&server, &issue(&w, &a, "S2").to_canonical());
+
+    assert_eq!(second.status, 503, "{}", second.text());
+    assert_eq!(stored(dir.path()), after_first, "refused before appending");
+}
+
+#[test]
+fn given_a_commit_that_failed_when_health_is_asked_then_unavailable() {
+    use chancery::test_support::CheckpointLogHooks;
+    let (dir, w, a, operator) = world_on_disk();
+    let mut log = FileCheckpointLog::open(dir.path()).unwrap();
+    log.fail_next_keep();
+    let server = start_committing(dir.path(), &w, move |l, b| {
+        l.append_batch_proven(b, &operator, &mut log)
+    });
+    add(&server, &issue(&w, &a, "S1").to_canonical());
+
+    let r = server.get("/healthz");
+
+    assert_eq!(r.status, 503, "{}", r.text());
+}
+
+#[test]
+fn given_a_commit_that_panics_when_more_is_added_then_the_service_still_commits() {
+    let (dir, w, a, operator) = world_on_disk();
+    let mut log = FileCheckpointLog::open(dir.path()).unwrap();
+    let mut calls = 0;
+    let server = start_committing(dir.path(), &w, move |l, b| {
+        calls += 1;
+        assert!(calls > 1, "the first commit panics");
+        l.append_batch_proven(b, &operator, &mut log)
+    });
+    let first = add(&server, &issue(&w, &a, "S1").to_canonical());
+    assert_eq!(first.status, 503, "{}", first.text());
+
+    let second = add(&server, &issue(&w, &a, "S2").to_canonical());
+
+    assert_eq!(second.status, 200, "{}", second.text());
 }

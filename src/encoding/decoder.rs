@@ -35,10 +35,13 @@ impl<'a> Decoder<'a> {
         }
     }
 
-    /// A safe initial capacity for `n` items (never more than the bytes left).
-    pub fn capacity_hint(&self, n: u64) -> usize {
+    /// A safe initial capacity for `n` items of `T`: never more than the input has items
+    /// left (each takes at least a byte), nor more than the bytes left in memory, so an array
+    /// head that claims many items reserves no more than the input's size before they decode.
+    pub fn capacity_hint<T>(&self, n: u64) -> usize {
         let left = self.bytes.len().saturating_sub(self.pos);
-        usize::try_from(n).unwrap_or(usize::MAX).min(left)
+        let fit = left / std::mem::size_of::<T>().max(1);
+        usize::try_from(n).unwrap_or(usize::MAX).min(left).min(fit)
     }
 
     fn expect(&mut self, major: u8, expected: &'static str) -> Result<(usize, u64), DecodeError> {

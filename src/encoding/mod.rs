@@ -218,7 +218,7 @@ impl<T: Canonical> Canonical for Vec<T> {
 
     fn decode(d: &mut Decoder<'_>) -> Result<Self, DecodeError> {
         let n = d.array_any()?;
-        let mut out = Vec::with_capacity(d.capacity_hint(n));
+        let mut out = Vec::with_capacity(d.capacity_hint::<T>(n));
         for _ in 0..n {
             out.push(T::decode(d)?);
         }

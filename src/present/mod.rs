@@ -9,6 +9,7 @@
 //! fits one QR code. Verification is pure: no storage, no network.
 
 pub mod compact;
+mod examine;
 pub mod holder;
 #[cfg(feature = "qr")]
 pub mod qr;
@@ -29,6 +30,7 @@ use crate::stamp::{StampKind, StatusClaim, StatusStamp};
 use crate::status::Status;
 use crate::time::Timestamp;
 use crate::verify::{check_claims, IndeterminateReason, InvalidReason, Verdict};
+pub use examine::{examine, ExamineError, Examined, Form};
 pub use holder::{Binding, HolderCheck, HolderSignature};
 use std::collections::HashMap;
 use trust::{KeyRoles, OperatorKey, Trust, TrustedLedger};

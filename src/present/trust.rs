@@ -191,7 +191,7 @@ impl Canonical for TrustedLedger {
             what: "witness threshold",
         })?;
         let n = d.array_any()?;
-        let mut witnesses = Vec::with_capacity(d.capacity_hint(n));
+        let mut witnesses = Vec::with_capacity(d.capacity_hint::<NoteVerifier>(n));
         for _ in 0..n {
             let at = d.position();
             let w = NoteVerifier::parse(d.text()?)

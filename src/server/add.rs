@@ -10,6 +10,7 @@ use crate::ledger::{AppendError, ProvenBatch, ProvenReceipt};
 use crate::state::Rejection;
 use crate::storage::Store;
 use crate::{DecodeError, Ledger};
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::mpsc;
 use std::sync::{Arc, Mutex};
 use std::thread::JoinHandle;
@@ -23,6 +24,9 @@ pub const DEFAULT_BATCH_WINDOW: Duration = Duration::from_millis(2);
 
 /// The most statements one group commit takes (it may pass this by one request's worth).
 const MAX_GROUP: usize = 4_096;
+
+/// The default of [`super::Options::max_queued_bytes`].
+pub const MAX_QUEUED_BYTES: usize = 64 << 20;
 
 /// How the service records a group of statements: a durable append with a checkpoint signed
 /// and kept for it, as [`Ledger::append_batch_proven`] (a file store and its checkpoint log) or
@@ -57,7 +61,7 @@ impl Submission {
     /// or an array of signed statements (whose first item is an array).
     pub fn decode(bytes: &[u8]) -> Result<Self, SubmissionError> {
         let mut d = Decoder::new(bytes);
-        d.array_any()?;
+        let items = d.array_any()?;
         if !d.peek_is_array()? {
             return Ok(Self::One(Box::new(SignedStatement::from_canonical(bytes)?)));
         }
@@ -68,13 +72,19 @@ impl Submission {
             }
             .into());
         }
+        // The count first: nothing is decoded or reserved for a batch that is refused anyway.
+        match usize::try_from(items) {
+            Ok(1..=MAX_STATEMENTS) => {}
+            _ => {
+                return Err(SubmissionError::BatchSize(
+                    usize::try_from(items).unwrap_or(usize::MAX),
+                ))
+            }
+        }
         // A statement's own size is a rule (its entry is refused past 64 KiB, SPEC §8): it is
         // refused in its place, the others go on.
         let batch = Vec::<SignedStatement>::from_stored(bytes)?;
-        match batch.len() {
-            1..=MAX_STATEMENTS => Ok(Self::Batch(batch)),
-            n => Err(SubmissionError::BatchSize(n)),
-        }
+        Ok(Self::Batch(batch))
     }
 
     /// Its statements, in order.
@@ -165,11 +175,17 @@ pub enum AddError {
     /// The service is stopping.
     #[error("the service is stopping; submit again")]
     Stopping,
+    /// Too much is waiting for a commit ([`super::Options::max_queued_bytes`]); nothing of
+    /// it was queued.
+    #[error("the service is busy: too much is waiting to be committed; submit again shortly")]
+    Busy,
 }
 
 /// One request's statements waiting for the next group commit.
 struct Pending {
     statements: Vec<SignedStatement>,
+    /// The bytes it counts in [`Queued`].
+    bytes: usize,
     reply: tokio::sync::oneshot::Sender<Result<ProvenBatch, AddError>>,
 }
 
@@ -177,6 +193,11 @@ struct Pending {
 /// together. Dropping it lets it finish what it holds, then joins it.
 pub(super) struct GroupCommit {
     queue: Option<mpsc::Sender<Pending>>,
+    /// Bytes of statements sent to the committer and not yet taken into a commit.
+    queued: Arc<AtomicUsize>,
+    max_queued: usize,
+    /// Why the last group commit failed, until one succeeds.
+    failing: Arc<Mutex<Option<String>>>,
     thread: Option<JoinHandle<()>>,
     metrics: Arc<Metrics>,
 }
@@ -185,25 +206,44 @@ impl GroupCommit {
     pub(super) fn start<S: Store + Send + 'static>(
         ledger: Arc<Mutex<Ledger<S>>>,
         mut commit: Box<Commit<S>>,
-        window: Duration,
+        options: &super::Options,
         metrics: Arc<Metrics>,
     ) -> Self {
+        let window = options.batch_window;
         let (queue, arrivals) = mpsc::channel::<Pending>();
         let counters = Arc::clone(&metrics);
+        let queued = Arc::new(AtomicUsize::new(0));
+        let taken = Arc::clone(&queued);
+        let failing = Arc::new(Mutex::new(None));
+        let failed = Arc::clone(&failing);
         let thread = std::thread::Builder::new()
             .name("chancery-commit".into())
             .spawn(move || {
                 while let Ok(first) = arrivals.recv() {
                     let group = gather(first, &arrivals, window);
-                    commit_group(&ledger, &mut *commit, group, &counters);
+                    let bytes: usize = group.iter().map(|p| p.bytes).sum();
+                    taken.fetch_sub(bytes, Ordering::AcqRel);
+                    let error = commit_group(&ledger, &mut *commit, group, &counters);
+                    *failed.lock().unwrap_or_else(|p| p.into_inner()) = error;
                 }
             })
             .ok();
         Self {
             queue: Some(queue),
+            queued,
+            max_queued: options.max_queued_bytes,
+            failing,
             thread,
             metrics,
         }
+    }
+
+    /// Why the last group commit failed, if it did (and none has succeeded since).
+    pub(super) fn failing(&self) -> Option<String> {
+        self.failing
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .clone()
     }
 
     /// Records `submission` with the next group commit; answers once it is durable.
@@ -226,28 +266,46 @@ impl GroupCommit {
         let (checkpoint, mut receipts) = if admitted.is_empty() {
             (None, Vec::new().into_iter())
         } else {
+            let admitted_count = admitted.len();
             let (reply, answer) = tokio::sync::oneshot::channel();
             let queue = self.queue.as_ref().ok_or(AddError::Stopping)?;
-            queue
-                .send(Pending {
-                    statements: admitted,
-                    reply,
-                })
-                .map_err(|_| AddError::Stopping)?;
+            let bytes = admitted
+                .iter()
+                .map(|s| s.statement_bytes().len() + 64)
+                .sum();
+            let before = self.queued.fetch_add(bytes, Ordering::AcqRel);
+            // One submission is always taken when nothing waits, whatever its size.
+            if before > 0 && before + bytes > self.max_queued {
+                self.queued.fetch_sub(bytes, Ordering::AcqRel);
+                return Err(AddError::Busy);
+            }
+            let sent = queue.send(Pending {
+                statements: admitted,
+                bytes,
+                reply,
+            });
+            if sent.is_err() {
+                self.queued.fetch_sub(bytes, Ordering::AcqRel);
+                return Err(AddError::Stopping);
+            }
             let batch = answer.await.map_err(|_| AddError::Stopping)??;
+            if batch.receipts.len() != admitted_count {
+                return Err(AddError::Failed(format!(
+                    "the commit returned {} results for {admitted_count} statements",
+                    batch.receipts.len()
+                )));
+            }
             (Some(batch.checkpoint), batch.receipts.into_iter())
         };
         let outcomes = refused
             .iter()
             .map(|r| match r {
                 true => Outcome::Refused(Refusal::changes_checkpoint_keys()),
+                // As many results as statements admitted, checked above.
                 false => match receipts.next() {
                     Some(Ok(proven)) => Outcome::Recorded(proven),
                     Some(Err(rejection)) => Outcome::Refused(Refusal::of(&rejection)),
-                    None => Outcome::Refused(Refusal {
-                        rule: "Internal".into(),
-                        message: "the commit returned fewer results than statements".into(),
-                    }),
+                    None => unreachable!("counted above"),
                 },
             })
             .collect();
@@ -286,13 +344,14 @@ fn gather(first: Pending, arrivals: &mpsc::Receiver<Pending>, window: Duration) 
     group
 }
 
-/// Commits `group` as one batch and answers each of its submissions with its share.
+/// Commits `group` as one batch and answers each of its submissions with its share; returns
+/// why the commit failed, if it did.
 fn commit_group<S: Store>(
     ledger: &Mutex<Ledger<S>>,
     commit: &mut Commit<S>,
     group: Vec<Pending>,
     metrics: &Metrics,
-) {
+) -> Option<String> {
     let mut shares = Vec::with_capacity(group.len());
     let mut statements = Vec::new();
     for pending in group {
@@ -303,9 +362,18 @@ fn commit_group<S: Store>(
     let started = Instant::now();
     let outcome = {
         // A panic while the ledger was held leaves it as any failed append does: its state
-        // reloaded from the store, or the changes of the batch undone.
+        // reloaded from the store, or the changes of the batch undone. The committer goes on.
         let mut ledger = ledger.lock().unwrap_or_else(|p| p.into_inner());
-        commit(&mut ledger, statements)
+        std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+            commit(&mut ledger, statements)
+        }))
+        .unwrap_or_else(|_| {
+            Err(AppendError::Storage(crate::StorageError::Io {
+                op: "commit",
+                path: Default::default(),
+                source: std::io::Error::other("the commit panicked"),
+            }))
+        })
     };
     metrics.committed(count, started.elapsed(), outcome.as_ref().ok());
     match outcome {
@@ -317,12 +385,14 @@ fn commit_group<S: Store>(
                     checkpoint: batch.checkpoint.clone(),
                 }));
             }
+            None
         }
         Err(e) => {
             let failed = AddError::Failed(e.to_string());
             for (_, reply) in shares {
                 let _ = reply.send(Err(failed.clone()));
             }
+            Some(e.to_string())
         }
     }
 }

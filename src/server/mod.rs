@@ -18,17 +18,12 @@
 //!
 //! ```no_run
 //! # fn main() -> Result<(), Box<dyn std::error::Error>> {
-//! use chancery::server::{serve, Options, Service};
-//! use chancery::{CheckpointLog, FileCheckpointLog, FileStore, Ledger, SystemClock};
+//! use chancery::server::{kept_in, serve, Options, Service};
+//! use chancery::{FileStore, Ledger, SystemClock};
 //!
 //! let dir = std::path::PathBuf::from("ledger");
 //! let ledger = Ledger::open(FileStore::open_read_only(&dir)?, SystemClock)?;
-//! let checkpoints = dir.clone();
-//! let service = Service::new(
-//!     ledger,
-//!     move || FileCheckpointLog::open_read_only(&checkpoints)?.last_checkpoint(),
-//!     Options::default(),
-//! );
+//! let service = Service::new(ledger, kept_in(&dir), Options::default());
 //! let runtime = tokio::runtime::Runtime::new()?;
 //! runtime.block_on(async {
 //!     let listener = tokio::net::TcpListener::bind("127.0.0.1:8080").await?;
@@ -42,11 +37,13 @@
 //! ```
 
 mod add;
+mod api;
 mod metrics;
+pub mod openapi;
 
 pub use add::{
     AddError, Added, Commit, Outcome, Refusal, Submission, SubmissionError, DEFAULT_BATCH_WINDOW,
-    MAX_STATEMENTS,
+    MAX_QUEUED_BYTES, MAX_STATEMENTS,
 };
 pub use metrics::Metrics;
 
@@ -84,6 +81,9 @@ const FRESH: &str = "no-cache";
 /// What a service serves beyond the public read API, and how it commits.
 #[derive(Debug, Clone)]
 pub struct Options {
+    /// The trust lists presentations are verified against (`POST /v1/verify/presentation`);
+    /// without them that route is refused (`403`).
+    pub trust: Option<Arc<crate::present::trust::Trust>>,
     /// Serve the entry bundles (`/tile/entries/…`). Off by default: the entries carry the
     /// consent and use records (who checked which license, when), which under China's
     /// personal-information law a ledger publishes only by choice (SPEC §25).
@@ -91,13 +91,19 @@ pub struct Options {
     /// How long a group commit waits, after the first submission, for others to commit with
     /// it ([`DEFAULT_BATCH_WINDOW`]).
     pub batch_window: Duration,
+    /// The most bytes of statements that may wait for a commit ([`MAX_QUEUED_BYTES`]): a
+    /// submission past it is refused (`503` `Busy`) rather than queued, so a flood of
+    /// submissions cannot exhaust memory.
+    pub max_queued_bytes: usize,
 }
 
 impl Default for Options {
     fn default() -> Self {
         Self {
+            trust: None,
             public_entries: false,
             batch_window: DEFAULT_BATCH_WINDOW,
+            max_queued_bytes: MAX_QUEUED_BYTES,
         }
     }
 }
@@ -105,6 +111,25 @@ impl Default for Options {
 /// Where the service reads the newest checkpoint the operator kept (the text of its signed
 /// note), each time it serves `/checkpoint`: another process may sign one meanwhile.
 pub type LatestCheckpoint = dyn Fn() -> Result<Option<String>, StorageError> + Send + Sync;
+
+/// The newest checkpoint kept in the file checkpoint log of the store in `dir`, for
+/// [`Service::new`]: a reader of the log that takes in, at each call, only what the writer
+/// appended since (the cost of `/checkpoint` does not grow with the log).
+pub fn kept_in(
+    dir: impl AsRef<std::path::Path>,
+) -> impl Fn() -> Result<Option<String>, StorageError> + Send + Sync + 'static {
+    let dir = dir.as_ref().to_path_buf();
+    let log = Mutex::new(None::<crate::FileCheckpointLog>);
+    move || {
+        use crate::storage::CheckpointLog;
+        let mut log = log.lock().unwrap_or_else(|p| p.into_inner());
+        match log.as_mut() {
+            Some(log) => log.refresh()?,
+            None => *log = Some(crate::FileCheckpointLog::open_read_only(&dir)?),
+        }
+        log.as_ref().map_or(Ok(None), |l| l.last_checkpoint())
+    }
+}
 
 /// A request the service cannot answer with what it was asked for.
 #[non_exhaustive]
@@ -162,6 +187,8 @@ pub struct Service<S: Store> {
     /// The group committer, if the service takes submissions.
     writer: Option<GroupCommit>,
     metrics: Arc<Metrics>,
+    /// The ledger's civil time zone (SPEC §23), for the times the API reads and writes.
+    zone: crate::UtcOffset,
 }
 
 impl<S: Store + Send + 'static> Service<S> {
@@ -173,6 +200,7 @@ impl<S: Store + Send + 'static> Service<S> {
         options: Options,
     ) -> Arc<Self> {
         Arc::new(Self {
+            zone: ledger.state().policy().utc_offset,
             ledger: Arc::new(Mutex::new(ledger)),
             checkpoint: Box::new(checkpoint),
             options,
@@ -187,17 +215,16 @@ impl<S: Store + Send + 'static> Service<S> {
     ///
     /// ```no_run
     /// # fn main() -> Result<(), Box<dyn std::error::Error>> {
-    /// use chancery::server::{Options, Service};
-    /// use chancery::{CheckpointLog, FileCheckpointLog, FileStore, Ledger, SecretKey, SystemClock};
+    /// use chancery::server::{kept_in, Options, Service};
+    /// use chancery::{FileCheckpointLog, FileStore, Ledger, SecretKey, SystemClock};
     ///
     /// let dir = std::path::PathBuf::from("ledger");
     /// let key = SecretKey::from_seed([7; 32]); // the operator key, read from its file
     /// let ledger = Ledger::open(FileStore::open(&dir)?, SystemClock)?;
     /// let mut log = FileCheckpointLog::open(&dir)?;
-    /// let checkpoints = dir.clone();
     /// let service = Service::with_writer(
     ///     ledger,
-    ///     move || FileCheckpointLog::open_read_only(&checkpoints)?.last_checkpoint(),
+    ///     kept_in(&dir),
     ///     Options::default(),
     ///     move |ledger, statements| ledger.append_batch_proven(statements, &key, &mut log),
     /// );
@@ -215,12 +242,13 @@ impl<S: Store + Send + 'static> Service<S> {
             + Send
             + 'static,
     ) -> Arc<Self> {
+        let zone = ledger.state().policy().utc_offset;
         let ledger = Arc::new(Mutex::new(ledger));
         let metrics = Arc::<Metrics>::default();
         let writer = GroupCommit::start(
             Arc::clone(&ledger),
             Box::new(commit),
-            options.batch_window,
+            &options,
             Arc::clone(&metrics),
         );
         Arc::new(Self {
@@ -229,6 +257,7 @@ impl<S: Store + Send + 'static> Service<S> {
             options,
             writer: Some(writer),
             metrics,
+            zone,
         })
     }
 
@@ -247,8 +276,14 @@ impl<S: Store + Send + 'static> Service<S> {
         }
     }
 
-    /// `/healthz`: whether the ledger can be served (the store reads and verifies).
+    /// `/healthz`: whether the ledger can be served (the store reads and verifies) and, on a
+    /// service that takes submissions, whether the last group commit succeeded.
     pub fn health(&self) -> Result<Served, ServeError> {
+        if let Some(why) = self.writer.as_ref().and_then(GroupCommit::failing) {
+            return Err(ServeError::Unavailable(format!(
+                "the last commit failed: {why}"
+            )));
+        }
         let ledger = self.ledger()?;
         Ok(Served {
             bytes: format!("ok {} entries\n", ledger.len()).into_bytes(),
@@ -318,23 +353,56 @@ impl<S: Store + Send + 'static> Service<S> {
     /// `GET /healthz` and `GET /metrics`, with a request timeout ([`REQUEST_TIMEOUT`]) and a
     /// body limit ([`MAX_BODY`]).
     pub fn router(self: Arc<Self>) -> Router {
-        Router::new()
-            .route("/checkpoint", get(checkpoint::<S>))
-            .route("/tile/{*rest}", get(tile::<S>))
-            .route("/v1/add", post(add::<S>))
-            .route("/healthz", get(healthz::<S>))
-            .route("/metrics", get(metrics::<S>))
-            .layer(axum::middleware::from_fn_with_state(
-                Arc::clone(&self),
-                counted::<S>,
-            ))
+        openapi::ROUTES
+            .iter()
+            .fold(Router::new(), |router, route| {
+                // axum writes a path's rest as `{*name}`.
+                let at = route.path.replace("{tile}", "{*rest}");
+                router.route(&at, handler::<S>(route))
+            })
+            .fallback(no_route)
             .layer(tower_http::limit::RequestBodyLimitLayer::new(MAX_BODY))
             .layer(tower_http::timeout::TimeoutLayer::with_status_code(
                 StatusCode::REQUEST_TIMEOUT,
                 REQUEST_TIMEOUT,
             ))
+            // Outermost, so that timeouts and refused bodies are counted too.
+            .layer(axum::middleware::from_fn_with_state(
+                Arc::clone(&self),
+                counted::<S>,
+            ))
             .with_state(self)
     }
+}
+
+/// The handler of `route` (the table in [`openapi::ROUTES`]).
+fn handler<S: Store + Send + 'static>(
+    route: &openapi::Route,
+) -> axum::routing::MethodRouter<Arc<Service<S>>> {
+    match (route.method, route.path) {
+        ("GET", "/checkpoint") => get(checkpoint::<S>),
+        ("GET", "/tile/{tile}") => get(tile::<S>),
+        ("POST", "/v1/add") => post(add::<S>),
+        ("GET", "/v1/licenses/{id}/status") => get(api::status::<S>),
+        ("GET", "/v1/proofs/inclusion") => get(api::inclusion::<S>),
+        ("GET", "/v1/proofs/consistency") => get(api::consistency::<S>),
+        ("POST", "/v1/verify/presentation") => post(api::verify_presentation::<S>),
+        ("GET", "/healthz") => get(healthz::<S>),
+        ("GET", "/metrics") => get(metrics::<S>),
+        ("GET", "/openapi.json") => {
+            get(|| async { json_response(StatusCode::OK, &openapi::document()) })
+        }
+        (method, path) => unreachable!("no handler for the route {method} {path}"),
+    }
+}
+
+/// An unknown path: `404` (`NoRoute`).
+async fn no_route() -> Response {
+    json_error(
+        StatusCode::NOT_FOUND,
+        "NoRoute",
+        &"no such route (see /openapi.json)",
+    )
 }
 
 /// Entries `start..end` of the ledger as a C2SP entry bundle, each record's bytes checked
@@ -481,6 +549,7 @@ async fn add<S: Store + Send + 'static>(
             json_error(StatusCode::SERVICE_UNAVAILABLE, "NotCommitted", &e)
         }
         Err(e @ AddError::Stopping) => json_error(StatusCode::SERVICE_UNAVAILABLE, "Stopping", &e),
+        Err(e @ AddError::Busy) => json_error(StatusCode::SERVICE_UNAVAILABLE, "Busy", &e),
     }
 }
 
@@ -512,7 +581,11 @@ fn added_response(added: Added, single: bool) -> Response {
             Outcome::Refused(refusal) => refusal_json(refusal),
         })
         .collect();
-    let checkpoint = (!checkpoint.is_empty()).then_some(checkpoint);
+    let recorded = added
+        .outcomes
+        .iter()
+        .any(|o| matches!(o, Outcome::Recorded(_)));
+    let checkpoint = recorded.then_some(checkpoint);
     json_response(
         StatusCode::OK,
         &json!({ "checkpoint": checkpoint, "results": results }),

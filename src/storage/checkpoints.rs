@@ -27,7 +27,9 @@ use std::path::{Path, PathBuf};
 /// fit together: [`crate::Ledger::sign_checkpoint`] refuses to sign unless the ledger extends
 /// the last checkpoint kept, and keeps the new one here, durably, before returning it.
 pub trait CheckpointLog {
-    /// The last checkpoint kept (the text of its signed note), if any.
+    /// The last checkpoint kept (the text of its signed note), if any. A log whose write
+    /// failed answers [`StorageError::Poisoned`] until reopened, so that no proven batch is
+    /// appended that could not be proven.
     fn last_checkpoint(&self) -> Result<Option<String>, StorageError>;
 
     /// Every checkpoint kept, oldest first.
@@ -79,6 +81,29 @@ const OVERHEAD: u64 = 40;
 /// The longest signed note accepted anywhere (`checkpoint::MAX_NOTE_LEN`).
 const MAX_NOTE_LEN: u32 = crate::checkpoint::MAX_NOTE_LEN as u32;
 
+/// The bytes of `file` from `from` to its end.
+fn read_from(file: &File, path: &Path, from: u64) -> Result<Vec<u8>, StorageError> {
+    let len = file.metadata().map_err(io("stat", path))?.len();
+    let size = usize::try_from(len.saturating_sub(from)).map_err(|_| StorageError::Io {
+        op: "read",
+        path: path.to_path_buf(),
+        source: std::io::Error::other("checkpoint log too large"),
+    })?;
+    let mut bytes = vec![0u8; size];
+    file.read_exact_at(&mut bytes, from)
+        .map_err(io("read", path))?;
+    Ok(bytes)
+}
+
+fn damage(path: &Path, offset: u64, reason: DamageReason) -> StorageError {
+    StorageError::Damaged(Damage {
+        file: path.to_path_buf(),
+        offset,
+        seq: None,
+        reason,
+    })
+}
+
 /// The checkpoints of a [`crate::FileStore`]'s ledger, in the file `checkpoints.log` of its
 /// directory. One writer at a time holds an exclusive lock on the file; readers take none.
 #[derive(Debug)]
@@ -93,6 +118,8 @@ pub struct FileCheckpointLog {
     last: Option<String>,
     read_only: bool,
     poisoned: bool,
+    /// Test hook: the next keep fails as a failed write does.
+    fail_next_keep: bool,
 }
 
 impl FileCheckpointLog {
@@ -151,6 +178,7 @@ impl FileCheckpointLog {
                 last: None,
                 read_only: true,
                 poisoned: false,
+                fail_next_keep: false,
             });
         }
         let file = File::open(&path).map_err(io("open", &path))?;
@@ -160,32 +188,32 @@ impl FileCheckpointLog {
     /// Reads every record of an open log file (through the handle, so the file locked is the
     /// file read).
     fn read(path: PathBuf, file: File, read_only: bool) -> Result<Self, StorageError> {
-        let len = file.metadata().map_err(io("stat", &path))?.len();
-        let mut bytes = vec![
-            0u8;
-            usize::try_from(len).map_err(|_| StorageError::Io {
-                op: "read",
-                path: path.clone(),
-                source: std::io::Error::other("checkpoint log too large"),
-            })?
-        ];
-        file.read_exact_at(&mut bytes, 0)
-            .map_err(io("read", &path))?;
-        let damage = |offset: usize, reason| {
-            StorageError::Damaged(Damage {
-                file: path.clone(),
-                offset: offset as u64,
-                seq: None,
-                reason,
-            })
-        };
+        let bytes = read_from(&file, &path, 0)?;
         if bytes.get(..MAGIC.len()) != Some(&MAGIC[..]) {
-            return Err(damage(0, DamageReason::BadHeader));
+            return Err(damage(&path, 0, DamageReason::BadHeader));
         }
-        let mut records = Vec::new();
-        let mut last = None;
-        let mut pos = HEADER_LEN as usize;
+        let mut log = Self {
+            path,
+            file: None,
+            records: Vec::new(),
+            end: HEADER_LEN,
+            last: None,
+            read_only,
+            poisoned: false,
+            fail_next_keep: false,
+        };
+        log.take(bytes.get(HEADER_LEN as usize..).unwrap_or_default())?;
+        log.file = Some(file);
+        Ok(log)
+    }
+
+    /// Takes in the intact records at the start of `bytes`, the file's bytes from `end` on;
+    /// stops at a record whose write never completed.
+    fn take(&mut self, bytes: &[u8]) -> Result<(), StorageError> {
+        let base = self.end;
+        let mut pos = 0usize;
         while pos < bytes.len() {
+            let at = base + pos as u64;
             let tail = &bytes[pos..];
             // A length header cut short, or a tail of zeros: a write that never completed.
             let Some(head) = tail.get(..8) else { break };
@@ -195,7 +223,7 @@ impl FileCheckpointLog {
             let len = u32::from_be_bytes([head[0], head[1], head[2], head[3]]);
             let check = u32::from_be_bytes([head[4], head[5], head[6], head[7]]);
             if check != !len || len == 0 || len > MAX_NOTE_LEN {
-                return Err(damage(pos, DamageReason::BadLength(len)));
+                return Err(damage(&self.path, at, DamageReason::BadLength(len)));
             }
             let end = pos + OVERHEAD as usize + len as usize;
             let Some(note) = bytes.get(pos + OVERHEAD as usize..end) else {
@@ -206,22 +234,44 @@ impl FileCheckpointLog {
                 if end == bytes.len() && note.last() == Some(&0) {
                     break; // the last note's pages were lost in a crash
                 }
-                return Err(damage(pos, DamageReason::HashMismatch));
+                return Err(damage(&self.path, at, DamageReason::HashMismatch));
             }
-            records.push((pos as u64, len));
-            last = Some(String::from_utf8_lossy(note).into_owned());
+            self.records.push((at, len));
+            self.last = Some(String::from_utf8_lossy(note).into_owned());
             pos = end;
         }
         // The loop stops at the end of the last intact record.
-        Ok(Self {
-            path,
-            file: Some(file),
-            records,
-            end: pos as u64,
-            last,
-            read_only,
-            poisoned: false,
-        })
+        self.end = base + pos as u64;
+        Ok(())
+    }
+
+    /// A reader takes in the checkpoints the writer kept since it opened (or last refreshed),
+    /// reading only the bytes past those it holds: the cost is that of what is new, not of
+    /// the whole log. A log that shrank under it is damage; the reader keeps what it had.
+    pub fn refresh(&mut self) -> Result<(), StorageError> {
+        let Some(file) = &self.file else {
+            // No log when it opened: one may have been created since.
+            if self.path.exists() {
+                let file = File::open(&self.path).map_err(io("open", &self.path))?;
+                *self = Self::read(self.path.clone(), file, self.read_only)?;
+            }
+            return Ok(());
+        };
+        let len = file.metadata().map_err(io("stat", &self.path))?.len();
+        if len < self.end {
+            return Err(damage(&self.path, len, DamageReason::Truncated));
+        }
+        if len > self.end {
+            let bytes = read_from(file, &self.path, self.end)?;
+            self.take(&bytes)?;
+        }
+        Ok(())
+    }
+
+    /// Test hook: the next keep fails as a failed write does.
+    #[cfg_attr(not(feature = "test-support"), allow(dead_code))]
+    pub(crate) fn inject_keep_failure(&mut self) {
+        self.fail_next_keep = true;
     }
 
     /// Number of checkpoints kept.
@@ -242,6 +292,11 @@ impl FileCheckpointLog {
 
 impl CheckpointLog for FileCheckpointLog {
     fn last_checkpoint(&self) -> Result<Option<String>, StorageError> {
+        // After a failed write the file's end is unknown: a signer must not append a batch it
+        // could not prove, so the log answers nothing until reopened.
+        if self.poisoned {
+            return Err(StorageError::Poisoned);
+        }
         Ok(self.last.clone())
     }
 
@@ -294,9 +349,12 @@ impl CheckpointLog for FileCheckpointLog {
         record.extend_from_slice(&sha256(note.as_bytes()).0);
         record.extend_from_slice(note.as_bytes());
         // A failed write or sync is never retried: the kernel may have dropped the pages.
-        let written = file
-            .write_all_at(&record, self.end)
-            .and_then(|()| file.sync_data());
+        let written = if std::mem::take(&mut self.fail_next_keep) {
+            Err(std::io::Error::other("injected write failure"))
+        } else {
+            file.write_all_at(&record, self.end)
+                .and_then(|()| file.sync_data())
+        };
         if let Err(e) = written {
             self.poisoned = true;
             return Err(io("write", &self.path)(e));

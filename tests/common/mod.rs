@@ -3,6 +3,7 @@
 
 pub mod http;
 pub mod replay;
+pub mod rfc9162;
 #[cfg(feature = "server")]
 pub mod serving;
 pub mod vectors;
@@ -456,6 +457,20 @@ impl<S: Store> World<S> {
                 .push(chancery::checkpoint::cosign_note(&note.text, name, key, secs).unwrap());
         }
         note.to_text()
+    }
+}
+
+impl<S: Store> World<S> {
+    /// The ledger's entries copied into a file store in a new temporary directory (the world
+    /// keeps signing; what opens the copy records).
+    pub fn on_disk(&self) -> tempfile::TempDir {
+        let dir = tempfile::tempdir().unwrap();
+        let records = self.ledger.store().read(0, self.ledger.len()).unwrap();
+        chancery::FileStore::open(dir.path())
+            .unwrap()
+            .append(0, &records)
+            .unwrap();
+        dir
     }
 }
 

@@ -178,9 +178,22 @@ pub enum Command {
         /// (secret key file; the root key while the ledger has no operator key).
         #[arg(long, value_name = "FILE")]
         operator_key: Option<PathBuf>,
-        /// How long a group commit waits, after the first submission, for others (ms).
-        #[arg(long, default_value_t = 2, value_name = "MS")]
+        /// How long a group commit waits, after the first submission, for others (ms, at
+        /// most 1,000).
+        #[arg(long, default_value_t = 2, value_name = "MS",
+              value_parser = clap::value_parser!(u64).range(0..=1000))]
         batch_window_ms: u64,
+        /// Verify presentations (`POST /v1/verify/presentation`) against this signed trust
+        /// list (repeatable; needs --list-key).
+        #[arg(long = "trust", value_name = "FILE", requires = "list_keys")]
+        trust: Vec<PathBuf>,
+        /// A list operator the service trusts: the name of the list it may publish and its
+        /// public key file (repeatable).
+        #[arg(long = "list-key", value_name = "NAME=FILE")]
+        list_keys: Vec<String>,
+        /// Restrict the list NAME to these ledger origins (comma-separated; repeatable).
+        #[arg(long = "list-origins", value_name = "NAME=ORIGIN,…")]
+        list_origins: Vec<String>,
     },
     /// Generate a realistic ledger into a new store over a simulated past year: authorities,
     /// license types, licenses with amendments, renewals, suspensions and terminations, seals

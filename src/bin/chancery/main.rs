@@ -162,14 +162,29 @@ fn run(cli: Cli, out: &Out) -> Result<u8, CliError> {
             public_entries,
             operator_key,
             batch_window_ms,
-        } => serve::run(
-            store,
-            listen,
-            operator_key.as_deref(),
-            chancery::server::Options {
-                public_entries,
-                batch_window: std::time::Duration::from_millis(batch_window_ms),
-            },
-        ),
+            trust,
+            list_keys,
+            list_origins,
+        } => {
+            let trust = match trust.is_empty() {
+                true => None,
+                false => Some(std::sync::Arc::new(present::load_trust(
+                    &trust,
+                    &list_keys,
+                    &list_origins,
+                )?)),
+            };
+            serve::run(
+                store,
+                listen,
+                operator_key.as_deref(),
+                chancery::server::Options {
+                    trust,
+                    public_entries,
+                    batch_window: std::time::Duration::from_millis(batch_window_ms),
+                    ..chancery::server::Options::default()
+                },
+            )
+        }
     }
 }

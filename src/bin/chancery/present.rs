@@ -5,12 +5,12 @@ use crate::license::{opt_time, read_credential};
 use crate::report::Out;
 use crate::{files, keyfile, open, CliError, Signer};
 use chancery::checkpoint::{Note, NoteVerifier, Witness, WitnessPolicy};
-use chancery::present::compact::{verify_compact_for, CompactPresentation, TEXT_PREFIX};
+use chancery::present::compact::{CompactPresentation, TEXT_PREFIX};
 use chancery::present::trust::{
     Freshness, ListOperator, SignedTrustList, Trust, TrustError, TrustList, TrustedLedger,
 };
 use chancery::present::{
-    verify_presentation_for, Binding, HolderCheck, HolderSignature, Presentation, Verification,
+    Binding, ExamineError, Examined, HolderCheck, HolderSignature, Presentation, Verification,
 };
 use chancery::stamp::StatusClaim;
 use chancery::{Canonical, Timestamp};
@@ -397,68 +397,30 @@ pub fn verify(a: VerifyArgs, out: &Out) -> Result<u8, CliError> {
     // and a line end.
     let most = chancery::present::compact::MAX_TEXT_LEN + TEXT_PREFIX.len() + 2;
     let bytes = files::read_at_most(&a.file, most)?;
-    let looks_like_text = bytes
-        .iter()
-        .all(|b| b.is_ascii_graphic() || b.is_ascii_whitespace());
-    let (form, version, claims, holder, verdict) = if bytes.starts_with(TEXT_PREFIX.as_bytes()) {
-        let text = String::from_utf8_lossy(&bytes);
-        let c = CompactPresentation::from_text(text.trim_end()).map_err(|e| {
-            CliError::invalid(format!(
-                "{}: {e} (the text was altered, or is not a presentation)",
-                a.file.display()
-            ))
-        })?;
-        let version = chancery::Entry::from_canonical(&c.entry)
-            .ok()
-            .and_then(|e| e.statement.statement().event.new_version().cloned());
-        // Claims travel by position; their names are the version's.
-        let claims: Vec<(String, String)> = c
-            .claims
-            .iter()
-            .map(|cl| {
-                let name = version
-                    .as_ref()
-                    .and_then(|v| v.claims.get(usize::try_from(cl.index).ok()?))
-                    .map_or_else(|| format!("#{}", cl.index), |d| d.name.clone());
-                (name, cl.value.clone())
-            })
-            .collect();
-        let holder = c.holder.as_ref().map(|h| h.code.clone());
-        let verdict = verify_compact_for(&c, &trust, at, &asked);
-        ("compact", version, claims, holder, verdict)
-    } else if looks_like_text {
-        return Err(CliError::usage(format!(
-            "{}: not a presentation: compact presentations start with {TEXT_PREFIX:?}, full \
-             ones are CBOR",
+    let examined = chancery::present::examine(&bytes, &trust, at, &asked).map_err(|e| match e {
+        ExamineError::NotAPresentation => CliError::usage(format!("{}: {e}", a.file.display())),
+        ExamineError::Compact(_) => CliError::invalid(format!(
+            "{}: {e} (the text was altered, or is not a presentation)",
             a.file.display()
-        )));
-    } else {
-        let p = Presentation::from_canonical(&bytes).map_err(|e| {
-            CliError::invalid(format!(
-                "{}: malformed or altered presentation: {e}",
-                a.file.display()
-            ))
-        })?;
-        let version = p.entries.iter().find_map(|pe| {
-            let e = chancery::Entry::from_canonical(&pe.entry).ok()?;
-            let v = e.statement.statement().event.new_version()?.clone();
-            (v.id == p.disclosure.license).then_some(v)
-        });
-        let claims = p
-            .disclosure
-            .claims
-            .iter()
-            .map(|c| (c.name.clone(), c.value.clone()))
-            .collect();
-        let holder = p.disclosure.holder.as_ref().map(|h| h.code.clone());
-        let verdict = verify_presentation_for(&p, &trust, at, &asked);
-        ("full", version, claims, holder, verdict)
-    };
+        )),
+        _ => CliError::invalid(format!(
+            "{}: malformed or altered presentation: {e}",
+            a.file.display()
+        )),
+    })?;
+    let Examined {
+        form,
+        version,
+        claims,
+        holder,
+        verification,
+    } = examined;
+    let form = form.name();
     let license = version
         .as_ref()
         .map(|v| v.id.to_string())
         .unwrap_or_default();
-    let Verification { verdict, binding } = verdict;
+    let Verification { verdict, binding } = verification;
     let (lines, mut value) = crate::license::describe(version.as_ref(), &claims, holder.as_deref());
     value["license"] = json!(license);
     value["form"] = json!(form);
@@ -844,7 +806,12 @@ impl TrustArgs {
     }
 }
 
-fn load_trust(files: &[PathBuf], keys: &[String], origins: &[String]) -> Result<Trust, CliError> {
+/// Signed trust lists loaded against the list operators named (`NAME=FILE`, `NAME=ORIGIN,…`).
+pub fn load_trust(
+    files: &[PathBuf],
+    keys: &[String],
+    origins: &[String],
+) -> Result<Trust, CliError> {
     let operators = list_operators(keys, origins)?;
     let mut trust = Trust::new();
     for f in files {

@@ -1,8 +1,7 @@
 //! `chancery serve`: the ledger over HTTP (SPEC §25).
 
 use crate::{keyfile, open, open_reader, CliError};
-use chancery::server::{serve, Options, Service};
-use chancery::storage::CheckpointLog;
+use chancery::server::{kept_in, serve, Options, Service};
 use chancery::FileCheckpointLog;
 use std::net::SocketAddr;
 use std::path::Path;
@@ -15,9 +14,8 @@ pub fn run(
     operator_key: Option<&Path>,
     options: Options,
 ) -> Result<u8, CliError> {
-    // Re-read at every request: `chancery checkpoint` may keep new ones while this serves.
-    let dir = store.to_path_buf();
-    let latest = move || FileCheckpointLog::open_read_only(&dir)?.last_checkpoint();
+    // Followed at every request: `chancery checkpoint` may keep new ones while this serves.
+    let latest = kept_in(store);
     let taking = if operator_key.is_some() {
         ", taking submissions"
     } else {

@@ -1,0 +1,202 @@
+//! The service's routes, in one table: the router is built from it and `/openapi.json` (an
+//! OpenAPI 3.0 document) is written from it, so neither lists a route the other lacks.
+
+use serde_json::{json, Map, Value};
+
+/// Where a parameter is given.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum In {
+    /// A segment of the path.
+    Path,
+    /// The query string.
+    Query,
+}
+
+/// One parameter of a route.
+#[derive(Debug, Clone, Copy)]
+pub struct Param {
+    /// Its name.
+    pub name: &'static str,
+    /// Where it is given.
+    pub at: In,
+    /// Whether it must be given.
+    pub required: bool,
+    /// What it is.
+    pub about: &'static str,
+}
+
+/// One route of the service.
+#[derive(Debug, Clone, Copy)]
+pub struct Route {
+    /// `GET` or `POST`.
+    pub method: &'static str,
+    /// The route as OpenAPI writes it (`/v1/licenses/{id}/status`).
+    pub path: &'static str,
+    /// What it answers (SPEC §25).
+    pub summary: &'static str,
+    /// The media type of its body, for a `POST`.
+    pub body: Option<&'static str>,
+    /// Its parameters.
+    pub params: &'static [Param],
+    /// The media type of its answer.
+    pub answer: &'static str,
+}
+
+const fn query(name: &'static str, required: bool, about: &'static str) -> Param {
+    Param {
+        name,
+        at: In::Query,
+        required,
+        about,
+    }
+}
+
+const fn path(name: &'static str, about: &'static str) -> Param {
+    Param {
+        name,
+        at: In::Path,
+        required: true,
+        about,
+    }
+}
+
+const TIME: &str = "milliseconds since 1970-01-01T00:00:00Z, or a civil time in the ledger's zone (YYYY-MM-DD, YYYY-MM-DDTHH:MM[:SS][±HH:MM]); default now";
+
+/// Every route of the service.
+pub const ROUTES: &[Route] = &[
+    Route {
+        method: "GET",
+        path: "/checkpoint",
+        summary: "The newest checkpoint kept (C2SP signed note).",
+        body: None,
+        params: &[],
+        answer: "text/plain",
+    },
+    Route {
+        method: "GET",
+        path: "/tile/{tile}",
+        summary: "A C2SP tlog-tiles hash tile (<L>/<N>[.p/<W>]) or, if public, entry bundle (entries/<N>[.p/<W>]).",
+        body: None,
+        params: &[path("tile", "the tile path after /tile/ (C2SP tlog-tiles; N as path elements x001/x234/067)")],
+        answer: "application/octet-stream",
+    },
+    Route {
+        method: "POST",
+        path: "/v1/add",
+        summary: "Submit one signed statement or a CBOR array of them; answered once durable with receipts and inclusion proofs to the checkpoint signed for the commit.",
+        body: Some("application/cbor"),
+        params: &[],
+        answer: "application/json",
+    },
+    Route {
+        method: "GET",
+        path: "/v1/licenses/{id}/status",
+        summary: "A license version's status at a time.",
+        body: None,
+        params: &[
+            path("id", "the license version's identifier (SPEC §6)"),
+            query("at", false, TIME),
+        ],
+        answer: "application/json",
+    },
+    Route {
+        method: "GET",
+        path: "/v1/proofs/inclusion",
+        summary: "RFC 9162 inclusion proof of an entry.",
+        body: None,
+        params: &[
+            query("seq", true, "the entry's sequence number"),
+            query("size", false, "the tree size; default the ledger's"),
+        ],
+        answer: "application/json",
+    },
+    Route {
+        method: "GET",
+        path: "/v1/proofs/consistency",
+        summary: "RFC 9162 consistency proof between two tree sizes.",
+        body: None,
+        params: &[
+            query("old", true, "the older tree size"),
+            query("new", false, "the newer tree size; default the ledger's"),
+        ],
+        answer: "application/json",
+    },
+    Route {
+        method: "POST",
+        path: "/v1/verify/presentation",
+        summary: "Verify a presentation (full CBOR, or the compact text CH1:…) against the service's trust lists.",
+        body: Some("application/cbor"),
+        params: &[
+            query("audience", false, "this verifier's audience code: requires a holder signature for it"),
+            query("nonce", false, "this verifier's nonce (needs audience)"),
+            query("at", false, TIME),
+        ],
+        answer: "application/json",
+    },
+    Route {
+        method: "GET",
+        path: "/healthz",
+        summary: "Whether the ledger is served and, when taking submissions, the last commit succeeded.",
+        body: None,
+        params: &[],
+        answer: "text/plain",
+    },
+    Route {
+        method: "GET",
+        path: "/metrics",
+        summary: "Counters in the Prometheus text format 0.0.4.",
+        body: None,
+        params: &[],
+        answer: "text/plain",
+    },
+    Route {
+        method: "GET",
+        path: "/openapi.json",
+        summary: "This document.",
+        body: None,
+        params: &[],
+        answer: "application/json",
+    },
+];
+
+/// The OpenAPI 3.0 document of [`ROUTES`].
+pub fn document() -> Value {
+    let mut paths = Map::new();
+    for r in ROUTES {
+        let params: Vec<Value> = r
+            .params
+            .iter()
+            .map(|p| {
+                json!({
+                    "name": p.name,
+                    "in": if p.at == In::Path { "path" } else { "query" },
+                    "required": p.required,
+                    "description": p.about,
+                    "schema": { "type": "string" },
+                })
+            })
+            .collect();
+        let mut op = json!({
+            "summary": r.summary,
+            "parameters": params,
+            "responses": {
+                "200": { "description": "the answer", "content": { r.answer: {} } },
+                "default": { "description": "an error (SPEC §25)" },
+            },
+        });
+        if let Some(body) = r.body {
+            op["requestBody"] = json!({ "required": true, "content": { body: {} } });
+        }
+        let entry = paths.entry(r.path.to_owned()).or_insert_with(|| json!({}));
+        entry[r.method.to_ascii_lowercase()] = op;
+    }
+    json!({
+        "openapi": "3.0.3",
+        "info": {
+            "title": "Chancery ledger service",
+            "version": env!("CARGO_PKG_VERSION"),
+            "description": "A tamper-evident ledger of e-licenses and e-seals (SPEC §25).",
+        },
+        "paths": paths,
+    })
+}

@@ -1,0 +1,388 @@
+//! Issue 16, the JSON verification API: a license's status, inclusion and consistency proofs,
+//! and presentations verified against the service's trust lists, each answer checked against
+//! what the library (or the tests' own RFC 9162 arithmetic) says.
+#![cfg(feature = "server")]
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod common;
+
+use base64::Engine;
+use chancery::present::compact::CompactPresentation;
+use chancery::server::{Options, Service};
+use chancery::{Canonical, FileStore, Ledger, LicenseId, MemoryStore, Store};
+use common::http::{self, Response};
+use common::rfc9162::{root_from_path, sha256};
+use common::serving::Serving;
+use common::*;
+use std::sync::Arc;
+
+type W = World<MemoryStore>;
+
+/// A ledger with license S1 of AUTH1, a day on; its entries copied into a file store that a
+/// read-only service serves, with a trust list naming the ledger's root and witness 90.
+struct Fixture {
+    w: W,
+    id: LicenseId,
+    cred: chancery::Credential,
+    server: Serving,
+    _dir: tempfile::TempDir,
+}
+
+fn fixture() -> Fixture {
+    let (mut w, a) = W::standard(MemoryStore::new());
+    let (id, cred) = w.issue(&a, "AUTH1", "S1");
+    for i in 0..20 {
+        w.issue(&a, "AUTH1", &format!("F{i}"));
+    }
+    w.advance_days(1);
+    let dir = w.on_disk();
+    let ledger = Ledger::open(
+        FileStore::open_read_only(dir.path()).unwrap(),
+        w.clock.clone(),
+    )
+    .unwrap();
+    let options = Options {
+        trust: Some(Arc::new(w.trust(|_| {}))),
+        ..Options::default()
+    };
+    let server = Serving::start(Service::new(ledger, || Ok(None), options).router());
+    Fixture {
+        w,
+        id,
+        cred,
+        server,
+        _dir: dir,
+    }
+}
+
+impl Fixture {
+    fn present(&self, claims: &[&str]) -> chancery::present::Presentation {
+        let root = key(1);
+        let note = self.w.note(&root, &[(WITNESS, &key(90))]);
+        let stamp = self
+            .w
+            .stamp_for_a_day(&self.id, self.w.now(), &root)
+            .unwrap();
+        let disclosure = self.cred.disclose(claims, false).unwrap();
+        self.w.ledger.present(disclosure, &note, stamp).unwrap()
+    }
+
+    fn verify(&self, content_type: &str, body: &[u8]) -> Response {
+        let path = format!("/v1/verify/presentation?at={}", self.w.now().millis());
+        http::send(self.server.addr, "POST", &path, content_type, body)
+    }
+}
+
+fn json(r: &Response) -> serde_json::Value {
+    serde_json::from_slice(&r.body).unwrap_or_else(|e| panic!("{e}: {}", r.text()))
+}
+
+fn unb64(v: &serde_json::Value) -> [u8; 32] {
+    base64::engine::general_purpose::STANDARD
+        .decode(v.as_str().unwrap())
+        .unwrap()
+        .try_into()
+        .unwrap()
+}
+
+#[test]
+fn given_an_issued_license_when_its_status_is_asked_then_valid_as_the_library_says() {
+    let f = fixture();
+
+    let r = f.server.get(&format!("/v1/licenses/{}/status", f.id));
+
+    assert_eq!(r.status, 200, "{}", r.text());
+    let body = json(&r);
+    assert_eq!(body["status"], f.w.ledger.status(&f.id, f.w.now()).name());
+    assert_eq!(body["valid"], true);
+    assert_eq!(body["license"], f.id.to_string());
+}
+
+#[test]
+fn given_a_time_before_the_license_was_recorded_when_its_status_is_asked_then_not_valid() {
+    let f = fixture();
+
+    let r = f.server.get(&format!(
+        "/v1/licenses/{}/status?at={}",
+        f.id,
+        T0.millis() - 1
+    ));
+
+    assert_eq!(r.status, 200, "{}", r.text());
+    let body = json(&r);
+    assert_eq!(body["valid"], false);
+    assert_eq!(
+        body["status"],
+        f.w.ledger
+            .status(&f.id, chancery::Timestamp(T0.millis() - 1))
+            .name()
+    );
+}
+
+#[test]
+fn given_a_civil_time_when_the_status_is_asked_then_it_is_read_in_the_ledger_zone() {
+    let f = fixture();
+    let zone = f.w.ledger.state().policy().utc_offset;
+    let civil = zone.format(f.w.now());
+
+    let r = f.server.get(&format!(
+        "/v1/licenses/{}/status?at={}",
+        f.id,
+        civil.replace('+', "%2B")
+    ));
+
+    assert_eq!(r.status, 200, "{civil}: {}", r.text());
+    assert_eq!(json(&r)["valid"], true);
+}
+
+#[test]
+fn given_text_that_is_not_a_license_id_when_its_status_is_asked_then_400() {
+    let f = fixture();
+
+    let r = f.server.get("/v1/licenses/nonsense/status");
+
+    assert_eq!(r.status, 400, "{}", r.text());
+    assert_eq!(json(&r)["error"], "BadParameter");
+}
+
+#[test]
+fn given_an_entry_when_its_inclusion_proof_is_asked_then_it_leads_from_its_leaf_to_the_root() {
+    let f = fixture();
+    let size = f.w.ledger.len();
+    let record = f.w.ledger.store().read(5, 6).unwrap().remove(0);
+    let leaf = sha256(&[&[0], &record.bytes]);
+
+    let r = f
+        .server
+        .get(&format!("/v1/proofs/inclusion?seq=5&size={size}"));
+
+    assert_eq!(r.status, 200, "{}", r.text());
+    let body = json(&r);
+    let path: Vec<[u8; 32]> = body["hashes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(unb64)
+        .collect();
+    assert_eq!(
+        root_from_path(leaf, 5, size, &path),
+        Some(unb64(&body["root"]))
+    );
+    assert_eq!(unb64(&body["root"]), f.w.ledger.root(size).unwrap().0);
+}
+
+#[test]
+fn given_an_entry_beyond_the_tree_when_its_inclusion_proof_is_asked_then_404() {
+    let f = fixture();
+    let size = f.w.ledger.len();
+
+    let r = f.server.get(&format!("/v1/proofs/inclusion?seq={size}"));
+
+    assert_eq!(r.status, 404, "{}", r.text());
+}
+
+#[test]
+fn given_a_missing_or_malformed_parameter_when_a_proof_is_asked_then_400() {
+    let f = fixture();
+
+    for path in [
+        "/v1/proofs/inclusion",
+        "/v1/proofs/inclusion?seq=x",
+        "/v1/proofs/inclusion?seq=1&size=-1",
+        "/v1/proofs/consistency",
+        "/v1/proofs/consistency?old=1&new=two",
+    ] {
+        let r = f.server.get(path);
+        assert_eq!(r.status, 400, "{path}: {}", r.text());
+    }
+}
+
+#[test]
+fn given_two_sizes_when_a_consistency_proof_is_asked_then_it_verifies_between_their_roots() {
+    let f = fixture();
+    let size = f.w.ledger.len();
+
+    let r = f
+        .server
+        .get(&format!("/v1/proofs/consistency?old=7&new={size}"));
+
+    assert_eq!(r.status, 200, "{}", r.text());
+    let body = json(&r);
+    assert_eq!(unb64(&body["old_root"]), f.w.ledger.root(7).unwrap().0);
+    assert_eq!(unb64(&body["new_root"]), f.w.ledger.root(size).unwrap().0);
+    let proof = chancery::merkle::ConsistencyProof {
+        old_size: 7,
+        new_size: size,
+        path: body["hashes"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|h| chancery::Digest32(unb64(h)))
+            .collect(),
+    };
+    proof
+        .verify(
+            &chancery::Digest32(unb64(&body["old_root"])),
+            &chancery::Digest32(unb64(&body["new_root"])),
+        )
+        .unwrap();
+}
+
+#[test]
+fn given_a_full_presentation_when_verified_then_valid_with_the_disclosed_claims() {
+    let f = fixture();
+    let p = f.present(&["name", "scope"]);
+
+    let r = f.verify("application/cbor", &p.to_canonical());
+
+    assert_eq!(r.status, 200, "{}", r.text());
+    let body = json(&r);
+    assert_eq!(body["valid"], true, "{body}");
+    assert_eq!(body["form"], "full");
+    assert_eq!(body["license"], f.id.to_string());
+    assert_eq!(body["issuer"], "AUTH1");
+    assert_eq!(body["claims"][0]["name"], "name");
+    assert_eq!(body["claims"][0]["value"], "West Lake Noodles");
+    assert_eq!(body["claims"].as_array().unwrap().len(), 2);
+}
+
+#[test]
+fn given_a_compact_presentation_when_verified_then_valid_with_its_claims_named() {
+    let f = fixture();
+    let text = CompactPresentation::from_presentation(&f.present(&["scope"]), 1)
+        .unwrap()
+        .to_text();
+
+    let r = f.verify("text/plain", format!("{text}\n").as_bytes());
+
+    assert_eq!(r.status, 200, "{}", r.text());
+    let body = json(&r);
+    assert_eq!(body["valid"], true, "{body}");
+    assert_eq!(body["form"], "compact");
+    assert_eq!(body["claims"][0]["name"], "scope");
+    assert_eq!(body["claims"][0]["value"], "catering");
+}
+
+#[test]
+fn given_a_presentation_with_an_altered_claim_when_verified_then_not_valid() {
+    let f = fixture();
+    let mut p = f.present(&["name"]);
+    p.disclosure.claims[0].value = "East Lake Noodles".into();
+
+    let r = f.verify("application/cbor", &p.to_canonical());
+
+    assert_eq!(r.status, 200, "{}", r.text());
+    let body = json(&r);
+    assert_eq!(body["valid"], false, "{body}");
+    assert_eq!(
+        body["verdict"],
+        chancery::present::verify_presentation(&p, &f.w.trust(|_| {}), f.w.now()).to_string()
+    );
+}
+
+#[test]
+fn given_text_that_is_not_a_presentation_when_verified_then_400() {
+    let f = fixture();
+
+    let r = f.verify("text/plain", b"hello");
+
+    assert_eq!(r.status, 400, "{}", r.text());
+    assert_eq!(json(&r)["error"], "NotAPresentation");
+}
+
+#[test]
+fn given_a_service_without_trust_lists_when_a_presentation_is_verified_then_403() {
+    let f = fixture();
+    let ledger = Ledger::open(
+        FileStore::open_read_only(f._dir.path()).unwrap(),
+        f.w.clock.clone(),
+    )
+    .unwrap();
+    let server = Serving::start(Service::new(ledger, || Ok(None), Options::default()).router());
+    let p = f.present(&["name"]);
+
+    let r = http::send(
+        server.addr,
+        "POST",
+        "/v1/verify/presentation",
+        "application/cbor",
+        &p.to_canonical(),
+    );
+
+    assert_eq!(r.status, 403, "{}", r.text());
+}
+
+/// The routes of SPEC §25, as this test reads them there.
+const SPEC_ROUTES: &[(&str, &str)] = &[
+    ("get", "/checkpoint"),
+    ("get", "/tile/{tile}"),
+    ("post", "/v1/add"),
+    ("get", "/v1/licenses/{id}/status"),
+    ("get", "/v1/proofs/inclusion"),
+    ("get", "/v1/proofs/consistency"),
+    ("post", "/v1/verify/presentation"),
+    ("get", "/healthz"),
+    ("get", "/metrics"),
+    ("get", "/openapi.json"),
+];
+
+fn documented(f: &Fixture) -> Vec<(String, String)> {
+    let r = f.server.get("/openapi.json");
+    assert_eq!(r.status, 200, "{}", r.text());
+    let doc = json(&r);
+    assert_eq!(doc["openapi"], "3.0.3");
+    let mut routes = Vec::new();
+    for (path, ops) in doc["paths"].as_object().unwrap() {
+        for method in ops.as_object().unwrap().keys() {
+            routes.push((method.clone(), path.clone()));
+        }
+    }
+    routes.sort();
+    routes
+}
+
+#[test]
+fn given_the_openapi_document_when_read_then_it_lists_exactly_the_routes_of_the_spec() {
+    let f = fixture();
+    let mut spec: Vec<(String, String)> = SPEC_ROUTES
+        .iter()
+        .map(|(m, p)| ((*m).to_owned(), (*p).to_owned()))
+        .collect();
+    spec.sort();
+
+    assert_eq!(documented(&f), spec);
+}
+
+#[test]
+fn given_the_openapi_document_when_each_route_is_requested_then_each_is_served() {
+    let f = fixture();
+    for (method, path) in documented(&f) {
+        let concrete = path
+            .replace("{tile}", "0/000.p/1")
+            .replace("{id}", &f.id.to_string());
+        let r = http::send(
+            f.server.addr,
+            &method.to_ascii_uppercase(),
+            &concrete,
+            "application/cbor",
+            b"",
+        );
+        let no_route = r.status == 404 && r.text().contains("\"NoRoute\"");
+        assert!(
+            !no_route && r.status != 405,
+            "{method} {concrete}: {} {}",
+            r.status,
+            r.text()
+        );
+    }
+}
+
+#[test]
+fn given_a_path_no_route_serves_when_requested_then_404_no_route() {
+    let f = fixture();
+
+    let r = f.server.get("/v1/nothing");
+
+    assert_eq!(r.status, 404);
+    assert_eq!(json(&r)["error"], "NoRoute");
+}
