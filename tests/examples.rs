@@ -5,11 +5,16 @@
 use std::path::PathBuf;
 use std::process::Command;
 
-/// Runs `examples/<name>.rs` with a fresh store directory; returns its standard output.
-fn run(name: &str) -> String {
+/// The built `examples/<name>.rs`.
+fn example(name: &str) -> PathBuf {
     let exe = std::env::current_exe().unwrap();
     let profile = exe.parent().and_then(|deps| deps.parent()).unwrap();
-    let path: PathBuf = profile.join("examples").join(name);
+    profile.join("examples").join(name)
+}
+
+/// Runs `examples/<name>.rs` with a fresh store directory; returns its standard output.
+fn run(name: &str) -> String {
+    let path = example(name);
     let dir = std::env::temp_dir().join(format!("chancery-example-{name}-{}", std::process::id()));
     let _ = std::fs::remove_dir_all(&dir);
     let out = Command::new(&path)
@@ -164,4 +169,27 @@ fn present_qr() {
 #[test]
 fn library() {
     assert_eq!(run("library"), "");
+}
+
+/// The service's load test, small: 4 clients, 2 single statements and 1 batch each. It fails
+/// on any answer that is not 200, so this checks that it drives every route it measures.
+#[test]
+fn load() {
+    let out = Command::new(example("load"))
+        .args(["4", "2", "1"])
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "{stdout}\n{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let lines: Vec<&str> = stdout.lines().collect();
+    assert_eq!(lines.len(), 5, "{stdout}");
+    assert!(lines[0].starts_with("raw ed25519 verify_batch, 2 threads: "));
+    assert!(lines[1].starts_with("add-and-get-proof, 4 clients x 2 single statements: p50 "));
+    assert!(lines[2].starts_with("add-and-get-proof, 4 clients x 1 batches of 100: "));
+    assert!(lines[3].starts_with("full hash tiles: "));
+    assert!(lines[4].starts_with("presentation verification over HTTP: "));
 }

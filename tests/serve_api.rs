@@ -324,6 +324,8 @@ const SPEC_ROUTES: &[(&str, &str)] = &[
     ("get", "/healthz"),
     ("get", "/metrics"),
     ("get", "/openapi.json"),
+    ("get", "/"),
+    ("post", "/verify"),
 ];
 
 fn documented(f: &Fixture) -> Vec<(String, String)> {
@@ -385,4 +387,93 @@ fn given_a_path_no_route_serves_when_requested_then_404_no_route() {
 
     assert_eq!(r.status, 404);
     assert_eq!(json(&r)["error"], "NoRoute");
+}
+
+fn form_encode(text: &str) -> String {
+    let mut out = String::new();
+    for b in text.bytes() {
+        match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'.' | b'_' | b'*' => {
+                out.push(b as char)
+            }
+            b' ' => out.push('+'),
+            b => out.push_str(&format!("%{b:02X}")),
+        }
+    }
+    out
+}
+
+fn page_verdict(f: &Fixture, text: &str) -> Response {
+    let body = format!("text={}", form_encode(text));
+    http::send(
+        f.server.addr,
+        "POST",
+        "/verify",
+        "application/x-www-form-urlencoded",
+        body.as_bytes(),
+    )
+}
+
+#[test]
+fn given_the_web_page_when_loaded_then_it_is_a_form_with_no_script_or_outside_resource() {
+    let f = fixture();
+
+    let r = f.server.get("/");
+
+    assert_eq!(r.status, 200);
+    assert_eq!(r.header("content-type"), Some("text/html; charset=utf-8"));
+    let page = r.text();
+    assert!(
+        page.contains("<form method=\"post\" action=\"/verify\">"),
+        "{page}"
+    );
+    assert!(page.contains("name=\"text\""));
+    assert!(!page.contains("<script"));
+    assert!(!page.contains("http://") && !page.contains("https://"));
+}
+
+#[test]
+fn given_a_compact_presentation_when_submitted_on_the_page_then_valid_in_both_languages_with_its_claims(
+) {
+    let f = fixture();
+    let text = CompactPresentation::from_presentation(&f.present(&["name"]), 1)
+        .unwrap()
+        .to_text();
+
+    let r = page_verdict(&f, &text);
+
+    assert_eq!(r.status, 200, "{}", r.text());
+    let page = r.text();
+    assert!(
+        page.contains("<h1 class=\"valid\" id=\"verdict\">有效 · Valid</h1>"),
+        "{page}"
+    );
+    assert!(page.contains("<td>West Lake Noodles</td>"), "{page}");
+    assert!(page.contains("<td>AUTH1</td>"), "{page}");
+}
+
+#[test]
+fn given_a_tampered_compact_presentation_when_submitted_on_the_page_then_not_valid_with_the_reason()
+{
+    let f = fixture();
+    let mut c = CompactPresentation::from_presentation(&f.present(&["name"]), 1).unwrap();
+    c.claims[0].value = "East Lake Noodles".into();
+
+    let r = page_verdict(&f, &c.to_text());
+
+    let page = r.text();
+    assert!(!page.contains("class=\"valid\""), "{page}");
+    assert!(page.contains("id=\"reason\""), "{page}");
+}
+
+#[test]
+fn given_markup_in_the_submitted_text_when_the_page_answers_then_it_is_escaped() {
+    let f = fixture();
+
+    let r = page_verdict(&f, "CH1:<script>alert(1)</script>");
+
+    assert_eq!(r.status, 400, "{}", r.text());
+    let page = r.text();
+    assert!(!page.contains("<script>"), "{page}");
+    assert!(page.contains("&lt;script&gt;"), "{page}");
 }

@@ -189,7 +189,7 @@ pub(super) async fn verify_presentation<S: Store + Send + 'static>(
     }
     let zone = service.zone;
     let at = match params.get("at") {
-        None => Timestamp::now(),
+        None => service.now(),
         Some(v) => match time_param(v, zone) {
             Some(t) => t,
             None => return bad("at", "not milliseconds or a civil time"),

@@ -40,6 +40,7 @@ mod add;
 mod api;
 mod metrics;
 pub mod openapi;
+mod page;
 
 pub use add::{
     AddError, Added, Commit, Outcome, Refusal, Submission, SubmissionError, DEFAULT_BATCH_WINDOW,
@@ -261,6 +262,11 @@ impl<S: Store + Send + 'static> Service<S> {
         })
     }
 
+    /// The service's present: its ledger's clock (never before the ledger's last entry).
+    pub fn now(&self) -> crate::Timestamp {
+        self.ledger.lock().unwrap_or_else(|p| p.into_inner()).now()
+    }
+
     /// The service's counters.
     pub fn metrics(&self) -> &Metrics {
         &self.metrics
@@ -389,6 +395,8 @@ fn handler<S: Store + Send + 'static>(
         ("POST", "/v1/verify/presentation") => post(api::verify_presentation::<S>),
         ("GET", "/healthz") => get(healthz::<S>),
         ("GET", "/metrics") => get(metrics::<S>),
+        ("GET", "/") => get(page::index),
+        ("POST", "/verify") => post(page::verify::<S>),
         ("GET", "/openapi.json") => {
             get(|| async { json_response(StatusCode::OK, &openapi::document()) })
         }

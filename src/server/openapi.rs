@@ -135,6 +135,22 @@ pub const ROUTES: &[Route] = &[
     },
     Route {
         method: "GET",
+        path: "/",
+        summary: "The verification web page: a form for the compact text CH1:… (a scanner in keyboard mode types it).",
+        body: None,
+        params: &[],
+        answer: "text/html",
+    },
+    Route {
+        method: "POST",
+        path: "/verify",
+        summary: "The web page's verdict, in Chinese and English, of the form's text (fields text, audience).",
+        body: Some("application/x-www-form-urlencoded"),
+        params: &[],
+        answer: "text/html",
+    },
+    Route {
+        method: "GET",
         path: "/healthz",
         summary: "Whether the ledger is served and, when taking submissions, the last commit succeeded.",
         body: None,
