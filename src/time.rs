@@ -135,7 +135,9 @@ impl UtcOffset {
     /// `t` as RFC 3339 local time with milliseconds and this offset, e.g.
     /// `2026-12-01T10:00:00.000+08:00`; parses back with [`UtcOffset::parse`].
     pub fn format(self, t: Timestamp) -> String {
-        let local = i64::try_from(t.0).unwrap_or(i64::MAX / 2) + self.millis();
+        let local = i64::try_from(t.0)
+            .unwrap_or(i64::MAX / 2)
+            .saturating_add(self.millis());
         let days = local.div_euclid(86_400_000);
         let rem = local.rem_euclid(86_400_000);
         let (y, mo, d) = civil_from_days(days);
@@ -219,7 +221,8 @@ fn split_zone(s: &str) -> Option<(&str, Option<UtcOffset>)> {
     if let Some(local) = s.strip_suffix('Z') {
         return Some((local, Some(UtcOffset::UTC)));
     }
-    if s.len() > 16 {
+    // At a character boundary only: typed text may hold any character.
+    if s.len() > 16 && s.is_char_boundary(s.len() - 6) {
         let (local, zone) = s.split_at(s.len() - 6);
         if let Ok(z) = zone.parse::<UtcOffset>() {
             return Some((local, Some(z)));

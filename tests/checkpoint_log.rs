@@ -371,17 +371,24 @@ fn given_the_same_ledger_when_stamped_after_a_checkpoint_was_kept_then_it_is_sig
         .is_ok());
 }
 
+/// A reader of the log in `dir` opened after the writer kept a first checkpoint, and a second
+/// kept after it opened: the reader and the two notes.
+fn reader_behind_writer(dir: &std::path::Path) -> (FileCheckpointLog, String, String) {
+    let (mut w, a) = ledger_with(0);
+    let mut writer = FileCheckpointLog::open(dir).unwrap();
+    let first = w.ledger.sign_checkpoint(&key(1), &mut writer).unwrap().note;
+    let reader = FileCheckpointLog::open_read_only(dir).unwrap();
+    w.issue(&a, "AUTH1", "K1");
+    let second = w.ledger.sign_checkpoint(&key(1), &mut writer).unwrap().note;
+    (reader, first, second)
+}
+
 /// Issue 16 review: the service read the whole log for every `/checkpoint`. A reader follows
 /// the writer by reading only what was appended since.
 #[test]
 fn given_a_reader_log_when_the_writer_keeps_more_then_refresh_takes_them_in() {
     let d = tempfile::tempdir().unwrap();
-    let (mut w, a) = ledger_with(0);
-    let mut writer = FileCheckpointLog::open(d.path()).unwrap();
-    let first = w.ledger.sign_checkpoint(&key(1), &mut writer).unwrap().note;
-    let mut reader = FileCheckpointLog::open_read_only(d.path()).unwrap();
-    w.issue(&a, "AUTH1", "K1");
-    let second = w.ledger.sign_checkpoint(&key(1), &mut writer).unwrap().note;
+    let (mut reader, first, second) = reader_behind_writer(d.path());
     assert_eq!(reader.last_checkpoint().unwrap(), Some(first.clone()));
 
     reader.refresh().unwrap();
@@ -436,4 +443,57 @@ fn given_a_log_whose_write_failed_when_its_last_checkpoint_is_asked_then_poisone
     let r = log.last_checkpoint();
 
     assert!(matches!(r, Err(StorageError::Poisoned)), "{r:?}");
+}
+
+/// Review of issue 16: a refresh that failed part-way had already taken in the records before
+/// the fault, and took them in again at the next try.
+#[test]
+fn given_a_refresh_that_meets_damage_when_tried_twice_then_the_reader_keeps_what_it_had() {
+    use std::io::Write;
+    let d = tempfile::tempdir().unwrap();
+    let (mut reader, first, _) = reader_behind_writer(d.path());
+    // Then 8 bytes whose length does not match its complement.
+    std::fs::OpenOptions::new()
+        .append(true)
+        .open(d.path().join(FileCheckpointLog::FILE))
+        .unwrap()
+        .write_all(&[0, 0, 0, 9, 0, 0, 0, 9])
+        .unwrap();
+
+    assert!(reader.refresh().is_err());
+    assert!(reader.refresh().is_err());
+
+    assert_eq!(reader.len(), 1);
+    assert_eq!(reader.last_checkpoint().unwrap(), Some(first));
+}
+
+/// Review of issue 16: a reader followed the file it opened, so a log put in place by rename
+/// (restored from a backup, §16) was never seen.
+#[test]
+fn given_a_log_replaced_by_rename_when_the_reader_refreshes_then_it_reads_the_new_file() {
+    let d = tempfile::tempdir().unwrap();
+    let other = tempfile::tempdir().unwrap();
+    let (mut w, a) = ledger_with(0);
+    let mut writer = FileCheckpointLog::open(d.path()).unwrap();
+    w.ledger.sign_checkpoint(&key(1), &mut writer).unwrap();
+    let mut reader = FileCheckpointLog::open_read_only(d.path()).unwrap();
+    drop(writer);
+    w.issue(&a, "AUTH1", "K1");
+    let mut elsewhere = FileCheckpointLog::open(other.path()).unwrap();
+    let newer = w
+        .ledger
+        .sign_checkpoint(&key(1), &mut elsewhere)
+        .unwrap()
+        .note;
+    drop(elsewhere);
+    std::fs::rename(
+        other.path().join(FileCheckpointLog::FILE),
+        d.path().join(FileCheckpointLog::FILE),
+    )
+    .unwrap();
+
+    reader.refresh().unwrap();
+
+    assert_eq!(reader.last_checkpoint().unwrap(), Some(newer));
+    assert_eq!(reader.len(), 1);
 }

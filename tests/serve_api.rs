@@ -68,7 +68,15 @@ impl Fixture {
     }
 
     fn verify(&self, content_type: &str, body: &[u8]) -> Response {
-        let path = format!("/v1/verify/presentation?at={}", self.w.now().millis());
+        self.verify_with(&format!("at={}", self.w.now().millis()), content_type, body)
+    }
+
+    fn verify_at(&self, at: &str, body: &[u8]) -> Response {
+        self.verify_with(&format!("at={at}"), "text/plain", body)
+    }
+
+    fn verify_with(&self, query: &str, content_type: &str, body: &[u8]) -> Response {
+        let path = format!("/v1/verify/presentation?{query}");
         http::send(self.server.addr, "POST", &path, content_type, body)
     }
 }
@@ -476,4 +484,120 @@ fn given_markup_in_the_submitted_text_when_the_page_answers_then_it_is_escaped()
     let page = r.text();
     assert!(!page.contains("<script>"), "{page}");
     assert!(page.contains("&lt;script&gt;"), "{page}");
+}
+
+/// The DOM a headless Chromium renders for `url`, after it ran for up to 5 s of virtual time
+/// (so a page that submits a form is dumped as the page the form's answer rendered).
+fn rendered(url: &str) -> String {
+    let browser = std::env::var("CHANCERY_CHROMIUM")
+        .expect("CHANCERY_CHROMIUM (run this test through scripts/with-chromium.sh)");
+    let profile = tempfile::tempdir().unwrap();
+    let out = std::process::Command::new(browser)
+        .args([
+            "--headless",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--no-first-run",
+        ])
+        .arg(format!("--user-data-dir={}", profile.path().display()))
+        .args(["--virtual-time-budget=5000", "--dump-dom", url])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8(out.stdout).unwrap()
+}
+
+/// Submits `text` to the page's form as a person would, in a real browser: the form the
+/// browser rendered at `/` (its action and field name) is posted from a local page.
+fn submitted_in_a_browser(f: &Fixture, text: &str) -> String {
+    let page = rendered(&format!("http://{}/", f.server.addr));
+    assert!(
+        page.contains("<form method=\"post\" action=\"/verify\">"),
+        "{page}"
+    );
+    assert!(page.contains("name=\"text\""), "{page}");
+    let dir = tempfile::tempdir().unwrap();
+    let local = dir.path().join("submit.html");
+    let escaped = text.replace('&', "&amp;").replace('<', "&lt;");
+    std::fs::write(
+        &local,
+        format!(
+            "<!DOCTYPE html><meta charset=\"utf-8\"><form method=\"post\" \
+             action=\"http://{}/verify\"><textarea name=\"text\">{escaped}</textarea></form>\
+             <script>document.forms[0].submit()</script>",
+            f.server.addr
+        ),
+    )
+    .unwrap();
+    rendered(&format!("file://{}", local.display()))
+}
+
+#[test]
+#[ignore = "needs Chromium: scripts/with-chromium.sh cargo test --release --test serve_api -- --ignored"]
+fn given_a_real_presentation_when_submitted_in_a_browser_then_the_rendered_verdict_is_valid() {
+    let f = fixture();
+    let text = CompactPresentation::from_presentation(&f.present(&["name", "scope"]), 1)
+        .unwrap()
+        .to_text();
+
+    let dom = submitted_in_a_browser(&f, &text);
+
+    assert!(
+        dom.contains("<h1 class=\"valid\" id=\"verdict\">有效 · Valid</h1>"),
+        "{dom}"
+    );
+    assert!(dom.contains("<td>West Lake Noodles</td>"), "{dom}");
+    assert!(dom.contains("<td>catering</td>"), "{dom}");
+}
+
+#[test]
+#[ignore = "needs Chromium: scripts/with-chromium.sh cargo test --release --test serve_api -- --ignored"]
+fn given_a_tampered_presentation_when_submitted_in_a_browser_then_the_rendered_verdict_is_invalid_with_why(
+) {
+    let f = fixture();
+    let mut c = CompactPresentation::from_presentation(&f.present(&["name"]), 1).unwrap();
+    c.claims[0].value = "East Lake Noodles".into();
+
+    let dom = submitted_in_a_browser(&f, &c.to_text());
+
+    assert!(
+        dom.contains("<h1 class=\"invalid\" id=\"verdict\">无效 · Invalid</h1>"),
+        "{dom}"
+    );
+    assert!(
+        dom.contains("<p id=\"reason\">原因 · Why: invalid: "),
+        "{dom}"
+    );
+    assert!(!dom.contains("class=\"valid\""), "{dom}");
+}
+
+#[test]
+fn given_a_time_parameter_with_a_multibyte_character_when_asked_then_400_not_a_panic() {
+    let f = fixture();
+
+    let status = f.server.get(&format!(
+        "/v1/licenses/{}/status?at=2026-12-01T10%C3%A900000",
+        f.id
+    ));
+    let verify = f.verify_at("2026-12-01T10%C3%A900000", b"CH1:X");
+
+    assert_eq!(status.status, 400, "{}", status.text());
+    assert_eq!(json(&status)["error"], "BadParameter");
+    assert_eq!(verify.status, 400, "{}", verify.text());
+}
+
+#[test]
+fn given_a_presentation_verified_when_answered_then_it_is_not_stored_by_caches() {
+    let f = fixture();
+    let p = f.present(&["name"]);
+
+    let r = f.verify("application/cbor", &p.to_canonical());
+    let status = f.server.get(&format!("/v1/licenses/{}/status", f.id));
+
+    assert_eq!(r.header("cache-control"), Some("no-store"));
+    assert_eq!(status.header("cache-control"), Some("no-cache"));
 }

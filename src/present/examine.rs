@@ -69,8 +69,15 @@ pub fn examine(
     now: Timestamp,
     asked: &HolderCheck,
 ) -> Result<Examined, ExamineError> {
-    let text = std::str::from_utf8(bytes).ok().map(str::trim);
-    if let Some(text) = text.filter(|t| t.starts_with(TEXT_PREFIX)) {
+    let start = bytes
+        .iter()
+        .position(|b| !b.is_ascii_whitespace())
+        .unwrap_or(bytes.len());
+    if bytes[start..].starts_with(TEXT_PREFIX.as_bytes()) {
+        // The compact form's prefix: read as compact text, whatever follows.
+        let text = std::str::from_utf8(bytes)
+            .map_err(|_| CompactError::Base45(0))
+            .map(str::trim)?;
         let c = CompactPresentation::from_text(text)?;
         let version = Entry::from_canonical(&c.entry)
             .ok()

@@ -189,15 +189,29 @@ pub(super) async fn verify_presentation<S: Store + Send + 'static>(
     }
     let zone = service.zone;
     let at = match params.get("at") {
-        None => service.now(),
+        None => None,
         Some(v) => match time_param(v, zone) {
-            Some(t) => t,
+            Some(t) => Some(t),
             None => return bad("at", "not milliseconds or a civil time"),
         },
     };
-    let examined = tokio::task::spawn_blocking(move || examine(&body, &trust, at, &asked)).await;
+    // On the blocking pool: the service's present is read under the ledger's lock, which a
+    // commit holds across its fsyncs.
+    let examined = tokio::task::spawn_blocking(move || {
+        let at = at.unwrap_or_else(|| service.now());
+        examine(&body, &trust, at, &asked).map(|e| (e, at))
+    })
+    .await;
     match examined {
-        Ok(Ok(examined)) => json_response(StatusCode::OK, &examined_json(&examined, at, zone)),
+        Ok(Ok((examined, at))) => {
+            // What a presentation disclosed is personal data: no cache keeps it.
+            let mut r = json_response(StatusCode::OK, &examined_json(&examined, at, zone));
+            r.headers_mut().insert(
+                axum::http::header::CACHE_CONTROL,
+                axum::http::HeaderValue::from_static("no-store"),
+            );
+            r
+        }
         Ok(Err(e @ ExamineError::NotAPresentation)) => {
             json_error(StatusCode::BAD_REQUEST, "NotAPresentation", &e)
         }

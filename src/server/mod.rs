@@ -621,10 +621,20 @@ fn refusal_json(refusal: &Refusal) -> serde_json::Value {
     json!({ "error": "Refused", "rule": refusal.rule, "message": refusal.message })
 }
 
+/// A JSON answer; `no-cache`, as what it tells changes as the ledger grows (a status, a proof
+/// to the newest size), unless the caller makes it stricter.
 fn json_response(status: StatusCode, body: &serde_json::Value) -> Response {
     let mut text = body.to_string();
     text.push('\n');
-    (status, [(header::CONTENT_TYPE, "application/json")], text).into_response()
+    (
+        status,
+        [
+            (header::CONTENT_TYPE, "application/json"),
+            (header::CACHE_CONTROL, FRESH),
+        ],
+        text,
+    )
+        .into_response()
 }
 
 fn json_error(status: StatusCode, code: &str, message: &dyn std::fmt::Display) -> Response {

@@ -20,7 +20,7 @@
 use super::{io, Damage, DamageReason, StorageError};
 use crate::crypto::sha256;
 use std::fs::{File, OpenOptions};
-use std::os::unix::fs::FileExt;
+use std::os::unix::fs::{FileExt, MetadataExt};
 use std::path::{Path, PathBuf};
 
 /// Where an operator keeps the checkpoints it has signed, so that it never signs two that do not
@@ -211,6 +211,9 @@ impl FileCheckpointLog {
     /// stops at a record whose write never completed.
     fn take(&mut self, bytes: &[u8]) -> Result<(), StorageError> {
         let base = self.end;
+        // Taken in only if every record reads: a fault leaves the log as it was.
+        let mut records = Vec::new();
+        let mut last = None;
         let mut pos = 0usize;
         while pos < bytes.len() {
             let at = base + pos as u64;
@@ -236,18 +239,24 @@ impl FileCheckpointLog {
                 }
                 return Err(damage(&self.path, at, DamageReason::HashMismatch));
             }
-            self.records.push((at, len));
-            self.last = Some(String::from_utf8_lossy(note).into_owned());
+            records.push((at, len));
+            last = Some(note);
             pos = end;
         }
         // The loop stops at the end of the last intact record.
+        self.records.extend(records);
+        if let Some(note) = last {
+            self.last = Some(String::from_utf8_lossy(note).into_owned());
+        }
         self.end = base + pos as u64;
         Ok(())
     }
 
     /// A reader takes in the checkpoints the writer kept since it opened (or last refreshed),
     /// reading only the bytes past those it holds: the cost is that of what is new, not of
-    /// the whole log. A log that shrank under it is damage; the reader keeps what it had.
+    /// the whole log. A log that shrank under it, or whose new bytes are damaged, is reported
+    /// and the reader keeps what it had; a log put in place of the one it opened (by rename)
+    /// is read whole.
     pub fn refresh(&mut self) -> Result<(), StorageError> {
         let Some(file) = &self.file else {
             // No log when it opened: one may have been created since.
@@ -257,7 +266,15 @@ impl FileCheckpointLog {
             }
             return Ok(());
         };
-        let len = file.metadata().map_err(io("stat", &self.path))?.len();
+        // Another file put in place (a log restored by rename): read it whole.
+        let open = file.metadata().map_err(io("stat", &self.path))?;
+        let named = std::fs::metadata(&self.path).map_err(io("stat", &self.path))?;
+        if (open.dev(), open.ino()) != (named.dev(), named.ino()) {
+            let file = File::open(&self.path).map_err(io("open", &self.path))?;
+            *self = Self::read(self.path.clone(), file, self.read_only)?;
+            return Ok(());
+        }
+        let len = open.len();
         if len < self.end {
             return Err(damage(&self.path, len, DamageReason::Truncated));
         }
