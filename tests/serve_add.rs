@@ -581,3 +581,39 @@ fn given_a_commit_that_panics_when_more_is_added_then_the_service_still_commits(
 
     assert_eq!(second.status, 200, "{}", second.text());
 }
+
+#[test]
+fn given_a_client_at_its_limit_of_requests_in_flight_when_it_sends_another_then_429() {
+    let (dir, w, a, operator) = world_on_disk();
+    let mut log = FileCheckpointLog::open(dir.path()).unwrap();
+    // The commit waits until released, so the first request stays in flight.
+    let (release, released) = std::sync::mpsc::channel::<()>();
+    let released = std::sync::Mutex::new(released);
+    let ledger = Ledger::open(FileStore::open(dir.path()).unwrap(), w.clock.clone()).unwrap();
+    let options = Options {
+        per_client: 1,
+        ..Options::default()
+    };
+    let service = Service::with_writer(
+        ledger,
+        || Ok(None),
+        options,
+        move |l, b| {
+            let _ = released.lock().unwrap().recv();
+            l.append_batch_proven(b, &operator, &mut log)
+        },
+    );
+    let server = Serving::start(service.router());
+    let addr = server.addr;
+    let statement = issue(&w, &a, "S1").to_canonical();
+    let first = std::thread::spawn(move || http::send(addr, "POST", "/v1/add", CBOR, &statement));
+    std::thread::sleep(Duration::from_millis(200));
+
+    let second = server.get("/healthz");
+
+    assert_eq!(second.status, 429, "{}", second.text());
+    assert_eq!(second.header("retry-after"), Some("1"));
+    release.send(()).unwrap();
+    assert_eq!(first.join().unwrap().status, 200);
+    assert_eq!(server.get("/healthz").status, 200, "released when answered");
+}

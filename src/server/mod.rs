@@ -96,7 +96,13 @@ pub struct Options {
     /// submission past it is refused (`503` `Busy`) rather than queued, so a flood of
     /// submissions cannot exhaust memory.
     pub max_queued_bytes: usize,
+    /// The most requests one client (one peer address) may have in flight at once
+    /// ([`DEFAULT_PER_CLIENT`]); past it a request is refused `429` (`TooManyRequests`).
+    pub per_client: usize,
 }
+
+/// The default of [`Options::per_client`].
+pub const DEFAULT_PER_CLIENT: usize = 256;
 
 impl Default for Options {
     fn default() -> Self {
@@ -105,6 +111,7 @@ impl Default for Options {
             public_entries: false,
             batch_window: DEFAULT_BATCH_WINDOW,
             max_queued_bytes: MAX_QUEUED_BYTES,
+            per_client: DEFAULT_PER_CLIENT,
         }
     }
 }
@@ -190,6 +197,8 @@ pub struct Service<S: Store> {
     metrics: Arc<Metrics>,
     /// The ledger's civil time zone (SPEC §23), for the times the API reads and writes.
     zone: crate::UtcOffset,
+    /// Requests in flight, by client address.
+    in_flight: Arc<Mutex<std::collections::HashMap<std::net::IpAddr, usize>>>,
 }
 
 impl<S: Store + Send + 'static> Service<S> {
@@ -207,6 +216,7 @@ impl<S: Store + Send + 'static> Service<S> {
             options,
             writer: None,
             metrics: Arc::default(),
+            in_flight: Arc::default(),
         })
     }
 
@@ -259,6 +269,7 @@ impl<S: Store + Send + 'static> Service<S> {
             writer: Some(writer),
             metrics,
             zone,
+            in_flight: Arc::default(),
         })
     }
 
@@ -372,7 +383,11 @@ impl<S: Store + Send + 'static> Service<S> {
                 StatusCode::REQUEST_TIMEOUT,
                 REQUEST_TIMEOUT,
             ))
-            // Outermost, so that timeouts and refused bodies are counted too.
+            .layer(axum::middleware::from_fn_with_state(
+                Arc::clone(&self),
+                limited::<S>,
+            ))
+            // Outermost, so that timeouts, refused bodies and refused clients are counted too.
             .layer(axum::middleware::from_fn_with_state(
                 Arc::clone(&self),
                 counted::<S>,
@@ -517,6 +532,63 @@ async fn counted<S: Store + Send + 'static>(
     response
 }
 
+/// Refuses a request (`429`) while its client has [`Options::per_client`] others in flight.
+/// The client is the connection's peer address (served through [`serve`]; a router served
+/// without it is not limited).
+async fn limited<S: Store + Send + 'static>(
+    State(service): State<Arc<Service<S>>>,
+    request: Request,
+    next: Next,
+) -> Response {
+    let Some(peer) = request
+        .extensions()
+        .get::<axum::extract::ConnectInfo<std::net::SocketAddr>>()
+        .map(|c| c.0.ip())
+    else {
+        return next.run(request).await;
+    };
+    {
+        let mut in_flight = service.in_flight.lock().unwrap_or_else(|p| p.into_inner());
+        let n = in_flight.entry(peer).or_default();
+        if *n >= service.options.per_client {
+            drop(in_flight);
+            let mut r = json_error(
+                StatusCode::TOO_MANY_REQUESTS,
+                "TooManyRequests",
+                &"too many requests in flight from this client; try again shortly",
+            );
+            r.headers_mut()
+                .insert(header::RETRY_AFTER, HeaderValue::from_static("1"));
+            return r;
+        }
+        *n += 1;
+    }
+    // Released however the request ends, a client that hangs up included.
+    let _release = Release {
+        in_flight: Arc::clone(&service.in_flight),
+        peer,
+    };
+    next.run(request).await
+}
+
+/// Counts a request out of its client's in-flight number when dropped.
+struct Release {
+    in_flight: Arc<Mutex<std::collections::HashMap<std::net::IpAddr, usize>>>,
+    peer: std::net::IpAddr,
+}
+
+impl Drop for Release {
+    fn drop(&mut self) {
+        let mut in_flight = self.in_flight.lock().unwrap_or_else(|p| p.into_inner());
+        if let Some(n) = in_flight.get_mut(&self.peer) {
+            *n = n.saturating_sub(1);
+            if *n == 0 {
+                in_flight.remove(&self.peer);
+            }
+        }
+    }
+}
+
 /// The media type of a submission (RFC 8949).
 const CBOR: &str = "application/cbor";
 
@@ -651,7 +723,11 @@ pub async fn serve(
     router: Router,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
-    axum::serve(listener, router)
-        .with_graceful_shutdown(shutdown)
-        .await
+    // With each connection's peer address, for the per-client limit.
+    axum::serve(
+        listener,
+        router.into_make_service_with_connect_info::<std::net::SocketAddr>(),
+    )
+    .with_graceful_shutdown(shutdown)
+    .await
 }

@@ -183,6 +183,10 @@ pub enum Command {
         #[arg(long, default_value_t = 2, value_name = "MS",
               value_parser = clap::value_parser!(u64).range(0..=1000))]
         batch_window_ms: u64,
+        /// The most requests one client address may have in flight (past it: 429).
+        #[arg(long, default_value_t = chancery::server::DEFAULT_PER_CLIENT, value_name = "N",
+              value_parser = clap::builder::RangedU64ValueParser::<usize>::new().range(1..))]
+        per_client: usize,
         /// Verify presentations (`POST /v1/verify/presentation`) against this signed trust
         /// list (repeatable; needs --list-key).
         #[arg(long = "trust", value_name = "FILE", requires = "list_keys")]

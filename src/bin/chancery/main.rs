@@ -162,6 +162,7 @@ fn run(cli: Cli, out: &Out) -> Result<u8, CliError> {
             public_entries,
             operator_key,
             batch_window_ms,
+            per_client,
             trust,
             list_keys,
             list_origins,
@@ -182,6 +183,7 @@ fn run(cli: Cli, out: &Out) -> Result<u8, CliError> {
                     trust,
                     public_entries,
                     batch_window: std::time::Duration::from_millis(batch_window_ms),
+                    per_client,
                     ..chancery::server::Options::default()
                 },
             )
