@@ -601,3 +601,14 @@ fn given_a_presentation_verified_when_answered_then_it_is_not_stored_by_caches()
     assert_eq!(r.header("cache-control"), Some("no-store"));
     assert_eq!(status.header("cache-control"), Some("no-cache"));
 }
+
+#[test]
+fn given_the_openapi_document_when_read_then_the_presentation_route_takes_both_forms() {
+    let f = fixture();
+
+    let doc = json(&f.server.get("/openapi.json"));
+
+    let content = &doc["paths"]["/v1/verify/presentation"]["post"]["requestBody"]["content"];
+    assert!(content.get("application/cbor").is_some(), "{content}");
+    assert!(content.get("text/plain").is_some(), "{content}");
+}

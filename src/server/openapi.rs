@@ -34,8 +34,8 @@ pub struct Route {
     pub path: &'static str,
     /// What it answers (SPEC §25).
     pub summary: &'static str,
-    /// The media type of its body, for a `POST`.
-    pub body: Option<&'static str>,
+    /// The media types of its body, for a `POST`.
+    pub body: &'static [&'static str],
     /// Its parameters.
     pub params: &'static [Param],
     /// The media type of its answer.
@@ -60,7 +60,7 @@ const fn path(name: &'static str, about: &'static str) -> Param {
     }
 }
 
-const TIME: &str = "milliseconds since 1970-01-01T00:00:00Z, or a civil time in the ledger's zone (YYYY-MM-DD, YYYY-MM-DDTHH:MM[:SS][±HH:MM]); default now";
+const TIME: &str = "milliseconds since 1970-01-01T00:00:00Z, or a civil time in the ledger's zone: YYYY-MM-DD, or YYYY-MM-DDTHH:MM[:SS[.mmm]] optionally followed by Z or an offset ±HH:MM (a + percent-encoded as %2B); default now";
 
 /// Every route of the service.
 pub const ROUTES: &[Route] = &[
@@ -68,7 +68,7 @@ pub const ROUTES: &[Route] = &[
         method: "GET",
         path: "/checkpoint",
         summary: "The newest checkpoint kept (C2SP signed note).",
-        body: None,
+        body: &[],
         params: &[],
         answer: "text/plain",
     },
@@ -76,7 +76,7 @@ pub const ROUTES: &[Route] = &[
         method: "GET",
         path: "/tile/{tile}",
         summary: "A C2SP tlog-tiles hash tile (<L>/<N>[.p/<W>]) or, if public, entry bundle (entries/<N>[.p/<W>]).",
-        body: None,
+        body: &[],
         params: &[path("tile", "the tile path after /tile/ (C2SP tlog-tiles; N as path elements x001/x234/067)")],
         answer: "application/octet-stream",
     },
@@ -84,7 +84,7 @@ pub const ROUTES: &[Route] = &[
         method: "POST",
         path: "/v1/add",
         summary: "Submit one signed statement or a CBOR array of them; answered once durable with receipts and inclusion proofs to the checkpoint signed for the commit.",
-        body: Some("application/cbor"),
+        body: &["application/cbor"],
         params: &[],
         answer: "application/json",
     },
@@ -92,7 +92,7 @@ pub const ROUTES: &[Route] = &[
         method: "GET",
         path: "/v1/licenses/{id}/status",
         summary: "A license version's status at a time.",
-        body: None,
+        body: &[],
         params: &[
             path("id", "the license version's identifier (SPEC §6)"),
             query("at", false, TIME),
@@ -103,7 +103,7 @@ pub const ROUTES: &[Route] = &[
         method: "GET",
         path: "/v1/proofs/inclusion",
         summary: "RFC 9162 inclusion proof of an entry.",
-        body: None,
+        body: &[],
         params: &[
             query("seq", true, "the entry's sequence number"),
             query("size", false, "the tree size; default the ledger's"),
@@ -114,7 +114,7 @@ pub const ROUTES: &[Route] = &[
         method: "GET",
         path: "/v1/proofs/consistency",
         summary: "RFC 9162 consistency proof between two tree sizes.",
-        body: None,
+        body: &[],
         params: &[
             query("old", true, "the older tree size"),
             query("new", false, "the newer tree size; default the ledger's"),
@@ -125,7 +125,7 @@ pub const ROUTES: &[Route] = &[
         method: "POST",
         path: "/v1/verify/presentation",
         summary: "Verify a presentation (full CBOR, or the compact text CH1:…) against the service's trust lists.",
-        body: Some("application/cbor"),
+        body: &["application/cbor", "text/plain"],
         params: &[
             query("audience", false, "this verifier's audience code: requires a holder signature for it"),
             query("nonce", false, "this verifier's nonce (needs audience)"),
@@ -137,7 +137,7 @@ pub const ROUTES: &[Route] = &[
         method: "GET",
         path: "/",
         summary: "The verification web page: a form for the compact text CH1:… (a scanner in keyboard mode types it).",
-        body: None,
+        body: &[],
         params: &[],
         answer: "text/html",
     },
@@ -145,7 +145,7 @@ pub const ROUTES: &[Route] = &[
         method: "POST",
         path: "/verify",
         summary: "The web page's verdict, in Chinese and English, of the form's text (fields text, audience).",
-        body: Some("application/x-www-form-urlencoded"),
+        body: &["application/x-www-form-urlencoded"],
         params: &[],
         answer: "text/html",
     },
@@ -153,7 +153,7 @@ pub const ROUTES: &[Route] = &[
         method: "GET",
         path: "/healthz",
         summary: "Whether the ledger is served and, when taking submissions, the last commit succeeded.",
-        body: None,
+        body: &[],
         params: &[],
         answer: "text/plain",
     },
@@ -161,7 +161,7 @@ pub const ROUTES: &[Route] = &[
         method: "GET",
         path: "/metrics",
         summary: "Counters in the Prometheus text format 0.0.4.",
-        body: None,
+        body: &[],
         params: &[],
         answer: "text/plain",
     },
@@ -169,7 +169,7 @@ pub const ROUTES: &[Route] = &[
         method: "GET",
         path: "/openapi.json",
         summary: "This document.",
-        body: None,
+        body: &[],
         params: &[],
         answer: "application/json",
     },
@@ -200,8 +200,13 @@ pub fn document() -> Value {
                 "default": { "description": "an error (SPEC §25)" },
             },
         });
-        if let Some(body) = r.body {
-            op["requestBody"] = json!({ "required": true, "content": { body: {} } });
+        if !r.body.is_empty() {
+            let content: Map<String, Value> = r
+                .body
+                .iter()
+                .map(|m| ((*m).to_owned(), json!({})))
+                .collect();
+            op["requestBody"] = json!({ "required": true, "content": content });
         }
         let entry = paths.entry(r.path.to_owned()).or_insert_with(|| json!({}));
         entry[r.method.to_ascii_lowercase()] = op;
