@@ -617,3 +617,26 @@ fn given_a_client_at_its_limit_of_requests_in_flight_when_it_sends_another_then_
     assert_eq!(first.join().unwrap().status, 200);
     assert_eq!(server.get("/healthz").status, 200, "released when answered");
 }
+
+#[test]
+fn given_a_commit_that_failed_in_the_store_when_the_submitter_is_answered_then_no_server_path_is_told(
+) {
+    use chancery::test_support::CheckpointLogHooks;
+    let (dir, w, a, operator) = world_on_disk();
+    let mut log = FileCheckpointLog::open(dir.path()).unwrap();
+    log.fail_next_keep();
+    let server = start_committing(dir.path(), &w, move |l, b| {
+        l.append_batch_proven(b, &operator, &mut log)
+    });
+
+    let r = add(&server, &issue(&w, &a, "S1").to_canonical());
+
+    assert_eq!(r.status, 503);
+    let message = json(&r)["message"].as_str().unwrap().to_owned();
+    let path = dir.path().display().to_string();
+    assert!(!message.contains(&path), "{message}");
+    assert!(
+        message.contains("recorded"),
+        "it says what became of the batch: {message}"
+    );
+}

@@ -326,6 +326,24 @@ impl Drop for GroupCommit {
     }
 }
 
+/// What a submitter is told of a failed commit.
+fn told(e: &AppendError) -> &'static str {
+    match e {
+        AppendError::Unproven(_) => {
+            "the statements were recorded, but no checkpoint was kept for them: submit them \
+             again later for their receipts"
+        }
+        AppendError::NotExtending(_) | AppendError::NotACheckpointKey => {
+            "the service cannot sign a checkpoint now; nothing was recorded"
+        }
+        AppendError::Storage(_) => {
+            "the store failed; nothing of the batch was acknowledged (what it recorded, \
+             submitting again tells)"
+        }
+        _ => "the commit failed; nothing was acknowledged",
+    }
+}
+
 /// `first` and what else arrives within `window` of it, up to [`MAX_GROUP`] statements.
 fn gather(first: Pending, arrivals: &mpsc::Receiver<Pending>, window: Duration) -> Vec<Pending> {
     let deadline = Instant::now() + window;
@@ -388,7 +406,9 @@ fn commit_group<S: Store>(
             None
         }
         Err(e) => {
-            let failed = AddError::Failed(e.to_string());
+            // The submitters are told what became of their statements, not the server's
+            // paths or system errors; `/healthz` keeps the whole reason for the operator.
+            let failed = AddError::Failed(told(&e).to_owned());
             for (_, reply) in shares {
                 let _ = reply.send(Err(failed.clone()));
             }
