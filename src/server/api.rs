@@ -3,7 +3,7 @@
 //! lists. Each answer is what the library's own call returns, rendered as JSON; times are
 //! milliseconds since the epoch, with the ledger's civil time beside them for people.
 
-use super::{json_error, json_response, Service};
+use super::{b64, json_error, json_response, path_b64, Service};
 use crate::present::{examine, Binding, ExamineError, Examined, HolderCheck};
 use crate::storage::Store;
 use crate::{LicenseId, Timestamp, UtcOffset};
@@ -11,7 +11,6 @@ use axum::body::Bytes;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::Response;
-use base64::Engine;
 use serde_json::{json, Value};
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -48,10 +47,6 @@ fn count_param<'a>(
 /// A time as the API writes it: the milliseconds, and the ledger's civil time.
 fn time_json(t: Timestamp, zone: UtcOffset) -> Value {
     json!({ "ms": t.millis(), "civil": zone.format(t) })
-}
-
-fn b64(bytes: &[u8]) -> String {
-    base64::engine::general_purpose::STANDARD.encode(bytes)
 }
 
 /// Runs `work` with the ledger on the blocking pool; its answer is the response.
@@ -123,8 +118,8 @@ pub(super) async fn inclusion<S: Store + Send + 'static>(
                 &json!({
                     "leaf_index": proof.index,
                     "tree_size": proof.tree_size,
-                    "root": b64(&root.0),
-                    "hashes": proof.path.iter().map(|h| b64(&h.0)).collect::<Vec<_>>(),
+                    "root": b64(&root),
+                    "hashes": path_b64(&proof.path),
                 }),
             ),
             Err(e) => json_error(StatusCode::NOT_FOUND, "NoProof", &e),
@@ -155,9 +150,9 @@ pub(super) async fn consistency<S: Store + Send + 'static>(
                 &json!({
                     "old_size": proof.old_size,
                     "new_size": proof.new_size,
-                    "old_root": b64(&old_root.0),
-                    "new_root": b64(&new_root.0),
-                    "hashes": proof.path.iter().map(|h| b64(&h.0)).collect::<Vec<_>>(),
+                    "old_root": b64(&old_root),
+                    "new_root": b64(&new_root),
+                    "hashes": path_b64(&proof.path),
                 }),
             ),
             Err(e) => json_error(StatusCode::NOT_FOUND, "NoProof", &e),

@@ -674,7 +674,6 @@ fn added_response(added: Added, single: bool) -> Response {
 
 /// A receipt and its inclusion proof (hashes in standard base64, as `prove inclusion`).
 fn receipt_json(proven: &ProvenReceipt) -> serde_json::Value {
-    let b64 = base64::engine::general_purpose::STANDARD;
     let r = &proven.receipt;
     json!({
         "seq": r.seq,
@@ -684,9 +683,19 @@ fn receipt_json(proven: &ProvenReceipt) -> serde_json::Value {
         "inclusion_proof": {
             "leaf_index": proven.proof.index,
             "tree_size": proven.proof.tree_size,
-            "hashes": proven.proof.path.iter().map(|h| b64.encode(h.0)).collect::<Vec<_>>(),
+            "hashes": path_b64(&proven.proof.path),
         },
     })
+}
+
+/// A hash in standard base64, as `prove inclusion` prints it.
+fn b64(hash: &crate::Digest32) -> String {
+    base64::engine::general_purpose::STANDARD.encode(hash.0)
+}
+
+/// An RFC 9162 proof path, each hash in standard base64.
+fn path_b64(path: &[crate::Digest32]) -> Vec<String> {
+    path.iter().map(b64).collect()
 }
 
 fn refusal_json(refusal: &Refusal) -> serde_json::Value {
