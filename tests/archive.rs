@@ -210,19 +210,6 @@ fn empty_and_miscounted_archives() {
     ));
 }
 
-/// A checkpoint of `w`'s ledger at `size`, signed by `key` under the ledger's origin.
-fn signed_checkpoint(w: &World<MemoryStore>, size: u64, key: &chancery::SecretKey) -> String {
-    chancery::checkpoint::Checkpoint {
-        origin: ORIGIN.into(),
-        size,
-        root: w.ledger.root(size).unwrap(),
-        extensions: vec![],
-    }
-    .sign(ORIGIN, key)
-    .unwrap()
-    .to_text()
-}
-
 /// Checkpoints in an archive are verified against the replay: signed by a root key, for the
 /// ledger's origin, with the root the ledger has at their size. A forged one is reported with
 /// its offset.
@@ -233,8 +220,8 @@ fn archive_checkpoints_are_verified() {
     let n = w.ledger.len();
     let root_key = key(1);
     let good = [
-        signed_checkpoint(&w, 3, &root_key),
-        signed_checkpoint(&w, n, &root_key),
+        w.signed_checkpoint(3, &root_key),
+        w.signed_checkpoint(n, &root_key),
     ];
     let bytes = archive::export(&w.ledger, &good, Vec::new(), |_| {}).unwrap();
     let report = archive::audit_archive(bytes.as_slice(), |_| {}).unwrap();
@@ -254,7 +241,7 @@ fn archive_checkpoints_are_verified() {
     };
     // Signed by a key that is not a root key of the ledger (an authority's).
     assert_eq!(
-        check(signed_checkpoint(&w, n, &key(10))),
+        check(w.signed_checkpoint(n, &key(10))),
         CheckpointError::Note(NoteError::NoTrustedSignature)
     );
     // A root it never had at that size: a fork signed by the root key.

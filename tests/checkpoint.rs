@@ -206,15 +206,7 @@ fn world(n: usize, prefix: &str) -> World<MemoryStore> {
 
 /// The ledger's checkpoint at `size`, signed by its root key (seed 1).
 fn signed_at(w: &World<MemoryStore>, size: u64) -> String {
-    Checkpoint {
-        origin: ORIGIN.into(),
-        size,
-        root: w.ledger.root(size).unwrap(),
-        extensions: vec![],
-    }
-    .sign(ORIGIN, &SecretKey::from_seed([1; 32]))
-    .unwrap()
-    .to_text()
+    w.signed_checkpoint(size, &SecretKey::from_seed([1; 32]))
 }
 
 /// The witness `witness.example/w1` with `key`, for this test log, having cosigned nothing.

@@ -73,6 +73,52 @@ fn given_a_kept_checkpoint_when_the_same_head_is_signed_again_then_it_is_kept_on
     assert_eq!(log.checkpoints().unwrap().len(), 1);
 }
 
+/// The checkpoint `note` kept again with a witness's cosignature after it (what a service with
+/// witnesses keeps, SPEC §16); the cosigned note.
+fn keep_cosigned(log: &mut MemoryCheckpointLog, note: &str) -> String {
+    let mut cosigned = chancery::checkpoint::Note::parse(note.as_bytes()).unwrap();
+    cosigned.signatures.push(
+        chancery::checkpoint::cosign_note(&cosigned.text, "w.example", &key(40), 1_800_000_000)
+            .unwrap(),
+    );
+    let cosigned = cosigned.to_text();
+    log.keep_checkpoint(&cosigned, Some(note)).unwrap();
+    cosigned
+}
+
+#[test]
+fn given_the_last_checkpoint_kept_with_cosignatures_when_the_same_head_is_signed_then_that_note_is_returned_and_nothing_kept(
+) {
+    let (w, _) = ledger_with(1);
+    let mut log = MemoryCheckpointLog::new();
+    let first = w.ledger.sign_checkpoint(&key(1), &mut log).unwrap();
+    let cosigned = keep_cosigned(&mut log, &first.note);
+    let again = w.ledger.sign_checkpoint(&key(1), &mut log).unwrap();
+    assert_eq!(again.note, cosigned);
+    assert_eq!(log.checkpoints().unwrap().len(), 2);
+}
+
+#[test]
+fn given_the_last_checkpoint_kept_with_cosignatures_when_a_batch_appends_nothing_then_its_proof_leads_to_that_note(
+) {
+    let (mut w, a) = ledger_with(0);
+    let mut log = MemoryCheckpointLog::new();
+    let (event, _, _) = w.issue_event("AUTH1", "B1");
+    let statement = w.sign(&a, event);
+    let proven = w
+        .ledger
+        .append_batch_proven(vec![statement.clone()], &key(1), &mut log)
+        .unwrap();
+    let cosigned = keep_cosigned(&mut log, &proven.checkpoint);
+    // Submitted again: recorded before, nothing appended.
+    let again = w
+        .ledger
+        .append_batch_proven(vec![statement], &key(1), &mut log)
+        .unwrap();
+    assert_eq!(again.checkpoint, cosigned);
+    assert_eq!(log.checkpoints().unwrap().len(), 2);
+}
+
 #[test]
 fn given_a_key_that_does_not_sign_checkpoints_when_signing_then_it_is_refused_and_nothing_kept() {
     let (w, _) = ledger_with(1);

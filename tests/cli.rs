@@ -1700,18 +1700,29 @@ fn given_a_demo_made_with_the_key_when_audited_with_it_then_the_index_serves_and
 /// Starts `chancery --store data serve ARGS` in `dir` on a free port; returns the child and
 /// the address it printed.
 fn start_serving(dir: &Path, args: &[&str]) -> (std::process::Child, std::net::SocketAddr, String) {
+    let mut all = vec!["--store", "data", "serve", "--listen", "127.0.0.1:0"];
+    all.extend_from_slice(args);
+    start_listening(dir, &all)
+}
+
+/// Starts `chancery ARGS` in `dir`, a command that prints `… http://ADDR/…` on its first line
+/// of standard error once it listens; returns the child, the address and that line.
+fn start_listening(
+    dir: &Path,
+    args: &[&str],
+) -> (std::process::Child, std::net::SocketAddr, String) {
     use std::io::{BufRead, BufReader};
     let mut child = Command::new(env!("CARGO_BIN_EXE_chancery"))
         .current_dir(dir)
-        .args(["--store", "data", "serve", "--listen", "127.0.0.1:0"])
         .args(args)
         .stderr(std::process::Stdio::piped())
         .spawn()
         .unwrap();
     let mut banner = String::new();
-    BufReader::new(child.stderr.take().unwrap())
-        .read_line(&mut banner)
-        .unwrap();
+    let mut err = BufReader::new(child.stderr.take().unwrap());
+    err.read_line(&mut banner).unwrap();
+    // The rest is read, so that the service never writes to a closed pipe.
+    std::thread::spawn(move || std::io::copy(&mut err, &mut std::io::sink()));
     let addr: std::net::SocketAddr = banner
         .split("http://")
         .nth(1)
@@ -1765,6 +1776,225 @@ fn given_an_operator_key_when_served_from_the_command_line_then_submissions_get_
         .starts_with("test.gov.cn/elicense\n"));
     assert_eq!(refused.status, 422, "{}", refused.text());
     assert_eq!(status.code(), Some(0));
+}
+
+/// Makes the witness key `witness.key` in `dir`; its cosigner verifier key as `w.example/1`.
+fn witness_key(dir: &Path) -> String {
+    expect(dir, "data", &["key", "generate", "--out", "witness.key"], 0);
+    let shown = expect(
+        dir,
+        "data",
+        &[
+            "--json",
+            "key",
+            "show",
+            "witness.key",
+            "--cosigner",
+            "w.example/1",
+        ],
+        0,
+    );
+    serde_json::from_str::<serde_json::Value>(&shown).unwrap()["cosigner_vkey"]
+        .as_str()
+        .unwrap()
+        .to_owned()
+}
+
+/// The signed statement of entry 1 of the store in `dir/data` (to submit again).
+fn recorded_statement(dir: &Path) -> Vec<u8> {
+    use chancery::{Canonical, Store};
+    let record = chancery::FileStore::open_read_only(dir.join("data"))
+        .unwrap()
+        .read(1, 2)
+        .unwrap()
+        .remove(0);
+    chancery::Entry::from_canonical(&record.bytes)
+        .unwrap()
+        .statement
+        .to_canonical()
+}
+
+#[test]
+fn given_a_witness_served_from_the_command_line_when_the_service_commits_then_the_checkpoint_is_cosigned(
+) {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path();
+    set_up(dir);
+    let witness_vkey = witness_key(dir);
+    let kept = expect(
+        dir,
+        "data",
+        &["--json", "checkpoint", "--signer", "data/keys/root.key"],
+        0,
+    );
+    let log_vkey = serde_json::from_str::<serde_json::Value>(&kept).unwrap()["vkey"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let (witness, witness_addr, _) = start_listening(
+        dir,
+        &[
+            "witness",
+            "serve",
+            "--listen",
+            "127.0.0.1:0",
+            "--key",
+            "witness.key",
+            "--name",
+            "w.example/1",
+            "--log",
+            &log_vkey,
+            "--state",
+            "witness-state",
+        ],
+    );
+    let statement = recorded_statement(dir);
+    let endpoint = format!("{witness_vkey}=http://{witness_addr}");
+    let (child, addr, _) = start_serving(
+        dir,
+        &[
+            "--operator-key",
+            "data/keys/root.key",
+            "--witness",
+            &endpoint,
+            // A loaded machine's fsync may take long: the cosignature must not time out.
+            "--witness-timeout-ms",
+            "20000",
+        ],
+    );
+
+    let answer = common::http::send(addr, "POST", "/v1/add", "application/cbor", &statement);
+    let served = common::http::request(addr, "GET", "/checkpoint");
+    let health = common::http::request(addr, "GET", "/healthz");
+    stop_serving(child);
+    stop_serving(witness);
+
+    assert_eq!(answer.status, 200, "{} {}", answer.text(), health.text());
+    let body: serde_json::Value = serde_json::from_slice(&answer.body).unwrap();
+    let note =
+        chancery::checkpoint::Note::parse(body["checkpoint"].as_str().unwrap().as_bytes()).unwrap();
+    let policy = chancery::checkpoint::WitnessPolicy {
+        witnesses: vec![chancery::checkpoint::NoteVerifier::parse(&witness_vkey).unwrap()],
+        threshold: 1,
+    };
+    assert_eq!(policy.check(&note).unwrap(), 1);
+    assert_eq!(served.text(), body["checkpoint"].as_str().unwrap());
+}
+
+#[test]
+fn given_a_served_ledger_when_audited_and_monitored_by_url_then_both_pass_with_no_store_access() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path();
+    set_up(dir);
+    let kept = expect(
+        dir,
+        "data",
+        &["--json", "checkpoint", "--signer", "data/keys/root.key"],
+        0,
+    );
+    let log_vkey = serde_json::from_str::<serde_json::Value>(&kept).unwrap()["vkey"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let (child, addr, _) = start_serving(dir, &["--public-entries"]);
+    let url = format!("http://{addr}");
+    // Another directory, no store in it: everything comes from the URL.
+    let elsewhere = tempfile::tempdir().unwrap();
+
+    let audit = run(
+        elsewhere.path(),
+        "none",
+        &["--json", "audit", "--url", &url],
+    );
+    let watch = [
+        "monitor",
+        &url,
+        "--log-key",
+        &log_vkey,
+        "--once",
+        "--state",
+        "mon.note",
+    ];
+    let first = run(elsewhere.path(), "none", &watch);
+    let again = run(elsewhere.path(), "none", &watch);
+    stop_serving(child);
+
+    assert_eq!(code(&audit), 0, "{}", stderr(&audit));
+    let report: serde_json::Value = serde_json::from_str(stdout(&audit).trim()).unwrap();
+    assert_eq!(report["result"], "audit passed");
+    assert_eq!(report["origin"], "test.gov.cn/elicense");
+    assert_eq!(code(&first), 0, "{}", stderr(&first));
+    assert!(stdout(&first).contains("consistent"), "{}", stdout(&first));
+    assert_eq!(code(&again), 0, "{}", stderr(&again));
+    assert!(elsewhere.path().join("mon.note").exists());
+}
+
+#[test]
+fn given_a_served_ledger_without_public_entries_when_audited_by_url_then_it_says_why() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path();
+    set_up(dir);
+    expect(
+        dir,
+        "data",
+        &["checkpoint", "--signer", "data/keys/root.key"],
+        0,
+    );
+    let (child, addr, _) = start_serving(dir, &[]);
+    let out = run(dir, "none", &["audit", "--url", &format!("http://{addr}")]);
+    stop_serving(child);
+    assert_eq!(code(&out), 2, "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("--public-entries"),
+        "{}",
+        stderr(&out)
+    );
+}
+
+#[test]
+fn given_a_service_whose_standard_error_is_closed_when_a_witness_fails_then_the_commit_is_still_answered(
+) {
+    use std::io::{BufRead, BufReader};
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path();
+    set_up(dir);
+    let vkey = witness_key(dir);
+    // A witness nothing listens for: its failure is reported on standard error.
+    let down = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap();
+    let endpoint = format!("{vkey}=http://{down}");
+    let mut child = Command::new(env!("CARGO_BIN_EXE_chancery"))
+        .current_dir(dir)
+        .args(["--store", "data", "serve", "--listen", "127.0.0.1:0"])
+        .args([
+            "--operator-key",
+            "data/keys/root.key",
+            "--witness",
+            &endpoint,
+        ])
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut banner = String::new();
+    let mut err = BufReader::new(child.stderr.take().unwrap());
+    err.read_line(&mut banner).unwrap();
+    // Whoever read the service's standard error is gone.
+    drop(err);
+    let addr: std::net::SocketAddr = banner
+        .split("http://")
+        .nth(1)
+        .and_then(|rest| rest.split('/').next())
+        .unwrap()
+        .parse()
+        .unwrap();
+    let statement = recorded_statement(dir);
+
+    let answer = common::http::send(addr, "POST", "/v1/add", "application/cbor", &statement);
+    stop_serving(child);
+
+    assert_eq!(answer.status, 200, "{}", answer.text());
 }
 
 #[test]

@@ -93,6 +93,16 @@ impl RawEntry for crate::storage::Record {
     }
 }
 
+/// Entry bytes with no stored hash (entries read from a served log's bundles).
+impl RawEntry for Vec<u8> {
+    fn stored_hash(&self) -> Option<Digest32> {
+        None
+    }
+    fn bytes(&self) -> &[u8] {
+        self
+    }
+}
+
 impl RawEntry for (Digest32, &[u8]) {
     fn stored_hash(&self) -> Option<Digest32> {
         Some(self.0)

@@ -20,7 +20,10 @@ pub use note::{
     cosign_note, is_key_name, sign_note, Note, NoteError, NoteSignature, NoteVerifier, VerifierKind,
 };
 pub use tlog::{check_extends, Checkpoint, CheckpointError, ConsistencyError};
-pub use witness::{Witness, WitnessError, WitnessPolicy};
+pub use witness::{
+    request_origin, AddCheckpoint, AddCheckpointError, Witness, WitnessError, WitnessPolicy,
+    MAX_ADD_CHECKPOINT_LEN, MAX_PROOF_LINES,
+};
 
 /// Signature type byte of Ed25519 note signatures.
 const ED25519_TYPE: u8 = 0x01;

@@ -49,6 +49,17 @@ impl Monitor {
         Ok(Self { log, last })
     }
 
+    /// Opens `note` under the log's keys (nothing trusted or changed): the checkpoint it
+    /// signs, or why not.
+    pub fn open(&self, note: &[u8]) -> Result<Checkpoint, NoteError> {
+        Checkpoint::open(note, &self.log).map(|(cp, _)| cp)
+    }
+
+    /// The last checkpoint trusted.
+    pub fn last(&self) -> Option<&Checkpoint> {
+        self.last.as_ref().map(|(cp, _)| cp)
+    }
+
     /// The signed note of the last checkpoint trusted.
     pub fn last_note(&self) -> Option<&str> {
         self.last.as_ref().map(|(_, n)| n.as_str())

@@ -68,6 +68,15 @@ pub struct NoteSignature {
     pub signature: Vec<u8>,
 }
 
+impl NoteSignature {
+    /// The signature line: `— <name> base64(key id || signature)` and a newline.
+    pub fn to_line(&self) -> String {
+        let mut raw = self.key_id.to_be_bytes().to_vec();
+        raw.extend_from_slice(&self.signature);
+        format!("\u{2014} {} {}\n", self.name, b64().encode(raw))
+    }
+}
+
 /// A signed note: text and signature lines.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Note {
@@ -145,9 +154,7 @@ impl Note {
         let mut out = self.text.clone();
         out.push('\n');
         for s in &self.signatures {
-            let mut raw = s.key_id.to_be_bytes().to_vec();
-            raw.extend_from_slice(&s.signature);
-            out.push_str(&format!("\u{2014} {} {}\n", s.name, b64().encode(raw)));
+            out.push_str(&s.to_line());
         }
         out
     }

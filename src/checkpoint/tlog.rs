@@ -49,14 +49,7 @@ impl Checkpoint {
         if origin.is_empty() {
             return Err(NoteError::BadCheckpoint("empty origin"));
         }
-        let digits_ok = !size.is_empty()
-            && size.bytes().all(|b| b.is_ascii_digit())
-            && (size == "0" || !size.starts_with('0'));
-        let size: u64 = size
-            .parse()
-            .ok()
-            .filter(|_| digits_ok)
-            .ok_or(NoteError::BadCheckpoint("tree size"))?;
+        let size = parse_size(size).ok_or(NoteError::BadCheckpoint("tree size"))?;
         let root: [u8; 32] = b64()
             .decode(root)
             .ok()
@@ -165,6 +158,15 @@ pub enum ConsistencyError {
         /// Why.
         reason: crate::merkle::ProofError,
     },
+}
+
+/// A tree size in ASCII decimal without leading zeros (`0` for the empty tree), as checkpoints
+/// and the witness protocol write it.
+pub(super) fn parse_size(text: &str) -> Option<u64> {
+    let canonical = !text.is_empty()
+        && text.bytes().all(|b| b.is_ascii_digit())
+        && (text == "0" || !text.starts_with('0'));
+    text.parse().ok().filter(|_| canonical)
 }
 
 /// Checks that `new` extends `old`: the same origin, and equal roots at equal sizes or a

@@ -111,8 +111,8 @@ impl<S: Store> Ledger<S> {
         loop {
             let last = self.may_sign_checkpoint(key, log)?;
             let signed = self.checkpoint_note(key)?;
-            if last.as_deref() == Some(signed.note.as_str()) {
-                return Ok(signed);
+            if let Some(kept) = already_kept(last.as_deref(), &signed) {
+                return Ok(kept);
             }
             match log.keep_checkpoint(&signed.note, last.as_deref()) {
                 Ok(()) => return Ok(signed),
@@ -217,6 +217,26 @@ impl<S: Store> Ledger<S> {
     }
 }
 
+/// The last note kept, if it is `signed` already: the same checkpoint text carrying the same
+/// signature line, perhaps with witnesses' cosignatures added after it (SPEC §16). A note is
+/// not kept twice, and the one with the cosignatures is what is returned.
+fn already_kept(last: Option<&str>, signed: &SignedCheckpoint) -> Option<SignedCheckpoint> {
+    let last = last?;
+    if last == signed.note {
+        return Some(signed.clone());
+    }
+    let (kept, new) = (
+        crate::checkpoint::Note::parse(last.as_bytes()).ok()?,
+        crate::checkpoint::Note::parse(signed.note.as_bytes()).ok()?,
+    );
+    (kept.text == new.text && new.signatures.iter().all(|s| kept.signatures.contains(s))).then(
+        || SignedCheckpoint {
+            note: last.to_owned(),
+            checkpoint: signed.checkpoint.clone(),
+        },
+    )
+}
+
 /// How many times [`Ledger::sign_checkpoint`] tries again when other signers keep checkpoints
 /// meanwhile.
 const MAX_MOVED: u32 = 16;
@@ -261,12 +281,14 @@ impl<S: Store> Ledger<S> {
             return Err(unproven(SignCheckpointError::NotACheckpointKey));
         }
         let signed = self.checkpoint_note(key).map_err(unproven)?;
-        let kept = match last.as_deref() == Some(signed.note.as_str()) {
-            true => Ok(()),
-            false => log.keep_checkpoint(&signed.note, last.as_deref()),
+        let kept = match already_kept(last.as_deref(), &signed) {
+            Some(kept) => Ok(kept),
+            None => log
+                .keep_checkpoint(&signed.note, last.as_deref())
+                .map(|()| signed),
         };
         let signed = match kept {
-            Ok(()) => Ok(signed),
+            Ok(signed) => Ok(signed),
             // Another signer kept one meanwhile: the whole check, against it.
             Err(StorageError::CheckpointMoved) => self.sign_checkpoint(key, log),
             Err(e) => Err(e.into()),
@@ -349,11 +371,15 @@ impl<S: Store + CheckpointLog> Ledger<S> {
                     let signed = self
                         .checkpoint_note(key)
                         .map_err(|e| AppendError::Unproven(Box::new(e)))?;
-                    if last.as_deref() != Some(signed.note.as_str()) {
-                        self.store
-                            .keep_checkpoint(&signed.note, last.as_deref())
-                            .map_err(|e| AppendError::Unproven(Box::new(e.into())))?;
-                    }
+                    let signed = match already_kept(last.as_deref(), &signed) {
+                        Some(kept) => kept,
+                        None => {
+                            self.store
+                                .keep_checkpoint(&signed.note, last.as_deref())
+                                .map_err(|e| AppendError::Unproven(Box::new(e.into())))?;
+                            signed
+                        }
+                    };
                     return self.proven(results, signed);
                 }
                 Err(StorageError::Conflict { .. } | StorageError::CheckpointMoved)

@@ -385,11 +385,16 @@ fn commit_group<S: Store>(
         std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
             commit(&mut ledger, statements)
         }))
-        .unwrap_or_else(|_| {
+        .unwrap_or_else(|panic| {
+            let why = panic
+                .downcast_ref::<&str>()
+                .map(|s| (*s).to_owned())
+                .or_else(|| panic.downcast_ref::<String>().cloned())
+                .unwrap_or_default();
             Err(AppendError::Storage(crate::StorageError::Io {
                 op: "commit",
                 path: Default::default(),
-                source: std::io::Error::other("the commit panicked"),
+                source: std::io::Error::other(format!("the commit panicked: {why}")),
             }))
         })
     };

@@ -16,6 +16,10 @@
 //! receipts and inclusion proofs to that checkpoint ([`Service::add`]). `/healthz` and
 //! `/metrics` ([`Metrics`], Prometheus text) are served by both.
 //!
+//! Witnessing, both ways (C2SP tlog-witness): [`Witnesses`] has each commit's checkpoint
+//! cosigned by the service's witnesses and keeps the cosigned note; [`WitnessService`] is a
+//! witness over HTTP (`chancery witness serve`).
+//!
 //! ```no_run
 //! # fn main() -> Result<(), Box<dyn std::error::Error>> {
 //! use chancery::server::{kept_in, serve, Options, Service};
@@ -41,12 +45,20 @@ mod api;
 mod metrics;
 pub mod openapi;
 mod page;
+mod remote;
+mod witness;
+mod witnessing;
 
 pub use add::{
     AddError, Added, Commit, Outcome, Refusal, Submission, SubmissionError, DEFAULT_BATCH_WINDOW,
     MAX_QUEUED_BYTES, MAX_STATEMENTS,
 };
 pub use metrics::Metrics;
+pub use remote::{
+    audit_remote, watch, Remote, RemoteAudit, RemoteAuditError, RemoteError, WatchError,
+};
+pub use witness::{WitnessService, WitnessStateError};
+pub use witnessing::{WitnessEndpoint, WitnessOutcome, Witnesses, DEFAULT_WITNESS_TIMEOUT};
 
 use crate::crypto::leaf_hash;
 use crate::ledger::ProvenReceipt;

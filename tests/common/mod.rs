@@ -72,6 +72,20 @@ pub fn genesis(root: &Actor, at: Timestamp) -> SignedStatement {
 }
 
 impl<S: Store> World<S> {
+    /// The ledger's checkpoint at `size` (no extensions), signed by `key` under its origin.
+    #[allow(dead_code)]
+    pub fn signed_checkpoint(&self, size: u64, key: &SecretKey) -> String {
+        chancery::checkpoint::Checkpoint {
+            origin: ORIGIN.into(),
+            size,
+            root: self.ledger.root(size).unwrap(),
+            extensions: vec![],
+        }
+        .sign(ORIGIN, key)
+        .unwrap()
+        .to_text()
+    }
+
     pub fn with_store(store: S) -> Self {
         let clock = ManualClock::new(T0);
         let root = actor(1);

@@ -142,6 +142,33 @@ pub enum Command {
         /// it covered (same root at its size).
         #[arg(long, value_name = "CHECKPOINT_FILE")]
         since: Option<PathBuf>,
+        /// Audit the log served at this URL (`chancery serve --public-entries`) instead of the
+        /// store: its checkpoint, and every entry from its entry bundles.
+        #[cfg(feature = "server")]
+        #[arg(long, value_name = "URL", conflicts_with = "archive")]
+        url: Option<String>,
+    },
+    /// Watch a served log (C2SP tlog-tiles): accept its newest checkpoint only if its key
+    /// signed it and it extends the last one trusted (proven from the log's own hash tiles);
+    /// a fork is reported with both signed checkpoints and exit code 1.
+    #[cfg(feature = "server")]
+    Monitor {
+        /// The log's URL prefix (`http://HOST:PORT`).
+        url: String,
+        /// A verifier key of the log's checkpoints (`chancery checkpoint` prints it;
+        /// repeatable).
+        #[arg(long = "log-key", value_name = "VKEY", required = true)]
+        log_keys: Vec<String>,
+        /// The file keeping the last checkpoint trusted between runs (made if missing).
+        #[arg(long, value_name = "FILE")]
+        state: Option<PathBuf>,
+        /// Look once and exit, instead of every --every seconds.
+        #[arg(long)]
+        once: bool,
+        /// Seconds between looks.
+        #[arg(long, default_value_t = 60, value_name = "SECS",
+              value_parser = clap::value_parser!(u64).range(1..))]
+        every: u64,
     },
     /// RFC 9162 proofs for transparency-log tools (hashes in base64).
     #[command(subcommand)]
@@ -198,7 +225,19 @@ pub enum Command {
         /// Restrict the list NAME to these ledger origins (comma-separated; repeatable).
         #[arg(long = "list-origins", value_name = "NAME=ORIGIN,…")]
         list_origins: Vec<String>,
+        /// A witness to cosign each commit's checkpoint (C2SP tlog-witness): its cosigner
+        /// verifier key, `=`, and its URL prefix (repeatable; needs --operator-key).
+        #[arg(long = "witness", value_name = "VKEY=URL", requires = "operator_key")]
+        witnesses: Vec<String>,
+        /// How long to wait for each witness's cosignature (ms).
+        #[arg(long, default_value_t = 500, value_name = "MS",
+              value_parser = clap::value_parser!(u64).range(1..=60_000))]
+        witness_timeout_ms: u64,
     },
+    /// Run a witness (C2SP tlog-witness).
+    #[cfg(feature = "server")]
+    #[command(subcommand)]
+    Witness(WitnessCommand),
     /// Generate a realistic ledger into a new store over a simulated past year: authorities,
     /// license types, licenses with amendments, renewals, suspensions and terminations, seals
     /// and their applications, approval cases sealed automatically past their deadline,
@@ -210,6 +249,34 @@ pub enum Command {
         /// The ledger's origin.
         #[arg(long, default_value = "demo.example.gov.cn/elicense")]
         origin: String,
+    },
+}
+
+/// `chancery witness`.
+#[cfg(feature = "server")]
+#[derive(Subcommand, Debug)]
+pub enum WitnessCommand {
+    /// Serve a witness over HTTP (`POST /add-checkpoint`, C2SP tlog-witness): it cosigns a
+    /// log's checkpoint only if it extends the last one it cosigned for that log, which it
+    /// keeps in --state before answering. Two ledgers' operators can witness each other.
+    /// Stop it with Ctrl-C or SIGTERM.
+    Serve {
+        /// The address to listen on.
+        #[arg(long, default_value = "127.0.0.1:8081", value_name = "ADDR")]
+        listen: std::net::SocketAddr,
+        /// The witness's secret key file.
+        #[arg(long, value_name = "FILE")]
+        key: PathBuf,
+        /// The witness's name (its cosigner key name, e.g. `witness.gd.gov.cn/w1`).
+        #[arg(long, value_name = "NAME")]
+        name: String,
+        /// A log to witness: the verifier key of its checkpoints (`chancery checkpoint`
+        /// prints it; its name is the log's origin). Repeatable, several keys per log too.
+        #[arg(long = "log", value_name = "VKEY", required = true)]
+        logs: Vec<String>,
+        /// The directory of the witness's state (the last checkpoint cosigned for each log).
+        #[arg(long, value_name = "DIR")]
+        state: PathBuf,
     },
 }
 

@@ -149,9 +149,24 @@ fn run(cli: Cli, out: &Out) -> Result<u8, CliError> {
         Command::Checkpoint { signer, out: file } => {
             checkpoint::run(store, &signer, file.as_deref(), out)
         }
-        Command::Audit { archive, since } => {
+        #[cfg(feature = "server")]
+        Command::Audit {
+            url: Some(url),
+            since,
+            ..
+        } => serve::audit_url(&url, since.as_deref(), out),
+        #[cfg_attr(not(feature = "server"), allow(unused_variables))]
+        Command::Audit { archive, since, .. } => {
             audit::run(store, archive.as_deref(), since.as_deref(), out)
         }
+        #[cfg(feature = "server")]
+        Command::Monitor {
+            url,
+            log_keys,
+            state,
+            once,
+            every,
+        } => serve::monitor(&url, &log_keys, state.as_deref(), once, every, out),
         Command::Export { out: file } => archive::export(store, &file, out),
         Command::Prove(p) => checkpoint::prove(store, p, out),
         Command::Import { file } => archive::import(store, &file, out),
@@ -166,6 +181,8 @@ fn run(cli: Cli, out: &Out) -> Result<u8, CliError> {
             trust,
             list_keys,
             list_origins,
+            witnesses,
+            witness_timeout_ms,
         } => {
             let trust = match trust.is_empty() {
                 true => None,
@@ -175,10 +192,21 @@ fn run(cli: Cli, out: &Out) -> Result<u8, CliError> {
                     &list_origins,
                 )?)),
             };
+            let witnesses = witnesses
+                .iter()
+                .map(|w| {
+                    chancery::server::WitnessEndpoint::parse(w)
+                        .map_err(|e| CliError::usage(format!("--witness {e}")))
+                })
+                .collect::<Result<Vec<_>, _>>()?;
             serve::run(
                 store,
                 listen,
                 operator_key.as_deref(),
+                (
+                    witnesses,
+                    std::time::Duration::from_millis(witness_timeout_ms),
+                ),
                 chancery::server::Options {
                     trust,
                     public_entries,
@@ -188,5 +216,13 @@ fn run(cli: Cli, out: &Out) -> Result<u8, CliError> {
                 },
             )
         }
+        #[cfg(feature = "server")]
+        Command::Witness(cli::WitnessCommand::Serve {
+            listen,
+            key,
+            name,
+            logs,
+            state,
+        }) => serve::witness(listen, &key, &name, &logs, &state),
     }
 }
