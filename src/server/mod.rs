@@ -16,6 +16,9 @@
 //! receipts and inclusion proofs to that checkpoint ([`Service::add`]). `/healthz` and
 //! `/metrics` ([`Metrics`], Prometheus text) are served by both.
 //!
+//! [`serve_tls`] serves the same router over TLS ([`TlsFiles`], [`TlsListener`]), with client
+//! certificates if asked (mTLS, [`Peer`]).
+//!
 //! Witnessing, both ways (C2SP tlog-witness): [`Witnesses`] has each commit's checkpoint
 //! cosigned by the service's witnesses and keeps the cosigned note; [`WitnessService`] is a
 //! witness over HTTP (`chancery witness serve`).
@@ -46,6 +49,7 @@ mod metrics;
 pub mod openapi;
 mod page;
 mod remote;
+mod tls;
 mod witness;
 mod witnessing;
 
@@ -57,6 +61,7 @@ pub use metrics::Metrics;
 pub use remote::{
     audit_remote, watch, Remote, RemoteAudit, RemoteAuditError, RemoteError, WatchError,
 };
+pub use tls::{Peer, TlsError, TlsFiles, TlsListener, HANDSHAKE_TIMEOUT};
 pub use witness::{WitnessService, WitnessStateError};
 pub use witnessing::{WitnessEndpoint, WitnessOutcome, Witnesses, DEFAULT_WITNESS_TIMEOUT};
 
@@ -159,8 +164,9 @@ pub enum ServeError {
     /// yet hold, no checkpoint kept yet (`404 Not Found`).
     #[error("not found: {0}")]
     NotFound(String),
-    /// The entry bundles are not public on this service (`403 Forbidden`).
-    #[error("the entry bundles are not public on this service (it was not started with --public-entries)")]
+    /// The entry bundles are not public on this service, and the client presented no client
+    /// certificate (`403 Forbidden`).
+    #[error("the entry bundles are not public on this service (it was not started with --public-entries; over mTLS a client certificate of its client CA opens them)")]
     EntriesNotPublic,
     /// The store could not be read, or what it holds does not verify (`503 Service
     /// Unavailable`: nothing unverified is served).
@@ -210,7 +216,7 @@ pub struct Service<S: Store> {
     /// The ledger's civil time zone (SPEC §23), for the times the API reads and writes.
     zone: crate::UtcOffset,
     /// Requests in flight, by client address.
-    in_flight: Arc<Mutex<std::collections::HashMap<std::net::IpAddr, usize>>>,
+    in_flight: Arc<Mutex<std::collections::HashMap<Client, usize>>>,
 }
 
 impl<S: Store + Send + 'static> Service<S> {
@@ -352,6 +358,12 @@ impl<S: Store + Send + 'static> Service<S> {
     /// the tile's hashes, or the bundle of its entries (each as a big-endian 16-bit length and
     /// the entry's bytes), if the ledger holds all of it.
     pub fn tile(&self, path: &str) -> Result<Served, ServeError> {
+        self.tile_for(path, false)
+    }
+
+    /// [`Service::tile`] for a client that presented a certificate the client CA signed
+    /// (`certified`): the entry bundles are served to it even when they are not public.
+    pub fn tile_for(&self, path: &str, certified: bool) -> Result<Served, ServeError> {
         let tile = Tile::parse(path).map_err(|e| ServeError::NotFound(e.to_string()))?;
         let immutable = tile.partial.is_none();
         let beyond = || ServeError::NotFound(format!("{path}: the ledger does not hold it yet"));
@@ -361,7 +373,7 @@ impl<S: Store + Send + 'static> Service<S> {
                 .tree()
                 .tile_hashes(&tile)
                 .ok_or_else(beyond)?,
-            TileKind::Entries if !self.options.public_entries => {
+            TileKind::Entries if !self.options.public_entries && !certified => {
                 return Err(ServeError::EntriesNotPublic)
             }
             TileKind::Entries => {
@@ -498,9 +510,13 @@ async fn checkpoint<S: Store + Send + 'static>(State(service): State<Arc<Service
 async fn tile<S: Store + Send + 'static>(
     State(service): State<Arc<Service<S>>>,
     Path(rest): Path<String>,
+    extensions: axum::http::Extensions,
 ) -> Response {
+    let certified = extensions
+        .get::<axum::extract::ConnectInfo<Peer>>()
+        .is_some_and(|c| c.0.client.is_some());
     blocking(service, "application/octet-stream", move |s| {
-        s.tile(&format!("tile/{rest}"))
+        s.tile_for(&format!("tile/{rest}"), certified)
     })
     .await
 }
@@ -552,10 +568,15 @@ async fn limited<S: Store + Send + 'static>(
     request: Request,
     next: Next,
 ) -> Response {
+    // A client with a certificate is itself, wherever it connects from; others are their
+    // address.
     let Some(peer) = request
         .extensions()
-        .get::<axum::extract::ConnectInfo<std::net::SocketAddr>>()
-        .map(|c| c.0.ip())
+        .get::<axum::extract::ConnectInfo<Peer>>()
+        .map(|c| match c.0.client {
+            Some(cert) => Client::Certificate(cert),
+            None => Client::Address(c.0.addr.ip()),
+        })
     else {
         return next.run(request).await;
     };
@@ -583,10 +604,18 @@ async fn limited<S: Store + Send + 'static>(
     next.run(request).await
 }
 
+/// Who the per-client limit counts: the client certificate's hash over mTLS, else the
+/// address.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+enum Client {
+    Certificate(crate::crypto::Digest32),
+    Address(std::net::IpAddr),
+}
+
 /// Counts a request out of its client's in-flight number when dropped.
 struct Release {
-    in_flight: Arc<Mutex<std::collections::HashMap<std::net::IpAddr, usize>>>,
-    peer: std::net::IpAddr,
+    in_flight: Arc<Mutex<std::collections::HashMap<Client, usize>>>,
+    peer: Client,
 }
 
 impl Drop for Release {
@@ -744,10 +773,25 @@ pub async fn serve(
     router: Router,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
-    // With each connection's peer address, for the per-client limit.
+    // With each connection's peer, for the per-client limit.
     axum::serve(
         listener,
-        router.into_make_service_with_connect_info::<std::net::SocketAddr>(),
+        router.into_make_service_with_connect_info::<Peer>(),
+    )
+    .with_graceful_shutdown(shutdown)
+    .await
+}
+
+/// [`serve`] over TLS: each connection's handshake done by `listener`, and its client
+/// certificate, if any, known to the routes ([`Peer`]).
+pub async fn serve_tls(
+    listener: TlsListener,
+    router: Router,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> std::io::Result<()> {
+    axum::serve(
+        listener,
+        router.into_make_service_with_connect_info::<Peer>(),
     )
     .with_graceful_shutdown(shutdown)
     .await

@@ -74,14 +74,13 @@ impl TlsFiles {
                         reason: e.to_string(),
                     })?;
                 }
-                let verifier =
-                    rustls::server::WebPkiClientVerifier::builder_with_provider(
-                        Arc::new(roots),
-                        provider,
-                    )
-                    .allow_unauthenticated()
-                    .build()
-                    .map_err(|e| TlsError::Config(e.to_string()))?;
+                let verifier = rustls::server::WebPkiClientVerifier::builder_with_provider(
+                    Arc::new(roots),
+                    provider,
+                )
+                .allow_unauthenticated()
+                .build()
+                .map_err(|e| TlsError::Config(e.to_string()))?;
                 builder.with_client_cert_verifier(verifier)
             }
         };

@@ -229,6 +229,8 @@ pub enum Command {
         /// verifier key, `=`, and its URL prefix (repeatable; needs --operator-key).
         #[arg(long = "witness", value_name = "VKEY=URL", requires = "operator_key")]
         witnesses: Vec<String>,
+        #[command(flatten)]
+        tls: TlsArgs,
         /// How long to wait for each witness's cosignature (ms).
         #[arg(long, default_value_t = 500, value_name = "MS",
               value_parser = clap::value_parser!(u64).range(1..=60_000))]
@@ -277,7 +279,37 @@ pub enum WitnessCommand {
         /// The directory of the witness's state (the last checkpoint cosigned for each log).
         #[arg(long, value_name = "DIR")]
         state: PathBuf,
+        #[command(flatten)]
+        tls: TlsArgs,
     },
+}
+
+/// TLS for a service: HTTPS with a certificate and key, and optionally client certificates.
+#[cfg(feature = "server")]
+#[derive(Args, Debug)]
+pub struct TlsArgs {
+    /// Serve HTTPS with this certificate chain (PEM, leaf first; needs --tls-key).
+    #[arg(long, value_name = "FILE", requires = "tls_key")]
+    pub(crate) tls_cert: Option<PathBuf>,
+    /// The certificate's private key (PEM).
+    #[arg(long, value_name = "FILE", requires = "tls_cert")]
+    pub(crate) tls_key: Option<PathBuf>,
+    /// Ask clients for certificates and accept those this CA signed (PEM; mTLS): such a client
+    /// is counted by its certificate for --per-client and may read the entry bundles.
+    #[arg(long, value_name = "FILE", requires = "tls_cert")]
+    pub(crate) client_ca: Option<PathBuf>,
+}
+
+#[cfg(feature = "server")]
+impl TlsArgs {
+    /// The files, if TLS was asked for.
+    pub(crate) fn files(self) -> Option<chancery::server::TlsFiles> {
+        Some(chancery::server::TlsFiles {
+            cert: self.tls_cert?,
+            key: self.tls_key?,
+            client_ca: self.client_ca,
+        })
+    }
 }
 
 #[derive(Subcommand, Debug)]

@@ -183,6 +183,7 @@ fn run(cli: Cli, out: &Out) -> Result<u8, CliError> {
             list_origins,
             witnesses,
             witness_timeout_ms,
+            tls,
         } => {
             let trust = match trust.is_empty() {
                 true => None,
@@ -207,6 +208,7 @@ fn run(cli: Cli, out: &Out) -> Result<u8, CliError> {
                     witnesses,
                     std::time::Duration::from_millis(witness_timeout_ms),
                 ),
+                tls.files(),
                 chancery::server::Options {
                     trust,
                     public_entries,
@@ -223,6 +225,7 @@ fn run(cli: Cli, out: &Out) -> Result<u8, CliError> {
             name,
             logs,
             state,
-        }) => serve::witness(listen, &key, &name, &logs, &state),
+            tls,
+        }) => serve::witness(listen, &key, &name, &logs, &state, tls.files()),
     }
 }

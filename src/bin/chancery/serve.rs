@@ -3,7 +3,8 @@
 use crate::{keyfile, open, open_reader, CliError};
 use chancery::checkpoint::NoteVerifier;
 use chancery::server::{
-    kept_in, serve, Options, Service, WitnessEndpoint, WitnessOutcome, WitnessService, Witnesses,
+    kept_in, serve, serve_tls, Options, Service, TlsFiles, TlsListener, WitnessEndpoint,
+    WitnessOutcome, WitnessService, Witnesses,
 };
 use chancery::FileCheckpointLog;
 use std::net::SocketAddr;
@@ -17,6 +18,7 @@ pub fn run(
     listen: SocketAddr,
     operator_key: Option<&Path>,
     witnesses: (Vec<WitnessEndpoint>, std::time::Duration),
+    tls: Option<TlsFiles>,
     options: Options,
 ) -> Result<u8, CliError> {
     // Followed at every request: `chancery checkpoint` may keep new ones while this serves.
@@ -66,18 +68,25 @@ pub fn run(
             (service, origin)
         }
     };
-    listen_and_serve(listen, service.router(), |bound| {
-        eprintln!("serving {origin} on http://{bound}/{taking} (Ctrl-C to stop)");
+    listen_and_serve(listen, tls, service.router(), |url| {
+        eprintln!("serving {origin} on {url}/{taking} (Ctrl-C to stop)");
     })
 }
 
-/// Serves `router` on `listen` until Ctrl-C or SIGTERM, having told `banner` the address bound
-/// (the first line a caller waiting for the service reads).
+/// Serves `router` on `listen` (HTTPS with `tls`) until Ctrl-C or SIGTERM, having told
+/// `banner` the URL bound (`http://ADDR` or `https://ADDR`: the first line a caller waiting for
+/// the service reads).
 fn listen_and_serve(
     listen: SocketAddr,
+    tls: Option<TlsFiles>,
     router: axum::Router,
-    banner: impl FnOnce(SocketAddr),
+    banner: impl FnOnce(String),
 ) -> Result<u8, CliError> {
+    // Refused before anything listens.
+    let config = tls
+        .map(|t| t.server_config())
+        .transpose()
+        .map_err(|e| CliError::usage(e.to_string()))?;
     let runtime = tokio::runtime::Runtime::new()
         .map_err(|e| CliError::usage(format!("cannot start the service's runtime: {e}")))?;
     runtime.block_on(async {
@@ -87,10 +96,18 @@ fn listen_and_serve(
         let bound = listener
             .local_addr()
             .map_err(|e| CliError::usage(e.to_string()))?;
-        banner(bound);
-        serve(listener, router, stopped())
-            .await
-            .map_err(|e| CliError::usage(format!("the service failed: {e}")))
+        let failed = |e: std::io::Error| CliError::usage(format!("the service failed: {e}"));
+        match config {
+            None => {
+                banner(format!("http://{bound}"));
+                serve(listener, router, stopped()).await.map_err(failed)
+            }
+            Some(config) => {
+                let listener = TlsListener::new(listener, config).map_err(failed)?;
+                banner(format!("https://{bound}"));
+                serve_tls(listener, router, stopped()).await.map_err(failed)
+            }
+        }
     })?;
     Ok(0)
 }
@@ -104,6 +121,7 @@ pub fn witness(
     name: &str,
     logs: &[String],
     state: &Path,
+    tls: Option<TlsFiles>,
 ) -> Result<u8, CliError> {
     let key = keyfile::read_secret(key)?;
     let logs = logs
@@ -113,8 +131,8 @@ pub fn witness(
     let service =
         WitnessService::open(state, name, key, logs).map_err(|e| CliError::usage(e.to_string()))?;
     let vkey = service.vkey().to_owned();
-    listen_and_serve(listen, std::sync::Arc::new(service).router(), |bound| {
-        eprintln!("witness {name} on http://{bound}/add-checkpoint (Ctrl-C to stop)");
+    listen_and_serve(listen, tls, std::sync::Arc::new(service).router(), |url| {
+        eprintln!("witness {name} on {url}/add-checkpoint (Ctrl-C to stop)");
         eprintln!("cosigner verifier key: {vkey}");
     })
 }
