@@ -543,3 +543,27 @@ fn given_a_log_replaced_by_rename_when_the_reader_refreshes_then_it_reads_the_ne
     assert_eq!(reader.last_checkpoint().unwrap(), Some(newer));
     assert_eq!(reader.len(), 1);
 }
+
+#[test]
+fn given_a_log_whose_keep_failed_when_reopened_then_it_keeps_again_and_holds_what_it_kept() {
+    use chancery::test_support::CheckpointLogHooks;
+    let d = tempfile::tempdir().unwrap();
+    let (mut w, a) = ledger_with(1);
+    let mut log = FileCheckpointLog::open(d.path()).unwrap();
+    let first = w.ledger.sign_checkpoint(&key(1), &mut log).unwrap();
+    w.issue(&a, "AUTH1", "L9");
+    log.fail_next_keep();
+    assert!(w.ledger.sign_checkpoint(&key(1), &mut log).is_err());
+    assert!(matches!(log.last_checkpoint(), Err(StorageError::Poisoned)));
+
+    log.reopen().unwrap();
+    let second = w.ledger.sign_checkpoint(&key(1), &mut log).unwrap();
+
+    assert_eq!(
+        FileCheckpointLog::open_read_only(d.path())
+            .unwrap()
+            .checkpoints()
+            .unwrap(),
+        vec![first.note, second.note]
+    );
+}

@@ -640,3 +640,61 @@ fn given_a_commit_that_failed_in_the_store_when_the_submitter_is_answered_then_n
         "it says what became of the batch: {message}"
     );
 }
+
+/// Serves the store in `dir` through the library's file committer (what `chancery serve
+/// --operator-key` runs), the store's first journal write failing as on a full disk, or its
+/// first sync failing.
+fn start_on_a_failing_disk(
+    dir: &Path,
+    w: &World<MemoryStore>,
+    operator: SecretKey,
+    fail: impl FnOnce(&mut FileStore),
+) -> Serving {
+    let mut store = FileStore::open(dir).unwrap();
+    fail(&mut store);
+    let ledger = Ledger::open(store, w.clock.clone()).unwrap();
+    let mut committer = chancery::server::FileCommitter::new(dir, operator).unwrap();
+    let service = Service::with_writer(
+        ledger,
+        chancery::server::kept_in(dir),
+        Options::default(),
+        move |l, b| committer.commit(l, b),
+    );
+    Serving::start(service.router())
+}
+
+#[test]
+fn given_a_full_disk_when_writes_succeed_again_then_the_service_takes_submissions_without_a_restart(
+) {
+    use chancery::test_support::FileStoreHooks;
+    let (dir, w, a, operator) = world_on_disk();
+    let before = stored(dir.path());
+    let server = start_on_a_failing_disk(dir.path(), &w, operator, |s| s.fail_write_after(10));
+
+    let refused = add(&server, &issue(&w, &a, "S1").to_canonical());
+    let unhealthy = server.get("/healthz");
+    let taken = add(&server, &issue(&w, &a, "S2").to_canonical());
+    let healthy = server.get("/healthz");
+
+    assert_eq!(refused.status, 503, "{}", refused.text());
+    assert_eq!(unhealthy.status, 503);
+    assert_eq!(taken.status, 200, "{}", taken.text());
+    assert_eq!(healthy.status, 200, "{}", healthy.text());
+    // The refused one was never written; the one taken is durable.
+    assert_eq!(stored(dir.path()), before + 1);
+}
+
+#[test]
+fn given_a_failed_sync_when_the_next_submission_comes_then_the_store_is_reopened_and_it_is_taken() {
+    use chancery::test_support::FileStoreHooks;
+    let (dir, w, a, operator) = world_on_disk();
+    let before = stored(dir.path());
+    let server = start_on_a_failing_disk(dir.path(), &w, operator, |s| s.fail_next_sync());
+
+    let refused = add(&server, &issue(&w, &a, "S1").to_canonical());
+    let taken = add(&server, &issue(&w, &a, "S2").to_canonical());
+
+    assert_eq!(refused.status, 503, "{}", refused.text());
+    assert_eq!(taken.status, 200, "{}", taken.text());
+    assert_eq!(stored(dir.path()), before + 1);
+}

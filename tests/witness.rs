@@ -13,7 +13,7 @@ use chancery::checkpoint::{
 use chancery::server::{
     Options, Service, WitnessEndpoint, WitnessOutcome, WitnessService, Witnesses,
 };
-use chancery::{Canonical, FileCheckpointLog, FileStore, Ledger, MemoryStore, SecretKey, Store};
+use chancery::{Canonical, FileStore, Ledger, MemoryStore, SecretKey, Store};
 use common::http;
 use common::serving::Serving;
 use common::*;
@@ -377,25 +377,21 @@ fn log_service(
 ) -> Serving {
     let store = FileStore::open(dir).unwrap();
     let ledger = Ledger::open(store, w.clock.clone()).unwrap();
-    let mut log = FileCheckpointLog::open(dir).unwrap();
-    let mut witnesses = Witnesses::new(
+    let witnesses = Witnesses::new(
         urls.iter()
             .map(|u| WitnessEndpoint::parse(&format!("{}={u}", cosigner().to_vkey())).unwrap())
             .collect(),
         Duration::from_secs(20),
     )
     .unwrap();
+    let mut committer = chancery::server::FileCommitter::new(dir, operator)
+        .unwrap()
+        .with_witnesses(witnesses);
     let service = Service::with_writer(
         ledger,
         chancery::server::kept_in(dir),
         Options::default(),
-        move |ledger, statements| {
-            let mut proven = ledger.append_batch_proven(statements, &operator, &mut log)?;
-            proven.checkpoint = witnesses
-                .cosign_and_keep(ledger, &proven.checkpoint, &mut log)
-                .0;
-            Ok(proven)
-        },
+        move |ledger, statements| committer.commit(ledger, statements),
     );
     Serving::start(service.router())
 }

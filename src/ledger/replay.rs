@@ -17,6 +17,32 @@ impl<S: Store> Ledger<S> {
         self.catch_up_to(u64::MAX)
     }
 
+    /// After an append whose write failed (the ledger refuses appends, [`StorageError::Poisoned`]:
+    /// a full disk, a failed sync), reopens the store ([`Store::reopen`]) and takes in what it
+    /// then holds past the ledger's entries, each checked as [`Ledger::catch_up`] checks it, so
+    /// that appends go on once writes succeed again, without reopening the ledger. A ledger
+    /// whose writes have not failed is left as it is. The persistent index, detached at the
+    /// failure, stays detached until the ledger is opened again (which catches it up).
+    pub fn reopen_store(&mut self) -> Result<(), CatchUpError> {
+        if !self.poisoned {
+            return Ok(());
+        }
+        self.store.reopen()?;
+        let len = self.store.refresh()?;
+        if len < self.state.size() {
+            // Fewer entries than the ledger replayed before: read it all again.
+            let (state, tree) = replay(&self.store, Signatures::Verify).map_err(|e| match e {
+                ReplayFailure::Storage(s) => CatchUpError::Storage(s),
+                ReplayFailure::BadEntry(b) => CatchUpError::BadEntry(b),
+            })?;
+            self.state = state;
+            self.tree = tree;
+        }
+        self.catch_up()?;
+        self.poisoned = false;
+        Ok(())
+    }
+
     /// [`Ledger::catch_up`] to at most `limit` entries.
     pub(super) fn catch_up_to(&mut self, limit: u64) -> Result<u64, CatchUpError> {
         let base = self.state.size();

@@ -52,6 +52,7 @@ mod remote;
 mod tls;
 mod witness;
 mod witnessing;
+mod writer;
 
 pub use add::{
     AddError, Added, Commit, Outcome, Refusal, Submission, SubmissionError, DEFAULT_BATCH_WINDOW,
@@ -64,6 +65,7 @@ pub use remote::{
 pub use tls::{Peer, TlsError, TlsFiles, TlsListener, HANDSHAKE_TIMEOUT};
 pub use witness::{WitnessService, WitnessStateError};
 pub use witnessing::{WitnessEndpoint, WitnessOutcome, Witnesses, DEFAULT_WITNESS_TIMEOUT};
+pub use writer::FileCommitter;
 
 use crate::crypto::leaf_hash;
 use crate::ledger::ProvenReceipt;

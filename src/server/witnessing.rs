@@ -88,6 +88,11 @@ impl Witnesses {
         })
     }
 
+    /// The witnesses' URL prefixes, in order.
+    pub fn urls(&self) -> Vec<String> {
+        self.endpoints.iter().map(|(e, _)| e.url.clone()).collect()
+    }
+
     /// How many witnesses there are.
     pub fn len(&self) -> usize {
         self.endpoints.len()

@@ -164,6 +164,21 @@ impl FileCheckpointLog {
         Ok(log)
     }
 
+    /// A writer whose write or sync failed (poisoned): opens the log again as [`Self::open`]
+    /// does (a record whose write never completed truncated), so that checkpoints are kept
+    /// again once writes succeed; while that fails it stays poisoned. Any other log is left
+    /// as it is.
+    pub fn reopen(&mut self) -> Result<(), StorageError> {
+        if !self.poisoned || self.read_only {
+            return Ok(());
+        }
+        let dir = self.path.parent().map(Path::to_owned).unwrap_or_default();
+        // The lock goes with the old handle, and is taken again by the new one.
+        self.file = None;
+        *self = Self::open(&dir)?;
+        Ok(())
+    }
+
     /// Opens the log in `dir` for reading only: no lock, nothing created or written; a store
     /// without one has kept no checkpoint (an empty log). Keeping is refused with
     /// [`StorageError::ReadOnly`].

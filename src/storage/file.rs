@@ -789,6 +789,36 @@ impl Store for FileStore {
         FileStore::is_read_only(self)
     }
 
+    /// New handles on the journal and the head (a failed sync's error stays with the old
+    /// ones), checked as [`FileStore::open`] checks them, keeping the writer's lock.
+    fn reopen(&mut self) -> Result<(), StorageError> {
+        if !self.poisoned || self.is_read_only() {
+            return Ok(());
+        }
+        let file = |path: &Path| {
+            OpenOptions::new()
+                .read(true)
+                .write(true)
+                .open(path)
+                .map_err(io("open", path))
+        };
+        let journal = file(&self.journal_path)?;
+        let head = file(&self.head_path)?;
+        let mut fresh = Self::handle(self.dir.clone(), journal, head, self.lock.take());
+        fresh.syncs = self.syncs;
+        match fresh.recover() {
+            Ok(()) => {
+                fresh.keep_offsets();
+                *self = fresh;
+                Ok(())
+            }
+            Err(e) => {
+                self.lock = fresh.lock.take();
+                Err(e)
+            }
+        }
+    }
+
     /// The file `integrity` in the store directory, if it is a regular file (never more than
     /// a record's length is read: a device or a pipe planted there reads as no record).
     fn integrity_record(&self) -> Option<Vec<u8>> {

@@ -209,6 +209,16 @@ pub trait Store: Send {
         Ok(self.len())
     }
 
+    /// After a failed write (a writer that answers [`StorageError::Poisoned`]), opens the
+    /// backend's files again and checks what they hold as opening does (a torn, never
+    /// acknowledged tail truncated), so that appends can go on once writes succeed again (a
+    /// disk that had filled up). What the store then holds may be more than the ledger thought
+    /// (a batch whose last sync failed, found whole): the ledger catches up with it. A store
+    /// that was not poisoned, or has nothing to reopen, does nothing.
+    fn reopen(&mut self) -> Result<(), StorageError> {
+        Ok(())
+    }
+
     /// Whether this handle is a reader beside a writer process whose persistent index it
     /// shares (a file store's reader): it appends nothing, and a ledger over it writes no index
     /// (SPEC §12). A PostgreSQL handle, even a read-only one, answers `false`: each node keeps

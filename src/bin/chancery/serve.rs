@@ -3,10 +3,9 @@
 use crate::{keyfile, open, open_reader, CliError};
 use chancery::checkpoint::NoteVerifier;
 use chancery::server::{
-    kept_in, serve, serve_tls, Options, Service, TlsFiles, TlsListener, WitnessEndpoint,
-    WitnessOutcome, WitnessService, Witnesses,
+    kept_in, serve, serve_tls, FileCommitter, Options, Service, TlsFiles, TlsListener,
+    WitnessEndpoint, WitnessService, Witnesses,
 };
-use chancery::FileCheckpointLog;
 use std::net::SocketAddr;
 use std::path::Path;
 
@@ -46,24 +45,14 @@ pub fn run(
                 )));
             }
             let origin = ledger.origin().to_owned();
-            let mut log = FileCheckpointLog::open(store)?;
             let (endpoints, timeout) = witnesses;
-            let names: Vec<String> = endpoints.iter().map(|w| w.url.clone()).collect();
-            let mut witnesses = Witnesses::new(endpoints, timeout)
+            let witnesses = Witnesses::new(endpoints, timeout)
                 .map_err(|e| CliError::usage(format!("cannot start the witness client: {e}")))?;
+            let mut committer = FileCommitter::new(store, key)?
+                .with_witnesses(witnesses)
+                .reporting(note_to_operator);
             let service = Service::with_writer(ledger, latest, options, move |ledger, batch| {
-                let mut proven = ledger.append_batch_proven(batch, &key, &mut log)?;
-                if !witnesses.is_empty() {
-                    let (note, outcomes) =
-                        witnesses.cosign_and_keep(ledger, &proven.checkpoint, &mut log);
-                    for (url, outcome) in names.iter().zip(outcomes) {
-                        if let WitnessOutcome::Failed(why) = outcome {
-                            note_to_operator(&format!("witness {url} did not cosign: {why}"));
-                        }
-                    }
-                    proven.checkpoint = note;
-                }
-                Ok(proven)
+                committer.commit(ledger, batch)
             });
             (service, origin)
         }
