@@ -203,15 +203,8 @@ impl FileStore {
     fn open_handle(dir: &Path) -> Result<Self, StorageError> {
         let dir = dir.to_owned();
         let lock = Self::take_lock(&dir)?;
-        let rw = |path: &Path| {
-            OpenOptions::new()
-                .read(true)
-                .write(true)
-                .open(path)
-                .map_err(io("open", path))
-        };
-        let journal = rw(&dir.join("journal.log"))?;
-        let head = rw(&dir.join("head"))?;
+        let journal = open_rw(&dir.join("journal.log"))?;
+        let head = open_rw(&dir.join("head"))?;
         Ok(Self::handle(dir, journal, head, Some(lock)))
     }
 
@@ -795,15 +788,8 @@ impl Store for FileStore {
         if !self.poisoned || self.is_read_only() {
             return Ok(());
         }
-        let file = |path: &Path| {
-            OpenOptions::new()
-                .read(true)
-                .write(true)
-                .open(path)
-                .map_err(io("open", path))
-        };
-        let journal = file(&self.journal_path)?;
-        let head = file(&self.head_path)?;
+        let journal = open_rw(&self.journal_path)?;
+        let head = open_rw(&self.head_path)?;
         let mut fresh = Self::handle(self.dir.clone(), journal, head, self.lock.take());
         fresh.syncs = self.syncs;
         match fresh.recover() {
@@ -1018,4 +1004,13 @@ impl Offsets {
                 .copied()
         }
     }
+}
+
+/// An existing file of a store, opened for reading and writing.
+fn open_rw(path: &Path) -> Result<File, StorageError> {
+    OpenOptions::new()
+        .read(true)
+        .write(true)
+        .open(path)
+        .map_err(io("open", path))
 }
