@@ -223,8 +223,7 @@ impl GroupCommit {
                     let group = gather(first, &arrivals, window);
                     let bytes: usize = group.iter().map(|p| p.bytes).sum();
                     taken.fetch_sub(bytes, Ordering::AcqRel);
-                    let error = commit_group(&ledger, &mut *commit, group, &counters);
-                    *failed.lock().unwrap_or_else(|p| p.into_inner()) = error;
+                    commit_group(&ledger, &mut *commit, group, &counters, &failed);
                 }
             })
             .ok();
@@ -362,14 +361,16 @@ fn gather(first: Pending, arrivals: &mpsc::Receiver<Pending>, window: Duration) 
     group
 }
 
-/// Commits `group` as one batch and answers each of its submissions with its share; returns
-/// why the commit failed, if it did.
+/// Commits `group` as one batch and answers each of its submissions with its share. Why the
+/// commit failed (or `None`) is put in `failing` before anyone is answered, so that a submitter
+/// told of a failure and then asking `/healthz` finds it there.
 fn commit_group<S: Store>(
     ledger: &Mutex<Ledger<S>>,
     commit: &mut Commit<S>,
     group: Vec<Pending>,
     metrics: &Metrics,
-) -> Option<String> {
+    failing: &Mutex<Option<String>>,
+) {
     let mut shares = Vec::with_capacity(group.len());
     let mut statements = Vec::new();
     for pending in group {
@@ -399,6 +400,8 @@ fn commit_group<S: Store>(
         })
     };
     metrics.committed(count, started.elapsed(), outcome.as_ref().ok());
+    *failing.lock().unwrap_or_else(|p| p.into_inner()) =
+        outcome.as_ref().err().map(|e| e.to_string());
     match outcome {
         Ok(batch) => {
             let mut receipts = batch.receipts.into_iter();
@@ -408,7 +411,6 @@ fn commit_group<S: Store>(
                     checkpoint: batch.checkpoint.clone(),
                 }));
             }
-            None
         }
         Err(e) => {
             // The submitters are told what became of their statements, not the server's
@@ -417,7 +419,6 @@ fn commit_group<S: Store>(
             for (_, reply) in shares {
                 let _ = reply.send(Err(failed.clone()));
             }
-            Some(e.to_string())
         }
     }
 }
