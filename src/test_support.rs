@@ -40,11 +40,16 @@ impl FileStoreHooks for FileStore {
 pub trait CheckpointLogHooks {
     /// The next `keep_checkpoint` fails as if its write or sync had failed.
     fn fail_next_keep(&mut self);
+    /// The next `keep_checkpoint` writes its record and then fails as if its sync had failed.
+    fn fail_next_keep_sync(&mut self);
 }
 
 impl CheckpointLogHooks for crate::storage::FileCheckpointLog {
     fn fail_next_keep(&mut self) {
-        self.inject_keep_failure();
+        self.inject_keep_failure(crate::storage::KeepFailure::Write);
+    }
+    fn fail_next_keep_sync(&mut self) {
+        self.inject_keep_failure(crate::storage::KeepFailure::Sync);
     }
 }
 

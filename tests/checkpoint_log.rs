@@ -567,3 +567,23 @@ fn given_a_log_whose_keep_failed_when_reopened_then_it_keeps_again_and_holds_wha
         vec![first.note, second.note]
     );
 }
+
+/// A checkpoint whose write reached the page cache but whose sync failed was never kept (its
+/// signer was told so): reopened in place, the log does not hold it, and the next one kept
+/// follows the last one synced.
+#[test]
+fn given_a_keep_whose_sync_failed_when_the_log_is_reopened_then_that_checkpoint_is_not_held() {
+    use chancery::test_support::CheckpointLogHooks;
+    let d = tempfile::tempdir().unwrap();
+    let (mut w, a) = ledger_with(1);
+    let mut log = FileCheckpointLog::open(d.path()).unwrap();
+    let first = w.ledger.sign_checkpoint(&key(1), &mut log).unwrap();
+    w.issue(&a, "AUTH1", "L9");
+    log.fail_next_keep_sync();
+    assert!(w.ledger.sign_checkpoint(&key(1), &mut log).is_err());
+
+    log.reopen().unwrap();
+
+    assert_eq!(log.last_checkpoint().unwrap(), Some(first.note.clone()));
+    assert_eq!(log.checkpoints().unwrap(), vec![first.note]);
+}

@@ -367,6 +367,61 @@ fn given_a_failed_batch_when_reopened_then_it_is_there_entirely_or_not_at_all() 
     }
 }
 
+/// After a failed sync the kernel may have dropped the batch's pages while its page cache still
+/// shows them, head slot and all (the 2018 "fsyncgate"): a later sync on a new handle may then
+/// succeed without making them durable. So a store reopened in place after a failure keeps
+/// what it had synced, never the failed batch, even when its head slot was written.
+#[test]
+fn given_a_batch_whose_head_sync_failed_when_the_store_is_reopened_in_place_then_the_batch_is_not_served(
+) {
+    let d = tempfile::tempdir().unwrap();
+    let (w, a) = World::standard(FileStore::open(d.path()).unwrap());
+    let before = w.ledger.len();
+    let batch: Vec<_> = (0..3)
+        .map(|i| {
+            let (ev, _, _) = w.issue_event("AUTH1", &format!("S{i}"));
+            w.sign(&a, ev)
+        })
+        .collect();
+    let mut ledger = w.ledger;
+    ledger.store_mut().fail_sync_in(2);
+    assert!(ledger.append_batch(batch.clone()).is_err());
+
+    ledger.reopen_store().unwrap();
+
+    assert_eq!(ledger.len(), before, "the failed batch is not served");
+    assert_eq!(ledger.store().len(), before);
+    let again = ledger.append_batch(batch).unwrap();
+    assert_eq!(
+        again[0].as_ref().unwrap().seq,
+        before,
+        "resubmitted, it is recorded afresh"
+    );
+    drop(ledger);
+    let reopened = Ledger::open(FileStore::open(d.path()).unwrap(), w.clock.clone()).unwrap();
+    assert_eq!(reopened.len(), before + 3);
+    reopened.audit().unwrap();
+}
+
+/// The same after a failed journal write: the bytes it left are not kept, and the store's
+/// journal ends where its synced head says once reopened in place.
+#[test]
+fn given_a_batch_whose_write_failed_when_the_store_is_reopened_in_place_then_the_journal_ends_at_the_synced_head(
+) {
+    let d = tempfile::tempdir().unwrap();
+    let (w, a) = World::standard(FileStore::open(d.path()).unwrap());
+    let synced = std::fs::metadata(journal(d.path())).unwrap().len();
+    let (ev, _, _) = w.issue_event("AUTH1", "S1");
+    let s = w.sign(&a, ev);
+    let mut ledger = w.ledger;
+    ledger.store_mut().fail_write_after(50);
+    assert!(ledger.append(s).is_err());
+
+    ledger.reopen_store().unwrap();
+
+    assert_eq!(std::fs::metadata(journal(d.path())).unwrap().len(), synced);
+}
+
 /// A reader's handle follows the writer: `refresh` takes in what was committed since, on a
 /// handle opened with the full walk and on one opened lazily alike.
 #[test]

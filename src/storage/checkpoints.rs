@@ -118,8 +118,17 @@ pub struct FileCheckpointLog {
     last: Option<String>,
     read_only: bool,
     poisoned: bool,
-    /// Test hook: the next keep fails as a failed write does.
-    fail_next_keep: bool,
+    /// Test hook: how the next keep fails.
+    fail_next_keep: Option<KeepFailure>,
+}
+
+/// How a keep is made to fail (test hook).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum KeepFailure {
+    /// Nothing is written.
+    Write,
+    /// The record is written (to the page cache) and the sync fails.
+    Sync,
 }
 
 impl FileCheckpointLog {
@@ -164,15 +173,23 @@ impl FileCheckpointLog {
         Ok(log)
     }
 
-    /// A writer whose write or sync failed (poisoned): opens the log again as [`Self::open`]
-    /// does (a record whose write never completed truncated), so that checkpoints are kept
-    /// again once writes succeed; while that fails it stays poisoned. Any other log is left
-    /// as it is.
+    /// A writer whose write or sync failed (poisoned): cuts the file back to the end of the
+    /// last checkpoint it kept (a failed one may still show in the page cache though its pages
+    /// were dropped: it was never kept) and opens the log again as [`Self::open`] does, so
+    /// that checkpoints are kept again once writes succeed; while that fails it stays
+    /// poisoned. Any other log is left as it is.
     pub fn reopen(&mut self) -> Result<(), StorageError> {
         if !self.poisoned || self.read_only {
             return Ok(());
         }
         let dir = self.path.parent().map(Path::to_owned).unwrap_or_default();
+        let file = OpenOptions::new()
+            .write(true)
+            .open(&self.path)
+            .map_err(io("open", &self.path))?;
+        file.set_len(self.end)
+            .and_then(|()| file.sync_data())
+            .map_err(io("truncate", &self.path))?;
         // The lock goes with the old handle, and is taken again by the new one.
         self.file = None;
         *self = Self::open(&dir)?;
@@ -193,7 +210,7 @@ impl FileCheckpointLog {
                 last: None,
                 read_only: true,
                 poisoned: false,
-                fail_next_keep: false,
+                fail_next_keep: None,
             });
         }
         let file = File::open(&path).map_err(io("open", &path))?;
@@ -215,7 +232,7 @@ impl FileCheckpointLog {
             last: None,
             read_only,
             poisoned: false,
-            fail_next_keep: false,
+            fail_next_keep: None,
         };
         log.take(bytes.get(HEADER_LEN as usize..).unwrap_or_default())?;
         log.file = Some(file);
@@ -300,10 +317,10 @@ impl FileCheckpointLog {
         Ok(())
     }
 
-    /// Test hook: the next keep fails as a failed write does.
+    /// Test hook: the next keep fails, as a failed write or a failed sync does.
     #[cfg_attr(not(feature = "test-support"), allow(dead_code))]
-    pub(crate) fn inject_keep_failure(&mut self) {
-        self.fail_next_keep = true;
+    pub(crate) fn inject_keep_failure(&mut self, how: KeepFailure) {
+        self.fail_next_keep = Some(how);
     }
 
     /// Number of checkpoints kept.
@@ -381,11 +398,14 @@ impl CheckpointLog for FileCheckpointLog {
         record.extend_from_slice(&sha256(note.as_bytes()).0);
         record.extend_from_slice(note.as_bytes());
         // A failed write or sync is never retried: the kernel may have dropped the pages.
-        let written = if std::mem::take(&mut self.fail_next_keep) {
-            Err(std::io::Error::other("injected write failure"))
-        } else {
-            file.write_all_at(&record, self.end)
-                .and_then(|()| file.sync_data())
+        let written = match self.fail_next_keep.take() {
+            Some(KeepFailure::Write) => Err(std::io::Error::other("injected write failure")),
+            Some(KeepFailure::Sync) => file
+                .write_all_at(&record, self.end)
+                .and_then(|()| Err(std::io::Error::other("injected sync failure"))),
+            None => file
+                .write_all_at(&record, self.end)
+                .and_then(|()| file.sync_data()),
         };
         if let Err(e) = written {
             self.poisoned = true;

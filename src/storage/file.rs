@@ -783,13 +783,33 @@ impl Store for FileStore {
     }
 
     /// New handles on the journal and the head (a failed sync's error stays with the old
-    /// ones), checked as [`FileStore::open`] checks them, keeping the writer's lock.
+    /// ones), put back to the last head this writer synced, then checked as
+    /// [`FileStore::open`] checks them, keeping the writer's lock.
+    ///
+    /// Put back, because after a failed sync the page cache may still show the failed batch,
+    /// its head slot written, while the kernel has dropped its pages: a later sync may succeed
+    /// without making them durable. So the journal is cut (and synced) at the synced head's
+    /// end, then the next head slot is written with the synced head (and synced): the failed
+    /// batch, never acknowledged, is never served.
     fn reopen(&mut self) -> Result<(), StorageError> {
         if !self.poisoned || self.is_read_only() {
             return Ok(());
         }
         let journal = open_rw(&self.journal_path)?;
         let head = open_rw(&self.head_path)?;
+        journal
+            .set_len(self.end)
+            .and_then(|()| journal.sync_data())
+            .map_err(io("truncate", &self.journal_path))?;
+        let synced = Head {
+            counter: self.counter + 1,
+            count: self.offsets.len(),
+            journal_len: self.end,
+            last_hash: self.last_hash,
+        };
+        head.write_all_at(&synced.encode(), (synced.counter % 2) * SLOT_LEN as u64)
+            .and_then(|()| head.sync_data())
+            .map_err(io("write", &self.head_path))?;
         let mut fresh = Self::handle(self.dir.clone(), journal, head, self.lock.take());
         fresh.syncs = self.syncs;
         match fresh.recover() {

@@ -12,6 +12,8 @@ mod memory;
 #[cfg(feature = "postgres")]
 mod postgres;
 
+#[cfg(feature = "test-support")]
+pub(crate) use checkpoints::KeepFailure;
 pub use checkpoints::{CheckpointLog, FileCheckpointLog, MemoryCheckpointLog};
 pub use file::FileStore;
 pub use memory::MemoryStore;
