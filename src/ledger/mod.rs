@@ -442,6 +442,16 @@ impl<S: Store> Ledger<S> {
         self.state.status(id, at)
     }
 
+    /// The facts of the license that version `id` belongs to, each version's status at `at`
+    /// (see [`State::license_facts`]); `None` if the ledger holds no such license.
+    pub fn license_facts(
+        &self,
+        id: &LicenseId,
+        at: Timestamp,
+    ) -> Option<crate::state::LicenseFacts> {
+        self.state.license_facts(id, at)
+    }
+
     /// Verifies a holder's disclosure at reference time `at`.
     pub fn verify_disclosure(&self, disclosure: &Disclosure, at: Timestamp) -> Verdict {
         verify_disclosure(&self.state, disclosure, at, self.now())

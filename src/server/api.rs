@@ -5,8 +5,11 @@
 
 use super::{b64, json_error, json_response, path_b64, Service};
 use crate::present::{examine, Binding, ExamineError, Examined, HolderCheck};
+use crate::privacy::Disclosure;
+use crate::state::{LifeEvent, Provenance};
 use crate::storage::Store;
-use crate::{LicenseId, Timestamp, UtcOffset};
+use crate::verify::SealFilter;
+use crate::{Canonical, Digest32, DocumentReport, LicenseId, Timestamp, UtcOffset};
 use axum::body::Bytes;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
@@ -44,6 +47,32 @@ fn count_param<'a>(
         .transpose()
 }
 
+/// The reference time `at` of a query (default the ledger's present); `None` if it is given
+/// and is not a time ([`bad_at`]).
+fn at_param<S: Store>(
+    params: &HashMap<String, String>,
+    ledger: &crate::Ledger<S>,
+) -> Option<Timestamp> {
+    match params.get("at") {
+        None => Some(ledger.now()),
+        Some(v) => time_param(v, ledger.state().policy().utc_offset),
+    }
+}
+
+/// A parameter `at` that is not a time.
+fn bad_at() -> Response {
+    bad("at", "not milliseconds or a civil time")
+}
+
+/// An answer about a person's license or document: no cache keeps it.
+fn private(mut r: Response) -> Response {
+    r.headers_mut().insert(
+        axum::http::header::CACHE_CONTROL,
+        axum::http::HeaderValue::from_static("no-store"),
+    );
+    r
+}
+
 /// A time as the API writes it: the milliseconds, and the ledger's civil time.
 fn time_json(t: Timestamp, zone: UtcOffset) -> Value {
     json!({ "ms": t.millis(), "civil": zone.format(t) })
@@ -73,12 +102,8 @@ pub(super) async fn status<S: Store + Send + 'static>(
     };
     with_ledger(service, move |ledger| {
         let zone = ledger.state().policy().utc_offset;
-        let at = match params.get("at") {
-            None => ledger.now(),
-            Some(v) => match time_param(v, zone) {
-                Some(t) => t,
-                None => return bad("at", "not milliseconds or a civil time"),
-            },
+        let Some(at) = at_param(&params, ledger) else {
+            return bad_at();
         };
         let status = ledger.status(&license, at);
         json_response(
@@ -92,6 +117,280 @@ pub(super) async fn status<S: Store + Send + 'static>(
                 "ledger_size": ledger.len(),
             }),
         )
+    })
+    .await
+}
+
+/// Where and when an entry was recorded.
+fn recorded_json(p: &Provenance, zone: UtcOffset) -> Value {
+    json!({ "seq": p.seq, "ledger_time": time_json(p.ledger_time, zone) })
+}
+
+/// `GET /v1/licenses/{id}[?at=T]`: the facts of the license version `id` belongs to and its
+/// life events, each version's status at `T` (default now). The printed numbers, which name
+/// a person's document, only to a client with a certificate (mTLS), as the entries are.
+pub(super) async fn license<S: Store + Send + 'static>(
+    State(service): State<Arc<Service<S>>>,
+    Path(id): Path<String>,
+    Query(params): Query<HashMap<String, String>>,
+    extensions: axum::http::Extensions,
+) -> Response {
+    let Ok(license) = id.parse::<LicenseId>() else {
+        return bad("license", "not a license identifier (SPEC §6)");
+    };
+    let certified = super::certified(&extensions);
+    with_ledger(service, move |ledger| {
+        let zone = ledger.state().policy().utc_offset;
+        let Some(at) = at_param(&params, ledger) else {
+            return bad_at();
+        };
+        let Some(facts) = ledger.license_facts(&license, at) else {
+            return json_error(
+                StatusCode::NOT_FOUND,
+                "NoSuchLicense",
+                &format_args!("license {license} is not on the ledger"),
+            );
+        };
+        let versions: Vec<Value> = facts
+            .versions
+            .iter()
+            .map(|v| {
+                let mut version = json!({
+                    "id": v.id.to_string(),
+                    "version": v.id.version(),
+                    "recorded": recorded_json(&v.recorded, zone),
+                    "valid_from": time_json(v.valid_from, zone),
+                    "valid_until": v.valid_until.map(|t| time_json(t, zone)),
+                    "status": v.status.name(),
+                    "valid": v.status.is_valid(),
+                    "detail": v.status.to_string(),
+                });
+                if certified {
+                    version["printed_number"] = json!(v.printed_number);
+                }
+                version
+            })
+            .collect();
+        let events: Vec<Value> = facts
+            .events
+            .iter()
+            .map(|e| match e {
+                LifeEvent::Suspended { recorded, lifted } => json!({
+                    "event": e.name(),
+                    "recorded": recorded_json(recorded, zone),
+                    "lifted": lifted.as_ref().map(|l| recorded_json(l, zone)),
+                }),
+                LifeEvent::Terminated {
+                    recorded,
+                    effective,
+                    ..
+                } => json!({
+                    "event": e.name(),
+                    "recorded": recorded_json(recorded, zone),
+                    "effective": time_json(*effective, zone),
+                }),
+            })
+            .collect();
+        private(json_response(
+            StatusCode::OK,
+            &json!({
+                "license": facts.lineage,
+                "type": facts.type_code,
+                "type_name": facts.type_name,
+                "issuer": facts.issuer,
+                "at": time_json(at, zone),
+                "status": facts.status.name(),
+                "valid": facts.status.is_valid(),
+                "versions": versions,
+                "events": events,
+                "ledger_size": ledger.len(),
+            }),
+        ))
+    })
+    .await
+}
+
+/// `GET /v1/seals/{es_id}/status[?at=T]`: a seal's status at `T` (default now).
+pub(super) async fn seal_status<S: Store + Send + 'static>(
+    State(service): State<Arc<Service<S>>>,
+    Path(es_id): Path<String>,
+    Query(params): Query<HashMap<String, String>>,
+) -> Response {
+    with_ledger(service, move |ledger| {
+        let zone = ledger.state().policy().utc_offset;
+        let Some(at) = at_param(&params, ledger) else {
+            return bad_at();
+        };
+        let status = ledger.seal_status(&es_id, at);
+        json_response(
+            StatusCode::OK,
+            &json!({
+                "seal": es_id,
+                "at": time_json(at, zone),
+                "status": status.name(),
+                "valid": status == crate::SealStatus::Active,
+                "detail": status.to_string(),
+                "ledger_size": ledger.len(),
+            }),
+        )
+    })
+    .await
+}
+
+/// `POST /v1/verify/document[?digest=HEX][&unit=U][&seal=ES][&at=T]`: whether a document is
+/// validly sealed (by a unit's seals, or one seal), with every sealing's own verdict. The
+/// document is the body (hashed as it arrives, never held whole), or its SHA-256 is `digest`
+/// with an empty body.
+pub(super) async fn verify_document<S: Store + Send + 'static>(
+    State(service): State<Arc<Service<S>>>,
+    Query(params): Query<HashMap<String, String>>,
+    body: axum::body::Body,
+) -> Response {
+    use http_body_util::BodyExt;
+    use sha2::Digest;
+    let given = match params.get("digest") {
+        None => None,
+        Some(hex) => match Digest32::from_hex(hex) {
+            Some(d) => Some(d),
+            None => return bad("digest", "not 64 hex digits"),
+        },
+    };
+    let mut hasher = sha2::Sha256::new();
+    let mut read = 0usize;
+    let mut body = body;
+    while let Some(frame) = body.frame().await {
+        match frame {
+            Ok(frame) => {
+                if let Some(data) = frame.data_ref() {
+                    hasher.update(data);
+                    read += data.len();
+                }
+            }
+            Err(e) => return body_error(&e),
+        }
+    }
+    let document = match (given, read) {
+        (Some(d), 0) => d,
+        (Some(_), _) => return bad("digest", "given with a document: send one or the other"),
+        (None, _) => Digest32(hasher.finalize().into()),
+    };
+    let asked = SealFilter {
+        owner: params.get("unit").cloned(),
+        es_id: params.get("seal").cloned(),
+    };
+    with_ledger(service, move |ledger| {
+        let zone = ledger.state().policy().utc_offset;
+        let Some(at) = at_param(&params, ledger) else {
+            return bad_at();
+        };
+        let report = ledger.verify_document_digest_by(&document, &asked, at);
+        private(json_response(
+            StatusCode::OK,
+            &document_json(&report, at, zone),
+        ))
+    })
+    .await
+}
+
+/// A body that could not be read: over its route's limit (`413`), or cut off (`400`).
+fn body_error(e: &axum::Error) -> Response {
+    let mut source: Option<&(dyn std::error::Error + 'static)> = Some(e);
+    while let Some(err) = source {
+        if err.is::<http_body_util::LengthLimitError>() {
+            return json_error(
+                StatusCode::PAYLOAD_TOO_LARGE,
+                "TooLarge",
+                &"the body is over this route's limit (see /openapi.json)",
+            );
+        }
+        source = err.source();
+    }
+    json_error(StatusCode::BAD_REQUEST, "BadBody", &e)
+}
+
+/// A sealed document's verification, as JSON.
+fn document_json(report: &DocumentReport, at: Timestamp, zone: UtcOffset) -> Value {
+    let sealings: Vec<Value> = report
+        .sealings
+        .iter()
+        .map(|s| {
+            json!({
+                "es_id": s.es_id,
+                "owner": s.owner,
+                "seal_name": s.seal_name,
+                "seal_type": s.seal_type,
+                "sealed_at": time_json(s.sealed_at, zone),
+                "seq": s.seq,
+                "case": s.case,
+                "operator": s.operator,
+                "automatic": s.automatic.as_ref().map(|a| json!({
+                    "policy": a.policy,
+                    "legal_basis": a.legal_basis,
+                    "case": a.case,
+                    "deadline": time_json(a.deadline, zone),
+                    "service_item": a.service_item,
+                    "engine_key_id": a.engine.to_string(),
+                })),
+                "valid": s.verdict.is_valid(),
+                "verdict": s.verdict.to_string(),
+            })
+        })
+        .collect();
+    json!({
+        "document": report.document.to_hex(),
+        "at": time_json(at, zone),
+        "valid": report.verdict.is_valid(),
+        "verdict": report.verdict.to_string(),
+        "unit_asked": report.asked.owner,
+        "seal_asked": report.asked.es_id,
+        "sealings": sealings,
+    })
+}
+
+/// `POST /v1/verify/disclosure[?at=T][&relying_party=P&service_item=I]`: a holder's
+/// disclosure (its CBOR, SPEC §9) verified against the ledger at `T` (default now); with a
+/// relying party and a service item, a consent of the holder must also cover that use.
+pub(super) async fn verify_disclosure<S: Store + Send + 'static>(
+    State(service): State<Arc<Service<S>>>,
+    Query(params): Query<HashMap<String, String>>,
+    body: Bytes,
+) -> Response {
+    let disclosure = match Disclosure::from_canonical(&body) {
+        Ok(d) => d,
+        Err(e) => return json_error(StatusCode::BAD_REQUEST, "NotADisclosure", &e),
+    };
+    let party = match (params.get("relying_party"), params.get("service_item")) {
+        (Some(p), Some(i)) => Some((p.clone(), i.clone())),
+        (None, None) => None,
+        (Some(_), None) => return bad("relying_party", "requires a service_item"),
+        (None, Some(_)) => return bad("service_item", "requires a relying_party"),
+    };
+    with_ledger(service, move |ledger| {
+        let zone = ledger.state().policy().utc_offset;
+        let Some(at) = at_param(&params, ledger) else {
+            return bad_at();
+        };
+        let verdict = match &party {
+            Some((p, i)) => ledger.verify_for_relying_party(&disclosure, p, i, at),
+            None => ledger.verify_disclosure(&disclosure, at),
+        };
+        private(json_response(
+            StatusCode::OK,
+            &json!({
+                "license": disclosure.license.to_string(),
+                "at": time_json(at, zone),
+                "valid": verdict.is_valid(),
+                "verdict": verdict.to_string(),
+                "holder_disclosed": disclosure.holder.is_some(),
+                "relying_party": party.as_ref().map(|(p, _)| p),
+                "service_item": party.as_ref().map(|(_, i)| i),
+                "claims": disclosure
+                    .claims
+                    .iter()
+                    .map(|c| json!({ "name": c.name, "value": c.value }))
+                    .collect::<Vec<_>>(),
+            }),
+        ))
     })
     .await
 }
@@ -187,7 +486,7 @@ pub(super) async fn verify_presentation<S: Store + Send + 'static>(
         None => None,
         Some(v) => match time_param(v, zone) {
             Some(t) => Some(t),
-            None => return bad("at", "not milliseconds or a civil time"),
+            None => return bad_at(),
         },
     };
     // On the blocking pool: the service's present is read under the ledger's lock, which a
@@ -200,12 +499,10 @@ pub(super) async fn verify_presentation<S: Store + Send + 'static>(
     match examined {
         Ok(Ok((examined, at))) => {
             // What a presentation disclosed is personal data: no cache keeps it.
-            let mut r = json_response(StatusCode::OK, &examined_json(&examined, at, zone));
-            r.headers_mut().insert(
-                axum::http::header::CACHE_CONTROL,
-                axum::http::HeaderValue::from_static("no-store"),
-            );
-            r
+            private(json_response(
+                StatusCode::OK,
+                &examined_json(&examined, at, zone),
+            ))
         }
         Ok(Err(e @ ExamineError::NotAPresentation)) => {
             json_error(StatusCode::BAD_REQUEST, "NotAPresentation", &e)

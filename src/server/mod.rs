@@ -89,8 +89,12 @@ use std::time::{Duration, Instant};
 /// How long a request may take before it is answered `408 Request Timeout`.
 pub const REQUEST_TIMEOUT: Duration = Duration::from_secs(30);
 
-/// The largest request body accepted (the read API takes none).
+/// The largest request body a route takes, but `POST /v1/verify/document` ([`MAX_DOCUMENT`]).
 pub const MAX_BODY: usize = 1 << 20;
+
+/// The largest document `POST /v1/verify/document` takes (256 MiB; it is hashed as it
+/// arrives, never held whole).
+pub const MAX_DOCUMENT: usize = 256 << 20;
 
 /// `Cache-Control` of a full tile: its bytes never change (C2SP tlog-tiles).
 const IMMUTABLE: &str = "public, max-age=31536000, immutable";
@@ -401,10 +405,14 @@ impl<S: Store + Send + 'static> Service<S> {
             .fold(Router::new(), |router, route| {
                 // axum writes a path's rest as `{*name}`.
                 let at = route.path.replace("{tile}", "{*rest}");
-                router.route(&at, handler::<S>(route))
+                router.route(
+                    &at,
+                    handler::<S>(route).layer(tower_http::limit::RequestBodyLimitLayer::new(
+                        route.max_body,
+                    )),
+                )
             })
             .fallback(no_route)
-            .layer(tower_http::limit::RequestBodyLimitLayer::new(MAX_BODY))
             .layer(tower_http::timeout::TimeoutLayer::with_status_code(
                 StatusCode::REQUEST_TIMEOUT,
                 REQUEST_TIMEOUT,
@@ -430,7 +438,11 @@ fn handler<S: Store + Send + 'static>(
         ("GET", "/checkpoint") => get(checkpoint::<S>),
         ("GET", "/tile/{tile}") => get(tile::<S>),
         ("POST", "/v1/add") => post(add::<S>),
+        ("GET", "/v1/licenses/{id}") => get(api::license::<S>),
         ("GET", "/v1/licenses/{id}/status") => get(api::status::<S>),
+        ("GET", "/v1/seals/{es_id}/status") => get(api::seal_status::<S>),
+        ("POST", "/v1/verify/document") => post(api::verify_document::<S>),
+        ("POST", "/v1/verify/disclosure") => post(api::verify_disclosure::<S>),
         ("GET", "/v1/proofs/inclusion") => get(api::inclusion::<S>),
         ("GET", "/v1/proofs/consistency") => get(api::consistency::<S>),
         ("POST", "/v1/verify/presentation") => post(api::verify_presentation::<S>),
@@ -514,13 +526,18 @@ async fn tile<S: Store + Send + 'static>(
     Path(rest): Path<String>,
     extensions: axum::http::Extensions,
 ) -> Response {
-    let certified = extensions
-        .get::<axum::extract::ConnectInfo<Peer>>()
-        .is_some_and(|c| c.0.client.is_some());
+    let certified = certified(&extensions);
     blocking(service, "application/octet-stream", move |s| {
         s.tile_for(&format!("tile/{rest}"), certified)
     })
     .await
+}
+
+/// Whether the request came with a client certificate the service's CA signed (mTLS).
+fn certified(extensions: &axum::http::Extensions) -> bool {
+    extensions
+        .get::<axum::extract::ConnectInfo<Peer>>()
+        .is_some_and(|c| c.0.client.is_some())
 }
 
 async fn healthz<S: Store + Send + 'static>(State(service): State<Arc<Service<S>>>) -> Response {

@@ -1,6 +1,7 @@
 //! The service's routes, in one table: the router is built from it and `/openapi.json` (an
 //! OpenAPI 3.0 document) is written from it, so neither lists a route the other lacks.
 
+use super::{MAX_BODY, MAX_DOCUMENT};
 use serde_json::{json, Map, Value};
 
 /// Where a parameter is given.
@@ -40,6 +41,8 @@ pub struct Route {
     pub params: &'static [Param],
     /// The media type of its answer.
     pub answer: &'static str,
+    /// The largest body it takes, in bytes (a longer one is answered `413`).
+    pub max_body: usize,
 }
 
 const fn query(name: &'static str, required: bool, about: &'static str) -> Param {
@@ -71,6 +74,7 @@ pub const ROUTES: &[Route] = &[
         body: &[],
         params: &[],
         answer: "text/plain",
+        max_body: MAX_BODY,
     },
     Route {
         method: "GET",
@@ -79,6 +83,7 @@ pub const ROUTES: &[Route] = &[
         body: &[],
         params: &[path("tile", "the tile path after /tile/ (C2SP tlog-tiles; N as path elements x001/x234/067)")],
         answer: "application/octet-stream",
+        max_body: MAX_BODY,
     },
     Route {
         method: "POST",
@@ -87,6 +92,19 @@ pub const ROUTES: &[Route] = &[
         body: &["application/cbor"],
         params: &[],
         answer: "application/json",
+        max_body: MAX_BODY,
+    },
+    Route {
+        method: "GET",
+        path: "/v1/licenses/{id}",
+        summary: "A license's facts (type, issuer, every version with its validity and status) and its life events (suspensions, terminations); printed numbers only to a client with a certificate (mTLS).",
+        body: &[],
+        params: &[
+            path("id", "the identifier of any of its versions (SPEC §6)"),
+            query("at", false, TIME),
+        ],
+        answer: "application/json",
+        max_body: MAX_BODY,
     },
     Route {
         method: "GET",
@@ -98,6 +116,43 @@ pub const ROUTES: &[Route] = &[
             query("at", false, TIME),
         ],
         answer: "application/json",
+        max_body: MAX_BODY,
+    },
+    Route {
+        method: "GET",
+        path: "/v1/seals/{es_id}/status",
+        summary: "A seal's status at a time.",
+        body: &[],
+        params: &[path("es_id", "the seal's esID"), query("at", false, TIME)],
+        answer: "application/json",
+        max_body: MAX_BODY,
+    },
+    Route {
+        method: "POST",
+        path: "/v1/verify/document",
+        summary: "Whether a document is validly sealed (by a unit's seals, or one seal), with every sealing's own verdict: the document as the body (hashed as it arrives), or its SHA-256 as digest with an empty body.",
+        body: &["application/octet-stream", "application/pdf", "application/ofd"],
+        params: &[
+            query("digest", false, "the document's SHA-256, 64 hex digits, instead of the document"),
+            query("unit", false, "only sealings by seals of this unit (its code)"),
+            query("seal", false, "only sealings by this seal (esID)"),
+            query("at", false, TIME),
+        ],
+        answer: "application/json",
+        max_body: MAX_DOCUMENT,
+    },
+    Route {
+        method: "POST",
+        path: "/v1/verify/disclosure",
+        summary: "Verify a holder's disclosure (its CBOR, SPEC §9) against the ledger; with relying_party and service_item, a consent of the holder must cover that use.",
+        body: &["application/cbor"],
+        params: &[
+            query("relying_party", false, "the relying party's authority code (needs service_item)"),
+            query("service_item", false, "the service item it checks the license for (needs relying_party)"),
+            query("at", false, TIME),
+        ],
+        answer: "application/json",
+        max_body: MAX_BODY,
     },
     Route {
         method: "GET",
@@ -109,6 +164,7 @@ pub const ROUTES: &[Route] = &[
             query("size", false, "the tree size; default the ledger's"),
         ],
         answer: "application/json",
+        max_body: MAX_BODY,
     },
     Route {
         method: "GET",
@@ -120,6 +176,7 @@ pub const ROUTES: &[Route] = &[
             query("new", false, "the newer tree size; default the ledger's"),
         ],
         answer: "application/json",
+        max_body: MAX_BODY,
     },
     Route {
         method: "POST",
@@ -132,6 +189,7 @@ pub const ROUTES: &[Route] = &[
             query("at", false, TIME),
         ],
         answer: "application/json",
+        max_body: MAX_BODY,
     },
     Route {
         method: "GET",
@@ -140,6 +198,7 @@ pub const ROUTES: &[Route] = &[
         body: &[],
         params: &[],
         answer: "text/html",
+        max_body: MAX_BODY,
     },
     Route {
         method: "POST",
@@ -148,6 +207,7 @@ pub const ROUTES: &[Route] = &[
         body: &["application/x-www-form-urlencoded"],
         params: &[],
         answer: "text/html",
+        max_body: MAX_BODY,
     },
     Route {
         method: "GET",
@@ -156,6 +216,7 @@ pub const ROUTES: &[Route] = &[
         body: &[],
         params: &[],
         answer: "text/plain",
+        max_body: MAX_BODY,
     },
     Route {
         method: "GET",
@@ -164,6 +225,7 @@ pub const ROUTES: &[Route] = &[
         body: &[],
         params: &[],
         answer: "text/plain",
+        max_body: MAX_BODY,
     },
     Route {
         method: "GET",
@@ -172,6 +234,7 @@ pub const ROUTES: &[Route] = &[
         body: &[],
         params: &[],
         answer: "application/json",
+        max_body: MAX_BODY,
     },
 ];
 
@@ -206,7 +269,13 @@ pub fn document() -> Value {
                 .iter()
                 .map(|m| ((*m).to_owned(), json!({})))
                 .collect();
-            op["requestBody"] = json!({ "required": true, "content": content });
+            // A document may be given by its digest instead (an empty body).
+            let required = r.path != "/v1/verify/document";
+            op["requestBody"] = json!({
+                "required": required,
+                "content": content,
+                "x-max-body-bytes": r.max_body,
+            });
         }
         let entry = paths.entry(r.path.to_owned()).or_insert_with(|| json!({}));
         entry[r.method.to_ascii_lowercase()] = op;

@@ -4,7 +4,7 @@
 use crate::report::Out;
 use crate::{show, CliError};
 use base64::Engine;
-use chancery::state::{Lineage, Provenance};
+use chancery::state::{LifeEvent, Lineage, Provenance};
 use chancery::{Digest32, FileStore, Ledger, LicenseId, Timestamp};
 use clap::{Args, Subcommand};
 use serde_json::{json, Value};
@@ -72,89 +72,91 @@ fn current_status(ledger: &Ledger<FileStore>, l: &Lineage, now: Timestamp) -> &'
 
 /// `license show ID`.
 pub fn license_show(ledger: &Ledger<FileStore>, id: &LicenseId, out: &Out) -> Result<u8, CliError> {
-    let now = ledger.now();
-    let lineage = ledger
-        .state()
-        .lineage(id)
+    let facts = ledger
+        .license_facts(id, ledger.now())
         .ok_or_else(|| CliError::invalid(format!("license {id} is not on the ledger")))?;
-    let first = &lineage.versions[0].version;
-    let type_name = ledger
-        .state()
-        .license_type(id.type_code())
-        .map(|t| t.name.clone())
+    let printed = facts
+        .versions
+        .first()
+        .map(|v| v.printed_number.clone())
         .unwrap_or_default();
     let mut text = vec![format!(
-        "license {} ({}), type {} ({type_name}), issuer {}, printed number {}",
-        id.lineage(),
-        current_status(ledger, lineage, now),
-        id.type_code(),
-        id.issuer(),
-        first.printed_number
+        "license {} ({}), type {} ({}), issuer {}, printed number {printed}",
+        facts.lineage,
+        facts.status.name(),
+        facts.type_code,
+        facts.type_name,
+        facts.issuer,
     )];
     let mut versions = Vec::new();
-    for v in &lineage.versions {
-        let status = ledger.status(&v.version.id, now);
+    for v in &facts.versions {
         text.push(format!(
-            "  {} entry {} at {}: valid {} – {}; now {status}",
-            v.version.id,
+            "  {} entry {} at {}: valid {} – {}; now {}",
+            v.id,
             v.recorded.seq,
             show(v.recorded.ledger_time),
-            show(v.version.valid_from),
-            v.version
-                .valid_until
+            show(v.valid_from),
+            v.valid_until
                 .map(show)
                 .unwrap_or_else(|| "no end (长期)".into()),
+            v.status,
         ));
         versions.push(json!({
-            "id": v.version.id.to_string(),
-            "printed_number": v.version.printed_number,
+            "id": v.id.to_string(),
+            "printed_number": v.printed_number,
             "recorded": prov(&v.recorded),
-            "valid_from": show(v.version.valid_from),
-            "valid_until": v.version.valid_until.map(show),
-            "status": status.name(),
-            "detail": status.to_string(),
+            "valid_from": show(v.valid_from),
+            "valid_until": v.valid_until.map(show),
+            "status": v.status.name(),
+            "detail": v.status.to_string(),
         }));
     }
     let mut history = Vec::new();
-    for s in &lineage.suspensions {
-        let lifted = s.lifted(|l| ledger.state().counts(l));
-        text.push(format!(
-            "  suspended at entry {} ({}){}",
-            s.start.seq,
-            show(s.start.ledger_time),
-            lifted
-                .map(|l| format!(", lifted at entry {} ({})", l.seq, show(l.ledger_time)))
-                .unwrap_or_default()
-        ));
-        history.push(json!({
-            "event": "suspended",
-            "recorded": prov(&s.start),
-            "lifted": lifted.as_ref().map(prov),
-        }));
-    }
-    for t in &lineage.terminations {
-        text.push(format!(
-            "  {:?} at entry {} ({}), effective {}",
-            t.kind,
-            t.recorded.seq,
-            show(t.recorded.ledger_time),
-            show(t.effective)
-        ));
-        history.push(json!({
-            "event": format!("{:?}", t.kind).to_lowercase(),
-            "recorded": prov(&t.recorded),
-            "effective": show(t.effective),
-        }));
+    for e in &facts.events {
+        match e {
+            LifeEvent::Suspended { recorded, lifted } => {
+                text.push(format!(
+                    "  suspended at entry {} ({}){}",
+                    recorded.seq,
+                    show(recorded.ledger_time),
+                    lifted
+                        .map(|l| format!(", lifted at entry {} ({})", l.seq, show(l.ledger_time)))
+                        .unwrap_or_default()
+                ));
+                history.push(json!({
+                    "event": e.name(),
+                    "recorded": prov(recorded),
+                    "lifted": lifted.as_ref().map(prov),
+                }));
+            }
+            LifeEvent::Terminated {
+                kind,
+                recorded,
+                effective,
+            } => {
+                text.push(format!(
+                    "  {kind:?} at entry {} ({}), effective {}",
+                    recorded.seq,
+                    show(recorded.ledger_time),
+                    show(*effective)
+                ));
+                history.push(json!({
+                    "event": e.name(),
+                    "recorded": prov(recorded),
+                    "effective": show(*effective),
+                }));
+            }
+        }
     }
     out.print(
         &text.join("\n"),
         json!({
-            "license": id.lineage(),
-            "type": id.type_code(),
-            "type_name": type_name,
-            "issuer": id.issuer(),
-            "printed_number": first.printed_number,
-            "status": current_status(ledger, lineage, now),
+            "license": facts.lineage,
+            "type": facts.type_code,
+            "type_name": facts.type_name,
+            "issuer": facts.issuer,
+            "printed_number": printed,
+            "status": facts.status.name(),
             "versions": versions,
             "history": history,
         }),
