@@ -568,22 +568,80 @@ fn given_a_log_whose_keep_failed_when_reopened_then_it_keeps_again_and_holds_wha
     );
 }
 
-/// A checkpoint whose write reached the page cache but whose sync failed was never kept (its
-/// signer was told so): reopened in place, the log does not hold it, and the next one kept
-/// follows the last one synced.
+/// A checkpoint whose write reached the page cache but whose sync failed may have been read
+/// (by the service's own reader of the log, say): reopened in place, the log writes it again
+/// and syncs it, so what was read is kept, and a reader that read it goes on.
 #[test]
-fn given_a_keep_whose_sync_failed_when_the_log_is_reopened_then_that_checkpoint_is_not_held() {
+fn given_a_keep_whose_sync_failed_when_the_log_is_reopened_then_it_is_kept_and_a_reader_that_read_it_goes_on(
+) {
     use chancery::test_support::CheckpointLogHooks;
     let d = tempfile::tempdir().unwrap();
     let (mut w, a) = ledger_with(1);
     let mut log = FileCheckpointLog::open(d.path()).unwrap();
     let first = w.ledger.sign_checkpoint(&key(1), &mut log).unwrap();
+    let mut reader = FileCheckpointLog::open_read_only(d.path()).unwrap();
     w.issue(&a, "AUTH1", "L9");
     log.fail_next_keep_sync();
     assert!(w.ledger.sign_checkpoint(&key(1), &mut log).is_err());
+    reader.refresh().unwrap();
+    let seen = reader.last_checkpoint().unwrap().unwrap();
+    assert_ne!(seen, first.note, "the reader read the failed one");
 
     log.reopen().unwrap();
 
-    assert_eq!(log.last_checkpoint().unwrap(), Some(first.note.clone()));
-    assert_eq!(log.checkpoints().unwrap(), vec![first.note]);
+    assert_eq!(log.last_checkpoint().unwrap(), Some(seen));
+    w.issue(&a, "AUTH1", "L10");
+    let third = w.ledger.sign_checkpoint(&key(1), &mut log).unwrap();
+    reader.refresh().unwrap();
+    assert_eq!(reader.last_checkpoint().unwrap(), Some(third.note));
+}
+
+/// The writer's lock is held through a reopen, and through one that fails: no other writer
+/// can keep checkpoints meanwhile (and have them cut or overwritten by the next reopen).
+#[test]
+fn given_a_log_whose_reopen_failed_when_another_writer_opens_it_then_locked() {
+    use chancery::test_support::CheckpointLogHooks;
+    let d = tempfile::tempdir().unwrap();
+    let (mut w, a) = ledger_with(1);
+    let mut log = FileCheckpointLog::open(d.path()).unwrap();
+    w.ledger.sign_checkpoint(&key(1), &mut log).unwrap();
+    w.issue(&a, "AUTH1", "L9");
+    log.fail_next_keep();
+    assert!(w.ledger.sign_checkpoint(&key(1), &mut log).is_err());
+    let path = d.path().join(FileCheckpointLog::FILE);
+    let len = std::fs::metadata(&path).unwrap().len();
+    let file = std::fs::OpenOptions::new().write(true).open(&path).unwrap();
+    file.set_len(len - 1).unwrap();
+    assert!(matches!(
+        log.reopen(),
+        Err(StorageError::Damaged(d)) if d.reason == DamageReason::Truncated
+    ));
+    assert_eq!(
+        std::fs::metadata(&path).unwrap().len(),
+        len - 1,
+        "left as it is"
+    );
+
+    let other = FileCheckpointLog::open(d.path());
+
+    assert!(matches!(other, Err(StorageError::Locked(_))), "{other:?}");
+    file.set_len(len).unwrap();
+    log.reopen().unwrap_err();
+}
+
+#[test]
+fn given_a_reopened_log_when_another_writer_opens_it_then_locked() {
+    use chancery::test_support::CheckpointLogHooks;
+    let d = tempfile::tempdir().unwrap();
+    let (mut w, a) = ledger_with(1);
+    let mut log = FileCheckpointLog::open(d.path()).unwrap();
+    w.ledger.sign_checkpoint(&key(1), &mut log).unwrap();
+    w.issue(&a, "AUTH1", "L9");
+    log.fail_next_keep();
+    assert!(w.ledger.sign_checkpoint(&key(1), &mut log).is_err());
+    log.reopen().unwrap();
+
+    let other = FileCheckpointLog::open(d.path());
+
+    assert!(matches!(other, Err(StorageError::Locked(_))), "{other:?}");
 }

@@ -699,26 +699,26 @@ fn given_a_failed_sync_when_the_next_submission_comes_then_the_store_is_reopened
     assert_eq!(stored(dir.path()), before + 1);
 }
 
-/// A batch whose head slot was written but whose sync failed (its submitters were answered
-/// 503) is not served after the committer reopens the store: the next statement takes its
-/// place, and only that one is in the store.
+/// A batch whose journal was synced but whose head slot's sync failed (its submitters were
+/// answered 503) is kept whole once the committer reopens the store: its head is synced
+/// again, and submitting it again returns its receipt (SPEC §25, durability).
 #[test]
-fn given_a_batch_whose_head_sync_failed_when_the_next_submission_comes_then_the_failed_batch_is_not_served(
-) {
+fn given_a_batch_whose_head_sync_failed_when_submitted_again_then_its_original_receipt_is_returned()
+{
     use chancery::test_support::FileStoreHooks;
     let (dir, w, a, operator) = world_on_disk();
     let before = stored(dir.path());
     let server = start_on_a_failing_disk(dir.path(), &w, operator, |s| s.fail_sync_in(2));
+    let s1 = issue(&w, &a, "S1").to_canonical();
 
-    let refused = add(&server, &issue(&w, &a, "S1").to_canonical());
+    let refused = add(&server, &s1);
     let taken = add(&server, &issue(&w, &a, "S2").to_canonical());
+    let again = add(&server, &s1);
 
     assert_eq!(refused.status, 503, "{}", refused.text());
     assert_eq!(taken.status, 200, "{}", taken.text());
-    assert_eq!(
-        json(&taken)["receipt"]["seq"],
-        before,
-        "S2 takes S1's place"
-    );
-    assert_eq!(stored(dir.path()), before + 1);
+    assert_eq!(json(&taken)["receipt"]["seq"], before + 1);
+    assert_eq!(again.status, 200, "{}", again.text());
+    assert_eq!(json(&again)["receipt"]["seq"], before);
+    assert_eq!(stored(dir.path()), before + 2);
 }

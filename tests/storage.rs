@@ -367,40 +367,78 @@ fn given_a_failed_batch_when_reopened_then_it_is_there_entirely_or_not_at_all() 
     }
 }
 
-/// After a failed sync the kernel may have dropped the batch's pages while its page cache still
-/// shows them, head slot and all (the 2018 "fsyncgate"): a later sync on a new handle may then
-/// succeed without making them durable. So a store reopened in place after a failure keeps
-/// what it had synced, never the failed batch, even when its head slot was written.
+/// After a failed sync the kernel may have dropped pages that the page cache still shows (the
+/// 2018 "fsyncgate"): a later sync on a new handle may succeed without making them durable.
+/// A batch whose journal was synced but whose head slot's sync failed may already have been
+/// read (a reader follows the head): reopened in place, the store writes that head again and
+/// syncs it, so what was read is durable, and the reader goes on.
 #[test]
-fn given_a_batch_whose_head_sync_failed_when_the_store_is_reopened_in_place_then_the_batch_is_not_served(
+fn given_a_batch_whose_head_sync_failed_when_the_store_is_reopened_in_place_then_its_head_is_synced_again_and_a_reader_goes_on(
 ) {
     let d = tempfile::tempdir().unwrap();
     let (w, a) = World::standard(FileStore::open(d.path()).unwrap());
     let before = w.ledger.len();
-    let batch: Vec<_> = (0..3)
+    let mut statements: Vec<_> = (0..4)
         .map(|i| {
             let (ev, _, _) = w.issue_event("AUTH1", &format!("S{i}"));
             w.sign(&a, ev)
         })
         .collect();
+    let next = statements.pop().unwrap();
+    let mut reader = FileStore::open_read_only(d.path()).unwrap();
     let mut ledger = w.ledger;
     ledger.store_mut().fail_sync_in(2);
-    assert!(ledger.append_batch(batch.clone()).is_err());
+    assert!(ledger.append_batch(statements).is_err());
+    assert_eq!(
+        reader.refresh().unwrap(),
+        before + 3,
+        "the reader saw the batch"
+    );
+    let syncs = ledger.store().sync_count();
 
     ledger.reopen_store().unwrap();
 
-    assert_eq!(ledger.len(), before, "the failed batch is not served");
-    assert_eq!(ledger.store().len(), before);
-    let again = ledger.append_batch(batch).unwrap();
     assert_eq!(
-        again[0].as_ref().unwrap().seq,
-        before,
-        "resubmitted, it is recorded afresh"
+        ledger.store().sync_count(),
+        syncs + 1,
+        "its head synced again"
     );
-    drop(ledger);
-    let reopened = Ledger::open(FileStore::open(d.path()).unwrap(), w.clock.clone()).unwrap();
-    assert_eq!(reopened.len(), before + 3);
-    reopened.audit().unwrap();
+    assert_eq!(ledger.len(), before + 3, "the batch taken in whole");
+    ledger.append(next).unwrap();
+    assert_eq!(reader.refresh().unwrap(), before + 4);
+}
+
+/// A journal cut below what the store synced, found when it is reopened in place after a
+/// failure, is reported and left as it is (never padded out or given a head).
+#[test]
+fn given_a_journal_cut_short_from_outside_when_the_store_is_reopened_in_place_then_damage_is_reported_and_nothing_is_written(
+) {
+    let d = tempfile::tempdir().unwrap();
+    let (w, a) = World::standard(FileStore::open(d.path()).unwrap());
+    let (ev, _, _) = w.issue_event("AUTH1", "S1");
+    let s = w.sign(&a, ev);
+    let mut ledger = w.ledger;
+    ledger.store_mut().fail_write_after(50);
+    assert!(ledger.append(s).is_err());
+    let synced = std::fs::metadata(journal(d.path())).unwrap().len() - 50;
+    let cut = synced - 10;
+    std::fs::OpenOptions::new()
+        .write(true)
+        .open(journal(d.path()))
+        .unwrap()
+        .set_len(cut)
+        .unwrap();
+
+    let reopened = ledger.reopen_store();
+
+    assert!(
+        matches!(
+            reopened,
+            Err(chancery::CatchUpError::Storage(StorageError::Damaged(_)))
+        ),
+        "{reopened:?}"
+    );
+    assert_eq!(std::fs::metadata(journal(d.path())).unwrap().len(), cut);
 }
 
 /// The same after a failed journal write: the bytes it left are not kept, and the store's

@@ -120,9 +120,16 @@ pub struct FileCheckpointLog {
     poisoned: bool,
     /// Test hook: how the next keep fails.
     fail_next_keep: Option<KeepFailure>,
+    /// The record whose write or sync failed (a reader may have read it): [`Self::reopen`]
+    /// writes and syncs it again.
+    unkept: Option<Vec<u8>>,
+    /// After a reopen, the earlier handle, which holds the writer's lock (the new handle
+    /// cannot take it while that one holds it).
+    lock: Option<File>,
 }
 
 /// How a keep is made to fail (test hook).
+#[cfg_attr(not(feature = "test-support"), allow(dead_code))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum KeepFailure {
     /// Nothing is written.
@@ -163,36 +170,51 @@ impl FileCheckpointLog {
                 .map_err(io("sync directory", dir))?;
         }
         let log = Self::read(path, file, false)?;
-        if let Some(file) = &log.file {
-            let len = file.metadata().map_err(io("stat", &log.path))?.len();
-            if len > log.end {
-                file.set_len(log.end).map_err(io("truncate", &log.path))?;
-                file.sync_all().map_err(io("sync", &log.path))?;
-            }
-        }
+        log.cut_tail()?;
         Ok(log)
     }
 
-    /// A writer whose write or sync failed (poisoned): cuts the file back to the end of the
-    /// last checkpoint it kept (a failed one may still show in the page cache though its pages
-    /// were dropped: it was never kept) and opens the log again as [`Self::open`] does, so
-    /// that checkpoints are kept again once writes succeed; while that fails it stays
-    /// poisoned. Any other log is left as it is.
+    /// A writer whose write or sync failed (poisoned): writes the record that failed again
+    /// through a new handle and syncs it (the page cache may show it, and a reader may have
+    /// read it, though the kernel dropped its pages), then reads the log again as
+    /// [`Self::open`] does, so that checkpoints are kept again once writes succeed; the
+    /// writer's lock is held throughout. While that fails it stays poisoned; a file shorter
+    /// than what was kept is reported ([`DamageReason::Truncated`]) and left as it is. Any
+    /// other log is left as it is.
     pub fn reopen(&mut self) -> Result<(), StorageError> {
         if !self.poisoned || self.read_only {
             return Ok(());
         }
-        let dir = self.path.parent().map(Path::to_owned).unwrap_or_default();
         let file = OpenOptions::new()
+            .read(true)
             .write(true)
             .open(&self.path)
             .map_err(io("open", &self.path))?;
-        file.set_len(self.end)
-            .and_then(|()| file.sync_data())
-            .map_err(io("truncate", &self.path))?;
-        // The lock goes with the old handle, and is taken again by the new one.
-        self.file = None;
-        *self = Self::open(&dir)?;
+        let len = file.metadata().map_err(io("stat", &self.path))?.len();
+        if len < self.end {
+            return Err(damage(&self.path, len, DamageReason::Truncated));
+        }
+        if let Some(record) = &self.unkept {
+            file.write_all_at(record, self.end)
+                .and_then(|()| file.sync_all())
+                .map_err(io("write", &self.path))?;
+        }
+        let mut log = Self::read(self.path.clone(), file, false)?;
+        log.cut_tail()?;
+        log.lock = self.lock.take().or_else(|| self.file.take());
+        *self = log;
+        Ok(())
+    }
+
+    /// Truncates what lies past the last intact record (a write that never completed).
+    fn cut_tail(&self) -> Result<(), StorageError> {
+        if let Some(file) = &self.file {
+            let len = file.metadata().map_err(io("stat", &self.path))?.len();
+            if len > self.end {
+                file.set_len(self.end).map_err(io("truncate", &self.path))?;
+                file.sync_all().map_err(io("sync", &self.path))?;
+            }
+        }
         Ok(())
     }
 
@@ -211,6 +233,8 @@ impl FileCheckpointLog {
                 read_only: true,
                 poisoned: false,
                 fail_next_keep: None,
+                unkept: None,
+                lock: None,
             });
         }
         let file = File::open(&path).map_err(io("open", &path))?;
@@ -233,6 +257,8 @@ impl FileCheckpointLog {
             read_only,
             poisoned: false,
             fail_next_keep: None,
+            unkept: None,
+            lock: None,
         };
         log.take(bytes.get(HEADER_LEN as usize..).unwrap_or_default())?;
         log.file = Some(file);
@@ -409,6 +435,7 @@ impl CheckpointLog for FileCheckpointLog {
         };
         if let Err(e) = written {
             self.poisoned = true;
+            self.unkept = Some(record);
             return Err(io("write", &self.path)(e));
         }
         self.records.push((self.end, len));

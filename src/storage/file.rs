@@ -16,7 +16,9 @@
 //! there is reported with its byte offset), and bytes after it are an unacknowledged tail that
 //! the writer truncates (they were never acknowledged, so a failed batch never reappears, even in
 //! part). A failed write or sync
-//! poisons the store: it is never retried, since the kernel may already have dropped the pages.
+//! poisons the store: it is never retried on the same handles, since the kernel may already
+//! have dropped the pages; [`Store::reopen`] mends the batch through new handles (its head
+//! written and synced again if a reader may have seen it, else its bytes cut off).
 //!
 //! One writer at a time holds an exclusive lock on the file `lock` in the directory; only the
 //! writer creates, truncates or writes anything. Readers ([`FileStore::open_read_only`]) take
@@ -69,6 +71,9 @@ pub struct FileStore {
     fail_sync_in: u32,
     /// Test hook: the next journal write stops after this many bytes, as on a full disk.
     fail_write_after: Option<usize>,
+    /// The head of the batch whose journal was synced but whose head slot's write or sync
+    /// failed (`None` otherwise): [`Store::reopen`] writes and syncs it again.
+    unsynced_head: Option<Head>,
     /// The writer's lock (`None` for a reader).
     lock: Option<File>,
     /// The offsets file, as the writer keeps it (`None` for a reader, or once a write to it
@@ -76,7 +81,7 @@ pub struct FileStore {
     offsets_file: Option<File>,
 }
 
-#[derive(Clone, Copy)]
+#[derive(Debug, Clone, Copy)]
 struct Head {
     counter: u64,
     count: u64,
@@ -94,6 +99,11 @@ impl Head {
         let check = sha256(&s[..56]);
         s[56..64].copy_from_slice(&check.0[..8]);
         s
+    }
+
+    /// The byte offset of its slot in the head file.
+    fn slot(&self) -> u64 {
+        (self.counter % 2) * SLOT_LEN as u64
     }
 
     fn decode(s: &[u8]) -> Option<Self> {
@@ -391,6 +401,7 @@ impl FileStore {
             syncs: 0,
             fail_sync_in: 0,
             fail_write_after: None,
+            unsynced_head: None,
             lock,
             offsets_file: None,
         }
@@ -743,11 +754,14 @@ impl FileStore {
             journal_len: pos,
             last_hash: records.last().map_or(self.last_hash, |r| r.hash),
         };
-        let slot = (head.counter % 2) * SLOT_LEN as u64;
+        // From here a reader may see the batch (the page cache shows its head slot), so a
+        // failure is mended by writing this head again, never by cutting the batch off.
+        self.unsynced_head = Some(head);
         self.head
-            .write_all_at(&head.encode(), slot)
+            .write_all_at(&head.encode(), head.slot())
             .map_err(io("write", &self.head_path))?;
         self.sync(false)?;
+        self.unsynced_head = None;
         let at = self.offsets.len() * 8;
         self.offsets.extend(&offsets);
         if let Some(file) = &self.offsets_file {
@@ -783,35 +797,45 @@ impl Store for FileStore {
     }
 
     /// New handles on the journal and the head (a failed sync's error stays with the old
-    /// ones), put back to the last head this writer synced, then checked as
-    /// [`FileStore::open`] checks them, keeping the writer's lock.
+    /// ones), the failed batch mended through them, then checked as [`FileStore::open`] checks
+    /// them, keeping the writer's lock.
     ///
-    /// Put back, because after a failed sync the page cache may still show the failed batch,
-    /// its head slot written, while the kernel has dropped its pages: a later sync may succeed
-    /// without making them durable. So the journal is cut (and synced) at the synced head's
-    /// end, then the next head slot is written with the synced head (and synced): the failed
-    /// batch, never acknowledged, is never served.
+    /// Mended, because after a failed sync the page cache may show bytes whose pages the
+    /// kernel dropped, and a later sync may succeed without making them durable. A batch whose
+    /// journal was synced but whose head slot's write or sync failed may have been read (a
+    /// reader follows the head): its head is written again and synced, so what was seen is
+    /// durable and the batch is taken in. A batch whose journal write or sync failed was never
+    /// named by a head: the journal is cut back to the last synced head's end and synced. A
+    /// journal shorter than what was synced is left as it is, for the check to report.
     fn reopen(&mut self) -> Result<(), StorageError> {
         if !self.poisoned || self.is_read_only() {
             return Ok(());
         }
         let journal = open_rw(&self.journal_path)?;
         let head = open_rw(&self.head_path)?;
-        journal
-            .set_len(self.end)
-            .and_then(|()| journal.sync_data())
-            .map_err(io("truncate", &self.journal_path))?;
-        let synced = Head {
-            counter: self.counter + 1,
-            count: self.offsets.len(),
-            journal_len: self.end,
-            last_hash: self.last_hash,
-        };
-        head.write_all_at(&synced.encode(), (synced.counter % 2) * SLOT_LEN as u64)
-            .and_then(|()| head.sync_data())
-            .map_err(io("write", &self.head_path))?;
+        let len = journal
+            .metadata()
+            .map_err(io("stat", &self.journal_path))?
+            .len();
+        let mut syncs = self.syncs;
+        match self.unsynced_head {
+            Some(h) if len >= h.journal_len => {
+                head.write_all_at(&h.encode(), h.slot())
+                    .and_then(|()| head.sync_all())
+                    .map_err(io("write", &self.head_path))?;
+                syncs += 1;
+            }
+            None if len >= self.end => {
+                journal
+                    .set_len(self.end)
+                    .and_then(|()| journal.sync_all())
+                    .map_err(io("truncate", &self.journal_path))?;
+                syncs += 1;
+            }
+            _ => {}
+        }
         let mut fresh = Self::handle(self.dir.clone(), journal, head, self.lock.take());
-        fresh.syncs = self.syncs;
+        fresh.syncs = syncs;
         match fresh.recover() {
             Ok(()) => {
                 fresh.keep_offsets();
