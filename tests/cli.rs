@@ -2072,3 +2072,29 @@ fn given_a_ledger_when_served_from_the_command_line_then_tiles_and_checkpoint_ar
     assert_eq!(grown.body.len() as u64, 32 * (size + 1));
     assert_eq!(status.code(), Some(0));
 }
+
+/// Stamps use the server's own key: `--stamps` is refused unless the service also has the
+/// operator key and a client CA to admit only certified clients (SPEC §25).
+#[cfg(feature = "server")]
+#[test]
+fn given_stamps_without_a_client_ca_when_served_then_refused_before_listening() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path();
+    set_up(dir);
+
+    let o = run(
+        dir,
+        "data",
+        &[
+            "serve",
+            "--listen",
+            "127.0.0.1:0",
+            "--stamps",
+            "--operator-key",
+            "data/keys/root.key",
+        ],
+    );
+
+    assert_eq!(code(&o), 2, "{}", stderr(&o));
+    assert!(stderr(&o).contains("--client-ca"), "{}", stderr(&o));
+}

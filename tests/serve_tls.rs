@@ -8,7 +8,7 @@
 mod common;
 
 use chancery::server::{Options, Service, TlsFiles};
-use chancery::{FileCheckpointLog, FileStore, Ledger};
+use chancery::{Canonical, FileCheckpointLog, FileStore, Ledger};
 use common::http::Response;
 use common::serving::Serving;
 use common::*;
@@ -117,6 +117,16 @@ fn get(
     config: Arc<rustls::ClientConfig>,
     path: &str,
 ) -> Result<Response, String> {
+    request(server, config, "GET", path)
+}
+
+/// `method path` with an empty body over TLS with `config`: the answer, or the TLS error.
+fn request(
+    server: &Serving,
+    config: Arc<rustls::ClientConfig>,
+    method: &str,
+    path: &str,
+) -> Result<Response, String> {
     let tcp = std::net::TcpStream::connect(server.addr).unwrap();
     tcp.set_read_timeout(Some(std::time::Duration::from_secs(20)))
         .unwrap();
@@ -125,7 +135,8 @@ fn get(
     let mut tls = rustls::StreamOwned::new(conn, tcp);
     write!(
         tls,
-        "GET {path} HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n"
+        "{method} {path} HTTP/1.1\r\nHost: localhost\r\nContent-Length: 0\r\n\
+         Connection: close\r\n\r\n"
     )
     .map_err(|e| e.to_string())?;
     let mut raw = Vec::new();
@@ -300,4 +311,198 @@ fn given_tls_files_when_served_from_the_command_line_then_it_listens_on_https() 
 
     assert_eq!(r.unwrap().status, 200);
     assert_eq!(status.code(), Some(0));
+}
+
+// Stamps: signed with the service's operator key, to certified clients only (SPEC §25).
+
+const SEALED: &[u8] = b"a sealed approval";
+
+/// A ledger with license S1 of AUTH1 and document SEALED sealed (at the returned entry), its
+/// checkpoint kept, served over mTLS issuing stamps signed with the root key (`stamps`: the
+/// limit in hours, or none).
+fn serve_stamping(
+    dir: &Path,
+    tls: &TlsFiles,
+    stamps: Option<u64>,
+) -> (Serving, chancery::LicenseId, u64) {
+    let (mut w, a) = World::standard(FileStore::open(dir).unwrap());
+    let (id, _) = w.issue(&a, "AUTH1", "S1");
+    w.unit("OWNER", 20);
+    let seal = actor(40);
+    w.register_seal(&a, "E1", "OWNER", &seal, "AUTH1");
+    let sealed = w
+        .ok(&seal, World::<FileStore>::application("E1", SEALED, "C1"))
+        .seq;
+    w.ledger
+        .sign_checkpoint(&key(1), &mut FileCheckpointLog::open(dir).unwrap())
+        .unwrap();
+    let clock = w.clock.clone();
+    drop(w);
+    let ledger = Ledger::open(FileStore::open_read_only(dir).unwrap(), clock).unwrap();
+    let options = Options {
+        stamps: stamps.map(|max_hours| chancery::server::Stamping {
+            key: Arc::new(key(1)),
+            max_hours,
+        }),
+        ..Options::default()
+    };
+    let service = Service::new(ledger, chancery::server::kept_in(dir), options);
+    let server = Serving::start_tls(service.router(), tls.server_config().unwrap());
+    (server, id, sealed)
+}
+
+/// A service issuing stamps (24 hours at most) and a certified client of it.
+fn stamping() -> (
+    tempfile::TempDir,
+    Serving,
+    Arc<rustls::ClientConfig>,
+    chancery::LicenseId,
+    u64,
+) {
+    let dir = tempfile::tempdir().unwrap();
+    let (server_ca, client_ca) = (ca("server CA"), ca("client CA"));
+    let tls = tls_files(dir.path(), &server_ca, Some(&client_ca));
+    let (server, id, sealed) = serve_stamping(dir.path(), &tls, Some(24));
+    let bank = leaf(&client_ca, &["bank"], ExtendedKeyUsagePurpose::ClientAuth);
+    let config = client(&server_ca, Some(&bank), &[b"http/1.1"]);
+    (dir, server, config, id, sealed)
+}
+
+#[test]
+fn given_a_certified_client_when_it_asks_a_status_stamp_then_the_operator_signed_one_for_now() {
+    let (_dir, server, config, id, _) = stamping();
+
+    let r = request(&server, config, "POST", &format!("/v1/licenses/{id}/stamp")).unwrap();
+
+    assert_eq!(r.status, 200, "{}", r.text());
+    assert_eq!(r.header("content-type"), Some("application/cbor"));
+    let stamp = chancery::stamp::StatusStamp::from_canonical(&r.body).unwrap();
+    let claim = stamp.verify(&[key(1).public_key()]).unwrap();
+    assert_eq!(claim.license, id);
+    assert!(claim.status.is_valid(), "{:?}", claim.status);
+    assert_eq!(
+        claim.next_update.millis() - claim.this_update.millis(),
+        24 * 3_600_000
+    );
+}
+
+#[test]
+fn given_hours_within_the_limit_when_a_stamp_is_asked_then_it_is_valid_that_long() {
+    let (_dir, server, config, id, _) = stamping();
+
+    let r = request(
+        &server,
+        config,
+        "POST",
+        &format!("/v1/licenses/{id}/stamp?hours=2"),
+    )
+    .unwrap();
+
+    let stamp = chancery::stamp::StatusStamp::from_canonical(&r.body).unwrap();
+    assert_eq!(
+        stamp.claim.next_update.millis() - stamp.claim.this_update.millis(),
+        2 * 3_600_000
+    );
+}
+
+#[test]
+fn given_hours_past_the_limit_when_a_stamp_is_asked_then_400_and_none_is_signed() {
+    let (_dir, server, config, id, _) = stamping();
+
+    let r = request(
+        &server,
+        config,
+        "POST",
+        &format!("/v1/licenses/{id}/stamp?hours=25"),
+    )
+    .unwrap();
+
+    assert_eq!(r.status, 400, "{}", r.text());
+}
+
+#[test]
+fn given_a_client_without_a_certificate_when_it_asks_a_stamp_then_403() {
+    let dir = tempfile::tempdir().unwrap();
+    let (server_ca, client_ca) = (ca("server CA"), ca("client CA"));
+    let tls = tls_files(dir.path(), &server_ca, Some(&client_ca));
+    let (server, id, _) = serve_stamping(dir.path(), &tls, Some(24));
+
+    let r = request(
+        &server,
+        client(&server_ca, None, &[b"http/1.1"]),
+        "POST",
+        &format!("/v1/licenses/{id}/stamp"),
+    )
+    .unwrap();
+
+    assert_eq!(r.status, 403, "{}", r.text());
+    assert!(r.text().contains("CertificateRequired"), "{}", r.text());
+}
+
+#[test]
+fn given_a_service_without_stamps_when_a_certified_client_asks_one_then_403() {
+    let dir = tempfile::tempdir().unwrap();
+    let (server_ca, client_ca) = (ca("server CA"), ca("client CA"));
+    let tls = tls_files(dir.path(), &server_ca, Some(&client_ca));
+    let (server, id, _) = serve_stamping(dir.path(), &tls, None);
+    let bank = leaf(&client_ca, &["bank"], ExtendedKeyUsagePurpose::ClientAuth);
+
+    let r = request(
+        &server,
+        client(&server_ca, Some(&bank), &[b"http/1.1"]),
+        "POST",
+        &format!("/v1/licenses/{id}/stamp"),
+    )
+    .unwrap();
+
+    assert_eq!(r.status, 403, "{}", r.text());
+    assert!(r.text().contains("NoStamps"), "{}", r.text());
+}
+
+#[test]
+fn given_a_recorded_sealing_when_a_certified_client_asks_its_stamp_then_the_operator_signed_it_valid(
+) {
+    let (_dir, server, config, _, sealed) = stamping();
+    let digest = chancery::sha256(SEALED).to_hex();
+
+    let r = request(
+        &server,
+        config,
+        "POST",
+        &format!("/v1/documents/{digest}/stamp?seq={sealed}"),
+    )
+    .unwrap();
+
+    assert_eq!(r.status, 200, "{}", r.text());
+    let stamp = chancery::stamp::SealingStamp::from_canonical(&r.body).unwrap();
+    let claim = stamp.verify(&[key(1).public_key()]).unwrap();
+    assert_eq!(claim.entry_seq, sealed);
+    assert!(claim.valid);
+}
+
+#[test]
+fn given_an_entry_that_is_not_the_documents_sealing_when_its_stamp_is_asked_then_404() {
+    let (_dir, server, config, _, sealed) = stamping();
+    let digest = chancery::sha256(b"another document").to_hex();
+
+    let r = request(
+        &server,
+        config,
+        "POST",
+        &format!("/v1/documents/{digest}/stamp?seq={sealed}"),
+    )
+    .unwrap();
+
+    assert_eq!(r.status, 404, "{}", r.text());
+}
+
+#[test]
+fn given_a_certified_client_when_it_asks_a_licenses_facts_then_the_printed_numbers_are_told() {
+    let (_dir, server, config, id, _) = stamping();
+
+    let r = get(&server, config, &format!("/v1/licenses/{id}")).unwrap();
+
+    assert_eq!(r.status, 200, "{}", r.text());
+    let body: serde_json::Value = serde_json::from_slice(&r.body).unwrap();
+    assert!(body["versions"][0]["printed_number"].is_string(), "{body}");
 }

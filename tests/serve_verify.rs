@@ -7,9 +7,9 @@
 
 mod common;
 
-use chancery::event::Event;
-use chancery::server::{Options, Service, MAX_DOCUMENT};
-use chancery::{Canonical, FileStore, Ledger, LicenseId, MemoryStore};
+use chancery::event::{Event, UseRecord, UseResult};
+use chancery::server::{Options, Service, UseRequest, MAX_DOCUMENT};
+use chancery::{Canonical, FileStore, Ledger, LicenseId, MemoryStore, Store};
 use common::http::{self, Response};
 use common::serving::Serving;
 use common::*;
@@ -438,4 +438,203 @@ fn given_bytes_that_are_not_a_disclosure_when_verified_then_400() {
 
     assert_eq!(r.status, 400, "{}", r.text());
     assert_eq!(json(&r)["error"], "NotADisclosure");
+}
+
+// A relying party's verify-and-record-use.
+
+/// The fixture's ledger served by a writer (the library's file committer, the root key
+/// signing checkpoints), with BANK's key and the id of the holder's consent for BANK to check
+/// S1 for LOAN once.
+struct Writing {
+    w: W,
+    bank: chancery::Actor,
+    s1: LicenseId,
+    cred: chancery::Credential,
+    consent: chancery::event::StatementId,
+    server: Serving,
+    dir: tempfile::TempDir,
+}
+
+fn writing() -> Writing {
+    let (mut w, a) = W::standard(MemoryStore::new());
+    let (s1, cred) = w.issue(&a, "AUTH1", "S1");
+    let bank = w.unit("BANK", 22);
+    let holder = actor(70);
+    w.ok(
+        &a,
+        Event::HolderKeyBound {
+            license: s1.clone(),
+            key: holder.public_key(),
+        },
+    );
+    let consent = w.sign(
+        &holder,
+        Event::UseAuthorized(w.consent(&s1, "BANK", "LOAN", 30, 1)),
+    );
+    w.ledger.append(consent.clone()).unwrap();
+    let dir = w.on_disk();
+    let ledger = Ledger::open(FileStore::open(dir.path()).unwrap(), w.clock.clone()).unwrap();
+    let mut committer = chancery::server::FileCommitter::new(dir.path(), key(1)).unwrap();
+    let service = Service::with_writer(
+        ledger,
+        chancery::server::kept_in(dir.path()),
+        Options::default(),
+        move |l, b| committer.commit(l, b),
+    );
+    Writing {
+        w,
+        bank,
+        s1,
+        cred,
+        consent: consent.id(),
+        server: Serving::start(service.router()),
+        dir,
+    }
+}
+
+impl Writing {
+    /// BANK's use of `license` for `item` in `case` under the consent, signed by `by`.
+    fn use_by(
+        &self,
+        by: &chancery::Actor,
+        license: &LicenseId,
+        item: &str,
+        case: &str,
+    ) -> chancery::SignedStatement {
+        self.w.sign(
+            by,
+            Event::UseRecorded(UseRecord {
+                license: license.clone(),
+                consent: self.consent,
+                service_item: item.into(),
+                case: case.into(),
+                result: UseResult::Accepted,
+            }),
+        )
+    }
+
+    fn post_use(&self, statement: chancery::SignedStatement) -> Response {
+        let request = UseRequest {
+            disclosure: self.cred.disclose(&["name"], false).unwrap(),
+            statement,
+        };
+        http::send(
+            self.server.addr,
+            "POST",
+            "/v1/uses",
+            "application/cbor",
+            &request.to_canonical(),
+        )
+    }
+
+    fn stored(&self) -> u64 {
+        FileStore::open_read_only(self.dir.path()).unwrap().len()
+    }
+}
+
+#[test]
+fn given_a_relying_partys_signed_use_under_consent_when_posted_then_valid_and_recorded_durably() {
+    let f = writing();
+    let before = f.stored();
+
+    let r = f.post_use(f.use_by(&f.bank, &f.s1, "LOAN", "LOAN-1"));
+
+    assert_eq!(r.status, 200, "{}", r.text());
+    let body = json(&r);
+    assert_eq!(body["valid"], true, "{body}");
+    assert_eq!(body["recorded"], true);
+    assert_eq!(body["relying_party"], "BANK");
+    assert_eq!(body["receipt"]["seq"], before);
+    assert_eq!(f.stored(), before + 1);
+}
+
+#[test]
+fn given_a_consents_last_use_spent_when_another_use_is_posted_then_invalid_and_nothing_recorded() {
+    let f = writing();
+    let first = f.post_use(f.use_by(&f.bank, &f.s1, "LOAN", "LOAN-1"));
+    assert_eq!(json(&first)["recorded"], true);
+    let before = f.stored();
+
+    let second = json(&f.post_use(f.use_by(&f.bank, &f.s1, "LOAN", "LOAN-2")));
+
+    assert_eq!(second["valid"], false, "{second}");
+    assert_eq!(second["recorded"], false);
+    assert_eq!(f.stored(), before);
+}
+
+#[test]
+fn given_the_same_use_posted_twice_when_answered_then_the_second_spends_nothing_and_is_not_valid() {
+    let f = writing();
+    let statement = f.use_by(&f.bank, &f.s1, "LOAN", "LOAN-1");
+    assert_eq!(json(&f.post_use(statement.clone()))["recorded"], true);
+    let before = f.stored();
+
+    let again = json(&f.post_use(statement));
+
+    assert_eq!(again["valid"], false, "{again}");
+    assert_eq!(f.stored(), before);
+}
+
+#[test]
+fn given_a_use_for_an_item_without_consent_when_posted_then_invalid_and_nothing_recorded() {
+    let f = writing();
+    let before = f.stored();
+
+    let body = json(&f.post_use(f.use_by(&f.bank, &f.s1, "DEPOSIT", "D-1")));
+
+    assert_eq!(body["valid"], false, "{body}");
+    assert_eq!(body["recorded"], false);
+    assert_eq!(f.stored(), before);
+}
+
+#[test]
+fn given_a_use_signed_by_a_key_that_is_no_authoritys_when_posted_then_422_and_nothing_recorded() {
+    let f = writing();
+    let before = f.stored();
+
+    let r = f.post_use(f.use_by(&actor(70), &f.s1, "LOAN", "LOAN-1"));
+
+    assert_eq!(r.status, 422, "{}", r.text());
+    assert_eq!(json(&r)["error"], "NotAUse");
+    assert_eq!(f.stored(), before);
+}
+
+#[test]
+fn given_a_use_of_another_license_than_the_disclosed_when_posted_then_422() {
+    let f = writing();
+    let other = LicenseId::new("T1", "AUTH1", "S7", 1).unwrap();
+
+    let r = f.post_use(f.use_by(&f.bank, &other, "LOAN", "LOAN-1"));
+
+    assert_eq!(r.status, 422, "{}", r.text());
+}
+
+#[test]
+fn given_a_read_only_service_when_a_use_is_posted_then_403() {
+    let f = fixture();
+    let w = writing();
+
+    let request = UseRequest {
+        disclosure: f.cred.disclose(&["name"], false).unwrap(),
+        statement: w.use_by(&w.bank, &w.s1, "LOAN", "LOAN-1"),
+    };
+    let r = post(&f, "/v1/uses", "application/cbor", &request.to_canonical());
+
+    assert_eq!(r.status, 403, "{}", r.text());
+}
+
+#[test]
+fn given_bytes_that_are_not_a_use_request_when_posted_then_400() {
+    let f = writing();
+
+    let r = http::send(
+        f.server.addr,
+        "POST",
+        "/v1/uses",
+        "application/cbor",
+        b"\x83\x01\x02",
+    );
+
+    assert_eq!(r.status, 400, "{}", r.text());
+    assert_eq!(json(&r)["error"], "NotAUseRequest");
 }

@@ -30,7 +30,7 @@ pub use integrity::{IntegrityKey, IntegrityKeyError, RECORD_LEN as INTEGRITY_REC
 pub use present::PresentError;
 pub use stamps::StampCheckError;
 
-pub use uses::RecordedUse;
+pub use uses::{RecordedUse, SignedUse, SignedUseError};
 
 use crate::audit::{EntryFault, ReplayError, Signatures};
 use crate::crypto::{leaf_hash, Digest32};

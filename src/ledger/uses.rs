@@ -2,9 +2,10 @@
 //! consent's uses are spent as they are used (issue 12, attack 13).
 
 use super::{AppendError, Ledger};
-use crate::event::{Actor, Event, StatementId, UseRecord, UseResult};
+use crate::event::{Actor, Event, SignedStatement, StatementId, UseRecord, UseResult};
+use crate::id::LicenseId;
 use crate::privacy::Disclosure;
-use crate::state::{Receipt, Rejection, RuleError};
+use crate::state::{Principal, Receipt, Rejection, RuleError};
 use crate::storage::Store;
 use crate::verify::{InvalidReason, Verdict};
 
@@ -22,7 +23,87 @@ pub struct RecordedUse {
     pub uses_left: u64,
 }
 
+/// Why a relying party's signed use cannot be checked ([`Ledger::verify_signed_use`]).
+#[non_exhaustive]
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum SignedUseError {
+    /// The statement records something else.
+    #[error("the statement is not a UseRecorded")]
+    NotAUse,
+    /// The use is of another license than the one disclosed.
+    #[error("the use is of license {used}, the disclosure of {disclosed}")]
+    OtherLicense {
+        /// The license the use names.
+        used: LicenseId,
+        /// The license disclosed.
+        disclosed: LicenseId,
+    },
+    /// The statement is not signed by a key of an authority on the ledger: no relying party
+    /// to check for.
+    #[error("the use is not signed by a key of an authority on the ledger")]
+    NotAnAuthority,
+}
+
+/// A relying party's signed use, checked before it is recorded ([`Ledger::verify_signed_use`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[must_use]
+pub struct SignedUse {
+    /// The verdict of the disclosure for that party and service item now: `Valid` only if a
+    /// consent covers the use and it is the consent the use names.
+    pub verdict: Verdict,
+    /// The relying party: the authority whose key signed the use.
+    pub party: String,
+    /// The consent that covers the use now, if any.
+    pub consent: Option<StatementId>,
+}
+
 impl<S: Store> Ledger<S> {
+    /// Checks a relying party's own signed `UseRecorded` (`statement`, which the service never
+    /// signs for it) with the holder's `disclosure`, as [`Ledger::verify_and_record_use`]
+    /// checks before it records: the disclosure verified now for the party that signed the
+    /// use and its service item, under the consent that covers it, which must be the one the
+    /// use names. The statement is not appended here: a verdict that is `Valid` is recorded by
+    /// appending it, where the ledger rules count the consent's uses (so of two racing for the
+    /// last one, one is refused).
+    pub fn verify_signed_use(
+        &self,
+        disclosure: &Disclosure,
+        statement: &SignedStatement,
+    ) -> Result<SignedUse, SignedUseError> {
+        let Event::UseRecorded(used) = &statement.statement().event else {
+            return Err(SignedUseError::NotAUse);
+        };
+        if used.license != disclosure.license {
+            return Err(SignedUseError::OtherLicense {
+                used: used.license.clone(),
+                disclosed: disclosure.license.clone(),
+            });
+        }
+        let party = match self
+            .state
+            .key(&statement.statement().actor)
+            .map(|k| &k.owner)
+        {
+            Some(Principal::Authority(code)) => code.clone(),
+            _ => return Err(SignedUseError::NotAnAuthority),
+        };
+        let now = self.now();
+        let mut verdict =
+            self.verify_for_relying_party(disclosure, &party, &used.service_item, now);
+        let consent = self
+            .state
+            .consent_covering(&disclosure.license, &party, &used.service_item, now)
+            .map(|c| c.id);
+        if verdict.is_valid() && consent != Some(used.consent) {
+            verdict = Verdict::Invalid(InvalidReason::NoConsent);
+        }
+        Ok(SignedUse {
+            verdict,
+            party,
+            consent,
+        })
+    }
+
     /// Verifies `disclosure` for the relying party `party` (whose authority code is
     /// `party_code`) checking the license for `service_item` now, and, if valid, appends the
     /// party's signed `UseRecorded` for `case` under the covering consent. The use is counted

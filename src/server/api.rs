@@ -13,7 +13,7 @@ use crate::{Canonical, Digest32, DocumentReport, LicenseId, Timestamp, UtcOffset
 use axum::body::Bytes;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
-use axum::response::Response;
+use axum::response::{IntoResponse, Response};
 use serde_json::{json, Value};
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -83,8 +83,16 @@ async fn with_ledger<S: Store + Send + 'static>(
     service: Arc<Service<S>>,
     work: impl FnOnce(&crate::Ledger<S>) -> Response + Send + 'static,
 ) -> Response {
+    with_service(service, |_, ledger| work(ledger)).await
+}
+
+/// Runs `work` with the service and its ledger on the blocking pool.
+async fn with_service<S: Store + Send + 'static>(
+    service: Arc<Service<S>>,
+    work: impl FnOnce(&Service<S>, &crate::Ledger<S>) -> Response + Send + 'static,
+) -> Response {
     tokio::task::spawn_blocking(move || match service.ledger() {
-        Ok(ledger) => work(&ledger),
+        Ok(ledger) => work(&service, &ledger),
         Err(e) => json_error(e.status(), "Unavailable", &e),
     })
     .await
@@ -393,6 +401,251 @@ pub(super) async fn verify_disclosure<S: Store + Send + 'static>(
         ))
     })
     .await
+}
+
+/// The newest checkpoint the service serves, as the checkpoint log a stamp is checked
+/// against (the ledger must hold it): read only.
+struct Served<'a>(&'a super::LatestCheckpoint);
+
+impl crate::storage::CheckpointLog for Served<'_> {
+    fn last_checkpoint(&self) -> Result<Option<String>, crate::StorageError> {
+        (self.0)()
+    }
+
+    fn checkpoints(&self) -> Result<Vec<String>, crate::StorageError> {
+        Ok(self.last_checkpoint()?.into_iter().collect())
+    }
+
+    fn keep_checkpoint(&mut self, _: &str, _: Option<&str>) -> Result<(), crate::StorageError> {
+        Err(crate::StorageError::ReadOnly)
+    }
+}
+
+/// What a stamp is signed with and for how long, if the service issues stamps to this
+/// client: refused `403` if it issues none, or the client has no certificate (mTLS), `400` for
+/// `hours` that is not a whole number from 1 to the service's limit.
+fn stamping<S: Store>(
+    service: &Service<S>,
+    params: &HashMap<String, String>,
+    extensions: &axum::http::Extensions,
+) -> Result<(Arc<crate::SecretKey>, u64), Box<Response>> {
+    let Some(stamps) = &service.options.stamps else {
+        return Err(Box::new(json_error(
+            StatusCode::FORBIDDEN,
+            "NoStamps",
+            &"this service issues stamps only when started with --stamps",
+        )));
+    };
+    if !super::certified(extensions) {
+        return Err(Box::new(json_error(
+            StatusCode::FORBIDDEN,
+            "CertificateRequired",
+            &"stamps are issued only to a client with a certificate of the service's client CA (mTLS)",
+        )));
+    }
+    let hours = match count_param(params, "hours") {
+        Ok(None) => stamps.max_hours,
+        Ok(Some(h)) if (1..=stamps.max_hours).contains(&h) => h,
+        _ => {
+            return Err(Box::new(bad(
+                "hours",
+                &format!("a whole number from 1 to {}", stamps.max_hours),
+            )))
+        }
+    };
+    Ok((Arc::clone(&stamps.key), hours))
+}
+
+/// A stamp issued, as its CBOR; or why none was.
+fn stamp_response<C: crate::stamp::StampClaim>(
+    issued: Result<crate::stamp::Stamp<C>, crate::stamp::IssueStampError>,
+) -> Response {
+    use crate::stamp::IssueStampError as E;
+    match issued {
+        Ok(stamp) => private(
+            (
+                [(axum::http::header::CONTENT_TYPE, "application/cbor")],
+                stamp.to_canonical(),
+            )
+                .into_response(),
+        ),
+        Err(e @ (E::UnknownLicense(_) | E::UnknownSealing { .. })) => {
+            json_error(StatusCode::NOT_FOUND, "NotOnTheLedger", &e)
+        }
+        Err(e) => json_error(StatusCode::SERVICE_UNAVAILABLE, "CannotStamp", &e),
+    }
+}
+
+/// `POST /v1/licenses/{id}/stamp[?hours=H]`: a current status stamp (SPEC §17) for `id`, at
+/// the ledger's present, valid `H` hours (default the service's limit).
+pub(super) async fn license_stamp<S: Store + Send + 'static>(
+    State(service): State<Arc<Service<S>>>,
+    Path(id): Path<String>,
+    Query(params): Query<HashMap<String, String>>,
+    extensions: axum::http::Extensions,
+) -> Response {
+    let (key, hours) = match stamping(&service, &params, &extensions) {
+        Ok(s) => s,
+        Err(refused) => return *refused,
+    };
+    let Ok(license) = id.parse::<LicenseId>() else {
+        return bad("license", "not a license identifier (SPEC §6)");
+    };
+    with_service(service, move |service, ledger| {
+        let now = ledger.now();
+        let until = now.plus_millis(hours.saturating_mul(3_600_000));
+        stamp_response(ledger.stamp(&license, now, until, &key, &Served(&*service.checkpoint)))
+    })
+    .await
+}
+
+/// `POST /v1/documents/{digest}/stamp?seq=N[&hours=H]`: a sealing stamp (SPEC §17) for the
+/// sealing of the document with SHA-256 `digest` recorded at entry `N`.
+pub(super) async fn sealing_stamp<S: Store + Send + 'static>(
+    State(service): State<Arc<Service<S>>>,
+    Path(digest): Path<String>,
+    Query(params): Query<HashMap<String, String>>,
+    extensions: axum::http::Extensions,
+) -> Response {
+    let (key, hours) = match stamping(&service, &params, &extensions) {
+        Ok(s) => s,
+        Err(refused) => return *refused,
+    };
+    let Some(document) = Digest32::from_hex(&digest) else {
+        return bad("digest", "not 64 hex digits");
+    };
+    let seq = match count_param(&params, "seq") {
+        Ok(Some(seq)) => seq,
+        Ok(None) => return bad("seq", "required"),
+        Err(name) => return bad(name, "not a whole number"),
+    };
+    with_service(service, move |service, ledger| {
+        let now = ledger.now();
+        let until = now.plus_millis(hours.saturating_mul(3_600_000));
+        stamp_response(ledger.stamp_sealing(
+            &document,
+            seq,
+            now,
+            until,
+            &key,
+            &Served(&*service.checkpoint),
+        ))
+    })
+    .await
+}
+
+/// The body of `POST /v1/uses`: a holder's disclosure and the relying party's own signed
+/// `UseRecorded` of it, encoded `[1, disclosure, signed statement]` (SPEC §25).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct UseRequest {
+    /// What the holder disclosed to the relying party.
+    pub disclosure: Disclosure,
+    /// The relying party's `UseRecorded`, signed with its own key.
+    pub statement: crate::SignedStatement,
+}
+
+impl Canonical for UseRequest {
+    fn encode(&self, e: &mut crate::encoding::Encoder) {
+        e.array(3);
+        e.uint(1);
+        self.disclosure.encode(e);
+        self.statement.encode(e);
+    }
+
+    fn decode(d: &mut crate::encoding::Decoder<'_>) -> Result<Self, crate::DecodeError> {
+        d.versioned("use request", 1, 3, &[])?;
+        Ok(Self {
+            disclosure: Disclosure::decode(d)?,
+            statement: crate::SignedStatement::decode(d)?,
+        })
+    }
+}
+
+/// `POST /v1/uses`: a relying party checks a holder's disclosure and records its use under the
+/// holder's consent in one step (`Ledger::verify_signed_use`, then the use committed as
+/// `/v1/add` commits): `Valid` only if the use was recorded, its receipt beside it.
+pub(super) async fn record_use<S: Store + Send + 'static>(
+    State(service): State<Arc<Service<S>>>,
+    body: Bytes,
+) -> Response {
+    let request = match UseRequest::from_canonical(&body) {
+        Ok(r) => r,
+        Err(e) => return json_error(StatusCode::BAD_REQUEST, "NotAUseRequest", &e),
+    };
+    if service.writer.is_none() {
+        return json_error(
+            StatusCode::FORBIDDEN,
+            "NotAccepting",
+            &super::AddError::NotAccepting,
+        );
+    }
+    let checked = {
+        let service = Arc::clone(&service);
+        let request = request.clone();
+        tokio::task::spawn_blocking(move || {
+            service.ledger().map(|ledger| {
+                let zone = ledger.state().policy().utc_offset;
+                let checked = ledger.verify_signed_use(&request.disclosure, &request.statement);
+                (checked, ledger.now(), zone)
+            })
+        })
+        .await
+    };
+    let (checked, at, zone) = match checked {
+        Ok(Ok(c)) => c,
+        Ok(Err(e)) => return json_error(e.status(), "Unavailable", &e),
+        Err(e) => return json_error(StatusCode::INTERNAL_SERVER_ERROR, "Internal", &e),
+    };
+    let checked = match checked {
+        Ok(c) => c,
+        Err(e) => return json_error(StatusCode::UNPROCESSABLE_ENTITY, "NotAUse", &e),
+    };
+    let answer = |verdict: &crate::Verdict, receipt: Option<Value>| {
+        private(json_response(
+            StatusCode::OK,
+            &json!({
+                "license": request.disclosure.license.to_string(),
+                "relying_party": checked.party,
+                "at": time_json(at, zone),
+                "valid": verdict.is_valid(),
+                "verdict": verdict.to_string(),
+                "recorded": receipt.is_some(),
+                "receipt": receipt,
+            }),
+        ))
+    };
+    if !checked.verdict.is_valid() {
+        return answer(&checked.verdict, None);
+    }
+    let submission = super::Submission::One(Box::new(request.statement.clone()));
+    let added = match service.add(submission).await {
+        Ok(added) => added,
+        Err(e) => return super::add_error(e),
+    };
+    let no_use = crate::Verdict::Invalid(crate::InvalidReason::NoConsent);
+    match added.outcomes.into_iter().next() {
+        // The same use already recorded: no use is spent now, so the answer is not Valid.
+        Some(super::Outcome::Recorded(proven)) if proven.receipt.resubmission.is_some() => {
+            answer(&no_use, None)
+        }
+        Some(super::Outcome::Recorded(proven)) => {
+            answer(&checked.verdict, Some(super::receipt_json(&proven)))
+        }
+        // Another relying party spent the last use first, or the consent ended meanwhile.
+        Some(super::Outcome::Refused(r))
+            if r.rule == "ConsentNotInForce" || r.rule == "UnknownConsent" =>
+        {
+            answer(&no_use, None)
+        }
+        Some(super::Outcome::Refused(r)) => {
+            json_response(StatusCode::UNPROCESSABLE_ENTITY, &super::refusal_json(&r))
+        }
+        None => json_error(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "Internal",
+            &"the submission had no outcome",
+        ),
+    }
 }
 
 /// `GET /v1/proofs/inclusion?seq=N[&size=M]`: RFC 9162 inclusion proof of entry `N` in the

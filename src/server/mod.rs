@@ -58,6 +58,7 @@ pub use add::{
     AddError, Added, Commit, Outcome, Refusal, Submission, SubmissionError, DEFAULT_BATCH_WINDOW,
     MAX_QUEUED_BYTES, MAX_STATEMENTS,
 };
+pub use api::UseRequest;
 pub use metrics::Metrics;
 pub use remote::{
     audit_remote, watch, Remote, RemoteAudit, RemoteAuditError, RemoteError, WatchError,
@@ -122,7 +123,25 @@ pub struct Options {
     /// The most requests one client (one peer address) may have in flight at once
     /// ([`DEFAULT_PER_CLIENT`]); past it a request is refused `429` (`TooManyRequests`).
     pub per_client: usize,
+    /// The key and limits of status and sealing stamps the service issues
+    /// (`POST /v1/licenses/{id}/stamp`, `POST /v1/documents/{digest}/stamp`), to clients with
+    /// a certificate (mTLS) only; `None` (the default): those routes are refused (`403`).
+    pub stamps: Option<Stamping>,
 }
+
+/// How the service issues stamps ([`Options::stamps`]).
+#[derive(Debug, Clone)]
+pub struct Stamping {
+    /// The operator key that signs them: one that signs the ledger's checkpoints now (SPEC
+    /// §16); a stamp is refused (`503`) while it does not.
+    pub key: Arc<crate::SecretKey>,
+    /// The longest a stamp issued is valid, in hours, and the default
+    /// ([`DEFAULT_STAMP_HOURS`]).
+    pub max_hours: u64,
+}
+
+/// The default of [`Stamping::max_hours`]: a day, as `chancery present` makes them.
+pub const DEFAULT_STAMP_HOURS: u64 = 24;
 
 /// The default of [`Options::per_client`].
 pub const DEFAULT_PER_CLIENT: usize = 256;
@@ -135,6 +154,7 @@ impl Default for Options {
             batch_window: DEFAULT_BATCH_WINDOW,
             max_queued_bytes: MAX_QUEUED_BYTES,
             per_client: DEFAULT_PER_CLIENT,
+            stamps: None,
         }
     }
 }
@@ -443,6 +463,9 @@ fn handler<S: Store + Send + 'static>(
         ("GET", "/v1/seals/{es_id}/status") => get(api::seal_status::<S>),
         ("POST", "/v1/verify/document") => post(api::verify_document::<S>),
         ("POST", "/v1/verify/disclosure") => post(api::verify_disclosure::<S>),
+        ("POST", "/v1/uses") => post(api::record_use::<S>),
+        ("POST", "/v1/licenses/{id}/stamp") => post(api::license_stamp::<S>),
+        ("POST", "/v1/documents/{digest}/stamp") => post(api::sealing_stamp::<S>),
         ("GET", "/v1/proofs/inclusion") => get(api::inclusion::<S>),
         ("GET", "/v1/proofs/consistency") => get(api::consistency::<S>),
         ("POST", "/v1/verify/presentation") => post(api::verify_presentation::<S>),
@@ -684,12 +707,17 @@ async fn add<S: Store + Send + 'static>(
     let single = matches!(submission, Submission::One(_));
     match service.add(submission).await {
         Ok(added) => added_response(added, single),
-        Err(e @ AddError::NotAccepting) => json_error(StatusCode::FORBIDDEN, "NotAccepting", &e),
-        Err(e @ AddError::Failed(_)) => {
-            json_error(StatusCode::SERVICE_UNAVAILABLE, "NotCommitted", &e)
-        }
-        Err(e @ AddError::Stopping) => json_error(StatusCode::SERVICE_UNAVAILABLE, "Stopping", &e),
-        Err(e @ AddError::Busy) => json_error(StatusCode::SERVICE_UNAVAILABLE, "Busy", &e),
+        Err(e) => add_error(e),
+    }
+}
+
+/// The answer to a submission that was not committed.
+fn add_error(e: AddError) -> Response {
+    match e {
+        AddError::NotAccepting => json_error(StatusCode::FORBIDDEN, "NotAccepting", &e),
+        AddError::Failed(_) => json_error(StatusCode::SERVICE_UNAVAILABLE, "NotCommitted", &e),
+        AddError::Stopping => json_error(StatusCode::SERVICE_UNAVAILABLE, "Stopping", &e),
+        AddError::Busy => json_error(StatusCode::SERVICE_UNAVAILABLE, "Busy", &e),
     }
 }
 

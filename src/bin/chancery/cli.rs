@@ -225,6 +225,15 @@ pub enum Command {
         /// Restrict the list NAME to these ledger origins (comma-separated; repeatable).
         #[arg(long = "list-origins", value_name = "NAME=ORIGIN,…")]
         list_origins: Vec<String>,
+        /// Issue status and sealing stamps signed with the operator key
+        /// (`POST /v1/licenses/ID/stamp`, `POST /v1/documents/DIGEST/stamp`) to clients with a
+        /// certificate (needs --operator-key and --client-ca).
+        #[arg(long, requires_all = ["operator_key", "client_ca"])]
+        stamps: bool,
+        /// The longest a stamp issued is valid, in hours (and the default).
+        #[arg(long, default_value_t = chancery::server::DEFAULT_STAMP_HOURS, value_name = "H",
+              value_parser = clap::value_parser!(u64).range(1..=8760))]
+        stamp_hours: u64,
         /// A witness to cosign each commit's checkpoint (C2SP tlog-witness): its cosigner
         /// verifier key, `=`, and its URL prefix (repeatable; needs --operator-key).
         #[arg(long = "witness", value_name = "VKEY=URL", requires = "operator_key")]

@@ -184,6 +184,8 @@ fn run(cli: Cli, out: &Out) -> Result<u8, CliError> {
             witnesses,
             witness_timeout_ms,
             tls,
+            stamps,
+            stamp_hours,
         } => {
             let trust = match trust.is_empty() {
                 true => None,
@@ -209,6 +211,7 @@ fn run(cli: Cli, out: &Out) -> Result<u8, CliError> {
                     std::time::Duration::from_millis(witness_timeout_ms),
                 ),
                 tls.files(),
+                stamps.then_some(stamp_hours),
                 chancery::server::Options {
                     trust,
                     public_entries,

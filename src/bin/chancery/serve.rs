@@ -3,7 +3,7 @@
 use crate::{keyfile, open, open_reader, CliError};
 use chancery::checkpoint::NoteVerifier;
 use chancery::server::{
-    kept_in, serve, serve_tls, FileCommitter, Options, Service, TlsFiles, TlsListener,
+    kept_in, serve, serve_tls, FileCommitter, Options, Service, Stamping, TlsFiles, TlsListener,
     WitnessEndpoint, WitnessService, Witnesses,
 };
 use std::net::SocketAddr;
@@ -11,14 +11,16 @@ use std::path::Path;
 
 /// Serves the ledger in `store` on `listen` until Ctrl-C or SIGTERM; with `operator_key`, as
 /// the store's writer taking submissions, each commit's checkpoint cosigned by `witnesses`
-/// (each answer awaited at most the duration given).
+/// (each answer awaited at most the duration given), and with `stamp_hours` issuing stamps
+/// valid that long at most, signed with that key.
 pub fn run(
     store: &Path,
     listen: SocketAddr,
     operator_key: Option<&Path>,
     witnesses: (Vec<WitnessEndpoint>, std::time::Duration),
     tls: Option<TlsFiles>,
-    options: Options,
+    stamp_hours: Option<u64>,
+    mut options: Options,
 ) -> Result<u8, CliError> {
     // Followed at every request: `chancery checkpoint` may keep new ones while this serves.
     let latest = kept_in(store);
@@ -45,6 +47,10 @@ pub fn run(
                 )));
             }
             let origin = ledger.origin().to_owned();
+            options.stamps = stamp_hours.map(|max_hours| Stamping {
+                key: std::sync::Arc::new(key.clone()),
+                max_hours,
+            });
             let (endpoints, timeout) = witnesses;
             let witnesses = Witnesses::new(endpoints, timeout)
                 .map_err(|e| CliError::usage(format!("cannot start the witness client: {e}")))?;
