@@ -243,3 +243,81 @@ fn use_window_boundaries_in_append_and_verification() {
         );
     }
 }
+
+/// A use that accepts the license records that it was valid then: after the license is
+/// suspended, a relying party's accepted use of it is refused (however the two were batched),
+/// and nothing changes.
+#[test]
+fn given_a_suspended_license_when_its_relying_party_records_an_accepted_use_then_refused() {
+    let (mut w, issuer, bank, holder, id, _) = fixture();
+    let r = w.ok(
+        &holder,
+        Event::UseAuthorized(w.consent(&id, "BANK", "LOAN", 30, 5)),
+    );
+    let consent = w.ledger.entry(r.seq).unwrap().statement.id();
+    w.ok(
+        &issuer,
+        Event::LicenseSuspended {
+            license: id.clone(),
+            reason: "inspection".into(),
+        },
+    );
+
+    refused(&mut w, &bank, use_of(&id, consent, "LOAN"), |e| {
+        matches!(e, RuleError::AcceptedWhileNotValid { .. })
+    });
+}
+
+/// A use that records the license as refused is recorded whatever its status.
+#[test]
+fn given_a_suspended_license_when_its_relying_party_records_a_refused_use_then_recorded() {
+    let (mut w, issuer, bank, holder, id, _) = fixture();
+    let r = w.ok(
+        &holder,
+        Event::UseAuthorized(w.consent(&id, "BANK", "LOAN", 30, 5)),
+    );
+    let consent = w.ledger.entry(r.seq).unwrap().statement.id();
+    w.ok(
+        &issuer,
+        Event::LicenseSuspended {
+            license: id.clone(),
+            reason: "inspection".into(),
+        },
+    );
+    let Event::UseRecorded(mut refusal) = use_of(&id, consent, "LOAN") else {
+        unreachable!()
+    };
+    refusal.result = UseResult::Refused;
+
+    w.ok(&bank, Event::UseRecorded(refusal));
+}
+
+/// The same rule within one batch: a suspension and a use accepting the license, appended
+/// together, leave the use refused.
+#[test]
+fn given_a_suspension_and_an_accepted_use_in_one_batch_when_appended_then_the_use_is_refused() {
+    let (mut w, issuer, bank, holder, id, _) = fixture();
+    let r = w.ok(
+        &holder,
+        Event::UseAuthorized(w.consent(&id, "BANK", "LOAN", 30, 5)),
+    );
+    let consent = w.ledger.entry(r.seq).unwrap().statement.id();
+    let suspension = w.sign(
+        &issuer,
+        Event::LicenseSuspended {
+            license: id.clone(),
+            reason: "inspection".into(),
+        },
+    );
+    let accepted = w.sign(&bank, use_of(&id, consent, "LOAN"));
+
+    let results = w.ledger.append_batch(vec![suspension, accepted]).unwrap();
+
+    assert!(results[0].is_ok());
+    assert!(matches!(
+        &results[1],
+        Err(chancery::Rejection::Rule(
+            RuleError::AcceptedWhileNotValid { .. }
+        ))
+    ));
+}

@@ -144,6 +144,30 @@ fn submission_corpus_replays_canonically() {
     assert_eq!(seeds, 2);
 }
 
+/// The QR image corpus (uploaded PNG and JPEG photos): no input panics; a header claiming a
+/// huge image is refused by its size; the blank seed decodes and holds no code.
+#[cfg(feature = "server")]
+#[test]
+fn qr_image_corpus_reads_without_panicking() {
+    use chancery::present::qr_read::{read_text, ReadQrError};
+    let mut seen = 0;
+    for (name, data) in corpus("qr_image") {
+        let read = read_text(&data);
+        match name.as_str() {
+            "seed-blank-8x8.png" => assert_eq!(read, Err(ReadQrError::NoCode), "{name}"),
+            "huge-header.png" => {
+                assert!(
+                    matches!(read, Err(ReadQrError::TooLarge { .. })),
+                    "{read:?}"
+                )
+            }
+            _ => assert!(read.is_err(), "{name}"),
+        }
+        seen += 1;
+    }
+    assert_eq!(seen, 5);
+}
+
 /// The use-request corpus (`POST /v1/uses` bodies): seeds decode and re-encode to themselves;
 /// nothing that decodes differs from its encoding; no input panics.
 #[cfg(feature = "server")]

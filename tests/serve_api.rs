@@ -619,3 +619,86 @@ fn given_the_openapi_document_when_read_then_the_presentation_route_takes_both_f
     assert!(content.get("application/cbor").is_some(), "{content}");
     assert!(content.get("text/plain").is_some(), "{content}");
 }
+
+// A photographed or scanned QR code, uploaded.
+
+/// The QR code of a compact presentation of `scope`, as a PNG (4 pixels per module), and its
+/// pixels as grey.
+fn qr_image(f: &Fixture) -> (Vec<u8>, usize, usize, Vec<u8>) {
+    let text = CompactPresentation::from_presentation(&f.present(&["scope"]), 1)
+        .unwrap()
+        .to_text();
+    let png_bytes = chancery::present::qr::to_png(&text, 4).unwrap();
+    let mut reader = png::Decoder::new(png_bytes.as_slice()).read_info().unwrap();
+    let mut grey = vec![0; reader.output_buffer_size()];
+    let info = reader.next_frame(&mut grey).unwrap();
+    let (w, h) = (info.width as usize, info.height as usize);
+    grey.truncate(w * h);
+    (png_bytes, w, h, grey)
+}
+
+#[test]
+fn given_a_qr_code_as_a_png_when_uploaded_then_its_presentation_is_verified() {
+    let f = fixture();
+    let (png_bytes, ..) = qr_image(&f);
+
+    let r = f.verify("image/png", &png_bytes);
+
+    assert_eq!(r.status, 200, "{}", r.text());
+    let body = json(&r);
+    assert_eq!(body["valid"], true, "{body}");
+    assert_eq!(body["form"], "compact");
+    assert_eq!(body["claims"][0]["value"], "catering");
+}
+
+#[test]
+fn given_a_photo_of_a_qr_code_as_a_jpeg_when_uploaded_then_its_presentation_is_verified() {
+    let f = fixture();
+    let (_, w, h, grey) = qr_image(&f);
+    let mut jpeg = Vec::new();
+    jpeg_encoder::Encoder::new(&mut jpeg, 85)
+        .encode(&grey, w as u16, h as u16, jpeg_encoder::ColorType::Luma)
+        .unwrap();
+
+    let r = f.verify("image/jpeg", &jpeg);
+
+    assert_eq!(r.status, 200, "{}", r.text());
+    assert_eq!(json(&r)["valid"], true, "{}", r.text());
+}
+
+#[test]
+fn given_an_image_without_a_qr_code_when_uploaded_then_400_no_qr_code() {
+    let f = fixture();
+    let (_, w, h, _) = qr_image(&f);
+    let mut blank = Vec::new();
+    let mut encoder = png::Encoder::new(&mut blank, w as u32, h as u32);
+    encoder.set_color(png::ColorType::Grayscale);
+    encoder
+        .write_header()
+        .unwrap()
+        .write_image_data(&vec![255; w * h])
+        .unwrap();
+
+    let r = f.verify("image/png", &blank);
+
+    assert_eq!(r.status, 400, "{}", r.text());
+    assert_eq!(json(&r)["error"], "NoQrCode");
+}
+
+#[test]
+fn given_a_png_claiming_a_huge_image_when_uploaded_then_refused_before_its_pixels_are_decoded() {
+    let f = fixture();
+    let mut huge = Vec::new();
+    {
+        let mut encoder = png::Encoder::new(&mut huge, 100_000, 100_000);
+        encoder.set_color(png::ColorType::Grayscale);
+        // The header alone: no pixel data follows.
+        let writer = encoder.write_header().unwrap();
+        std::mem::forget(writer);
+    }
+
+    let r = f.verify("image/png", &huge);
+
+    assert_eq!(r.status, 400, "{}", r.text());
+    assert!(r.text().contains("more than"), "{}", r.text());
+}

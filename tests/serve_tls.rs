@@ -325,6 +325,16 @@ fn serve_stamping(
     tls: &TlsFiles,
     stamps: Option<u64>,
 ) -> (Serving, chancery::LicenseId, u64) {
+    serve_stamping_ahead(dir, tls, stamps, false)
+}
+
+/// As [`serve_stamping`], with one more entry after the checkpoint if `ahead`.
+fn serve_stamping_ahead(
+    dir: &Path,
+    tls: &TlsFiles,
+    stamps: Option<u64>,
+    ahead: bool,
+) -> (Serving, chancery::LicenseId, u64) {
     let (mut w, a) = World::standard(FileStore::open(dir).unwrap());
     let (id, _) = w.issue(&a, "AUTH1", "S1");
     w.unit("OWNER", 20);
@@ -336,6 +346,9 @@ fn serve_stamping(
     w.ledger
         .sign_checkpoint(&key(1), &mut FileCheckpointLog::open(dir).unwrap())
         .unwrap();
+    if ahead {
+        w.issue(&a, "AUTH1", "S9");
+    }
     let clock = w.clock.clone();
     drop(w);
     let ledger = Ledger::open(FileStore::open_read_only(dir).unwrap(), clock).unwrap();
@@ -505,4 +518,25 @@ fn given_a_certified_client_when_it_asks_a_licenses_facts_then_the_printed_numbe
     assert_eq!(r.status, 200, "{}", r.text());
     let body: serde_json::Value = serde_json::from_slice(&r.body).unwrap();
     assert!(body["versions"][0]["printed_number"].is_string(), "{body}");
+}
+
+#[test]
+fn given_a_ledger_ahead_of_its_kept_checkpoint_when_a_stamp_is_asked_then_503_and_none_is_signed() {
+    let dir = tempfile::tempdir().unwrap();
+    let (server_ca, client_ca) = (ca("server CA"), ca("client CA"));
+    let tls = tls_files(dir.path(), &server_ca, Some(&client_ca));
+    // An entry past the checkpoint kept (a commit whose checkpoint could not be kept).
+    let (server, id, _) = serve_stamping_ahead(dir.path(), &tls, Some(24), true);
+    let bank = leaf(&client_ca, &["bank"], ExtendedKeyUsagePurpose::ClientAuth);
+
+    let r = request(
+        &server,
+        client(&server_ca, Some(&bank), &[b"http/1.1"]),
+        "POST",
+        &format!("/v1/licenses/{id}/stamp"),
+    )
+    .unwrap();
+
+    assert_eq!(r.status, 503, "{}", r.text());
+    assert!(r.text().contains("CannotStamp"), "{}", r.text());
 }

@@ -576,6 +576,50 @@ fn given_the_same_use_posted_twice_when_answered_then_the_second_spends_nothing_
 }
 
 #[test]
+fn given_a_recorded_use_whose_answer_was_lost_when_posted_again_then_its_receipt_is_returned() {
+    let f = writing();
+    let statement = f.use_by(&f.bank, &f.s1, "LOAN", "LOAN-1");
+    let first = json(&f.post_use(statement.clone()));
+
+    let again = json(&f.post_use(statement));
+
+    assert_eq!(again["recorded"], true, "{again}");
+    assert_eq!(again["resubmitted"], true);
+    assert_eq!(again["receipt"]["seq"], first["receipt"]["seq"]);
+}
+
+#[test]
+fn given_a_use_recording_a_refusal_when_posted_then_422_and_nothing_recorded() {
+    let f = writing();
+    let before = f.stored();
+    let refusal = f.w.sign(
+        &f.bank,
+        Event::UseRecorded(UseRecord {
+            license: f.s1.clone(),
+            consent: f.consent,
+            service_item: "LOAN".into(),
+            case: "LOAN-1".into(),
+            result: UseResult::Refused,
+        }),
+    );
+
+    let r = f.post_use(refusal);
+
+    assert_eq!(r.status, 422, "{}", r.text());
+    assert_eq!(f.stored(), before);
+}
+
+#[test]
+fn given_a_version_that_is_not_on_the_ledger_when_its_facts_are_asked_then_404() {
+    let f = fixture();
+    let absent = LicenseId::new("T1", "AUTH1", "S1", 9).unwrap();
+
+    let r = f.server.get(&format!("/v1/licenses/{absent}"));
+
+    assert_eq!(r.status, 404, "{}", r.text());
+}
+
+#[test]
 fn given_a_use_for_an_item_without_consent_when_posted_then_invalid_and_nothing_recorded() {
     let f = writing();
     let before = f.stored();

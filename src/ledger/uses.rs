@@ -38,6 +38,11 @@ pub enum SignedUseError {
         /// The license disclosed.
         disclosed: LicenseId,
     },
+    /// The use records a refusal: nothing to verify it for (record it with `/v1/add`).
+    #[error(
+        "the use records the license as refused: it is recorded as any statement is, not verified"
+    )]
+    NotAccepted,
     /// The statement is not signed by a key of an authority on the ledger: no relying party
     /// to check for.
     #[error("the use is not signed by a key of an authority on the ledger")]
@@ -73,6 +78,9 @@ impl<S: Store> Ledger<S> {
         let Event::UseRecorded(used) = &statement.statement().event else {
             return Err(SignedUseError::NotAUse);
         };
+        if used.result != UseResult::Accepted {
+            return Err(SignedUseError::NotAccepted);
+        }
         if used.license != disclosure.license {
             return Err(SignedUseError::OtherLicense {
                 used: used.license.clone(),

@@ -13,6 +13,8 @@ mod examine;
 pub mod holder;
 #[cfg(feature = "qr")]
 pub mod qr;
+#[cfg(feature = "qr-read")]
+pub mod qr_read;
 pub mod seal;
 pub mod trust;
 

@@ -444,7 +444,7 @@ fn stamping<S: Store>(
         )));
     }
     let hours = match count_param(params, "hours") {
-        Ok(None) => stamps.max_hours,
+        Ok(None) if stamps.max_hours > 0 => stamps.max_hours,
         Ok(Some(h)) if (1..=stamps.max_hours).contains(&h) => h,
         _ => {
             return Err(Box::new(bad(
@@ -454,6 +454,28 @@ fn stamping<S: Store>(
         }
     };
     Ok((Arc::clone(&stamps.key), hours))
+}
+
+/// Whether the newest checkpoint the service serves covers the whole ledger: a stamp signs the
+/// ledger's size and root, which a presentation must find in its checkpoint, so none is
+/// signed for a tree no kept checkpoint names (after a commit whose checkpoint could not be
+/// kept, say).
+fn covered<S: Store>(service: &Service<S>, ledger: &crate::Ledger<S>) -> Option<Response> {
+    let kept = (service.checkpoint)()
+        .ok()
+        .flatten()
+        .and_then(|note| ledger.check_kept_checkpoint(note.as_bytes()).ok());
+    match kept {
+        Some(c) if c.size == ledger.len() => None,
+        _ => Some(json_error(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "CannotStamp",
+            &format_args!(
+                "no checkpoint kept covers the ledger's {} entries yet: try again after the                  next commit",
+                ledger.len()
+            ),
+        )),
+    }
 }
 
 /// A stamp issued, as its CBOR; or why none was.
@@ -492,6 +514,9 @@ pub(super) async fn license_stamp<S: Store + Send + 'static>(
         return bad("license", "not a license identifier (SPEC §6)");
     };
     with_service(service, move |service, ledger| {
+        if let Some(refused) = covered(service, ledger) {
+            return refused;
+        }
         let now = ledger.now();
         let until = now.plus_millis(hours.saturating_mul(3_600_000));
         stamp_response(ledger.stamp(&license, now, until, &key, &Served(&*service.checkpoint)))
@@ -520,6 +545,9 @@ pub(super) async fn sealing_stamp<S: Store + Send + 'static>(
         Err(name) => return bad(name, "not a whole number"),
     };
     with_service(service, move |service, ledger| {
+        if let Some(refused) = covered(service, ledger) {
+            return refused;
+        }
         let now = ledger.now();
         let until = now.plus_millis(hours.saturating_mul(3_600_000));
         stamp_response(ledger.stamp_sealing(
@@ -585,13 +613,17 @@ pub(super) async fn record_use<S: Store + Send + 'static>(
         tokio::task::spawn_blocking(move || {
             service.ledger().map(|ledger| {
                 let zone = ledger.state().policy().utc_offset;
+                // A use already recorded (its answer lost, say) is not verified again: its
+                // consent may have no use left now because of it. It is committed again below,
+                // which returns its receipt.
+                let recorded = ledger.state().receipt_of(&request.statement.id()).is_some();
                 let checked = ledger.verify_signed_use(&request.disclosure, &request.statement);
-                (checked, ledger.now(), zone)
+                (checked, recorded, ledger.now(), zone)
             })
         })
         .await
     };
-    let (checked, at, zone) = match checked {
+    let (checked, recorded, at, zone) = match checked {
         Ok(Ok(c)) => c,
         Ok(Err(e)) => return json_error(e.status(), "Unavailable", &e),
         Err(e) => return json_error(StatusCode::INTERNAL_SERVER_ERROR, "Internal", &e),
@@ -600,42 +632,55 @@ pub(super) async fn record_use<S: Store + Send + 'static>(
         Ok(c) => c,
         Err(e) => return json_error(StatusCode::UNPROCESSABLE_ENTITY, "NotAUse", &e),
     };
-    let answer = |verdict: &crate::Verdict, receipt: Option<Value>| {
+    let answer = |verdict: &str, valid: bool, receipt: Option<Value>, resubmitted: bool| {
         private(json_response(
             StatusCode::OK,
             &json!({
                 "license": request.disclosure.license.to_string(),
                 "relying_party": checked.party,
                 "at": time_json(at, zone),
-                "valid": verdict.is_valid(),
-                "verdict": verdict.to_string(),
+                "valid": valid,
+                "verdict": verdict,
                 "recorded": receipt.is_some(),
+                "resubmitted": resubmitted,
                 "receipt": receipt,
             }),
         ))
     };
-    if !checked.verdict.is_valid() {
-        return answer(&checked.verdict, None);
+    if !checked.verdict.is_valid() && !recorded {
+        return answer(&checked.verdict.to_string(), false, None, false);
     }
     let submission = super::Submission::One(Box::new(request.statement.clone()));
     let added = match service.add(submission).await {
         Ok(added) => added,
         Err(e) => return super::add_error(e),
     };
-    let no_use = crate::Verdict::Invalid(crate::InvalidReason::NoConsent);
+    let no_use = crate::Verdict::Invalid(crate::InvalidReason::NoConsent).to_string();
     match added.outcomes.into_iter().next() {
-        // The same use already recorded: no use is spent now, so the answer is not Valid.
+        // The same use recorded before: its receipt, though no use is spent now (not Valid).
         Some(super::Outcome::Recorded(proven)) if proven.receipt.resubmission.is_some() => {
-            answer(&no_use, None)
+            let verdict = format!(
+                "recorded before, at entry {}: no use is spent now",
+                proven.receipt.seq
+            );
+            answer(&verdict, false, Some(super::receipt_json(&proven)), true)
         }
-        Some(super::Outcome::Recorded(proven)) => {
-            answer(&checked.verdict, Some(super::receipt_json(&proven)))
-        }
+        Some(super::Outcome::Recorded(proven)) => answer(
+            &checked.verdict.to_string(),
+            true,
+            Some(super::receipt_json(&proven)),
+            false,
+        ),
         // Another relying party spent the last use first, or the consent ended meanwhile.
         Some(super::Outcome::Refused(r))
             if r.rule == "ConsentNotInForce" || r.rule == "UnknownConsent" =>
         {
-            answer(&no_use, None)
+            answer(&no_use, false, None, false)
+        }
+        // The license stopped being valid before the use's commit (a suspension in the same
+        // batch, say).
+        Some(super::Outcome::Refused(r)) if r.rule == "AcceptedWhileNotValid" => {
+            answer(&r.message, false, None, false)
         }
         Some(super::Outcome::Refused(r)) => {
             json_response(StatusCode::UNPROCESSABLE_ENTITY, &super::refusal_json(&r))
@@ -743,12 +788,24 @@ pub(super) async fn verify_presentation<S: Store + Send + 'static>(
         },
     };
     // On the blocking pool: the service's present is read under the ledger's lock, which a
-    // commit holds across its fsyncs.
+    // commit holds across its fsyncs, and an image is searched for its QR code.
     let examined = tokio::task::spawn_blocking(move || {
+        let text = match is_image(&body) {
+            true => Some(crate::present::qr_read::read_text(&body)?),
+            false => None,
+        };
         let at = at.unwrap_or_else(|| service.now());
-        examine(&body, &trust, at, &asked).map(|e| (e, at))
+        let presented = text.as_ref().map_or(&body[..], |t| t.as_bytes());
+        Ok::<_, crate::present::qr_read::ReadQrError>(
+            examine(presented, &trust, at, &asked).map(|e| (e, at)),
+        )
     })
     .await;
+    let examined = match examined {
+        Ok(Ok(examined)) => Ok(examined),
+        Ok(Err(e)) => return json_error(StatusCode::BAD_REQUEST, "NoQrCode", &e),
+        Err(e) => Err(e),
+    };
     match examined {
         Ok(Ok((examined, at))) => {
             // What a presentation disclosed is personal data: no cache keeps it.
@@ -763,6 +820,13 @@ pub(super) async fn verify_presentation<S: Store + Send + 'static>(
         Ok(Err(e)) => json_error(StatusCode::BAD_REQUEST, "Malformed", &e),
         Err(e) => json_error(StatusCode::INTERNAL_SERVER_ERROR, "Internal", &e),
     }
+}
+
+/// Whether a body is a PNG or JPEG image (a photographed or scanned QR code) rather than a
+/// presentation: by its first bytes, whatever its `Content-Type`, as the two forms are told
+/// apart.
+pub(super) fn is_image(body: &[u8]) -> bool {
+    body.starts_with(b"\x89PNG\r\n\x1a\n") || body.starts_with(&[0xFF, 0xD8, 0xFF])
 }
 
 /// What a relying party reads of a verified presentation, as JSON.

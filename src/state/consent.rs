@@ -2,7 +2,7 @@
 
 use super::{AuthorityState, Invalid, Principal, Provenance, RuleError, State};
 use crate::crypto::{Digest32, KeyId};
-use crate::event::{Consent, Event, StatementId, UseRecord};
+use crate::event::{Consent, Event, StatementId, UseRecord, UseResult};
 use crate::id::LicenseId;
 use crate::time::Timestamp;
 
@@ -228,6 +228,18 @@ impl State {
         }
         if u.case.is_empty() {
             return Err(RuleError::Invalid(Invalid::UseCase));
+        }
+        // A use that accepts the license records that it was valid then: never one that was
+        // suspended, terminated or superseded by the ledger time of the use (however the
+        // events before it were batched).
+        if u.result == UseResult::Accepted {
+            let status = self.status(&u.license, t);
+            if !status.is_valid() {
+                return Err(RuleError::AcceptedWhileNotValid {
+                    license: u.license.clone(),
+                    status,
+                });
+            }
         }
         c.covers_at(t, |p| self.counts(p))
             .map_err(|what| RuleError::ConsentNotInForce {

@@ -183,6 +183,14 @@ pub enum RuleError {
     /// The license is suspended.
     #[error("license {0} is suspended")]
     LicenseSuspended(LicenseId),
+    /// A use records the license as accepted at a ledger time it was not valid (SPEC §19).
+    #[error("license {license} was not valid when the use accepting it was recorded: {status}")]
+    AcceptedWhileNotValid {
+        /// The license version the use names.
+        license: LicenseId,
+        /// Its status at the use's ledger time.
+        status: crate::status::Status,
+    },
     /// There is no suspension to lift.
     #[error("license {0} is not suspended")]
     LicenseNotSuspended(LicenseId),

@@ -18,11 +18,12 @@ pub struct LicenseFacts {
     pub type_name: String,
     /// The issuing authority's code.
     pub issuer: String,
-    /// The latest version's status at the reference time.
+    /// The status at the reference time of the version in force then: the latest that counts
+    /// and was recorded by then.
     pub status: Status,
     /// Every version, oldest first.
     pub versions: Vec<VersionFacts>,
-    /// Suspensions, then terminations, each in ledger order.
+    /// Suspensions, then terminations, each in ledger order: those that count.
     pub events: Vec<LifeEvent>,
 }
 
@@ -88,10 +89,18 @@ impl TerminationKind {
 
 impl State {
     /// The facts of the license that version `id` belongs to, each version's status at `at`;
-    /// `None` if the ledger holds no such license.
+    /// `None` if the ledger holds no such version.
     pub fn license_facts(&self, id: &LicenseId, at: Timestamp) -> Option<LicenseFacts> {
+        self.license(id)?;
         let lineage = self.lineage(id)?;
-        let latest = lineage.versions.last()?;
+        // The version in force at `at`: the latest that counts and was recorded by then (the
+        // first, if none was).
+        let latest = lineage
+            .versions
+            .iter()
+            .rev()
+            .find(|v| self.counts(&v.recorded) && v.recorded.ledger_time <= at)
+            .or(lineage.versions.first())?;
         let versions = lineage
             .versions
             .iter()
@@ -104,15 +113,25 @@ impl State {
                 status: self.status(&v.version.id, at),
             })
             .collect();
-        let suspensions = lineage.suspensions.iter().map(|s| LifeEvent::Suspended {
-            recorded: s.start,
-            lifted: s.lifted(|l| self.counts(l)),
-        });
-        let terminations = lineage.terminations.iter().map(|t| LifeEvent::Terminated {
-            kind: t.kind,
-            recorded: t.recorded,
-            effective: t.effective,
-        });
+        // Only the events that count (one recorded under a key declared compromised before it
+        // does not, as the status does not count it).
+        let suspensions = lineage
+            .suspensions
+            .iter()
+            .filter(|s| self.counts(&s.start))
+            .map(|s| LifeEvent::Suspended {
+                recorded: s.start,
+                lifted: s.lifted(|l| self.counts(l)),
+            });
+        let terminations = lineage
+            .terminations
+            .iter()
+            .filter(|t| self.counts(&t.recorded))
+            .map(|t| LifeEvent::Terminated {
+                kind: t.kind,
+                recorded: t.recorded,
+                effective: t.effective,
+            });
         Some(LicenseFacts {
             lineage: id.lineage().to_owned(),
             type_code: id.type_code().to_owned(),

@@ -504,6 +504,12 @@ impl Generator {
         let c = self.rng.below(self.consents.len());
         let slot = &mut self.consents[c];
         slot.uses_left -= 1;
+        // The bank accepts only a version valid now (the rules refuse an accepted use of any
+        // other, SPEC §19): the live version, not suspended, not expired.
+        let valid = self
+            .live
+            .iter()
+            .any(|l| l.id == slot.license && !l.suspended && now < l.valid_until);
         Item::Unsigned(
             BANK,
             Event::UseRecorded(UseRecord {
@@ -511,7 +517,7 @@ impl Generator {
                 consent: slot.id,
                 service_item: "LOAN".into(),
                 case: format!("LOAN-{n:09}"),
-                result: if n.is_multiple_of(17) {
+                result: if n.is_multiple_of(17) || !valid {
                     UseResult::Refused
                 } else {
                     UseResult::Accepted
