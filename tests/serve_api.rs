@@ -341,6 +341,7 @@ const SPEC_ROUTES: &[(&str, &str)] = &[
     ("get", "/openapi.json"),
     ("get", "/"),
     ("post", "/verify"),
+    ("post", "/verify/photo"),
 ];
 
 fn documented(f: &Fixture) -> Vec<(String, String)> {
@@ -670,14 +671,7 @@ fn given_a_photo_of_a_qr_code_as_a_jpeg_when_uploaded_then_its_presentation_is_v
 fn given_an_image_without_a_qr_code_when_uploaded_then_400_no_qr_code() {
     let f = fixture();
     let (_, w, h, _) = qr_image(&f);
-    let mut blank = Vec::new();
-    let mut encoder = png::Encoder::new(&mut blank, w as u32, h as u32);
-    encoder.set_color(png::ColorType::Grayscale);
-    encoder
-        .write_header()
-        .unwrap()
-        .write_image_data(&vec![255; w * h])
-        .unwrap();
+    let blank = blank_png(w, h);
 
     let r = f.verify("image/png", &blank);
 
@@ -701,4 +695,87 @@ fn given_a_png_claiming_a_huge_image_when_uploaded_then_refused_before_its_pixel
 
     assert_eq!(r.status, 400, "{}", r.text());
     assert!(r.text().contains("more than"), "{}", r.text());
+}
+
+/// A multipart form with `photo` (a PNG) and an empty `audience`, as a browser sends it.
+fn photo_form(photo: &[u8]) -> Vec<u8> {
+    let mut body = Vec::new();
+    body.extend_from_slice(
+        b"--chancery-test-boundary\r\nContent-Disposition: form-data; name=\"photo\"; \
+          filename=\"qr.png\"\r\nContent-Type: image/png\r\n\r\n",
+    );
+    body.extend_from_slice(photo);
+    body.extend_from_slice(
+        b"\r\n--chancery-test-boundary\r\nContent-Disposition: form-data; name=\"audience\"\
+          \r\n\r\n\r\n--chancery-test-boundary--\r\n",
+    );
+    body
+}
+
+const PHOTO_FORM: &str = "multipart/form-data; boundary=chancery-test-boundary";
+
+#[test]
+fn given_a_photo_of_a_qr_code_when_uploaded_on_the_page_then_valid_in_both_languages() {
+    let f = fixture();
+    let (png_bytes, ..) = qr_image(&f);
+
+    let r = http::send(
+        f.server.addr,
+        "POST",
+        "/verify/photo",
+        PHOTO_FORM,
+        &photo_form(&png_bytes),
+    );
+
+    assert_eq!(r.status, 200, "{}", r.text());
+    let page = r.text();
+    assert!(page.contains("有效 · Valid"), "{page}");
+    assert!(page.contains("catering"), "{page}");
+    assert_eq!(r.header("cache-control"), Some("no-store"));
+}
+
+#[test]
+fn given_a_photo_without_a_qr_code_when_uploaded_on_the_page_then_400_and_why() {
+    let f = fixture();
+    let (_, w, h, _) = qr_image(&f);
+    let blank = blank_png(w, h);
+
+    let r = http::send(
+        f.server.addr,
+        "POST",
+        "/verify/photo",
+        PHOTO_FORM,
+        &photo_form(&blank),
+    );
+
+    assert_eq!(r.status, 400, "{}", r.text());
+    assert!(r.text().contains("no QR code"), "{}", r.text());
+}
+
+#[test]
+fn given_a_form_that_is_not_multipart_when_posted_as_a_photo_then_400() {
+    let f = fixture();
+
+    let r = http::send(
+        f.server.addr,
+        "POST",
+        "/verify/photo",
+        "text/plain",
+        b"CH1:nothing",
+    );
+
+    assert_eq!(r.status, 400, "{}", r.text());
+}
+
+/// A white PNG of `w` × `h` pixels: no QR code in it.
+fn blank_png(w: usize, h: usize) -> Vec<u8> {
+    let mut blank = Vec::new();
+    let mut encoder = png::Encoder::new(&mut blank, w as u32, h as u32);
+    encoder.set_color(png::ColorType::Grayscale);
+    encoder
+        .write_header()
+        .unwrap()
+        .write_image_data(&vec![255; w * h])
+        .unwrap();
+    blank
 }

@@ -93,6 +93,9 @@ pub const REQUEST_TIMEOUT: Duration = Duration::from_secs(30);
 /// The largest request body a route takes, but `POST /v1/verify/document` ([`MAX_DOCUMENT`]).
 pub const MAX_BODY: usize = 1 << 20;
 
+/// The largest form `POST /verify/photo` takes (16 MiB: a phone camera's photo).
+pub const MAX_PHOTO: usize = 16 << 20;
+
 /// The largest document `POST /v1/verify/document` takes (256 MiB; it is hashed as it
 /// arrives, never held whole).
 pub const MAX_DOCUMENT: usize = 256 << 20;
@@ -425,11 +428,17 @@ impl<S: Store + Send + 'static> Service<S> {
             .fold(Router::new(), |router, route| {
                 // axum writes a path's rest as `{*name}`.
                 let at = route.path.replace("{tile}", "{*rest}");
+                // Both limits: tower-http's on the body as it is read, axum's on what its
+                // extractors buffer (2 MiB by default, which a photo's form may pass).
                 router.route(
                     &at,
-                    handler::<S>(route).layer(tower_http::limit::RequestBodyLimitLayer::new(
-                        route.max_body,
-                    )),
+                    handler::<S>(route)
+                        .layer::<_, std::convert::Infallible>(axum::extract::DefaultBodyLimit::max(
+                            route.max_body,
+                        ))
+                        .layer(tower_http::limit::RequestBodyLimitLayer::new(
+                            route.max_body,
+                        )),
                 )
             })
             .fallback(no_route)
@@ -473,6 +482,7 @@ fn handler<S: Store + Send + 'static>(
         ("GET", "/metrics") => get(metrics::<S>),
         ("GET", "/") => get(page::index),
         ("POST", "/verify") => post(page::verify::<S>),
+        ("POST", "/verify/photo") => post(page::verify_photo::<S>),
         ("GET", "/openapi.json") => {
             get(|| async { json_response(StatusCode::OK, &openapi::document()) })
         }

@@ -1,7 +1,7 @@
 //! The service's routes, in one table: the router is built from it and `/openapi.json` (an
 //! OpenAPI 3.0 document) is written from it, so neither lists a route the other lacks.
 
-use super::{MAX_BODY, MAX_DOCUMENT};
+use super::{MAX_BODY, MAX_DOCUMENT, MAX_PHOTO};
 use serde_json::{json, Map, Value};
 
 /// Where a parameter is given.
@@ -242,6 +242,15 @@ pub const ROUTES: &[Route] = &[
         params: &[],
         answer: "text/html",
         max_body: MAX_BODY,
+    },
+    Route {
+        method: "POST",
+        path: "/verify/photo",
+        summary: "The web page's verdict, in Chinese and English, of the presentation in the QR code of an uploaded photo (a multipart form: photo, PNG or JPEG; audience).",
+        body: &["multipart/form-data"],
+        params: &[],
+        answer: "text/html",
+        max_body: MAX_PHOTO,
     },
     Route {
         method: "GET",

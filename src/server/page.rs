@@ -70,7 +70,14 @@ fn form(text: &str) -> String {
          <textarea id=\"text\" name=\"text\" rows=\"6\" autofocus required>{}</textarea>\
          <p><label for=\"audience\">核验方代码 · Your verifier code (optional)</label>\
          <input id=\"audience\" name=\"audience\"></p>\
-         <p><button type=\"submit\">核验 Verify</button></p></form>",
+         <p><button type=\"submit\">核验 Verify</button></p></form>\
+         <form method=\"post\" action=\"/verify/photo\" enctype=\"multipart/form-data\">\
+         <p><label for=\"photo\">或上传亮证码照片 · Or upload a photo of the QR code (PNG, JPEG)</label></p>\
+         <p><input type=\"file\" id=\"photo\" name=\"photo\" accept=\"image/png,image/jpeg\" \
+         capture=\"environment\" required></p>\
+         <p><label for=\"photo-audience\">核验方代码 · Your verifier code (optional)</label>\
+         <input id=\"photo-audience\" name=\"audience\"></p>\
+         <p><button type=\"submit\">核验照片 Verify the photo</button></p></form>",
         escape(text)
     )
 }
@@ -157,22 +164,37 @@ pub(super) async fn verify<S: Store + Send + 'static>(
 ) -> Response {
     let text = fields.get("text").cloned().unwrap_or_default();
     let Some(trust) = service.options.trust.clone() else {
-        return html(
-            StatusCode::FORBIDDEN,
-            &format!(
-                "<p id=\"reason\">本服务未配置信任列表 · This service has no trust lists to verify against.</p>{}",
-                form("")
-            ),
-        );
+        return no_trust_lists();
     };
+    let audience = fields.get("audience").filter(|a| !a.is_empty()).cloned();
+    verdict_of(service, trust, text.clone().into_bytes(), audience, &text).await
+}
+
+/// The page of the presentation in `bytes` (its text, or read from the QR code of a photo),
+/// verified for `audience` now; a presentation that cannot be read gives the form again with
+/// `text` in it.
+async fn verdict_of<S: Store + Send + 'static>(
+    service: Arc<Service<S>>,
+    trust: Arc<crate::present::trust::Trust>,
+    bytes: Vec<u8>,
+    audience: Option<String>,
+    text: &str,
+) -> Response {
     let asked = HolderCheck {
-        audience: fields.get("audience").filter(|a| !a.is_empty()).cloned(),
+        audience,
         nonce: None,
     };
     let zone = service.zone;
-    let bytes = text.clone().into_bytes();
-    let examined =
-        tokio::task::spawn_blocking(move || examine(&bytes, &trust, service.now(), &asked)).await;
+    let examined = tokio::task::spawn_blocking(move || {
+        let read = match super::api::is_image(&bytes) {
+            true => crate::present::qr_read::read_text(&bytes)
+                .map(String::into_bytes)
+                .map_err(|e| e.to_string())?,
+            false => bytes,
+        };
+        examine(&read, &trust, service.now(), &asked).map_err(|e| e.to_string())
+    })
+    .await;
     match examined {
         Ok(Ok(e)) => html(
             StatusCode::OK,
@@ -183,8 +205,8 @@ pub(super) async fn verify<S: Store + Send + 'static>(
             &format!(
                 "<h1 class=\"invalid\" id=\"verdict\">无法读取 · Not readable</h1>\
                  <p id=\"reason\">原因 · Why: {}</p>{}",
-                escape(&e.to_string()),
-                form(&text)
+                escape(&e),
+                form(text)
             ),
         ),
         Err(e) => html(
@@ -192,4 +214,64 @@ pub(super) async fn verify<S: Store + Send + 'static>(
             &format!("<p>{}</p>", escape(&e.to_string())),
         ),
     }
+}
+
+/// `POST /verify/photo`: the verdict of the presentation in the QR code of the uploaded photo
+/// (a `multipart/form-data` form: `photo`, PNG or JPEG, and `audience`), then the form again.
+pub(super) async fn verify_photo<S: Store + Send + 'static>(
+    State(service): State<Arc<Service<S>>>,
+    mut form_data: axum::extract::Multipart,
+) -> Response {
+    let Some(trust) = service.options.trust.clone() else {
+        return no_trust_lists();
+    };
+    let (mut photo, mut audience) = (None, None);
+    loop {
+        match form_data.next_field().await {
+            Ok(Some(field)) => {
+                let name = field.name().unwrap_or_default().to_owned();
+                let Ok(bytes) = field.bytes().await else {
+                    return unreadable_form("the form was cut off or is over its limit");
+                };
+                match name.as_str() {
+                    "photo" => photo = Some(bytes.to_vec()),
+                    "audience" => {
+                        audience = Some(String::from_utf8_lossy(&bytes).trim().to_owned())
+                    }
+                    _ => {}
+                }
+            }
+            Ok(None) => break,
+            Err(_) => return unreadable_form("not a multipart/form-data form"),
+        }
+    }
+    let Some(photo) = photo.filter(|p| !p.is_empty()) else {
+        return unreadable_form("no photo was uploaded");
+    };
+    let audience = audience.filter(|a| !a.is_empty());
+    verdict_of(service, trust, photo, audience, "").await
+}
+
+/// The form again, with why the upload was not read.
+fn unreadable_form(why: &str) -> Response {
+    html(
+        StatusCode::BAD_REQUEST,
+        &format!(
+            "<h1 class=\"invalid\" id=\"verdict\">无法读取 · Not readable</h1>\
+             <p id=\"reason\">原因 · Why: {}</p>{}",
+            escape(why),
+            form("")
+        ),
+    )
+}
+
+/// The answer of a service without trust lists.
+fn no_trust_lists() -> Response {
+    html(
+        StatusCode::FORBIDDEN,
+        &format!(
+            "<p id=\"reason\">本服务未配置信任列表 · This service has no trust lists to verify against.</p>{}",
+            form("")
+        ),
+    )
 }
