@@ -472,6 +472,21 @@ fn writing() -> Writing {
         Event::UseAuthorized(w.consent(&s1, "BANK", "LOAN", 30, 1)),
     );
     w.ledger.append(consent.clone()).unwrap();
+    let (server, dir) = serve_writing(&w);
+    Writing {
+        w,
+        bank,
+        s1,
+        cred,
+        consent: consent.id(),
+        server,
+        dir,
+    }
+}
+
+/// A copy of `w`'s ledger on disk, served by a writer (the library's file committer, the
+/// root key signing checkpoints).
+fn serve_writing(w: &W) -> (Serving, tempfile::TempDir) {
     let dir = w.on_disk();
     let ledger = Ledger::open(FileStore::open(dir.path()).unwrap(), w.clock.clone()).unwrap();
     let mut committer = chancery::server::FileCommitter::new(dir.path(), key(1)).unwrap();
@@ -481,15 +496,7 @@ fn writing() -> Writing {
         Options::default(),
         move |l, b| committer.commit(l, b),
     );
-    Writing {
-        w,
-        bank,
-        s1,
-        cred,
-        consent: consent.id(),
-        server: Serving::start(service.router()),
-        dir,
-    }
+    (Serving::start(service.router()), dir)
 }
 
 impl Writing {
@@ -681,4 +688,56 @@ fn given_bytes_that_are_not_a_use_request_when_posted_then_400() {
 
     assert_eq!(r.status, 400, "{}", r.text());
     assert_eq!(json(&r)["error"], "NotAUseRequest");
+}
+
+/// Two consents cover the same use: a use naming the second is as good as one naming the
+/// first (the rules take either).
+#[test]
+fn given_two_covering_consents_when_a_use_names_the_second_then_valid_and_recorded() {
+    let (mut w, a) = W::standard(MemoryStore::new());
+    let (s1, cred) = w.issue(&a, "AUTH1", "S1");
+    let bank = w.unit("BANK", 22);
+    let holder = actor(70);
+    w.ok(
+        &a,
+        Event::HolderKeyBound {
+            license: s1.clone(),
+            key: holder.public_key(),
+        },
+    );
+    w.ok(
+        &holder,
+        Event::UseAuthorized(w.consent(&s1, "BANK", "LOAN", 30, 1)),
+    );
+    let second = w.sign(
+        &holder,
+        Event::UseAuthorized(w.consent(&s1, "BANK", "LOAN", 60, 1)),
+    );
+    w.ledger.append(second.clone()).unwrap();
+    let (server, _dir) = serve_writing(&w);
+    let request = UseRequest {
+        disclosure: cred.disclose(&["name"], false).unwrap(),
+        statement: w.sign(
+            &bank,
+            Event::UseRecorded(UseRecord {
+                license: s1,
+                consent: second.id(),
+                service_item: "LOAN".into(),
+                case: "LOAN-1".into(),
+                result: UseResult::Accepted,
+            }),
+        ),
+    };
+
+    let r = http::send(
+        server.addr,
+        "POST",
+        "/v1/uses",
+        "application/cbor",
+        &request.to_canonical(),
+    );
+
+    let body = json(&r);
+    assert_eq!(body["valid"], true, "{body}");
+    assert_eq!(body["recorded"], true);
 }

@@ -58,7 +58,7 @@ pub struct SignedUse {
     pub verdict: Verdict,
     /// The relying party: the authority whose key signed the use.
     pub party: String,
-    /// The consent that covers the use now, if any.
+    /// The consent that covers the use now, if any: the one it names if that one does.
     pub consent: Option<StatementId>,
 }
 
@@ -66,7 +66,7 @@ impl<S: Store> Ledger<S> {
     /// Checks a relying party's own signed `UseRecorded` (`statement`, which the service never
     /// signs for it) with the holder's `disclosure`, as [`Ledger::verify_and_record_use`]
     /// checks before it records: the disclosure verified now for the party that signed the
-    /// use and its service item, under the consent that covers it, which must be the one the
+    /// use and its service item, under a consent that covers it, which must be the one the
     /// use names. The statement is not appended here: a verdict that is `Valid` is recorded by
     /// appending it, where the ledger rules count the consent's uses (so of two racing for the
     /// last one, one is refused).
@@ -98,11 +98,22 @@ impl<S: Store> Ledger<S> {
         let now = self.now();
         let mut verdict =
             self.verify_for_relying_party(disclosure, &party, &used.service_item, now);
-        let consent = self
-            .state
-            .consent_covering(&disclosure.license, &party, &used.service_item, now)
-            .map(|c| c.id);
-        if verdict.is_valid() && consent != Some(used.consent) {
+        // The consent the use names must cover it (any that does: the rules take either).
+        let named = self.state.consent_covers(
+            &used.consent,
+            &disclosure.license,
+            &party,
+            &used.service_item,
+            now,
+        );
+        let consent = match named {
+            true => Some(used.consent),
+            false => self
+                .state
+                .consent_covering(&disclosure.license, &party, &used.service_item, now)
+                .map(|c| c.id),
+        };
+        if verdict.is_valid() && !named {
             verdict = Verdict::Invalid(InvalidReason::NoConsent);
         }
         Ok(SignedUse {

@@ -99,12 +99,40 @@ impl State {
         service_item: &str,
         at: Timestamp,
     ) -> Option<&ConsentRecord> {
-        self.consents_for(license).into_iter().find(|c| {
-            c.consent.relying_party == relying_party
-                && c.consent.service_item == service_item
-                && self.counts(&c.recorded)
-                && c.covers_at(at, |p| self.counts(p)).is_ok()
+        self.consents_for(license)
+            .into_iter()
+            .find(|c| self.covers(c, relying_party, service_item, at))
+    }
+
+    /// Whether consent `id`, given for `license`'s lineage, covers a use by `relying_party`
+    /// for `service_item` at `at` (as [`State::consent_covering`] asks of each consent).
+    pub fn consent_covers(
+        &self,
+        id: &StatementId,
+        license: &LicenseId,
+        relying_party: &str,
+        service_item: &str,
+        at: Timestamp,
+    ) -> bool {
+        self.consent(id).is_some_and(|c| {
+            c.consent.license.lineage() == license.lineage()
+                && self.covers(c, relying_party, service_item, at)
         })
+    }
+
+    /// The one test of whether a consent covers a use: its party and item, it counts, and it
+    /// is in force at `at` with a use left.
+    fn covers(
+        &self,
+        c: &ConsentRecord,
+        relying_party: &str,
+        service_item: &str,
+        at: Timestamp,
+    ) -> bool {
+        c.consent.relying_party == relying_party
+            && c.consent.service_item == service_item
+            && self.counts(&c.recorded)
+            && c.covers_at(at, |p| self.counts(p)).is_ok()
     }
 
     /// The use records of a license (every version), in ledger order.
