@@ -37,11 +37,31 @@ pub enum ReadQrError {
     NotText,
 }
 
+/// The PNG signature.
+const PNG: &[u8] = b"\x89PNG\r\n\x1a\n";
+/// A JPEG's start of image and the next marker's first byte.
+const JPEG: &[u8] = &[0xFF, 0xD8, 0xFF];
+
+/// Whether `bytes` are a PNG or JPEG image (by their first bytes), which [`read_text`] reads.
+pub fn is_image(bytes: &[u8]) -> bool {
+    bytes.starts_with(PNG) || bytes.starts_with(JPEG)
+}
+
+/// The text of `bytes` if they are a presentation already, else of the first readable QR
+/// code in the PNG or JPEG image they are: what a verifier takes as a presentation, whatever
+/// it was sent as.
+pub fn presented(bytes: &[u8]) -> Result<std::borrow::Cow<'_, [u8]>, ReadQrError> {
+    match is_image(bytes) {
+        true => Ok(read_text(bytes)?.into_bytes().into()),
+        false => Ok(bytes.into()),
+    }
+}
+
 /// The text of the first readable QR code in `image` (PNG or JPEG).
 pub fn read_text(image: &[u8]) -> Result<String, ReadQrError> {
-    let (width, height, grey) = if image.starts_with(b"\x89PNG\r\n\x1a\n") {
+    let (width, height, grey) = if image.starts_with(PNG) {
         png_grey(image)?
-    } else if image.starts_with(&[0xFF, 0xD8, 0xFF]) {
+    } else if image.starts_with(JPEG) {
         jpeg_grey(image)?
     } else {
         return Err(ReadQrError::NotAnImage);

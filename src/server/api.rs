@@ -47,18 +47,6 @@ fn count_param<'a>(
         .transpose()
 }
 
-/// The reference time `at` of a query (default the ledger's present); `None` if it is given
-/// and is not a time ([`bad_at`]).
-fn at_param<S: Store>(
-    params: &HashMap<String, String>,
-    ledger: &crate::Ledger<S>,
-) -> Option<Timestamp> {
-    match params.get("at") {
-        None => Some(ledger.now()),
-        Some(v) => time_param(v, ledger.state().policy().utc_offset),
-    }
-}
-
 /// A parameter `at` that is not a time.
 fn bad_at() -> Response {
     bad("at", "not milliseconds or a civil time")
@@ -86,6 +74,28 @@ async fn with_ledger<S: Store + Send + 'static>(
     with_service(service, |_, ledger| work(ledger)).await
 }
 
+/// Runs `work` with the ledger on the blocking pool, at the reference time of the query's
+/// `at` (default the ledger's present; `400` if it is not a time) and with the ledger's civil
+/// time zone.
+async fn with_ledger_at<S: Store + Send + 'static>(
+    service: Arc<Service<S>>,
+    params: HashMap<String, String>,
+    work: impl FnOnce(&crate::Ledger<S>, Timestamp, UtcOffset) -> Response + Send + 'static,
+) -> Response {
+    with_ledger(service, move |ledger| {
+        let zone = ledger.state().policy().utc_offset;
+        let at = match params.get("at") {
+            None => Some(ledger.now()),
+            Some(v) => time_param(v, zone),
+        };
+        match at {
+            Some(at) => work(ledger, at, zone),
+            None => bad_at(),
+        }
+    })
+    .await
+}
+
 /// Runs `work` with the service and its ledger on the blocking pool.
 async fn with_service<S: Store + Send + 'static>(
     service: Arc<Service<S>>,
@@ -108,11 +118,7 @@ pub(super) async fn status<S: Store + Send + 'static>(
     let Ok(license) = id.parse::<LicenseId>() else {
         return bad("license", "not a license identifier (SPEC §6)");
     };
-    with_ledger(service, move |ledger| {
-        let zone = ledger.state().policy().utc_offset;
-        let Some(at) = at_param(&params, ledger) else {
-            return bad_at();
-        };
+    with_ledger_at(service, params, move |ledger, at, zone| {
         let status = ledger.status(&license, at);
         json_response(
             StatusCode::OK,
@@ -147,11 +153,7 @@ pub(super) async fn license<S: Store + Send + 'static>(
         return bad("license", "not a license identifier (SPEC §6)");
     };
     let certified = super::certified(&extensions);
-    with_ledger(service, move |ledger| {
-        let zone = ledger.state().policy().utc_offset;
-        let Some(at) = at_param(&params, ledger) else {
-            return bad_at();
-        };
+    with_ledger_at(service, params, move |ledger, at, zone| {
         let Some(facts) = ledger.license_facts(&license, at) else {
             return json_error(
                 StatusCode::NOT_FOUND,
@@ -224,11 +226,7 @@ pub(super) async fn seal_status<S: Store + Send + 'static>(
     Path(es_id): Path<String>,
     Query(params): Query<HashMap<String, String>>,
 ) -> Response {
-    with_ledger(service, move |ledger| {
-        let zone = ledger.state().policy().utc_offset;
-        let Some(at) = at_param(&params, ledger) else {
-            return bad_at();
-        };
+    with_ledger_at(service, params, move |ledger, at, zone| {
         let status = ledger.seal_status(&es_id, at);
         json_response(
             StatusCode::OK,
@@ -286,11 +284,7 @@ pub(super) async fn verify_document<S: Store + Send + 'static>(
         owner: params.get("unit").cloned(),
         es_id: params.get("seal").cloned(),
     };
-    with_ledger(service, move |ledger| {
-        let zone = ledger.state().policy().utc_offset;
-        let Some(at) = at_param(&params, ledger) else {
-            return bad_at();
-        };
+    with_ledger_at(service, params, move |ledger, at, zone| {
         let report = ledger.verify_document_digest_by(&document, &asked, at);
         private(json_response(
             StatusCode::OK,
@@ -373,11 +367,7 @@ pub(super) async fn verify_disclosure<S: Store + Send + 'static>(
         (Some(_), None) => return bad("relying_party", "requires a service_item"),
         (None, Some(_)) => return bad("service_item", "requires a relying_party"),
     };
-    with_ledger(service, move |ledger| {
-        let zone = ledger.state().policy().utc_offset;
-        let Some(at) = at_param(&params, ledger) else {
-            return bad_at();
-        };
+    with_ledger_at(service, params, move |ledger, at, zone| {
         let verdict = match &party {
             Some((p, i)) => ledger.verify_for_relying_party(&disclosure, p, i, at),
             None => ledger.verify_disclosure(&disclosure, at),
@@ -790,14 +780,10 @@ pub(super) async fn verify_presentation<S: Store + Send + 'static>(
     // On the blocking pool: the service's present is read under the ledger's lock, which a
     // commit holds across its fsyncs, and an image is searched for its QR code.
     let examined = tokio::task::spawn_blocking(move || {
-        let text = match is_image(&body) {
-            true => Some(crate::present::qr_read::read_text(&body)?),
-            false => None,
-        };
+        let presented = crate::present::qr_read::presented(&body)?;
         let at = at.unwrap_or_else(|| service.now());
-        let presented = text.as_ref().map_or(&body[..], |t| t.as_bytes());
         Ok::<_, crate::present::qr_read::ReadQrError>(
-            examine(presented, &trust, at, &asked).map(|e| (e, at)),
+            examine(&presented, &trust, at, &asked).map(|e| (e, at)),
         )
     })
     .await;
@@ -820,13 +806,6 @@ pub(super) async fn verify_presentation<S: Store + Send + 'static>(
         Ok(Err(e)) => json_error(StatusCode::BAD_REQUEST, "Malformed", &e),
         Err(e) => json_error(StatusCode::INTERNAL_SERVER_ERROR, "Internal", &e),
     }
-}
-
-/// Whether a body is a PNG or JPEG image (a photographed or scanned QR code) rather than a
-/// presentation: by its first bytes, whatever its `Content-Type`, as the two forms are told
-/// apart.
-pub(super) fn is_image(body: &[u8]) -> bool {
-    body.starts_with(b"\x89PNG\r\n\x1a\n") || body.starts_with(&[0xFF, 0xD8, 0xFF])
 }
 
 /// What a relying party reads of a verified presentation, as JSON.

@@ -186,12 +186,7 @@ async fn verdict_of<S: Store + Send + 'static>(
     };
     let zone = service.zone;
     let examined = tokio::task::spawn_blocking(move || {
-        let read = match super::api::is_image(&bytes) {
-            true => crate::present::qr_read::read_text(&bytes)
-                .map(String::into_bytes)
-                .map_err(|e| e.to_string())?,
-            false => bytes,
-        };
+        let read = crate::present::qr_read::presented(&bytes).map_err(|e| e.to_string())?;
         examine(&read, &trust, service.now(), &asked).map_err(|e| e.to_string())
     })
     .await;
